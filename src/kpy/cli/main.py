@@ -1,0 +1,166 @@
+"""The ``kpy`` root: builds the typer app, and is the one place where errors become messages and exit codes.
+
+Exit codes follow kubectl: 0 ok, 1 error, 2 usage error (bad flags/arguments as click reports them), 130 after
+Ctrl-C; ``kpy elect`` and ``kpy sandbox -- CMD`` exit with their child's code.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import typer
+
+from kpy import __version__
+from kpy.cli import common
+
+HELP = """kpy: client-go's tools for kubectl users.
+
+Port-forward over WebSocket, kubectl-identical JSONPath, leader election for any process, and event
+tailing/recording, all on one kubeconfig layer that behaves like kubectl's."""
+
+COMMAND_MODULES = ("get", "port_forward", "elect", "events", "sandbox", "version")
+
+
+def _root_callback(ctx: typer.Context, **values: Any) -> None:
+    version = values.pop("version", False)
+    debug = values.pop("debug", False)
+    if version:
+        typer.echo(f"kpy {__version__}")
+        raise typer.Exit(0)
+    common.STATE.debug = common.STATE.debug or bool(debug)
+    flags = common.flags_from_values(values)
+    common.STATE.root_flags = flags
+    common.STATE.verbosity = max(common.STATE.verbosity, flags.verbosity)
+    common.configure_logging(flags.verbosity)
+
+
+def _make_root_callback() -> Any:
+    params = [
+        inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context),
+        inspect.Parameter("version", inspect.Parameter.KEYWORD_ONLY, annotation=bool,
+                          default=typer.Option(False, "--version", help="Print kpy's version and exit.",
+                                               is_eager=True)),
+        inspect.Parameter("debug", inspect.Parameter.KEYWORD_ONLY, annotation=bool,
+                          default=typer.Option(False, "--debug", help="Show tracebacks for errors.")),
+        *common.root_callback_params(),
+    ]
+
+    def callback(ctx: typer.Context, **values: Any) -> None:
+        _root_callback(ctx, **values)
+
+    callback.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    callback.__annotations__ = {p.name: p.annotation for p in params}
+    return callback
+
+
+def build_app() -> typer.Typer:
+    """The whole CLI. Command modules register themselves and import heavy things only when they run."""
+    import importlib
+
+    app = typer.Typer(
+        name="kpy",
+        help=HELP,
+        no_args_is_help=True,
+        add_completion=True,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback()(_make_root_callback())
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"kpy.cli.{name}")
+        except ModuleNotFoundError as exc:  # a command still being built must not break the others
+            if exc.name != f"kpy.cli.{name}":
+                raise
+            continue
+        module.register(app)
+    return app
+
+
+def _normalize_argv(argv: Sequence[str]) -> list[str]:
+    """kubectl accepts ``-v=6`` and ``-n=ns``; click reads the ``=`` as part of the value. Fix short flags."""
+    out: list[str] = []
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            out.extend(argv[i:])
+            break
+        if len(arg) > 3 and arg[0] == "-" and arg[1] != "-" and arg[2] == "=" and arg[1] in "vns":
+            out.extend([arg[:2], arg[3:]])
+        else:
+            out.append(arg)
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console-script entry point. Never shows a traceback unless -v/--debug was given."""
+    raise SystemExit(run(argv))
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return its exit code (the tests' entry point)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args == ["--version"]:  # start-up is a feature: answer without building the app
+        sys.stdout.write(f"kpy {__version__}\n")
+        return 0
+    args = _normalize_argv(args)
+    import click
+
+    from kpy.errors import KpyError
+
+    try:
+        app = build_app()
+        result = app(args=args, prog_name=_prog_name(), standalone_mode=False)
+        return int(result) if isinstance(result, int) else 0
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.exceptions.Abort:
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except KpyError as exc:
+        _debug_traceback()
+        _print_error(exc.format())
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        _silence_broken_pipe()
+        return 0
+    except Exception as exc:  # a bug: one line, and the traceback only when asked for
+        _debug_traceback()
+        _print_error(f"error: {type(exc).__name__}: {exc} (run with --debug for a traceback)")
+        return 1
+
+
+def _prog_name() -> str:
+    name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "kpy"
+    return "kubectl kpy" if name == "kubectl-kpy" else "kpy"
+
+
+def _print_error(line: str) -> None:
+    try:
+        sys.stderr.write(line.rstrip("\n") + "\n")
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):
+        pass
+
+
+def _debug_traceback() -> None:
+    if common.STATE.debug or common.STATE.verbosity > 0:
+        import traceback
+
+        traceback.print_exc(file=sys.stderr)
+
+
+def _silence_broken_pipe() -> None:
+    """Output piped into ``head``: exit quietly like kubectl, without Python's 'Exception ignored' noise."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except OSError:
+        pass

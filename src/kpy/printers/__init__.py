@@ -1,0 +1,72 @@
+"""Output printers shared by ``kpy get`` and ``kpy events``.
+
+Every printer has ``print_obj(obj, out)``. ``obj`` is what kubectl would hand its printer: the object itself when
+one named object was asked for, else a ``List`` (``{"apiVersion": "v1", "kind": "List", "items": [...]}``) whose
+items carry ``apiVersion`` and ``kind``. Table output is different (server-side ``Table`` objects) and lives in
+``kpy.printers.table``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, TextIO
+
+from kpy.errors import UsageError
+
+
+class Printer(Protocol):
+    def print_obj(self, obj: dict[str, Any], out: TextIO) -> None: ...
+
+
+#: -o values that need the server's Table (or a table built like it) rather than objects
+TABLE_FORMATS = ("", "wide")
+
+SUPPORTED = ("json", "yaml", "name", "go-template", "go-template-file", "template", "templatefile", "jsonpath",
+             "jsonpath-as-json", "jsonpath-file", "custom-columns", "custom-columns-file", "wide")
+
+
+def make_printer(output: str, *, no_headers: bool = False, allow_missing_template_keys: bool = True,
+                 template: str | None = None) -> Printer:
+    """The printer for ``-o OUTPUT`` (everything except table output)."""
+    fmt, _, arg = output.partition("=")
+    if template is not None and not arg:
+        arg = template
+    if fmt == "json":
+        from kpy.printers.structured import JSONPrinter
+
+        return JSONPrinter()
+    if fmt == "yaml":
+        from kpy.printers.structured import YAMLPrinter
+
+        return YAMLPrinter()
+    if fmt == "name":
+        from kpy.printers.structured import NamePrinter
+
+        return NamePrinter()
+    if fmt in ("jsonpath", "jsonpath-file", "jsonpath-as-json"):
+        from kpy.printers.jsonpath import JSONPathPrinter
+
+        if not arg:
+            raise UsageError(f"template format specified but no template given")
+        text = _read_template_file(arg) if fmt == "jsonpath-file" else arg
+        return JSONPathPrinter(text, allow_missing_keys=allow_missing_template_keys,
+                               as_json=fmt == "jsonpath-as-json")
+    if fmt in ("custom-columns", "custom-columns-file"):
+        from kpy.printers.custom_columns import CustomColumnsPrinter
+
+        if fmt == "custom-columns-file":
+            return CustomColumnsPrinter.from_file(_read_template_file(arg), no_headers=no_headers)
+        if not arg:
+            raise UsageError("custom-columns format specified but no custom columns given")
+        return CustomColumnsPrinter(arg, no_headers=no_headers)
+    allowed = "json, yaml, name, go-template, go-template-file, template, templatefile, jsonpath, " \
+              "jsonpath-as-json, jsonpath-file, custom-columns, custom-columns-file, wide"
+    raise UsageError(f'unable to match a printer suitable for the output format "{output}", '
+                     f"allowed formats are: {allowed}")
+
+
+def _read_template_file(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise UsageError(f"error reading template {path}, {exc.strerror or exc}") from None

@@ -1,0 +1,128 @@
+"""Human-readable tables from server-side ``Table`` objects, laid out like kubectl's table printer.
+
+kubectl asks the server for ``meta.k8s.io/v1`` Tables and prints them through Go's ``text/tabwriter`` with
+minwidth 6, padding 3 and space padding; priority-0 columns by default, all with ``-o wide``; a NAMESPACE column
+first with ``-A``; ``kind/name`` names when several resource types are printed together.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+MIN_WIDTH = 6
+PADDING = 3
+
+
+def format_cell(value: Any) -> str:
+    """A cell the way kubectl's printer writes it (``%v`` of the decoded JSON value)."""
+    if value is None:
+        return "<none>"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+class TabWriter:
+    """Go's text/tabwriter as kubectl configures it, keeping column widths across flushes (RememberWidths)."""
+
+    def __init__(self, out: TextIO, *, min_width: int = MIN_WIDTH, padding: int = PADDING) -> None:
+        self.out = out
+        self.min_width = min_width
+        self.padding = padding
+        self.widths: list[int] = []
+        self.rows: list[list[str]] = []
+
+    def add(self, cells: Sequence[str]) -> None:
+        self.rows.append([c.replace("\t", " ") for c in cells])
+
+    def flush(self) -> None:
+        for row in self.rows:
+            for i, cell in enumerate(row[:-1]):
+                width = max(len(cell) + self.padding, self.min_width)
+                if i >= len(self.widths):
+                    self.widths.append(width)
+                elif width > self.widths[i]:
+                    self.widths[i] = width
+        lines = []
+        for row in self.rows:
+            parts = [cell.ljust(self.widths[i]) for i, cell in enumerate(row[:-1])]
+            if row:
+                parts.append(row[-1])
+            lines.append("".join(parts))
+        self.out.write("".join(line + "\n" for line in lines))
+        self.rows = []
+
+
+@dataclass
+class TableOptions:
+    wide: bool = False
+    no_headers: bool = False
+    with_namespace: bool = False
+    show_kind: bool = False
+    show_labels: bool = False
+    label_columns: Sequence[str] = field(default_factory=tuple)
+
+
+class TablePrinter:
+    """Prints Tables (one per resource type) and, for ``--watch``, further rows with the same widths."""
+
+    def __init__(self, out: TextIO, options: TableOptions) -> None:
+        self.out = out
+        self.options = options
+        self.writer = TabWriter(out)
+        self.printed_header = False
+
+    def visible_columns(self, table: dict[str, Any]) -> list[int]:
+        cols = table.get("columnDefinitions") or []
+        return [i for i, c in enumerate(cols) if self.options.wide or int(c.get("priority", 0) or 0) == 0]
+
+    def header(self, table: dict[str, Any]) -> list[str]:
+        cols = table.get("columnDefinitions") or []
+        names = [str(cols[i].get("name", "")).upper() for i in self.visible_columns(table)]
+        if self.options.with_namespace:
+            names.insert(0, "NAMESPACE")
+        names.extend(label.rsplit("/", 1)[-1].upper() for label in self.options.label_columns)
+        if self.options.show_labels:
+            names.append("LABELS")
+        return names
+
+    def row_cells(self, table: dict[str, Any], row: dict[str, Any], kind_prefix: str = "") -> list[str]:
+        visible = self.visible_columns(table)
+        cols = table.get("columnDefinitions") or []
+        cells = row.get("cells") or []
+        out = [format_cell(cells[i]) if i < len(cells) else "" for i in visible]
+        if kind_prefix and visible and str(cols[visible[0]].get("name", "")).lower() == "name":
+            out[0] = f"{kind_prefix}/{out[0]}"
+        metadata = (row.get("object") or {}).get("metadata") or {}
+        if self.options.with_namespace:
+            out.insert(0, str(metadata.get("namespace", "")))
+        labels = metadata.get("labels") or {}
+        out.extend(str(labels.get(key, "")) for key in self.options.label_columns)
+        if self.options.show_labels:
+            out.append(",".join(f"{k}={v}" for k, v in sorted(labels.items())) or "<none>")
+        return out
+
+    def print_table(self, table: dict[str, Any], kind_prefix: str = "", *, header: bool = True) -> int:
+        """Print one Table; returns the number of rows. A header is written once per table (not for watch rows)."""
+        rows: Iterable[dict[str, Any]] = table.get("rows") or []
+        if header and not self.options.no_headers:
+            self.writer.add(self.header(table))
+            self.printed_header = True
+        count = 0
+        for row in rows:
+            self.writer.add(self.row_cells(table, row, kind_prefix))
+            count += 1
+        self.writer.flush()
+        return count
+
+    def new_section(self) -> None:
+        """Between resource types kubectl prints a blank line and starts new column widths."""
+        self.out.write("\n")
+        self.writer = TabWriter(self.out)

@@ -1,0 +1,52 @@
+"""Run the API emulator as a sandbox: print how to use it, or run one command against it.
+
+Everything the sandbox starts (server, backing HTTP servers, temp files) stops with it. The child runs with
+``KUBECONFIG`` pointing at the sandbox and kpy's own bin directory first on PATH, so ``kpy sandbox -- kpy get
+pods`` finds the same kpy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+
+
+async def run_sandbox(command: list[str], *, seed: bool = True) -> int:
+    from kpy.testing import Emulator
+
+    async with Emulator(seed=seed) as emulator:
+        kubeconfig = str(emulator.kubeconfig_path)
+        if not command:
+            sys.stdout.write(f"export KUBECONFIG={kubeconfig}\n")
+            sys.stdout.write(f"# kpy sandbox serving {emulator.url}; press Ctrl-C to stop\n")
+            sys.stdout.flush()
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            await stop.wait()
+            return 0
+        env = dict(os.environ)
+        env["KUBECONFIG"] = kubeconfig
+        bindir = os.path.dirname(sys.executable)
+        env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
+        try:
+            proc = await asyncio.create_subprocess_exec(*command, env=env)
+        except FileNotFoundError:
+            sys.stderr.write(f"error: {command[0]}: command not found\n")
+            return 127
+        except PermissionError:
+            sys.stderr.write(f"error: {command[0]}: permission denied\n")
+            return 126
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            loop.add_signal_handler(sig, _forward, proc, sig)
+        code = await proc.wait()
+        return code if code >= 0 else 128 - code
+
+
+def _forward(proc: asyncio.subprocess.Process, sig: int) -> None:
+    if proc.returncode is None:
+        proc.send_signal(sig)
