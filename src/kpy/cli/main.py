@@ -107,21 +107,18 @@ def run(argv: Sequence[str] | None = None) -> int:
         sys.stdout.write(f"kpy {__version__}\n")
         return 0
     args = _normalize_argv(args)
-    import click
-
     from kpy.errors import KpyError
 
     try:
         app = build_app()
         result = app(args=args, prog_name=_prog_name(), standalone_mode=False)
         return int(result) if isinstance(result, int) else 0
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return int(exc.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         return 130
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
+    except typer.TyperException as exc:  # click's usage errors (typer vendors click)
+        return _usage_error(exc)
     except KpyError as exc:
         _debug_traceback()
         _print_error(exc.format())
@@ -135,6 +132,18 @@ def run(argv: Sequence[str] | None = None) -> int:
         _debug_traceback()
         _print_error(f"error: {type(exc).__name__}: {exc} (run with --debug for a traceback)")
         return 1
+
+
+def _usage_error(exc: typer.TyperException) -> int:
+    """One line like kubectl's (``error: ...``, then where to look), exit 2; a bare ``kpy`` prints help, exit 0."""
+    ctx = getattr(exc, "ctx", None)
+    if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+        sys.stdout.write(ctx.get_help() + "\n")
+        return 0
+    where = f" See '{ctx.command_path} --help' for usage." if ctx is not None else ""
+    message = exc.format_message().rstrip(".")
+    _print_error(f"error: {message}.{where}")
+    return int(getattr(exc, "exit_code", 2) or 2)
 
 
 def _prog_name() -> str:

@@ -1,0 +1,123 @@
+"""Generate the committed man pages and shell completion scripts from the typer app.
+
+``python -m kpy.cli.docs`` rewrites ``man/`` and ``completions/``; a test regenerates them in memory and fails
+when the committed files are stale. Pages carry no date so that regenerating is deterministic.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from kpy import __version__
+
+SHELLS = {"bash": "kpy.bash", "zsh": "_kpy", "fish": "kpy.fish"}
+
+
+def _esc(text: str) -> str:
+    text = text.replace("\\", "\\e").replace("-", "\\-")
+    return "\n".join(("\\&" + line) if line.startswith((".", "'")) else line for line in text.split("\n"))
+
+
+def _split_help(help_text: str) -> tuple[str, str, str]:
+    """(summary, description, examples) from a command's help text."""
+    text = (help_text or "").strip()
+    examples = ""
+    if "Examples:" in text:
+        text, _, examples = text.partition("Examples:")
+    paragraphs = [p.strip() for p in text.strip().split("\n\n") if p.strip()]
+    summary = paragraphs[0].replace("\n", " ") if paragraphs else ""
+    description = "\n\n".join(paragraphs[1:])
+    return summary, description, examples.strip("\n")
+
+
+def _option_lines(param: Any) -> list[str]:
+    if getattr(param, "hidden", False):
+        return []
+    names = [*param.opts, *getattr(param, "secondary_opts", [])]
+    if param.param_type_name == "argument":
+        head = f"\\fI{_esc(param.human_readable_name)}\\fR"
+    else:
+        head = ", ".join(f"\\fB{_esc(n)}\\fR" for n in names)
+        if not getattr(param, "is_flag", False) and not getattr(param, "count", False):
+            metavar = param.metavar or param.type.name.upper()
+            head += f" \\fI{_esc(str(metavar))}\\fR"
+    return [".TP", head, _esc(" ".join((getattr(param, "help", None) or "").split()))]
+
+
+def _page(path: list[str], command: Any, subcommands: dict[str, Any]) -> str:
+    title = "-".join(path)
+    summary, description, examples = _split_help(command.help or "")
+    lines = [f'.TH {title.upper()} 1 "" "kpy {__version__}" "kpy manual"', ".SH NAME",
+             f"{_esc(title)} \\- {_esc(summary)}", ".SH SYNOPSIS", f"\\fB{_esc(' '.join(path))}\\fR "
+             + ("\\fICOMMAND\\fR " if subcommands else "") + "[\\fIOPTIONS\\fR]"]
+    if description:
+        lines += [".SH DESCRIPTION", *[_esc(p) + "\n.PP" for p in description.split("\n\n")]]
+        lines[-1] = lines[-1].removesuffix("\n.PP")
+    if subcommands:
+        lines.append(".SH COMMANDS")
+        for name, sub in subcommands.items():
+            sub_summary = _split_help(sub.help or "")[0]
+            lines += [".TP", f"\\fB{_esc(name)}\\fR", _esc(sub_summary)]
+    params = [p for p in command.params if p.param_type_name == "argument"] + \
+             [p for p in command.params if p.param_type_name == "option"]
+    opts = [line for p in params for line in _option_lines(p)]
+    if opts:
+        lines += [".SH OPTIONS", *opts]
+    for name, sub in subcommands.items():
+        sub_opts = [line for p in sub.params for line in _option_lines(p)]
+        if sub_opts:
+            lines += [f".SS {_esc(' '.join([*path, name]))} options", *sub_opts]
+        sub_examples = _split_help(sub.help or "")[2]
+        if sub_examples:
+            examples = (examples + "\n\n" + sub_examples).strip("\n")
+    if examples:
+        lines += [".SH EXAMPLES", ".nf", _esc(examples), ".fi"]
+    lines += [".SH SEE ALSO", "\\fBkpy\\fR(1), \\fBkubectl\\fR(1)"]
+    return "\n".join(lines) + "\n"
+
+
+def man_pages(app: typer.Typer | None = None) -> dict[str, str]:
+    """File name → roff text: ``kpy.1`` plus one page per command (groups document their subcommands)."""
+    from kpy.cli.main import build_app
+
+    root = typer.main.get_command(app or build_app())
+    commands: dict[str, Any] = dict(getattr(root, "commands", {}))
+    pages = {"kpy.1": _page(["kpy"], root, commands)}
+    for name, command in sorted(commands.items()):
+        subs = dict(getattr(command, "commands", {}) or {})
+        pages[f"kpy-{name}.1"] = _page(["kpy", name], command, subs)
+    return pages
+
+
+def completion_scripts() -> dict[str, str]:
+    """Shell name → script. The scripts call back into kpy, which completes from the live app and kubeconfig."""
+    from typer._completion_shared import get_completion_script
+
+    return {shell: get_completion_script(prog_name="kpy", complete_var="_KPY_COMPLETE", shell=shell)
+            for shell in SHELLS}
+
+
+def write_all(root: Path) -> list[Path]:
+    written = []
+    (root / "man").mkdir(exist_ok=True)
+    (root / "completions").mkdir(exist_ok=True)
+    for name, text in man_pages().items():
+        path = root / "man" / name
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    for shell, text in completion_scripts().items():
+        path = root / "completions" / SHELLS[shell]
+        path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+        written.append(path)
+    return written
+
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path.cwd()
+    for p in write_all(target):
+        print(p)
