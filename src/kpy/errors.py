@@ -167,7 +167,7 @@ def api_error_from_status(code: int, status: dict[str, Any] | None, *, body_text
     if not message:
         # kubectl's wording when the body is not a Status (see client-go rest.Result / errors.NewGenericServerResponse)
         text = body_text.strip()
-        message = text or _GENERIC.get(code, f"an error on the server (\"unknown\") has prevented the request from succeeding")
+        message = text or _GENERIC.get(code, "an error on the server (\"unknown\") has prevented the request from succeeding")
         if not reason:
             reason = _GENERIC_REASON.get(code, "")
     return cls(message, code=code, reason=reason, status=status, retry_after=retry_after)

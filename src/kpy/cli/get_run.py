@@ -66,9 +66,9 @@ def parse_args(args: list[str]) -> list[Request]:
         for arg in args:
             kind, sep, name = arg.partition("/")
             if not sep or not kind or not name:
-                raise UsageError(f"there is no need to specify a resource type as a separate argument when "
-                                 f"passing arguments in resource/name form (e.g. 'kpy get resource/<resource_name>' "
-                                 f"instead of 'kpy get resource resource/<resource_name>'")
+                raise UsageError("there is no need to specify a resource type as a separate argument when "
+                                 "passing arguments in resource/name form (e.g. 'kpy get resource/<resource_name>' "
+                                 "instead of 'kpy get resource resource/<resource_name>'")
             grouped.setdefault(kind, []).append(name)
         return [Request(kind, tuple(names)) for kind, names in grouped.items()]
     types = [t for t in args[0].split(",") if t]

@@ -46,7 +46,7 @@ def make_printer(output: str, *, no_headers: bool = False, allow_missing_templat
         from kpy.printers.jsonpath import JSONPathPrinter
 
         if not arg:
-            raise UsageError(f"template format specified but no template given")
+            raise UsageError("template format specified but no template given")
         text = _read_template_file(arg) if fmt == "jsonpath-file" else arg
         return JSONPathPrinter(text, allow_missing_keys=allow_missing_template_keys,
                                as_json=fmt == "jsonpath-as-json")
