@@ -11,12 +11,44 @@ import asyncio
 import os
 import signal
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+WEB_PAGE = (
+    "<!doctype html>\n<title>kpy sandbox</title>\n"
+    "<p>Hello from pod default/web in the kpy sandbox.</p>\n"
+)
+
+
+@asynccontextmanager
+async def _web_backend() -> AsyncIterator[int]:
+    """The 'container' behind pod web's port 80: a small HTTP server on loopback (``GET /`` answers 200)."""
+    from aiohttp import web
+
+    async def index(request: web.Request) -> web.Response:
+        return web.Response(text=WEB_PAGE, content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/", index)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    server = site._server
+    assert server is not None and server.sockets  # type: ignore[attr-defined]
+    port = int(server.sockets[0].getsockname()[1])  # type: ignore[attr-defined]
+    try:
+        yield port
+    finally:
+        await runner.cleanup()
 
 
 async def run_sandbox(command: list[str], *, seed: bool = True) -> int:
     from kpy.testing import Emulator
 
-    async with Emulator(seed=seed) as emulator:
+    async with Emulator(seed=seed) as emulator, _web_backend() as web_port:
+        if seed:
+            emulator.set_port_backend("default", "web", 80, "127.0.0.1", web_port)
         kubeconfig = str(emulator.kubeconfig_path)
         if not command:
             sys.stdout.write(f"export KUBECONFIG={kubeconfig}\n")

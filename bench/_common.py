@@ -1,0 +1,66 @@
+"""Shared helpers for the benchmarks: find the tools, time commands, print a ratio table.
+
+Benchmarks are scripts, not tests: each measures kpy and the reference tool in the same run, on the same
+machine and inputs, and prints ratios (kpy / reference; below 1.0 means kpy is faster or smaller).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def kpy_exe() -> str:
+    """The kpy console script of the interpreter running the benchmark (the repo's venv)."""
+    candidate = Path(sys.executable).with_name("kpy")
+    return str(candidate) if candidate.exists() else "kpy"
+
+
+def kubectl_exe() -> str | None:
+    return os.environ.get("KUBECTL") or shutil.which("kubectl")
+
+
+def run_timed(argv: Sequence[str], *, env: dict[str, str] | None = None, stdin: bytes | None = None,
+              check: bool = True) -> tuple[float, int, bytes]:
+    """Run once; return (wall seconds, peak RSS of the child in KiB, stdout)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    proc = subprocess.run(list(argv), input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                          check=False)
+    wall = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if check and proc.returncode != 0:
+        raise SystemExit(f"benchmark command failed ({proc.returncode}): {' '.join(argv)}\n"
+                         f"{proc.stderr.decode(errors='replace')}")
+    # RUSAGE_CHILDREN keeps the maximum over all children so far; only a new maximum is attributable.
+    return wall, max(peak, before) if peak > before else peak, proc.stdout
+
+
+def peak_rss_kib(argv: Sequence[str], *, env: dict[str, str] | None = None) -> int:
+    """Peak RSS of one run, measured in a fresh helper process so earlier children do not mask it."""
+    code = ("import resource,subprocess,sys;subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,"
+            "stderr=subprocess.DEVNULL);print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", code, *argv], env=env, capture_output=True, text=True,
+                         check=True)
+    return int(out.stdout.strip())
+
+
+def median_wall(argv: Sequence[str], runs: int, *, env: dict[str, str] | None = None) -> float:
+    run_timed(argv, env=env)  # warm the page cache
+    return statistics.median(run_timed(argv, env=env)[0] for _ in range(runs))
+
+
+def print_table(title: str, rows: Sequence[tuple[str, str, str, str, str]]) -> None:
+    """rows: (measurement, kpy, reference, ratio, target)."""
+    header = ("measurement", "kpy", "reference", "kpy/ref", "target")
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(5)]
+    print(f"\n{title}")
+    for row in [header, *rows]:
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())

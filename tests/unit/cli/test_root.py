@@ -1,0 +1,95 @@
+"""The root command: version, help, usage errors and the one place errors become lines and exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kpy import __version__
+from kpy.cli.main import _normalize_argv, run
+
+
+def test_version_flag_prints_version_and_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["--version"]) == 0
+    assert capsys.readouterr().out == f"kpy {__version__}\n"
+
+
+def test_console_script_version_answers_without_loading_typer() -> None:
+    code = ("import sys; sys.argv=['kpy','--version']\n"
+            "from kpy.cli.entry import main\n"
+            "try:\n    main()\nexcept SystemExit as e:\n    assert e.code == 0\n"
+            "assert 'typer' not in sys.modules, 'typer was imported'\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == f"kpy {__version__}\n"
+
+
+def test_no_arguments_prints_help_and_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run([]) == 0
+    out = capsys.readouterr().out
+    assert "Usage:" in out and "get" in out
+
+
+def test_unknown_flag_is_a_one_line_usage_error_with_exit_two(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["get", "pods", "--no-such-flag"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("error: No such option: --no-such-flag")
+    assert "See 'kpy get --help' for usage." in err
+
+
+def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["frobnicate"]) == 2
+    assert "No such command 'frobnicate'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["-v=6", "get", "pods"], ["-v", "6", "get", "pods"]),
+        (["get", "-n=kube-system", "pods"], ["get", "-n", "kube-system", "pods"]),
+        (["-s=https://x:6443", "get"], ["-s", "https://x:6443", "get"]),
+        (["elect", "--", "-n=x"], ["elect", "--", "-n=x"]),  # the child's argv is left alone
+        (["--namespace=x"], ["--namespace=x"]),
+    ],
+)
+def test_kubectl_style_short_flags_with_equals_are_split(argv: list[str], expected: list[str]) -> None:
+    assert _normalize_argv(argv) == expected
+
+
+def test_missing_kubeconfig_file_is_one_line_without_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "nope.yaml"
+    assert run(["get", "pods", "--kubeconfig", str(missing)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert "Traceback" not in err
+    assert str(missing) in err
+
+
+def test_local_get_prints_a_file_as_json_without_a_server(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web", "namespace": "default"}}
+    manifest = tmp_path / "pod.json"
+    manifest.write_text(json.dumps(pod))
+    assert run(["get", "-f", str(manifest), "--local", "-o", "json", "--kubeconfig", str(tmp_path / "x")]) == 0
+    assert json.loads(capsys.readouterr().out) == pod
+
+
+def test_local_get_name_output_for_a_list(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    items = [{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": n}} for n in ("a", "b")]
+    manifest = tmp_path / "list.json"
+    manifest.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
+    assert run(["get", "-f", str(manifest), "--local", "-o", "name"]) == 0
+    assert capsys.readouterr().out == "deployment.apps/a\ndeployment.apps/b\n"
+
+
+def test_local_requires_files(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["get", "pods", "--local"]) != 0
+    assert capsys.readouterr().err.startswith("error: ")
