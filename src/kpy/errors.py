@@ -41,6 +41,17 @@ class TemplateError(KpyError):
         self.template = template
         self.position = position
 
+    def format(self) -> str:
+        """kubectl's line, then (for syntax errors) the template's line with a caret under the position."""
+        line = super().format()
+        if self.position is None or not self.template:
+            return line
+        start = self.template.rfind("\n", 0, self.position) + 1
+        end = self.template.find("\n", self.position)
+        text = self.template[start:] if end < 0 else self.template[start:end]
+        pad = "".join("\t" if ch == "\t" else " " for ch in text[:self.position - start])
+        return f"{line.rstrip(chr(10))}\n\t{text}\n\t{pad}^"
+
 
 class ConnectionFailed(KpyError):
     """The server could not be reached (refused, DNS, timeout, TLS)."""

@@ -1,0 +1,301 @@
+"""Port-forward throughput and set-up latency: kpy vs the ``kubernetes`` package vs direct loopback TCP.
+
+Run: /work/venv/bin/python bench/portforward.py [--big-mib 1024] [--conc 32] [--conc-mib 64] [--latency 1000]
+
+Targets (issue 7): local->pod >= 3x the kubernetes package, pod->local >= 1.3x, both >= 25% of direct
+loopback for one stream; kpy RSS < 100 MiB throughout. Not a test.
+
+Layout, so that the client side being measured does not share a GIL with the server side:
+* a server process runs the API (``kpy.testing.Emulator`` when available, else the tests' small fake API;
+  both use ``kpy.testing.portforward`` as the kubelet side) and the pod's TCP servers;
+* kpy runs as ``kpy port-forward`` (its own process; peak RSS read from /proc);
+* the kubernetes package runs in a helper process doing the transfers itself;
+* this process drives the local sockets (kpy, direct) with plain blocking sockets.
+
+Pod protocol (port 80): the client sends ``op`` (1 byte) + size (8 bytes). ``d``: the pod sends size bytes;
+``u``: the pod reads size bytes then answers one byte; ``e``: the pod answers each byte (latency probe).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+MiB = 1 << 20
+BLOCK = 256 * 1024
+PAYLOAD = os.urandom(BLOCK)
+
+
+# --- server process ------------------------------------------------------------------------------------------
+
+
+async def pod_server(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while True:
+            head = await reader.readexactly(9)
+            op, size = head[:1], int.from_bytes(head[1:], "big")
+            if op == b"d":
+                sent = 0
+                while sent < size:
+                    n = min(BLOCK, size - sent)
+                    writer.write(PAYLOAD[:n])
+                    await writer.drain()
+                    sent += n
+            elif op == b"u":
+                left = size
+                while left:
+                    data = await reader.read(min(1 << 20, left))
+                    if not data:
+                        return
+                    left -= len(data)
+                writer.write(b"k")
+                await writer.drain()
+            elif op == b"e":
+                writer.write(await reader.readexactly(1))
+                await writer.drain()
+    except (asyncio.IncompleteReadError, ConnectionError):
+        pass
+    finally:
+        writer.close()
+
+
+async def serve(workdir: Path) -> None:
+    backend = await asyncio.start_server(pod_server, "127.0.0.1", 0, limit=1 << 20)
+    bport = backend.sockets[0].getsockname()[1]
+    try:
+        from kpy.testing import Emulator  # type: ignore[attr-defined]
+    except ImportError:
+        Emulator = None
+    if Emulator is not None:
+        async with Emulator() as em:
+            await em.store.create({"apiVersion": "v1", "kind": "Pod",
+                                   "metadata": {"name": "bench", "namespace": "default"},
+                                   "spec": {"containers": [{"name": "c", "image": "x"}]},
+                                   "status": {"phase": "Running"}})
+            em.set_port_backend("default", "bench", 80, "127.0.0.1", bport)
+            kubeconfig = em.write_kubeconfig(workdir / "kubeconfig")
+            print(json.dumps({"kubeconfig": str(kubeconfig), "url": em.url, "direct": bport,
+                              "ca": em.ca_pem.decode(), "token": em.token, "kind": "emulator"}), flush=True)
+            await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+        return
+    sys.path.insert(0, str(ROOT))
+    from tests.integration.portforward.fakeapi import FakeApi, make_pod, running
+
+    async with running(FakeApi()) as api:
+        await api.put("pods", make_pod("bench"))
+        api.backends[("bench", 80)] = ("127.0.0.1", bport)
+        kubeconfig = workdir / "kubeconfig"
+        kubeconfig.write_text(
+            "apiVersion: v1\nkind: Config\ncurrent-context: b\n"
+            f"clusters:\n- name: b\n  cluster:\n    server: {api.url}\n"
+            "users:\n- name: b\n  user: {}\n"
+            "contexts:\n- name: b\n  context:\n    cluster: b\n    user: b\n    namespace: default\n")
+        print(json.dumps({"kubeconfig": str(kubeconfig), "url": api.url, "direct": bport, "kind": "fake-api"}),
+              flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+
+
+# --- drivers (blocking sockets) ------------------------------------------------------------------------------
+
+
+def download(sock: socket.socket, size: int) -> None:
+    sock.sendall(b"d" + size.to_bytes(8, "big"))
+    left = size
+    buf = bytearray(1 << 20)
+    view = memoryview(buf)
+    while left:
+        n = sock.recv_into(view, min(len(buf), left))
+        if not n:
+            raise RuntimeError("stream ended early")
+        left -= n
+
+
+def upload(sock: socket.socket, size: int) -> None:
+    sock.sendall(b"u" + size.to_bytes(8, "big"))
+    left = size
+    while left:
+        n = min(BLOCK, left)
+        sock.sendall(PAYLOAD[:n])
+        left -= n
+    if sock.recv(1) != b"k":
+        raise RuntimeError("no ack")
+
+
+def transfer(make_sock: Any, direction: str, size: int, streams: int) -> float:
+    """MiB/s of ``streams`` concurrent transfers of ``size`` bytes each."""
+    socks = [make_sock() for _ in range(streams)]
+    fn = download if direction == "pod->local" else upload
+    errors: list[BaseException] = []
+
+    def run(s: socket.socket) -> None:
+        try:
+            fn(s, size)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in socks]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    for s in socks:
+        s.close()
+    if errors:
+        raise errors[0]
+    return streams * size / MiB / elapsed
+
+
+def latency(make_sock: Any, count: int) -> tuple[float, float]:
+    """p50/p99 ms of connect + one byte there and back (a new forwarded connection each time)."""
+    samples = []
+    for _ in range(count):
+        start = time.perf_counter()
+        s = make_sock()
+        s.sendall(b"e" + (1).to_bytes(8, "big") + b"x")
+        if s.recv(1) != b"x":
+            raise RuntimeError("echo failed")
+        samples.append((time.perf_counter() - start) * 1000)
+        s.close()
+    samples.sort()
+    return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+
+
+def tcp(port: int) -> Any:
+    def make() -> socket.socket:
+        s = socket.create_connection(("127.0.0.1", port))
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return s
+    return make
+
+
+# --- the kubernetes package, in its own process --------------------------------------------------------------
+
+
+def k8s_main(info: dict[str, Any], args: argparse.Namespace) -> None:
+    from kubernetes import client as k8s
+    from kubernetes.stream import portforward
+
+    config = k8s.Configuration()
+    config.host = info["url"]
+    if info.get("ca"):
+        ca = Path(info["kubeconfig"]).with_name("ca.pem")
+        ca.write_text(info["ca"])
+        config.ssl_ca_cert = str(ca)
+        config.api_key = {"authorization": "Bearer " + info["token"]}
+    api = k8s.CoreV1Api(k8s.ApiClient(config))
+    forwards: list[Any] = []
+
+    def make() -> socket.socket:
+        pf = portforward(api.connect_get_namespaced_pod_portforward, "bench", "default", ports="80")
+        forwards.append(pf)
+        s: socket.socket = pf.socket(80)
+        s.setblocking(True)
+        return s
+
+    out = measure(make, args)
+    for pf in forwards:
+        pf.close()
+    print(json.dumps(out), flush=True)
+
+
+def measure(make: Any, args: argparse.Namespace) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for direction in ("local->pod", "pod->local"):
+        out[f"1x{args.big_mib} MiB {direction} MiB/s"] = transfer(make, direction, args.big_mib * MiB, 1)
+        out[f"{args.conc}x{args.conc_mib} MiB {direction} MiB/s"] = transfer(make, direction, args.conc_mib * MiB,
+                                                                             args.conc)
+    p50, p99 = latency(make, args.latency)
+    out[f"set-up p50 ms ({args.latency})"] = p50
+    out[f"set-up p99 ms ({args.latency})"] = p99
+    return out
+
+
+# --- main --------------------------------------------------------------------------------------------------
+
+
+def peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--big-mib", type=int, default=1024)
+    parser.add_argument("--conc", type=int, default=32)
+    parser.add_argument("--conc-mib", type=int, default=64)
+    parser.add_argument("--latency", type=int, default=1000)
+    parser.add_argument("--serve", metavar="DIR", help=argparse.SUPPRESS)
+    parser.add_argument("--k8s", metavar="JSON", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        asyncio.run(serve(Path(args.serve)))
+        return
+    if args.k8s:
+        k8s_main(json.loads(args.k8s), args)
+        return
+
+    import tempfile
+
+    sizes = ["--big-mib", str(args.big_mib), "--conc", str(args.conc), "--conc-mib", str(args.conc_mib),
+             "--latency", str(args.latency)]
+    with tempfile.TemporaryDirectory() as tmp:
+        server = subprocess.Popen([sys.executable, __file__, "--serve", tmp], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, text=True)
+        assert server.stdout is not None and server.stdin is not None
+        info = json.loads(server.stdout.readline())
+        try:
+            print(f"server: {info['kind']} at {info['url']}", flush=True)
+            direct = measure(tcp(info["direct"]), args)
+            print("direct loopback done", flush=True)
+            kpy = Path(sys.executable).with_name("kpy")
+            env = {**os.environ, "KUBECONFIG": info["kubeconfig"]}
+            fwd = subprocess.Popen([str(kpy), "port-forward", "pod/bench", ":80", "--address", "127.0.0.1",
+                                    "-o", "json"], stdout=subprocess.PIPE, text=True, env=env)
+            assert fwd.stdout is not None
+            port = json.loads(fwd.stdout.readline())["localPort"]
+            try:
+                ours = measure(tcp(port), args)
+                rss = peak_rss_mib(fwd.pid)
+            finally:
+                fwd.terminate()
+                fwd.wait(30)
+            print("kpy done", flush=True)
+            k8s = subprocess.run([sys.executable, __file__, "--k8s", json.dumps(info), *sizes], capture_output=True,
+                                 text=True, check=True)
+            theirs = json.loads(k8s.stdout.strip().splitlines()[-1])
+        finally:
+            server.stdin.close()
+            server.wait(30)
+
+    print(f"\nport-forward through {info['kind']} (same server, same pod), kpy peak RSS {rss:.0f} MiB (target < 100)")
+    header = ("measurement", "kpy", "kubernetes pkg", "kpy/k8s", "direct", "kpy/direct")
+    rows = [header]
+    for key, value in ours.items():
+        lower_is_better = "ms" in key
+        ratio_k = value / theirs[key] if theirs[key] else float("nan")
+        ratio_d = value / direct[key] if direct[key] else float("nan")
+        rows.append((key, f"{value:.1f}", f"{theirs[key]:.1f}", f"{ratio_k:.2f}{' (lower is better)' if lower_is_better else ''}",
+                     f"{direct[key]:.1f}", f"{ratio_d:.2f}"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    for row in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    print("targets: local->pod kpy/k8s >= 3, pod->local kpy/k8s >= 1.3, single-stream kpy/direct >= 0.25")
+
+
+if __name__ == "__main__":
+    main()

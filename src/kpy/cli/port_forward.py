@@ -1,0 +1,223 @@
+"""``kpy port-forward``: kubectl port-forward over the v4 WebSocket protocol, with ``--reconnect`` and ``-o json``.
+
+Output follows kubectl: ``Forwarding from 127.0.0.1:8080 -> 80`` per listener and ``Handling connection for
+8080`` per connection on stdout; ``Unable to listen on port ...`` and per-connection errors on stderr. Ctrl-C
+or SIGTERM closes everything and exits 0; a lost pod exits 1 with ``error: lost connection to pod``.
+"""
+
+# no `from __future__ import annotations`: connection_options hands typer the annotations as they are.
+
+import sys
+from typing import Annotated, Any, TextIO
+
+import typer
+
+from kpy.cli.common import connection_options, run_async
+from kpy.config.flags import ConnectionFlags
+
+EXAMPLES = """
+Examples:
+
+  # Listen on ports 5000 and 6000 locally, forwarding to ports 5000 and 6000 in the pod
+  kpy port-forward pod/mypod 5000 6000
+
+  # Forward to the targetPort of the service's port named "https", in a pod selected by the service
+  kpy port-forward service/myservice 8443:https
+
+  # Listen on a random local port (printed), forwarding to 5000 in a pod of the deployment
+  kpy port-forward deployment/mydeployment :5000
+
+  # Listen on all addresses, and keep serving when the pod is replaced
+  kpy port-forward --address 0.0.0.0 --reconnect svc/web 8080:80
+
+  # For scripts: one JSON line per listener once ready
+  kpy port-forward svc/web :80 -o json
+"""
+
+HELP = (
+    "Forward one or more local ports to a pod. Use TYPE/NAME (pod, service, deployment, replicaset, "
+    "statefulset, ...) to select a pod; the type defaults to pod. If several pods match, the most active one "
+    "is used. The session ends when the pod goes away, unless --reconnect is given." + EXAMPLES
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("port-forward", help=HELP, no_args_is_help=True)(port_forward_command)
+
+
+@connection_options
+def port_forward_command(
+    args: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="TYPE/NAME [LOCAL_PORT:]REMOTE_PORT [...[LOCAL_PORT_N:]REMOTE_PORT_N]", show_default=False
+        ),
+    ],
+    address: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--address",
+            help="Addresses to listen on (comma separated). Only accepts IP addresses or localhost as a "
+            "value. When localhost is supplied, kpy will try to bind on both 127.0.0.1 and ::1 and will fail if "
+            "neither of these addresses are available to bind.",
+            show_default="localhost",
+        ),
+    ] = None,
+    pod_running_timeout: Annotated[
+        str,
+        typer.Option(
+            "--pod-running-timeout",
+            metavar="DURATION",
+            help="The length of time (like 5s, 2m, or 3h, higher than zero) to wait until at least one pod is "
+            "running",
+        ),
+    ] = "1m0s",
+    reconnect: Annotated[
+        bool,
+        typer.Option(
+            "--reconnect",
+            help="When the pod goes away, resolve TYPE/NAME again (a new pod of the service or "
+            "workload) and keep serving on the same local ports.",
+        ),
+    ] = False,
+    output: Annotated[
+        str,
+        typer.Option(
+            "-o", "--output", help="Output format: '' (kubectl's lines) or json (one line per listener)."
+        ),
+    ] = "",
+    *,
+    flags: ConnectionFlags,
+) -> None:
+    raise typer.Exit(
+        run_async(
+            run_port_forward(
+                flags, list(args), list(address or ["localhost"]), pod_running_timeout, reconnect, output
+            )
+        )
+    )
+
+
+def parse_timeout(value: str) -> float:
+    from kpy.config.duration import parse_go_duration
+    from kpy.errors import UsageError
+
+    try:
+        seconds = parse_go_duration(value)
+    except ValueError:
+        raise UsageError(
+            f'invalid argument "{value}" for "--pod-running-timeout" flag: time: invalid duration "{value}"'
+        ) from None
+    if seconds <= 0:
+        raise UsageError("--pod-running-timeout must be higher than zero")
+    return seconds
+
+
+class Renderer:
+    """Turns forwarder events into kubectl's lines (or JSON lines for listeners)."""
+
+    def __init__(self, output: str, out: TextIO, err: TextIO) -> None:
+        self.json = output == "json"
+        self.out = out
+        self.err = err
+
+    def _line(self, stream: TextIO, text: str) -> None:
+        stream.write(text + "\n")
+        stream.flush()
+
+    def __call__(self, event: Any) -> None:
+        from kpy.portforward import events as ev
+
+        if isinstance(event, ev.ForwardingStarted):
+            li = event.listener
+            if self.json:
+                import json
+
+                self._line(
+                    self.out,
+                    json.dumps(
+                        {
+                            "address": li.address,
+                            "localPort": li.local_port,
+                            "remotePort": li.remote_port,
+                            "url": f"http://{li.host_port}",
+                            "namespace": event.namespace,
+                            "pod": event.pod,
+                        },
+                        separators=(",", ":"),
+                    ),
+                )
+            else:
+                self._line(self.out, f"Forwarding from {li.host_port} -> {li.remote_port}")
+        elif isinstance(event, ev.ConnectionAccepted):
+            if not self.json:
+                self._line(self.out, f"Handling connection for {event.local_port}")
+        elif isinstance(event, ev.ListenFailed):
+            self._line(self.err, f"Unable to listen on port {event.local_port}: {event.message}")
+        elif isinstance(event, ev.ConnectionFailed):
+            self._line(
+                self.err,
+                f"error: an error occurred forwarding {event.local_port} -> "
+                f"{event.remote_port}: {event.message}",
+            )
+        elif isinstance(event, ev.PodLost):
+            self._line(
+                self.err, f"Lost connection to pod {event.pod}: {event.reason}; resolving the target again"
+            )
+        elif isinstance(event, ev.Reconnected):
+            ports = ", ".join(str(p) for p in event.remote_ports)
+            self._line(self.err, f"Forwarding to pod {event.pod} (was {event.previous_pod}), ports {ports}")
+        elif isinstance(event, ev.WatchProblem):
+            self._line(self.err, f"warning: {event.message}")
+
+
+async def run_port_forward(
+    flags: ConnectionFlags,
+    args: list[str],
+    addresses: list[str],
+    pod_running_timeout: str,
+    reconnect: bool,
+    output: str,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    import asyncio
+    import signal
+
+    from kpy.cli.common import open_client
+    from kpy.errors import UsageError
+    from kpy.portforward import PortForwarder
+
+    if output not in ("", "json"):
+        raise UsageError(
+            f'unable to match a printer suitable for the output format "{output}", allowed formats are: json'
+        )
+    if len(args) < 2:
+        raise UsageError("TYPE/NAME and list of ports are required for port-forward")
+    timeout = parse_timeout(pod_running_timeout)
+    render = Renderer(output, out or sys.stdout, err or sys.stderr)
+    async with open_client(flags) as client:
+        forwarder = PortForwarder(
+            client,
+            args[0],
+            args[1:],
+            addresses=addresses,
+            pod_running_timeout=timeout,
+            reconnect=reconnect,
+            on_event=render,
+        )
+        async with forwarder:
+            loop = asyncio.get_running_loop()
+            installed = []
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                try:
+                    loop.add_signal_handler(sig, forwarder.stop)
+                    installed.append(sig)
+                except (NotImplementedError, RuntimeError):  # not the main thread / platform
+                    pass
+            try:
+                await forwarder.wait()
+            finally:
+                for sig in installed:
+                    loop.remove_signal_handler(sig)
+    return 0

@@ -1,0 +1,116 @@
+"""``ClientConfig``: everything the REST layer needs to reach one API server, fully resolved."""
+
+from __future__ import annotations
+
+import os
+import ssl
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kpy.config.credentials import Credentials, NoCredentials
+from kpy.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """A resolved connection: server, namespace, TLS material, credentials and client-side limits.
+
+    Built by ``load_client_config``; immutable except for the credentials object's own cache.
+    """
+
+    server: str  #: "https://127.0.0.1:6443" (no trailing slash; may carry a path prefix)
+    namespace: str = "default"  #: flag > context > "default" (in-cluster: POD_NAMESPACE / namespace file)
+    namespace_explicit: bool = False  #: True when -n was given
+    context_name: str | None = None
+    ca_data: bytes | None = None  #: PEM; None = the system trust store
+    insecure_skip_tls_verify: bool = False
+    tls_server_name: str | None = None
+    client_cert_data: bytes | None = None  #: PEM
+    client_key_data: bytes | None = None  #: PEM
+    credentials: Credentials = field(default_factory=NoCredentials)
+    proxy_url: str | None = None
+    impersonate_user: str | None = None
+    impersonate_groups: tuple[str, ...] = ()
+    request_timeout: float | None = None  #: seconds; None = no timeout
+    qps: float = 5.0
+    burst: int = 10
+    cache_dir: Path = Path("~/.kube/cache")
+
+    def __repr__(self) -> str:
+        # never show key material or tokens (the credentials' own repr masks them)
+        return (
+            f"ClientConfig(server={self.server!r}, namespace={self.namespace!r}, "
+            f"context_name={self.context_name!r}, credentials={self.credentials!r})"
+        )
+
+    @property
+    def is_https(self) -> bool:
+        return self.server.lower().startswith("https://")
+
+    @property
+    def impersonation_headers(self) -> dict[str, str | list[str]]:
+        """``Impersonate-User`` / ``Impersonate-Group`` (repeated: one header per group)."""
+        headers: dict[str, str | list[str]] = {}
+        if self.impersonate_user:
+            headers["Impersonate-User"] = self.impersonate_user
+        if self.impersonate_groups:
+            headers["Impersonate-Group"] = list(self.impersonate_groups)
+        return headers
+
+    def ssl_context(self, client_cert: tuple[bytes, bytes] | None = None) -> ssl.SSLContext | None:
+        """A new TLS context for this server, or None for ``http://`` servers.
+
+        Verification is on unless ``insecure_skip_tls_verify``; with ``ca_data`` only that CA is trusted
+        (as kubectl), else the system store. The client certificate is ``client_cert`` if given (an exec
+        plugin's, from ``credentials.client_certificate()``), else the static one. Python can only load a
+        key pair from files, so it is written to a private temp dir (mode 0700/0600) and removed right after
+        ``load_cert_chain``.
+
+        ``tls_server_name`` cannot live in an ``SSLContext``: the REST layer passes it as the server name
+        of each connection — aiohttp: ``session.request(..., server_hostname=config.tls_server_name)``
+        (also accepted by ``ws_connect``); asyncio: ``open_connection(..., server_hostname=...)``. With it,
+        SNI and hostname verification both use that name instead of the URL's host.
+        """
+        if not self.is_https:
+            return None
+        if self.insecure_skip_tls_verify:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+        elif self.ca_data:
+            try:
+                ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cadata=self.ca_data.decode("ascii"))
+            except (ssl.SSLError, ValueError, UnicodeDecodeError) as exc:
+                raise ConfigError(f"unable to load root certificates: {_ssl_reason(exc)}") from None
+        else:
+            ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
+        pair = client_cert or (
+            (self.client_cert_data, self.client_key_data)
+            if self.client_cert_data and self.client_key_data
+            else None
+        )
+        if pair is not None:
+            load_cert_chain_from_memory(ctx, pair[0], pair[1])
+        return ctx
+
+
+def load_cert_chain_from_memory(ctx: ssl.SSLContext, cert_pem: bytes, key_pem: bytes) -> None:
+    """``ctx.load_cert_chain`` for in-memory PEM: via 0600 temp files deleted before returning."""
+    with tempfile.TemporaryDirectory(prefix="kpy-tls-") as tmp:
+        cert_path = os.path.join(tmp, "client.crt")
+        key_path = os.path.join(tmp, "client.key")
+        for path, data in ((cert_path, cert_pem), (key_path, key_pem)):
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+        try:
+            ctx.load_cert_chain(cert_path, key_path)
+        except ssl.SSLError as exc:
+            raise ConfigError(f"tls: failed to load client certificate/key: {_ssl_reason(exc)}") from None
+
+
+def _ssl_reason(exc: Exception) -> str:
+    if isinstance(exc, ssl.SSLError) and exc.reason:
+        return str(exc.reason).lower().replace("_", " ")
+    return str(exc)

@@ -1,0 +1,126 @@
+"""The event pipeline's connection to the API server: writing events and resolving ``KIND/NAME``.
+
+``ApiEventWriter`` writes core/v1 events (POST, and a strategic-merge PATCH of count/lastTimestamp/message,
+as client-go's ``EventSinkImpl`` does) or, with ``api="events.k8s.io/v1"``, the same events in that API's shape
+(regarding/note/eventTime; a repeat becomes a PATCH of ``series {count, lastObservedTime}``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from kpy.errors import Forbidden, NotFound, UsageError
+from kpy.events.clock import format_micro_time, parse_time
+from kpy.events.recorder import ObjectRef
+from kpy.rest.discovery_docs import ResourceInfo
+
+if TYPE_CHECKING:
+    from kpy.rest import RestClient
+    from kpy.rest.discovery import Discovery
+
+Event = dict[str, Any]
+
+CORE_EVENTS = ResourceInfo(group="", version="v1", resource="events", kind="Event", namespaced=True)
+EVENTS_V1 = ResourceInfo(
+    group="events.k8s.io", version="v1", resource="events", kind="Event", namespaced=True
+)
+APIS = ("v1", "events.k8s.io/v1")
+
+
+def _micro(value: Any) -> str | None:
+    ts = parse_time(value)
+    return None if ts is None else format_micro_time(ts)
+
+
+def to_events_v1(event: Event) -> Event:
+    """A core/v1 event as an events.k8s.io/v1 object (the apiserver's conversion, in the other direction)."""
+    meta = {
+        k: v for k, v in (event.get("metadata") or {}).items() if k in ("name", "namespace", "annotations")
+    }
+    count = int(event.get("count") or 1)
+    out: Event = {
+        "apiVersion": "events.k8s.io/v1",
+        "kind": "Event",
+        "metadata": meta,
+        "eventTime": _micro(event.get("firstTimestamp")),
+        "reportingController": event.get("reportingComponent")
+        or (event.get("source") or {}).get("component", ""),
+        "reportingInstance": event.get("reportingInstance") or (event.get("source") or {}).get("host", ""),
+        "action": event.get("action") or event.get("reason", ""),
+        "reason": event.get("reason", ""),
+        "regarding": event.get("involvedObject") or {},
+        "note": event.get("message", ""),
+        "type": event.get("type", ""),
+    }
+    if event.get("related"):
+        out["related"] = event["related"]
+    if event.get("source"):
+        out["deprecatedSource"] = event["source"]
+    if count > 1:
+        out["series"] = {"count": count, "lastObservedTime": _micro(event.get("lastTimestamp"))}
+    return out
+
+
+class ApiEventWriter:
+    """``kpy.events.sink.EventWriter`` over a ``RestClient``."""
+
+    def __init__(self, client: RestClient, api: str = "v1") -> None:
+        if api not in APIS:
+            raise UsageError(f"unknown events API {api!r}: use v1 or events.k8s.io/v1")
+        self.client = client
+        self.api = api
+        self.info = CORE_EVENTS if api == "v1" else EVENTS_V1
+
+    async def create(self, namespace: str, event: Event) -> Event:
+        body = event if self.api == "v1" else to_events_v1(event)
+        response = await self.client.request("POST", self.info.path(namespace), json=body)
+        decoded = response.json()
+        return decoded if isinstance(decoded, dict) else event
+
+    async def patch(self, namespace: str, name: str, patch: dict[str, Any], event: Event) -> Event:
+        if self.api == "v1":
+            body, content_type = patch, "application/strategic-merge-patch+json"
+        else:
+            count = int(patch.get("count") or event.get("count") or 2)
+            body = {"series": {"count": count, "lastObservedTime": _micro(patch.get("lastTimestamp"))}}
+            content_type = "application/merge-patch+json"
+        response = await self.client.request(
+            "PATCH", self.info.path(namespace, name), json=body, content_type=content_type
+        )
+        decoded = response.json()
+        return decoded if isinstance(decoded, dict) else event
+
+
+def split_kind_name(arg: str, flag: str = "--for") -> tuple[str, str]:
+    kind, sep, name = arg.partition("/")
+    if not sep or not kind or not name or "/" in name:
+        raise UsageError(f"{flag} must be in resource/name form")
+    return kind, name
+
+
+class ObjectResolver:
+    """``KIND/NAME`` → ObjectReference: kind and apiVersion from discovery, uid from a GET when it exists."""
+
+    def __init__(self, client: RestClient, discovery: Discovery, namespace: str) -> None:
+        self.client = client
+        self.discovery = discovery
+        self.namespace = namespace
+        self._cache: dict[tuple[str, str], ObjectRef] = {}
+
+    async def resolve(self, arg: str, namespace: str | None = None, flag: str = "--for") -> ObjectRef:
+        kind, name = split_kind_name(arg, flag)
+        ns = namespace or self.namespace
+        key = (arg, ns)
+        if key in self._cache:
+            return self._cache[key]
+        info = await self.discovery.resolve(kind)
+        obj_ns = ns if info.namespaced else ""
+        uid = ""
+        try:
+            obj = await self.client.get_json(info.path(obj_ns, name))
+            uid = str((obj.get("metadata") or {}).get("uid") or "")
+        except (NotFound, Forbidden):
+            pass  # an event may be about something that is gone (or that we may not read)
+        ref = ObjectRef(kind=info.kind, name=name, namespace=obj_ns, api_version=info.group_version, uid=uid)
+        self._cache[key] = ref
+        return ref

@@ -1,0 +1,382 @@
+"""``kpy events tail``: list + watch events and render them like ``kubectl events``.
+
+Rendering is pure (``EventView``, ``interval``, ``human_duration``, ``sort_events``); ``tail_events`` drives a
+``Reflector`` so a dropped watch resumes from the last resourceVersion and a 410 relists, and it prints each
+(uid, resourceVersion) at most once: nothing is repeated and nothing skipped.
+
+It reads core/v1 events and understands events.k8s.io/v1 fields on them (``series``, ``regarding``, ``note``,
+``deprecated*``), so objects written through either API render the same.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TextIO
+
+from kpy.errors import UsageError
+from kpy.events.clock import parse_time
+from kpy.printers.table import TabWriter
+
+if TYPE_CHECKING:
+    from kpy.rest import RestClient
+    from kpy.rest.discovery import Discovery
+
+Event = dict[str, Any]
+
+EVENT_TYPES = ("Normal", "Warning")
+HEADERS = ["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]
+WIDE_HEADERS = [
+    "LAST SEEN",
+    "TYPE",
+    "REASON",
+    "OBJECT",
+    "SUBOBJECT",
+    "SOURCE",
+    "MESSAGE",
+    "FIRST SEEN",
+    "COUNT",
+    "NAME",
+]
+
+
+def human_duration(seconds: float) -> str:
+    """apimachinery's ``duration.HumanDuration``."""
+    s = int(seconds)
+    if s < -1:
+        return "<invalid>"
+    if s < 0:
+        return "0s"
+    if s < 120:
+        return f"{s}s"
+    minutes = s // 60
+    if minutes < 10:
+        rest = s % 60
+        return f"{minutes}m" if rest == 0 else f"{minutes}m{rest}s"
+    if minutes < 180:
+        return f"{minutes}m"
+    hours = s // 3600
+    if hours < 8:
+        m = minutes % 60
+        return f"{hours}h" if m == 0 else f"{hours}h{m}m"
+    if hours < 48:
+        return f"{hours}h"
+    if hours < 24 * 8:
+        h = hours % 24
+        return f"{hours // 24}d" if h == 0 else f"{hours // 24}d{h}h"
+    if hours < 24 * 365 * 2:
+        return f"{hours // 24}d"
+    if hours < 24 * 365 * 8:
+        dy = (hours // 24) % 365
+        return f"{hours // 24 // 365}y" if dy == 0 else f"{hours // 24 // 365}y{dy}d"
+    return f"{hours // 24 // 365}y"
+
+
+class EventView:
+    """One event's fields, whichever API wrote it."""
+
+    def __init__(self, event: Event) -> None:
+        self.raw = event
+        meta = event.get("metadata") or {}
+        self.name = str(meta.get("name", ""))
+        self.namespace = str(meta.get("namespace", ""))
+        self.uid = str(meta.get("uid", "")) or f"{self.namespace}/{self.name}"
+        self.resource_version = str(meta.get("resourceVersion", ""))
+        self.type = str(event.get("type") or "")
+        self.reason = str(event.get("reason") or "")
+        self.involved: dict[str, Any] = event.get("involvedObject") or event.get("regarding") or {}
+        self.message = str(event.get("message") or event.get("note") or "")
+        self.count = int(event.get("count") or event.get("deprecatedCount") or 0)
+        self.series: dict[str, Any] | None = event.get("series") or None
+        self.event_time = parse_time(event.get("eventTime"))
+        self.first_timestamp = parse_time(
+            event.get("firstTimestamp") or event.get("deprecatedFirstTimestamp")
+        )
+        self.last_timestamp = parse_time(event.get("lastTimestamp") or event.get("deprecatedLastTimestamp"))
+        source = event.get("source") or event.get("deprecatedSource") or {}
+        self.source = str(
+            event.get("reportingComponent")
+            or event.get("reportingController")
+            or source.get("component")
+            or ""
+        )
+        self.host = str(source.get("host") or event.get("reportingInstance") or "")
+
+    @property
+    def series_last(self) -> float | None:
+        return parse_time((self.series or {}).get("lastObservedTime"))
+
+    @property
+    def sort_time(self) -> float:
+        """kubectl events' order: series lastObservedTime, then lastTimestamp, then eventTime."""
+        for candidate in (self.series_last if self.series else None, self.last_timestamp, self.event_time):
+            if candidate is not None:
+                return candidate
+        return 0.0
+
+    @property
+    def object(self) -> str:
+        return f"{self.involved.get('kind', '')}/{self.involved.get('name', '')}"
+
+
+def _since(ts: float | None, now: float) -> str:
+    return "<unknown>" if ts is None else human_duration(now - ts)
+
+
+def interval(view: EventView, now: float) -> str:
+    """kubectl events' LAST SEEN cell: ``5s``, or ``5s (x3 over 2m)`` for repeats."""
+    first = _since(view.event_time, now) if view.event_time is not None else _since(view.first_timestamp, now)
+    if view.series:
+        count = int(view.series.get("count") or 0)
+        return f"{_since(view.series_last, now)} (x{count} over {first})"
+    if view.count > 1:
+        return f"{_since(view.last_timestamp, now)} (x{view.count} over {first})"
+    return first
+
+
+def sort_events(events: Iterable[Event]) -> list[Event]:
+    """Oldest first, stable."""
+    return sorted(events, key=lambda e: EventView(e).sort_time)
+
+
+def parse_types(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    out: list[str] = []
+    for part in value.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        match = [t for t in EVENT_TYPES if t.lower() == part.lower()]
+        if not match:
+            raise UsageError("valid --types are Normal or Warning")
+        out.append(match[0])
+    return tuple(out)
+
+
+@dataclass
+class TailOptions:
+    namespace: str | None = None  #: None = all namespaces
+    for_object: str | None = None  #: KIND/NAME
+    types: tuple[str, ...] = ()
+    reason: str | None = None
+    since: float | None = None  #: seconds
+    watch: bool = True
+    output: str = ""
+    no_headers: bool = False
+    color: bool = False
+    chunk_size: int = 500
+
+    @property
+    def all_namespaces(self) -> bool:
+        return self.namespace is None
+
+    @property
+    def table(self) -> bool:
+        return self.output in ("", "wide")
+
+
+@dataclass
+class EventFilter:
+    types: tuple[str, ...] = ()
+    since: float | None = None
+    now: Callable[[], float] = time.time
+
+    def accepts(self, event: Event) -> bool:
+        view = EventView(event)
+        if self.types and view.type not in self.types:
+            return False
+        if self.since is not None:
+            t = view.sort_time
+            if t and t < self.now() - self.since:
+                return False
+        return True
+
+
+class EventRenderer:
+    """Table rows like kubectl events (NAMESPACE first with -A), or any other -o printer, one event at a time."""
+
+    def __init__(self, out: TextIO, options: TailOptions, *, now: Callable[[], float] = time.time) -> None:
+        self.out = out
+        self.options = options
+        self.now = now
+        self.writer = TabWriter(io.StringIO())
+        self.header_done = options.no_headers
+        self.printed = 0
+        self._printer: Any = None
+        self._console: Any = None
+        if not options.table:
+            from kpy.printers import make_printer
+
+            self._printer = make_printer(options.output, no_headers=options.no_headers)
+
+    def header(self) -> list[str]:
+        cols = list(WIDE_HEADERS if self.options.output == "wide" else HEADERS)
+        return (["NAMESPACE"] if self.options.all_namespaces else []) + cols
+
+    def row(self, event: Event) -> list[str]:
+        v = EventView(event)
+        now = self.now()
+        msg = " ".join(v.message.strip().splitlines())
+        if self.options.output == "wide":
+            source = ", ".join(p for p in (v.source, v.host) if p)
+            cells = [
+                interval(v, now),
+                v.type,
+                v.reason,
+                v.object,
+                str(v.involved.get("fieldPath") or ""),
+                source,
+                msg,
+                _since(v.first_timestamp or v.event_time, now),
+                str(int((v.series or {}).get("count") or v.count or 1)),
+                v.name,
+            ]
+        else:
+            cells = [interval(v, now), v.type, v.reason, v.object, msg]
+        return ([v.namespace] if self.options.all_namespaces else []) + cells
+
+    def print_events(self, events: list[Event]) -> None:
+        """A batch (the initial list): one table, or one List for structured output."""
+        if self._printer is not None:
+            if events:
+                self._printer.print_obj(
+                    {
+                        "apiVersion": "v1",
+                        "items": events,
+                        "kind": "List",
+                        "metadata": {"resourceVersion": ""},
+                    },
+                    self.out,
+                )
+            self.printed += len(events)
+            return
+        self._table(events)
+
+    def print_event(self, event: Event) -> None:
+        if self._printer is not None:
+            self._printer.print_obj(event, self.out)
+            self.printed += 1
+            return
+        self._table([event])
+
+    def _table(self, events: list[Event]) -> None:
+        warn: list[bool] = []
+        if not self.header_done and events:
+            self.writer.add(self.header())
+            warn.append(False)
+            self.header_done = True
+        for event in events:
+            self.writer.add(self.row(event))
+            warn.append(EventView(event).type == "Warning")
+        buffer = io.StringIO()
+        self.writer.out = buffer
+        self.writer.flush()
+        lines = buffer.getvalue().splitlines()
+        for line, is_warning in zip(lines, warn, strict=False):
+            self._write_line(line, is_warning)
+        self.printed += len(events)
+        self.out.flush()
+
+    def _write_line(self, line: str, warning: bool) -> None:
+        if warning and self.options.color:
+            if self._console is None:
+                from rich.console import Console
+
+                self._console = Console(
+                    file=self.out,
+                    force_terminal=True,
+                    highlight=False,
+                    soft_wrap=True,
+                    emoji=False,
+                    markup=False,
+                )
+            self._console.print(line, style="bold yellow")
+        else:
+            self.out.write(line + "\n")
+
+
+@dataclass
+class TailState:
+    """What has been printed: the last resourceVersion per event uid (printed once, never again)."""
+
+    printed: dict[str, str] = field(default_factory=dict)
+    duplicates: int = 0
+
+    def first_time(self, event: Event) -> bool:
+        v = EventView(event)
+        if self.printed.get(v.uid) == v.resource_version and v.resource_version:
+            self.duplicates += 1
+            return False
+        self.printed[v.uid] = v.resource_version
+        return True
+
+    def forget(self, event: Event) -> None:
+        self.printed.pop(EventView(event).uid, None)
+
+
+async def for_selector(discovery: Discovery, for_object: str) -> str:
+    """``--for KIND/NAME`` → ``involvedObject.kind=Kind,involvedObject.name=NAME`` (kind via discovery)."""
+    kind, sep, name = for_object.partition("/")
+    if not sep or not kind or not name or "/" in name:
+        raise UsageError("--for must be in resource/name form")
+    info = await discovery.resolve(kind)
+    return f"involvedObject.kind={info.kind},involvedObject.name={name}"
+
+
+async def tail_events(
+    client: RestClient,
+    options: TailOptions,
+    out: TextIO,
+    *,
+    discovery: Discovery | None = None,
+    now: Callable[[], float] = time.time,
+    reflector_kwargs: dict[str, Any] | None = None,
+) -> int:
+    """Print the current events (oldest first), then follow until cancelled (unless ``watch`` is off).
+
+    Returns how many events were printed."""
+    from kpy.events.api import CORE_EVENTS
+    from kpy.rest.watch import Reflector
+
+    selectors: list[str] = []
+    if options.for_object:
+        if discovery is None:
+            from kpy.rest.discovery import Discovery
+
+            discovery = Discovery(client, client.config.cache_dir)
+        selectors.append(await for_selector(discovery, options.for_object))
+    if options.reason:
+        selectors.append(f"reason={options.reason}")
+    reflector = Reflector(
+        client,
+        CORE_EVENTS,
+        options.namespace,
+        field_selector=",".join(selectors) or None,
+        chunk_size=options.chunk_size,
+        **(reflector_kwargs or {}),
+    )
+    renderer = EventRenderer(out, options, now=now)
+    accepts = EventFilter(options.types, options.since, now).accepts
+    state = TailState()
+    initial: list[Event] = []
+    async for change in reflector:
+        if change.type == "SYNCED":
+            fresh = [e for e in sort_events(initial) if state.first_time(e)]
+            renderer.print_events(fresh)
+            initial = []
+            if not options.watch:
+                return renderer.printed
+            continue
+        if change.type == "DELETED":
+            state.forget(change.object)
+            continue
+        if not accepts(change.object):
+            continue
+        if change.initial:
+            initial.append(change.object)
+        elif state.first_time(change.object):
+            renderer.print_event(change.object)
+    return renderer.printed

@@ -1,0 +1,384 @@
+"""``PortForwarder``: local listeners, one WebSocket per accepted connection, pod-loss detection, reconnect.
+
+Follows client-go ``tools/portforward`` for what users see: listeners are bound per port on every address
+(``localhost`` = 127.0.0.1 and ::1, where one of the two is enough), port 0 binds a free port that the other
+addresses then reuse, a port that cannot be bound is reported and skipped, and no bound port at all is an
+error. A connection that fails (error channel, dropped stream) is reported and closed; the listener keeps
+serving. When the pod goes away the forwarder fails with kubectl's ``lost connection to pod``, or with
+``reconnect=True`` resolves the target again and keeps serving new connections on the same local ports.
+
+Usage::
+
+    async with PortForwarder(client, "svc/web", ["8080:http"]) as fw:
+        print(fw.listeners)
+        await fw.wait()          # until fw.stop(), or raises ForwardError when the pod is lost
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import os
+import socket
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from kpy.errors import ForwardError, KpyError, NotFound
+from kpy.portforward.events import (
+    ConnectionAccepted,
+    ConnectionFailed,
+    ForwardEvent,
+    ForwardingStarted,
+    Listener,
+    ListenFailed,
+    PodLost,
+    Reconnected,
+    WatchProblem,
+    join_host_port,
+)
+from kpy.portforward.protocol import SUBPROTOCOLS
+from kpy.portforward.resolve import (
+    ForwardedPort,
+    ListenAddress,
+    Resolved,
+    Target,
+    parse_addresses,
+    parse_target,
+    resolve,
+    validate_port_syntax,
+)
+from kpy.portforward.stream import LOCAL_LIMIT, open_stream, relay
+
+if TYPE_CHECKING:
+    from kpy.rest import RestClient
+
+EventHandler = Callable[[ForwardEvent], None]
+
+
+def _go_errno_text(exc: OSError) -> str:
+    text = os.strerror(exc.errno) if exc.errno else str(exc)
+    return text[:1].lower() + text[1:]
+
+
+def bind_socket(address: ListenAddress, port: int, backlog: int = socket.SOMAXCONN) -> socket.socket:
+    """A listening socket like Go's ``net.Listen`` (SO_REUSEADDR; IPv6 sockets are v6-only).
+
+    Raises ``OSError`` whose message is client-go's ``unable to create listener: Error listen ...``.
+    """
+    family = socket.AF_INET if address.family == "tcp4" else socket.AF_INET6
+    where = f"listen {address.family} {join_host_port(address.address, port)}"
+    try:
+        sock = socket.socket(family, socket.SOCK_STREAM)
+    except OSError as exc:
+        raise OSError(
+            exc.errno, f"unable to create listener: Error {where}: socket: {_go_errno_text(exc)}"
+        ) from exc
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sock.bind((address.address, port))
+        sock.listen(backlog)
+        sock.setblocking(False)
+    except OSError as exc:
+        sock.close()
+        raise OSError(
+            exc.errno or errno.EINVAL,
+            f"unable to create listener: Error {where}: bind: {_go_errno_text(exc)}",
+        ) from exc
+    return sock
+
+
+class PortForwarder:
+    """Forward local ports to a pod (or the pod behind a service/workload) of the API server ``client`` talks to.
+
+    ``target``: ``pod/NAME``, ``NAME``, ``svc/NAME``, ``deploy/NAME``, ``rs/``, ``sts/``, ...; ``ports``:
+    ``8080:80``, ``80``, ``:80`` (random local port), ``8080:http`` (named). ``on_event`` receives the
+    ``kpy.portforward.events`` a CLI prints. Argument errors raise ``UsageError`` right away.
+    """
+
+    def __init__(
+        self,
+        client: RestClient,
+        target: str | Target,
+        ports: Sequence[str],
+        *,
+        namespace: str | None = None,
+        addresses: Sequence[str] = ("localhost",),
+        pod_running_timeout: float = 60.0,
+        reconnect: bool = False,
+        on_event: EventHandler | None = None,
+        watch_pod: bool = True,
+        subprotocols: Sequence[str] = SUBPROTOCOLS,
+    ) -> None:
+        self.client = client
+        self.target = parse_target(target) if isinstance(target, str) else target
+        self.specs = validate_port_syntax(list(ports))
+        self.addresses = parse_addresses(list(addresses))
+        self.namespace = namespace or client.config.namespace
+        self.pod_running_timeout = pod_running_timeout
+        self.reconnect = reconnect
+        self.watch_pod = watch_pod
+        self.subprotocols = tuple(subprotocols)
+        self._on_event = on_event
+        self.listeners: list[Listener] = []
+        self.resolved: Resolved | None = None
+        self._ports: list[ForwardedPort] = []
+        self._servers: list[asyncio.Server] = []
+        self._connections: set[asyncio.Task[Any]] = set()
+        self._supervisor: asyncio.Task[None] | None = None
+        self._losses: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
+        self._pod_ready = asyncio.Event()
+        self._done = asyncio.Event()
+        self._failure: KpyError | None = None
+        self._closed = False
+        #: connections handled so far (for tests and -v output)
+        self.connections_handled = 0
+
+    # -- public ----------------------------------------------------------------------------------------
+    @property
+    def pod(self) -> str:
+        return self.resolved.pod if self.resolved else ""
+
+    @property
+    def ports(self) -> list[ForwardedPort]:
+        """The numeric pairs, with bound local ports filled in."""
+        return list(self._ports)
+
+    async def __aenter__(self) -> PortForwarder:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def start(self) -> None:
+        """Resolve the pod, bind the listeners, start watching the pod. Raises if no port could be bound."""
+        self.resolved = await resolve(
+            self.client, self.namespace, self.target, self.specs, pod_running_timeout=self.pod_running_timeout
+        )
+        self._ports = list(self.resolved.ports)
+        try:
+            await self._bind_all()
+        except BaseException:
+            await self.close()
+            raise
+        self._pod_ready.set()
+        self._supervisor = asyncio.ensure_future(self._supervise())
+
+    def stop(self) -> None:
+        """Ask the forwarder to finish (safe from a signal handler); ``wait()`` then returns normally."""
+        self._done.set()
+
+    async def wait(self) -> None:
+        """Until ``stop()``/``close()``; raises ``ForwardError`` (e.g. ``lost connection to pod``) on failure."""
+        await self._done.wait()
+        if self._failure is not None:
+            raise self._failure
+
+    async def close(self) -> None:
+        """Stop listening, end open connections and the pod watch. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        self._done.set()
+        for server in self._servers:
+            server.close()
+        tasks = [
+            t
+            for t in (self._supervisor, *self._connections)
+            if t is not None and t is not asyncio.current_task()
+        ]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for server in self._servers:
+            with contextlib.suppress(Exception):
+                await server.wait_closed()
+        self._servers.clear()
+
+    # -- listeners -------------------------------------------------------------------------------------
+    def _emit(self, event: ForwardEvent) -> None:
+        if self._on_event is not None:
+            self._on_event(event)
+
+    async def _bind_all(self) -> None:
+        assert self.resolved is not None
+        any_bound = False
+        for index, port in enumerate(self._ports):
+            errors: list[str] = []
+            failures: dict[str, int] = {}
+            successes: dict[str, int] = {}
+            for address in self.addresses:
+                try:
+                    sock = bind_socket(address, port.local)
+                except OSError as exc:
+                    errors.append(exc.strerror or str(exc))
+                    failures[address.failure_mode] = failures.get(address.failure_mode, 0) + 1
+                    continue
+                successes[address.failure_mode] = successes.get(address.failure_mode, 0) + 1
+                bound = sock.getsockname()[1]
+                port = self._ports[index] = ForwardedPort(bound, port.remote)
+                listener = Listener(address.address, bound, port.remote)
+                self.listeners.append(listener)
+                self._servers.append(await self._serve_socket(sock, index))
+                self._emit(ForwardingStarted(listener, self.namespace, self.resolved.pod))
+            failed = (successes.get("all", 0) == 0 and failures.get("all", 0) > 0) or failures.get(
+                "any", 0
+            ) > 0
+            if failed:
+                self._emit(
+                    ListenFailed(
+                        port.local,
+                        f"Listeners failed to create with the following errors: [{' '.join(errors)}]",
+                    )
+                )
+            if successes:
+                any_bound = True
+        if not any_bound:
+            pairs = " ".join(f"{{{p.local} {p.remote}}}" for p in self._ports)
+            raise ForwardError(f"unable to listen on any of the requested ports: [{pairs}]")
+
+    async def _serve_socket(self, sock: socket.socket, index: int) -> asyncio.Server:
+        def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            self._accept(reader, writer, index)
+
+        return await asyncio.start_server(accept, sock=sock, limit=LOCAL_LIMIT)
+
+    def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, index: int) -> None:
+        task = asyncio.ensure_future(self._handle(reader, writer, index))
+        self._connections.add(task)
+        task.add_done_callback(self._connections.discard)
+
+    # -- one connection --------------------------------------------------------------------------------
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, index: int) -> None:
+        local = self._ports[index].local
+        self.connections_handled += 1
+        self._emit(ConnectionAccepted(local))
+        try:
+            if not await self._wait_pod_ready():
+                return
+            resolved = self.resolved
+            assert resolved is not None
+            remote = self._ports[index].remote
+            try:
+                ws = await open_stream(
+                    self.client, resolved.namespace, resolved.pod, [remote], self.subprotocols
+                )
+            except NotFound as exc:
+                self._emit(ConnectionFailed(local, remote, str(exc)))
+                self._losses.put_nowait((resolved.pod, str(exc)))
+                return
+            except KpyError as exc:
+                self._emit(ConnectionFailed(local, remote, str(exc)))
+                return
+            problem = await relay(ws, reader, writer, remote)
+            if problem is not None:
+                self._emit(ConnectionFailed(local, remote, problem))
+        finally:
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+
+    async def _wait_pod_ready(self) -> bool:
+        if self._pod_ready.is_set():
+            return True
+        ready = asyncio.ensure_future(self._pod_ready.wait())
+        done = asyncio.ensure_future(self._done.wait())
+        try:
+            await asyncio.wait({ready, done}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            ready.cancel()
+            done.cancel()
+        return self._pod_ready.is_set() and not self._done.is_set()
+
+    # -- pod loss --------------------------------------------------------------------------------------
+    def _fail(self, exc: KpyError) -> None:
+        if self._failure is None:
+            self._failure = exc
+        self._done.set()
+
+    async def _supervise(self) -> None:
+        while not self._done.is_set():
+            resolved = self.resolved
+            assert resolved is not None
+            watcher = asyncio.ensure_future(self._watch(resolved)) if self.watch_pod else None
+            try:
+                while True:
+                    pod, reason = await self._losses.get()
+                    if pod == resolved.pod:
+                        break
+            finally:
+                if watcher is not None:
+                    watcher.cancel()
+                    await asyncio.gather(watcher, return_exceptions=True)
+            self._emit(PodLost(resolved.namespace, resolved.pod, reason))
+            if not self.reconnect:
+                self._fail(ForwardError("lost connection to pod"))
+                return
+            self._pod_ready.clear()
+            try:
+                fresh = await resolve(
+                    self.client,
+                    self.namespace,
+                    self.target,
+                    self.specs,
+                    pod_running_timeout=self.pod_running_timeout,
+                    wait_for_pod_target=True,
+                )
+            except KpyError as exc:
+                self._fail(exc)
+                return
+            self._ports = [
+                ForwardedPort(old.local, new.remote)
+                for old, new in zip(self._ports, fresh.ports, strict=True)
+            ]
+            self.listeners = [
+                Listener(li.address, li.local_port, self._remote_for(li.local_port)) for li in self.listeners
+            ]
+            self.resolved = fresh
+            self._emit(
+                Reconnected(fresh.namespace, resolved.pod, fresh.pod, tuple(p.remote for p in self._ports))
+            )
+            self._pod_ready.set()
+
+    def _remote_for(self, local: int) -> int:
+        for port in self._ports:
+            if port.local == local:
+                return port.remote
+        return 0
+
+    async def _watch(self, resolved: Resolved) -> None:
+        """Report (via the loss queue) when the forwarded pod is deleted, replaced or finished."""
+        from kpy.rest.discovery_docs import ResourceInfo
+        from kpy.rest.watch import Reflector
+
+        info = ResourceInfo(group="", version="v1", resource="pods", kind="Pod", namespaced=True)
+        seen = False
+        try:
+            async for event in Reflector(
+                self.client, info, resolved.namespace, field_selector=f"metadata.name={resolved.pod}"
+            ):
+                reason = ""
+                if event.type == "SYNCED":
+                    if not seen:
+                        reason = f'pods "{resolved.pod}" not found'
+                elif event.type == "DELETED":
+                    reason = f'pod "{resolved.pod}" was deleted'
+                else:
+                    seen = True
+                    meta = event.object.get("metadata") or {}
+                    phase = (event.object.get("status") or {}).get("phase", "")
+                    if resolved.pod_uid and meta.get("uid") and meta.get("uid") != resolved.pod_uid:
+                        reason = f'pod "{resolved.pod}" was replaced'
+                    elif phase in ("Succeeded", "Failed"):
+                        reason = f'pod "{resolved.pod}" is no longer running (phase {phase})'
+                if reason:
+                    self._losses.put_nowait((resolved.pod, reason))
+                    return
+        except KpyError as exc:
+            self._emit(WatchProblem(f"cannot watch pod {resolved.pod}: {exc}"))
+
+
+__all__ = ["PortForwarder", "bind_socket"]

@@ -1,0 +1,523 @@
+"""``RestClient``: one aiohttp session (one connection pool) talking to one API server the client-go way.
+
+Every request is throttled by a token bucket (QPS/burst), carries the credentials, impersonation headers and
+kpy's User-Agent, is retried like client-go's ``rest.Request`` (429/5xx with ``Retry-After`` up to 10 times;
+transport resets/EOFs only for GET; one re-authentication after a 401) and fails with a typed ``kpy.errors``
+error. ``-v=6`` logs each request like kubectl's round-tripper, ``-v=8`` adds headers (credentials masked).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json as jsonlib
+import platform
+import random
+import ssl
+import sys
+import time
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import aiohttp
+from multidict import CIMultiDict, CIMultiDictProxy
+from yarl import URL
+
+from kpy import __version__
+from kpy.config.redact import redact_headers
+from kpy.errors import ConnectionFailed
+from kpy.flowcontrol import Backoff, TokenBucket
+from kpy.rest import connerrors
+from kpy.rest.logs import enabled, log, v
+from kpy.rest.proxy import select_proxy
+from kpy.rest.status import check_wait, error_from_response
+
+if TYPE_CHECKING:
+    from websockets.asyncio.client import ClientConnection
+
+    from kpy.config.client_config import ClientConfig
+
+Params = Mapping[str, Any] | Iterable[tuple[str, Any]] | None
+
+MAX_RETRIES = 10  # client-go rest.Request maxRetries
+LONG_THROTTLE = 0.05  # client-go longThrottleLatency (logged at V(3))
+EXTRA_LONG_THROTTLE = 1.0  # client-go extraLongThrottleLatency (logged at V(1))
+_GO_ARCH = {
+    "x86_64": "amd64",
+    "amd64": "amd64",
+    "aarch64": "arm64",
+    "arm64": "arm64",
+    "i386": "386",
+    "i686": "386",
+    "armv7l": "arm",
+    "ppc64le": "ppc64le",
+    "s390x": "s390x",
+}
+
+
+def default_user_agent() -> str:
+    """``kpy/<version> (<os>/<arch>)``, the shape of kubectl's ``kubectl/v1.32.0 (linux/amd64)``."""
+    osname = {"win32": "windows", "cygwin": "windows"}.get(sys.platform, sys.platform)
+    if osname.startswith("linux"):
+        osname = "linux"
+    machine = platform.machine().lower()
+    return f"kpy/{__version__} ({osname}/{_GO_ARCH.get(machine, machine or 'unknown')})"
+
+
+def default_retry_backoff() -> Backoff:
+    """Jittered growth under the server's Retry-After: 0.25 s doubling to 4 s, +10% jitter."""
+    return Backoff(duration=0.25, factor=2.0, jitter=0.1, steps=MAX_RETRIES, cap=4.0)
+
+
+@dataclass(frozen=True)
+class Response:
+    """A complete answer (status < 400; errors are raised instead)."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    reason: str = ""
+
+    def json(self) -> Any:
+        return jsonlib.loads(self.body) if self.body else None
+
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+
+def query_pairs(params: Params) -> list[tuple[str, str]]:
+    """Query parameters as ordered string pairs (lists repeat the key; booleans are ``true``/``false``)."""
+    if params is None:
+        return []
+    items = params.items() if isinstance(params, Mapping) else params
+    pairs: list[tuple[str, str]] = []
+    for key, value in items:
+        if value is None:
+            continue
+        values = value if isinstance(value, list | tuple) else [value]
+        for item in values:
+            pairs.append((key, ("true" if item else "false") if isinstance(item, bool) else str(item)))
+    return pairs
+
+
+class RestClient:
+    """One API server, one connection pool. Use as ``async with RestClient(config) as client``."""
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        *,
+        user_agent: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rand: Callable[[], float] = random.random,
+        max_retries: int = MAX_RETRIES,
+        rate_limiter: TokenBucket | None = None,
+        retry_backoff: Callable[[], Backoff] = default_retry_backoff,
+    ) -> None:
+        self.config = config
+        self.user_agent = user_agent or default_user_agent()
+        self.max_retries = max_retries
+        self.rate_limiter = rate_limiter or TokenBucket(config.qps, config.burst, clock=clock, sleep=sleep)
+        self._clock = clock
+        self._sleep = sleep
+        self._rand = rand
+        self._retry_backoff = retry_backoff
+        self._session: aiohttp.ClientSession | None = None
+        self._ssl: ssl.SSLContext | None = None
+        self._cert: tuple[bytes, bytes] | None = None
+        self._ssl_ready = False
+        self._retired: list[aiohttp.ClientSession] = []
+        self._proxy: str | None = None
+        self._proxy_resolved = False
+        parts = urlsplit(config.server)
+        default_port = 443 if parts.scheme == "https" else 80
+        self.host_port = f"{parts.hostname}:{parts.port or default_port}"
+        self._host = parts.hostname or ""
+
+    async def __aenter__(self) -> RestClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        sessions, self._retired = self._retired, []
+        if self._session is not None:
+            sessions.append(self._session)
+            self._session = None
+        for session in sessions:
+            await session.close()
+
+    # -- plumbing ---------------------------------------------------------------------------------------
+    def url(self, path: str, params: Params = None) -> URL:
+        if not path.startswith("/"):
+            path = "/" + path
+        url = URL(self.config.server + path)
+        pairs = query_pairs(params)
+        return url.with_query(pairs) if pairs else url
+
+    def proxy(self) -> str | None:
+        if not self._proxy_resolved:
+            self._proxy = select_proxy(self.config.server, self.config.proxy_url)
+            self._proxy_resolved = True
+        return self._proxy
+
+    async def ssl_context(self) -> ssl.SSLContext | None:
+        """The TLS context for this server, rebuilt when an exec plugin hands out a new client certificate."""
+        cert = await self.config.credentials.client_certificate()
+        if not self._ssl_ready or cert != self._cert:
+            self._ssl = self.config.ssl_context(cert) if cert else self.config.ssl_context()
+            if self._ssl_ready and self._session is not None:
+                # a new certificate: new connections; requests in flight finish on the old pool
+                self._retired.append(self._session)
+                self._session = None
+            self._cert = cert
+            self._ssl_ready = True
+        return self._ssl
+
+    async def _get_session(self) -> aiohttp.ClientSession:
+        ctx = await self.ssl_context()
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(
+                ssl=ctx if ctx is not None else True, limit=100, enable_cleanup_closed=True
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                trust_env=False,
+                auto_decompress=True,
+                timeout=aiohttp.ClientTimeout(total=None),
+            )
+            # aiohttp silently re-sends idempotent verbs (PUT/DELETE too) once after a dropped connection;
+            # client-go re-sends only GETs, after a pause. Keep one policy: ours (aiohttp's test client does this too).
+            if hasattr(self._session, "_retry_connection"):
+                self._session._retry_connection = False
+        return self._session
+
+    async def headers(
+        self, accept: str | None = "application/json", content_type: str | None = None
+    ) -> CIMultiDict[str]:
+        """Request headers: Accept, User-Agent, credentials, impersonation (Impersonate-Group repeated)."""
+        out: CIMultiDict[str] = CIMultiDict()
+        if accept:
+            out["Accept"] = accept
+        out["User-Agent"] = self.user_agent
+        if content_type:
+            out["Content-Type"] = content_type
+        for name, value in (await self.config.credentials.auth_headers()).items():
+            out[name] = value
+        for name, hv in self.config.impersonation_headers.items():
+            for item in [hv] if isinstance(hv, str) else hv:
+                out.add(name, item)
+        return out
+
+    async def throttle(self, method: str, url: URL) -> None:
+        waited = await self.rate_limiter.wait()
+        if waited > LONG_THROTTLE:
+            level = 1 if waited > EXTRA_LONG_THROTTLE else 3
+            log.log(
+                v(level),
+                "Waited for %.3fs due to client-side throttling, not priority and fairness, request: %s:%s",
+                waited,
+                method,
+                url,
+            )
+
+    def _transport_error(self, exc: BaseException) -> ConnectionFailed:
+        if isinstance(exc, TimeoutError):
+            return connerrors.timed_out(self.host_port)
+        if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+            return connerrors.unable(
+                connerrors.x509_reason(exc.certificate_error, self._host), self.host_port
+            )
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            return connerrors.unable(connerrors.x509_reason(exc, self._host), self.host_port)
+        if isinstance(exc, aiohttp.ClientConnectorDNSError):
+            return connerrors.unable(f"dial tcp: lookup {self._host}: no such host", self.host_port)
+        if isinstance(exc, aiohttp.ClientConnectorError):
+            if connerrors.is_refused(exc.os_error):
+                return connerrors.refused(self.host_port)
+            return connerrors.unable(
+                f"dial tcp {self.host_port}: {exc.os_error.strerror or exc.os_error}", self.host_port
+            )
+        if connerrors.is_refused(exc):
+            return connerrors.refused(self.host_port)
+        if isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError | EOFError):
+            return connerrors.unable("EOF", self.host_port)
+        if isinstance(exc, OSError) and connerrors.is_retryable_os_error(exc):
+            return connerrors.unable("connection reset by peer", self.host_port)
+        return connerrors.unable(str(exc) or type(exc).__name__, self.host_port)
+
+    @staticmethod
+    def _retryable_transport_error(method: str, exc: BaseException) -> bool:
+        """client-go: only GET, only resets and (probable) EOFs."""
+        if method.upper() != "GET" or isinstance(exc, aiohttp.ClientConnectorError | TimeoutError):
+            return False
+        if isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError):
+            return True
+        return connerrors.is_retryable_os_error(exc)
+
+    def _log_response(
+        self,
+        method: str,
+        url: URL,
+        status: int | None,
+        reason: str,
+        started: float,
+        request_headers: Mapping[str, str],
+        response_headers: Mapping[str, str] | None,
+    ) -> None:
+        if not enabled(6):
+            return
+        ms = int((time.monotonic() - started) * 1000)
+        status_text = f"{status} {reason}" if status is not None else ""
+        log.log(v(6), "%s %s %s in %d milliseconds", method, url, status_text, ms)
+        if enabled(8):
+            log.log(v(8), "Request Headers: %s", redact_headers(request_headers))
+            if response_headers is not None:
+                log.log(v(8), "Response Headers: %s", redact_headers(response_headers))
+
+    # -- the request loop -----------------------------------------------------------------------------
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params,
+        body: bytes | None,
+        content_type: str | None,
+        accept: str | None,
+        timeout: float | None,
+        stream: bool,
+        throttle: bool = True,
+    ) -> tuple[aiohttp.ClientResponse, bytes]:
+        """Run the retry loop; return the open response (status < 400) and, unless ``stream``, its body."""
+        method = method.upper()
+        url = self.url(path, params)
+        if throttle:  # the first try is throttled before the timeout starts (client-go does the same)
+            await self.throttle(method, url)
+        limit = timeout if timeout is not None else self.config.request_timeout
+        deadline = None if not limit else self._clock() + limit
+        retries = 0
+        reauthenticated = False
+        backoff = self._retry_backoff()
+        proxy = self.proxy()
+        while True:
+            session = await self._get_session()
+            headers = await self.headers(accept, content_type)
+            started = time.monotonic()
+            remaining = None if deadline is None else max(0.0, deadline - self._clock())
+            response: aiohttp.ClientResponse | None = None
+            try:
+                async with asyncio.timeout(remaining):
+                    response = await session.request(
+                        method,
+                        url,
+                        data=body,
+                        headers=headers,
+                        proxy=proxy,
+                        server_hostname=self.config.tls_server_name,
+                        allow_redirects=False,
+                    )
+                    payload = b"" if stream and response.status < 400 else await response.read()
+            except (aiohttp.ClientError, OSError, TimeoutError, EOFError) as exc:
+                if response is not None:
+                    response.close()
+                self._log_response(method, url, None, "", started, headers, None)
+                if retries < self.max_retries and self._retryable_transport_error(method, exc):
+                    retries += 1
+                    await self._retry_sleep(method, url, 1, backoff, deadline, None, f"error: {exc!r}")
+                    continue
+                raise self._transport_error(exc) from exc
+            status = response.status
+            self._log_response(method, url, status, response.reason or "", started, headers, response.headers)
+            if status < 400:
+                return response, payload
+            response.release()
+            resp_headers: Mapping[str, str] = CIMultiDictProxy(CIMultiDict(response.headers))
+            error = error_from_response(status, resp_headers, payload, method)
+            if status == 401 and not reauthenticated:
+                reauthenticated = True
+                self.config.credentials.invalidate()
+                continue
+            wait = check_wait(status, resp_headers)
+            if wait is not None and retries < self.max_retries:
+                retries += 1
+                await self._retry_sleep(method, url, wait, backoff, deadline, error, str(status))
+                continue
+            raise error
+
+    async def _retry_sleep(
+        self,
+        method: str,
+        url: URL,
+        retry_after: int,
+        backoff: Backoff,
+        deadline: float | None,
+        error: Exception | None,
+        reason: str,
+    ) -> None:
+        delay = max(float(retry_after), backoff.step())
+        if deadline is not None and self._clock() + delay > deadline:
+            if error is not None:
+                raise error
+            raise connerrors.timed_out(self.host_port)
+        log.log(
+            v(4),
+            "Got a Retry-After %ss response for %s %s (%s); retrying in %.2fs",
+            retry_after,
+            method,
+            url,
+            reason,
+            delay,
+        )
+        await self._sleep(delay)
+        await self.throttle(method, url)
+
+    # -- public API -----------------------------------------------------------------------------------
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params = None,
+        json: Any = None,
+        data: bytes | None = None,
+        content_type: str | None = None,
+        accept: str | None = "application/json",
+        timeout: float | None = None,
+        throttle: bool = True,
+    ) -> Response:
+        """One API call; raises ``kpy.errors.ApiError`` subclasses for answers >= 400, ``ConnectionFailed``
+        when the server cannot be reached. ``json`` is encoded (Content-Type application/json by default)."""
+        body = data
+        if json is not None:
+            body = jsonlib.dumps(json, separators=(",", ":")).encode()
+            content_type = content_type or "application/json"
+        response, payload = await self._send(
+            method,
+            path,
+            params=params,
+            body=body,
+            content_type=content_type,
+            accept=accept,
+            timeout=timeout,
+            stream=False,
+            throttle=throttle,
+        )
+        try:
+            return Response(
+                response.status,
+                CIMultiDictProxy(CIMultiDict(response.headers)),
+                payload,
+                response.reason or "",
+            )
+        finally:
+            response.release()
+
+    async def get_json(self, path: str, params: Params = None) -> dict[str, Any]:
+        decoded = (await self.request("GET", path, params=params)).json()
+        return decoded if isinstance(decoded, dict) else {}
+
+    async def stream_lines(
+        self, path: str, params: Params = None, timeout: float | None = None
+    ) -> AsyncGenerator[bytes, None]:
+        """GET ``path`` and yield its body line by line (watch streams), without the newline.
+
+        ``request_timeout`` bounds the wait for the response headers; ``timeout`` (None = none) bounds the
+        whole stream. A dropped stream raises ``ConnectionFailed``; a clean end just stops.
+        """
+        response, _ = await self._send(
+            "GET",
+            path,
+            params=params,
+            body=None,
+            content_type=None,
+            accept="application/json",
+            timeout=None,
+            stream=True,
+        )
+        buffer = b""
+        try:
+            async with asyncio.timeout(timeout):
+                async for chunk in response.content.iter_any():
+                    buffer += chunk
+                    while True:
+                        index = buffer.find(b"\n")
+                        if index < 0:
+                            break
+                        line, buffer = buffer[:index], buffer[index + 1 :]
+                        if line.strip():
+                            yield line
+            if buffer.strip():
+                yield buffer
+        except TimeoutError:
+            return
+        except (aiohttp.ClientError, OSError, EOFError) as exc:
+            raise self._transport_error(exc) from exc
+        finally:
+            response.close()
+
+    async def websocket(
+        self, path: str, params: Params = None, subprotocols: Iterable[str] = ()
+    ) -> ClientConnection:
+        """Open a WebSocket to ``path`` with the same TLS, credentials, impersonation and User-Agent.
+
+        The caller owns the returned ``websockets`` connection (close it). Handshake rejections raise the
+        typed API error from the answer's Status body.
+        """
+        from websockets.asyncio.client import connect
+        from websockets.exceptions import InvalidHandshake, InvalidStatus
+        from websockets.typing import Subprotocol
+
+        url = self.url(path, params)
+        ws_url = url.with_scheme("wss" if url.scheme == "https" else "ws")
+        await self.throttle("GET", url)
+        proxy = self.proxy()
+        reauthenticated = False
+        while True:
+            ctx = await self.ssl_context()
+            headers = await self.headers(accept=None)
+            headers.popall("User-Agent", None)
+            extra: dict[str, Any] = {}
+            if ctx is not None:
+                extra["ssl"] = ctx
+                if self.config.tls_server_name:
+                    extra["server_hostname"] = self.config.tls_server_name
+            started = time.monotonic()
+            try:
+                connection = await connect(
+                    str(ws_url),
+                    additional_headers=list(headers.items()),
+                    subprotocols=[Subprotocol(s) for s in subprotocols] or None,
+                    user_agent_header=self.user_agent,
+                    compression=None,
+                    max_size=None,
+                    proxy=proxy,
+                    open_timeout=self.config.request_timeout or None,
+                    **extra,
+                )
+            except InvalidStatus as exc:
+                status = exc.response.status_code
+                self._log_response(
+                    "GET",
+                    url,
+                    status,
+                    exc.response.reason_phrase,
+                    started,
+                    headers,
+                    dict(exc.response.headers.raw_items()),
+                )
+                resp_headers = dict(exc.response.headers.raw_items())
+                if status == 401 and not reauthenticated:
+                    reauthenticated = True
+                    self.config.credentials.invalidate()
+                    continue
+                raise error_from_response(
+                    status, resp_headers, bytes(exc.response.body or b""), "GET"
+                ) from None
+            except (OSError, TimeoutError, EOFError, InvalidHandshake) as exc:
+                raise self._transport_error(exc) from exc
+            self._log_response("GET", url, 101, "Switching Protocols", started, headers, None)
+            return connection

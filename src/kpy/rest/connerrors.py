@@ -1,0 +1,71 @@
+"""Transport failures → kubectl's one-line messages, and which of them client-go retries.
+
+kubectl (``cmdutil.StandardErrorMessage``) prints ``The connection to the server HOST:PORT was refused - did you
+specify the right host or port?`` for refused connections and ``Unable to connect to the server: ...`` for every
+other transport error. client-go retries transport errors only for GET, and only resets / EOFs
+(``net.IsConnectionReset`` / ``net.IsProbableEOF``), never a refused connection.
+"""
+
+from __future__ import annotations
+
+import errno
+import ssl
+
+from kpy.errors import ConnectionFailed
+
+TIMEOUT_MESSAGE = "net/http: request canceled (Client.Timeout exceeded while awaiting headers)"
+
+_RESET_ERRNOS = {errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED}
+
+
+def refused(host_port: str) -> ConnectionFailed:
+    return ConnectionFailed(
+        f"The connection to the server {host_port} was refused - did you specify the right host or port?",
+        host_port,
+    )
+
+
+def unable(reason: str, host_port: str) -> ConnectionFailed:
+    return ConnectionFailed(f"Unable to connect to the server: {reason}", host_port)
+
+
+def timed_out(host_port: str) -> ConnectionFailed:
+    return unable(TIMEOUT_MESSAGE, host_port)
+
+
+def x509_reason(exc: BaseException, host: str) -> str:
+    """Go's wording for a certificate that does not verify."""
+    code = getattr(exc, "verify_code", None)
+    message = str(getattr(exc, "verify_message", "") or exc)
+    if (
+        code in (2, 7, 18, 19, 20, 21)
+        or "issuer" in message
+        or "signature failure" in message
+        or "self-signed" in message
+        or "self signed" in message
+    ):
+        detail = "x509: certificate signed by unknown authority"
+    elif code == 10 or "expired" in message or code == 9 or "not yet valid" in message:
+        detail = "x509: certificate has expired or is not yet valid"
+    elif code == 62 or "mismatch" in message.lower():
+        detail = f"x509: certificate is not valid for {host}"
+    else:
+        detail = f"x509: {message}"
+    return f"tls: failed to verify certificate: {detail}"
+
+
+def is_retryable_os_error(exc: BaseException) -> bool:
+    """A reset / broken pipe / EOF (probably a transient drop), not a refusal or DNS failure."""
+    if isinstance(exc, ConnectionResetError | BrokenPipeError | ConnectionAbortedError | EOFError):
+        return True
+    return isinstance(exc, OSError) and exc.errno in _RESET_ERRNOS
+
+
+def is_ssl_verify_error(exc: BaseException) -> bool:
+    return isinstance(exc, ssl.SSLCertVerificationError)
+
+
+def is_refused(exc: BaseException) -> bool:
+    if isinstance(exc, ConnectionRefusedError):
+        return True
+    return isinstance(exc, OSError) and exc.errno == errno.ECONNREFUSED

@@ -1,0 +1,654 @@
+"""What the emulated apiserver does with each verb, minus HTTP: validation, defaults, preconditions, errors.
+
+Handlers in :mod:`kpy.testing.server` parse requests and call these; errors are :class:`StatusError` with the
+upstream Status body. Objects live in :class:`kpy.testing.store.Store` (core/v1 shape for events; the
+events.k8s.io/v1 view is converted on the way in and out).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+import json
+import random
+import re
+from collections.abc import Callable
+from typing import Any
+
+from kpy.testing import eventsconv, status
+from kpy.testing.patch import PatchError, json_patch, merge_patch, strategic_merge_patch
+from kpy.testing.resources import ResourceRegistry, ResourceType, field_selector_fields, prepare_create
+from kpy.testing.selection import (
+    FieldSelector,
+    LabelSelector,
+    SelectorError,
+    parse_field_selector,
+    parse_label_selector,
+)
+from kpy.testing.status import StatusError
+from kpy.testing.store import GroupResource, Key, Obj, Store
+
+#: namespaces every cluster has
+SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
+#: types whose strategy allows PUT to create a missing object (AllowCreateOnUpdate)
+CREATE_ON_UPDATE = {
+    ("", "endpoints"),
+    ("", "events"),
+    ("events.k8s.io", "events"),
+    ("coordination.k8s.io", "leases"),
+}
+#: types whose registry answers DELETE with the object (graceful/finalizer deletion) instead of a Status
+RETURNS_DELETED = {("", "pods"), ("", "namespaces")}
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_GENERATE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+
+
+def tracks_generation(rt: ResourceType) -> bool:
+    """Types whose metadata.generation counts spec changes (apps, batch, CRDs and custom resources)."""
+    return rt.group in ("apps", "batch", "apiextensions.k8s.io", "networking.k8s.io") or bool(rt.crd_name)
+
+
+def storage_gr(rt: ResourceType) -> GroupResource:
+    if (rt.group, rt.resource) == ("events.k8s.io", "events"):
+        return ("", "events")
+    if rt.crd_name:
+        return (rt.group, rt.resource)  # every served version of a CRD shares one storage
+    return (rt.group, rt.resource)
+
+
+def is_events_v1(rt: ResourceType) -> bool:
+    return (rt.group, rt.resource) == ("events.k8s.io", "events")
+
+
+def to_api(rt: ResourceType, stored: Obj) -> Obj:
+    """The stored object as ``rt``'s API version shows it."""
+    if is_events_v1(rt):
+        return eventsconv.to_events_v1(stored)
+    obj = copy.deepcopy(stored)
+    if (rt.group, rt.resource) == ("", "events"):
+        return eventsconv.core_view(obj)
+    obj["apiVersion"], obj["kind"] = rt.api_version, rt.kind
+    return obj
+
+
+def from_api(rt: ResourceType, obj: Obj) -> Obj:
+    if is_events_v1(rt):
+        return eventsconv.from_events_v1(obj)
+    if (rt.group, rt.resource) == ("", "events"):
+        return eventsconv.normalize_core(copy.deepcopy(obj))
+    return copy.deepcopy(obj)
+
+
+def _body_without(obj: Obj, *keys: str) -> Obj:
+    return {k: v for k, v in obj.items() if k not in keys}
+
+
+def parse_selectors(rt: ResourceType, label: str, field: str) -> tuple[LabelSelector, FieldSelector]:
+    """Parse list/watch selectors, answering 400 like the apiserver for bad syntax or unsupported fields."""
+    try:
+        labels = parse_label_selector(label)
+    except SelectorError as exc:
+        raise status.bad_request(f"unable to parse requirement: {exc}") from None
+    try:
+        fields = parse_field_selector(field)
+    except SelectorError as exc:
+        raise status.bad_request(str(exc)) from None
+    supported = field_selector_fields(rt, {})
+    for term in fields.terms:
+        if term.field not in supported:
+            raise status.bad_request(
+                f'"{term.field}" is not a known field selector: only "{", ".join(sorted(supported))}"'
+                if rt.crd_name
+                else f"field label not supported: {term.field}"
+            )
+    return labels, fields
+
+
+def matches(rt: ResourceType, obj: Obj, labels: LabelSelector, fields: FieldSelector) -> bool:
+    if not labels.empty and not labels.matches((obj.get("metadata") or {}).get("labels") or {}):
+        return False
+    return fields.empty or fields.matches(field_selector_fields(rt, obj))
+
+
+def encode_continue(rv: int, key: Key) -> str:
+    raw = json.dumps(
+        {"v": "meta.k8s.io/v1", "rv": rv, "start": f"{key[0]}/{key[1]}\u0000"}, separators=(",", ":")
+    )
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_continue(token: str) -> tuple[int, Key]:
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if data.get("v") != "meta.k8s.io/v1":
+            raise ValueError(
+                "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)"
+            )
+        start = str(data["start"]).rstrip("\u0000")
+        ns, _, name = start.rpartition("/")
+        return int(data["rv"]), (ns, name)
+    except (ValueError, KeyError, TypeError, binascii.Error, json.JSONDecodeError):
+        raise status.bad_request("continue key is not valid: illegal base64 data at input byte 0") from None
+
+
+class Api:
+    """The verbs over a registry and a store."""
+
+    def __init__(self, registry: ResourceRegistry, store: Store) -> None:
+        self.registry = registry
+        self.store = store
+        self.on_delete: list[Callable[[ResourceType, Obj], None]] = []
+        self.random = random.Random()
+
+    # ------------------------------------------------------------------------------------------- reads
+    def get(self, rt: ResourceType, namespace: str, name: str) -> Obj:
+        stored = self.store.get(storage_gr(rt), namespace, name)
+        if stored is None:
+            raise status.not_found(rt.resource, rt.group, name)
+        return to_api(rt, stored)
+
+    def list(
+        self,
+        rt: ResourceType,
+        namespace: str | None,
+        *,
+        label_selector: str = "",
+        field_selector: str = "",
+        limit: int = 0,
+        continue_token: str = "",
+        resource_version: str = "",
+        resource_version_match: str = "",
+    ) -> Obj:
+        labels, fields = parse_selectors(rt, label_selector, field_selector)
+        gr = storage_gr(rt)
+        current = self.store.rv
+        start: Key | None = None
+        if continue_token:
+            if resource_version not in ("", "0"):
+                raise status.bad_request("specifying resource version is not allowed when using continue")
+            snap_rv, start = decode_continue(continue_token)
+            if snap_rv < self.store.compacted_rv:
+                raise status.expired(status.CONTINUE_EXPIRED)
+        elif resource_version == "0":
+            snap_rv, limit = current, 0  # served from the watch cache, which ignores limit
+        elif resource_version:
+            try:
+                wanted = int(resource_version)
+            except ValueError:
+                raise status.bad_request(f'invalid resource version "{resource_version}"') from None
+            if wanted > current:
+                raise StatusError(
+                    504,
+                    status.status_body(
+                        504,
+                        "Timeout",
+                        f"Too large resource version: {wanted}, current: {current}",
+                        {
+                            "causes": [
+                                {"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}
+                            ],
+                            "retryAfterSeconds": 1,
+                        },
+                    ),
+                )
+            exact = resource_version_match == "Exact" or (limit > 0 and resource_version_match == "")
+            snap_rv = wanted if exact else current
+            if snap_rv < self.store.compacted_rv:
+                raise status.expired(f"too old resource version: {wanted} ({self.store.compacted_rv})")
+        else:
+            snap_rv = current
+        pairs = (
+            self.store.items(gr, namespace)
+            if snap_rv == current
+            else self.store.snapshot_at(gr, snap_rv, namespace)
+        )
+        if start is not None:
+            pairs = [(k, o) for k, o in pairs if k > start]
+        items: list[Obj] = []
+        next_key: Key | None = None
+        remaining = 0
+        for i, (_key, obj) in enumerate(pairs):
+            view = to_api(rt, obj)
+            if not matches(rt, view, labels, fields):
+                continue
+            if limit and len(items) == limit:
+                next_key = pairs[i - 1][0]
+                remaining = len(pairs) - i
+                break
+            items.append(view)
+        meta: Obj = {"resourceVersion": str(snap_rv)}
+        if next_key is not None:
+            meta["continue"] = encode_continue(snap_rv, next_key)
+            if labels.empty and fields.empty:
+                meta["remainingItemCount"] = remaining
+        if not rt.crd_name:
+            for item in items:  # builtin lists omit each item's apiVersion/kind
+                item.pop("apiVersion", None)
+                item.pop("kind", None)
+        return {"kind": rt.list_kind, "apiVersion": rt.api_version, "metadata": meta, "items": items}
+
+    # ------------------------------------------------------------------------------------------ writes
+    def _check_namespace(self, rt: ResourceType, namespace: str) -> None:
+        if rt.namespaced and not self.store.exists(("", "namespaces"), "", namespace):
+            raise status.not_found("namespaces", "", namespace)
+
+    def _validate_name(self, rt: ResourceType, name: str) -> None:
+        if not name:
+            raise status.invalid(
+                rt.resource,
+                rt.group,
+                rt.kind,
+                "",
+                [
+                    {
+                        "field": "metadata.name",
+                        "reason": "FieldValueRequired",
+                        "message": "Required value: name or generateName is required",
+                    }
+                ],
+            )
+        if len(name) > 253 or not _DNS_SUBDOMAIN.match(name):
+            raise status.invalid(
+                rt.resource,
+                rt.group,
+                rt.kind,
+                name,
+                [
+                    {
+                        "field": "metadata.name",
+                        "reason": "FieldValueInvalid",
+                        "message": f'Invalid value: "{name}": a lowercase RFC 1123 subdomain must consist of lower case '
+                        "alphanumeric characters, '-' or '.', and must start and end with an alphanumeric "
+                        "character (e.g. 'example.com', regex used for validation is "
+                        "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+                    }
+                ],
+            )
+
+    def _check_body(self, rt: ResourceType, body: Any) -> Obj:
+        if not isinstance(body, dict):
+            raise status.bad_request(f"the object provided is unrecognized (must be of type {rt.kind})")
+        api_version, kind = body.get("apiVersion"), body.get("kind")
+        if kind and kind != rt.kind:
+            raise status.bad_request(
+                f"the object provided is unrecognized (must be of type {rt.kind}): "
+                f'{kind} in version "{api_version}"'
+            )
+        if api_version and api_version != rt.api_version and not is_events_v1(rt) and kind:
+            raise status.bad_request(
+                f"the API version in the data ({api_version}) does not match the expected "
+                f"API version ({rt.api_version})"
+            )
+        meta = body.get("metadata")
+        if meta is not None and not isinstance(meta, dict):
+            raise status.bad_request("metadata must be an object")
+        return body
+
+    def _namespace_of(self, rt: ResourceType, obj: Obj, namespace: str) -> None:
+        meta = obj.setdefault("metadata", {})
+        if not rt.namespaced:
+            meta.pop("namespace", None)
+            return
+        body_ns = meta.get("namespace")
+        if body_ns and body_ns != namespace:
+            raise status.bad_request(
+                "the namespace of the provided object does not match the namespace sent on the request"
+            )
+        meta["namespace"] = namespace
+
+    def create(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        body: Any,
+        *,
+        dry_run: bool = False,
+        keep_identity: bool = False,
+    ) -> Obj:
+        obj = copy.deepcopy(self._check_body(rt, body))
+        self._namespace_of(rt, obj, namespace)
+        meta = obj["metadata"]
+        if not meta.get("name") and meta.get("generateName"):
+            meta["name"] = str(meta["generateName"]) + "".join(
+                self.random.choice(_GENERATE_ALPHABET) for _ in range(5)
+            )
+        name = str(meta.get("name") or "")
+        self._validate_name(rt, name)
+        self._check_namespace(rt, namespace)
+        gr = storage_gr(rt)
+        if self.store.exists(gr, namespace if rt.namespaced else "", name):
+            raise status.already_exists(rt.resource, rt.group, name)
+        for key in ("uid", "resourceVersion", "creationTimestamp", "deletionTimestamp", "selfLink"):
+            if not (keep_identity and key in ("uid", "creationTimestamp")):
+                meta.pop(key, None)
+        obj["apiVersion"], obj["kind"] = rt.api_version, rt.kind
+        prepare_create(rt, obj, self.store.now())
+        if tracks_generation(rt):
+            meta["generation"] = 1
+        if (rt.group, rt.resource) == ("apiextensions.k8s.io", "customresourcedefinitions"):
+            self._crd_status(obj)
+        stored = from_api(rt, obj)
+        if dry_run:
+            return to_api(rt, stored)
+        result = self.store.create(gr, stored, keep_identity=keep_identity)
+        if (rt.group, rt.resource) == ("apiextensions.k8s.io", "customresourcedefinitions"):
+            self.registry.add_crd(result)
+        return to_api(rt, result)
+
+    def _crd_status(self, crd: Obj) -> None:
+        names = copy.deepcopy((crd.get("spec") or {}).get("names") or {})
+        names.setdefault("singular", str(names.get("kind", "")).lower())
+        names.setdefault("listKind", f"{names.get('kind', '')}List")
+        now = status_time(self.store)
+        crd["status"] = {
+            "acceptedNames": names,
+            "conditions": [
+                {
+                    "type": "NamesAccepted",
+                    "status": "True",
+                    "lastTransitionTime": now,
+                    "reason": "NoConflicts",
+                    "message": "no conflicts found",
+                },
+                {
+                    "type": "Established",
+                    "status": "True",
+                    "lastTransitionTime": now,
+                    "reason": "InitialNamesAccepted",
+                    "message": "the initial names have been accepted",
+                },
+            ],
+            "storedVersions": [
+                v["name"] for v in (crd.get("spec") or {}).get("versions") or () if v.get("storage")
+            ],
+        }
+
+    def update(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        name: str,
+        body: Any,
+        *,
+        subresource: str = "",
+        dry_run: bool = False,
+    ) -> tuple[Obj, bool]:
+        """PUT. Returns (object, created)."""
+        obj = copy.deepcopy(self._check_body(rt, body))
+        self._namespace_of(rt, obj, namespace)
+        meta = obj["metadata"]
+        body_name = meta.get("name")
+        if body_name != name:
+            if not body_name:
+                meta["name"] = name
+            else:
+                raise status.bad_request(
+                    f"the name of the object ({body_name}) does not match the name on the URL ({name})"
+                )
+        gr = storage_gr(rt)
+        ns = namespace if rt.namespaced else ""
+        current = self.store.get(gr, ns, name)
+        if current is None:
+            if (rt.group, rt.resource) in CREATE_ON_UPDATE and not subresource:
+                if meta.get("resourceVersion"):
+                    raise status.not_found(rt.resource, rt.group, name)
+                return self.create(rt, namespace, obj, dry_run=dry_run), True
+            raise status.not_found(rt.resource, rt.group, name)
+        return self._write(rt, to_api(rt, current), obj, subresource=subresource, dry_run=dry_run), False
+
+    def _write(self, rt: ResourceType, current: Obj, new: Obj, *, subresource: str, dry_run: bool) -> Obj:
+        """The shared tail of PUT and PATCH: preconditions, subresource rules, generation, no-op detection."""
+        cur_meta, meta = current["metadata"], new.setdefault("metadata", {})
+        name = str(cur_meta["name"])
+        rv = meta.get("resourceVersion")
+        if rv and rv != cur_meta.get("resourceVersion"):
+            raise status.conflict(rt.resource, rt.group, name)
+        if meta.get("uid") and meta["uid"] != cur_meta.get("uid"):
+            raise status.conflict(
+                rt.resource,
+                rt.group,
+                name,
+                f"Precondition failed: UID in precondition: {meta['uid']}, UID in object meta: "
+                f"{cur_meta.get('uid')}",
+            )
+        has_status = "status" in rt.subresources
+        if subresource == "status":
+            merged = copy.deepcopy(current)
+            if "status" in new:
+                merged["status"] = copy.deepcopy(new["status"])
+            else:
+                merged.pop("status", None)
+            new = merged
+        else:
+            if has_status:
+                if "status" in current:
+                    new["status"] = copy.deepcopy(current["status"])
+                else:
+                    new.pop("status", None)
+            for key in ("uid", "creationTimestamp", "namespace", "generation"):
+                if key in cur_meta:
+                    meta[key] = cur_meta[key]
+                else:
+                    meta.pop(key, None)
+        new["apiVersion"], new["kind"] = rt.api_version, rt.kind
+        new["metadata"]["resourceVersion"] = cur_meta.get("resourceVersion")
+        if (rt.group, rt.resource) == (
+            "apiextensions.k8s.io",
+            "customresourcedefinitions",
+        ) and not subresource:
+            self._crd_status(new)
+            new["status"]["conditions"] = (current.get("status") or {}).get(
+                "conditions", new["status"]["conditions"]
+            )
+        if tracks_generation(rt) and subresource != "status":
+            skip = ("metadata", "status", "apiVersion", "kind")
+            if _body_without(new, *skip) != _body_without(current, *skip):
+                new["metadata"]["generation"] = int(cur_meta.get("generation") or 0) + 1
+        if new == current or dry_run:
+            return new if dry_run else current  # nothing changed: no write, same resourceVersion
+        stored = self.store.update(storage_gr(rt), from_api(rt, new))
+        if (rt.group, rt.resource) == ("apiextensions.k8s.io", "customresourcedefinitions"):
+            self.registry.add_crd(stored)
+        return to_api(rt, stored)
+
+    def patch(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        name: str,
+        patch_type: str,
+        body: Any,
+        *,
+        subresource: str = "",
+        dry_run: bool = False,
+        force: bool = False,
+    ) -> tuple[Obj, bool]:
+        """PATCH with one of the four patch types. Returns (object, created) (apply may create)."""
+        gr = storage_gr(rt)
+        ns = namespace if rt.namespaced else ""
+        stored = self.store.get(gr, ns, name)
+        if stored is None:
+            if patch_type == "apply":
+                if not isinstance(body, dict):
+                    raise status.bad_request("error decoding YAML: expected an object")
+                obj = copy.deepcopy(body)
+                obj.setdefault("metadata", {}).setdefault("name", name)
+                if obj["metadata"]["name"] != name:
+                    raise status.bad_request(
+                        f"the name of the object ({obj['metadata']['name']}) does not match the name on the URL "
+                        f"({name})"
+                    )
+                return self.create(rt, namespace, obj, dry_run=dry_run), True
+            raise status.not_found(rt.resource, rt.group, name)
+        current = to_api(rt, stored)
+        try:
+            if patch_type == "json":
+                patched = json_patch(current, body)
+            elif patch_type == "merge":
+                if not isinstance(body, dict):
+                    raise PatchError("json: cannot unmarshal into Go value of type map[string]interface {}")
+                patched = merge_patch(current, body)
+            elif patch_type == "strategic":
+                if not isinstance(body, dict):
+                    raise PatchError("json: cannot unmarshal into Go value of type map[string]interface {}")
+                if rt.crd_name:
+                    raise StatusError(
+                        415,
+                        status.status_body(
+                            415,
+                            "UnsupportedMediaType",
+                            "the body of the request was in an unknown format - accepted media types include: "
+                            "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml",
+                        ),
+                    )
+                patched = strategic_merge_patch(current, body)
+            elif patch_type == "apply":
+                if not isinstance(body, dict):
+                    raise PatchError("expected an object")
+                patched = merge_patch(current, _without_nulls(body))
+            else:
+                raise status.unsupported_media_type("")
+        except PatchError as exc:
+            raise StatusError(422, status.status_body(422, "Invalid", str(exc))) from None
+        if not isinstance(patched, dict):
+            raise status.bad_request("the patched object is not a JSON object")
+        meta = patched.setdefault("metadata", {})
+        if meta.get("name") != name:
+            raise status.bad_request(
+                f"the name of the object ({meta.get('name')}) does not match the name on the URL ({name})"
+            )
+        patch_rv = None
+        if isinstance(body, dict):
+            patch_rv = (body.get("metadata") or {}).get("resourceVersion")
+        if not patch_rv:
+            meta["resourceVersion"] = current["metadata"].get("resourceVersion")
+        if rt.namespaced:
+            meta["namespace"] = namespace
+        return self._write(rt, current, patched, subresource=subresource, dry_run=dry_run), False
+
+    def delete(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        name: str,
+        options: Obj | None = None,
+        *,
+        dry_run: bool = False,
+    ) -> Obj:
+        gr = storage_gr(rt)
+        ns = namespace if rt.namespaced else ""
+        stored = self.store.get(gr, ns, name)
+        if stored is None:
+            raise status.not_found(rt.resource, rt.group, name)
+        pre = (options or {}).get("preconditions") or {}
+        meta = stored["metadata"]
+        if pre.get("uid") and pre["uid"] != meta.get("uid"):
+            raise status.conflict(
+                rt.resource,
+                rt.group,
+                name,
+                f"Precondition failed: UID in precondition: {pre['uid']}, UID in object meta: "
+                f"{meta.get('uid')}",
+            )
+        if pre.get("resourceVersion") and pre["resourceVersion"] != meta.get("resourceVersion"):
+            raise status.conflict(
+                rt.resource,
+                rt.group,
+                name,
+                f"Precondition failed: ResourceVersion in precondition: {pre['resourceVersion']}, "
+                f"ResourceVersion in object meta: {meta.get('resourceVersion')}",
+            )
+        if dry_run:
+            return self._delete_response(rt, to_api(rt, stored))
+        deleted = self._delete_stored(rt, gr, ns, name)
+        return self._delete_response(rt, deleted)
+
+    def _delete_response(self, rt: ResourceType, obj: Obj) -> Obj:
+        if (rt.group, rt.resource) in RETURNS_DELETED:
+            meta = obj["metadata"]
+            meta.setdefault("deletionTimestamp", status_time(self.store))
+            if (rt.group, rt.resource) == ("", "pods"):
+                grace = (obj.get("spec") or {}).get("terminationGracePeriodSeconds", 30)
+                meta.setdefault("deletionGracePeriodSeconds", grace)
+            else:
+                obj.setdefault("status", {})["phase"] = "Terminating"
+            return obj
+        meta = obj["metadata"]
+        return status.success_delete(rt.resource, rt.group, str(meta["name"]), str(meta.get("uid", "")))
+
+    def _delete_stored(self, rt: ResourceType, gr: GroupResource, ns: str, name: str) -> Obj:
+        if (rt.group, rt.resource) == ("", "namespaces"):
+            for other in self.store.group_resources():
+                if other == ("", "namespaces"):
+                    continue
+                for key, _ in list(self.store.items(other, name)):
+                    self._delete_any(other, key)
+        if (rt.group, rt.resource) == ("apiextensions.k8s.io", "customresourcedefinitions"):
+            crd = self.store.get(gr, ns, name) or {}
+            spec = crd.get("spec") or {}
+            crgr = (str(spec.get("group", "")), str((spec.get("names") or {}).get("plural", "")))
+            for key, _ in list(self.store.items(crgr)):
+                self.store.delete(crgr, *key)
+            self.registry.remove_crd(name)
+        deleted = self.store.delete(gr, ns, name)
+        view = to_api(rt, deleted)
+        for hook in list(self.on_delete):
+            hook(rt, view)
+        return view
+
+    def _delete_any(self, gr: GroupResource, key: Key) -> None:
+        rt = next((t for t in self.registry.all() if storage_gr(t) == gr and not is_events_v1(t)), None)
+        if rt is None:
+            self.store.delete(gr, *key)
+            return
+        self._delete_stored(rt, gr, *key)
+
+    def delete_collection(
+        self,
+        rt: ResourceType,
+        namespace: str | None,
+        *,
+        label_selector: str = "",
+        field_selector: str = "",
+        dry_run: bool = False,
+    ) -> Obj:
+        listed = self.list(rt, namespace, label_selector=label_selector, field_selector=field_selector)
+        gr = storage_gr(rt)
+        deleted = []
+        for item in listed["items"]:
+            meta = item["metadata"]
+            ns = str(meta.get("namespace", "")) if rt.namespaced else ""
+            if dry_run:
+                deleted.append(item)
+            else:
+                obj = self._delete_stored(rt, gr, ns, str(meta["name"]))
+                if not rt.crd_name:
+                    obj.pop("apiVersion", None)
+                    obj.pop("kind", None)
+                deleted.append(obj)
+        return {
+            "kind": rt.list_kind,
+            "apiVersion": rt.api_version,
+            "metadata": {"resourceVersion": str(self.store.rv)},
+            "items": deleted,
+        }
+
+    def ensure_namespace(self, name: str) -> None:
+        rt = self.registry.find("", "v1", "namespaces")
+        assert rt is not None
+        if not self.store.exists(("", "namespaces"), "", name):
+            self.create(rt, "", {"metadata": {"name": name}})
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if k not in ("managedFields",)}
+    return value
+
+
+def status_time(store: Store) -> str:
+    from kpy.testing.store import rfc3339
+
+    return rfc3339(store.now())

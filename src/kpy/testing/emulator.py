@@ -1,0 +1,266 @@
+"""``Emulator``: an in-process kube-apiserver (+ the kubelet's port-forward) on 127.0.0.1 with TLS.
+
+Lifecycle: ``async with Emulator() as em`` (or ``await em.start()`` / ``await em.stop()``) binds a random
+port, generates a CA with server and client certificates, writes a kubeconfig (token auth) to a private temp
+dir, and creates the namespaces every cluster has (default, kube-system, kube-public, kube-node-lease).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import secrets
+import shutil
+import ssl
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from aiohttp import web
+
+from kpy.testing import kubeconfig, status
+from kpy.testing.api import SYSTEM_NAMESPACES, Api
+from kpy.testing.faults import Faults
+from kpy.testing.resources import ResourceRegistry, ResourceType
+from kpy.testing.server import RequestRecord, build_app
+from kpy.testing.store import Obj, Store
+
+
+class Emulator:
+    """An emulated Kubernetes API server. See the package docstring for what it serves."""
+
+    def __init__(
+        self,
+        *,
+        seed: bool = False,
+        bookmark_interval: float = 1.0,
+        watch_timeout: float = 1800.0,
+        history_window: int = 10_000,
+        clock: Callable[[], dt.datetime] | None = None,
+        token: str | None = None,
+    ) -> None:
+        self.seed = seed
+        self.bookmark_interval = bookmark_interval
+        #: how long a watch without timeoutSeconds lasts (upstream: 30-60 min)
+        self.watch_timeout = watch_timeout
+        self.registry = ResourceRegistry()
+        self.store = Store(clock=clock, window=history_window)
+        self.api = Api(self.registry, self.store)
+        self.api.on_delete.append(self._on_delete)
+        self.faults = Faults(self)
+        self.requests: list[RequestRecord] = []
+        self.token = token or secrets.token_urlsafe(32)
+        self.pod_logs: dict[tuple[str, str], str] = {}
+        self.url = ""
+        self.ca_pem = b""
+        self.client_cert_pem = b""
+        self.client_key_pem = b""
+        self.kubeconfig_path = Path()
+        self._port_backends: dict[tuple[str, str, int], tuple[str, int]] = {}
+        self._pf_sessions: set[Any] = set()
+        self._runner: web.AppRunner | None = None
+        self._tmpdir: Path | None = None
+        self._started = False
+
+    # ------------------------------------------------------------------------------------- lifecycle
+    async def __aenter__(self) -> Emulator:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        from kpy.testing.tls import generate
+
+        pki = await asyncio.get_running_loop().run_in_executor(None, generate)
+        self.ca_pem = pki.ca.cert_pem
+        self.client_cert_pem, self.client_key_pem = pki.client.cert_pem, pki.client.key_pem
+        self._tmpdir = Path(tempfile.mkdtemp(prefix="kpy-emulator-"))
+        ssl_ctx = self._ssl_context(pki)
+        if self.seed:
+            self._load_seed()
+        for ns in SYSTEM_NAMESPACES:
+            self.api.ensure_namespace(ns)
+        self._runner = web.AppRunner(
+            build_app(self), access_log=None, handle_signals=False, shutdown_timeout=0.5
+        )
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=ssl_ctx, reuse_address=True)
+        await site.start()
+        server: Any = site._server
+        port = int(server.sockets[0].getsockname()[1])
+        self.url = f"https://127.0.0.1:{port}"
+        self.kubeconfig_path = self.write_kubeconfig(self._tmpdir / "kubeconfig")
+        self._started = True
+
+    def _ssl_context(self, pki: Any) -> ssl.SSLContext:
+        assert self._tmpdir is not None
+        cert, key = self._tmpdir / "server.crt", self._tmpdir / "server.key"
+        cert.write_bytes(pki.server.cert_pem)
+        key.touch(0o600)
+        key.write_bytes(pki.server.key_pem)
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(cert, key)
+        ctx.load_verify_locations(cadata=pki.ca.cert_pem.decode())
+        ctx.verify_mode = ssl.CERT_OPTIONAL  # client certificates authenticate when presented
+        ctx.set_alpn_protocols(["http/1.1"])
+        return ctx
+
+    def _load_seed(self) -> None:
+        from kpy.testing.seed import seed_objects
+
+        for obj in seed_objects(self.store.now()):
+            rt = self.resource_for(obj)
+            meta = obj.get("metadata") or {}
+            if rt.resource == "namespaces" and self.store.exists(
+                ("", "namespaces"), "", meta.get("name", "")
+            ):
+                continue
+            self.api.create(rt, str(meta.get("namespace", "")), obj, keep_identity=True)
+
+    async def stop(self) -> None:
+        self.faults.resume()
+        self.store.drop_subscriptions()
+        for session in list(self._pf_sessions):
+            with contextlib.suppress(Exception):  # best effort on shutdown
+                await session.abort()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self._tmpdir is not None:
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+            self._tmpdir = None
+        self._started = False
+
+    # -------------------------------------------------------------------------------------- helpers
+    def write_kubeconfig(
+        self,
+        path: Path | str,
+        *,
+        auth: str = "token",
+        namespace: str | None = None,
+        context: str = "kpy-emulator",
+    ) -> Path:
+        """Write a kubeconfig for this emulator (``auth="token"`` or ``"cert"``: a CA-signed client cert)."""
+        config = kubeconfig.kubeconfig_dict(
+            server=self.url,
+            ca_pem=self.ca_pem,
+            context=context,
+            namespace=namespace,
+            auth=auth,
+            token=self.token,
+            client_cert_pem=self.client_cert_pem,
+            client_key_pem=self.client_key_pem,
+        )
+        return kubeconfig.write(Path(path), config)
+
+    def resource_for(self, obj: Obj) -> ResourceType:
+        """The served type for an object's apiVersion/kind (raises LookupError)."""
+        api_version = str(obj.get("apiVersion", ""))
+        group, _, version = api_version.rpartition("/")
+        rt = self.registry.find_kind(group, version, str(obj.get("kind", "")))
+        if rt is None:
+            raise LookupError(f"no resource type serves {api_version} {obj.get('kind')}")
+        return rt
+
+    async def create_object(self, obj: Obj) -> Obj:
+        """Create ``obj`` as a POST would (namespace from its metadata, default "default")."""
+        rt = self.resource_for(obj)
+        ns = str((obj.get("metadata") or {}).get("namespace") or "default") if rt.namespaced else ""
+        return self.api.create(rt, ns, obj)
+
+    async def get_object(self, api_version: str, kind: str, name: str, namespace: str = "") -> Obj:
+        rt = self.resource_for({"apiVersion": api_version, "kind": kind})
+        return self.api.get(rt, namespace if rt.namespaced else "", name)
+
+    async def update_object(self, obj: Obj) -> Obj:
+        rt = self.resource_for(obj)
+        meta = obj.get("metadata") or {}
+        ns = str(meta.get("namespace") or "default") if rt.namespaced else ""
+        return self.api.update(rt, ns, str(meta.get("name", "")), obj)[0]
+
+    async def delete_object(self, api_version: str, kind: str, name: str, namespace: str = "") -> Obj:
+        rt = self.resource_for({"apiVersion": api_version, "kind": kind})
+        return self.api.delete(rt, namespace if rt.namespaced else "", name)
+
+    async def wait_for_watches(self, count: int = 1, timeout: float = 10.0) -> None:
+        """Wait until at least ``count`` watches are being served (e.g. before dropping them)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.store.watcher_count < count:
+            if loop.time() > deadline:
+                raise TimeoutError(f"{self.store.watcher_count} watches after {timeout}s, wanted {count}")
+            await asyncio.sleep(0.005)
+
+    # --------------------------------------------------------------------------------- port-forward
+    def set_port_backend(self, namespace: str, pod: str, port: int, host: str, tcp_port: int) -> None:
+        """Make ``pods/pod/portforward`` for ``port`` connect to ``host:tcp_port``."""
+        self._port_backends[(namespace, pod, port)] = (host, tcp_port)
+
+    def abort_portforward(
+        self, namespace: str | None = None, pod: str | None = None, reason: str = ""
+    ) -> int:
+        hits = [
+            s
+            for s in self._pf_sessions
+            if (namespace is None or s.namespace == namespace) and (pod is None or s.pod == pod)
+        ]
+        for session in hits:
+            asyncio.get_running_loop().create_task(session.abort(reason))
+        return len(hits)
+
+    def _on_delete(self, rt: ResourceType, obj: Obj) -> None:
+        if (rt.group, rt.resource) == ("", "pods"):
+            meta = obj.get("metadata") or {}
+            with_loop = True
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:
+                with_loop = False
+            if with_loop:
+                self.abort_portforward(str(meta.get("namespace", "")), str(meta.get("name", "")))
+
+    async def portforward(self, request: web.Request, namespace: str, pod: str) -> web.StreamResponse:
+        from kpy.testing.portforward import handle_portforward
+
+        rt = self.registry.find("", "v1", "pods")
+        assert rt is not None
+        self.api.get(rt, namespace, pod)  # 404 Status when the pod does not exist
+        ports = parse_ports(request.query.getall("ports", []))
+
+        def backend(port: int) -> tuple[str, int] | None:
+            return self._port_backends.get((namespace, pod, port))
+
+        return await handle_portforward(
+            request, namespace=namespace, pod=pod, ports=ports, backend=backend, sessions=self._pf_sessions
+        )
+
+
+def parse_ports(values: list[str]) -> list[int]:
+    """PodPortForwardOptions.ports: repeated and/or comma-separated; errors as the apiserver words them."""
+    ports: list[int] = []
+    for value in values:
+        for item in value.split(","):
+            item = item.strip()
+            if not item:
+                continue
+            try:
+                port = int(item)
+            except ValueError:
+                raise status.bad_request(
+                    f'unable to parse "{item}" as a port: strconv.ParseUint: parsing "{item}": invalid syntax'
+                ) from None
+            if not 0 < port <= 65535:
+                raise status.bad_request(
+                    f"port {port} must be > 0 and <= 65535" if port > 0 else "port 0 must be > 0 and <= 65535"
+                )
+            ports.append(port)
+    if not ports:
+        raise status.bad_request("at least one port must be specified")
+    return ports

@@ -1,0 +1,456 @@
+"""The emulator's HTTP layer: aiohttp routes for discovery, resources, watch, Table output, port-forward.
+
+Request flow: middleware (request log, pause, latency, injected failures, authentication) -> ``dispatch``
+parses the API path (``/api/v1/...``, ``/apis/G/V/...``, optional ``watch/`` segment) into a resource type,
+namespace, name and subresource, then calls :class:`kpy.testing.api.Api`. Errors are Status bodies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from kpy.testing import discovery, status
+from kpy.testing.api import parse_selectors
+from kpy.testing.resources import ResourceType
+from kpy.testing.status import StatusError
+from kpy.testing.watch import WatchRequest, serve_watch
+
+if TYPE_CHECKING:
+    from kpy.testing.emulator import Emulator
+
+Obj = dict[str, Any]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+PUBLIC_PATHS = ("/version", "/healthz", "/livez", "/readyz")
+_TRUE = ("1", "true", "True")
+
+
+@dataclass
+class RequestRecord:
+    """One request the emulator saw (``status`` is None while it is still being served, e.g. a watch)."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    status: int | None = None
+    user: str | None = None
+    headers: dict[str, str] = field(default_factory=dict, repr=False)
+    started: float = field(default_factory=time.monotonic, repr=False)
+
+    @property
+    def watch(self) -> bool:
+        return self.query.get("watch") in _TRUE or "/watch/" in self.path
+
+
+def error_response(err: StatusError) -> web.Response:
+    resp = web.json_response(err.body, status=err.code)
+    for key, value in err.headers.items():
+        resp.headers[key] = value
+    return resp
+
+
+def _redacted(headers: Any) -> dict[str, str]:
+    return {k: ("<redacted>" if k.lower() == "authorization" else v) for k, v in headers.items()}
+
+
+def build_app(em: Emulator) -> web.Application:
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        record = RequestRecord(
+            request.method, request.path, dict(request.query), headers=_redacted(request.headers)
+        )
+        em.requests.append(record)
+        try:
+            await em.faults.wait_running()
+            delay = em.faults.delay_for(request.path)
+            if delay > 0:
+                await asyncio.sleep(delay)
+            user = authenticate(em, request)
+            record.user = user
+            if user is None and request.path not in PUBLIC_PATHS:
+                raise status.unauthorized()
+            rule = em.faults.take_failure(request.method, request.path)
+            if rule is not None:
+                raise status.fault(rule.status, rule.message, rule.retry_after)
+            resp = await handler(request)
+        except StatusError as err:
+            resp = error_response(err)
+        except (asyncio.CancelledError, ConnectionError):
+            raise
+        except web.HTTPException as exc:
+            resp = web.json_response(
+                status.status_body(
+                    exc.status,
+                    "NotFound" if exc.status == 404 else "MethodNotAllowed",
+                    "the server could not find the requested resource",
+                    {},
+                ),
+                status=exc.status,
+            )
+        except Exception as exc:  # a bug in the emulator: answer like the apiserver's panic handler
+            logging.getLogger(__name__).exception("emulator error on %s %s", request.method, request.path)
+            resp = error_response(
+                StatusError(
+                    500,
+                    status.status_body(
+                        500, "InternalError", f"Internal error occurred: {type(exc).__name__}: {exc}"
+                    ),
+                )
+            )
+        record.status = resp.status
+        return resp
+
+    app = web.Application(middlewares=[middleware], client_max_size=64 << 20)
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        return await dispatch(em, request)
+
+    app.router.add_route("*", "/{tail:.*}", handle)
+    return app
+
+
+def authenticate(em: Emulator, request: web.Request) -> str | None:
+    """The user for a request (bearer token or CA-signed client certificate); bad token -> 401."""
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() == "bearer" and token.strip() == em.token:
+            return "kpy-admin"
+        raise status.unauthorized()
+    transport = request.transport
+    if transport is not None:
+        cert = transport.get_extra_info("peercert")
+        if cert:
+            from kpy.testing.tls import client_common_name
+
+            return client_common_name(cert)
+    return None
+
+
+def _wants_table(request: web.Request) -> bool:
+    accept = request.headers.get("Accept", "")
+    for part in accept.split(","):
+        params = {
+            p.split("=", 1)[0].strip(): p.split("=", 1)[1].strip() for p in part.split(";")[1:] if "=" in p
+        }
+        if (
+            params.get("as") == "Table"
+            and params.get("g") == "meta.k8s.io"
+            and params.get("v") in ("v1", "v1beta1")
+        ):
+            return True
+    return False
+
+
+def _aggregated_accept(request: web.Request) -> str | None:
+    for part in request.headers.get("Accept", "").split(","):
+        params = {
+            p.split("=", 1)[0].strip(): p.split("=", 1)[1].strip() for p in part.split(";")[1:] if "=" in p
+        }
+        if (
+            params.get("as") == "APIGroupDiscoveryList"
+            and params.get("g") == "apidiscovery.k8s.io"
+            and params.get("v") in ("v2", "v2beta1")
+        ):
+            return params["v"]
+    return None
+
+
+def _json(obj: Any, code: int = 200, content_type: str = "application/json") -> web.Response:
+    return web.Response(
+        body=json.dumps(obj, separators=(",", ":")).encode(),
+        status=code,
+        headers={"Content-Type": content_type},
+    )
+
+
+def _not_found_path() -> StatusError:
+    return StatusError(
+        404, status.status_body(404, "NotFound", "the server could not find the requested resource", {})
+    )
+
+
+async def dispatch(em: Emulator, request: web.Request) -> web.StreamResponse:
+    path = request.path.rstrip("/") or "/"
+    parts = [p for p in path.split("/") if p]
+    if path == "/version":
+        return _json(discovery.version_info())
+    if path in ("/healthz", "/livez", "/readyz"):
+        return web.Response(text="ok")
+    if path == "/api":
+        agg = _aggregated_accept(request)
+        if agg:
+            return _json(
+                discovery.aggregated(em.registry, True, agg),
+                content_type=f"application/json;g=apidiscovery.k8s.io;v={agg};as=APIGroupDiscoveryList",
+            )
+        return _json(discovery.api_versions(f"{request.url.host}:{request.url.port}"))
+    if path == "/apis":
+        agg = _aggregated_accept(request)
+        if agg:
+            return _json(
+                discovery.aggregated(em.registry, False, agg),
+                content_type=f"application/json;g=apidiscovery.k8s.io;v={agg};as=APIGroupDiscoveryList",
+            )
+        return _json(discovery.api_group_list(em.registry))
+    if parts[:2] == ["openapi", "v3"]:
+        from kpy.testing import openapi
+
+        if len(parts) == 2:
+            return _json(openapi.root_document(em.registry))
+        gv = parts[2:]
+        doc = (
+            openapi.gv_document(em.registry, "", gv[1])
+            if gv[:1] == ["api"] and len(gv) == 2
+            else openapi.gv_document(em.registry, gv[1], gv[2])
+            if gv[:1] == ["apis"] and len(gv) == 3
+            else None
+        )
+        if doc is None:
+            raise _not_found_path()
+        return _json(doc)
+    if parts[:1] == ["api"] and len(parts) >= 2:
+        group, version, rest = "", parts[1], parts[2:]
+    elif parts[:1] == ["apis"] and len(parts) == 2:
+        doc = discovery.api_group(em.registry, parts[1])
+        if doc is None:
+            raise _not_found_path()
+        return _json(doc)
+    elif parts[:1] == ["apis"] and len(parts) >= 3:
+        group, version, rest = parts[1], parts[2], parts[3:]
+    else:
+        raise _not_found_path()
+    if not rest:
+        doc = discovery.resource_list(em.registry, group, version)
+        if doc is None:
+            raise _not_found_path()
+        return _json(doc)
+    return await _resource_request(em, request, group, version, rest)
+
+
+def _parse_resource_path(
+    em: Emulator, group: str, version: str, rest: list[str]
+) -> tuple[ResourceType, str | None, str, str, bool]:
+    """(type, namespace or None for all, name, subresource, watch_segment) for the segments after G/V."""
+    watch_segment = rest[0] == "watch"
+    if watch_segment:
+        rest = rest[1:]
+    namespace: str | None = None
+    if len(rest) >= 3 and rest[0] == "namespaces":
+        candidate = em.registry.find(group, version, rest[2])
+        if candidate is not None and candidate.namespaced:
+            namespace, rest = rest[1], rest[2:]
+    if not rest or len(rest) > 3:
+        raise _not_found_path()
+    rt = em.registry.find(group, version, rest[0])
+    if rt is None:
+        raise _not_found_path()
+    name = rest[1] if len(rest) > 1 else ""
+    sub = rest[2] if len(rest) > 2 else ""
+    if sub and sub not in rt.subresources:
+        raise _not_found_path()
+    if rt.namespaced and namespace is None and name:
+        raise _not_found_path()
+    return rt, namespace, name, sub, watch_segment
+
+
+async def _read_body(request: web.Request, *, patch: bool = False) -> tuple[Any, str]:
+    ctype = request.headers.get("Content-Type", "application/json").split(";")[0].strip().lower()
+    raw = await request.read()
+    if patch:
+        kinds = {
+            "application/json-patch+json": "json",
+            "application/merge-patch+json": "merge",
+            "application/strategic-merge-patch+json": "strategic",
+            "application/apply-patch+yaml": "apply",
+            "application/apply-patch+cbor": "apply",
+        }
+        if ctype not in kinds:
+            raise StatusError(
+                415,
+                status.status_body(
+                    415,
+                    "UnsupportedMediaType",
+                    f'the server does not support the media type "{ctype}" for this request',
+                    {},
+                ),
+            )
+        kind = kinds[ctype]
+    else:
+        kind = "yaml" if ctype in ("application/yaml", "application/apply-patch+yaml") else "json"
+    try:
+        if kind in ("yaml", "apply"):
+            import yaml
+
+            return yaml.safe_load(raw.decode() or "null"), kind
+        return json.loads(raw.decode() or "null"), kind
+    except (ValueError, UnicodeDecodeError) as exc:
+        what = "json parse error" if kind != "yaml" else "yaml parse error"
+        raise status.bad_request(f"couldn't get version/kind; {what}: {exc}") from None
+    except Exception as exc:  # yaml.YAMLError
+        raise status.bad_request(f"error decoding YAML: {exc}") from None
+
+
+def _int_param(request: web.Request, name: str) -> int:
+    raw = request.query.get(name, "")
+    if raw == "":
+        return 0
+    try:
+        return int(raw)
+    except ValueError:
+        raise status.bad_request(f'invalid value for {name}: "{raw}"') from None
+
+
+def _table(
+    em: Emulator,
+    request: web.Request,
+    rt: ResourceType,
+    objs: list[Obj],
+    list_meta: Obj | None,
+    no_headers: bool = False,
+) -> Obj:
+    from kpy.testing.tables import to_table
+
+    include = request.query.get("includeObject", "Metadata") or "Metadata"
+    return to_table(
+        rt, objs, include_object=include, list_meta=list_meta, now=em.store.now(), no_headers=no_headers
+    )
+
+
+async def _resource_request(
+    em: Emulator, request: web.Request, group: str, version: str, rest: list[str]
+) -> web.StreamResponse:
+    rt, namespace, name, sub, watch_segment = _parse_resource_path(em, group, version, rest)
+    method = request.method
+    q = request.query
+    dry_run = q.get("dryRun") == "All"
+    if sub == "portforward" and rt.resource == "pods" and namespace is not None and method in ("GET", "POST"):
+        return await em.portforward(request, namespace, name)
+    if sub == "log" and rt.resource == "pods" and namespace is not None and method == "GET":
+        em.api.get(rt, namespace, name)
+        return web.Response(text=em.pod_logs.get((namespace, name), ""), content_type="text/plain")
+    if sub not in ("", "status"):
+        raise status.method_not_allowed()
+    ns = namespace or ""
+    table = _wants_table(request)
+    if method == "GET" and (watch_segment or q.get("watch") in _TRUE):
+        return await _watch(em, request, rt, namespace, name, table)
+    if method == "GET" and name:
+        obj = em.api.get(rt, ns, name)
+        return _json(_table(em, request, rt, [obj], None) if table and not sub else obj)
+    if method == "GET":
+        result = em.api.list(
+            rt,
+            namespace,
+            label_selector=q.get("labelSelector", ""),
+            field_selector=q.get("fieldSelector", ""),
+            limit=_int_param(request, "limit"),
+            continue_token=q.get("continue", ""),
+            resource_version=q.get("resourceVersion", ""),
+            resource_version_match=q.get("resourceVersionMatch", ""),
+        )
+        if table:
+            items = result["items"]
+            if not rt.crd_name:
+                items = [{"apiVersion": rt.api_version, "kind": rt.kind, **o} for o in items]
+            return _json(_table(em, request, rt, items, result["metadata"]))
+        return _json(result)
+    if (method == "POST" and not name and namespace is not None) or (
+        method == "POST" and not rt.namespaced and not name
+    ):
+        body, _ = await _read_body(request)
+        return _json(em.api.create(rt, ns, body, dry_run=dry_run), 201)
+    if method == "PUT" and name:
+        body, _ = await _read_body(request)
+        obj, created = em.api.update(rt, ns, name, body, subresource=sub, dry_run=dry_run)
+        return _json(obj, 201 if created else 200)
+    if method == "PATCH" and name:
+        body, kind = await _read_body(request, patch=True)
+        if kind == "apply" and not q.get("fieldManager"):
+            raise status.bad_request(
+                'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: '
+                "is required for apply patch"
+            )
+        obj, created = em.api.patch(
+            rt, ns, name, kind, body, subresource=sub, dry_run=dry_run, force=q.get("force") in _TRUE
+        )
+        return _json(obj, 201 if created else 200)
+    if method == "DELETE" and name:
+        options: Obj | None = None
+        raw = await request.read()
+        if raw.strip():
+            try:
+                options = json.loads(raw)
+            except ValueError as exc:
+                raise status.bad_request(f"couldn't get version/kind; json parse error: {exc}") from None
+        return _json(
+            em.api.delete(rt, ns, name, options if isinstance(options, dict) else None, dry_run=dry_run)
+        )
+    if method == "DELETE" and not sub and (namespace is not None or not rt.namespaced):
+        if "deletecollection" not in rt.verbs:
+            raise status.method_not_allowed()
+        return _json(
+            em.api.delete_collection(
+                rt,
+                namespace if rt.namespaced else None,
+                label_selector=q.get("labelSelector", ""),
+                field_selector=q.get("fieldSelector", ""),
+                dry_run=dry_run,
+            )
+        )
+    raise status.method_not_allowed()
+
+
+async def _watch(
+    em: Emulator, request: web.Request, rt: ResourceType, namespace: str | None, name: str, table: bool
+) -> web.StreamResponse:
+    q = request.query
+    field_sel = q.get("fieldSelector", "")
+    if name:  # /watch/namespaces/NS/pods/NAME is a watch with metadata.name=NAME
+        field_sel = f"metadata.name={name}" + (f",{field_sel}" if field_sel else "")
+    labels, fields = parse_selectors(rt, q.get("labelSelector", ""), field_sel)
+    timeout = float(_int_param(request, "timeoutSeconds") or em.watch_timeout)
+    headers_sent = False
+
+    def transform(obj: Obj) -> Obj:
+        nonlocal headers_sent
+        if not table:
+            return obj
+        out = _table(em, request, rt, [obj], None, no_headers=headers_sent)
+        headers_sent = True
+        return out
+
+    req = WatchRequest(
+        rt=rt,
+        namespace=namespace,
+        labels=labels,
+        fields=fields,
+        resource_version=q.get("resourceVersion", ""),
+        bookmarks=q.get("allowWatchBookmarks") in _TRUE,
+        timeout=timeout,
+        send_initial_events=q.get("sendInitialEvents") in _TRUE,
+        transform=transform,
+    )
+    resp = web.StreamResponse(
+        status=200, headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"}
+    )
+    await resp.prepare(request)
+    try:
+        await serve_watch(em.api, req, resp.write, bookmark_interval=em.bookmark_interval)
+    except ConnectionAbortedError:
+        if request.transport is not None:
+            request.transport.abort()
+        return resp
+    except ConnectionResetError:  # the client went away
+        return resp
+    with contextlib.suppress(ConnectionResetError):
+        await resp.write_eof()
+    return resp

@@ -1,0 +1,96 @@
+"""Cross-check: the ``kubernetes`` package's own port-forward speaks the same protocol to the same server."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import socket
+from collections.abc import Iterator
+
+import pytest
+from tests.integration.portforward.fakeapi import FakeApiThread, make_pod
+
+from kpy.config import ConnectionFlags, load_client_config
+from kpy.portforward import PortForwarder
+from kpy.rest import RestClient
+
+SIZE = 4 << 20
+DATA = hashlib.sha256(b"seed").digest() * (SIZE // 32)
+
+
+async def speak_then_echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Send a fixed 4 MiB, then echo what arrives (both directions compared across clients)."""
+    writer.write(DATA)
+    await writer.drain()
+    while data := await reader.read(65536):
+        writer.write(data)
+        await writer.drain()
+    writer.close()
+
+
+@pytest.fixture(scope="module")
+def fake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeApiThread]:
+    with FakeApiThread(tmp_path_factory.mktemp("k8s")) as thread:
+        assert thread.api is not None
+        thread.run(thread.api.put("pods", make_pod("web")))
+        thread.run(thread.api.backend("web", 80, speak_then_echo))
+        yield thread
+
+
+def exchange(sock: socket.socket, upload: bytes) -> bytes:
+    sock.settimeout(30)
+    got = bytearray()
+    while len(got) < SIZE:
+        chunk = sock.recv(1 << 16)
+        assert chunk, "stream ended early"
+        got += chunk
+    sock.sendall(upload)
+    while len(got) < SIZE + len(upload):
+        chunk = sock.recv(1 << 16)
+        assert chunk, "stream ended early"
+        got += chunk
+    return bytes(got)
+
+
+def via_kubernetes_package(url: str, upload: bytes) -> bytes:
+    from kubernetes import client as k8s
+    from kubernetes.stream import portforward
+
+    config = k8s.Configuration()
+    config.host = url
+    api = k8s.CoreV1Api(k8s.ApiClient(config))
+    pf = portforward(api.connect_get_namespaced_pod_portforward, "web", "default", ports="80")
+    try:
+        sock = pf.socket(80)
+        sock.setblocking(True)
+        got = exchange(sock, upload)
+        sock.close()
+        assert pf.error(80) is None
+        return got
+    finally:
+        pf.close()
+
+
+async def via_kpy(url: str, upload: bytes) -> bytes:
+    config = load_client_config(ConnectionFlags(server=url, namespace="default"), env={})
+    async with (
+        RestClient(config) as rest,
+        PortForwarder(rest, "pod/web", [":80"], addresses=["127.0.0.1"]) as fw,
+    ):
+        port = fw.listeners[0].local_port
+
+        def run() -> bytes:
+            with socket.create_connection(("127.0.0.1", port)) as sock:
+                return exchange(sock, upload)
+
+        return await asyncio.to_thread(run)
+
+
+def test_kubernetes_package_and_kpy_get_the_same_bytes(fake: FakeApiThread) -> None:
+    assert fake.api is not None
+    upload = bytes(range(256)) * 4096
+    theirs = via_kubernetes_package(fake.api.url, upload)
+    ours = asyncio.run(via_kpy(fake.api.url, upload))
+    expected = hashlib.sha256(DATA + upload).hexdigest()
+    assert hashlib.sha256(theirs).hexdigest() == expected
+    assert hashlib.sha256(ours).hexdigest() == expected

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+
+from kpy.errors import UsageError
+from kpy.events.commands import RecordInput, RecordOptions, parse_duration, parse_line, record_all
+from kpy.events.pipeline import RecordPipeline
+from kpy.events.recorder import ObjectRef
+from kpy.events.sink import SinkOptions
+
+from .helpers import SOURCE
+
+
+def test_parse_line_reads_the_fields() -> None:
+    item = parse_line('{"for": "pod/web", "type": "Warning", "reason": "DiskPressure", "message": "full"}', 1)
+    assert (item.for_object, item.type, item.reason, item.message) == (
+        "pod/web",
+        "Warning",
+        "DiskPressure",
+        "full",
+    )
+    assert parse_line('{"for": "node/n1", "reason": "R"}', 1).type == "Normal"
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('{"for": "pod/web", "reason": ', "line 7: invalid JSON"),
+        ("[1, 2]", "line 7: expected a JSON object"),
+        ('{"for": "pod/web", "reason": "R", "colour": "red"}', "line 7: unknown field 'colour'"),
+        ('{"for": "pod/web", "reason": "R", "type": "Error"}', "line 7: invalid event type 'Error'"),
+        ('{"for": "web", "reason": "R"}', "line 7: --for must be in resource/name form"),
+        ('{"for": "pod/web"}', 'line 7: "reason" is required'),
+        ('{"for": "pod/web", "reason": 3}', "line 7: field 'reason' must be a string"),
+    ],
+)
+def test_parse_line_errors_name_the_line(line: str, message: str) -> None:
+    with pytest.raises(UsageError) as err:
+        parse_line(line, 7)
+    assert str(err.value).startswith(message)
+
+
+def test_options_validation() -> None:
+    with pytest.raises(UsageError, match="required"):
+        RecordOptions().validate()
+    with pytest.raises(UsageError, match="cannot be combined"):
+        RecordOptions(single=RecordInput("pod/web", "R"), from_file="-").validate()
+    with pytest.raises(UsageError, match="--delivery"):
+        RecordOptions(from_file="-", delivery="maybe").validate()
+    with pytest.raises(UsageError, match="max batch size"):
+        RecordOptions(from_file="-", sink=SinkOptions(max_batch_size=0)).validate()
+    with pytest.raises(UsageError, match="--for is required"):
+        RecordOptions(single=RecordInput("", "R")).validate()
+
+
+def test_durations() -> None:
+    assert parse_duration("10m", "--since") == 600
+    with pytest.raises(UsageError, match='invalid argument "ten" for "--since" flag'):
+        parse_duration("ten", "--since")
+
+
+class FakeResolver:
+    async def resolve(self, arg: str, namespace: str | None = None, flag: str = "--for") -> ObjectRef:
+        kind, _, name = arg.partition("/")
+        if kind not in ("pod", "deployment"):
+            raise UsageError(f'the server doesn\'t have a resource type "{kind}"')
+        return ObjectRef(kind.capitalize(), name, namespace or "default")
+
+
+class MemoryWriter:
+    def __init__(self) -> None:
+        self.events: dict[str, dict[str, Any]] = {}
+
+    async def create(self, namespace: str, event: dict[str, Any]) -> dict[str, Any]:
+        self.events[event["metadata"]["name"]] = event
+        return event
+
+    async def patch(
+        self, namespace: str, name: str, patch: dict[str, Any], event: dict[str, Any]
+    ) -> dict[str, Any]:
+        self.events[name].update(patch)
+        return self.events[name]
+
+
+async def test_record_all_counts_bad_lines_and_records_the_rest(tmp_path: Any) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text(
+        "\n".join(
+            [
+                '{"for": "pod/web", "reason": "R", "message": "same"}',
+                "not json",
+                '{"for": "widget/x", "reason": "R"}',
+                "",
+                '{"for": "pod/web", "reason": "R", "message": "same"}',
+                '{"for": "deployment/web", "reason": "D", "related": "pod/web"}',
+            ]
+        )
+        + "\n"
+    )
+    writer = MemoryWriter()
+    err = io.StringIO()
+    pipeline = RecordPipeline(writer, sink_options=SinkOptions(throttle_qps=0), source=SOURCE)
+    stats = await record_all(pipeline, FakeResolver(), RecordOptions(from_file=str(path)), err)  # type: ignore[arg-type]
+    assert (stats.read, stats.created, stats.patched, stats.failed) == (5, 2, 1, 2)
+    assert stats.accounted == stats.read
+    assert err.getvalue().splitlines() == [
+        "error: line 2: invalid JSON: Expecting value: line 1 column 1 (char 0)",
+        'error: line 3: the server doesn\'t have a resource type "widget"',
+    ]
+    counts = sorted((e["reason"], e["count"]) for e in writer.events.values())
+    assert counts == [("D", 1), ("R", 2)]
+    related = next(e for e in writer.events.values() if e["reason"] == "D")["related"]
+    assert related == {"kind": "Pod", "name": "web", "namespace": "default", "apiVersion": "v1"}
+
+
+async def test_missing_file_is_a_usage_error() -> None:
+    pipeline = RecordPipeline(MemoryWriter(), source=SOURCE)
+    with pytest.raises(UsageError, match="open /nonexistent/x"):
+        await record_all(
+            pipeline,
+            FakeResolver(),
+            RecordOptions(from_file="/nonexistent/x"),  # type: ignore[arg-type]
+            io.StringIO(),
+        )
+    await pipeline.close()

@@ -1,0 +1,227 @@
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+
+from kpy.errors import UsageError
+from kpy.events.commands import use_color
+from kpy.events.tail import (
+    EventFilter,
+    EventRenderer,
+    EventView,
+    TailOptions,
+    TailState,
+    human_duration,
+    interval,
+    parse_types,
+    sort_events,
+)
+
+NOW = 1_700_000_000.0  # 2023-11-14T22:13:20Z
+
+
+def stamp(seconds_ago: float) -> str:
+    from kpy.events.clock import format_time
+
+    return format_time(NOW - seconds_ago)
+
+
+def core(
+    name: str,
+    *,
+    ago: float = 5,
+    first_ago: float | None = None,
+    count: int = 1,
+    type_: str = "Normal",
+    reason: str = "Pulled",
+    message: str = "pulled image",
+    ns: str = "default",
+    rv: str = "1",
+) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"name": name, "namespace": ns, "uid": f"uid-{name}", "resourceVersion": rv},
+        "involvedObject": {"kind": "Pod", "name": "web", "namespace": ns},
+        "reason": reason,
+        "message": message,
+        "type": type_,
+        "count": count,
+        "lastTimestamp": stamp(ago),
+        "firstTimestamp": stamp(ago if first_ago is None else first_ago),
+        "eventTime": None,
+        "source": {"component": "kubelet", "host": "node-1"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (-3, "<invalid>"),
+        (-1, "0s"),
+        (0, "0s"),
+        (119, "119s"),
+        (120, "2m"),
+        (150, "2m30s"),
+        (600, "10m"),
+        (3 * 3600 - 1, "179m"),
+        (3 * 3600, "3h"),
+        (3 * 3600 + 60, "3h1m"),
+        (8 * 3600, "8h"),
+        (47 * 3600, "47h"),
+        (48 * 3600, "2d"),
+        (50 * 3600, "2d2h"),
+        (8 * 86400, "8d"),
+        (2 * 365 * 86400, "2y"),
+        (2 * 365 * 86400 + 86400, "2y1d"),
+        (9 * 365 * 86400, "9y"),
+    ],
+)
+def test_human_duration_matches_apimachinery(seconds: float, text: str) -> None:
+    assert human_duration(seconds) == text
+
+
+def test_interval_shows_repeats_like_kubectl_events() -> None:
+    assert interval(EventView(core("a", ago=5)), NOW) == "5s"
+    assert interval(EventView(core("a", ago=5, first_ago=180, count=5)), NOW) == "5s (x5 over 3m)"
+
+
+def test_interval_uses_series_and_event_time_of_events_k8s_io() -> None:
+    from kpy.events.clock import format_micro_time
+
+    ev = {
+        "metadata": {"name": "x"},
+        "eventTime": format_micro_time(NOW - 600),
+        "series": {"count": 4, "lastObservedTime": format_micro_time(NOW - 30)},
+        "regarding": {"kind": "Pod", "name": "web"},
+        "note": "hello",
+        "type": "Warning",
+        "reason": "R",
+    }
+    view = EventView(ev)
+    assert interval(view, NOW) == "30s (x4 over 10m)"
+    assert view.object == "Pod/web" and view.message == "hello"
+    assert interval(EventView({"metadata": {}}), NOW) == "<unknown>"
+
+
+def test_sort_is_series_then_last_timestamp_then_event_time_oldest_first() -> None:
+    from kpy.events.clock import format_micro_time
+
+    a = core("a", ago=100)
+    b = {"metadata": {"name": "b"}, "eventTime": format_micro_time(NOW - 50)}
+    c = core("c", ago=500)
+    c["series"] = {"count": 2, "lastObservedTime": format_micro_time(NOW - 10)}
+    d = core("d", ago=300)
+    assert [e["metadata"]["name"] for e in sort_events([a, b, c, d])] == ["d", "a", "b", "c"]
+
+
+def test_types_are_validated_case_insensitively() -> None:
+    assert parse_types("warning,Normal") == ("Warning", "Normal")
+    assert parse_types(None) == ()
+    with pytest.raises(UsageError, match="valid --types are Normal or Warning"):
+        parse_types("Error")
+
+
+def test_filter_by_type_and_since() -> None:
+    f = EventFilter(("Warning",), 60, lambda: NOW)
+    assert f.accepts(core("a", type_="Warning", ago=10))
+    assert not f.accepts(core("b", type_="Normal", ago=10))
+    assert not f.accepts(core("c", type_="Warning", ago=61))
+
+
+def render(events: list[dict[str, Any]], **kw: Any) -> str:
+    out = io.StringIO()
+    r = EventRenderer(out, TailOptions(**kw), now=lambda: NOW)
+    r.print_events(events)
+    return out.getvalue()
+
+
+def test_table_columns_like_kubectl_events() -> None:
+    text = render(
+        [
+            core("a", ago=5),
+            core(
+                "b",
+                ago=2,
+                first_ago=180,
+                count=5,
+                type_="Warning",
+                reason="BackOff",
+                message="Back-off restarting\n",
+            ),
+        ],
+        namespace="default",
+    )
+    assert text.splitlines() == [
+        "LAST SEEN         TYPE      REASON    OBJECT    MESSAGE",
+        "5s                Normal    Pulled    Pod/web   pulled image",
+        "2s (x5 over 3m)   Warning   BackOff   Pod/web   Back-off restarting",
+    ]
+
+
+def test_all_namespaces_adds_namespace_column_and_no_headers_drops_header() -> None:
+    text = render([core("a", ns="kube-system")], namespace=None, no_headers=True)
+    assert text.splitlines() == ["kube-system   5s    Normal   Pulled   Pod/web   pulled image"]
+
+
+def test_wide_columns() -> None:
+    text = render([core("a")], namespace="default", output="wide")
+    header, row = text.splitlines()
+    assert header.split() == [
+        "LAST",
+        "SEEN",
+        "TYPE",
+        "REASON",
+        "OBJECT",
+        "SUBOBJECT",
+        "SOURCE",
+        "MESSAGE",
+        "FIRST",
+        "SEEN",
+        "COUNT",
+        "NAME",
+    ]
+    assert "kubelet, node-1" in row and row.endswith("a")
+
+
+def test_json_prints_a_list_then_single_events() -> None:
+    out = io.StringIO()
+    r = EventRenderer(out, TailOptions(namespace="default", output="json"), now=lambda: NOW)
+    r.print_events([core("a")])
+    r.print_event(core("b"))
+    decoder = json.JSONDecoder()
+    text = out.getvalue()
+    first, end = decoder.raw_decode(text)
+    second, _ = decoder.raw_decode(text[end:].lstrip())
+    assert first["kind"] == "List" and [i["metadata"]["name"] for i in first["items"]] == ["a"]
+    assert second["metadata"]["name"] == "b"
+
+
+def test_warning_rows_are_highlighted_only_when_color_is_on() -> None:
+    events = [core("a"), core("b", type_="Warning")]
+    plain = render(events, namespace="default")
+    colored = render(events, namespace="default", color=True)
+    assert "\x1b[" not in plain
+    lines = colored.splitlines()
+    assert "\x1b[" not in lines[1] and "\x1b[" in lines[2] and "Warning" in lines[2]
+
+
+def test_color_needs_a_tty_and_no_NO_COLOR() -> None:
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert use_color(Tty(), {})
+    assert not use_color(Tty(), {"NO_COLOR": "1"})
+    assert not use_color(io.StringIO(), {})
+
+
+def test_tail_state_prints_each_uid_and_resource_version_once() -> None:
+    s = TailState()
+    assert s.first_time(core("a", rv="1"))
+    assert not s.first_time(core("a", rv="1"))
+    assert s.first_time(core("a", rv="2", count=2))
+    assert s.duplicates == 1
