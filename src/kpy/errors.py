@@ -90,6 +90,8 @@ class ApiError(KpyError):
         self.retry_after = retry_after
 
     def format(self) -> str:
+        if self.reason == "Unauthorized":  # kubectl's StandardErrorMessage special-cases this reason
+            return f"error: You must be logged in to the server ({self})"
         if self.reason:
             return f"Error from server ({self.reason}): {self}"
         return f"Error from server: {self}"

@@ -98,8 +98,17 @@ def merge_flags(root: ConnectionFlags, command: ConnectionFlags) -> ConnectionFl
 
 def connection_options(fn: Callable[..., T]) -> Callable[..., T]:
     """Add the global connection flags to a typer command and inject ``flags: ConnectionFlags``."""
+    import typing
+
     sig = inspect.signature(fn)
-    own = [p for p in sig.parameters.values() if p.name != "flags"]
+    # Resolve string annotations (``from __future__ import annotations``): typer reads Annotated[...] metadata
+    # from the real objects, and a string annotation would silently drop the option names (-o, -f, -A).
+    hints = typing.get_type_hints(fn, include_extras=True)
+    own = [
+        p.replace(annotation=hints.get(p.name, p.annotation))
+        for p in sig.parameters.values()
+        if p.name != "flags"
+    ]
     added = [
         inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=annotation)
         for name, (annotation, option) in _CONNECTION_PARAMS.items()
@@ -113,7 +122,7 @@ def connection_options(fn: Callable[..., T]) -> Callable[..., T]:
         configure_logging(flags.verbosity)
         return fn(*args, flags=flags, **kwargs)
 
-    annotations = {k: v for k, v in getattr(fn, "__annotations__", {}).items() if k != "flags"}
+    annotations = {k: v for k, v in hints.items() if k != "flags"}
     annotations.update({name: annotation for name, (annotation, _) in _CONNECTION_PARAMS.items()})
     wrapper.__annotations__ = annotations
     wrapper.__signature__ = sig.replace(parameters=[*own, *added])  # type: ignore[attr-defined]
@@ -135,7 +144,8 @@ def configure_logging(verbosity: int) -> None:
         return
     import logging
 
-    level = logging.DEBUG if verbosity >= 6 else logging.INFO
+    # kpy modules log kubectl level N at logging level INFO - N, so -v=N shows levels up to N.
+    level = logging.INFO - verbosity
     root = logging.getLogger("kpy")
     if not root.handlers:
         handler = logging.StreamHandler()

@@ -18,7 +18,9 @@ SHELLS = {"bash": "kpy.bash", "zsh": "_kpy", "fish": "kpy.fish"}
 
 
 def _esc(text: str) -> str:
-    text = text.replace("\\", "\\e").replace("-", "\\-")
+    text = text.replace("\\", "\\e").replace("-", "\\-").replace("|", "|\\:")
+    # groff reads its input as Latin-1: spell every other character as a Unicode escape.
+    text = "".join(c if ord(c) < 128 else f"\\[u{ord(c):04X}]" for c in text)
     return "\n".join(("\\&" + line) if line.startswith((".", "'")) else line for line in text.split("\n"))
 
 
@@ -39,11 +41,12 @@ def _option_lines(param: Any) -> list[str]:
         return []
     names = [*param.opts, *getattr(param, "secondary_opts", [])]
     if param.param_type_name == "argument":
-        head = f"\\fI{_esc(param.human_readable_name)}\\fR"
+        head = f"\\fI{_esc(str(param.metavar or (param.name or 'ARG').upper()))}\\fR"
     else:
         head = ", ".join(f"\\fB{_esc(n)}\\fR" for n in names)
         if not getattr(param, "is_flag", False) and not getattr(param, "count", False):
-            metavar = param.metavar or param.type.name.upper()
+            # typer >= 0.29 parameters carry no click ``type``; name the value after the option instead.
+            metavar = param.metavar or (param.name or "value").upper()
             head += f" \\fI{_esc(str(metavar))}\\fR"
     return [".TP", head, _esc(" ".join((getattr(param, "help", None) or "").split()))]
 
@@ -51,7 +54,7 @@ def _option_lines(param: Any) -> list[str]:
 def _page(path: list[str], command: Any, subcommands: dict[str, Any]) -> str:
     title = "-".join(path)
     summary, description, examples = _split_help(command.help or "")
-    lines = [f'.TH {title.upper()} 1 "" "kpy {__version__}" "kpy manual"', ".SH NAME",
+    lines = [f'.TH {title.upper()} 1 "" "kpy {__version__}" "kpy manual"', ".ad l", ".SH NAME",
              f"{_esc(title)} \\- {_esc(summary)}", ".SH SYNOPSIS", f"\\fB{_esc(' '.join(path))}\\fR "
              + ("\\fICOMMAND\\fR " if subcommands else "") + "[\\fIOPTIONS\\fR]"]
     if description:

@@ -20,14 +20,15 @@ from kpy.config.flags import ConnectionFlags
 COMMAND_KEY = "kpy.elect.command"
 
 EXAMPLES = """
+
 Examples:
 
   # Run a job on only one of several machines at a time (lease "nightly" in the current namespace)
-  kpy elect --lease nightly -- ./run-nightly.sh
+  kpy elect --lease nightly -- ./job.sh
 
-  # Faster failover, with a health endpoint for a liveness probe
+  # Faster failover, with /healthz and /metrics on a random local port for a liveness probe
   kpy elect --lease worker --lease-duration 5s --renew-deadline 3s --retry-period 500ms --grace-period 1s \\
-      --health-address :8080 -- python worker.py
+      --health-address 127.0.0.1:0 -- ./job.sh
 
   # Who holds the lease?
   kpy elect status --lease worker -o json
@@ -63,12 +64,8 @@ def register(app: typer.Typer) -> None:
         context_settings={"help_option_names": ["-h", "--help"]},
     )
     elect_app.callback(invoke_without_command=True, help=HELP)(elect_command)
-    elect_app.command(
-        "status",
-        help="Show who holds a Lease, how long ago it was renewed, whether it has "
-        "expired, and its leaseTransitions.",
-    )(status_command)
-    app.add_typer(elect_app, name="elect", help=HELP.split(".")[0] + ".")
+    elect_app.command("status")(status_command)
+    app.add_typer(elect_app, name="elect", help=HELP, short_help=HELP.split(".")[0] + ".")
 
 
 @connection_options
@@ -220,6 +217,16 @@ def status_command(
     *,
     flags: ConnectionFlags,
 ) -> None:
+    """Show who holds a Lease, when it was last renewed, whether it has expired, and its transitions.
+
+    Examples:
+
+      # Who holds the lease "nightly" in the current namespace?
+      kpy elect status --lease nightly
+
+      # The same as JSON, for scripts
+      kpy elect status --lease nightly -o json
+    """
     if not lease:
         raise _click.exceptions.UsageError('required flag(s) "lease" not set')
     if output not in ("", "json"):

@@ -10,6 +10,7 @@ from kpy.cli.common import connection_options, run_async
 from kpy.config.flags import ConnectionFlags
 
 EXAMPLES = """
+
 Examples:
 
   # List all pods in the current namespace, with more information

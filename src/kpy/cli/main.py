@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -95,6 +96,55 @@ def _normalize_argv(argv: Sequence[str]) -> list[str]:
     return out
 
 
+_GO_TRUE = {"1", "t", "T", "true", "TRUE", "True"}
+_GO_FALSE = {"0", "f", "F", "false", "FALSE", "False"}
+_BOOL_VALUE = re.compile(r"^(--[a-z0-9-]+)=(.*)$")
+
+
+def _bool_flags(app: typer.Typer) -> dict[str, tuple[str, str | None]]:
+    """Every boolean long flag of the app: name → (the flag itself, its ``--no-`` form if it has one)."""
+    out: dict[str, tuple[str, str | None]] = {}
+
+    def walk(command: Any) -> None:
+        for param in getattr(command, "params", []):
+            if getattr(param, "is_flag", False) and getattr(param, "is_bool_flag", True):
+                secondary = [o for o in getattr(param, "secondary_opts", []) if o.startswith("--")]
+                for opt in param.opts:
+                    if opt.startswith("--"):
+                        out[opt] = (opt, secondary[0] if secondary else None)
+        for sub in (getattr(command, "commands", None) or {}).values():
+            walk(sub)
+
+    walk(typer.main.get_command(app))
+    return out
+
+
+def _normalize_bool_values(args: list[str], app: typer.Typer) -> list[str]:
+    """kubectl (pflag) accepts ``--flag=false`` for boolean flags; click does not. Rewrite it the click way."""
+    candidates = [
+        i for i, a in enumerate(args[: args.index("--") if "--" in args else len(args)])
+        if (m := _BOOL_VALUE.match(a)) and m.group(2) in _GO_TRUE | _GO_FALSE
+    ]
+    if not candidates:
+        return args
+    flags = _bool_flags(app)
+    out = list(args)
+    for i in reversed(candidates):
+        m = _BOOL_VALUE.match(args[i])
+        assert m is not None
+        name, value = m.group(1), m.group(2)
+        if name not in flags:
+            continue
+        on, off = flags[name]
+        if value in _GO_TRUE:
+            out[i:i + 1] = [on]
+        elif off is not None:
+            out[i:i + 1] = [off]
+        else:
+            del out[i]  # a plain switch: false is its default
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Console-script entry point. Never shows a traceback unless -v/--debug was given."""
     raise SystemExit(run(argv))
@@ -111,6 +161,7 @@ def run(argv: Sequence[str] | None = None) -> int:
 
     try:
         app = build_app()
+        args = _normalize_bool_values(args, app)
         result = app(args=args, prog_name=_prog_name(), standalone_mode=False)
         return int(result) if isinstance(result, int) else 0
     except typer.Exit as exc:

@@ -16,19 +16,23 @@ from kpy.cli.common import connection_options, run_async
 from kpy.config.flags import ConnectionFlags
 
 EXAMPLES = """
+
 Examples:
 
-  # Listen on ports 5000 and 6000 locally, forwarding to ports 5000 and 6000 in the pod
-  kpy port-forward pod/mypod 5000 6000
+  # Listen on a random free local port (printed), forwarding to port 80 in pod web
+  kpy port-forward pod/web :80
 
-  # Forward to the targetPort of the service's port named "https", in a pod selected by the service
-  kpy port-forward service/myservice 8443:https
+  # Listen on local port 18080, forwarding to the pod's container port named "http"
+  kpy port-forward pod/web 18080:http
 
-  # Listen on a random local port (printed), forwarding to 5000 in a pod of the deployment
-  kpy port-forward deployment/mydeployment :5000
+  # Forward to the targetPort of the service's port named "http", in a pod selected by the service
+  kpy port-forward service/web :http
 
-  # Listen on all addresses, and keep serving when the pod is replaced
-  kpy port-forward --address 0.0.0.0 --reconnect svc/web 8080:80
+  # Forward to port 80 in a running pod of the deployment, on every IPv4 loopback address given
+  kpy port-forward deployment/web :80 --address 127.0.0.1
+
+  # Keep serving when the pod is replaced (re-resolve the service to a new ready pod)
+  kpy port-forward --reconnect svc/web :80
 
   # For scripts: one JSON line per listener once ready
   kpy port-forward svc/web :80 -o json

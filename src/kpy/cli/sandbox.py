@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 EXAMPLES = """
+
 Examples:
 
   # Run one command against a fresh sandbox and exit with its exit code

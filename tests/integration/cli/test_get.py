@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import selectors
+import select
 import subprocess
 from typing import Any
 
 import pytest
-
 from tests.integration.clihelpers import KPY, KUBECTL, Api, kpy, kubectl, pod
 
 needs_kubectl = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed; it is the oracle here")
@@ -150,21 +149,31 @@ def test_verbose_logging_never_shows_the_token(sandbox: Any) -> None:
 
 def _read_until(proc: subprocess.Popen[str], predicate: Any, timeout: float = 20) -> list[str]:
     """Read stdout lines until predicate(lines) holds; fail after timeout (no sleeps)."""
-    lines: list[str] = []
-    sel = selectors.DefaultSelector()
-    assert proc.stdout is not None
-    sel.register(proc.stdout, selectors.EVENT_READ)
+    # Read the raw descriptor: select() on a buffered text stream can miss lines already in its buffer.
     import time
 
+    assert proc.stdout is not None
+    fd = proc.stdout.fileno()
+    pending = _PENDING.setdefault(fd, bytearray())
+    lines: list[str] = []
     deadline = time.monotonic() + timeout
-    while not predicate(lines):
+    while True:
+        while b"\n" in pending:
+            line, _, rest = bytes(pending).partition(b"\n")
+            pending[:] = rest
+            lines.append(line.decode())
+        if predicate(lines):
+            return lines
         remaining = deadline - time.monotonic()
         assert remaining > 0, f"timed out; got {lines!r}"
-        if sel.select(remaining):
-            line = proc.stdout.readline()
-            assert line, f"kpy exited early; got {lines!r}"
-            lines.append(line.rstrip("\n"))
-    return lines
+        ready, _, _ = select.select([fd], [], [], remaining)
+        if ready:
+            chunk = os.read(fd, 65536)
+            assert chunk, f"kpy exited early; got {lines!r}"
+            pending += chunk
+
+
+_PENDING: dict[int, bytearray] = {}
 
 
 def test_watch_survives_dropped_connections_without_repeats(sandbox: Any, api: Api) -> None:
@@ -178,7 +187,7 @@ def test_watch_survives_dropped_connections_without_repeats(sandbox: Any, api: A
         # The watch is established after the list; wait for the emulator to see it, then drop it.
         sandbox.call(sandbox.emulator.faults.drop_watches)
         api.call("POST", "/api/v1/namespaces/watched/pods", pod("second", "watched"))
-        lines = _read_until(proc, lambda ls: "pod/second" in ls)
+        lines += _read_until(proc, lambda ls: "pod/second" in ls)
         sandbox.call(sandbox.emulator.faults.drop_watches)
         api.call("POST", "/api/v1/namespaces/watched/pods", pod("third", "watched"))
         lines += _read_until(proc, lambda ls: "pod/third" in ls)

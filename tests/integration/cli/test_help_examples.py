@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 import typer
+from tests.integration.clihelpers import KPY
 
 from kpy.cli.main import build_app
-from tests.integration.clihelpers import KPY
 
 
 def _commands(command: Any, path: list[str]) -> Iterator[tuple[list[str], Any]]:

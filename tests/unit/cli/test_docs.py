@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -40,4 +41,5 @@ def test_man_page_renders_without_warnings(name: str) -> None:
                           text=True, check=False)
     assert proc.returncode == 0
     assert proc.stderr == ""
-    assert "EXAMPLES" in proc.stdout or name == "kpy.1"
+    text = re.sub(".\x08", "", proc.stdout)  # the tty device marks bold by overstriking
+    assert "EXAMPLES" in text or name == "kpy.1"

@@ -93,3 +93,15 @@ def test_local_get_name_output_for_a_list(tmp_path: Path, capsys: pytest.Capture
 def test_local_requires_files(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["get", "pods", "--local"]) != 0
     assert capsys.readouterr().err.startswith("error: ")
+
+
+def test_boolean_flags_accept_kubectl_true_false_values(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # kubectl (pflag) accepts --allow-missing-template-keys=false; a missing key is then an error.
+    pod = tmp_path / "pod.json"
+    pod.write_text(json.dumps({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"}}))
+    base = ["get", "-f", str(pod), "--local", "-o", "jsonpath={.spec.nodeName}"]
+    assert run([*base, "--allow-missing-template-keys=true"]) == 0
+    assert run([*base, "--allow-missing-template-keys=false"]) == 1
+    assert "spec is not found" in capsys.readouterr().err
+    assert run(["get", "-f", str(pod), "--local", "--no-headers=false", "-o", "name"]) == 0
+    assert capsys.readouterr().out == "pod/web\n"
