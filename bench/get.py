@@ -10,7 +10,7 @@ import argparse
 import os
 import statistics
 
-from _common import kpy_exe, kubectl_exe, print_table, run_timed
+from _common import ensure_bytecode, kpy_exe, kubectl_exe, print_table, run_timed
 
 
 def seed_pods(thread: object, count: int) -> None:
@@ -19,8 +19,6 @@ def seed_pods(thread: object, count: int) -> None:
     assert isinstance(thread, EmulatorThread)
 
     async def create() -> None:
-        store = thread.emulator.store
-        await store.create_namespace_if_missing("bench") if hasattr(store, "create_namespace_if_missing") else None
         for i in range(count):
             await thread.emulator.create_object({
                 "apiVersion": "v1", "kind": "Pod",
@@ -43,6 +41,7 @@ def main() -> None:
         raise SystemExit("kubectl not found on PATH (set KUBECTL=/path/to/kubectl)")
     from kpy.testing import EmulatorThread
 
+    ensure_bytecode()
     with EmulatorThread(seed=True) as thread:
         thread.run(thread.emulator.create_object({"apiVersion": "v1", "kind": "Namespace",
                                                   "metadata": {"name": "bench"}}))

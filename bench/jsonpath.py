@@ -116,6 +116,9 @@ def main() -> None:
     parser.add_argument("--pods", type=int, default=5000)
     args = parser.parse_args()
     doc = pod_list(args.pods)
+    from _common import ensure_bytecode
+
+    ensure_bytecode()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "pods.json"
         path.write_text(json.dumps(doc))

@@ -1,13 +1,17 @@
 """Port-forward throughput and set-up latency: kpy vs the ``kubernetes`` package vs direct loopback TCP.
 
-Run: /work/venv/bin/python bench/portforward.py [--big-mib 1024] [--conc 32] [--conc-mib 64] [--latency 1000]
+Run: .venv/bin/python bench/portforward.py [--quick] [--big-mib 1024] [--conc 32] [--conc-mib 64] [--latency 1000]
+
+The defaults are the issue's configuration (1 GiB on one connection, 32 x 64 MiB concurrent, set-up latency
+over 1,000 connections; each direction measured separately). ``--quick`` is 128 MiB, 8 x 16 MiB, 200.
 
 Targets (issue 7): local->pod >= 3x the kubernetes package, pod->local >= 1.3x, both >= 25% of direct
 loopback for one stream; kpy RSS < 100 MiB throughout. Not a test.
 
 Layout, so that the client side being measured does not share a GIL with the server side:
-* a server process runs the API (``kpy.testing.Emulator`` when available, else the tests' small fake API;
-  both use ``kpy.testing.portforward`` as the kubelet side) and the pod's TCP servers;
+* a server process runs the API and the kubelet side (``kpy.testing.Emulator``, TLS + token) and the pod's
+  TCP server; kpy and the kubernetes package go through the same emulator to the same pod server, and
+  "direct" is a plain loopback TCP connection to that pod server;
 * kpy runs as ``kpy port-forward`` (its own process; peak RSS read from /proc);
 * the kubernetes package runs in a helper process doing the transfers itself;
 * this process drives the local sockets (kpy, direct) with plain blocking sockets.
@@ -71,39 +75,22 @@ async def pod_server(reader: asyncio.StreamReader, writer: asyncio.StreamWriter)
 
 
 async def serve(workdir: Path) -> None:
+    """The server process: the emulator (API + kubelet side) and the pod's TCP server, until stdin closes."""
+    from kpy.testing import Emulator
+
     backend = await asyncio.start_server(pod_server, "127.0.0.1", 0, limit=1 << 20)
     bport = backend.sockets[0].getsockname()[1]
-    try:
-        from kpy.testing import Emulator  # type: ignore[attr-defined]
-    except ImportError:
-        Emulator = None
-    if Emulator is not None:
-        async with Emulator() as em:
-            await em.store.create({"apiVersion": "v1", "kind": "Pod",
-                                   "metadata": {"name": "bench", "namespace": "default"},
-                                   "spec": {"containers": [{"name": "c", "image": "x"}]},
-                                   "status": {"phase": "Running"}})
-            em.set_port_backend("default", "bench", 80, "127.0.0.1", bport)
-            kubeconfig = em.write_kubeconfig(workdir / "kubeconfig")
-            print(json.dumps({"kubeconfig": str(kubeconfig), "url": em.url, "direct": bport,
-                              "ca": em.ca_pem.decode(), "token": em.token, "kind": "emulator"}), flush=True)
-            await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
-        return
-    sys.path.insert(0, str(ROOT))
-    from tests.integration.portforward.fakeapi import FakeApi, make_pod, running
-
-    async with running(FakeApi()) as api:
-        await api.put("pods", make_pod("bench"))
-        api.backends[("bench", 80)] = ("127.0.0.1", bport)
-        kubeconfig = workdir / "kubeconfig"
-        kubeconfig.write_text(
-            "apiVersion: v1\nkind: Config\ncurrent-context: b\n"
-            f"clusters:\n- name: b\n  cluster:\n    server: {api.url}\n"
-            "users:\n- name: b\n  user: {}\n"
-            "contexts:\n- name: b\n  context:\n    cluster: b\n    user: b\n    namespace: default\n")
-        print(json.dumps({"kubeconfig": str(kubeconfig), "url": api.url, "direct": bport, "kind": "fake-api"}),
-              flush=True)
+    async with Emulator() as em:
+        await em.create_object({"apiVersion": "v1", "kind": "Pod",
+                                "metadata": {"name": "bench", "namespace": "default"},
+                                "spec": {"containers": [{"name": "c", "image": "x"}]},
+                                "status": {"phase": "Running"}})
+        em.set_port_backend("default", "bench", 80, "127.0.0.1", bport)
+        kubeconfig = em.write_kubeconfig(workdir / "kubeconfig", namespace="default")
+        print(json.dumps({"kubeconfig": str(kubeconfig), "url": em.url, "direct": bport,
+                          "ca": em.ca_pem.decode(), "token": em.token, "kind": "emulator"}), flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    backend.close()
 
 
 # --- drivers (blocking sockets) ------------------------------------------------------------------------------
@@ -132,9 +119,29 @@ def upload(sock: socket.socket, size: int) -> None:
         raise RuntimeError("no ack")
 
 
-def transfer(make_sock: Any, direction: str, size: int, streams: int) -> float:
-    """MiB/s of ``streams`` concurrent transfers of ``size`` bytes each."""
-    socks = [make_sock() for _ in range(streams)]
+class Dialer:
+    """Opens a connection to the pod through one path; ``close`` ends it (and whatever carried it)."""
+
+    def open(self) -> socket.socket:
+        raise NotImplementedError
+
+    def close(self, sock: socket.socket) -> None:
+        sock.close()
+
+
+class Tcp(Dialer):
+    def __init__(self, port: int) -> None:
+        self.port = port
+
+    def open(self) -> socket.socket:
+        s = socket.create_connection(("127.0.0.1", self.port))
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return s
+
+
+def transfer(dialer: Dialer, direction: str, size: int, streams: int) -> float:
+    """MiB/s of ``streams`` concurrent transfers of ``size`` bytes each (connection set-up not timed)."""
+    socks = [dialer.open() for _ in range(streams)]
     fn = download if direction == "pod->local" else upload
     errors: list[BaseException] = []
 
@@ -152,33 +159,25 @@ def transfer(make_sock: Any, direction: str, size: int, streams: int) -> float:
         t.join()
     elapsed = time.perf_counter() - start
     for s in socks:
-        s.close()
+        dialer.close(s)
     if errors:
         raise errors[0]
     return streams * size / MiB / elapsed
 
 
-def latency(make_sock: Any, count: int) -> tuple[float, float]:
+def latency(dialer: Dialer, count: int) -> tuple[float, float]:
     """p50/p99 ms of connect + one byte there and back (a new forwarded connection each time)."""
     samples = []
     for _ in range(count):
         start = time.perf_counter()
-        s = make_sock()
+        s = dialer.open()
         s.sendall(b"e" + (1).to_bytes(8, "big") + b"x")
         if s.recv(1) != b"x":
             raise RuntimeError("echo failed")
         samples.append((time.perf_counter() - start) * 1000)
-        s.close()
+        dialer.close(s)
     samples.sort()
     return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.99))]
-
-
-def tcp(port: int) -> Any:
-    def make() -> socket.socket:
-        s = socket.create_connection(("127.0.0.1", port))
-        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return s
-    return make
 
 
 # --- the kubernetes package, in its own process --------------------------------------------------------------
@@ -196,28 +195,34 @@ def k8s_main(info: dict[str, Any], args: argparse.Namespace) -> None:
         config.ssl_ca_cert = str(ca)
         config.api_key = {"authorization": "Bearer " + info["token"]}
     api = k8s.CoreV1Api(k8s.ApiClient(config))
-    forwards: list[Any] = []
 
-    def make() -> socket.socket:
-        pf = portforward(api.connect_get_namespaced_pod_portforward, "bench", "default", ports="80")
-        forwards.append(pf)
-        s: socket.socket = pf.socket(80)
-        s.setblocking(True)
-        return s
+    class K8s(Dialer):
+        """One ``kubernetes.stream.portforward`` (one WebSocket) per connection, like kpy's streams."""
 
-    out = measure(make, args)
-    for pf in forwards:
-        pf.close()
-    print(json.dumps(out), flush=True)
+        def __init__(self) -> None:
+            self.forwards: dict[int, Any] = {}
+
+        def open(self) -> socket.socket:
+            pf = portforward(api.connect_get_namespaced_pod_portforward, "bench", "default", ports="80")
+            s: socket.socket = pf.socket(80)
+            s.setblocking(True)
+            self.forwards[id(s)] = pf
+            return s
+
+        def close(self, sock: socket.socket) -> None:
+            sock.close()
+            self.forwards.pop(id(sock)).close()
+
+    print(json.dumps(measure(K8s(), args)), flush=True)
 
 
-def measure(make: Any, args: argparse.Namespace) -> dict[str, Any]:
+def measure(dialer: Dialer, args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for direction in ("local->pod", "pod->local"):
-        out[f"1x{args.big_mib} MiB {direction} MiB/s"] = transfer(make, direction, args.big_mib * MiB, 1)
-        out[f"{args.conc}x{args.conc_mib} MiB {direction} MiB/s"] = transfer(make, direction, args.conc_mib * MiB,
+        out[f"1x{args.big_mib} MiB {direction} MiB/s"] = transfer(dialer, direction, args.big_mib * MiB, 1)
+        out[f"{args.conc}x{args.conc_mib} MiB {direction} MiB/s"] = transfer(dialer, direction, args.conc_mib * MiB,
                                                                              args.conc)
-    p50, p99 = latency(make, args.latency)
+    p50, p99 = latency(dialer, args.latency)
     out[f"set-up p50 ms ({args.latency})"] = p50
     out[f"set-up p99 ms ({args.latency})"] = p99
     return out
@@ -239,9 +244,12 @@ def main() -> None:
     parser.add_argument("--conc", type=int, default=32)
     parser.add_argument("--conc-mib", type=int, default=64)
     parser.add_argument("--latency", type=int, default=1000)
+    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run in well under a minute")
     parser.add_argument("--serve", metavar="DIR", help=argparse.SUPPRESS)
     parser.add_argument("--k8s", metavar="JSON", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.quick:
+        args.big_mib, args.conc, args.conc_mib, args.latency = 128, 8, 16, 200
     if args.serve:
         asyncio.run(serve(Path(args.serve)))
         return
@@ -260,7 +268,7 @@ def main() -> None:
         info = json.loads(server.stdout.readline())
         try:
             print(f"server: {info['kind']} at {info['url']}", flush=True)
-            direct = measure(tcp(info["direct"]), args)
+            direct = measure(Tcp(info["direct"]), args)
             print("direct loopback done", flush=True)
             kpy = Path(sys.executable).with_name("kpy")
             env = {**os.environ, "KUBECONFIG": info["kubeconfig"]}
@@ -269,7 +277,7 @@ def main() -> None:
             assert fwd.stdout is not None
             port = json.loads(fwd.stdout.readline())["localPort"]
             try:
-                ours = measure(tcp(port), args)
+                ours = measure(Tcp(port), args)
                 rss = peak_rss_mib(fwd.pid)
             finally:
                 fwd.terminate()

@@ -7,7 +7,6 @@ a command's signature so typer shows and parses them, and hands the command one 
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from kpy.cli import completion
 from kpy.config.flags import ConnectionFlags
 
 if TYPE_CHECKING:
@@ -39,17 +39,23 @@ class CliState:
 STATE = CliState()
 
 
-def _opt(*names: str, help: str, metavar: str | None = None) -> Any:
-    return typer.Option(None, *names, help=help, metavar=metavar, rich_help_panel=PANEL, show_default=False)
+def _opt(*names: str, help: str, metavar: str | None = None,
+         autocompletion: Callable[..., Any] | None = None) -> Any:
+    return typer.Option(None, *names, help=help, metavar=metavar, rich_help_panel=PANEL, show_default=False,
+                        autocompletion=autocompletion)
 
 
 # name -> (annotation, typer.Option); the order is the order shown in --help.
 _CONNECTION_PARAMS: dict[str, tuple[Any, Any]] = {
     "kubeconfig": (str | None, _opt("--kubeconfig", help="Path to the kubeconfig file to use for CLI requests.")),
-    "context": (str | None, _opt("--context", help="The name of the kubeconfig context to use.")),
-    "cluster": (str | None, _opt("--cluster", help="The name of the kubeconfig cluster to use.")),
-    "user": (str | None, _opt("--user", help="The name of the kubeconfig user to use.")),
-    "namespace": (str | None, _opt("-n", "--namespace", help="If present, the namespace scope for this CLI request.")),
+    "context": (str | None, _opt("--context", help="The name of the kubeconfig context to use.",
+                                 autocompletion=completion.complete_contexts)),
+    "cluster": (str | None, _opt("--cluster", help="The name of the kubeconfig cluster to use.",
+                                 autocompletion=completion.complete_clusters)),
+    "user": (str | None, _opt("--user", help="The name of the kubeconfig user to use.",
+                                 autocompletion=completion.complete_users)),
+    "namespace": (str | None, _opt("-n", "--namespace", help="If present, the namespace scope for this CLI request.",
+                                 autocompletion=completion.complete_namespaces)),
     "server": (str | None, _opt("-s", "--server", help="The address and port of the Kubernetes API server.")),
     "token": (str | None, _opt("--token", help="Bearer token for authentication to the API server.")),
     "insecure_skip_tls_verify": (
@@ -156,6 +162,8 @@ def configure_logging(verbosity: int) -> None:
 
 def run_async(coro: Coroutine[Any, Any, T]) -> T:
     """The one asyncio boundary of a command. Ctrl-C becomes KeyboardInterrupt for ``main`` to turn into 130."""
+    import asyncio  # here, not at the top: start-up and offline paths (help, get --local) never load it
+
     return asyncio.run(coro)
 
 
@@ -175,6 +183,8 @@ Opt = Annotated  # re-exported for command modules that want a short name
 
 async def gather_all(*aws: Awaitable[Any]) -> list[Any]:
     """Run awaitables concurrently; the first failure cancels the rest and is raised (no swallowed errors)."""
+    import asyncio
+
     async with asyncio.TaskGroup() as tg:
         tasks = [tg.create_task(_as_coro(a)) for a in aws]
     return [t.result() for t in tasks]

@@ -15,6 +15,7 @@ from typer import _click  # typer's vendored click: its errors are typer.TyperEx
 from typer.core import TyperGroup
 
 from kpy.cli.common import connection_options, run_async
+from kpy.cli.completion import complete_leases
 from kpy.config.flags import ConnectionFlags
 
 COMMAND_KEY = "kpy.elect.command"
@@ -55,6 +56,18 @@ class ElectGroup(TyperGroup):
         _click.Command.parse_args(self, ctx, args[:i])
         return ctx.args
 
+    def resolve_command(
+        self, ctx: _click.Context, args: list[str]
+    ) -> tuple[str | None, _click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        if name and not ctx.resilient_parsing and not name.startswith("-") and self.get_command(ctx, name) is None:
+            # `kpy elect --lease x ./job.sh`: a command without `--`, not an unknown subcommand
+            raise _click.exceptions.UsageError(
+                f"unexpected argument {name!r}: put the command after '--' (kpy elect --lease NAME -- CMD)",
+                ctx=ctx,
+            )
+        return super().resolve_command(ctx, args)
+
 
 def register(app: typer.Typer) -> None:
     elect_app = typer.Typer(
@@ -72,7 +85,12 @@ def register(app: typer.Typer) -> None:
 def elect_command(
     ctx: typer.Context,
     lease: Annotated[
-        str | None, typer.Option("--lease", help="Name of the Lease to campaign for.", show_default=False)
+        str | None, typer.Option(
+            "--lease",
+            help="Name of the Lease to campaign for.",
+            show_default=False,
+            autocompletion=complete_leases,
+        )
     ] = None,
     identity: Annotated[
         str | None,
@@ -209,7 +227,7 @@ async def _run(
 @connection_options
 def status_command(
     lease: Annotated[
-        str | None, typer.Option("--lease", help="Name of the Lease.", show_default=False)
+        str | None, typer.Option("--lease", help="Name of the Lease.", show_default=False, autocompletion=complete_leases)
     ] = None,
     output: Annotated[
         str, typer.Option("-o", "--output", help="Output format: json, or empty for text.")

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from kpy.cli.common import connection_options, run_async
+from kpy.cli.completion import complete_event_object
 from kpy.config.flags import ConnectionFlags
 
 TAIL_HELP = """Print events oldest first, then follow new and updated ones until Ctrl-C.
@@ -37,6 +38,10 @@ One event from flags, or many from --from-file FILE (- for stdin) as JSON lines 
 for, type, reason, message, action, related, namespace. A summary is printed at exit; the exit code is 1 if
 any event failed.
 
+Requests are rate-limited like every kubectl/client-go client: --qps 5 --burst 10 unless given, i.e. about five
+new events a second. To record many, raise them (e.g. --qps 5000 --burst 5000); the sink still batches and
+paces its writes (--throttle-qps, --throttle-burst), and repeats waiting to be written fold into one write.
+
 Examples:
 
   # Report a deployment step about a deployment
@@ -45,6 +50,9 @@ Examples:
   # Report from a script, one JSON object per line
   echo '{"for": "pod/web", "type": "Warning", "reason": "DiskPressure", "message": "disk almost full"}' \\
     | kpy events record --from-file -
+
+  # Many events from a file, without the default 5 requests/s limit
+  kpy events record --from-file events.jsonl --qps 5000 --burst 5000
 """
 
 
@@ -66,7 +74,10 @@ def tail_command(
         bool, typer.Option("-A", "--all-namespaces", help="Events of every namespace.")
     ] = False,
     for_object: Annotated[
-        str | None, typer.Option("--for", metavar="KIND/NAME", help="Only events about this object.")
+        str | None,
+        typer.Option(
+            "--for", metavar="KIND/NAME", help="Only events about this object.", autocompletion=complete_event_object
+        ),
     ] = None,
     types: Annotated[str | None, typer.Option("--types", help="Only these types (Normal,Warning).")] = None,
     reason: Annotated[str | None, typer.Option("--reason", help="Only events with this reason.")] = None,

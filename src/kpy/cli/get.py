@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from kpy.cli.common import connection_options, run_async
+from kpy.cli.completion import complete_get_args
 from kpy.config.flags import ConnectionFlags
 
 EXAMPLES = """
@@ -38,7 +39,8 @@ def register(app: typer.Typer) -> None:
 @connection_options
 def get_command(
     args: Annotated[list[str] | None, typer.Argument(
-        metavar="[TYPE[.VERSION][.GROUP] [NAME ...] | TYPE[.VERSION][.GROUP]/NAME ...]", show_default=False)] = None,
+        metavar="[TYPE[.VERSION][.GROUP] [NAME ...] | TYPE[.VERSION][.GROUP]/NAME ...]", show_default=False,
+        autocompletion=complete_get_args)] = None,
     output: Annotated[str, typer.Option("-o", "--output", help="Output format: json|yaml|name|wide|jsonpath=...|"
                                         "jsonpath-file=...|jsonpath-as-json=...|custom-columns=...|"
                                         "custom-columns-file=...")] = "",
@@ -60,7 +62,7 @@ def get_command(
     *,
     flags: ConnectionFlags,
 ) -> None:
-    from kpy.cli.get_run import GetOptions, run_get
+    from kpy.cli.get_run import GetOptions, run_get, run_get_local
 
     label_cols: list[str] = []
     for value in label_columns or []:
@@ -72,4 +74,6 @@ def get_command(
         filenames=list(filename or []), local=local, allow_missing_template_keys=allow_missing_template_keys,
         template=template,
     )
+    if options.local and options.filenames:  # offline: no event loop to start
+        raise typer.Exit(run_get_local(options))
     raise typer.Exit(run_async(run_get(options, flags)))

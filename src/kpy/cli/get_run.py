@@ -7,10 +7,10 @@ otherwise a ``List``.
 
 from __future__ import annotations
 
-import asyncio
 import sys
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from kpy.cli.common import open_client
 from kpy.config.flags import ConnectionFlags
@@ -21,6 +21,8 @@ from kpy.printers.table import TableOptions, TablePrinter
 if TYPE_CHECKING:
     from kpy.rest import RestClient
     from kpy.rest.discovery import Discovery, ResourceInfo
+
+T = TypeVar("T")
 
 TABLE_ACCEPT = ("application/json;as=Table;v=v1;g=meta.k8s.io,"
                 "application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json")
@@ -90,18 +92,29 @@ async def run_get(options: GetOptions, flags: ConnectionFlags, out: TextIO | Non
                   err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
-    if options.local and not options.filenames:
-        raise UsageError("--local requires -f/--filename: there is no server to read from")
-    if options.filenames and options.args:
-        raise UsageError("when paths (-f) are given, resource types and names cannot be given too")
-    printer = None if options.table else make_printer(
-        options.output, no_headers=options.no_headers,
-        allow_missing_template_keys=options.allow_missing_template_keys, template=options.template)
+    printer = _validate(options)
     if options.filenames and options.local:
         return _print_local(options, out, printer)
     requests = [] if options.filenames else parse_args(options.args)
     async with open_client(flags) as client:
         return await _Getter(client, options, out, err, printer).run(requests)
+
+
+def run_get_local(options: GetOptions, out: TextIO | None = None) -> int:
+    """``get -f FILE --local`` without an event loop (no asyncio import); same checks and output as ``run_get``."""
+    printer = _validate(options)
+    return _print_local(options, out or sys.stdout, printer)
+
+
+def _validate(options: GetOptions) -> Any:
+    """The flag checks every ``get`` starts with; returns the printer (None for tables)."""
+    if options.local and not options.filenames:
+        raise UsageError("--local requires -f/--filename: there is no server to read from")
+    if options.filenames and options.args:
+        raise UsageError("when paths (-f) are given, resource types and names cannot be given too")
+    return None if options.table else make_printer(
+        options.output, no_headers=options.no_headers,
+        allow_missing_template_keys=options.allow_missing_template_keys, template=options.template)
 
 
 def _print_local(options: GetOptions, out: TextIO, printer: Any) -> int:
@@ -150,7 +163,7 @@ class _Getter:
         if self.options.filenames:
             requests_info = await self._requests_from_files()
         else:
-            infos = await asyncio.gather(*(self.discovery.resolve(r.type_arg) for r in requests))
+            infos = await _gather(*(self.discovery.resolve(r.type_arg) for r in requests))
             requests_info = list(zip(infos, [r.names for r in requests], strict=True))
         if self.options.watch:
             if len(requests_info) != 1:
@@ -210,7 +223,7 @@ class _Getter:
 
         ns = self.namespace_for(info)
         if names:
-            results = await asyncio.gather(*(self._get_one(info, ns, n) for n in names))
+            results = await _gather(*(self._get_one(info, ns, n) for n in names))
             return [r for r in results if r is not None]
         result = await list_all(self.client, info, ns, label_selector=self.options.selector,
                                 field_selector=self.options.field_selector, chunk_size=self.options.chunk_size)
@@ -233,7 +246,7 @@ class _Getter:
         """One Table for a type: named objects merged into one, or the chunked list's pages merged."""
         ns = self.namespace_for(info)
         if names:
-            tables = await asyncio.gather(*(self._get_one(info, ns, n, TABLE_ACCEPT) for n in names))
+            tables = await _gather(*(self._get_one(info, ns, n, TABLE_ACCEPT) for n in names))
             found = [t for t in tables if t is not None]
             if not found:
                 return None
@@ -268,7 +281,7 @@ class _Getter:
 
     async def _print_tables(self, requests_info: list[tuple[ResourceInfo, tuple[str, ...]]]) -> None:
         show_kind = len(requests_info) > 1
-        tables = await asyncio.gather(*(self._table(info, names) for info, names in requests_info))
+        tables = await _gather(*(self._table(info, names) for info, names in requests_info))
         printer = TablePrinter(self.out, self._table_options(show_kind))
         printed = 0
         for (info, _), table in zip(requests_info, tables, strict=True):
@@ -356,6 +369,13 @@ class _Getter:
         if table.get("rows"):
             rows[key] = {"table": table, "row": table["rows"][0]}
         printer.print_table(table, header=header)
+
+
+def _gather(*aws: Awaitable[T]) -> Awaitable[list[T]]:
+    """``asyncio.gather``, with asyncio imported only by the paths that talk to a server."""
+    import asyncio
+
+    return asyncio.gather(*aws)
 
 
 def _key(meta: dict[str, Any]) -> str:

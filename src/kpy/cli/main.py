@@ -58,8 +58,12 @@ def _make_root_callback() -> Any:
     return callback
 
 
-def build_app() -> typer.Typer:
-    """The whole CLI. Command modules register themselves and import heavy things only when they run."""
+def build_app(only: str | None = None) -> typer.Typer:
+    """The whole CLI. Command modules register themselves and import heavy things only when they run.
+
+    ``only`` (a module of COMMAND_MODULES) registers just that command: ``run`` uses it when the command line
+    names a command, so that one command's options are built and the others' modules are not imported.
+    """
     import importlib
 
     app = typer.Typer(
@@ -71,7 +75,7 @@ def build_app() -> typer.Typer:
         context_settings={"help_option_names": ["-h", "--help"]},
     )
     app.callback()(_make_root_callback())
-    for name in COMMAND_MODULES:
+    for name in COMMAND_MODULES if only is None else (only,):
         try:
             module = importlib.import_module(f"kpy.cli.{name}")
         except ModuleNotFoundError as exc:  # a command still being built must not break the others
@@ -101,7 +105,7 @@ _GO_FALSE = {"0", "f", "F", "false", "FALSE", "False"}
 _BOOL_VALUE = re.compile(r"^(--[a-z0-9-]+)=(.*)$")
 
 
-def _bool_flags(app: typer.Typer) -> dict[str, tuple[str, str | None]]:
+def _bool_flags(app: typer.Typer | Any) -> dict[str, tuple[str, str | None]]:
     """Every boolean long flag of the app: name → (the flag itself, its ``--no-`` form if it has one)."""
     out: dict[str, tuple[str, str | None]] = {}
 
@@ -115,11 +119,11 @@ def _bool_flags(app: typer.Typer) -> dict[str, tuple[str, str | None]]:
         for sub in (getattr(command, "commands", None) or {}).values():
             walk(sub)
 
-    walk(typer.main.get_command(app))
+    walk(typer.main.get_command(app) if isinstance(app, typer.Typer) else app)
     return out
 
 
-def _normalize_bool_values(args: list[str], app: typer.Typer) -> list[str]:
+def _normalize_bool_values(args: list[str], app: typer.Typer | Any) -> list[str]:
     """kubectl (pflag) accepts ``--flag=false`` for boolean flags; click does not. Rewrite it the click way."""
     candidates = [
         i for i, a in enumerate(args[: args.index("--") if "--" in args else len(args)])
@@ -160,9 +164,11 @@ def run(argv: Sequence[str] | None = None) -> int:
     from kpy.errors import KpyError
 
     try:
-        app = build_app()
-        args = _normalize_bool_values(args, app)
-        result = app(args=args, prog_name=_prog_name(), standalone_mode=False)
+        from kpy.cli.tuning import tune
+
+        command = tune(typer.main.get_command(build_app(_command_module(args))))
+        args = _normalize_bool_values(args, command)
+        result = command.main(args=args, prog_name=_prog_name(), standalone_mode=False)
         return int(result) if isinstance(result, int) else 0
     except typer.Exit as exc:
         return int(exc.exit_code)
@@ -183,6 +189,32 @@ def run(argv: Sequence[str] | None = None) -> int:
         _debug_traceback()
         _print_error(f"error: {type(exc).__name__}: {exc} (run with --debug for a traceback)")
         return 1
+
+
+# Root options that take a value (the connection flags; --version/--debug and bool flags take none).
+_ROOT_VALUE_OPTIONS = frozenset(
+    opt for name, (annotation, option) in common._CONNECTION_PARAMS.items() if annotation != (bool | None)
+    for opt in option.param_decls
+)
+
+
+def _command_module(args: Sequence[str]) -> str | None:
+    """The command module the command line names, or None (root help, completion, an unknown command)."""
+    if any(key.endswith("_COMPLETE") for key in os.environ):
+        return None
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+            continue
+        if arg == "--":
+            return None
+        if arg.startswith("-"):
+            skip = arg in _ROOT_VALUE_OPTIONS
+            continue
+        module = arg.replace("-", "_")
+        return module if module in COMMAND_MODULES else None
+    return None
 
 
 def _usage_error(exc: typer.TyperException) -> int:

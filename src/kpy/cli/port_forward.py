@@ -13,6 +13,7 @@ from typing import Annotated, Any, TextIO
 import typer
 
 from kpy.cli.common import connection_options, run_async
+from kpy.cli.completion import complete_port_forward_args
 from kpy.config.flags import ConnectionFlags
 
 EXAMPLES = """
@@ -54,7 +55,9 @@ def port_forward_command(
     args: Annotated[
         list[str],
         typer.Argument(
-            metavar="TYPE/NAME [LOCAL_PORT:]REMOTE_PORT [...[LOCAL_PORT_N:]REMOTE_PORT_N]", show_default=False
+            metavar="TYPE/NAME [LOCAL_PORT:]REMOTE_PORT [...[LOCAL_PORT_N:]REMOTE_PORT_N]",
+            show_default=False,
+            autocompletion=complete_port_forward_args,
         ),
     ],
     address: Annotated[
@@ -120,10 +123,11 @@ def parse_timeout(value: str) -> float:
 class Renderer:
     """Turns forwarder events into kubectl's lines (or JSON lines for listeners)."""
 
-    def __init__(self, output: str, out: TextIO, err: TextIO) -> None:
+    def __init__(self, output: str, out: TextIO, err: TextIO, *, reconnect: bool = False) -> None:
         self.json = output == "json"
         self.out = out
         self.err = err
+        self.reconnect = reconnect
 
     def _line(self, stream: TextIO, text: str) -> None:
         stream.write(text + "\n")
@@ -165,6 +169,8 @@ class Renderer:
                 f"{event.remote_port}: {event.message}",
             )
         elif isinstance(event, ev.PodLost):
+            if not self.reconnect:
+                return  # the command ends with kubectl's "error: lost connection to pod"
             self._line(
                 self.err, f"Lost connection to pod {event.pod}: {event.reason}; resolving the target again"
             )
@@ -199,7 +205,7 @@ async def run_port_forward(
     if len(args) < 2:
         raise UsageError("TYPE/NAME and list of ports are required for port-forward")
     timeout = parse_timeout(pod_running_timeout)
-    render = Renderer(output, out or sys.stdout, err or sys.stderr)
+    render = Renderer(output, out or sys.stdout, err or sys.stderr, reconnect=reconnect)
     async with open_client(flags) as client:
         forwarder = PortForwarder(
             client,

@@ -7,6 +7,7 @@ as client-go's ``EventSinkImpl`` does) or, with ``api="events.k8s.io/v1"``, the 
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 from kpy.errors import Forbidden, NotFound, UsageError
@@ -99,20 +100,33 @@ def split_kind_name(arg: str, flag: str = "--for") -> tuple[str, str]:
 
 
 class ObjectResolver:
-    """``KIND/NAME`` → ObjectReference: kind and apiVersion from discovery, uid from a GET when it exists."""
+    """``KIND/NAME`` → ObjectReference: kind and apiVersion from discovery, uid from a GET when it exists.
+
+    Each (KIND/NAME, namespace) is resolved once: callers asking while it is being resolved share that lookup."""
 
     def __init__(self, client: RestClient, discovery: Discovery, namespace: str) -> None:
         self.client = client
         self.discovery = discovery
         self.namespace = namespace
-        self._cache: dict[tuple[str, str], ObjectRef] = {}
+        self._cache: dict[tuple[str, str], asyncio.Future[ObjectRef]] = {}
 
     async def resolve(self, arg: str, namespace: str | None = None, flag: str = "--for") -> ObjectRef:
         kind, name = split_kind_name(arg, flag)
         ns = namespace or self.namespace
         key = (arg, ns)
-        if key in self._cache:
-            return self._cache[key]
+        lookup = self._cache.get(key)
+        if lookup is None:
+            lookup = self._cache[key] = asyncio.ensure_future(self._lookup(kind, name, ns))
+        try:
+            return await asyncio.shield(lookup)
+        except UsageError:
+            raise  # a kind the server does not have stays unknown
+        except Exception:
+            if self._cache.get(key) is lookup:
+                del self._cache[key]  # a failed lookup (connection, 5xx) is tried again next time
+            raise
+
+    async def _lookup(self, kind: str, name: str, ns: str) -> ObjectRef:
         info = await self.discovery.resolve(kind)
         obj_ns = ns if info.namespaced else ""
         uid = ""
@@ -121,6 +135,4 @@ class ObjectResolver:
             uid = str((obj.get("metadata") or {}).get("uid") or "")
         except (NotFound, Forbidden):
             pass  # an event may be about something that is gone (or that we may not read)
-        ref = ObjectRef(kind=info.kind, name=name, namespace=obj_ns, api_version=info.group_version, uid=uid)
-        self._cache[key] = ref
-        return ref
+        return ObjectRef(kind=info.kind, name=name, namespace=obj_ns, api_version=info.group_version, uid=uid)

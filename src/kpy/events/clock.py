@@ -108,10 +108,7 @@ def parse_time(value: object) -> float | None:
     """A metav1.Time / MicroTime string to epoch seconds; None (or unparsable) → None."""
     if not isinstance(value, str) or not value:
         return None
-    text = value.strip()
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
     try:
-        return datetime.fromisoformat(text).timestamp()
+        return datetime.fromisoformat(value.strip()).timestamp()  # Python >= 3.11 reads the trailing Z
     except ValueError:
         return None

@@ -10,7 +10,8 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import AsyncIterator
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
@@ -26,6 +27,7 @@ from kpy.events.tail import TailOptions, parse_types
 if TYPE_CHECKING:
     from kpy.config.flags import ConnectionFlags
     from kpy.events.api import ObjectResolver
+    from kpy.events.recorder import ObjectRef
 
 
 def parse_duration(value: str, flag: str) -> float:
@@ -213,15 +215,30 @@ async def _lines(path: str) -> AsyncIterator[tuple[int, str]]:
             yield number, line
 
 
+#: input lines whose objects are resolved ahead of the line being recorded (GETs overlap; order is kept)
+LOOKAHEAD = 64
+
+Refs = tuple["ObjectRef", "ObjectRef | None"]
+
+
 async def record_all(
     pipeline: RecordPipeline, resolver: ObjectResolver, options: RecordOptions, err: TextIO
 ) -> RecordStats:
-    async def one(item: RecordInput, where: str) -> None:
+    """Record every input in order; a bad line or an unresolvable object is counted as failed and reported.
+
+    While one line is recorded, the objects of up to ``LOOKAHEAD`` later lines are being resolved (each a GET
+    the first time an object is named), so a file naming many objects is not one round trip per object."""
+
+    async def refs(item: RecordInput) -> Refs:
+        ref = await resolver.resolve(item.for_object, item.namespace, "--for")
+        related = None
+        if item.related:
+            related = await resolver.resolve(item.related, item.namespace, "--related")
+        return ref, related
+
+    async def record(item: RecordInput, resolved: Awaitable[Refs], where: str) -> None:
         try:
-            ref = await resolver.resolve(item.for_object, item.namespace, "--for")
-            related = None
-            if item.related:
-                related = await resolver.resolve(item.related, item.namespace, "--related")
+            ref, related = await resolved
         except UsageError as exc:
             if not where:
                 raise
@@ -232,20 +249,50 @@ async def record_all(
 
     async with pipeline:
         if options.single is not None:
-            await one(options.single, "")
+            await record(options.single, refs(options.single), "")
         else:
             assert options.from_file is not None
-            async for number, line in _lines(options.from_file):
-                if not line.strip():
-                    continue
-                try:
-                    item = parse_line(line, number)
-                except UsageError as exc:
-                    pipeline.failed(str(exc))
-                    err.write(f"error: {exc}\n")
-                    continue
-                await one(item, f"line {number}")
+            await _record_lines(options.from_file, pipeline, refs, record, err)
     return pipeline.stats
+
+
+async def _record_lines(
+    path: str,
+    pipeline: RecordPipeline,
+    refs: Callable[[RecordInput], Awaitable[Refs]],
+    record: Callable[[RecordInput, Awaitable[Refs], str], Awaitable[None]],
+    err: TextIO,
+) -> None:
+    window: deque[tuple[int, RecordInput | UsageError, asyncio.Future[Refs] | None]] = deque()
+
+    async def next_in_order() -> None:
+        number, item, resolving = window.popleft()
+        if isinstance(item, UsageError):
+            pipeline.failed(str(item))
+            err.write(f"error: {item}\n")
+        else:
+            assert resolving is not None
+            await record(item, resolving, f"line {number}")
+
+    try:
+        async for number, line in _lines(path):
+            if not line.strip():
+                continue
+            try:
+                item: RecordInput | UsageError = parse_line(line, number)
+            except UsageError as exc:
+                item = exc
+            resolving = None if isinstance(item, UsageError) else asyncio.ensure_future(refs(item))
+            window.append((number, item, resolving))
+            if len(window) > LOOKAHEAD:
+                await next_in_order()
+        while window:
+            await next_in_order()
+    finally:
+        pending = [resolving for _, _, resolving in window if resolving is not None]
+        for future in pending:  # only after an error: stop what is still resolving
+            future.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
 
 async def run_record(flags: ConnectionFlags, options: RecordOptions, *, err: TextIO | None = None) -> int:

@@ -250,10 +250,11 @@ class EventLogger:
         self.cache: LRUCache[str, _Observation] = LRUCache(options.lru_cache_size)
 
     def observe(self, event: Event, key: str) -> tuple[Event, dict[str, Any] | None]:
-        observed = copy.deepcopy(event)
+        # only the top level and metadata change below: copy those (nested objects stay shared, unmodified)
+        observed = dict(event)
+        meta = observed["metadata"] = dict(event.get("metadata") or {})
         last = self.cache.get(key)
         patch: dict[str, Any] | None = None
-        meta = observed.setdefault("metadata", {})
         if last is not None:
             meta["name"] = last.name
             if last.resource_version:

@@ -9,8 +9,9 @@
 - ``close`` stops collection, hands everything still buffered to the delegate and waits for every delivery.
 
 Events have no batch API, so delivering a batch means one create/PATCH per write, concurrently (at most
-``max_in_flight``), with writes to the same event name strictly in order across batches. While a write waits in
-the buffer, later writes to the same event fold into it (``coalesce``): a create followed by three count PATCHes
+``max_in_flight``), with writes to the same event name strictly in order across batches. Until a write's request
+starts (in the buffer, in a batch being collected, or delivered but waiting for a free slot or for the write
+before it), later writes to the same event fold into it (``coalesce``): a create followed by three count PATCHes
 becomes one create with the last count, which stores exactly what the writes in sequence would have stored.
 
 Each write is retried like client-go's ``recordToSink``: up to ``max_tries`` (12) attempts, ``retry_sleep``
@@ -22,7 +23,6 @@ that no longer exists becomes a create.
 from __future__ import annotations
 
 import asyncio
-import copy
 import logging
 import random
 from collections import deque
@@ -261,11 +261,16 @@ class BufferedSink:
         self._wakeup.set()
 
     def _take(self) -> EventWrite:
+        # it stays in _pending: until its request starts (``_started``) later writes still fold into it
         write = self._buffer.popleft()
-        if self.options.coalesce and self._pending.get((write.namespace, write.name)) is write:
-            del self._pending[(write.namespace, write.name)]
         self._space.set()
         return write
+
+    def _started(self, write: EventWrite) -> None:
+        """The write's first request is about to go out: from now on it is final, later writes queue behind it."""
+        key = (write.namespace, write.name)
+        if self._pending.get(key) is write:
+            del self._pending[key]
 
     # -- the batching loop ------------------------------------------------------------------------------------
     async def _ticker(self) -> None:
@@ -349,6 +354,7 @@ class BufferedSink:
             if previous is not None:
                 await asyncio.shield(previous)
             async with self._in_flight:
+                self._started(write)
                 await self._write(write)
         finally:
             done.set_result(None)
@@ -408,8 +414,9 @@ class BufferedSink:
                 return await self.writer.patch(write.namespace, write.name, write.patch, write.event)
             except NotFound:
                 self._known.discard(key)  # the event expired or was deleted: create it again
-        body = copy.deepcopy(write.event)
-        (body.get("metadata") or {}).pop("resourceVersion", None)
+        # a create never carries a resourceVersion; the writer only reads the body, so a shallow copy will do
+        meta = {k: v for k, v in (write.event.get("metadata") or {}).items() if k != "resourceVersion"}
+        body = {**write.event, "metadata": meta}
         self.stats.requests += 1
         try:
             stored = await self.writer.create(write.namespace, body)

@@ -14,6 +14,7 @@ import io
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, TextIO
 
 from kpy.errors import UsageError
@@ -75,7 +76,7 @@ def human_duration(seconds: float) -> str:
 
 
 class EventView:
-    """One event's fields, whichever API wrote it."""
+    """One event's fields, whichever API wrote it (timestamps are parsed when first asked for)."""
 
     def __init__(self, event: Event) -> None:
         self.raw = event
@@ -90,11 +91,6 @@ class EventView:
         self.message = str(event.get("message") or event.get("note") or "")
         self.count = int(event.get("count") or event.get("deprecatedCount") or 0)
         self.series: dict[str, Any] | None = event.get("series") or None
-        self.event_time = parse_time(event.get("eventTime"))
-        self.first_timestamp = parse_time(
-            event.get("firstTimestamp") or event.get("deprecatedFirstTimestamp")
-        )
-        self.last_timestamp = parse_time(event.get("lastTimestamp") or event.get("deprecatedLastTimestamp"))
         source = event.get("source") or event.get("deprecatedSource") or {}
         self.source = str(
             event.get("reportingComponent")
@@ -103,6 +99,18 @@ class EventView:
             or ""
         )
         self.host = str(source.get("host") or event.get("reportingInstance") or "")
+
+    @cached_property
+    def event_time(self) -> float | None:
+        return parse_time(self.raw.get("eventTime"))
+
+    @cached_property
+    def first_timestamp(self) -> float | None:
+        return parse_time(self.raw.get("firstTimestamp") or self.raw.get("deprecatedFirstTimestamp"))
+
+    @cached_property
+    def last_timestamp(self) -> float | None:
+        return parse_time(self.raw.get("lastTimestamp") or self.raw.get("deprecatedLastTimestamp"))
 
     @property
     def series_last(self) -> float | None:
@@ -184,7 +192,13 @@ class EventFilter:
     since: float | None = None
     now: Callable[[], float] = time.time
 
+    @property
+    def active(self) -> bool:
+        return bool(self.types) or self.since is not None
+
     def accepts(self, event: Event) -> bool:
+        if not self.active:
+            return True
         view = EventView(event)
         if self.types and view.type not in self.types:
             return False
@@ -217,8 +231,9 @@ class EventRenderer:
         return (["NAMESPACE"] if self.options.all_namespaces else []) + cols
 
     def row(self, event: Event) -> list[str]:
-        v = EventView(event)
-        now = self.now()
+        return self._cells(EventView(event), self.now())
+
+    def _cells(self, v: EventView, now: float) -> list[str]:
         msg = " ".join(v.message.strip().splitlines())
         if self.options.output == "wide":
             source = ", ".join(p for p in (v.source, v.host) if p)
@@ -240,6 +255,11 @@ class EventRenderer:
 
     def print_events(self, events: list[Event]) -> None:
         """A batch (the initial list): one table, or one List for structured output."""
+        if self._printer is not None and self.options.output == "json":
+            if events:
+                self._json_list(events)
+            self.printed += len(events)
+            return
         if self._printer is not None:
             if events:
                 self._printer.print_obj(
@@ -255,6 +275,19 @@ class EventRenderer:
             return
         self._table(events)
 
+    def _json_list(self, events: list[Event]) -> None:
+        """The List kubectl prints, byte for byte, written one item at a time (never the whole text at once)."""
+        from kpy.printers.structured import go_json
+
+        write = self.out.write
+        write('{\n    "apiVersion": "v1",\n    "items": [\n')
+        last = len(events) - 1
+        for i, event in enumerate(events):
+            write("        " + go_json(event).replace("\n", "\n        "))
+            write(",\n" if i < last else "\n")
+        write('    ],\n    "kind": "List",\n    "metadata": {\n        "resourceVersion": ""\n    }\n}\n')
+        self.out.flush()
+
     def print_event(self, event: Event) -> None:
         if self._printer is not None:
             self._printer.print_obj(event, self.out)
@@ -268,9 +301,11 @@ class EventRenderer:
             self.writer.add(self.header())
             warn.append(False)
             self.header_done = True
+        now = self.now()
         for event in events:
-            self.writer.add(self.row(event))
-            warn.append(EventView(event).type == "Warning")
+            view = EventView(event)
+            self.writer.add(self._cells(view, now))
+            warn.append(view.type == "Warning")
         buffer = io.StringIO()
         self.writer.out = buffer
         self.writer.flush()
@@ -305,16 +340,22 @@ class TailState:
     printed: dict[str, str] = field(default_factory=dict)
     duplicates: int = 0
 
+    @staticmethod
+    def _key(event: Event) -> tuple[str, str]:
+        meta = event.get("metadata") or {}
+        uid = str(meta.get("uid", "")) or f"{meta.get('namespace', '')}/{meta.get('name', '')}"
+        return uid, str(meta.get("resourceVersion", ""))
+
     def first_time(self, event: Event) -> bool:
-        v = EventView(event)
-        if self.printed.get(v.uid) == v.resource_version and v.resource_version:
+        uid, rv = self._key(event)
+        if rv and self.printed.get(uid) == rv:
             self.duplicates += 1
             return False
-        self.printed[v.uid] = v.resource_version
+        self.printed[uid] = rv
         return True
 
     def forget(self, event: Event) -> None:
-        self.printed.pop(EventView(event).uid, None)
+        self.printed.pop(self._key(event)[0], None)
 
 
 async def for_selector(discovery: Discovery, for_object: str) -> str:

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kpy.errors import ConnectionFailed
 from kpy.portforward.protocol import (
@@ -37,9 +36,9 @@ if TYPE_CHECKING:
 #: bytes read from the local socket per WebSocket message
 CHUNK = 128 * 1024
 #: asyncio stream-reader limit for the local socket (reading pauses at twice this)
-LOCAL_LIMIT = 256 * 1024
+LOCAL_LIMIT = 128 * 1024
 #: websockets flow control: incoming messages buffered before reading pauses; outgoing bytes before send waits
-WS_MAX_QUEUE = 8
+WS_MAX_QUEUE = 2
 WS_WRITE_LIMIT = 256 * 1024
 #: largest message accepted from the server
 WS_MAX_SIZE = 32 << 20
@@ -58,68 +57,28 @@ async def open_stream(
 ) -> ClientConnection:
     """Upgrade ``pods/NAME/portforward?ports=...`` with the client's TLS, credentials and proxy.
 
-    Unlike ``RestClient.websocket`` this does not take a token from the client-side rate limiter: like
-    kubectl's streams inside one SPDY connection, each local connection is not an API request. A rejected
-    upgrade raises the typed API error from the answer's Status (404 when the pod is gone).
+    Goes through ``RestClient.websocket`` with ``throttle=False``: like kubectl's streams (its SPDY or
+    WebSocket dialer does not use the client-side rate limiter), one local connection is not an API request,
+    so 64 connections at once are not spread over seconds by the 5 QPS token bucket. No pings (kubectl
+    sends none on port-forward streams), no compression, bounded buffers (see the module docstring). A
+    rejected upgrade raises the typed API error from the answer's Status (404 when the pod is gone); a
+    transport failure raises ``ConnectionFailed("error upgrading connection: ...")``.
     """
-    from websockets.asyncio.client import connect
-    from websockets.exceptions import InvalidHandshake, InvalidStatus
-    from websockets.typing import Subprotocol
-
-    from kpy.rest.status import error_from_response
-
-    url = client.url(portforward_path(namespace, pod), [("ports", ",".join(str(p) for p in ports))])
-    ws_url = url.with_scheme("wss" if url.scheme == "https" else "ws")
-    reauthenticated = False
-    while True:
-        ctx = await client.ssl_context()
-        headers = await client.headers(accept=None)
-        headers.popall("User-Agent", None)
-        extra: dict[str, Any] = {}
-        if ctx is not None:
-            extra["ssl"] = ctx
-            if client.config.tls_server_name:
-                extra["server_hostname"] = client.config.tls_server_name
-        started = time.monotonic()
-        try:
-            ws = await connect(
-                str(ws_url),
-                additional_headers=list(headers.items()),
-                subprotocols=[Subprotocol(s) for s in subprotocols] or None,
-                user_agent_header=client.user_agent,
-                compression=None,
-                max_size=WS_MAX_SIZE,
-                max_queue=WS_MAX_QUEUE,
-                write_limit=WS_WRITE_LIMIT,
-                ping_interval=None,
-                proxy=client.proxy(),
-                open_timeout=client.config.request_timeout or None,
-                **extra,
-            )
-        except InvalidStatus as exc:
-            status = exc.response.status_code
-            if status == 401 and not reauthenticated:
-                reauthenticated = True
-                client.config.credentials.invalidate()
-                continue
-            raise error_from_response(
-                status, dict(exc.response.headers.raw_items()), bytes(exc.response.body or b""), "GET"
-            ) from None
-        except (OSError, TimeoutError, EOFError, InvalidHandshake) as exc:
-            raise ConnectionFailed(f"error upgrading connection: {_describe(exc)}", client.host_port) from exc
-        _log(client, str(url), time.monotonic() - started)
-        return ws
-
-
-def _describe(exc: BaseException) -> str:
-    return str(exc) or type(exc).__name__
-
-
-def _log(client: RestClient, url: str, seconds: float) -> None:
-    from kpy.rest.logs import enabled, log, v
-
-    if enabled(6):
-        log.log(v(6), "GET %s 101 Switching Protocols in %d milliseconds", url, int(seconds * 1000))
+    path = portforward_path(namespace, pod)
+    try:
+        return await client.websocket(
+            path,
+            [("ports", ",".join(str(p) for p in ports))],
+            subprotocols,
+            throttle=False,
+            max_size=WS_MAX_SIZE,
+            max_queue=WS_MAX_QUEUE,
+            write_limit=WS_WRITE_LIMIT,
+            compression=None,
+            ping_interval=None,
+        )
+    except ConnectionFailed as exc:
+        raise ConnectionFailed(f"error upgrading connection: {exc}", exc.host) from exc
 
 
 async def relay(
@@ -134,20 +93,37 @@ async def relay(
 
     channels = ClientChannels([remote_port], Framing.for_subprotocol(ws.subprotocol))
     problem: list[str] = []
+    closing = False
 
-    async def local_to_pod() -> None:
+    async def local_to_pod() -> bool:
+        """True when the local side ended (EOF or reset), False when the WebSocket did."""
         try:
             while True:
                 data = await reader.read(CHUNK)
                 if not data:
-                    return
+                    return True
                 await ws.send(channels.data_message(0, data))
-        except (ConnectionClosed, ConnectionError, OSError):
-            return
+        except ConnectionClosed:
+            return False
+        except (ConnectionError, OSError):
+            return True
+
+    binary = channels.framing is Framing.BINARY
 
     async def pod_to_local() -> None:
         try:
             async for message in ws:
+                if (
+                    binary
+                    and type(message) is bytes
+                    and len(message) > 1
+                    and message[0] == 0
+                    and channels.header_received(0)
+                ):
+                    # the bulk of the traffic: data for the one port, written without copying it
+                    writer.write(memoryview(message)[1:])
+                    await writer.drain()
+                    continue
                 for event in channels.receive(message):
                     if isinstance(event, DataReceived):
                         writer.write(event.data)
@@ -159,6 +135,8 @@ async def relay(
                         problem.append(f"protocol error: {event.message}")
                         return
         except ConnectionClosedError as exc:
+            if closing:
+                return  # the local side had already ended: the user's connection is complete
             if exc.rcvd is None:
                 problem.append("the port-forward stream was lost (the connection to the API server broke)")
             else:
@@ -174,7 +152,9 @@ async def relay(
     try:
         done, _ = await asyncio.wait({up, down}, return_when=asyncio.FIRST_COMPLETED)
         if down not in done:
-            # local EOF: no half-close in v4, so end the stream; keep delivering what the pod already sent
+            # local EOF: no half-close in v4, so end the stream; keep delivering what the pod already sent.
+            # A stream lost after that is not reported: the local connection had already finished.
+            closing = up.result()
             with contextlib.suppress(Exception):
                 await ws.close()
             with contextlib.suppress(asyncio.TimeoutError):

@@ -10,9 +10,6 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
-_GO_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
-                             "\u2028": "\\u2028", "\u2029": "\\u2029"})
-
 
 def go_float(value: float) -> str:
     """A float64 the way Go's encoding/json writes it: shortest digits, exponent only below 1e-6 or from 1e21."""
@@ -56,15 +53,101 @@ def _mark_floats(obj: Any) -> tuple[Any, bool]:
 
 def go_json(obj: Any, indent: int | None = 4) -> str:
     """JSON exactly as Go's encoding/json marshals decoded unstructured content."""
-    obj, has_floats = _mark_floats(obj)
-    text = json.dumps(obj, indent=indent, sort_keys=True, ensure_ascii=False,
-                      separators=(",", ": ") if indent is not None else (",", ":"))
-    if has_floats:
-        import re
+    text = None
+    if indent is not None:
+        try:
+            text = _indented(obj, " " * indent)
+        except _Unsupported:  # a tuple, a non-str key, an int subclass...: json.dumps knows what to do
+            text = None
+    if text is None:
+        obj, has_floats = _mark_floats(obj)
+        text = json.dumps(obj, indent=indent, sort_keys=True, ensure_ascii=False,
+                          separators=(",", ": ") if indent is not None else (",", ":"))
+        if has_floats:
+            import re
 
-        text = re.sub(r'"\\u0000F([^"\\]*)\\u0000"', r"\1", text)
-    # The escaped characters can only occur inside JSON strings, so a plain translation is exact.
-    return text.translate(_GO_ESCAPES)
+            text = re.sub(r'"\\u0000F([^"\\]*)\\u0000"', r"\1", text)
+    # The escaped characters can only occur inside JSON strings, so a plain replacement is exact (and, unlike
+    # str.translate, costs nothing when they are absent: str.translate reads the whole text per character).
+    for char, escaped in _GO_ESCAPE_PAIRS:
+        if char in text:
+            text = text.replace(char, escaped)
+    return text
+
+
+_GO_ESCAPE_PAIRS = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
+                    ("\u2029", "\\u2029"))
+
+
+class _Unsupported(Exception):
+    """A value the fast encoder leaves to json.dumps."""
+
+
+def _indented(obj: Any, unit: str) -> str:
+    """``json.dumps(obj, indent=…, sort_keys=True, ensure_ascii=False)`` with Go's floats, for decoded JSON.
+
+    The stdlib's indenting encoder is pure-Python generators; this one appends to one list and is ~3x faster
+    on a large List. Only exact dict/list/str/int/float/bool/None are handled (anything else raises
+    ``_Unsupported`` and goes to json.dumps), with the same bytes.
+    """
+    from json.encoder import encode_basestring
+
+    parts: list[str] = []
+    append = parts.append
+    enc_str = encode_basestring
+
+    def enc(o: Any, nl: str) -> None:
+        t = type(o)
+        if t is str:
+            append(enc_str(o))
+        elif t is dict:
+            if not o:
+                append("{}")
+                return
+            inner = nl + unit
+            sep = "{" + inner
+            for key in sorted(o):  # sorting mixed key types raises TypeError, as json.dumps would
+                if type(key) is not str:
+                    raise _Unsupported
+                value = o[key]
+                append(sep)
+                append(enc_str(key))
+                append(": ")
+                if type(value) is str:
+                    append(enc_str(value))
+                else:
+                    enc(value, inner)
+                sep = "," + inner
+            append(nl + "}")
+        elif t is list:
+            if not o:
+                append("[]")
+                return
+            inner = nl + unit
+            sep = "[" + inner
+            for value in o:
+                append(sep)
+                if type(value) is str:
+                    append(enc_str(value))
+                else:
+                    enc(value, inner)
+                sep = "," + inner
+            append(nl + "]")
+        elif o is None:
+            append("null")
+        elif o is True:
+            append("true")
+        elif o is False:
+            append("false")
+        elif t is int:
+            append(int.__repr__(o))
+        elif t is float:
+            append(go_float(o))
+        else:
+            raise _Unsupported
+
+    enc(obj, "\n")
+    return "".join(parts)
 
 
 class JSONPrinter:

@@ -460,12 +460,25 @@ class RestClient:
             response.close()
 
     async def websocket(
-        self, path: str, params: Params = None, subprotocols: Iterable[str] = ()
+        self,
+        path: str,
+        params: Params = None,
+        subprotocols: Iterable[str] = (),
+        *,
+        throttle: bool = True,
+        max_size: int | None = None,
+        max_queue: int | tuple[int | None, int | None] | None = 16,
+        write_limit: int | tuple[int, int | None] = 32768,
+        compression: str | None = None,
+        ping_interval: float | None = 20.0,
     ) -> ClientConnection:
         """Open a WebSocket to ``path`` with the same TLS, credentials, impersonation and User-Agent.
 
         The caller owns the returned ``websockets`` connection (close it). Handshake rejections raise the
-        typed API error from the answer's Status body.
+        typed API error from the answer's Status body. ``throttle=False`` skips the client-side rate limiter
+        (for streams that are not API requests of their own, like one port-forward connection); the other
+        keywords are passed to ``websockets.asyncio.client.connect`` (defaults: its own, except
+        ``compression=None`` and ``max_size=None``).
         """
         from websockets.asyncio.client import connect
         from websockets.exceptions import InvalidHandshake, InvalidStatus
@@ -473,7 +486,8 @@ class RestClient:
 
         url = self.url(path, params)
         ws_url = url.with_scheme("wss" if url.scheme == "https" else "ws")
-        await self.throttle("GET", url)
+        if throttle:
+            await self.throttle("GET", url)
         proxy = self.proxy()
         reauthenticated = False
         while True:
@@ -492,8 +506,11 @@ class RestClient:
                     additional_headers=list(headers.items()),
                     subprotocols=[Subprotocol(s) for s in subprotocols] or None,
                     user_agent_header=self.user_agent,
-                    compression=None,
-                    max_size=None,
+                    compression=compression,
+                    max_size=max_size,
+                    max_queue=max_queue,
+                    write_limit=write_limit,
+                    ping_interval=ping_interval,
                     proxy=proxy,
                     open_timeout=self.config.request_timeout or None,
                     **extra,

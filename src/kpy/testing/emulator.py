@@ -231,14 +231,21 @@ class Emulator:
 
         rt = self.registry.find("", "v1", "pods")
         assert rt is not None
-        self.api.get(rt, namespace, pod)  # 404 Status when the pod does not exist
+        obj = self.api.get(rt, namespace, pod)  # 404 Status when the pod does not exist
+        uid = str((obj.get("metadata") or {}).get("uid", ""))
         ports = parse_ports(request.query.getall("ports", []))
 
         def backend(port: int) -> tuple[str, int] | None:
             return self._port_backends.get((namespace, pod, port))
 
         return await handle_portforward(
-            request, namespace=namespace, pod=pod, ports=ports, backend=backend, sessions=self._pf_sessions
+            request,
+            namespace=namespace,
+            pod=pod,
+            ports=ports,
+            backend=backend,
+            sessions=self._pf_sessions,
+            uid=uid,
         )
 
 

@@ -1,4 +1,8 @@
-"""``kpy port-forward`` as a subprocess: kubectl's lines, -o json, SIGINT/SIGTERM exit 0, pod loss exit 1."""
+"""``kpy port-forward`` as a subprocess against the emulator (in a thread) and real loopback "containers".
+
+kubectl's lines, -o json, SIGINT/SIGTERM exit 0, port in use, pod deleted (exit 1, or --reconnect), a dropped
+stream (that connection ends with a message, the listener keeps serving).
+"""
 
 from __future__ import annotations
 
@@ -8,36 +12,46 @@ import signal
 import socket
 import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.integration.clihelpers import KPY
-from tests.integration.portforward.fakeapi import FakeApiThread, make_pod
-from tests.integration.portforward.test_forwarder import echo
+from tests.integration.portforward.conftest import Pods, echo, tagged
 
 
 @pytest.fixture(scope="module")
-def fake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeApiThread]:
-    with FakeApiThread(tmp_path_factory.mktemp("pf")) as thread:
-        assert thread.api is not None
-        thread.run(thread.api.put("pods", make_pod("web", ports=[{"name": "http", "containerPort": 80}])))
-        thread.run(thread.api.backend("web", 80, echo))
-        yield thread
+def sandbox() -> Iterator[Any]:
+    """A seeded emulator in a thread; pod ``web``'s port 80 is a loopback echo server."""
+    from kpy.testing import EmulatorThread
+
+    with EmulatorThread(seed=True) as thread:
+        pods = Pods(thread.emulator)
+        thread.pods = pods
+        thread.run(pods.serve("web", 80, echo))
+        try:
+            yield thread
+        finally:
+            thread.run(pods.close())
 
 
-def start(fake: FakeApiThread, *args: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "KUBECONFIG": str(fake.kubeconfig)}
+def start(sandbox: Any, *args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "KUBECONFIG": str(sandbox.kubeconfig_path)}
     return subprocess.Popen(
         [KPY, "port-forward", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
     )
 
 
-def readline(proc: subprocess.Popen[str]) -> str:
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
+def readline(proc: subprocess.Popen[str], stream: str = "stdout") -> str:
+    pipe = proc.stdout if stream == "stdout" else proc.stderr
+    assert pipe is not None
+    line = pipe.readline()
     assert line, f"kpy exited early: {proc.wait(10)} {proc.stderr.read() if proc.stderr else ''}"
     return line.rstrip("\n")
+
+
+def forwarded_port(line: str) -> int:
+    assert line.startswith("Forwarding from 127.0.0.1:"), line
+    return int(line.split(":")[1].split()[0])
 
 
 def echo_through(port: int, payload: bytes = b"hello kpy") -> bytes:
@@ -58,12 +72,10 @@ def finish(proc: subprocess.Popen[str], sig: int) -> tuple[int, str, str]:
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_prints_kubectl_lines_forwards_and_exits_0_on_signal(fake: FakeApiThread, sig: int) -> None:
-    proc = start(fake, "pod/web", ":80", "--address", "127.0.0.1")
+def test_prints_kubectl_lines_forwards_and_exits_0_on_signal(sandbox: Any, sig: int) -> None:
+    proc = start(sandbox, "pod/web", ":80", "--address", "127.0.0.1")
     try:
-        line = readline(proc)
-        assert line.startswith("Forwarding from 127.0.0.1:") and line.endswith(" -> 80")
-        port = int(line.split(":")[1].split()[0])
+        port = forwarded_port(readline(proc))
         assert echo_through(port) == b"hello kpy"
         assert readline(proc) == f"Handling connection for {port}"
     finally:
@@ -72,11 +84,12 @@ def test_prints_kubectl_lines_forwards_and_exits_0_on_signal(fake: FakeApiThread
     assert err == ""
 
 
-def test_json_output_is_one_line_per_listener(fake: FakeApiThread) -> None:
-    proc = start(fake, "web", ":http", "-o", "json", "--address", "127.0.0.1")
+def test_json_output_is_one_line_per_listener(sandbox: Any) -> None:
+    proc = start(sandbox, "svc/web", ":http", "-o", "json", "--address", "127.0.0.1")
     try:
         doc: dict[str, Any] = json.loads(readline(proc))
         assert doc["address"] == "127.0.0.1" and doc["remotePort"] == 80 and doc["pod"] == "web"
+        assert doc["url"] == f"http://127.0.0.1:{doc['localPort']}"
         assert echo_through(doc["localPort"]) == b"hello kpy"
     finally:
         code, out, _ = finish(proc, signal.SIGINT)
@@ -84,12 +97,12 @@ def test_json_output_is_one_line_per_listener(fake: FakeApiThread) -> None:
     assert out == ""  # no "Handling connection" lines in json mode
 
 
-def test_port_in_use_prints_kubectl_message_and_exits_1(fake: FakeApiThread) -> None:
+def test_port_in_use_prints_kubectl_message_and_exits_1(sandbox: Any) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         taken = busy.getsockname()[1]
-        proc = start(fake, "pod/web", f"{taken}:80", "--address", "127.0.0.1")
+        proc = start(sandbox, "pod/web", f"{taken}:80", "--address", "127.0.0.1")
         out, err = proc.communicate(timeout=30)
     assert proc.returncode == 1
     assert out == ""
@@ -100,31 +113,92 @@ def test_port_in_use_prints_kubectl_message_and_exits_1(fake: FakeApiThread) -> 
     ]
 
 
-def test_pod_deleted_exits_1_with_lost_connection_to_pod(fake: FakeApiThread) -> None:
-    assert fake.api is not None
-    fake.run(fake.api.put("pods", make_pod("doomed")))
-    proc = start(fake, "pod/doomed", ":80", "--address", "127.0.0.1")
+def test_dropped_stream_ends_that_connection_with_a_message_and_keeps_serving(sandbox: Any) -> None:
+    sandbox.run(sandbox.pods.create("dropper"))
+    sandbox.run(sandbox.pods.serve("dropper", 80, echo))
+    proc = start(sandbox, "pod/dropper", ":80", "--address", "127.0.0.1")
     try:
-        assert readline(proc).startswith("Forwarding from 127.0.0.1:")
-        fake.run(fake.api.delete_pod("doomed"))
+        port = forwarded_port(readline(proc))
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(b"ping")
+            assert sock.recv(4) == b"ping"
+            assert sandbox.call(sandbox.emulator.faults.drop_portforward, "default", "dropper") == 1
+            assert sock.recv(4) == b""  # that connection is closed
+        assert readline(proc, "stderr") == (
+            f"error: an error occurred forwarding {port} -> 80: "
+            "the port-forward stream was lost (the connection to the API server broke)"
+        )
+        assert echo_through(port) == b"hello kpy"  # the listener still serves
+        assert proc.poll() is None
+    finally:
+        code, _, err = finish(proc, signal.SIGINT)
+    assert code == 0 and err == ""
+
+
+def test_pod_deleted_closes_connections_and_exits_1_with_lost_connection_to_pod(sandbox: Any) -> None:
+    sandbox.run(sandbox.pods.create("doomed"))
+    sandbox.run(sandbox.pods.serve("doomed", 80, echo))
+    proc = start(sandbox, "pod/doomed", ":80", "--address", "127.0.0.1")
+    try:
+        port = forwarded_port(readline(proc))
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(b"ping")
+            assert sock.recv(4) == b"ping"
+            sandbox.call(sandbox.emulator.faults.delete_pod, "default", "doomed")
+            assert sock.recv(4) == b""  # the open connection ends
         _, err = proc.communicate(timeout=20)
     finally:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 1
     assert err.splitlines()[-1] == "error: lost connection to pod"
+    assert "resolving the target again" not in err
 
 
-def test_usage_errors(fake: FakeApiThread, tmp_path: Path) -> None:
-    proc = start(fake, "pod/web")
+def test_reconnect_keeps_the_local_port_and_serves_the_new_pod(sandbox: Any) -> None:
+    em = sandbox.emulator
+    sandbox.run(
+        em.create_object(
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": "flaky", "namespace": "default"},
+                "spec": {"selector": {"app": "flaky"}, "ports": [{"port": 8080, "targetPort": 80}]},
+            }
+        )
+    )
+    sandbox.run(sandbox.pods.create("flaky-1", labels={"app": "flaky"}))
+    sandbox.run(sandbox.pods.serve("flaky-1", 80, tagged(b"1")))
+    sandbox.run(sandbox.pods.serve("flaky-2", 80, tagged(b"2")))
+    proc = start(sandbox, "svc/flaky", ":8080", "--address", "127.0.0.1", "--reconnect")
+    try:
+        port = forwarded_port(readline(proc))
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            assert sock.recv(1) == b"1"
+        sandbox.call(em.faults.delete_pod, "default", "flaky-1")
+        assert readline(proc, "stderr") == (
+            'Lost connection to pod flaky-1: pod "flaky-1" was deleted; resolving the target again'
+        )
+        sandbox.run(sandbox.pods.create("flaky-2", labels={"app": "flaky"}))
+        assert readline(proc, "stderr") == "Forwarding to pod flaky-2 (was flaky-1), ports 80"
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            assert sock.recv(1) == b"2"
+        assert proc.poll() is None
+    finally:
+        code, _, _ = finish(proc, signal.SIGINT)
+    assert code == 0
+
+
+def test_usage_errors(sandbox: Any) -> None:
+    proc = start(sandbox, "pod/web")
     _, err = proc.communicate(timeout=30)
     assert (
         proc.returncode == 1
         and err.strip() == "error: TYPE/NAME and list of ports are required for port-forward"
     )
-    proc = start(fake, "pod/web", "80", "--pod-running-timeout", "0s")
+    proc = start(sandbox, "pod/web", "80", "--pod-running-timeout", "0s")
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 1 and err.strip() == "error: --pod-running-timeout must be higher than zero"
-    proc = start(fake, "pod/nope", "80")
+    proc = start(sandbox, "pod/nope", "80")
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 1 and err.strip() == 'Error from server (NotFound): pods "nope" not found'

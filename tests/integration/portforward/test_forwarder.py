@@ -1,4 +1,4 @@
-"""PortForwarder against a small fake API server whose portforward route is the emulator's kubelet side."""
+"""PortForwarder against the emulator, whose kubelet side dials real loopback TCP servers ("containers")."""
 
 from __future__ import annotations
 
@@ -6,17 +6,19 @@ import asyncio
 import hashlib
 import os
 import socket
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from tests.integration.portforward.fakeapi import FakeApi, make_pod, running
+from tests.integration.portforward.conftest import Pods, echo, tagged
 
 from kpy.config import ConnectionFlags, load_client_config
-from kpy.errors import ForwardError, UsageError
+from kpy.errors import ForwardError, NotFound, UsageError
 from kpy.portforward import PortForwarder
 from kpy.portforward import events as ev
 from kpy.rest import RestClient
+
+WEB_RS = "web-7c5ddbdf54"  # the seeded deployment's replica set (labels app=web, pod-template-hash)
+WEB_LABELS = {"app": "web", "pod-template-hash": "7c5ddbdf54"}
 
 
 def ipv6_loopback() -> bool:
@@ -26,37 +28,6 @@ def ipv6_loopback() -> bool:
         return True
     except OSError:
         return False
-
-
-async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    try:
-        while data := await reader.read(1 << 16):
-            writer.write(data)
-            await writer.drain()
-    finally:
-        writer.close()
-
-
-async def tagged(tag: bytes) -> Any:
-    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.write(tag)
-        await writer.drain()
-        await echo(reader, writer)
-
-    return handler
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeApi]:
-    async with running(FakeApi()) as fake:
-        yield fake
-
-
-@pytest.fixture
-async def client(api: FakeApi) -> AsyncIterator[RestClient]:
-    config = load_client_config(ConnectionFlags(server=api.url, namespace="default"), env={})
-    async with RestClient(config) as rest:
-        yield rest
 
 
 class Recorder:
@@ -91,9 +62,8 @@ async def roundtrip(port: int, payload: bytes = b"hello", host: str = "127.0.0.1
         writer.close()
 
 
-async def test_pod_target_forwards_bytes_and_reports_kubectl_events(api: FakeApi, client: RestClient) -> None:
-    await api.put("pods", make_pod("web"))
-    await api.backend("web", 80, echo)
+async def test_pod_target_forwards_bytes_and_reports_kubectl_events(pods: Pods, client: RestClient) -> None:
+    await pods.serve("web", 80, echo)
     rec = Recorder()
     async with PortForwarder(client, "pod/web", [":80"], on_event=rec) as fw:
         listener = fw.listeners[0]
@@ -110,91 +80,52 @@ async def test_pod_target_forwards_bytes_and_reports_kubectl_events(api: FakeApi
     assert rec.of(ev.ConnectionFailed) == []
 
 
-async def test_bare_name_named_container_port_and_explicit_local(api: FakeApi, client: RestClient) -> None:
-    await api.put("pods", make_pod("web", ports=[{"name": "http", "containerPort": 8080}]))
-    await api.backend("web", 8080, echo)
+async def test_bare_name_and_named_container_port(pods: Pods, client: RestClient) -> None:
+    await pods.serve("web", 80, echo)  # the seeded pod's container port 80 is named "http"
     async with PortForwarder(client, "web", [":http"], addresses=["127.0.0.1"]) as fw:
-        assert [(li.address, li.remote_port) for li in fw.listeners] == [("127.0.0.1", 8080)]
+        assert [(li.address, li.remote_port) for li in fw.listeners] == [("127.0.0.1", 80)]
         assert await roundtrip(fw.listeners[0].local_port) == b"hello"
 
 
-async def test_service_named_port_maps_to_named_target_port_on_selected_pod(
-    api: FakeApi, client: RestClient
+async def test_service_named_port_maps_to_the_target_port_of_a_running_selected_pod(
+    pods: Pods, client: RestClient
 ) -> None:
-    await api.put(
-        "pods",
-        make_pod(
-            "web-old",
-            labels={"app": "web"},
-            ports=[{"name": "http", "containerPort": 9090}],
-            phase="Pending",
-            ready=False,
-        ),
+    # service web: port "http" -> targetPort "http"; a Pending pod it also selects is passed over
+    await pods.create(
+        "web-pending", labels=WEB_LABELS, ports=[{"name": "http", "containerPort": 80}], phase="Pending"
     )
-    await api.put(
-        "pods", make_pod("web-1", labels={"app": "web"}, ports=[{"name": "http", "containerPort": 9090}])
-    )
-    await api.put("pods", make_pod("other", labels={"app": "db"}))
-    await api.put(
-        "services",
-        {
-            "kind": "Service",
-            "metadata": {"name": "web"},
-            "spec": {
-                "selector": {"app": "web"},
-                "ports": [{"name": "web", "port": 80, "targetPort": "http"}],
-            },
-        },
-    )
-    await api.backend("web-1", 9090, await tagged(b"web-1:"))
-    async with PortForwarder(client, "svc/web", [":web"], addresses=["127.0.0.1"]) as fw:
-        assert fw.pod == "web-1"
-        assert fw.listeners[0].remote_port == 9090
-        assert await roundtrip(fw.listeners[0].local_port, skip=6) == b"hello"
+    await pods.serve("web", 80, tagged(b"web:"))
+    await pods.serve("web-pending", 80, tagged(b"nope"))
+    async with PortForwarder(client, "svc/web", [":http"], addresses=["127.0.0.1"]) as fw:
+        assert fw.pod == "web"
+        assert fw.listeners[0].remote_port == 80
+        assert await roundtrip(fw.listeners[0].local_port, skip=4) == b"hello"
 
 
-async def test_deployment_picks_a_running_pod_from_its_selector(api: FakeApi, client: RestClient) -> None:
-    await api.put("pods", make_pod("web-abc", labels={"app": "web", "tier": "fe"}))
-    await api.put(
-        "deployments",
-        {
-            "kind": "Deployment",
-            "metadata": {"name": "web"},
-            "spec": {"selector": {"matchLabels": {"app": "web"}}},
-        },
-    )
-    await api.backend("web-abc", 80, echo)
+async def test_deployment_picks_a_running_pod_from_its_selector(pods: Pods, client: RestClient) -> None:
+    await pods.serve("web", 80, echo)
     async with PortForwarder(client, "deploy/web", [":80"], addresses=["127.0.0.1"]) as fw:
-        assert fw.pod == "web-abc"
+        assert fw.pod == "web"
         assert await roundtrip(fw.listeners[0].local_port) == b"hello"
 
 
-async def test_workload_without_running_pod_times_out(api: FakeApi, client: RestClient) -> None:
-    await api.put(
-        "deployments",
-        {
-            "kind": "Deployment",
-            "metadata": {"name": "web"},
-            "spec": {"selector": {"matchLabels": {"app": "web"}}},
-        },
-    )
+async def test_workload_without_running_pod_times_out(emulator: Any, client: RestClient) -> None:
+    await emulator.delete_object("v1", "Pod", "web", "default")
     with pytest.raises(ForwardError, match="timed out waiting for the condition"):
         async with PortForwarder(client, "deploy/web", ["80"], pod_running_timeout=0.2):
             pass
 
 
-async def test_pod_not_running_is_refused_like_kubectl(api: FakeApi, client: RestClient) -> None:
-    await api.put("pods", make_pod("web", phase="Pending"))
+async def test_pod_not_running_is_refused_like_kubectl(pods: Pods, client: RestClient) -> None:
+    await pods.create("starting", phase="Pending")
     with pytest.raises(
         ForwardError, match=r"unable to forward port because pod is not running\. Current status=Pending"
     ):
-        async with PortForwarder(client, "pod/web", ["80"]):
+        async with PortForwarder(client, "pod/starting", ["80"]):
             pass
 
 
-async def test_missing_pod_is_the_servers_not_found(api: FakeApi, client: RestClient) -> None:
-    from kpy.errors import NotFound
-
+async def test_missing_pod_is_the_servers_not_found(client: RestClient) -> None:
     with pytest.raises(NotFound, match='pods "nope" not found'):
         async with PortForwarder(client, "pod/nope", ["80"]):
             pass
@@ -211,89 +142,84 @@ def test_bad_arguments_fail_before_any_request() -> None:
         PortForwarder(rest, "cm/web", ["80"])
 
 
-async def test_error_channel_message_closes_that_connection_and_listener_keeps_serving(
-    api: FakeApi, client: RestClient
+async def test_error_channel_message_carries_the_pod_uid_and_the_listener_keeps_serving(
+    emulator: Any, pods: Pods, client: RestClient
 ) -> None:
-    await api.put("pods", make_pod("web"))
+    uid = (await emulator.get_object("v1", "Pod", "web", "default"))["metadata"]["uid"]
+    assert uid
     rec = Recorder()
     async with PortForwarder(client, "pod/web", [":80"], addresses=["127.0.0.1"], on_event=rec) as fw:
         port = fw.listeners[0].local_port
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)  # nothing listens in the pod yet
         assert await asyncio.wait_for(reader.read(), 10) == b""  # closed, no bytes
         writer.close()
         [failed] = await rec.wait_for(ev.ConnectionFailed)
         assert (failed.local_port, failed.remote_port) == (port, 80)
-        assert failed.message.startswith(
-            "error forwarding port 80 to pod web, uid uid-web: failed to connect"
-        )
-        await api.backend("web", 80, echo)
+        assert failed.message.startswith(f"error forwarding port 80 to pod web, uid {uid}: failed to connect")
+        await pods.serve("web", 80, echo)
         assert await roundtrip(port) == b"hello"
 
 
-async def test_dropped_websocket_closes_only_that_connection(api: FakeApi, client: RestClient) -> None:
-    await api.put("pods", make_pod("web"))
-    await api.backend("web", 80, echo)
+async def test_dropped_websocket_closes_only_that_connection(
+    emulator: Any, pods: Pods, client: RestClient
+) -> None:
+    await pods.serve("web", 80, echo)
     rec = Recorder()
     async with PortForwarder(client, "pod/web", [":80"], addresses=["127.0.0.1"], on_event=rec) as fw:
         port = fw.listeners[0].local_port
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.write(b"ping")
         assert await asyncio.wait_for(reader.readexactly(4), 10) == b"ping"
-        [session] = api.sessions
-        await session.abort()
-        assert await asyncio.wait_for(reader.read(), 10) == b""
+        assert emulator.faults.drop_portforward("default", "web") == 1
+        assert await asyncio.wait_for(reader.read(), 10) == b""  # that connection ends
         writer.close()
         [failed] = await rec.wait_for(ev.ConnectionFailed)
-        assert "lost" in failed.message
-        assert await roundtrip(port) == b"hello"
+        assert failed.message == "the port-forward stream was lost (the connection to the API server broke)"
+        assert await roundtrip(port) == b"hello"  # the listener keeps serving
+        assert rec.of(ev.PodLost) == []
 
 
-async def test_pod_deleted_fails_with_lost_connection_to_pod(api: FakeApi, client: RestClient) -> None:
-    await api.put("pods", make_pod("web"))
-    await api.backend("web", 80, echo)
+async def test_pod_deleted_ends_open_connections_and_fails_with_lost_connection_to_pod(
+    emulator: Any, pods: Pods, client: RestClient
+) -> None:
+    await pods.serve("web", 80, echo)
     rec = Recorder()
     async with PortForwarder(client, "pod/web", [":80"], addresses=["127.0.0.1"], on_event=rec) as fw:
-        await api.delete_pod("web")
+        reader, writer = await asyncio.open_connection("127.0.0.1", fw.listeners[0].local_port)
+        writer.write(b"ping")
+        assert await asyncio.wait_for(reader.readexactly(4), 10) == b"ping"
+        emulator.faults.delete_pod("default", "web")
+        assert await asyncio.wait_for(reader.read(), 10) == b""  # the open session was aborted
+        writer.close()
         with pytest.raises(ForwardError, match=r"^lost connection to pod$"):
             await asyncio.wait_for(fw.wait(), 10)
-    assert rec.of(ev.PodLost)[0].pod == "web"
+    [lost] = rec.of(ev.PodLost)
+    assert (lost.pod, lost.reason) == ("web", 'pod "web" was deleted')
 
 
 async def test_reconnect_resolves_a_new_pod_and_keeps_the_local_port(
-    api: FakeApi, client: RestClient
+    emulator: Any, pods: Pods, client: RestClient
 ) -> None:
-    await api.put("pods", make_pod("web-1", labels={"app": "web"}))
-    await api.put(
-        "replicasets",
-        {
-            "kind": "ReplicaSet",
-            "metadata": {"name": "web"},
-            "spec": {"selector": {"matchLabels": {"app": "web"}}},
-        },
-    )
-    await api.backend("web-1", 80, await tagged(b"1"))
+    await pods.serve("web", 80, tagged(b"1"))
     rec = Recorder()
     async with PortForwarder(
-        client, "rs/web", [":80"], addresses=["127.0.0.1"], reconnect=True, on_event=rec
+        client, f"rs/{WEB_RS}", [":80"], addresses=["127.0.0.1"], reconnect=True, on_event=rec
     ) as fw:
         port = fw.listeners[0].local_port
         assert await roundtrip(port, skip=1) == b"hello"
-        await api.delete_pod("web-1")
+        await emulator.delete_object("v1", "Pod", "web", "default")
         await rec.wait_for(ev.PodLost)
-        await api.backend("web-2", 80, await tagged(b"2"))
-        await api.put("pods", make_pod("web-2", labels={"app": "web"}))
+        await pods.serve("web-2", 80, tagged(b"2"))
+        await pods.create("web-2", labels=WEB_LABELS)
         [again] = await rec.wait_for(ev.Reconnected)
-        assert (again.previous_pod, again.pod) == ("web-1", "web-2")
+        assert (again.previous_pod, again.pod) == ("web", "web-2")
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         assert await asyncio.wait_for(reader.readexactly(1), 10) == b"2"
         writer.close()
         assert fw.pod == "web-2"
 
 
-async def test_port_in_use_is_reported_and_no_bound_port_is_an_error(
-    api: FakeApi, client: RestClient
-) -> None:
-    await api.put("pods", make_pod("web"))
+async def test_port_in_use_is_reported_and_no_bound_port_is_an_error(pods: Pods, client: RestClient) -> None:
     busy = socket.socket()
     busy.bind(("127.0.0.1", 0))
     busy.listen()
@@ -314,19 +240,19 @@ async def test_port_in_use_is_reported_and_no_bound_port_is_an_error(
             f"Error listen tcp4 127.0.0.1:{taken}: bind: address already in use]"
         )
         # one free port is enough: the busy one is reported, the other serves
-        await api.backend("web", 81, echo)
+        await pods.serve("web", 81, echo)
         rec2 = Recorder()
         async with PortForwarder(
             client, "pod/web", [f"{taken}:80", ":81"], addresses=["127.0.0.1"], on_event=rec2
         ) as fw:
             assert [li.remote_port for li in fw.listeners] == [81]
             assert len(rec2.of(ev.ListenFailed)) == 1
+            assert await roundtrip(fw.listeners[0].local_port) == b"hello"
     finally:
         busy.close()
 
 
-async def test_pod_closing_first_delivers_everything(api: FakeApi, client: RestClient) -> None:
-    await api.put("pods", make_pod("web"))
+async def test_pod_closing_first_delivers_everything(pods: Pods, client: RestClient) -> None:
     payload = os.urandom(8 << 20)
 
     async def speak(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -334,7 +260,7 @@ async def test_pod_closing_first_delivers_everything(api: FakeApi, client: RestC
         await writer.drain()
         writer.close()
 
-    await api.backend("web", 80, speak)
+    await pods.serve("web", 80, speak)
     async with PortForwarder(client, "pod/web", [":80"], addresses=["127.0.0.1"]) as fw:
         reader, writer = await asyncio.open_connection("127.0.0.1", fw.listeners[0].local_port)
         got = await asyncio.wait_for(reader.read(-1), 30)  # until EOF: the pod side closed
@@ -342,8 +268,7 @@ async def test_pod_closing_first_delivers_everything(api: FakeApi, client: RestC
     assert hashlib.sha256(got).hexdigest() == hashlib.sha256(payload).hexdigest()
 
 
-async def test_client_closing_first_delivers_everything_to_the_pod(api: FakeApi, client: RestClient) -> None:
-    await api.put("pods", make_pod("web"))
+async def test_client_closing_first_delivers_everything_to_the_pod(pods: Pods, client: RestClient) -> None:
     payload = os.urandom(8 << 20)
     received = bytearray()
     eof = asyncio.Event()
@@ -354,7 +279,7 @@ async def test_client_closing_first_delivers_everything_to_the_pod(api: FakeApi,
         eof.set()
         writer.close()
 
-    await api.backend("web", 80, sink)
+    await pods.serve("web", 80, sink)
     async with PortForwarder(client, "pod/web", [":80"], addresses=["127.0.0.1"]) as fw:
         _, writer = await asyncio.open_connection("127.0.0.1", fw.listeners[0].local_port)
         writer.write(payload)
@@ -364,11 +289,8 @@ async def test_client_closing_first_delivers_everything_to_the_pod(api: FakeApi,
     assert hashlib.sha256(received).hexdigest() == hashlib.sha256(payload).hexdigest()
 
 
-async def test_stop_makes_wait_return_and_close_ends_open_connections(
-    api: FakeApi, client: RestClient
-) -> None:
-    await api.put("pods", make_pod("web"))
-    await api.backend("web", 80, echo)
+async def test_stop_makes_wait_return_and_close_ends_open_connections(pods: Pods, client: RestClient) -> None:
+    await pods.serve("web", 80, echo)
     fw = PortForwarder(client, "pod/web", [":80"], addresses=["127.0.0.1"])
     async with fw:
         reader, writer = await asyncio.open_connection("127.0.0.1", fw.listeners[0].local_port)

@@ -1,4 +1,4 @@
-"""Cross-check: the ``kubernetes`` package's own port-forward speaks the same protocol to the same server."""
+"""Cross-check: the ``kubernetes`` package's port-forward and kpy's, through the same emulator, get the same bytes."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import asyncio
 import hashlib
 import socket
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
-from tests.integration.portforward.fakeapi import FakeApiThread, make_pod
+from tests.integration.portforward.conftest import Pods
 
 from kpy.config import ConnectionFlags, load_client_config
 from kpy.portforward import PortForwarder
@@ -29,12 +31,16 @@ async def speak_then_echo(reader: asyncio.StreamReader, writer: asyncio.StreamWr
 
 
 @pytest.fixture(scope="module")
-def fake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeApiThread]:
-    with FakeApiThread(tmp_path_factory.mktemp("k8s")) as thread:
-        assert thread.api is not None
-        thread.run(thread.api.put("pods", make_pod("web")))
-        thread.run(thread.api.backend("web", 80, speak_then_echo))
-        yield thread
+def sandbox() -> Iterator[Any]:
+    from kpy.testing import EmulatorThread
+
+    with EmulatorThread(seed=True) as thread:
+        pods = Pods(thread.emulator)
+        thread.run(pods.serve("web", 80, speak_then_echo))
+        try:
+            yield thread
+        finally:
+            thread.run(pods.close())
 
 
 def exchange(sock: socket.socket, upload: bytes) -> bytes:
@@ -52,12 +58,17 @@ def exchange(sock: socket.socket, upload: bytes) -> bytes:
     return bytes(got)
 
 
-def via_kubernetes_package(url: str, upload: bytes) -> bytes:
+def via_kubernetes_package(sandbox: Any, tmp: Path, upload: bytes) -> bytes:
     from kubernetes import client as k8s
     from kubernetes.stream import portforward
 
+    em = sandbox.emulator
+    ca = tmp / "ca.pem"
+    ca.write_bytes(em.ca_pem)
     config = k8s.Configuration()
-    config.host = url
+    config.host = em.url
+    config.ssl_ca_cert = str(ca)
+    config.api_key = {"authorization": f"Bearer {em.token}"}
     api = k8s.CoreV1Api(k8s.ApiClient(config))
     pf = portforward(api.connect_get_namespaced_pod_portforward, "web", "default", ports="80")
     try:
@@ -71,8 +82,8 @@ def via_kubernetes_package(url: str, upload: bytes) -> bytes:
         pf.close()
 
 
-async def via_kpy(url: str, upload: bytes) -> bytes:
-    config = load_client_config(ConnectionFlags(server=url, namespace="default"), env={})
+async def via_kpy(sandbox: Any, upload: bytes) -> bytes:
+    config = load_client_config(ConnectionFlags(kubeconfig=str(sandbox.kubeconfig_path)), env={"HOME": "/x"})
     async with (
         RestClient(config) as rest,
         PortForwarder(rest, "pod/web", [":80"], addresses=["127.0.0.1"]) as fw,
@@ -86,11 +97,10 @@ async def via_kpy(url: str, upload: bytes) -> bytes:
         return await asyncio.to_thread(run)
 
 
-def test_kubernetes_package_and_kpy_get_the_same_bytes(fake: FakeApiThread) -> None:
-    assert fake.api is not None
+def test_kubernetes_package_and_kpy_get_the_same_bytes(sandbox: Any, tmp_path: Path) -> None:
     upload = bytes(range(256)) * 4096
-    theirs = via_kubernetes_package(fake.api.url, upload)
-    ours = asyncio.run(via_kpy(fake.api.url, upload))
+    theirs = via_kubernetes_package(sandbox, tmp_path, upload)
+    ours = asyncio.run(via_kpy(sandbox, upload))
     expected = hashlib.sha256(DATA + upload).hexdigest()
     assert hashlib.sha256(theirs).hexdigest() == expected
     assert hashlib.sha256(ours).hexdigest() == expected

@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 BLOCK = 1 << 20
 
 
-def pattern(seed: int, size: int) -> list[bytes]:
-    """Deterministic, non-repeating-looking blocks (cheap to make, different per seed and block)."""
-    blocks = []
+def pattern(seed: int, size: int) -> Iterator[bytes]:
+    """Deterministic blocks, made one at a time (different per seed and per block offset)."""
     base = hashlib.sha256(seed.to_bytes(8, "big")).digest() * (BLOCK // 32)
     for i in range(0, size, BLOCK):
         n = min(BLOCK, size - i)
-        blocks.append(i.to_bytes(8, "big") + base[8:n] if n > 8 else base[:n])
-    return blocks
+        yield i.to_bytes(8, "big") + base[8:n] if n > 8 else base[:n]
 
 
-def digest(blocks: list[bytes]) -> str:
+def digest(blocks: Iterable[bytes]) -> str:
     h = hashlib.sha256()
     for b in blocks:
         h.update(b)
@@ -57,7 +56,7 @@ class PodSide:
 
 
 async def client_side(host: str, port: int, ident: int, upload: int, download: int) -> str:
-    """Send ``upload`` bytes (then half-close... no: then wait), read ``download`` bytes; return their sha256."""
+    """Send ``upload`` bytes while reading ``download`` bytes; return the sha256 of what was read."""
     reader, writer = await asyncio.open_connection(host, port, limit=BLOCK)
 
     async def send() -> None:

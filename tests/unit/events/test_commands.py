@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import asyncio
 import io
+import json
 from typing import Any
 
 import pytest
@@ -126,3 +128,45 @@ async def test_missing_file_is_a_usage_error() -> None:
             io.StringIO(),
         )
     await pipeline.close()
+
+
+async def test_record_all_resolves_ahead_but_records_in_input_order(tmp_path: Any) -> None:
+    class SlowResolver:
+        """Each object takes a while to resolve, later ones faster: only a lookahead overlaps them."""
+
+        def __init__(self) -> None:
+            self.active = 0
+            self.most = 0
+
+        async def resolve(self, arg: str, namespace: str | None = None, flag: str = "--for") -> ObjectRef:
+            kind, _, name = arg.partition("/")
+            self.active += 1
+            self.most = max(self.most, self.active)
+            try:
+                await asyncio.sleep(0.02 if name.endswith("0") else 0.001)
+            finally:
+                self.active -= 1
+            if kind == "widget":
+                raise UsageError(f'the server doesn\'t have a resource type "{kind}"')
+            return ObjectRef(kind.capitalize(), name, namespace or "default")
+
+    lines = [json.dumps({"for": f"pod/p{i}", "reason": "R", "message": f"m{i}"}) for i in range(40)]
+    lines[5] = '{"for": "widget/w", "reason": "R"}'
+    lines[7] = "not json"
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    writer = MemoryWriter()
+    err = io.StringIO()
+    resolver = SlowResolver()
+    pipeline = RecordPipeline(writer, sink_options=SinkOptions(throttle_qps=0), source=SOURCE)
+    stats = await record_all(pipeline, resolver, RecordOptions(from_file=str(path)), err)  # type: ignore[arg-type]
+    assert (stats.read, stats.created, stats.failed) == (40, 38, 2)
+    assert resolver.most > 1  # objects were resolved concurrently
+    by_time = [  # an event's name ends in the nanotime it was recorded at
+        e["message"] for name, e in sorted(writer.events.items(), key=lambda kv: int(kv[0].split(".")[-1], 16))
+    ]
+    assert by_time == [f"m{i}" for i in range(40) if i not in (5, 7)]
+    assert err.getvalue().splitlines() == [  # errors in input order, though line 8 was parsed before 6 resolved
+        'error: line 6: the server doesn\'t have a resource type "widget"',
+        "error: line 8: invalid JSON: Expecting value: line 1 column 1 (char 0)",
+    ]

@@ -215,6 +215,23 @@ async def test_writes_to_one_event_fold_together_while_buffered() -> None:
     assert (sink.stats.created, sink.stats.patched, sink.stats.coalesced, sink.stats.requests) == (2, 2, 2, 2)
 
 
+async def test_a_repeat_folds_into_a_delivered_write_until_its_request_starts() -> None:
+    w = FakeWriter()
+    w.gate = asyncio.Event()
+    sink = BufferedSink(w, opts(max_batch_size=2, max_in_flight=1), clock=FakeClock())
+    sink.start()
+    sink.submit(write("a", 1))
+    sink.submit(write("b", 1))
+    await until(lambda: sink.stats.batches == 1 and w.in_flight == 1)  # a is in flight, b waits for a slot
+    sink.submit(write("b", 2))  # b has not started: it becomes one create with count 2
+    sink.submit(write("a", 2))  # a has: a PATCH after it
+    w.gate.set()
+    await sink.close()
+    assert w.calls == [("create", "a", 1), ("create", "b", 2), ("patch", "a", 2)]
+    assert w.store[("default", "b")]["count"] == 2 and w.store[("default", "a")]["count"] == 2
+    assert (sink.stats.created, sink.stats.patched, sink.stats.coalesced, sink.stats.requests) == (2, 2, 1, 3)
+
+
 async def test_writes_to_one_event_stay_in_order_across_async_batches() -> None:
     w = FakeWriter()
     w.gate = asyncio.Event()

@@ -225,3 +225,16 @@ def test_tail_state_prints_each_uid_and_resource_version_once() -> None:
     assert not s.first_time(core("a", rv="1"))
     assert s.first_time(core("a", rv="2", count=2))
     assert s.duplicates == 1
+
+
+def test_streamed_json_list_is_byte_identical_to_the_json_printer() -> None:
+    from kpy.printers.structured import JSONPrinter
+
+    events = [core("a"), core("b", type_="Warning", message='<x> & "y"\nz'), core("c", count=3)]
+    out = io.StringIO()
+    EventRenderer(out, TailOptions(namespace="default", output="json")).print_events(events)
+    expected = io.StringIO()
+    JSONPrinter().print_obj(
+        {"apiVersion": "v1", "items": events, "kind": "List", "metadata": {"resourceVersion": ""}}, expected
+    )
+    assert out.getvalue() == expected.getvalue()

@@ -299,7 +299,7 @@ async def test_second_401_is_raised_as_unauthorized(server: FakeApiServer, fake_
             await client.request("GET", "/api")
     assert creds.invalidations == 1
     assert len(server.requests) == 2
-    assert info.value.format() == "Error from server (Unauthorized): Unauthorized"
+    assert info.value.format() == "error: You must be logged in to the server (Unauthorized)"  # kubectl's wording
 
 
 # -- error mapping -------------------------------------------------------------------------------------
@@ -530,3 +530,32 @@ async def test_websocket_rejection_is_the_typed_api_error(server: FakeApiServer,
             await client.websocket(
                 "/api/v1/namespaces/default/pods/nope/portforward", {"ports": "80"}, ["v4.channel.k8s.io"]
             )
+
+
+async def test_websocket_is_throttled_unless_asked_not_to_and_passes_tuning(
+    server: FakeApiServer, fake_time: FakeTime
+) -> None:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        ws = web.WebSocketResponse(protocols=("v4.channel.k8s.io",))
+        await ws.prepare(request)
+        await ws.send_bytes(b"\x00" + b"x" * 2048)
+        await ws.close()
+        return ws
+
+    path = "/api/v1/namespaces/default/pods/web/portforward"
+    server.script("GET", path, handler)
+    bucket = TokenBucket(2, 2, clock=fake_time.clock, sleep=fake_time.sleep)
+    async with RestClient(
+        make_config(server.url), rate_limiter=bucket, clock=fake_time.clock, sleep=fake_time.sleep
+    ) as client:
+        for _ in range(4):  # port-forward streams: not API requests, never wait on the bucket
+            conn = await client.websocket(path, {"ports": "80"}, throttle=False, max_size=4096)
+            assert len(await conn.recv()) == 2049
+            await conn.close()
+        assert fake_time.sleeps == []
+        for _ in range(3):  # the default still takes a token per upgrade
+            conn = await client.websocket(path, {"ports": "80"}, max_size=1024)
+            with pytest.raises(Exception, match=r"message too big|1009"):
+                await conn.recv()  # max_size reached the connection
+            await conn.close()
+    assert fake_time.sleeps == pytest.approx([0.5])

@@ -1,0 +1,182 @@
+"""Five ``kpy elect`` processes on one Lease: one child at a time, failover after SIGKILL and after a graceful
+exit, a forbidden Lease, the health endpoint, and the default identity.
+
+Bounds come from the algorithm: after the leader dies, a follower takes over no sooner than
+LeaseDuration − RetryPeriod after the kill (the last renewal was sent at most one RetryPeriod before it) and
+no later than LeaseDuration + 2.2 × RetryPeriod (its next jittered try); after a release the next try comes
+within 2.2 × RetryPeriod. The upper bounds get a generous slack for a loaded machine.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.integration.clihelpers import Api, kpy
+from tests.integration.election.electhelpers import Pool, assert_exclusive, pid_alive, wait_until
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux process semantics")
+
+LEASE, RENEW, RETRY, GRACE = 2.0, 1.5, 0.25, 0.25
+TIMINGS = ["--lease-duration", "2s", "--renew-deadline", "1.5s", "--retry-period", "250ms",
+           "--grace-period", "250ms"]
+SLACK = 1.0  # for process start-up and scheduling on a busy 2-core machine
+
+
+@pytest.fixture
+def lease_name() -> str:
+    return f"l-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def pool(emu: Any, tmp_path: Path, lease_name: str) -> Iterator[Pool]:
+    p = Pool(emu.kubeconfig_path, tmp_path, lease_name, TIMINGS)
+    try:
+        yield p
+    finally:
+        p.close()
+
+
+def lease_spec(emu: Any, name: str) -> dict[str, Any]:
+    api = Api(emu.emulator.url, emu.emulator.ca_pem, emu.emulator.token)
+    code, body = api.call("GET", f"/apis/coordination.k8s.io/v1/namespaces/default/leases/{name}")
+    assert code == 200, body
+    return dict(body["spec"])
+
+
+def test_five_electors_one_child_at_a_time_through_kill_and_graceful_exit(
+    emu: Any, pool: Pool, lease_name: str
+) -> None:
+    idents = [f"e{i}" for i in range(5)]
+    for ident in idents:
+        pool.spawn(ident)
+
+    # 1. one leader; the four others see it and keep campaigning without starting anything
+    first = wait_until(lambda: pool.runs(), 15, "the first child")[0]
+    for ident in idents:
+        if ident != first.ident:
+            wait_until(lambda i=ident: f"new leader: {first.ident}" in pool.by_ident(i).stderr(), 15,
+                       f"{ident} to observe the leader")
+    # a follower that ignored the renewals would take over within LeaseDuration + 2.2 × RetryPeriod
+    hold_until = time.monotonic() + LEASE + 2.2 * RETRY + 0.5
+    while time.monotonic() < hold_until:
+        assert len(pool.runs()) == 1, [r.ident for r in pool.runs()]
+        time.sleep(0.05)
+    assert all(e.alive() for e in pool.electors)
+    assert lease_spec(emu, lease_name)["holderIdentity"] == first.ident
+
+    # 2. SIGKILL the leader's kpy: its child dies with it (PDEATHSIG), another candidate takes over
+    leader = pool.by_ident(first.ident)
+    killed_at = time.monotonic()
+    leader.proc.send_signal(signal.SIGKILL)
+    assert leader.proc.wait(10) == -signal.SIGKILL
+    wait_until(lambda: not pid_alive(first.pid), 5, "the killed leader's child to die with it")
+    second = wait_until(lambda: pool.runs()[1:], LEASE + 2.2 * RETRY + 10, "a new leader's child")[0]
+    assert second.ident != first.ident
+    assert second.start - killed_at >= LEASE - RETRY - 0.2  # not before the lease could have expired
+    assert second.start - killed_at <= LEASE + 2.2 * RETRY + SLACK + 1.0  # kpy may need a request to notice
+    assert lease_spec(emu, lease_name)["holderIdentity"] == second.ident
+
+    # 3. the new leader's command exits by itself (SIGTERM to the child, which exits 0): kpy releases the
+    #    lease at once and another candidate leads within about one (jittered) RetryPeriod
+    second_kpy = pool.by_ident(second.ident)
+    os.kill(second.pid, signal.SIGTERM)
+    assert second_kpy.proc.wait(10) == 0  # the command's exit code
+    assert f"released lease default/{lease_name}" in second_kpy.stderr()
+    third = wait_until(lambda: pool.runs()[2:], 10, "a third leader's child")[0]
+    stopped = next(r for r in pool.runs() if r.pid == second.pid)
+    assert stopped.stopped
+    assert third.ident not in (first.ident, second.ident)
+    assert third.start - stopped.end < 2.2 * RETRY + SLACK
+
+    runs = assert_exclusive(pool.journal)
+    assert [r.ident for r in runs] == [first.ident, second.ident, third.ident]
+    spec = lease_spec(emu, lease_name)
+    assert spec["holderIdentity"] == third.ident
+    assert spec["leaseTransitions"] == 2
+    # the three survivors are still campaigning, none started a child
+    assert sum(e.alive() for e in pool.electors) == 3
+
+
+def test_forbidden_lease_is_a_one_line_error_and_no_child(emu: Any, tmp_path: Path, lease_name: str) -> None:
+    message = (
+        f'leases.coordination.k8s.io "{lease_name}" is forbidden: User "system:serviceaccount:default:app" '
+        'cannot get resource "leases" in API group "coordination.k8s.io" in the namespace "default"'
+    )
+    emu.call(emu.emulator.faults.fail_next, 1000, 403, match=f"/leases/{lease_name}$", message=message)
+    marker = tmp_path / "ran"
+    try:
+        res = kpy("elect", "--lease", lease_name, *TIMINGS, "--", sys.executable, "-c",
+                  f"open({str(marker)!r}, 'w')", kubeconfig=emu.kubeconfig_path, timeout=30)
+    finally:
+        emu.call(emu.emulator.faults.clear)
+    assert res.code == 1, res.err
+    assert res.err.splitlines() == [f"Error from server (Forbidden): {message}"]
+    assert not marker.exists()
+
+
+def test_health_address_serves_healthz_and_leader_metrics(emu: Any, pool: Pool, lease_name: str) -> None:
+    leader = pool.spawn("h1", "--health-address", "127.0.0.1:0")
+    first = wait_until(lambda: pool.runs(), 15, "the leader's child")[0]
+    assert first.ident == "h1"
+    follower = pool.spawn("h2", "--health-address", "127.0.0.1:0")
+    wait_until(lambda: "new leader: h1" in follower.stderr(), 15, "the follower to see the leader")
+
+    def url_of(e: Any) -> str:
+        m = re.search(r"^serving /healthz and /metrics on (http://127\.0\.0\.1:\d+)$", e.stderr(), re.M)
+        assert m, e.stderr()
+        return m.group(1)
+
+    def get(url: str) -> tuple[int, str]:
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            return resp.status, resp.read().decode()
+
+    name = f'name="default/{lease_name}"'
+    status, body = get(url_of(leader) + "/healthz")
+    assert (status, body) == (200, "ok")
+    status, metrics = get(url_of(leader) + "/metrics")
+    assert status == 200
+    assert f"leader_election_master_status{{{name}}} 1\n" in metrics
+    assert f"kpy_elect_child_running{{{name}}} 1\n" in metrics
+    assert f"kpy_elect_child_starts_total{{{name}}} 1\n" in metrics
+
+    status, body = get(url_of(follower) + "/healthz")
+    assert (status, body) == (200, "ok")  # followers are healthy
+    _, metrics = get(url_of(follower) + "/metrics")
+    assert f"leader_election_master_status{{{name}}} 0\n" in metrics
+    assert f"kpy_elect_child_running{{{name}}} 0\n" in metrics
+
+
+def test_default_identity_is_hostname_and_a_uuid(emu: Any, pool: Pool, lease_name: str) -> None:
+    pool.spawn(None, mode="identity", name="anon")
+    wait_until(lambda: pool.runs(), 15, "the child")
+    ident_file = Path(str(pool.journal) + ".identity")
+    identity = wait_until(lambda: ident_file.exists() and ident_file.read_text(), 5, "KPY_IDENTITY")
+    hostname = re.escape(socket.gethostname())
+    assert re.fullmatch(hostname + r"_[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}",
+                        identity), identity
+    assert lease_spec(emu, lease_name)["holderIdentity"] == identity
+
+
+@pytest.mark.parametrize("args", [
+    ["elect", "--lease", "x"],
+    ["elect", "--lease", "x", "--"],
+    ["elect", "--lease", "x", "echo", "hi"],
+])
+def test_missing_double_dash_is_a_usage_error(emu: Any, args: list[str]) -> None:
+    res = kpy(*args, kubeconfig=emu.kubeconfig_path, timeout=30)
+    assert res.code == 2, res
+    assert len(res.err.strip().splitlines()) == 1
+    assert "after '--' (kpy elect --lease NAME -- CMD)" in res.err
+    assert res.out == ""
+
