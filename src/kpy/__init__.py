@@ -4,4 +4,4 @@ Importing ``kpy`` is cheap on purpose: heavy modules (kubernetes, websockets, ri
 commands that need them, so ``kpy --help`` starts fast.
 """
 
-__version__ = "0.1.0.dev0"
+__version__ = "0.1.0"
