@@ -12,12 +12,12 @@ Pure functions: no I/O, no clock of their own.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from kpy.printers.duration import human_duration as _human_seconds
 from kpy.testing.resources import ResourceType
 
 Obj = dict[str, Any]
@@ -28,36 +28,8 @@ Obj = dict[str, Any]
 
 
 def human_duration(d: timedelta) -> str:
-    """Go's ``duration.HumanDuration``: "5s", "119s", "3m10s", "70m", "7h59m", "47h", "2d1h", "367d", "2y1d"."""
-    ns = (d.days * 86400 + d.seconds) * 1_000_000_000 + d.microseconds * 1000
-    seconds = math.trunc(ns / 1_000_000_000)
-    if seconds < -1:
-        return "<invalid>"
-    if seconds < 0:
-        return "0s"
-    if seconds < 60 * 2:
-        return f"{seconds}s"
-    minutes = ns // (60 * 1_000_000_000)
-    if minutes < 10:
-        s = (ns // 1_000_000_000) % 60
-        return f"{minutes}m" if s == 0 else f"{minutes}m{s}s"
-    if minutes < 60 * 3:
-        return f"{minutes}m"
-    hours = ns // (3600 * 1_000_000_000)
-    if hours < 8:
-        m = minutes % 60
-        return f"{hours}h" if m == 0 else f"{hours}h{m}m"
-    if hours < 48:
-        return f"{hours}h"
-    if hours < 24 * 8:
-        h = hours % 24
-        return f"{hours // 24}d" if h == 0 else f"{hours // 24}d{h}h"
-    if hours < 24 * 365 * 2:
-        return f"{hours // 24}d"
-    if hours < 24 * 365 * 8:
-        dy = (hours // 24) % 365
-        return f"{hours // 24 // 365}y" if dy == 0 else f"{hours // 24 // 365}y{dy}d"
-    return f"{hours // 24 // 365}y"
+    """Go's ``duration.HumanDuration`` of a timedelta."""
+    return _human_seconds(d.total_seconds())
 
 
 def parse_time(value: Any) -> datetime | None:

@@ -6,8 +6,6 @@ from typing import Any
 
 import pytest
 
-kubernetes = pytest.importorskip("kubernetes")
-
 
 @pytest.fixture(scope="module")
 def core(emu: Any) -> Any:

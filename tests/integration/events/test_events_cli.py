@@ -1,7 +1,4 @@
-"""``kpy events record`` / ``kpy events tail`` as a user runs them, against a seeded emulator (and kubectl).
-
-Skipped while ``kpy.testing.EmulatorThread`` is not available (it is written by another part of the team).
-"""
+"""``kpy events record`` / ``kpy events tail`` as a user runs them, against a seeded emulator (and kubectl)."""
 
 from __future__ import annotations
 
@@ -12,9 +9,7 @@ from typing import Any
 import pytest
 from tests.integration.clihelpers import KUBECTL, Api, kpy, kubectl
 
-testing = pytest.importorskip("kpy.testing")
-if not hasattr(testing, "EmulatorThread"):
-    pytest.skip("kpy.testing.EmulatorThread is not available yet", allow_module_level=True)
+from kpy import testing
 
 
 @pytest.fixture

@@ -1,18 +1,12 @@
-"""The recording pipeline against the API emulator: what gets stored is what the pure correlator predicts.
-
-Skipped while ``kpy.testing.Emulator`` is not available (it is written by another part of the team).
-"""
+"""The recording pipeline against the API emulator: what gets stored is what the pure correlator predicts."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 from tests.unit.events.helpers import SOURCE, predict, stored_view, until, workload
 
-from kpy.config import ConnectionFlags, load_client_config
 from kpy.events.api import CORE_EVENTS, ApiEventWriter
 from kpy.events.clock import FakeClock
 from kpy.events.correlator import CorrelatorOptions
@@ -21,26 +15,6 @@ from kpy.events.recorder import ObjectRef, make_event
 from kpy.events.sink import SinkOptions
 from kpy.rest import RestClient
 from kpy.rest.watch import list_all
-
-testing = pytest.importorskip("kpy.testing")
-if not hasattr(testing, "Emulator"):
-    pytest.skip("kpy.testing.Emulator is not available yet", allow_module_level=True)
-
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[Any]:
-    async with testing.Emulator() as emu:
-        yield emu
-
-
-@pytest.fixture
-async def client(emulator: Any) -> AsyncIterator[RestClient]:
-    config = load_client_config(
-        ConnectionFlags(kubeconfig=str(emulator.kubeconfig_path), qps=-1.0), env={"HOME": "/nonexistent"}
-    )
-    async with RestClient(config) as c:
-        yield c
-
 
 FAST = SinkOptions(max_batch_wait=3600.0, throttle_qps=0, max_in_flight=32, retry_sleep=0.01)
 

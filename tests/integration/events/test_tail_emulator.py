@@ -1,43 +1,19 @@
-"""``tail_events`` against the emulator under faults: every stored event is printed exactly once.
-
-Skipped while ``kpy.testing.Emulator`` is not available (it is written by another part of the team).
-"""
+"""``tail_events`` against the emulator under faults: every stored event is printed exactly once."""
 
 from __future__ import annotations
 
 import asyncio
 import io
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from tests.unit.events.helpers import until
 
-from kpy.config import ConnectionFlags, load_client_config
 from kpy.events.tail import TailOptions, tail_events
 from kpy.rest import RestClient
 
-testing = pytest.importorskip("kpy.testing")
-if not hasattr(testing, "Emulator"):
-    pytest.skip("kpy.testing.Emulator is not available yet", allow_module_level=True)
-
 EVENTS = "/api/v1/namespaces/default/events"
-
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[Any]:
-    async with testing.Emulator() as emu:
-        yield emu
-
-
-@pytest.fixture
-async def client(emulator: Any) -> AsyncIterator[RestClient]:
-    config = load_client_config(
-        ConnectionFlags(kubeconfig=str(emulator.kubeconfig_path), qps=-1.0), env={"HOME": "/nonexistent"}
-    )
-    async with RestClient(config) as c:
-        yield c
 
 
 def event(i: int, type_: str = "Normal") -> dict[str, Any]:

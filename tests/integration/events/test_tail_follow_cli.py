@@ -22,9 +22,7 @@ from typing import Any
 import pytest
 from tests.integration.clihelpers import KPY, Api
 
-testing = pytest.importorskip("kpy.testing")
-if not hasattr(testing, "EmulatorThread"):
-    pytest.skip("kpy.testing.EmulatorThread is not available yet", allow_module_level=True)
+from kpy import testing
 
 NS = "follow"  # a namespace of its own: the seeded cluster has events in default
 EVENTS = f"/api/v1/namespaces/{NS}/events"

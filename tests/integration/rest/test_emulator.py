@@ -1,12 +1,9 @@
-"""The REST layer against the API emulator (kpy.testing): discovery, chunked lists, reflector semantics.
-
-Skipped while ``kpy.testing.Emulator`` is not available (it is written by another part of the team).
-"""
+"""The REST layer against the API emulator (kpy.testing): discovery, chunked lists, reflector semantics."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import pytest
@@ -18,26 +15,7 @@ from kpy.rest import RestClient
 from kpy.rest.discovery import Discovery
 from kpy.rest.watch import Reflector, WatchEvent, list_all
 
-testing = pytest.importorskip("kpy.testing")
-if not hasattr(testing, "Emulator"):
-    pytest.skip("kpy.testing.Emulator is not available yet", allow_module_level=True)
-
 CM = "/api/v1/namespaces/default/configmaps"
-
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[Any]:
-    async with testing.Emulator() as emu:
-        yield emu
-
-
-@pytest.fixture
-async def client(emulator: Any) -> AsyncIterator[RestClient]:
-    config = load_client_config(
-        ConnectionFlags(kubeconfig=str(emulator.kubeconfig_path), qps=-1.0), env={"HOME": "/nonexistent"}
-    )
-    async with RestClient(config) as c:
-        yield c
 
 
 def configmap(name: str, value: str = "1") -> dict[str, Any]:
@@ -238,7 +216,7 @@ async def test_python_kubernetes_package_lists_what_list_all_lists(
     emulator: Any, client: RestClient, tmp_path: Any
 ) -> None:
     """Cross-check against the official Python client (run in a thread: it is synchronous)."""
-    kubernetes = pytest.importorskip("kubernetes")
+    import kubernetes
     for i in range(7):
         await create(client, f"x-{i}")
     info = await Discovery(client, None).resolve("configmaps")
