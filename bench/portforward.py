@@ -1,6 +1,7 @@
 """Port-forward throughput and set-up latency: kpy vs the ``kubernetes`` package vs direct loopback TCP.
 
-Run: .venv/bin/python bench/portforward.py [--quick] [--big-mib 1024] [--conc 32] [--conc-mib 64] [--latency 1000]
+Run: .venv/bin/python bench/portforward.py [--quick] [--plain] [--big-mib 1024] [--conc 32] [--conc-mib 64]
+     [--latency 1000]
 
 The defaults are the issue's configuration (1 GiB on one connection, 32 x 64 MiB concurrent, set-up latency
 over 1,000 connections; each direction measured separately). ``--quick`` is 128 MiB, 8 x 16 MiB, 200.
@@ -8,10 +9,15 @@ over 1,000 connections; each direction measured separately). ``--quick`` is 128 
 Targets (issue 7): local->pod >= 3x the kubernetes package, pod->local >= 1.3x, both >= 25% of direct
 loopback for one stream; kpy RSS < 100 MiB throughout. Not a test.
 
+``--plain`` serves the emulator over plain HTTP (``Emulator(tls=False)``, like ``kubectl proxy``) instead of
+HTTPS with a bearer token: without TLS the numbers show the clients' own per-byte overhead; with TLS the
+encryption on both ends (and the emulator, which shares this machine's cores) weighs on every client alike.
+
 Layout, so that the client side being measured does not share a GIL with the server side:
-* a server process runs the API and the kubelet side (``kpy.testing.Emulator``, TLS + token) and the pod's
-  TCP server; kpy and the kubernetes package go through the same emulator to the same pod server, and
-  "direct" is a plain loopback TCP connection to that pod server;
+* a server process runs the API and the kubelet side (``kpy.testing.Emulator``), and a pod process runs the
+  pod's TCP server (in a real cluster the pod is on another machine than the API server); kpy and the
+  kubernetes package go through the same emulator to the same pod server, and "direct" is a plain loopback
+  TCP connection to that pod server;
 * kpy runs as ``kpy port-forward`` (its own process; peak RSS read from /proc);
 * the kubernetes package runs in a helper process doing the transfers itself;
 * this process drives the local sockets (kpy, direct) with plain blocking sockets.
@@ -74,13 +80,16 @@ async def pod_server(reader: asyncio.StreamReader, writer: asyncio.StreamWriter)
         writer.close()
 
 
-async def serve(workdir: Path) -> None:
+async def serve(workdir: Path, tls: bool = True) -> None:
     """The server process: the emulator (API + kubelet side) and the pod's TCP server, until stdin closes."""
     from kpy.testing import Emulator
 
-    backend = await asyncio.start_server(pod_server, "127.0.0.1", 0, limit=1 << 20)
-    bport = backend.sockets[0].getsockname()[1]
-    async with Emulator() as em:
+    # the pod's server runs in a process of its own, as a pod runs on another machine than the API server
+    pod = subprocess.Popen([sys.executable, __file__, "--pod"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                           text=True)
+    assert pod.stdout is not None and pod.stdin is not None
+    bport = int(pod.stdout.readline())
+    async with Emulator(tls=tls) as em:
         await em.create_object({"apiVersion": "v1", "kind": "Pod",
                                 "metadata": {"name": "bench", "namespace": "default"},
                                 "spec": {"containers": [{"name": "c", "image": "x"}]},
@@ -88,8 +97,18 @@ async def serve(workdir: Path) -> None:
         em.set_port_backend("default", "bench", 80, "127.0.0.1", bport)
         kubeconfig = em.write_kubeconfig(workdir / "kubeconfig", namespace="default")
         print(json.dumps({"kubeconfig": str(kubeconfig), "url": em.url, "direct": bport,
-                          "ca": em.ca_pem.decode(), "token": em.token, "kind": "emulator"}), flush=True)
+                          "ca": em.ca_pem.decode(), "token": em.token,
+                          "kind": "emulator over " + ("HTTPS" if tls else "plain HTTP")}), flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    pod.stdin.close()
+    pod.wait(30)
+
+
+async def serve_pod() -> None:
+    """The pod process: the TCP server behind port 80, until stdin closes."""
+    backend = await asyncio.start_server(pod_server, "127.0.0.1", 0, limit=1 << 20)
+    print(backend.sockets[0].getsockname()[1], flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
     backend.close()
 
 
@@ -189,7 +208,7 @@ def k8s_main(info: dict[str, Any], args: argparse.Namespace) -> None:
 
     config = k8s.Configuration()
     config.host = info["url"]
-    if info.get("ca"):
+    if info["url"].startswith("https://"):
         ca = Path(info["kubeconfig"]).with_name("ca.pem")
         ca.write_text(info["ca"])
         config.ssl_ca_cert = str(ca)
@@ -245,13 +264,18 @@ def main() -> None:
     parser.add_argument("--conc-mib", type=int, default=64)
     parser.add_argument("--latency", type=int, default=1000)
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run in well under a minute")
+    parser.add_argument("--plain", action="store_true", help="serve plain HTTP (ws://) instead of HTTPS")
     parser.add_argument("--serve", metavar="DIR", help=argparse.SUPPRESS)
     parser.add_argument("--k8s", metavar="JSON", help=argparse.SUPPRESS)
+    parser.add_argument("--pod", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.quick:
         args.big_mib, args.conc, args.conc_mib, args.latency = 128, 8, 16, 200
     if args.serve:
-        asyncio.run(serve(Path(args.serve)))
+        asyncio.run(serve(Path(args.serve), tls=not args.plain))
+        return
+    if args.pod:
+        asyncio.run(serve_pod())
         return
     if args.k8s:
         k8s_main(json.loads(args.k8s), args)
@@ -262,8 +286,8 @@ def main() -> None:
     sizes = ["--big-mib", str(args.big_mib), "--conc", str(args.conc), "--conc-mib", str(args.conc_mib),
              "--latency", str(args.latency)]
     with tempfile.TemporaryDirectory() as tmp:
-        server = subprocess.Popen([sys.executable, __file__, "--serve", tmp], stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, text=True)
+        server = subprocess.Popen([sys.executable, __file__, "--serve", tmp, *(["--plain"] if args.plain else [])],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         assert server.stdout is not None and server.stdin is not None
         info = json.loads(server.stdout.readline())
         try:

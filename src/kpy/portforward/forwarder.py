@@ -17,7 +17,6 @@ Usage::
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import errno
 import os
 import socket
@@ -48,7 +47,7 @@ from kpy.portforward.resolve import (
     resolve,
     validate_port_syntax,
 )
-from kpy.portforward.stream import LOCAL_LIMIT, open_stream, relay
+from kpy.portforward.stream import open_stream, relay
 
 if TYPE_CHECKING:
     from kpy.rest import RestClient
@@ -125,7 +124,8 @@ class PortForwarder:
         self.listeners: list[Listener] = []
         self.resolved: Resolved | None = None
         self._ports: list[ForwardedPort] = []
-        self._servers: list[asyncio.Server] = []
+        self._listening: list[socket.socket] = []
+        self._acceptors: list[asyncio.Task[None]] = []
         self._connections: set[asyncio.Task[Any]] = set()
         self._supervisor: asyncio.Task[None] | None = None
         self._losses: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
@@ -183,20 +183,20 @@ class PortForwarder:
             return
         self._closed = True
         self._done.set()
-        for server in self._servers:
-            server.close()
+        for acceptor in self._acceptors:
+            acceptor.cancel()
         tasks = [
             t
-            for t in (self._supervisor, *self._connections)
+            for t in (self._supervisor, *self._acceptors, *self._connections)
             if t is not None and t is not asyncio.current_task()
         ]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        for server in self._servers:
-            with contextlib.suppress(Exception):
-                await server.wait_closed()
-        self._servers.clear()
+        for sock in self._listening:
+            sock.close()
+        self._listening.clear()
+        self._acceptors.clear()
 
     # -- listeners -------------------------------------------------------------------------------------
     def _emit(self, event: ForwardEvent) -> None:
@@ -222,7 +222,8 @@ class PortForwarder:
                 port = self._ports[index] = ForwardedPort(bound, port.remote)
                 listener = Listener(address.address, bound, port.remote)
                 self.listeners.append(listener)
-                self._servers.append(await self._serve_socket(sock, index))
+                self._listening.append(sock)
+                self._acceptors.append(asyncio.ensure_future(self._accept_loop(sock, index)))
                 self._emit(ForwardingStarted(listener, self.namespace, self.resolved.pod))
             failed = (successes.get("all", 0) == 0 and failures.get("all", 0) > 0) or failures.get(
                 "any", 0
@@ -240,22 +241,32 @@ class PortForwarder:
             pairs = " ".join(f"{{{p.local} {p.remote}}}" for p in self._ports)
             raise ForwardError(f"unable to listen on any of the requested ports: [{pairs}]")
 
-    async def _serve_socket(self, sock: socket.socket, index: int) -> asyncio.Server:
-        def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            self._accept(reader, writer, index)
-
-        return await asyncio.start_server(accept, sock=sock, limit=LOCAL_LIMIT)
-
-    def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, index: int) -> None:
-        task = asyncio.ensure_future(self._handle(reader, writer, index))
-        self._connections.add(task)
-        task.add_done_callback(self._connections.discard)
+    async def _accept_loop(self, sock: socket.socket, index: int) -> None:
+        """Accept connections on one listener until closed; each gets its own task (and relay threads)."""
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                conn, _ = await loop.sock_accept(sock)
+            except OSError as exc:
+                if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    # out of descriptors or memory: like Go's accept loop, back off instead of spinning
+                    self._emit(WatchProblem(f"error accepting connection on port {self._ports[index].local}: {exc}"))
+                    await asyncio.sleep(0.1)
+                    continue
+                if exc.errno in (errno.ECONNABORTED, errno.EPROTO, errno.EINTR):
+                    continue
+                raise
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            task = asyncio.ensure_future(self._handle(conn, index))
+            self._connections.add(task)
+            task.add_done_callback(self._connections.discard)
 
     # -- one connection --------------------------------------------------------------------------------
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, index: int) -> None:
+    async def _handle(self, conn: socket.socket, index: int) -> None:
         local = self._ports[index].local
         self.connections_handled += 1
         self._emit(ConnectionAccepted(local))
+        handed_over = False
         try:
             if not await self._wait_pod_ready():
                 return
@@ -273,13 +284,13 @@ class PortForwarder:
             except KpyError as exc:
                 self._emit(ConnectionFailed(local, remote, str(exc)))
                 return
-            problem = await relay(ws, reader, writer, remote)
+            handed_over = True  # the relay closes both sockets
+            problem = await relay(ws, conn, remote)
             if problem is not None:
                 self._emit(ConnectionFailed(local, remote, problem))
         finally:
-            writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
+            if not handed_over:
+                conn.close()
 
     async def _wait_pod_ready(self) -> bool:
         if self._pod_ready.is_set():

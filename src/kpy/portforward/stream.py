@@ -1,21 +1,36 @@
 """One forwarded connection: dial ``pods/NAME/portforward`` as a WebSocket and relay bytes both ways.
 
-The asyncio layer around ``protocol.ClientChannels``: it only moves bytes. Backpressure is end to end and
-every buffer is bounded: a slow pod makes ``ws.send`` wait (``write_limit``), so the local socket is not read
-(asyncio pauses the transport once the stream reader holds ``LOCAL_LIMIT`` bytes); a slow local reader makes
-``writer.drain()`` wait, so the WebSocket is not read (``max_queue`` messages, then the TCP window closes).
+The I/O layer around ``protocol.ClientChannels``. The upgrade goes through the shared layer
+(``RestClient.dial_websocket``: TLS, proxy, credentials); the bytes are then moved by two threads on blocking
+sockets, because that is where Python port-forwarding spends its CPU (see ``kpy.rest.wsdial``):
 
-v4 has no half-close: when the local peer ends its side, the WebSocket is closed (the kubelet then closes
-the pod connection), while bytes already on their way from the pod are still delivered until the server's
-close frame arrives. When the pod side ends (server closes the WebSocket), the local socket is closed after
-everything received was written.
+* local -> pod: read the local socket straight into a buffer behind a reserved frame header, mask in place
+  (``websockets``' C ``apply_mask``), one ``sendall`` per message;
+* pod -> local: read the WebSocket into a reusable buffer and parse frames in place; data for the port is
+  written to the local socket from that buffer, without assembling messages. Everything that is not bulk data
+  (the port headers, error-channel text, base64 framing, control frames) goes through the sans-I/O core.
+
+Backpressure is end to end and every buffer is fixed: a thread reads its source only after the previous bytes
+were written to the other side, so a slow pod stops the reads from the local socket and a slow local reader
+stops the reads from the WebSocket (TCP windows then push back on both peers).
+
+v4 has no half-close: when the local peer ends its side, the client sends a close frame (the kubelet then
+closes the pod connection), while bytes already on their way from the pod are still delivered until the
+server's close frame arrives (at most ``CLOSE_TIMEOUT``). When the pod side ends (the server closes the
+WebSocket), the local socket is closed after everything received was written.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+import os
+import select
+import socket
+import ssl
+import struct
+import threading
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from kpy.errors import ConnectionFailed
@@ -29,19 +44,24 @@ from kpy.portforward.protocol import (
 )
 
 if TYPE_CHECKING:
-    from websockets.asyncio.client import ClientConnection
-
     from kpy.rest import RestClient
+    from kpy.rest.wsdial import DialedWebSocket
 
 #: bytes read from the local socket per WebSocket message
-CHUNK = 128 * 1024
-#: asyncio stream-reader limit for the local socket (reading pauses at twice this)
-LOCAL_LIMIT = 128 * 1024
-#: websockets flow control: incoming messages buffered before reading pauses; outgoing bytes before send waits
-WS_MAX_QUEUE = 2
-WS_WRITE_LIMIT = 256 * 1024
-#: largest message accepted from the server
-WS_MAX_SIZE = 32 << 20
+CHUNK = 256 * 1024
+#: bytes read from the WebSocket at a time
+RECV_BUFFER = 256 * 1024
+#: largest message (other than bulk data for the port, which is streamed) accepted from the server
+MAX_MESSAGE = 32 << 20
+#: how long to wait for the server's close frame after the local side ended
+CLOSE_TIMEOUT = 10.0
+
+_OP_CONT, _OP_TEXT, _OP_BINARY, _OP_CLOSE, _OP_PING, _OP_PONG = 0, 1, 2, 8, 9, 10
+#: close codes that end a stream normally (RFC 6455: normal, going away, no status)
+_OK_CLOSE = (1000, 1001, 1005)
+_NORMAL_CLOSE_FRAME = struct.pack("!H", 1000)
+#: the largest TLS record payload (the most one SSL read returns)
+_TLS_RECORD = 16 * 1024 + 256
 
 
 def portforward_path(namespace: str, pod: str) -> str:
@@ -54,119 +74,315 @@ async def open_stream(
     pod: str,
     ports: Sequence[int],
     subprotocols: Sequence[str] = SUBPROTOCOLS,
-) -> ClientConnection:
+) -> DialedWebSocket:
     """Upgrade ``pods/NAME/portforward?ports=...`` with the client's TLS, credentials and proxy.
 
-    Goes through ``RestClient.websocket`` with ``throttle=False``: like kubectl's streams (its SPDY or
-    WebSocket dialer does not use the client-side rate limiter), one local connection is not an API request,
-    so 64 connections at once are not spread over seconds by the 5 QPS token bucket. No pings (kubectl
-    sends none on port-forward streams), no compression, bounded buffers (see the module docstring). A
-    rejected upgrade raises the typed API error from the answer's Status (404 when the pod is gone); a
+    ``throttle=False``: like kubectl's streams (its SPDY or WebSocket dialer does not use the client-side rate
+    limiter), one local connection is not an API request, so 64 connections at once are not spread over
+    seconds by the 5 QPS token bucket. No pings (kubectl sends none on port-forward streams), no compression.
+    A rejected upgrade raises the typed API error from the answer's Status (404 when the pod is gone); a
     transport failure raises ``ConnectionFailed("error upgrading connection: ...")``.
     """
     path = portforward_path(namespace, pod)
     try:
-        return await client.websocket(
-            path,
-            [("ports", ",".join(str(p) for p in ports))],
-            subprotocols,
-            throttle=False,
-            max_size=WS_MAX_SIZE,
-            max_queue=WS_MAX_QUEUE,
-            write_limit=WS_WRITE_LIMIT,
-            compression=None,
-            ping_interval=None,
+        return await client.dial_websocket(
+            path, [("ports", ",".join(str(p) for p in ports))], subprotocols, throttle=False
         )
     except ConnectionFailed as exc:
         raise ConnectionFailed(f"error upgrading connection: {exc}", exc.host) from exc
 
 
-async def relay(
-    ws: ClientConnection, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, remote_port: int
-) -> str | None:
-    """Move bytes until either side ends. Returns the error to report for this connection, or None.
+def _mask_function() -> object:
+    try:
+        from websockets.speedups import apply_mask
+    except ImportError:  # pragma: no cover - websockets without its C extension
+        from websockets.utils import apply_mask
+    return apply_mask
 
-    Never raises for stream problems: an error-channel message, a protocol violation or a dropped WebSocket
-    all become the returned message, so the caller closes this one connection and keeps serving others.
-    """
-    from websockets.exceptions import ConnectionClosed, ConnectionClosedError
 
-    channels = ClientChannels([remote_port], Framing.for_subprotocol(ws.subprotocol))
-    problem: list[str] = []
-    closing = False
+class _Closed(Exception):
+    """The WebSocket ended: ``problem`` is what to report (None for a normal end)."""
 
-    async def local_to_pod() -> bool:
-        """True when the local side ended (EOF or reset), False when the WebSocket did."""
+    def __init__(self, problem: str | None) -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+
+class Relay:
+    """The two threads of one forwarded connection. ``run()`` blocks until both sides are done."""
+
+    def __init__(self, ws: DialedWebSocket, local: socket.socket, remote_port: int) -> None:
+        self.ws = ws
+        self.sock = ws.sock
+        self.local = local
+        self.channels = ClientChannels([remote_port], Framing.for_subprotocol(ws.subprotocol))
+        self.problem: str | None = None
+        #: the local side ended and our close frame went out: a lost stream is no longer a problem
+        self.closing = False
+        self._send_lock = threading.Lock()
+        self._close_sent = False
+        self._aborted = False
+        self._apply_mask = _mask_function()
+        self._close_timer: threading.Timer | None = None
+
+    # -- control --------------------------------------------------------------------------------------
+    def abort(self) -> None:
+        """Stop both threads now (forwarder shutting down): tear both sockets down. Thread-safe."""
+        self._aborted = True
+        for sock in (self.sock, self.local):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def run(self) -> str | None:
+        """Relay until either side ends; returns the error to report for this connection, or None.
+
+        Never raises for stream problems: an error-channel message, a protocol violation or a dropped
+        WebSocket all become the returned message.
+        """
+        up = threading.Thread(target=self._local_to_pod, name="kpy-pf-up", daemon=True)
+        up.start()
+        try:
+            self._pod_to_local()
+        finally:
+            # the pod side is done: wake the other thread (blocked reading the local socket) and wait for it
+            with contextlib.suppress(OSError):
+                self.local.shutdown(socket.SHUT_RDWR)
+            up.join()
+            if self._close_timer is not None:
+                self._close_timer.cancel()
+            with contextlib.suppress(OSError):
+                self.sock.shutdown(socket.SHUT_RDWR)
+            self.sock.close()
+            self.local.close()
+        return None if self._aborted else self.problem
+
+    # -- local -> pod ---------------------------------------------------------------------------------
+    def _send_frame(self, opcode: int, payload: bytes | bytearray | memoryview) -> None:
+        """One masked frame (client frames must be masked), sent whole under the send lock."""
+        mask = os.urandom(4)
+        size = len(payload)
+        if size < 126:
+            head = struct.pack("!BB", 0x80 | opcode, 0x80 | size)
+        elif size < 65536:
+            head = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, size)
+        else:
+            head = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, size)
+        body = self._apply_mask(payload, mask)  # type: ignore[operator]
+        with self._send_lock:
+            if self._close_sent:
+                return
+            if opcode == _OP_CLOSE:
+                self._close_sent = True
+            self.sock.sendall(head + mask + body)
+
+    def _local_to_pod(self) -> None:
+        binary = self.channels.framing is Framing.BINARY
+        buf = bytearray(1 + CHUNK)
+        view = memoryview(buf)
+        buf[0] = 0  # the data channel of the one port
         try:
             while True:
-                data = await reader.read(CHUNK)
-                if not data:
-                    return True
-                await ws.send(channels.data_message(0, data))
-        except ConnectionClosed:
-            return False
-        except (ConnectionError, OSError):
-            return True
-
-    binary = channels.framing is Framing.BINARY
-
-    async def pod_to_local() -> None:
+                n = self.local.recv_into(view[1:])
+                if not n:
+                    break
+                if binary:
+                    self._send_frame(_OP_BINARY, view[: 1 + n])
+                else:
+                    message = self.channels.data_message(0, bytes(view[1 : 1 + n]))
+                    assert isinstance(message, str)
+                    self._send_frame(_OP_TEXT, message.encode("ascii"))
+        except OSError:
+            if self._close_sent or self._aborted:
+                return  # the WebSocket ended first (the other thread is finishing)
+            # a reset local peer ends the connection like EOF does
+        if self._aborted:
+            return
+        # local EOF: no half-close in v4, so end the stream; keep delivering what the pod already sent
+        self.closing = True
         try:
-            async for message in ws:
-                if (
-                    binary
-                    and type(message) is bytes
-                    and len(message) > 1
-                    and message[0] == 0
-                    and channels.header_received(0)
-                ):
-                    # the bulk of the traffic: data for the one port, written without copying it
-                    writer.write(memoryview(message)[1:])
-                    await writer.drain()
-                    continue
-                for event in channels.receive(message):
-                    if isinstance(event, DataReceived):
-                        writer.write(event.data)
-                        await writer.drain()
-                    elif isinstance(event, ErrorReceived):
-                        problem.append(event.message)
-                        return
-                    elif isinstance(event, ProtocolFailure):
-                        problem.append(f"protocol error: {event.message}")
-                        return
-        except ConnectionClosedError as exc:
-            if closing:
-                return  # the local side had already ended: the user's connection is complete
-            if exc.rcvd is None:
-                problem.append("the port-forward stream was lost (the connection to the API server broke)")
-            else:
-                reason = f": {exc.rcvd.reason}" if exc.rcvd.reason else ""
-                problem.append(
-                    f"the port-forward stream was closed by the server (code {exc.rcvd.code}{reason})"
-                )
-        except (ConnectionError, OSError):
-            return  # the local peer went away
+            self._send_frame(_OP_CLOSE, _NORMAL_CLOSE_FRAME)
+        except OSError:
+            return
+        timer = threading.Timer(CLOSE_TIMEOUT, self._give_up_waiting)
+        timer.daemon = True
+        self._close_timer = timer
+        timer.start()
 
-    up = asyncio.ensure_future(local_to_pod())
-    down = asyncio.ensure_future(pod_to_local())
+    def _give_up_waiting(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+
+    # -- pod -> local ---------------------------------------------------------------------------------
+    def _pod_to_local(self) -> None:
+        try:
+            self._read_frames()
+        except _Closed as end:
+            if end.problem is not None and not self.closing:
+                self.problem = end.problem
+        except OSError:
+            if not self.closing and not self._aborted:
+                self.problem = "the port-forward stream was lost (the connection to the API server broke)"
+
+    def _read_frames(self) -> None:
+        """Parse server frames in place; returns or raises ``_Closed``/``OSError`` when the stream ends."""
+        sock, local = self.sock, self.local
+        binary = self.channels.framing is Framing.BINARY
+        buf = bytearray(RECV_BUFFER)
+        view = memoryview(buf)
+        have = len(self.ws.leftover)
+        buf[:have] = self.ws.leftover
+        pos = 0
+        message: bytearray | None = None  # a message being assembled (not streamed)
+        message_op = 0
+        streaming = False  # the current message is bulk data for the port, written as it arrives
+
+        receive = self._batched_receiver() if isinstance(sock, ssl.SSLSocket) else sock.recv_into
+
+        def fill(need: int) -> None:
+            """Make ``need`` bytes available at ``buf[pos:]`` (need <= 14)."""
+            nonlocal have, pos
+            if pos == have:
+                have = pos = 0
+            elif pos + need > len(buf):
+                left = have - pos
+                buf[:left] = buf[pos:have]
+                have, pos = left, 0
+            while have - pos < need:
+                n = sock.recv_into(view[have:])
+                if not n:
+                    raise _Closed("the port-forward stream was lost (the connection to the API server broke)")
+                have += n
+
+        while True:
+            fill(2)
+            b0, b1 = buf[pos], buf[pos + 1]
+            fin, opcode, masked, length = b0 & 0x80, b0 & 0x0F, b1 & 0x80, b1 & 0x7F
+            if b0 & 0x70 or masked:
+                raise _Closed("protocol error: invalid frame from the server (reserved bits or a mask set)")
+            if length == 126:
+                fill(4)
+                length = struct.unpack_from("!H", buf, pos + 2)[0]
+                pos += 4
+            elif length == 127:
+                fill(10)
+                length = struct.unpack_from("!Q", buf, pos + 2)[0]
+                pos += 10
+            else:
+                pos += 2
+
+            if opcode >= 8:  # control frames: small, never fragmented
+                if length > 125 or not fin:
+                    raise _Closed("protocol error: invalid control frame from the server")
+                fill(length)
+                payload = bytes(buf[pos : pos + length])
+                pos += length
+                if opcode == _OP_PING:
+                    self._send_frame(_OP_PONG, payload)
+                elif opcode == _OP_CLOSE:
+                    self._closed_by_server(payload)
+                continue
+
+            if opcode in (_OP_TEXT, _OP_BINARY):
+                if message is not None or streaming:
+                    raise _Closed("protocol error: a new message started inside a fragmented one")
+                message_op = opcode
+                streaming = False
+                message = bytearray()
+                # bulk data for the port (channel byte 0, port header already received): stream it
+                if binary and opcode == _OP_BINARY and length > 0 and self.channels.header_received(0):
+                    fill(1)
+                    if buf[pos] == 0:
+                        streaming, message = True, None
+                        pos += 1
+                        length -= 1
+            elif opcode != _OP_CONT or (message is None and not streaming):
+                raise _Closed(f"protocol error: unexpected frame opcode {opcode} from the server")
+
+            # the payload: stream it to the local socket, or collect it into the message
+            while length:
+                if pos >= have:
+                    have, pos = receive(view), 0
+                    if not have:
+                        raise _Closed(
+                            "the port-forward stream was lost (the connection to the API server broke)"
+                        )
+                take = min(length, have - pos)
+                if streaming:
+                    local.sendall(view[pos : pos + take])
+                else:
+                    assert message is not None
+                    if len(message) + take > MAX_MESSAGE:
+                        raise _Closed("protocol error: message from the server too big")
+                    message += view[pos : pos + take]
+                pos += take
+                length -= take
+            if not fin:
+                continue
+            if streaming:
+                streaming = False
+                continue
+            assert message is not None
+            complete: bytes | str = (
+                bytes(message) if message_op == _OP_BINARY else message.decode("utf-8", "replace")
+            )
+            message = None
+            self._deliver(complete)
+
+    def _batched_receiver(self) -> Callable[[memoryview], int]:
+        """``recv_into`` for TLS: one call returns one TLS record (16 KiB at most), so keep reading while more
+        is already there, and write the local socket once per batch rather than once per record."""
+        sock = self.sock
+        assert isinstance(sock, ssl.SSLSocket)
+        poller = select.poll()
+        poller.register(sock.fileno(), select.POLLIN)
+
+        def receive(view: memoryview) -> int:
+            n = sock.recv_into(view)
+            room = len(view) - _TLS_RECORD
+            while 0 < n < room and (sock.pending() or poller.poll(0)):
+                more = sock.recv_into(view[n:])
+                if not more:
+                    break
+                n += more
+            return n
+
+        return receive
+
+    def _deliver(self, message: bytes | str) -> None:
+        for event in self.channels.receive(message):
+            if isinstance(event, DataReceived):
+                self.local.sendall(event.data)
+            elif isinstance(event, ErrorReceived):
+                raise _Closed(event.message)
+            elif isinstance(event, ProtocolFailure):
+                raise _Closed(f"protocol error: {event.message}")
+
+    def _closed_by_server(self, payload: bytes) -> None:
+        code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else 1005
+        reason = payload[2:].decode("utf-8", "replace")
+        with contextlib.suppress(OSError):
+            self._send_frame(_OP_CLOSE, payload[:2] if len(payload) >= 2 else b"")
+        if code in _OK_CLOSE:
+            raise _Closed(None)
+        detail = f": {reason}" if reason else ""
+        raise _Closed(f"the port-forward stream was closed by the server (code {code}{detail})")
+
+
+async def relay(ws: DialedWebSocket, local: socket.socket, remote_port: int) -> str | None:
+    """Move bytes between ``local`` and the WebSocket until either side ends (both sockets are closed after).
+
+    Returns the error to report for this connection, or None. Cancelling the awaiting task aborts the relay
+    (both sockets torn down) and waits for its threads to finish.
+    """
+    from kpy.rest.wsdial import run_in_thread
+
+    local.setblocking(True)
+    worker = Relay(ws, local, remote_port)
+    done = run_in_thread(worker.run, name="kpy-pf-down")
     try:
-        done, _ = await asyncio.wait({up, down}, return_when=asyncio.FIRST_COMPLETED)
-        if down not in done:
-            # local EOF: no half-close in v4, so end the stream; keep delivering what the pod already sent.
-            # A stream lost after that is not reported: the local connection had already finished.
-            closing = up.result()
-            with contextlib.suppress(Exception):
-                await ws.close()
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(asyncio.shield(down), 10.0)
-    finally:
-        for task in (up, down):
-            if not task.done():
-                task.cancel()
-        await asyncio.gather(up, down, return_exceptions=True)
+        return await asyncio.shield(done)
+    except asyncio.CancelledError:
+        worker.abort()
         with contextlib.suppress(Exception):
-            await ws.close()
-        with contextlib.suppress(Exception):
-            writer.close()
-            await writer.wait_closed()
-    return problem[0] if problem else None
+            await asyncio.wait_for(done, CLOSE_TIMEOUT)
+        raise

@@ -34,9 +34,8 @@ from kpy.rest.proxy import select_proxy
 from kpy.rest.status import check_wait, error_from_response
 
 if TYPE_CHECKING:
-    from websockets.asyncio.client import ClientConnection
-
     from kpy.config.client_config import ClientConfig
+    from kpy.rest.wsdial import DialedWebSocket
 
 Params = Mapping[str, Any] | Iterable[tuple[str, Any]] | None
 
@@ -459,74 +458,61 @@ class RestClient:
         finally:
             response.close()
 
-    async def websocket(
+    async def dial_websocket(
         self,
         path: str,
         params: Params = None,
         subprotocols: Iterable[str] = (),
         *,
         throttle: bool = True,
-        max_size: int | None = None,
-        max_queue: int | tuple[int | None, int | None] | None = 16,
-        write_limit: int | tuple[int, int | None] = 32768,
-        compression: str | None = None,
-        ping_interval: float | None = 20.0,
-    ) -> ClientConnection:
-        """Open a WebSocket to ``path`` with the same TLS, credentials, impersonation and User-Agent.
+    ) -> DialedWebSocket:
+        """Upgrade ``path`` to a WebSocket with the same TLS, proxy, credentials, impersonation and User-Agent.
 
-        The caller owns the returned ``websockets`` connection (close it). Handshake rejections raise the
-        typed API error from the answer's Status body. ``throttle=False`` skips the client-side rate limiter
-        (for streams that are not API requests of their own, like one port-forward connection); the other
-        keywords are passed to ``websockets.asyncio.client.connect`` (defaults: its own, except
-        ``compression=None`` and ``max_size=None``).
+        The upgrade runs in a thread of its own (``kpy.rest.wsdial``) and the result is a *blocking* socket
+        for the caller's threads to read and write (close it). Handshake rejections raise the typed API error
+        from the answer's Status body (one re-authentication after a 401, as for requests); transport
+        failures raise ``ConnectionFailed``. ``throttle=False`` skips the client-side rate limiter (for
+        streams that are not API requests of their own, like one port-forward connection).
         """
-        from websockets.asyncio.client import connect
         from websockets.exceptions import InvalidHandshake, InvalidStatus
-        from websockets.typing import Subprotocol
+
+        from kpy.rest.wsdial import DialedWebSocket, dial, run_in_thread
 
         url = self.url(path, params)
         ws_url = url.with_scheme("wss" if url.scheme == "https" else "ws")
         if throttle:
             await self.throttle("GET", url)
         proxy = self.proxy()
+        offered = list(subprotocols)
         reauthenticated = False
         while True:
             ctx = await self.ssl_context()
             headers = await self.headers(accept=None)
             headers.popall("User-Agent", None)
-            extra: dict[str, Any] = {}
-            if ctx is not None:
-                extra["ssl"] = ctx
-                if self.config.tls_server_name:
-                    extra["server_hostname"] = self.config.tls_server_name
             started = time.monotonic()
-            try:
-                connection = await connect(
+
+            def upgrade(
+                ctx: ssl.SSLContext | None = ctx, headers: CIMultiDict[str] = headers
+            ) -> DialedWebSocket:
+                return dial(
                     str(ws_url),
-                    additional_headers=list(headers.items()),
-                    subprotocols=[Subprotocol(s) for s in subprotocols] or None,
-                    user_agent_header=self.user_agent,
-                    compression=compression,
-                    max_size=max_size,
-                    max_queue=max_queue,
-                    write_limit=write_limit,
-                    ping_interval=ping_interval,
+                    list(headers.items()),
+                    offered,
+                    ssl_context=ctx,
+                    server_hostname=self.config.tls_server_name or None,
                     proxy=proxy,
-                    open_timeout=self.config.request_timeout or None,
-                    **extra,
+                    user_agent=self.user_agent,
+                    timeout=self.config.request_timeout or None,
                 )
+
+            try:
+                connection = await run_in_thread(upgrade, name="kpy-ws-dial", discard=DialedWebSocket.close)
             except InvalidStatus as exc:
                 status = exc.response.status_code
-                self._log_response(
-                    "GET",
-                    url,
-                    status,
-                    exc.response.reason_phrase,
-                    started,
-                    headers,
-                    dict(exc.response.headers.raw_items()),
-                )
                 resp_headers = dict(exc.response.headers.raw_items())
+                self._log_response(
+                    "GET", url, status, exc.response.reason_phrase, started, headers, resp_headers
+                )
                 if status == 401 and not reauthenticated:
                     reauthenticated = True
                     self.config.credentials.invalidate()

@@ -41,8 +41,12 @@ class Emulator:
         history_window: int = 10_000,
         clock: Callable[[], dt.datetime] | None = None,
         token: str | None = None,
+        tls: bool = True,
     ) -> None:
         self.seed = seed
+        #: serve HTTPS (default). ``tls=False`` serves plain HTTP on loopback, like ``kubectl proxy`` does; the
+        #: kubeconfig then has no CA and client-certificate auth is not available.
+        self.tls = tls
         self.bookmark_interval = bookmark_interval
         #: how long a watch without timeoutSeconds lasts (upstream: 30-60 min)
         self.watch_timeout = watch_timeout
@@ -82,7 +86,7 @@ class Emulator:
         self.ca_pem = pki.ca.cert_pem
         self.client_cert_pem, self.client_key_pem = pki.client.cert_pem, pki.client.key_pem
         self._tmpdir = Path(tempfile.mkdtemp(prefix="kpy-emulator-"))
-        ssl_ctx = self._ssl_context(pki)
+        ssl_ctx = self._ssl_context(pki) if self.tls else None
         if self.seed:
             self._load_seed()
         for ns in SYSTEM_NAMESPACES:
@@ -95,7 +99,7 @@ class Emulator:
         await site.start()
         server: Any = site._server
         port = int(server.sockets[0].getsockname()[1])
-        self.url = f"https://127.0.0.1:{port}"
+        self.url = f"{'https' if self.tls else 'http'}://127.0.0.1:{port}"
         self.kubeconfig_path = self.write_kubeconfig(self._tmpdir / "kubeconfig")
         self._started = True
 
@@ -148,9 +152,11 @@ class Emulator:
         context: str = "kpy-emulator",
     ) -> Path:
         """Write a kubeconfig for this emulator (``auth="token"`` or ``"cert"``: a CA-signed client cert)."""
+        if auth == "cert" and not self.tls:
+            raise ValueError("client-certificate auth needs TLS (Emulator(tls=True))")
         config = kubeconfig.kubeconfig_dict(
             server=self.url,
-            ca_pem=self.ca_pem,
+            ca_pem=self.ca_pem if self.tls else None,
             context=context,
             namespace=namespace,
             auth=auth,

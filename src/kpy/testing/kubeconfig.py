@@ -16,7 +16,7 @@ def _b64(data: bytes) -> str:
 def kubeconfig_dict(
     *,
     server: str,
-    ca_pem: bytes,
+    ca_pem: bytes | None,
     context: str,
     namespace: str | None,
     auth: str,
@@ -36,12 +36,13 @@ def kubeconfig_dict(
     ctx: dict[str, Any] = {"cluster": context, "user": context}
     if namespace:
         ctx["namespace"] = namespace
+    cluster: dict[str, Any] = {"server": server}
+    if ca_pem is not None:
+        cluster["certificate-authority-data"] = _b64(ca_pem)
     return {
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [
-            {"name": context, "cluster": {"server": server, "certificate-authority-data": _b64(ca_pem)}}
-        ],
+        "clusters": [{"name": context, "cluster": cluster}],
         "users": [{"name": context, "user": user}],
         "contexts": [{"name": context, "context": ctx}],
         "current-context": context,

@@ -11,10 +11,10 @@ from pathlib import Path
 from tests.integration.clihelpers import KPY
 
 
-def _sandbox(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def _sandbox(*args: str, timeout: float = 60, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
     return subprocess.run([KPY, "sandbox", *args], capture_output=True, text=True, env=env, timeout=timeout,
-                          check=False)
+                          check=False, cwd=cwd)
 
 
 def test_runs_a_command_against_the_seeded_sandbox() -> None:
@@ -40,7 +40,7 @@ def test_child_sees_the_kubeconfig_and_the_seeded_objects() -> None:
     assert res.stdout.split() == ["service/web", "deployment.apps/web"]
 
 
-def test_web_pod_port_80_is_served_through_port_forward() -> None:
+def test_web_pod_port_80_is_served_through_port_forward(tmp_path: Path) -> None:
     script = (
         "kpy port-forward pod/web :80 -o json > pf.out & pid=$!; "
         "for i in $(seq 100); do grep -q localPort pf.out 2>/dev/null && break; sleep 0.1; done; "
@@ -48,7 +48,7 @@ def test_web_pod_port_80_is_served_through_port_forward() -> None:
         "python3 -c \"import urllib.request,sys;print(urllib.request.urlopen('http://127.0.0.1:'+sys.argv[1]).status)\" $port; "
         "kill -INT $pid; wait $pid"
     )
-    res = _sandbox("--", "sh", "-c", script)
+    res = _sandbox("--", "sh", "-c", script, cwd=tmp_path)  # pf.out goes to tmp_path, not the checkout
     assert res.returncode == 0, res.stderr
     assert res.stdout.splitlines()[0] == "200"
 

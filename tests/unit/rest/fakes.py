@@ -234,3 +234,21 @@ def make_pki(
         client_cert,
         client_key,
     )
+
+
+def first_message(ws: Any) -> bytes | str:
+    """Blocking: the first data message on a ``DialedWebSocket``, framed by its ``websockets`` protocol (run it in
+    a thread when the server is on the test's loop)."""
+    from websockets.frames import Frame, Opcode
+
+    protocol = ws.protocol
+    protocol.receive_data(ws.leftover)
+    while True:
+        for event in protocol.events_received():
+            if isinstance(event, Frame) and event.opcode in (Opcode.BINARY, Opcode.TEXT):
+                return bytes(event.data) if event.opcode is Opcode.BINARY else event.data.decode()
+        chunk = ws.sock.recv(65536)
+        if not chunk:
+            protocol.receive_eof()
+            raise EOFError("the WebSocket ended before a data message")
+        protocol.receive_data(chunk)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from aiohttp import web
-from tests.unit.rest.fakes import FakeApiServer, FakeCredentials, Pki, make_config, make_pki
+from tests.unit.rest.fakes import FakeApiServer, FakeCredentials, Pki, first_message, make_config, make_pki
 
 from kpy.errors import ConnectionFailed
 from kpy.rest import RestClient
@@ -122,18 +123,68 @@ async def test_websocket_uses_the_same_tls_settings(pki: Pki) -> None:
     try:
         config = make_config(srv.url, ca_data=pki.ca_pem, tls_server_name="kubernetes.example")
         async with RestClient(config) as client:
-            conn = await client.websocket(
+            conn = await client.dial_websocket(
                 "/api/v1/namespaces/default/pods/web/portforward", {"ports": "80"}, ["v4.channel.k8s.io"]
             )
             try:
-                assert await conn.recv() == b"\x01\x50\x00"
+                assert await asyncio.to_thread(first_message, conn) == b"\x01\x50\x00"
             finally:
-                await conn.close()
+                conn.close()
         wrong = make_config(srv.url, ca_data=pki.ca_pem)
         async with RestClient(wrong) as client:
             with pytest.raises(ConnectionFailed, match=r"x509: certificate is not valid for 127\.0\.0\.1"):
-                await client.websocket(
+                await client.dial_websocket(
                     "/api/v1/namespaces/default/pods/web/portforward", {"ports": "80"}, ["v4.channel.k8s.io"]
                 )
     finally:
         await srv.close()
+
+
+async def test_websocket_goes_through_the_kubeconfig_proxy_with_tls_end_to_end(pki: Pki) -> None:
+    """proxy-url: the upgrade is tunnelled with HTTP CONNECT; TLS (and the token) stay end to end."""
+    seen: list[bytes] = []
+
+    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        seen.append(head.split(b"\r\n")[0])
+        host, _, port = head.split()[1].decode().rpartition(":")
+        up_reader, up_writer = await asyncio.open_connection(host, int(port))
+        writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            while data := await src.read(65536):
+                dst.write(data)
+                await dst.drain()
+            dst.close()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer), return_exceptions=True)
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        ws = web.WebSocketResponse(protocols=("v4.channel.k8s.io",))
+        await ws.prepare(request)
+        await ws.send_bytes(b"\x00" + request.headers.get("Authorization", "").encode())
+        await ws.close()
+        return ws
+
+    proxy_server = await asyncio.start_server(proxy, "127.0.0.1", 0)
+    proxy_url = f"http://127.0.0.1:{proxy_server.sockets[0].getsockname()[1]}"
+    srv = await FakeApiServer(ssl_context=pki.server_context()).start()
+    srv.script("GET", "/api/v1/namespaces/default/pods/web/portforward", handler)
+    port = srv.url.rpartition(":")[2]
+    try:
+        config = make_config(
+            srv.url, ca_data=pki.ca_pem, tls_server_name="kubernetes.example", proxy_url=proxy_url,
+            credentials=FakeCredentials(token="via-proxy"),
+        )
+        async with RestClient(config) as client:
+            conn = await client.dial_websocket(
+                "/api/v1/namespaces/default/pods/web/portforward", {"ports": "80"}, ["v4.channel.k8s.io"]
+            )
+            try:
+                assert await asyncio.to_thread(first_message, conn) == b"\x00Bearer via-proxy"
+            finally:
+                conn.close()
+    finally:
+        await srv.close()
+        proxy_server.close()
+    assert seen == [f"CONNECT 127.0.0.1:{port} HTTP/1.1".encode()]

@@ -1,0 +1,183 @@
+"""WebSocket upgrades on a plain blocking socket, for streams whose bytes are moved by threads.
+
+Why not the ``websockets`` asyncio client for the data: an asyncio TLS connection decrypts into a memory BIO
+and every message passes through several Python-level buffers; a port-forward stream moving hundreds of MiB/s
+spends most of its CPU there. A blocking ``ssl.SSLSocket`` read straight into a reusable buffer (the GIL is
+released while OpenSSL works) costs a fraction of that. ``websockets`` still does everything but the bulk
+bytes: the proxy tunnel and the TLS wrap (its sync ``connect`` helpers) and the handshake (its sans-I/O
+``ClientProtocol``: the request, the ``Sec-WebSocket-Accept`` check, subprotocol negotiation, the error
+response and its body).
+
+``dial`` runs in a worker thread (see ``run_in_thread``) and returns a ``DialedWebSocket`` whose socket is
+blocking, with the bytes that arrived right after the handshake in ``leftover``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    import ssl
+
+    from websockets.client import ClientProtocol
+
+T = TypeVar("T")
+
+#: an upgrade response head larger than this is not an API server's
+MAX_HEAD = 64 << 10
+
+
+@dataclass
+class DialedWebSocket:
+    """An upgraded WebSocket: a blocking socket (TLS already on it), the negotiated subprotocol, and the bytes
+    received after the 101 response (the start of the first frames). ``protocol`` is the ``websockets``
+    sans-I/O client state, open, for callers that want ``websockets`` to frame their messages."""
+
+    sock: socket.socket
+    subprotocol: str | None
+    leftover: bytes
+    protocol: ClientProtocol
+
+    def close(self) -> None:
+        """Tear the socket down (no close frame: callers that want a clean close send it first)."""
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+        self.sock.close()
+
+
+def dial(
+    url: str,
+    headers: Sequence[tuple[str, str]],
+    subprotocols: Sequence[str],
+    *,
+    ssl_context: ssl.SSLContext | None,
+    server_hostname: str | None,
+    proxy: str | None,
+    user_agent: str | None,
+    timeout: float | None,
+) -> DialedWebSocket:
+    """Connect (through ``proxy``), wrap TLS for ``wss://``, and upgrade. Blocking.
+
+    Raises what ``websockets`` raises: ``InvalidStatus`` (with the response and its body) for a refused
+    upgrade, another ``InvalidHandshake`` for a bad answer, ``OSError``/``ssl.SSLError``/``TimeoutError``
+    for the transport, ``EOFError`` when the server hangs up mid-handshake.
+    """
+    from websockets.client import ClientProtocol
+    from websockets.http11 import Response
+    from websockets.sync.client import ClientConnection, connect
+    from websockets.sync.utils import Deadline
+    from websockets.typing import Subprotocol
+
+    # legacy=False: the connector object, not a connection (its open_socket/enable_tls do proxy + TLS)
+    connector = connect(
+        url,
+        legacy=False,
+        ssl=ssl_context,
+        server_hostname=server_hostname,
+        proxy=proxy,
+        user_agent_header=user_agent,
+        compression=None,
+        open_timeout=timeout,
+    )
+    assert not isinstance(connector, ClientConnection)
+    deadline = Deadline(timeout)
+    sock = connector.open_socket(deadline)
+    try:
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if connector.ws_uri.secure:
+            sock = connector.enable_tls(sock, deadline)
+        protocol = ClientProtocol(
+            connector.ws_uri, subprotocols=[Subprotocol(s) for s in subprotocols] or None, max_size=None
+        )
+        request = protocol.connect()
+        for name, value in headers:
+            request.headers[name] = value
+        if user_agent:
+            request.headers["User-Agent"] = user_agent
+        protocol.send_request(request)
+        sock.settimeout(deadline.timeout())
+        sock.sendall(b"".join(protocol.data_to_send()))
+        # read the head ourselves, so the frames that follow it stay ours (see ``leftover``)
+        buf = bytearray()
+        while (end := buf.find(b"\r\n\r\n")) < 0:
+            if len(buf) > MAX_HEAD:
+                raise EOFError("the upgrade response head is too large")
+            chunk = sock.recv(65536)
+            if not chunk:
+                protocol.receive_data(bytes(buf))
+                protocol.receive_eof()
+                break
+            buf += chunk
+        else:
+            protocol.receive_data(bytes(buf[: end + 4]))
+        leftover = bytes(buf[end + 4 :]) if end >= 0 else b""
+        response = next((e for e in protocol.events_received() if isinstance(e, Response)), None)
+        while response is None and protocol.handshake_exc is None:
+            # not a 101: the body (a Status) follows; websockets reads it per Content-Length
+            if leftover:
+                protocol.receive_data(leftover)
+                leftover = b""
+            else:
+                chunk = sock.recv(65536)
+                if chunk:
+                    protocol.receive_data(chunk)
+                else:
+                    protocol.receive_eof()
+            response = next((e for e in protocol.events_received() if isinstance(e, Response)), None)
+            if response is None and protocol.state.name == "CLOSED":
+                break
+        if protocol.handshake_exc is not None:
+            raise protocol.handshake_exc
+        if response is None:
+            raise EOFError("connection closed during the WebSocket handshake")
+        sock.settimeout(None)
+        return DialedWebSocket(sock, protocol.subprotocol, leftover, protocol)
+    except BaseException:
+        sock.close()
+        raise
+
+
+def run_in_thread(
+    fn: Callable[[], T], *, name: str = "kpy-worker", discard: Callable[[T], Any] | None = None
+) -> asyncio.Future[T]:
+    """Run ``fn`` in a new daemon thread; the returned future (on the running loop) gets its result.
+
+    A dedicated thread rather than the default executor: streams block for their whole life, and there may be
+    more of them than executor workers. If nobody wants the result any more (the future was cancelled),
+    ``discard`` receives it (to close a socket that was opened too late).
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def deliver(ok: bool, value: Any) -> None:
+        if future.cancelled():
+            if ok and discard is not None:
+                discard(value)
+            return
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
+
+    def target() -> None:
+        try:
+            result = fn()
+        except BaseException as exc:  # handed to the awaiting task
+            outcome: tuple[bool, Any] = (False, exc)
+        else:
+            outcome = (True, result)
+        try:
+            loop.call_soon_threadsafe(deliver, *outcome)
+        except RuntimeError:  # the loop is closed: nobody is waiting
+            if outcome[0] and discard is not None:
+                discard(outcome[1])
+
+    threading.Thread(target=target, name=name, daemon=True).start()
+    return future
