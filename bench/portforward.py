@@ -50,34 +50,43 @@ PAYLOAD = os.urandom(BLOCK)
 # --- server process ------------------------------------------------------------------------------------------
 
 
-async def pod_server(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+def recv_exactly(sock: socket.socket, n: int) -> bytes:
+    out = b""
+    while len(out) < n:
+        chunk = sock.recv(n - len(out))
+        if not chunk:
+            raise EOFError
+        out += chunk
+    return out
+
+
+def pod_connection(sock: socket.socket) -> None:
+    """One connection to the pod's server (a thread each: plain blocking sockets, a reused receive buffer)."""
+    buf = bytearray(1 << 20)
     try:
         while True:
-            head = await reader.readexactly(9)
+            head = recv_exactly(sock, 9)
             op, size = head[:1], int.from_bytes(head[1:], "big")
             if op == b"d":
                 sent = 0
                 while sent < size:
                     n = min(BLOCK, size - sent)
-                    writer.write(PAYLOAD[:n])
-                    await writer.drain()
+                    sock.sendall(PAYLOAD[:n])
                     sent += n
             elif op == b"u":
                 left = size
                 while left:
-                    data = await reader.read(min(1 << 20, left))
-                    if not data:
+                    n = sock.recv_into(buf, min(len(buf), left))
+                    if not n:
                         return
-                    left -= len(data)
-                writer.write(b"k")
-                await writer.drain()
+                    left -= n
+                sock.sendall(b"k")
             elif op == b"e":
-                writer.write(await reader.readexactly(1))
-                await writer.drain()
-    except (asyncio.IncompleteReadError, ConnectionError):
+                sock.sendall(recv_exactly(sock, 1))
+    except (EOFError, OSError):
         pass
     finally:
-        writer.close()
+        sock.close()
 
 
 async def serve(workdir: Path, tls: bool = True) -> None:
@@ -104,12 +113,19 @@ async def serve(workdir: Path, tls: bool = True) -> None:
     pod.wait(30)
 
 
-async def serve_pod() -> None:
-    """The pod process: the TCP server behind port 80, until stdin closes."""
-    backend = await asyncio.start_server(pod_server, "127.0.0.1", 0, limit=1 << 20)
-    print(backend.sockets[0].getsockname()[1], flush=True)
-    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
-    backend.close()
+def serve_pod() -> None:
+    """The pod process: the TCP server behind port 80 (a thread per connection), until stdin closes."""
+    listener = socket.create_server(("127.0.0.1", 0), backlog=1024)
+    print(listener.getsockname()[1], flush=True)
+
+    def accept() -> None:
+        while True:
+            conn, _ = listener.accept()
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            threading.Thread(target=pod_connection, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    sys.stdin.read()
 
 
 # --- drivers (blocking sockets) ------------------------------------------------------------------------------
@@ -275,7 +291,7 @@ def main() -> None:
         asyncio.run(serve(Path(args.serve), tls=not args.plain))
         return
     if args.pod:
-        asyncio.run(serve_pod())
+        serve_pod()
         return
     if args.k8s:
         k8s_main(json.loads(args.k8s), args)

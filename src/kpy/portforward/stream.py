@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 #: bytes read from the local socket per WebSocket message
 CHUNK = 256 * 1024
 #: bytes read from the WebSocket at a time
-RECV_BUFFER = 256 * 1024
+RECV_BUFFER = 1024 * 1024
 #: largest message (other than bulk data for the port, which is streamed) accepted from the server
 MAX_MESSAGE = 32 << 20
 #: how long to wait for the server's close frame after the local side ended
@@ -124,6 +124,7 @@ class Relay:
         self._aborted = False
         self._apply_mask = _mask_function()
         self._close_timer: threading.Timer | None = None
+        self._tls = isinstance(ws.sock, ssl.SSLSocket)
 
     # -- control --------------------------------------------------------------------------------------
     def abort(self) -> None:
@@ -173,7 +174,13 @@ class Relay:
                 return
             if opcode == _OP_CLOSE:
                 self._close_sent = True
-            self.sock.sendall(head + mask + body)
+            if size < 4096:
+                self.sock.sendall(head + mask + body)
+            elif self._tls:
+                self.sock.sendall(head + mask)  # no 256 KiB concatenation: two TLS writes cost less
+                self.sock.sendall(body)
+            else:
+                _sendall_parts(self.sock, [head + mask, body])
 
     def _local_to_pod(self) -> None:
         binary = self.channels.framing is Framing.BINARY
@@ -237,10 +244,21 @@ class Relay:
         streaming = False  # the current message is bulk data for the port, written as it arrives
 
         receive = self._batched_receiver() if isinstance(sock, ssl.SSLSocket) else sock.recv_into
+        # data for the port still in ``buf``, written with one sendmsg before ``buf`` is read into again (the
+        # payloads of consecutive frames in one read go out together)
+        pending: list[memoryview] = []
+
+        def flush() -> None:
+            if pending:
+                _sendall_parts(local, pending)
+                pending.clear()
 
         def fill(need: int) -> None:
             """Make ``need`` bytes available at ``buf[pos:]`` (need <= 14)."""
             nonlocal have, pos
+            if have - pos >= need:
+                return
+            flush()
             if pos == have:
                 have = pos = 0
             elif pos + need > len(buf):
@@ -274,6 +292,7 @@ class Relay:
                 if length > 125 or not fin:
                     raise _Closed("protocol error: invalid control frame from the server")
                 fill(length)
+                flush()
                 payload = bytes(buf[pos : pos + length])
                 pos += length
                 if opcode == _OP_PING:
@@ -301,6 +320,7 @@ class Relay:
             # the payload: stream it to the local socket, or collect it into the message
             while length:
                 if pos >= have:
+                    flush()
                     have, pos = receive(view), 0
                     if not have:
                         raise _Closed(
@@ -308,7 +328,7 @@ class Relay:
                         )
                 take = min(length, have - pos)
                 if streaming:
-                    local.sendall(view[pos : pos + take])
+                    pending.append(view[pos : pos + take])
                 else:
                     assert message is not None
                     if len(message) + take > MAX_MESSAGE:
@@ -326,6 +346,7 @@ class Relay:
                 bytes(message) if message_op == _OP_BINARY else message.decode("utf-8", "replace")
             )
             message = None
+            flush()
             self._deliver(complete)
 
     def _batched_receiver(self) -> Callable[[memoryview], int]:
@@ -366,6 +387,18 @@ class Relay:
             raise _Closed(None)
         detail = f": {reason}" if reason else ""
         raise _Closed(f"the port-forward stream was closed by the server (code {code}{detail})")
+
+
+def _sendall_parts(sock: socket.socket, parts: Sequence[bytes | memoryview]) -> None:
+    """``sendall`` of several buffers with one ``sendmsg`` (scatter/gather: the payload is not copied)."""
+    views = [memoryview(p) for p in parts]
+    while views:
+        sent = sock.sendmsg(views)
+        while views and sent >= len(views[0]):
+            sent -= len(views[0])
+            views.pop(0)
+        if views and sent:
+            views[0] = views[0][sent:]
 
 
 async def relay(ws: DialedWebSocket, local: socket.socket, remote_port: int) -> str | None:

@@ -7,26 +7,48 @@ when no subprotocol is offered; offered-but-unsupported subprotocols are refused
 
 Semantics follow the kubelet + containerd: a port's forwarding ends when either side ends (the client closes
 the WebSocket, or the pod's server closes its connection); a connection failure is written as text on the
-port's error channel; the WebSocket closes once every port is done. Backpressure is end to end: a slow pod
-server stops the WebSocket reader (aiohttp then stops reading the socket); a slow client makes
-``send_bytes`` wait for the transport to drain.
+port's error channel; the WebSocket closes once every port is done.
+
+The relay is written for throughput, because the emulator shares the machine's cores with the clients that
+the benchmarks compare: after aiohttp has answered the upgrade, the WebSocket frames are parsed and written
+here, on the connection's transport (``request.protocol.set_parser`` receives the bytes, as aiohttp's own
+WebSocket reader does), and the pod connections are plain asyncio protocols. Client payloads are unmasked
+chunk by chunk (``websockets``' C ``apply_mask``) and written to the pod as they arrive, without assembling
+messages. Backpressure is end to end: a pod connection whose write buffer fills pauses reading the
+WebSocket; a WebSocket whose write buffer fills pauses reading the pods.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import hashlib
+import struct
 from collections.abc import Callable
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
 from kpy.portforward.protocol import SUBPROTOCOLS, Framing, ServerChannels
 
-#: bytes read from the pod's server per WebSocket message
-CHUNK = 256 * 1024
 #: largest message accepted from a client (golang.org/x/net/websocket's DefaultMaxPayloadBytes)
 MAX_MESSAGE = 32 << 20
+#: write-buffer high-water mark of a pod connection (reading the WebSocket pauses above it)
+POD_WRITE_HIGH = 1 << 20
+#: bytes read from a pod connection at a time
+POD_READ = 256 * 1024
+#: the most data in one WebSocket message to the client: the kubelet's runtime copies the pod connection
+#: into the stream with ``io.Copy`` (containerd's portForward), whose 32 KiB buffer makes each write, and so
+#: each message, at most 32 KiB (plus the channel byte)
+FRAME_DATA = 32 * 1024
+#: room for the largest frame header plus the channel byte in front of what is read from a pod
+_HEAD_ROOM = 11
+#: how long to wait for the client's close frame after ours
+CLOSE_WAIT = 2.0
+
+_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+_OP_CONT, _OP_TEXT, _OP_BINARY, _OP_CLOSE, _OP_PING, _OP_PONG = 0, 1, 2, 8, 9, 10
 
 Backend = Callable[[int], "tuple[str, int] | None"]
 
@@ -41,7 +63,7 @@ class PortForwardSession:
         self.aborted: str | None = None
         self._transport: asyncio.Transport | None = None
         self._done = asyncio.Event()
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._stop: Callable[[], None] | None = None
         self._error_writer: Callable[[str], Any] | None = None
 
     def __repr__(self) -> str:
@@ -61,8 +83,8 @@ class PortForwardSession:
                 await asyncio.wait_for(self._error_writer(reason), 1.0)
         if self._transport is not None:
             self._transport.abort()
-        for task in list(self._tasks):
-            task.cancel()
+        if self._stop is not None:
+            self._stop()
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._done.wait(), 5.0)
 
@@ -122,143 +144,454 @@ async def handle_portforward(
             status=403,
             text=f"requested protocol(s) are not supported: {offered}; supports {list(SUBPROTOCOLS)}",
         )
-    ws = web.WebSocketResponse(
-        protocols=SUBPROTOCOLS, compress=False, max_msg_size=MAX_MESSAGE, autoping=True, autoclose=True
-    )
-    if not ws.can_prepare(request).ok:
+    key = request.headers.get("Sec-WebSocket-Key", "")
+    upgrade = request.headers.get("Upgrade", "").lower() == "websocket" and "upgrade" in [
+        t.strip().lower() for t in request.headers.get("Connection", "").split(",")
+    ]
+    if not upgrade or request.headers.get("Sec-WebSocket-Version") != "13" or not _valid_key(key):
         return _status(400, "BadRequest", "Upgrade request required")
-    await ws.prepare(request)
-    framing = Framing.for_subprotocol(ws.ws_protocol)
-    channels = ServerChannels(ports, framing)
-    session = PortForwardSession(namespace, pod, ports)
+    chosen = next((p for p in offered if p in SUBPROTOCOLS), None)
+    accept = base64.b64encode(hashlib.sha1((key + _GUID).encode()).digest()).decode()  # RFC 6455's accept key
+    headers = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Accept": accept}
+    if chosen:
+        headers["Sec-WebSocket-Protocol"] = chosen
+    response = web.StreamResponse(status=101, headers=headers)
+    writer = await response.prepare(request)
+    assert writer is not None and request.transport is not None
+    request.protocol.keep_alive(False)
     transport = request.transport
+    session = PortForwardSession(namespace, pod, ports)
     session._transport = transport if isinstance(transport, asyncio.Transport) else None
     sessions.add(session)
-    forward = _Forward(ws, channels, session, backend, pod, uid)
+    relay = _Relay(request, writer, ServerChannels(ports, Framing.for_subprotocol(chosen)), session, backend, pod, uid)
     try:
-        await forward.run()
+        await relay.run()
     finally:
         sessions.discard(session)
         session._done.set()
-    return ws
+    return response
 
 
-class _Forward:
-    """The relay for one session: a pump per port (pod -> client) and one reader (client -> pods)."""
+def _valid_key(key: str) -> bool:
+    try:
+        return len(base64.b64decode(key, validate=True)) == 16
+    except ValueError:
+        return False
+
+
+def _frame_header(opcode: int, size: int) -> bytes:
+    """A server frame header (servers do not mask)."""
+    if size < 126:
+        return struct.pack("!BB", 0x80 | opcode, size)
+    if size < 65536:
+        return struct.pack("!BBH", 0x80 | opcode, 126, size)
+    return struct.pack("!BBQ", 0x80 | opcode, 127, size)
+
+
+def _apply_mask() -> Callable[[bytes | memoryview, bytes], bytes]:
+    try:
+        from websockets.speedups import apply_mask
+    except ImportError:  # pragma: no cover - websockets without its C extension
+        from websockets.utils import apply_mask
+    return apply_mask
+
+
+class _PodConnection(asyncio.BufferedProtocol):
+    """One port's TCP connection to the pod: bytes in become frames on the WebSocket.
+
+    Reads land behind room for a frame header, so a read that fits one message goes to the client in one
+    write without a copy. The buffer is reused while the client's transport had nothing left to buffer after
+    the write (a transport may keep a reference to what it could not send yet); a fresh one otherwise.
+    """
+
+    def __init__(self, relay: _Relay, index: int) -> None:
+        self.relay = relay
+        self.index = index
+        self.transport: asyncio.Transport | None = None
+        self.ended = False
+        self._buffer = bytearray()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        transport.set_write_buffer_limits(high=POD_WRITE_HIGH)
+        self.relay.pod_started()
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        if not self._buffer:
+            self._buffer = bytearray(_HEAD_ROOM + POD_READ)
+        return memoryview(self._buffer)[_HEAD_ROOM:]
+
+    def buffer_updated(self, nbytes: int) -> None:
+        if self.relay.send_pod_bytes(self.index, self._buffer, nbytes):
+            self._buffer = bytearray()  # the transport may still hold a view of it
+
+    def eof_received(self) -> bool:
+        self._end()
+        return False  # close our side too: the port is done
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.relay.pod_writable(self)  # a paused reader must not stay paused for a gone pod
+        self._end()
+
+    def _end(self) -> None:
+        if not self.ended:
+            self.ended = True
+            self.relay.pod_ended()
+
+    def pause_writing(self) -> None:
+        self.relay.pod_blocked(self)
+
+    def resume_writing(self) -> None:
+        self.relay.pod_writable(self)
+
+    def write(self, data: bytes) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(data)
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+
+
+class _Relay:
+    """One session: the client's frames (parsed as they arrive) to the pods, the pods' bytes to the client."""
 
     def __init__(
         self,
-        ws: web.WebSocketResponse,
+        request: web.Request,
+        writer: Any,
         channels: ServerChannels,
         session: PortForwardSession,
         backend: Backend,
         pod: str,
         uid: str,
     ) -> None:
-        self.ws = ws
+        assert request.transport is not None
+        self.request = request
+        self.transport: asyncio.Transport = request.transport
+        self.writer = writer
         self.channels = channels
+        self.binary = channels.framing is Framing.BINARY
         self.session = session
         self.backend = backend
         self.pod = pod
         self.uid = uid
-        self.writers: list[asyncio.StreamWriter | None] = [None] * len(channels.ports)
+        self.pods: list[_PodConnection | None] = [None] * len(channels.ports)
+        self.client_done = asyncio.get_running_loop().create_future()  # client closed or connection lost
+        self.pods_done = asyncio.get_running_loop().create_future()  # every pod connection ended
+        self._pods_open = 0
+        self._dialled = False  # all ports have been dialled (pods_done may be decided)
+        self.close_sent = False
+        self._blocked_pods: set[int] = set()
+        self._pods_paused = False
+        self._drainer: asyncio.Task[None] | None = None
+        self._unmask = _apply_mask()
+        self._out = bytearray()  # where pod reads are framed as several messages
+        # frame parser state
+        self._head = bytearray()
+        self._remaining = 0
+        self._mask = b""
+        self._offset = 0
+        self._opcode = 0
+        self._fin = True
+        self._control = bytearray()
+        self._message_op = 0  # opcode of the data message in progress (0: none)
+        self._channel: int | None = None  # channel byte of the binary message in progress
+        self._assembled: bytearray | None = None  # a text message being collected
 
-    async def send(self, message: bytes | str) -> None:
+    # -- client -> pods (aiohttp hands us the bytes: set_parser) -------------------------------------------
+    def feed_data(self, data: bytes) -> tuple[bool, bytes]:
+        if self.client_done.done():
+            return False, b""
+        try:
+            self._parse(memoryview(data))
+        except _ProtocolError as exc:
+            self._fail(exc.code, str(exc))
+        return False, b""
+
+    def feed_eof(self) -> None:
+        self._client_finished()
+
+    def _parse(self, data: memoryview) -> None:
+        i, end = 0, len(data)
+        while i < end and not self.client_done.done():
+            if self._remaining == 0:
+                i = self._parse_head(data, i)
+                continue
+            take = min(self._remaining, end - i)
+            if self._channel is None and self._assembled is None and self._opcode < 8:
+                take = 1  # the channel byte on its own: the rest is then written to the pod without a copy
+            rot = self._offset & 3
+            chunk = self._unmask(data[i : i + take], self._mask[rot:] + self._mask[:rot])
+            i += take
+            self._offset += take
+            self._remaining -= take
+            self._payload(chunk)
+            if self._remaining == 0:
+                self._frame_done()
+
+    def _parse_head(self, data: memoryview, i: int) -> int:
+        head = self._head
+        need = 2
+        while True:
+            if len(head) < need:
+                take = min(need - len(head), len(data) - i)
+                head += data[i : i + take]
+                i += take
+                if len(head) < need:
+                    return i
+            b0, b1 = head[0], head[1]
+            if not b1 & 0x80:
+                raise _ProtocolError(1002, "client frames must be masked")
+            size = b1 & 0x7F
+            need = 2 + (2 if size == 126 else 8 if size == 127 else 0) + 4
+            if len(head) >= need:
+                break
+        if b0 & 0x70:
+            raise _ProtocolError(1002, "reserved bits set (no extension was negotiated)")
+        if size == 126:
+            size = struct.unpack_from("!H", head, 2)[0]
+        elif size == 127:
+            size = struct.unpack_from("!Q", head, 2)[0]
+        self._mask = bytes(head[need - 4 : need])
+        self._fin, self._opcode = bool(b0 & 0x80), b0 & 0x0F
+        self._remaining, self._offset = size, 0
+        head.clear()
+        self._frame_start(size)
+        if size == 0:
+            self._frame_done()
+        return i
+
+    def _frame_start(self, size: int) -> None:
+        op = self._opcode
+        if op >= 8:
+            if size > 125 or not self._fin:
+                raise _ProtocolError(1002, "invalid control frame")
+            self._control.clear()
+            return
+        if op == _OP_CONT:
+            if not self._message_op:
+                raise _ProtocolError(1002, "continuation frame without a message")
+            return
+        if op not in (_OP_TEXT, _OP_BINARY):
+            raise _ProtocolError(1002, f"unknown opcode {op}")
+        if self._message_op:
+            raise _ProtocolError(1002, "new message inside a fragmented message")
+        self._message_op = op
+        self._channel = None
+        if op == _OP_TEXT or not self.binary:
+            self._assembled = bytearray()
+
+    def _payload(self, chunk: bytes) -> None:
+        if self._opcode >= 8:
+            self._control += chunk
+            return
+        if self._assembled is not None:
+            if len(self._assembled) + len(chunk) > MAX_MESSAGE:
+                raise _ProtocolError(1009, "message too big")
+            self._assembled += chunk
+            return
+        if not chunk:
+            return
+        if self._channel is None:
+            self._channel = chunk[0]
+            chunk = chunk[1:]
+            if not chunk:
+                return
+        index, is_error = divmod(self._channel, 2)
+        if is_error or index >= len(self.pods):
+            self.channels.dropped += 1  # client writes to error channels and unknown channels are dropped
+            return
+        pod = self.pods[index]
+        if pod is not None:
+            pod.write(chunk)
+
+    def _frame_done(self) -> None:
+        op = self._opcode
+        self._mask = b""
+        if op >= 8:
+            payload = bytes(self._control)
+            if op == _OP_PING:
+                self._write(_frame_header(_OP_PONG, len(payload)) + payload)
+            elif op == _OP_CLOSE:
+                if not self.close_sent:
+                    self.close_sent = True
+                    self._write(_frame_header(_OP_CLOSE, min(len(payload), 2)) + payload[:2])
+                self._client_finished()
+            self._opcode = 0 if not self._message_op else self._message_op
+            return
+        if not self._fin:
+            return
+        if self._assembled is not None:
+            message = bytes(self._assembled)
+            self._assembled = None
+            text: bytes | str = message.decode("utf-8", "replace") if self._message_op == _OP_TEXT else message
+            data = self.channels.receive(text)
+            if data is not None and (pod := self.pods[data.index]) is not None:
+                pod.write(data.data)
+        self._message_op = 0
+        self._channel = None
+
+    # -- pods -> client --------------------------------------------------------------------------------
+    def _write(self, data: bytes | memoryview) -> None:
+        if not self.transport.is_closing():
+            self.transport.write(data)
+
+    def send_message(self, message: bytes | str) -> None:
         if isinstance(message, str):
-            await self.ws.send_str(message)
+            raw = message.encode("utf-8")
+            self._write(_frame_header(_OP_TEXT, len(raw)) + raw)
         else:
-            await self.ws.send_bytes(message)
+            self._write(_frame_header(_OP_BINARY, len(message)) + message)
+        self._watch_client_buffer()
 
+    def send_pod_bytes(self, index: int, buf: bytearray, nbytes: int) -> bool:
+        """``buf[_HEAD_ROOM:_HEAD_ROOM + nbytes]`` came from the pod: send it as messages of ``FRAME_DATA``.
+
+        Returns True when ``buf`` must not be reused (the client's transport may still reference it).
+        """
+        if self.close_sent or self.transport.is_closing():
+            return False
+        if not self.binary:
+            data = bytes(buf[_HEAD_ROOM : _HEAD_ROOM + nbytes])
+            self.send_message(self.channels.data_message(index, data))
+            return False
+        channel = bytes((2 * index,))
+        held = False
+        if nbytes <= FRAME_DATA:
+            head = _frame_header(_OP_BINARY, nbytes + 1) + channel
+            start = _HEAD_ROOM - len(head)
+            buf[start:_HEAD_ROOM] = head
+            self._write(memoryview(buf)[start : _HEAD_ROOM + nbytes])
+            held = self.transport.get_write_buffer_size() > 0
+        else:
+            # several messages, built in one (reused) buffer for one write
+            pieces = range(0, nbytes, FRAME_DATA)
+            need = nbytes + len(pieces) * 5  # each: a 4-byte header, the channel byte, the data
+            if len(self._out) < need:
+                self._out = bytearray(need)
+            out = self._out
+            source = memoryview(buf)
+            at = 0
+            for start in pieces:
+                size = min(FRAME_DATA, nbytes - start)
+                head = _frame_header(_OP_BINARY, size + 1) + channel
+                out[at : at + len(head)] = head
+                at += len(head)
+                out[at : at + size] = source[_HEAD_ROOM + start : _HEAD_ROOM + start + size]
+                at += size
+            self._write(memoryview(out)[:at])
+            if self.transport.get_write_buffer_size() > 0:
+                self._out = bytearray()  # the transport may still hold a view of it
+        self._watch_client_buffer()
+        return held
+
+    def _watch_client_buffer(self) -> None:
+        """The client reads slower than the pods write: stop reading the pods until the buffer drains."""
+        if self._pods_paused or not self.request.protocol.writing_paused:
+            return
+        self._pods_paused = True
+        for pod in self.pods:
+            if pod is not None and pod.transport is not None and not pod.transport.is_closing():
+                pod.transport.pause_reading()
+        self._drainer = asyncio.ensure_future(self._resume_pods_when_drained())
+
+    async def _resume_pods_when_drained(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.writer.drain()
+        self._pods_paused = False
+        for pod in self.pods:
+            if pod is not None and pod.transport is not None and not pod.transport.is_closing():
+                pod.transport.resume_reading()
+
+    def pod_blocked(self, pod: _PodConnection) -> None:
+        if not self._blocked_pods:
+            self.transport.pause_reading()
+        self._blocked_pods.add(pod.index)
+
+    def pod_writable(self, pod: _PodConnection) -> None:
+        if pod.index in self._blocked_pods:
+            self._blocked_pods.discard(pod.index)
+            if not self._blocked_pods and not self.transport.is_closing():
+                self.transport.resume_reading()
+
+    # -- the session -----------------------------------------------------------------------------------
     async def write_errors(self, text: str) -> None:
         for index in range(len(self.channels.ports)):
-            await self.send(self.channels.error_message(index, text))
+            self.send_message(self.channels.error_message(index, text))
+
+    def pod_started(self) -> None:
+        self._pods_open += 1
+
+    def pod_ended(self) -> None:
+        self._pods_open -= 1
+        if self._dialled and self._pods_open == 0 and not self.pods_done.done():
+            self.pods_done.set_result(None)
+
+    def _client_finished(self) -> None:
+        if not self.client_done.done():
+            self.client_done.set_result(None)
+
+    def _fail(self, code: int, reason: str) -> None:
+        if not self.close_sent:
+            self.close_sent = True
+            body = struct.pack("!H", code) + reason.encode("utf-8")[:120]
+            self._write(_frame_header(_OP_CLOSE, len(body)) + body)
+        self._client_finished()
 
     async def run(self) -> None:
         self.session._error_writer = self.write_errors
+        self.session._stop = self._client_finished
         for message in self.channels.opening_messages():
-            await self.send(message)
-        connected = await asyncio.gather(*(self.connect(i) for i in range(len(self.channels.ports))))
-        pumps = [asyncio.ensure_future(self.pump(i, reader)) for i, reader in enumerate(connected)]
-        receiver = asyncio.ensure_future(self.receive())
-        tasks = {*pumps, receiver}
-        self.session._tasks.update(tasks)
+            self.send_message(message)
+        connected = await asyncio.gather(*(self._connect(i) for i in range(len(self.channels.ports))))
+        self.pods = list(connected)
+        self._dialled = True
+        if self._pods_open == 0 and not self.pods_done.done():
+            self.pods_done.set_result(None)
+        # from here on the client's bytes come to us (those that arrived meanwhile first)
+        # aiohttp's own WebSocket reader is installed the same way; ours has the same feed_data/feed_eof
+        self.request.protocol.set_parser(self)  # type: ignore[arg-type]
+        if self.transport.is_closing():  # the client went away while the pods were being dialled
+            self._client_finished()
         try:
-            all_pumps: asyncio.Future[Any] = asyncio.gather(*pumps, return_exceptions=True)
-            waited: set[asyncio.Future[Any]] = {all_pumps, receiver}
-            done, _ = await asyncio.wait(waited, return_when=asyncio.FIRST_COMPLETED)
-            if receiver in done:
-                # the client closed (or the connection broke): end every port, like closing the pipes
-                for writer in self.writers:
-                    if writer is not None:
-                        writer.close()
-                for pump in pumps:
-                    pump.cancel()
-                await all_pumps
-            else:
-                # every pod connection ended: close the WebSocket, as the kubelet does
-                with contextlib.suppress(Exception):
-                    await self.ws.close()
-                receiver.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await receiver
+            await asyncio.wait({self.pods_done, self.client_done}, return_when=asyncio.FIRST_COMPLETED)
+            if not self.client_done.done():
+                # every pod connection ended: close the WebSocket, as the kubelet does, and wait for the answer
+                if not self.close_sent:
+                    self.close_sent = True
+                    self._write(_frame_header(_OP_CLOSE, 2) + struct.pack("!H", 1000))
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(self.client_done), CLOSE_WAIT)
         finally:
-            for task in tasks:
-                task.cancel()
-            for writer in self.writers:
-                if writer is not None:
-                    writer.close()
-                    with contextlib.suppress(Exception):
-                        await writer.wait_closed()
-            if not self.ws.closed and self.session.aborted is None:
-                with contextlib.suppress(Exception):
-                    await self.ws.close()
+            for pod in self.pods:
+                if pod is not None:
+                    pod.close()  # the client is gone: end every port, like closing the pipes
+            if self._drainer is not None:
+                self._drainer.cancel()
+            if self.session.aborted is None:
+                self.transport.close()  # after what is buffered has been written
 
-    async def connect(self, index: int) -> asyncio.StreamReader | None:
+    async def _connect(self, index: int) -> _PodConnection | None:
         port = self.channels.ports[index]
         target = self.backend(port)
         if target is None:
             detail = refused_detail(port, self.pod)
         else:
             host, tcp_port = target
+            loop = asyncio.get_running_loop()
             try:
-                reader, writer = await asyncio.open_connection(host, tcp_port, limit=2 * CHUNK)
+                _, conn = await loop.create_connection(lambda: _PodConnection(self, index), host, tcp_port)
             except OSError as exc:
                 detail = f'failed to connect to localhost:{port} inside namespace "{self.pod}": {exc}'
             else:
-                self.writers[index] = writer
-                return reader
-        with contextlib.suppress(Exception):
-            await self.send(
-                self.channels.error_message(index, connect_error(port, self.pod, self.uid, detail))
-            )
+                return conn
+        self.send_message(self.channels.error_message(index, connect_error(port, self.pod, self.uid, detail)))
         return None
 
-    async def pump(self, index: int, reader: asyncio.StreamReader | None) -> None:
-        """Pod -> client for one port, until the pod's server closes its end."""
-        if reader is None:
-            return
-        try:
-            while True:
-                data = await reader.read(CHUNK)
-                if not data:
-                    return
-                await self.send(self.channels.data_message(index, data))
-        except (ConnectionError, OSError):
-            return
 
-    async def receive(self) -> None:
-        """Client -> pods, until the client closes the WebSocket."""
-        async for msg in self.ws:
-            if msg.type not in (WSMsgType.BINARY, WSMsgType.TEXT):
-                continue
-            data = self.channels.receive(msg.data)
-            if data is None:
-                continue
-            writer = self.writers[data.index]
-            if writer is None or writer.is_closing():
-                continue
-            writer.write(data.data)
-            try:
-                await writer.drain()
-            except (ConnectionError, OSError):
-                writer.close()
+class _ProtocolError(Exception):
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code

@@ -312,3 +312,60 @@ async def _wait_no_sessions(server: Server) -> None:
     async with asyncio.timeout(10):
         while server.sessions:
             await asyncio.sleep(0.01)
+
+
+async def test_fragmented_client_messages_and_pings_are_handled(server: Server) -> None:
+    await server.backends.add(80, echo)
+    async with server.connect() as ws:
+        await ws.recv()
+        await ws.recv()
+        await ws.send([b"\x00frag", b"mented ", b"message"])  # one message in three frames
+        pong = await ws.ping(b"still there?")
+        await asyncio.wait_for(pong, 10)
+        assert await recv_exact(ws, 0, len(b"fragmented message")) == b"fragmented message"
+
+
+async def test_pod_bytes_arrive_in_messages_of_at_most_32_kib_like_the_kubelets(server: Server) -> None:
+    payload = os.urandom(1 << 20)
+
+    async def speak(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(payload)
+        await writer.drain()
+        writer.close()
+
+    await server.backends.add(80, speak)
+    sizes: list[int] = []
+    got = bytearray()
+    async with server.connect() as ws:
+        await ws.recv()
+        await ws.recv()
+        with pytest.raises(websockets.exceptions.ConnectionClosedOK):
+            while True:
+                message = await asyncio.wait_for(ws.recv(), 10)
+                assert isinstance(message, bytes) and message[0] == 0
+                sizes.append(len(message) - 1)
+                got += message[1:]
+    assert bytes(got) == payload
+    assert max(sizes) == 32 * 1024  # containerd's io.Copy buffer: one message per 32 KiB write
+
+
+async def test_unmasked_client_frames_are_refused_with_close_1002(server: Server) -> None:
+    await server.backends.add(80, echo)
+    host, port = server.url.split("//")[1].split("/")[0].split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    key = base64.b64encode(os.urandom(16)).decode()
+    path = server.url.split(port, 1)[1]
+    writer.write(
+        f"GET {path}?ports=80 HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+        "Sec-WebSocket-Protocol: v4.channel.k8s.io\r\n\r\n".encode()
+    )
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+    assert head.startswith(b"HTTP/1.1 101")
+    expected = base64.b64encode(hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest())
+    assert b"Sec-WebSocket-Accept: " + expected in head
+    await reader.readexactly(10)  # the two port headers
+    writer.write(b"\x82\x03\x00hi")  # not masked
+    close = await asyncio.wait_for(reader.readexactly(4), 10)
+    assert close[:2] == b"\x88" + bytes((close[1],)) and close[2:4] == (1002).to_bytes(2, "big")
+    writer.close()

@@ -173,3 +173,94 @@ async def _settle(fw: PortForwarder, emulator: Any) -> None:
     async with asyncio.timeout(10):
         while fw._connections or emulator._pf_sessions:
             await asyncio.sleep(0.01)
+
+
+async def _until_progress_stops(read: Any) -> int:
+    """Poll a counter until it stays the same for a while; its last value."""
+    previous, value = -1, read()
+    while value != previous:
+        previous = value
+        await asyncio.sleep(0.3)
+        value = read()
+    return int(value)
+
+
+@pytest.mark.timeout(120)
+async def test_a_local_reader_that_stops_reading_holds_the_pod_back_and_loses_nothing(
+    pods: Pods, client: RestClient
+) -> None:
+    """Backpressure end to end, pod -> local: buffers stay bounded, and every byte arrives once reading resumes."""
+    total = 256 * MiB
+    block = os.urandom(MiB)
+    sent = 0
+
+    async def firehose(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal sent
+        while sent < total:
+            writer.write(block)
+            await writer.drain()
+            sent += len(block)
+        writer.close()
+
+    await pods.serve("web", 80, firehose)
+    async with PortForwarder(client, "pod/web", [":80"], addresses=["127.0.0.1"]) as fw:
+        reader, writer = await asyncio.open_connection("127.0.0.1", fw.listeners[0].local_port)
+        try:
+            stalled_at = await _until_progress_stops(lambda: sent)
+            assert stalled_at < 96 * MiB, f"the pod wrote {stalled_at // MiB} MiB to a reader that reads nothing"
+            h, want, got = hashlib.sha256(), hashlib.sha256(), 0
+            while data := await asyncio.wait_for(reader.read(4 * MiB), 30):
+                h.update(data)
+                got += len(data)
+        finally:
+            writer.close()
+    for _ in range(total // MiB):
+        want.update(block)
+    assert got == total and h.digest() == want.digest()
+
+
+@pytest.mark.timeout(120)
+async def test_a_pod_that_stops_reading_holds_the_local_writer_back_and_loses_nothing(
+    pods: Pods, client: RestClient
+) -> None:
+    """Backpressure end to end, local -> pod: the user's writes stall, then every byte arrives."""
+    release = asyncio.Event()
+    received = hashlib.sha256()
+    count = 0
+    done = asyncio.Event()
+
+    async def stalled(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal count
+        await release.wait()
+        while data := await reader.read(4 * MiB):
+            received.update(data)
+            count += len(data)
+        done.set()
+        writer.close()
+
+    await pods.serve("web", 80, stalled)
+    total = 256 * MiB
+    block = os.urandom(MiB)
+    written = 0
+    async with PortForwarder(client, "pod/web", [":80"], addresses=["127.0.0.1"]) as fw:
+        _reader, writer = await asyncio.open_connection("127.0.0.1", fw.listeners[0].local_port)
+
+        async def push() -> None:
+            nonlocal written
+            while written < total:
+                writer.write(block)
+                await writer.drain()
+                written += len(block)
+            writer.write_eof()
+
+        pusher = asyncio.ensure_future(push())
+        stalled_at = await _until_progress_stops(lambda: written)
+        assert stalled_at < 96 * MiB, f"{stalled_at // MiB} MiB were accepted while the pod read nothing"
+        release.set()
+        await asyncio.wait_for(pusher, 60)
+        await asyncio.wait_for(done.wait(), 60)
+        writer.close()
+    want = hashlib.sha256()
+    for _ in range(total // MiB):
+        want.update(block)
+    assert count == total and received.digest() == want.digest()
