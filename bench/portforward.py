@@ -9,6 +9,11 @@ over 1,000 connections; each direction measured separately). ``--quick`` is 128 
 Targets (issue 7): local->pod >= 3x the kubernetes package, pod->local >= 1.3x, both >= 25% of direct
 loopback for one stream; kpy RSS < 100 MiB throughout. Not a test.
 
+"client CPU s/GiB" is the CPU time the client side spends per GiB moved: the tool plus the driver that reads
+and writes the local sockets (the kubernetes package runs in one process with its driver). On this 2-core
+machine the tool, the emulator, the pod and the driver share the cores, so throughput ratios are bounded by
+the emulator's share; the CPU ratio shows what each client costs on its own.
+
 ``--plain`` serves the emulator over plain HTTP (``Emulator(tls=False)``, like ``kubectl proxy``) instead of
 HTTPS with a bearer token: without TLS the numbers show the clients' own per-byte overhead; with TLS the
 encryption on both ends (and the emulator, which shares this machine's cores) weighs on every client alike.
@@ -251,10 +256,14 @@ def k8s_main(info: dict[str, Any], args: argparse.Namespace) -> None:
     print(json.dumps(measure(K8s(), args)), flush=True)
 
 
-def measure(dialer: Dialer, args: argparse.Namespace) -> dict[str, Any]:
+def measure(dialer: Dialer, args: argparse.Namespace, cpu: Any = time.process_time) -> dict[str, Any]:
+    """Throughput, client-side CPU per GiB (``cpu()``: CPU seconds of the tool and the driver so far) and
+    set-up latency."""
     out: dict[str, Any] = {}
     for direction in ("local->pod", "pod->local"):
+        before = cpu()
         out[f"1x{args.big_mib} MiB {direction} MiB/s"] = transfer(dialer, direction, args.big_mib * MiB, 1)
+        out[f"1x{args.big_mib} MiB {direction} client CPU s/GiB"] = (cpu() - before) / (args.big_mib / 1024)
         out[f"{args.conc}x{args.conc_mib} MiB {direction} MiB/s"] = transfer(dialer, direction, args.conc_mib * MiB,
                                                                              args.conc)
     p50, p99 = latency(dialer, args.latency)
@@ -264,6 +273,12 @@ def measure(dialer: Dialer, args: argparse.Namespace) -> dict[str, Any]:
 
 
 # --- main --------------------------------------------------------------------------------------------------
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -317,7 +332,7 @@ def main() -> None:
             assert fwd.stdout is not None
             port = json.loads(fwd.stdout.readline())["localPort"]
             try:
-                ours = measure(Tcp(port), args)
+                ours = measure(Tcp(port), args, cpu=lambda: cpu_seconds(fwd.pid) + time.process_time())
                 rss = peak_rss_mib(fwd.pid)
             finally:
                 fwd.terminate()
@@ -334,11 +349,13 @@ def main() -> None:
     header = ("measurement", "kpy", "kubernetes pkg", "kpy/k8s", "direct", "kpy/direct")
     rows = [header]
     for key, value in ours.items():
-        lower_is_better = "ms" in key
+        lower_is_better = "ms" in key or "CPU" in key
         ratio_k = value / theirs[key] if theirs[key] else float("nan")
         ratio_d = value / direct[key] if direct[key] else float("nan")
-        rows.append((key, f"{value:.1f}", f"{theirs[key]:.1f}", f"{ratio_k:.2f}{' (lower is better)' if lower_is_better else ''}",
-                     f"{direct[key]:.1f}", f"{ratio_d:.2f}"))
+        digits = 2 if "CPU" in key else 1
+        rows.append((key, f"{value:.{digits}f}", f"{theirs[key]:.{digits}f}",
+                     f"{ratio_k:.2f}{' (lower is better)' if lower_is_better else ''}", f"{direct[key]:.{digits}f}",
+                     f"{ratio_d:.2f}"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     for row in rows:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())

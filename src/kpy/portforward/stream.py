@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 #: bytes read from the local socket per WebSocket message
 CHUNK = 256 * 1024
 #: bytes read from the WebSocket at a time
-RECV_BUFFER = 1024 * 1024
+RECV_BUFFER = 256 * 1024
 #: largest message (other than bulk data for the port, which is streamed) accepted from the server
 MAX_MESSAGE = 32 << 20
 #: how long to wait for the server's close frame after the local side ended
@@ -122,6 +122,7 @@ class Relay:
         self._send_lock = threading.Lock()
         self._close_sent = False
         self._aborted = False
+        self._fatal = False
         self._apply_mask = _mask_function()
         self._close_timer: threading.Timer | None = None
         self._tls = isinstance(ws.sock, ssl.SSLSocket)
@@ -140,22 +141,35 @@ class Relay:
         Never raises for stream problems: an error-channel message, a protocol violation or a dropped
         WebSocket all become the returned message.
         """
-        up = threading.Thread(target=self._local_to_pod, name="kpy-pf-up", daemon=True)
-        up.start()
+        from kpy.rest.wsdial import workers
+
+        up_done = threading.Event()
+
+        def up() -> None:
+            try:
+                self._local_to_pod()
+            except BaseException as exc:  # a bug, not a stream problem: report it and end the connection
+                self.problem = self.problem or f"internal error relaying to the pod: {exc!r}"
+                self._fatal = True
+                self.abort()
+            finally:
+                up_done.set()
+
+        workers.submit(up, "kpy-pf-up")
         try:
             self._pod_to_local()
         finally:
             # the pod side is done: wake the other thread (blocked reading the local socket) and wait for it
             with contextlib.suppress(OSError):
                 self.local.shutdown(socket.SHUT_RDWR)
-            up.join()
+            up_done.wait()
             if self._close_timer is not None:
                 self._close_timer.cancel()
             with contextlib.suppress(OSError):
                 self.sock.shutdown(socket.SHUT_RDWR)
             self.sock.close()
             self.local.close()
-        return None if self._aborted else self.problem
+        return self.problem if self._fatal or not self._aborted else None
 
     # -- local -> pod ---------------------------------------------------------------------------------
     def _send_frame(self, opcode: int, payload: bytes | bytearray | memoryview) -> None:
