@@ -50,6 +50,14 @@ ROOT = Path(__file__).resolve().parent.parent
 MiB = 1 << 20
 BLOCK = 256 * 1024
 PAYLOAD = os.urandom(BLOCK)
+GO_LIKE_TLS13_CONF = """openssl_conf = openssl_init
+[openssl_init]
+ssl_conf = ssl_sect
+[ssl_sect]
+system_default = system_default_sect
+[system_default_sect]
+Ciphersuites = TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384
+"""
 
 
 # --- server process ------------------------------------------------------------------------------------------
@@ -317,8 +325,14 @@ def main() -> None:
     sizes = ["--big-mib", str(args.big_mib), "--conc", str(args.conc), "--conc-mib", str(args.conc_mib),
              "--latency", str(args.latency)]
     with tempfile.TemporaryDirectory() as tmp:
+        # The API server's TLS picks AES-128-GCM, as Go's crypto/tls server does on CPUs with AES instructions
+        # (OpenSSL's own first choice is AES-256-GCM); Python cannot set TLS 1.3 suites on a context, so the
+        # server process gets an OpenSSL configuration. Clients keep their defaults.
+        openssl_conf = Path(tmp) / "openssl.cnf"
+        openssl_conf.write_text(GO_LIKE_TLS13_CONF)
         server = subprocess.Popen([sys.executable, __file__, "--serve", tmp, *(["--plain"] if args.plain else [])],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                  env={**os.environ, "OPENSSL_CONF": str(openssl_conf)})
         assert server.stdout is not None and server.stdin is not None
         info = json.loads(server.stdout.readline())
         try:
