@@ -186,15 +186,20 @@ async def test_multiple_ports_use_channel_pairs(server: Server) -> None:
         assert await recv_exact(ws, 0, 3) == b"abc"
 
 
-async def test_pod_server_closing_first_delivers_everything_then_closes_websocket(server: Server) -> None:
-    payload = os.urandom(3 << 20)
+def speak_and_close(payload: bytes) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]:
+    """A pod server that writes ``payload`` and closes its end."""
 
-    async def speak_and_close(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.write(payload)
         await writer.drain()
         writer.close()
 
-    await server.backends.add(80, speak_and_close)
+    return handler
+
+
+async def test_pod_server_closing_first_delivers_everything_then_closes_websocket(server: Server) -> None:
+    payload = os.urandom(3 << 20)
+    await server.backends.add(80, speak_and_close(payload))
     async with server.connect() as ws:
         await ws.recv()
         await ws.recv()
@@ -327,13 +332,7 @@ async def test_fragmented_client_messages_and_pings_are_handled(server: Server) 
 
 async def test_pod_bytes_arrive_in_messages_of_at_most_32_kib_like_the_kubelets(server: Server) -> None:
     payload = os.urandom(1 << 20)
-
-    async def speak(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.write(payload)
-        await writer.drain()
-        writer.close()
-
-    await server.backends.add(80, speak)
+    await server.backends.add(80, speak_and_close(payload))
     sizes: list[int] = []
     got = bytearray()
     async with server.connect() as ws:
