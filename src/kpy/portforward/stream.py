@@ -124,7 +124,7 @@ class Relay:
         self._aborted = False
         self._fatal = False
         self._apply_mask = _mask_function()
-        self._close_timer: threading.Timer | None = None
+        self._down_done = threading.Event()  # the pod -> local side has finished
         self._tls = isinstance(ws.sock, ssl.SSLSocket)
 
     # -- control --------------------------------------------------------------------------------------
@@ -160,11 +160,10 @@ class Relay:
             self._pod_to_local()
         finally:
             # the pod side is done: wake the other thread (blocked reading the local socket) and wait for it
+            self._down_done.set()
             with contextlib.suppress(OSError):
                 self.local.shutdown(socket.SHUT_RDWR)
             up_done.wait()
-            if self._close_timer is not None:
-                self._close_timer.cancel()
             with contextlib.suppress(OSError):
                 self.sock.shutdown(socket.SHUT_RDWR)
             self.sock.close()
@@ -216,22 +215,18 @@ class Relay:
             if self._close_sent or self._aborted:
                 return  # the WebSocket ended first (the other thread is finishing)
             # a reset local peer ends the connection like EOF does
-        if self._aborted:
-            return
+        if self._aborted or self._down_done.is_set():
+            return  # nothing left to close: the other side has finished
         # local EOF: no half-close in v4, so end the stream; keep delivering what the pod already sent
         self.closing = True
         try:
             self._send_frame(_OP_CLOSE, _NORMAL_CLOSE_FRAME)
         except OSError:
             return
-        timer = threading.Timer(CLOSE_TIMEOUT, self._give_up_waiting)
-        timer.daemon = True
-        self._close_timer = timer
-        timer.start()
-
-    def _give_up_waiting(self) -> None:
-        with contextlib.suppress(OSError):
-            self.sock.shutdown(socket.SHUT_RDWR)
+        # the server's close frame should follow what it had sent; do not wait for it forever
+        if not self._down_done.wait(CLOSE_TIMEOUT):
+            with contextlib.suppress(OSError):
+                self.sock.shutdown(socket.SHUT_RDWR)
 
     # -- pod -> local ---------------------------------------------------------------------------------
     def _pod_to_local(self) -> None:
