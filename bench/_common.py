@@ -69,10 +69,12 @@ def median_wall(argv: Sequence[str], runs: int, *, env: dict[str, str] | None = 
     return statistics.median(run_timed(argv, env=env)[0] for _ in range(runs))
 
 
-def print_table(title: str, rows: Sequence[tuple[str, str, str, str, str]]) -> None:
-    """rows: (measurement, kpy, reference, ratio, target)."""
-    header = ("measurement", "kpy", "reference", "kpy/ref", "target")
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(5)]
+RATIO_HEADER = ("measurement", "kpy", "reference", "kpy/ref", "target")
+
+
+def print_table(title: str, rows: Sequence[Sequence[object]], header: Sequence[str] = RATIO_HEADER) -> None:
+    """An aligned text table under ``title`` (default columns: measurement, kpy, reference, ratio, target)."""
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     print(f"\n{title}")
     for row in [header, *rows]:
         print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())

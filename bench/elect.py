@@ -40,14 +40,6 @@ def flag(seconds: float) -> str:
     return f"{round(seconds * 1000)}ms"
 
 
-def print_rows(title: str, rows: list[tuple[str, ...]]) -> None:
-    header = ("measurement", "n", "median", "max", "target", "result")
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    print(f"\n{title}")
-    for row in [header, *rows]:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--failovers", type=int, default=100)
@@ -61,7 +53,7 @@ def main() -> None:
         raise SystemExit("--actions: choose from kill, exit, latency")
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo, for the test helpers
-    from _common import ensure_bytecode
+    from _common import ensure_bytecode, print_table
     from tests.integration.election.electhelpers import Pool, Run, read_runs, wait_until
 
     from kpy.testing import EmulatorThread
@@ -159,10 +151,11 @@ def main() -> None:
          "PASS" if overlaps == 0 else "FAIL"),
     ]
     name = "defaults" if args.defaults else "fast"
-    print_rows(f"kpy elect, {args.candidates} candidates, lease/renew/retry/grace = "
+    print_table(f"kpy elect, {args.candidates} candidates, lease/renew/retry/grace = "
                f"{lease:g}s/{renew:g}s/{retry:g}s/{grace:g}s ({name}); {len(runs) - 1} failovers "
                f"(kill {counts['kill']}, exit {counts['exit']}, latency {counts['latency']}, rest by noise) "
-               f"in {time.monotonic() - started:.0f}s", rows)
+               f"in {time.monotonic() - started:.0f}s", rows,
+                header=("measurement", "n", "median", "max", "target", "result"))
     print("max must meet the target; SIGKILL failover counts from the kill, release failover from the "
           "stopped child's last journal line, each up to the next child's first line.")
 

@@ -181,13 +181,6 @@ def output_lines(argv: list[str], env: dict[str, str]) -> int:
     return out.count(b"\n")
 
 
-def print_rows(title: str, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    print(f"\n{title}")
-    for row in [header, *rows]:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small run: 2,000 record inputs, 5,000/500 tail")
@@ -236,8 +229,8 @@ def main() -> None:
         wall, writes, total, distinct, summary = bench_record_cli(thread, env, small, "rec-default", [])
         add(f"CLI at the defaults (5 QPS, burst 10), {small} inputs", wall, small, writes, total, distinct,
             stored_counts(thread, "rec-default"), summary.removeprefix("events: "), rate_target=False)
-        print_rows("kpy events record into the emulator (50% of inputs repeat an earlier one)",
-                   ("measurement", "kpy", "target", "met", "detail"), rows)
+        print_table("kpy events record into the emulator (50% of inputs repeat an earlier one)", rows,
+                    header=("measurement", "kpy", "target", "met", "detail"))
 
         # ---- tail
         big, small_n = args.tail, args.tail // 10

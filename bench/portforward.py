@@ -322,6 +322,8 @@ def main() -> None:
 
     import tempfile
 
+    from _common import print_table
+
     sizes = ["--big-mib", str(args.big_mib), "--conc", str(args.conc), "--conc-mib", str(args.conc_mib),
              "--latency", str(args.latency)]
     with tempfile.TemporaryDirectory() as tmp:
@@ -359,9 +361,7 @@ def main() -> None:
             server.stdin.close()
             server.wait(30)
 
-    print(f"\nport-forward through {info['kind']} (same server, same pod), kpy peak RSS {rss:.0f} MiB (target < 100)")
-    header = ("measurement", "kpy", "kubernetes pkg", "kpy/k8s", "direct", "kpy/direct")
-    rows = [header]
+    rows = []
     for key, value in ours.items():
         lower_is_better = "ms" in key or "CPU" in key
         ratio_k = value / theirs[key] if theirs[key] else float("nan")
@@ -370,9 +370,9 @@ def main() -> None:
         rows.append((key, f"{value:.{digits}f}", f"{theirs[key]:.{digits}f}",
                      f"{ratio_k:.2f}{' (lower is better)' if lower_is_better else ''}", f"{direct[key]:.{digits}f}",
                      f"{ratio_d:.2f}"))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    for row in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    print_table(f"port-forward through {info['kind']} (same server, same pod), kpy peak RSS {rss:.0f} MiB "
+                "(target < 100)", rows, header=("measurement", "kpy", "kubernetes pkg", "kpy/k8s", "direct",
+                                                "kpy/direct"))
     print("targets: local->pod kpy/k8s >= 3, pod->local kpy/k8s >= 1.3, single-stream kpy/direct >= 0.25")
 
 

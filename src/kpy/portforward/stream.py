@@ -42,6 +42,18 @@ from kpy.portforward.protocol import (
     Framing,
     ProtocolFailure,
 )
+from kpy.rest.wsdial import (
+    OP_BINARY,
+    OP_CLOSE,
+    OP_CONT,
+    OP_PING,
+    OP_PONG,
+    OP_TEXT,
+    apply_mask,
+    frame_header,
+    run_in_thread,
+    workers,
+)
 
 if TYPE_CHECKING:
     from kpy.rest import RestClient
@@ -56,7 +68,6 @@ MAX_MESSAGE = 32 << 20
 #: how long to wait for the server's close frame after the local side ended
 CLOSE_TIMEOUT = 10.0
 
-_OP_CONT, _OP_TEXT, _OP_BINARY, _OP_CLOSE, _OP_PING, _OP_PONG = 0, 1, 2, 8, 9, 10
 #: close codes that end a stream normally (RFC 6455: normal, going away, no status)
 _OK_CLOSE = (1000, 1001, 1005)
 _NORMAL_CLOSE_FRAME = struct.pack("!H", 1000)
@@ -92,14 +103,6 @@ async def open_stream(
         raise ConnectionFailed(f"error upgrading connection: {exc}", exc.host) from exc
 
 
-def _mask_function() -> object:
-    try:
-        from websockets.speedups import apply_mask
-    except ImportError:  # pragma: no cover - websockets without its C extension
-        from websockets.utils import apply_mask
-    return apply_mask
-
-
 class _Closed(Exception):
     """The WebSocket ended: ``problem`` is what to report (None for a normal end)."""
 
@@ -123,7 +126,6 @@ class Relay:
         self._close_sent = False
         self._aborted = False
         self._fatal = False
-        self._apply_mask = _mask_function()
         self._down_done = threading.Event()  # the pod -> local side has finished
         self._tls = isinstance(ws.sock, ssl.SSLSocket)
 
@@ -141,8 +143,6 @@ class Relay:
         Never raises for stream problems: an error-channel message, a protocol violation or a dropped
         WebSocket all become the returned message.
         """
-        from kpy.rest.wsdial import workers
-
         up_done = threading.Event()
 
         def up() -> None:
@@ -175,17 +175,12 @@ class Relay:
         """One masked frame (client frames must be masked), sent whole under the send lock."""
         mask = os.urandom(4)
         size = len(payload)
-        if size < 126:
-            head = struct.pack("!BB", 0x80 | opcode, 0x80 | size)
-        elif size < 65536:
-            head = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, size)
-        else:
-            head = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, size)
-        body = self._apply_mask(payload, mask)  # type: ignore[operator]
+        head = frame_header(opcode, size, masked=True)
+        body = apply_mask(payload, mask)
         with self._send_lock:
             if self._close_sent:
                 return
-            if opcode == _OP_CLOSE:
+            if opcode == OP_CLOSE:
                 self._close_sent = True
             if size < 4096:
                 self.sock.sendall(head + mask + body)
@@ -206,11 +201,11 @@ class Relay:
                 if not n:
                     break
                 if binary:
-                    self._send_frame(_OP_BINARY, view[: 1 + n])
+                    self._send_frame(OP_BINARY, view[: 1 + n])
                 else:
                     message = self.channels.data_message(0, bytes(view[1 : 1 + n]))
                     assert isinstance(message, str)
-                    self._send_frame(_OP_TEXT, message.encode("ascii"))
+                    self._send_frame(OP_TEXT, message.encode("ascii"))
         except OSError:
             if self._close_sent or self._aborted:
                 return  # the WebSocket ended first (the other thread is finishing)
@@ -220,7 +215,7 @@ class Relay:
         # local EOF: no half-close in v4, so end the stream; keep delivering what the pod already sent
         self.closing = True
         try:
-            self._send_frame(_OP_CLOSE, _NORMAL_CLOSE_FRAME)
+            self._send_frame(OP_CLOSE, _NORMAL_CLOSE_FRAME)
         except OSError:
             return
         # the server's close frame should follow what it had sent; do not wait for it forever
@@ -252,7 +247,7 @@ class Relay:
         message_op = 0
         streaming = False  # the current message is bulk data for the port, written as it arrives
 
-        receive = self._batched_receiver() if isinstance(sock, ssl.SSLSocket) else sock.recv_into
+        receive = self._batched_receiver() if self._tls else sock.recv_into
         # data for the port still in ``buf``, written with one sendmsg before ``buf`` is read into again (the
         # payloads of consecutive frames in one read go out together)
         pending: list[memoryview] = []
@@ -304,26 +299,26 @@ class Relay:
                 flush()
                 payload = bytes(buf[pos : pos + length])
                 pos += length
-                if opcode == _OP_PING:
-                    self._send_frame(_OP_PONG, payload)
-                elif opcode == _OP_CLOSE:
+                if opcode == OP_PING:
+                    self._send_frame(OP_PONG, payload)
+                elif opcode == OP_CLOSE:
                     self._closed_by_server(payload)
                 continue
 
-            if opcode in (_OP_TEXT, _OP_BINARY):
+            if opcode in (OP_TEXT, OP_BINARY):
                 if message is not None or streaming:
                     raise _Closed("protocol error: a new message started inside a fragmented one")
                 message_op = opcode
                 streaming = False
                 message = bytearray()
                 # bulk data for the port (channel byte 0, port header already received): stream it
-                if binary and opcode == _OP_BINARY and length > 0 and self.channels.header_received(0):
+                if binary and opcode == OP_BINARY and length > 0 and self.channels.header_received(0):
                     fill(1)
                     if buf[pos] == 0:
                         streaming, message = True, None
                         pos += 1
                         length -= 1
-            elif opcode != _OP_CONT or (message is None and not streaming):
+            elif opcode != OP_CONT or (message is None and not streaming):
                 raise _Closed(f"protocol error: unexpected frame opcode {opcode} from the server")
 
             # the payload: stream it to the local socket, or collect it into the message
@@ -352,7 +347,7 @@ class Relay:
                 continue
             assert message is not None
             complete: bytes | str = (
-                bytes(message) if message_op == _OP_BINARY else message.decode("utf-8", "replace")
+                bytes(message) if message_op == OP_BINARY else message.decode("utf-8", "replace")
             )
             message = None
             flush()
@@ -391,7 +386,7 @@ class Relay:
         code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else 1005
         reason = payload[2:].decode("utf-8", "replace")
         with contextlib.suppress(OSError):
-            self._send_frame(_OP_CLOSE, payload[:2] if len(payload) >= 2 else b"")
+            self._send_frame(OP_CLOSE, payload[:2] if len(payload) >= 2 else b"")
         if code in _OK_CLOSE:
             raise _Closed(None)
         detail = f": {reason}" if reason else ""
@@ -416,8 +411,6 @@ async def relay(ws: DialedWebSocket, local: socket.socket, remote_port: int) -> 
     Returns the error to report for this connection, or None. Cancelling the awaiting task aborts the relay
     (both sockets torn down) and waits for its threads to finish.
     """
-    from kpy.rest.wsdial import run_in_thread
-
     local.setblocking(True)
     worker = Relay(ws, local, remote_port)
     done = run_in_thread(worker.run, name="kpy-pf-down")

@@ -9,7 +9,9 @@ bytes: the proxy tunnel and the TLS wrap (its sync ``connect`` helpers) and the 
 response and its body).
 
 ``dial`` runs in a worker thread (see ``run_in_thread``) and returns a ``DialedWebSocket`` whose socket is
-blocking, with the bytes that arrived right after the handshake in ``leftover``.
+blocking, with the bytes that arrived right after the handshake in ``leftover``. The frame basics that the
+port-forward relay and the emulator's kubelet side share (opcodes, ``frame_header``, ``apply_mask``) are here
+too.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import asyncio
 import contextlib
 import queue
 import socket
+import struct
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -30,8 +33,36 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+
+def _load_apply_mask() -> Callable[[bytes | bytearray | memoryview, bytes], bytes]:
+    try:
+        from websockets.speedups import apply_mask as fast
+    except ImportError:  # pragma: no cover - websockets without its C extension
+        from websockets.utils import apply_mask as portable
+
+        return portable
+    return fast
+
+
+#: XOR ``data`` with a 4-byte masking key (``websockets``' C extension when it is built)
+apply_mask = _load_apply_mask()
+
+#: RFC 6455 opcodes
+OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0, 1, 2, 8, 9, 10
+
 #: an upgrade response head larger than this is not an API server's
 MAX_HEAD = 64 << 10
+
+
+def frame_header(opcode: int, size: int, *, masked: bool = False) -> bytes:
+    """The header of one final frame with ``size`` payload bytes. ``masked`` (client frames) sets the mask bit;
+    the 4-byte masking key goes right after the header."""
+    mask_bit = 0x80 if masked else 0
+    if size < 126:
+        return struct.pack("!BB", 0x80 | opcode, mask_bit | size)
+    if size < 65536:
+        return struct.pack("!BBH", 0x80 | opcode, mask_bit | 126, size)
+    return struct.pack("!BBQ", 0x80 | opcode, mask_bit | 127, size)
 
 
 @dataclass

@@ -31,6 +31,7 @@ from typing import Any
 from aiohttp import web
 
 from kpy.portforward.protocol import SUBPROTOCOLS, Framing, ServerChannels
+from kpy.rest.wsdial import OP_BINARY, OP_CLOSE, OP_CONT, OP_PING, OP_PONG, OP_TEXT, apply_mask, frame_header
 
 #: largest message accepted from a client (golang.org/x/net/websocket's DefaultMaxPayloadBytes)
 MAX_MESSAGE = 32 << 20
@@ -48,7 +49,6 @@ _HEAD_ROOM = 11
 CLOSE_WAIT = 2.0
 
 _GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-_OP_CONT, _OP_TEXT, _OP_BINARY, _OP_CLOSE, _OP_PING, _OP_PONG = 0, 1, 2, 8, 9, 10
 
 Backend = Callable[[int], "tuple[str, int] | None"]
 
@@ -179,23 +179,6 @@ def _valid_key(key: str) -> bool:
         return False
 
 
-def _frame_header(opcode: int, size: int) -> bytes:
-    """A server frame header (servers do not mask)."""
-    if size < 126:
-        return struct.pack("!BB", 0x80 | opcode, size)
-    if size < 65536:
-        return struct.pack("!BBH", 0x80 | opcode, 126, size)
-    return struct.pack("!BBQ", 0x80 | opcode, 127, size)
-
-
-def _apply_mask() -> Callable[[bytes | memoryview, bytes], bytes]:
-    try:
-        from websockets.speedups import apply_mask
-    except ImportError:  # pragma: no cover - websockets without its C extension
-        from websockets.utils import apply_mask
-    return apply_mask
-
-
 class _PodConnection(asyncio.BufferedProtocol):
     """One port's TCP connection to the pod: bytes in become frames on the WebSocket.
 
@@ -286,7 +269,6 @@ class _Relay:
         self._blocked_pods: set[int] = set()
         self._pods_paused = False
         self._drainer: asyncio.Task[None] | None = None
-        self._unmask = _apply_mask()
         self._out = bytearray()  # where pod reads are framed as several messages
         # frame parser state
         self._head = bytearray()
@@ -323,7 +305,7 @@ class _Relay:
             if self._channel is None and self._assembled is None and self._opcode < 8:
                 take = 1  # the channel byte on its own: the rest is then written to the pod without a copy
             rot = self._offset & 3
-            chunk = self._unmask(data[i : i + take], self._mask[rot:] + self._mask[:rot])
+            chunk = apply_mask(data[i : i + take], self._mask[rot:] + self._mask[:rot])
             i += take
             self._offset += take
             self._remaining -= take
@@ -370,17 +352,17 @@ class _Relay:
                 raise _ProtocolError(1002, "invalid control frame")
             self._control.clear()
             return
-        if op == _OP_CONT:
+        if op == OP_CONT:
             if not self._message_op:
                 raise _ProtocolError(1002, "continuation frame without a message")
             return
-        if op not in (_OP_TEXT, _OP_BINARY):
+        if op not in (OP_TEXT, OP_BINARY):
             raise _ProtocolError(1002, f"unknown opcode {op}")
         if self._message_op:
             raise _ProtocolError(1002, "new message inside a fragmented message")
         self._message_op = op
         self._channel = None
-        if op == _OP_TEXT or not self.binary:
+        if op == OP_TEXT or not self.binary:
             self._assembled = bytearray()
 
     def _payload(self, chunk: bytes) -> None:
@@ -412,12 +394,12 @@ class _Relay:
         self._mask = b""
         if op >= 8:
             payload = bytes(self._control)
-            if op == _OP_PING:
-                self._write(_frame_header(_OP_PONG, len(payload)) + payload)
-            elif op == _OP_CLOSE:
+            if op == OP_PING:
+                self._write(frame_header(OP_PONG, len(payload)) + payload)
+            elif op == OP_CLOSE:
                 if not self.close_sent:
                     self.close_sent = True
-                    self._write(_frame_header(_OP_CLOSE, min(len(payload), 2)) + payload[:2])
+                    self._write(frame_header(OP_CLOSE, min(len(payload), 2)) + payload[:2])
                 self._client_finished()
             self._opcode = 0 if not self._message_op else self._message_op
             return
@@ -426,7 +408,7 @@ class _Relay:
         if self._assembled is not None:
             message = bytes(self._assembled)
             self._assembled = None
-            text: bytes | str = message.decode("utf-8", "replace") if self._message_op == _OP_TEXT else message
+            text: bytes | str = message.decode("utf-8", "replace") if self._message_op == OP_TEXT else message
             data = self.channels.receive(text)
             if data is not None and (pod := self.pods[data.index]) is not None:
                 pod.write(data.data)
@@ -441,9 +423,9 @@ class _Relay:
     def send_message(self, message: bytes | str) -> None:
         if isinstance(message, str):
             raw = message.encode("utf-8")
-            self._write(_frame_header(_OP_TEXT, len(raw)) + raw)
+            self._write(frame_header(OP_TEXT, len(raw)) + raw)
         else:
-            self._write(_frame_header(_OP_BINARY, len(message)) + message)
+            self._write(frame_header(OP_BINARY, len(message)) + message)
         self._watch_client_buffer()
 
     def send_pod_bytes(self, index: int, buf: bytearray, nbytes: int) -> bool:
@@ -460,7 +442,7 @@ class _Relay:
         channel = bytes((2 * index,))
         held = False
         if nbytes <= FRAME_DATA:
-            head = _frame_header(_OP_BINARY, nbytes + 1) + channel
+            head = frame_header(OP_BINARY, nbytes + 1) + channel
             start = _HEAD_ROOM - len(head)
             buf[start:_HEAD_ROOM] = head
             self._write(memoryview(buf)[start : _HEAD_ROOM + nbytes])
@@ -476,7 +458,7 @@ class _Relay:
             at = 0
             for start in pieces:
                 size = min(FRAME_DATA, nbytes - start)
-                head = _frame_header(_OP_BINARY, size + 1) + channel
+                head = frame_header(OP_BINARY, size + 1) + channel
                 out[at : at + len(head)] = head
                 at += len(head)
                 out[at : at + size] = source[_HEAD_ROOM + start : _HEAD_ROOM + start + size]
@@ -537,7 +519,7 @@ class _Relay:
         if not self.close_sent:
             self.close_sent = True
             body = struct.pack("!H", code) + reason.encode("utf-8")[:120]
-            self._write(_frame_header(_OP_CLOSE, len(body)) + body)
+            self._write(frame_header(OP_CLOSE, len(body)) + body)
         self._client_finished()
 
     async def run(self) -> None:
@@ -561,7 +543,7 @@ class _Relay:
                 # every pod connection ended: close the WebSocket, as the kubelet does, and wait for the answer
                 if not self.close_sent:
                     self.close_sent = True
-                    self._write(_frame_header(_OP_CLOSE, 2) + struct.pack("!H", 1000))
+                    self._write(frame_header(OP_CLOSE, 2) + struct.pack("!H", 1000))
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(asyncio.shield(self.client_done), CLOSE_WAIT)
         finally:

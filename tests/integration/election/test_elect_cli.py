@@ -23,7 +23,10 @@ from typing import Any
 import pytest
 from tests.integration.clihelpers import KPY, Api, kpy
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux process semantics")
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"),
+    reason="needs Linux process semantics (process groups, PR_SET_PDEATHSIG, /proc); runs on Linux",
+)
 
 LEASE, RENEW, RETRY, GRACE = 2.0, 1.5, 0.3, 0.3
 TIMINGS = [

@@ -25,7 +25,10 @@ import pytest
 from tests.integration.clihelpers import Api, kpy
 from tests.integration.election.electhelpers import Pool, assert_exclusive, pid_alive, wait_until
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux process semantics")
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"),
+    reason="needs Linux process semantics (process groups, PR_SET_PDEATHSIG, /proc); runs on Linux",
+)
 
 LEASE, RENEW, RETRY, GRACE = 2.0, 1.5, 0.25, 0.25
 TIMINGS = ["--lease-duration", "2s", "--renew-deadline", "1.5s", "--retry-period", "250ms",

@@ -60,7 +60,7 @@ async def test_port_forward_over_plain_http_is_byte_exact() -> None:
         assert pod.received[i] == digest(pattern(i, size))
 
 
-@pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed")
+@pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed (runs whenever kubectl is on PATH)")
 async def test_kubectl_works_against_the_plain_emulator() -> None:
     assert KUBECTL is not None
     async with Emulator(seed=True, tls=False) as em:
