@@ -1,18 +1,22 @@
 """Port-forward throughput and set-up latency: kpy vs the ``kubernetes`` package vs direct loopback TCP.
 
 Run: .venv/bin/python bench/portforward.py [--quick] [--plain] [--big-mib 1024] [--conc 32] [--conc-mib 64]
-     [--latency 1000]
+     [--latency 1000] [--repeat 3]
 
 The defaults are the issue's configuration (1 GiB on one connection, 32 x 64 MiB concurrent, set-up latency
-over 1,000 connections; each direction measured separately). ``--quick`` is 128 MiB, 8 x 16 MiB, 200.
+over 1,000 connections; each direction measured separately, after a 64 MiB warm-up transfer). A
+single-stream figure is the median of ``--repeat`` transfers (this machine is noisy). ``--quick`` is 128 MiB once, 8 x 16 MiB, 200.
 
 Targets (issue 7): local->pod >= 3x the kubernetes package, pod->local >= 1.3x, both >= 25% of direct
-loopback for one stream; kpy RSS < 100 MiB throughout. Not a test.
+loopback for one stream; kpy RSS < 100 MiB throughout. The issue states them against a minimal v4 server on
+loopback without TLS (its figures, ~1,300 MiB/s for a bare ``websockets`` client both ways, are beyond what TLS
+allows on this machine), which is what ``--plain`` measures. Not a test.
 
 "client CPU s/GiB" is the CPU time the client side spends per GiB moved: the tool plus the driver that reads
-and writes the local sockets (the kubernetes package runs in one process with its driver). On this 2-core
-machine the tool, the emulator, the pod and the driver share the cores, so throughput ratios are bounded by
-the emulator's share; the CPU ratio shows what each client costs on its own.
+and writes the local sockets (the kubernetes package runs in one process with its driver). "server CPU s/GiB"
+is the emulator's and the pod's processes (only the pod's for direct). On this 2-core machine the tool, the
+emulator, the pod and the driver share the cores, so throughput is bounded by the sum: the CPU rows show
+what each side costs on its own.
 
 ``--plain`` serves the emulator over plain HTTP (``Emulator(tls=False)``, like ``kubectl proxy``) instead of
 HTTPS with a bearer token: without TLS the numbers show the clients' own per-byte overhead; with TLS the
@@ -119,6 +123,7 @@ async def serve(workdir: Path, tls: bool = True) -> None:
         em.set_port_backend("default", "bench", 80, "127.0.0.1", bport)
         kubeconfig = em.write_kubeconfig(workdir / "kubeconfig", namespace="default")
         print(json.dumps({"kubeconfig": str(kubeconfig), "url": em.url, "direct": bport,
+                          "server_pids": [os.getpid(), pod.pid],
                           "ca": em.ca_pem.decode(), "token": em.token,
                           "kind": "emulator over " + ("HTTPS" if tls else "plain HTTP")}), flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
@@ -261,17 +266,23 @@ def k8s_main(info: dict[str, Any], args: argparse.Namespace) -> None:
             sock.close()
             self.forwards.pop(id(sock)).close()
 
-    print(json.dumps(measure(K8s(), args)), flush=True)
+    print(json.dumps(measure(K8s(), args, info["server_pids"])), flush=True)
 
 
-def measure(dialer: Dialer, args: argparse.Namespace, cpu: Any = time.process_time) -> dict[str, Any]:
-    """Throughput, client-side CPU per GiB (``cpu()``: CPU seconds of the tool and the driver so far) and
-    set-up latency."""
+def measure(dialer: Dialer, args: argparse.Namespace, server_pids: list[int],
+            cpu: Any = time.process_time) -> dict[str, Any]:
+    """Throughput, client-side CPU per GiB (``cpu()``: CPU seconds of the tool and the driver so far), the
+    server side's CPU per GiB (emulator and pod processes) and set-up latency."""
     out: dict[str, Any] = {}
+    gib = args.big_mib / 1024
     for direction in ("local->pod", "pod->local"):
-        before = cpu()
-        out[f"1x{args.big_mib} MiB {direction} MiB/s"] = transfer(dialer, direction, args.big_mib * MiB, 1)
-        out[f"1x{args.big_mib} MiB {direction} client CPU s/GiB"] = (cpu() - before) / (args.big_mib / 1024)
+        transfer(dialer, direction, 64 * MiB, 1)  # warm-up (threads, allocator, caches), not measured
+        before, server_before = cpu(), sum(map(cpu_seconds, server_pids))
+        runs = [transfer(dialer, direction, args.big_mib * MiB, 1) for _ in range(args.repeat)]
+        out[f"1x{args.big_mib} MiB {direction} MiB/s"] = statistics.median(runs)
+        out[f"1x{args.big_mib} MiB {direction} client CPU s/GiB"] = (cpu() - before) / gib / args.repeat
+        out[f"1x{args.big_mib} MiB {direction} server CPU s/GiB"] = (
+            sum(map(cpu_seconds, server_pids)) - server_before) / gib / args.repeat
         out[f"{args.conc}x{args.conc_mib} MiB {direction} MiB/s"] = transfer(dialer, direction, args.conc_mib * MiB,
                                                                              args.conc)
     p50, p99 = latency(dialer, args.latency)
@@ -302,6 +313,8 @@ def main() -> None:
     parser.add_argument("--conc", type=int, default=32)
     parser.add_argument("--conc-mib", type=int, default=64)
     parser.add_argument("--latency", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="single-stream transfers per direction (the median is reported; CPU is the mean)")
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run in well under a minute")
     parser.add_argument("--plain", action="store_true", help="serve plain HTTP (ws://) instead of HTTPS")
     parser.add_argument("--serve", metavar="DIR", help=argparse.SUPPRESS)
@@ -309,7 +322,7 @@ def main() -> None:
     parser.add_argument("--pod", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.quick:
-        args.big_mib, args.conc, args.conc_mib, args.latency = 128, 8, 16, 200
+        args.big_mib, args.conc, args.conc_mib, args.latency, args.repeat = 128, 8, 16, 200, 1
     if args.serve:
         asyncio.run(serve(Path(args.serve), tls=not args.plain))
         return
@@ -325,7 +338,7 @@ def main() -> None:
     from _common import print_table
 
     sizes = ["--big-mib", str(args.big_mib), "--conc", str(args.conc), "--conc-mib", str(args.conc_mib),
-             "--latency", str(args.latency)]
+             "--latency", str(args.latency), "--repeat", str(args.repeat)]
     with tempfile.TemporaryDirectory() as tmp:
         # The API server's TLS picks AES-128-GCM, as Go's crypto/tls server does on CPUs with AES instructions
         # (OpenSSL's own first choice is AES-256-GCM); Python cannot set TLS 1.3 suites on a context, so the
@@ -339,7 +352,7 @@ def main() -> None:
         info = json.loads(server.stdout.readline())
         try:
             print(f"server: {info['kind']} at {info['url']}", flush=True)
-            direct = measure(Tcp(info["direct"]), args)
+            direct = measure(Tcp(info["direct"]), args, info["server_pids"][1:])
             print("direct loopback done", flush=True)
             kpy = Path(sys.executable).with_name("kpy")
             env = {**os.environ, "KUBECONFIG": info["kubeconfig"]}
@@ -348,7 +361,7 @@ def main() -> None:
             assert fwd.stdout is not None
             port = json.loads(fwd.stdout.readline())["localPort"]
             try:
-                ours = measure(Tcp(port), args, cpu=lambda: cpu_seconds(fwd.pid) + time.process_time())
+                ours = measure(Tcp(port), args, info["server_pids"], cpu=lambda: cpu_seconds(fwd.pid) + time.process_time())
                 rss = peak_rss_mib(fwd.pid)
             finally:
                 fwd.terminate()

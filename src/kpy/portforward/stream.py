@@ -4,8 +4,8 @@ The I/O layer around ``protocol.ClientChannels``. The upgrade goes through the s
 (``RestClient.dial_websocket``: TLS, proxy, credentials); the bytes are then moved by two threads on blocking
 sockets, because that is where Python port-forwarding spends its CPU (see ``kpy.rest.wsdial``):
 
-* local -> pod: read the local socket straight into a buffer behind a reserved frame header, mask in place
-  (``websockets``' C ``apply_mask``), one ``sendall`` per message;
+* local -> pod: read the local socket straight into a buffer after the channel byte, mask it (``websockets``'
+  C ``apply_mask``) and send header and payload with one ``sendmsg`` (over TLS: ``TLSStream.send_parts``);
 * pod -> local: read the WebSocket into a reusable buffer and parse frames in place; data for the port is
   written to the local socket from that buffer, without assembling messages. Everything that is not bulk data
   (the port headers, error-channel text, base64 framing, control frames) goes through the sans-I/O core.
@@ -25,12 +25,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import select
 import socket
-import ssl
 import struct
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from kpy.errors import ConnectionFailed
@@ -49,6 +47,7 @@ from kpy.rest.wsdial import (
     OP_PING,
     OP_PONG,
     OP_TEXT,
+    TLSStream,
     apply_mask,
     frame_header,
     run_in_thread,
@@ -71,8 +70,6 @@ CLOSE_TIMEOUT = 10.0
 #: close codes that end a stream normally (RFC 6455: normal, going away, no status)
 _OK_CLOSE = (1000, 1001, 1005)
 _NORMAL_CLOSE_FRAME = struct.pack("!H", 1000)
-#: the largest TLS record payload (the most one SSL read returns)
-_TLS_RECORD = 16 * 1024 + 256
 
 
 def portforward_path(namespace: str, pod: str) -> str:
@@ -127,7 +124,6 @@ class Relay:
         self._aborted = False
         self._fatal = False
         self._down_done = threading.Event()  # the pod -> local side has finished
-        self._tls = isinstance(ws.sock, ssl.SSLSocket)
 
     # -- control --------------------------------------------------------------------------------------
     def abort(self) -> None:
@@ -184,9 +180,8 @@ class Relay:
                 self._close_sent = True
             if size < 4096:
                 self.sock.sendall(head + mask + body)
-            elif self._tls:
-                self.sock.sendall(head + mask)  # no 256 KiB concatenation: two TLS writes cost less
-                self.sock.sendall(body)
+            elif isinstance(self.sock, TLSStream):
+                self.sock.send_parts((head + mask, body))  # records for both in one write
             else:
                 _sendall_parts(self.sock, [head + mask, body])
 
@@ -247,7 +242,7 @@ class Relay:
         message_op = 0
         streaming = False  # the current message is bulk data for the port, written as it arrives
 
-        receive = self._batched_receiver() if self._tls else sock.recv_into
+        receive = sock.recv_into  # TLSStream returns every complete TLS record's plaintext at once
         # data for the port still in ``buf``, written with one sendmsg before ``buf`` is read into again (the
         # payloads of consecutive frames in one read go out together)
         pending: list[memoryview] = []
@@ -352,26 +347,6 @@ class Relay:
             message = None
             flush()
             self._deliver(complete)
-
-    def _batched_receiver(self) -> Callable[[memoryview], int]:
-        """``recv_into`` for TLS: one call returns one TLS record (16 KiB at most), so keep reading while more
-        is already there, and write the local socket once per batch rather than once per record."""
-        sock = self.sock
-        assert isinstance(sock, ssl.SSLSocket)
-        poller = select.poll()
-        poller.register(sock.fileno(), select.POLLIN)
-
-        def receive(view: memoryview) -> int:
-            n = sock.recv_into(view)
-            room = len(view) - _TLS_RECORD
-            while 0 < n < room and (sock.pending() or poller.poll(0)):
-                more = sock.recv_into(view[n:])
-                if not more:
-                    break
-                n += more
-            return n
-
-        return receive
 
     def _deliver(self, message: bytes | str) -> None:
         for event in self.channels.receive(message):

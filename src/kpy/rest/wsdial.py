@@ -1,10 +1,12 @@
 """WebSocket upgrades on a plain blocking socket, for streams whose bytes are moved by threads.
 
-Why not the ``websockets`` asyncio client for the data: an asyncio TLS connection decrypts into a memory BIO
-and every message passes through several Python-level buffers; a port-forward stream moving hundreds of MiB/s
-spends most of its CPU there. A blocking ``ssl.SSLSocket`` read straight into a reusable buffer (the GIL is
-released while OpenSSL works) costs a fraction of that. ``websockets`` still does everything but the bulk
-bytes: the proxy tunnel and the TLS wrap (its sync ``connect`` helpers) and the handshake (its sans-I/O
+Why not the ``websockets`` asyncio client for the data: an asyncio TLS connection allocates a buffer per TLS
+record and every message passes through several Python-level buffers; a port-forward stream moving hundreds
+of MiB/s spends most of its CPU there. Blocking sockets read straight into reusable buffers cost a fraction of
+that. TLS is ``TLSStream``: OpenSSL on memory BIOs over the blocking socket, so that one system call moves
+many TLS records (an ``ssl.SSLSocket`` makes two reads per 16 KiB record and one write per record) and the
+two threads of a stream never use the TLS state at the same time. ``websockets`` still does everything but
+the bulk bytes: the proxy tunnel (its sync ``connect`` helpers) and the handshake (its sans-I/O
 ``ClientProtocol``: the request, the ``Sec-WebSocket-Accept`` check, subprotocol negotiation, the error
 response and its body).
 
@@ -20,6 +22,7 @@ import asyncio
 import contextlib
 import queue
 import socket
+import ssl
 import struct
 import threading
 from collections.abc import Callable, Sequence
@@ -27,8 +30,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    import ssl
-
     from websockets.client import ClientProtocol
 
 T = TypeVar("T")
@@ -65,13 +66,138 @@ def frame_header(opcode: int, size: int, *, masked: bool = False) -> bytes:
     return struct.pack("!BBQ", 0x80 | opcode, mask_bit | 127, size)
 
 
+#: ciphertext read from the socket at a time by ``TLSStream`` (many TLS records per system call)
+TLS_READ = 128 * 1024
+#: plaintext encrypted and written at a time by ``TLSStream``
+TLS_WRITE = 128 * 1024
+
+
+class TLSStream:
+    """TLS on a blocking socket, with OpenSSL working on memory BIOs: the subset of a socket's methods that a
+    stream's two threads use (``sendall``/``send_parts``, ``recv_into``/``recv``, ``shutdown``, ``close``).
+
+    Each ``recv_into`` reads up to ``TLS_READ`` bytes of ciphertext in one system call and returns all the
+    plaintext that is complete; ``send_parts`` encrypts several buffers and writes their records with one
+    ``sendall`` per ``TLS_WRITE`` bytes. One lock guards the TLS state (the reading and the writing thread never run OpenSSL on it at
+    once; ``ssl.SSLSocket`` has no such lock) and is never held during a system call; a second one keeps the
+    writers' records in order on the wire. ``raw`` may itself be TLS (an ``ssl.SSLSocket`` to an HTTPS proxy).
+    """
+
+    def __init__(self, raw: socket.socket, context: ssl.SSLContext, server_hostname: str | None) -> None:
+        self.raw = raw
+        self._incoming = ssl.MemoryBIO()
+        self._outgoing = ssl.MemoryBIO()
+        self._tls = context.wrap_bio(self._incoming, self._outgoing, server_hostname=server_hostname)
+        self._lock = threading.Lock()  # the SSL object and both BIOs
+        self._send_lock = threading.Lock()  # encrypt + write, so records leave in the order they were made
+        self._buffer = memoryview(bytearray(TLS_READ))
+        self._eof = False
+
+    def handshake(self) -> None:
+        """The TLS handshake (blocking; the socket's timeout applies). Raises ``ssl.SSLError`` or ``OSError``."""
+        while True:
+            try:
+                self._tls.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                self._flush()
+                self._receive()
+        self._flush()
+
+    def _flush(self) -> None:
+        with self._send_lock:
+            self._write_out()
+
+    def _receive(self) -> None:
+        """Read ciphertext from the socket into the incoming BIO (EOF included)."""
+        n = self.raw.recv_into(self._buffer)
+        with self._lock:
+            if n:
+                self._incoming.write(self._buffer[:n])
+            else:
+                self._incoming.write_eof()
+
+    def send_parts(self, parts: Sequence[bytes | bytearray | memoryview]) -> None:
+        """Encrypt ``parts`` (in order, as one stream of bytes) and write them: one ``sendall`` per
+        ``TLS_WRITE`` bytes, so what the outgoing BIO holds (and keeps allocated) stays bounded."""
+        with self._send_lock:
+            waiting = 0  # plaintext encrypted since the last write
+            for part in parts:
+                view = memoryview(part)
+                start = 0
+                while start < len(view):
+                    take = min(len(view) - start, TLS_WRITE - waiting)
+                    with self._lock:
+                        self._tls.write(view[start : start + take])  # a memory BIO takes it all at once
+                    start += take
+                    waiting += take
+                    if waiting == TLS_WRITE:
+                        self._write_out()
+                        waiting = 0
+            if waiting:
+                self._write_out()
+
+    def _write_out(self) -> None:
+        """Write what the outgoing BIO holds (the caller holds the send lock)."""
+        with self._lock:
+            data = self._outgoing.read()
+        if data:
+            self.raw.sendall(data)
+
+    def sendall(self, data: bytes | bytearray | memoryview) -> None:
+        self.send_parts((data,))
+
+    def recv_into(self, view: memoryview) -> int:
+        """Decrypt into ``view``: at least one byte, and all that is already complete (as much as fits); 0 at
+        the end of the stream (close_notify, or the connection closed without one)."""
+        size = len(view)
+        while True:
+            got = 0
+            with self._lock:
+                try:
+                    while got < size and not self._eof:
+                        n = self._tls.read(size - got, view[got:])
+                        assert isinstance(n, int)  # with a buffer, read() returns a count
+                        if not n:  # close_notify
+                            self._eof = True
+                        got += n
+                except ssl.SSLWantReadError:
+                    pass
+                except (ssl.SSLZeroReturnError, ssl.SSLEOFError):  # ragged EOFs end the stream too
+                    self._eof = True
+                answer = self._outgoing.pending > 0  # a post-handshake message wanted an answer
+            if answer and self._send_lock.acquire(blocking=False):
+                # nobody is writing: send it now (a writer takes it with its next records otherwise)
+                try:
+                    self._write_out()
+                finally:
+                    self._send_lock.release()
+            if got or self._eof or not size:
+                return got
+            self._receive()
+
+    def recv(self, size: int) -> bytes:
+        buf = bytearray(size)
+        return bytes(buf[: self.recv_into(memoryview(buf))])
+
+    def settimeout(self, timeout: float | None) -> None:
+        self.raw.settimeout(timeout)
+
+    def shutdown(self, how: int) -> None:
+        self.raw.shutdown(how)
+
+    def close(self) -> None:
+        self.raw.close()
+
+
 @dataclass
 class DialedWebSocket:
-    """An upgraded WebSocket: a blocking socket (TLS already on it), the negotiated subprotocol, and the bytes
-    received after the 101 response (the start of the first frames). ``protocol`` is the ``websockets``
-    sans-I/O client state, open, for callers that want ``websockets`` to frame their messages."""
+    """An upgraded WebSocket: a blocking socket (or ``TLSStream`` over one), the negotiated subprotocol, and
+    the bytes received after the 101 response (the start of the first frames). ``protocol`` is the
+    ``websockets`` sans-I/O client state, open, for callers that want ``websockets`` to frame their
+    messages."""
 
-    sock: socket.socket
+    sock: socket.socket | TLSStream
     subprotocol: str | None
     leftover: bytes
     protocol: ClientProtocol
@@ -119,12 +245,17 @@ def dial(
     )
     assert not isinstance(connector, ClientConnection)
     deadline = Deadline(timeout)
-    sock = connector.open_socket(deadline)
+    raw = connector.open_socket(deadline)  # through the proxy's tunnel, if any
+    sock: socket.socket | TLSStream = raw
     try:
-        if sock.family in (socket.AF_INET, socket.AF_INET6):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if raw.family in (socket.AF_INET, socket.AF_INET6):
+            raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if connector.ws_uri.secure:
-            sock = connector.enable_tls(sock, deadline)
+            sock = TLSStream(
+                raw, ssl_context or ssl.create_default_context(), server_hostname or connector.ws_uri.host
+            )
+            raw.settimeout(deadline.timeout())
+            sock.handshake()
         protocol = ClientProtocol(
             connector.ws_uri, subprotocols=[Subprotocol(s) for s in subprotocols] or None, max_size=None
         )

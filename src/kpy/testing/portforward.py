@@ -39,6 +39,8 @@ MAX_MESSAGE = 32 << 20
 POD_WRITE_HIGH = 1 << 20
 #: bytes read from a pod connection at a time
 POD_READ = 256 * 1024
+#: bytes read from the client's connection at a time (asyncio's own read size)
+CLIENT_READ = 1024 * 1024
 #: the most data in one WebSocket message to the client: the kubelet's runtime copies the pod connection
 #: into the stream with ``io.Copy`` (containerd's portForward), whose 32 KiB buffer makes each write, and so
 #: each message, at most 32 KiB (plus the channel byte)
@@ -237,6 +239,41 @@ class _PodConnection(asyncio.BufferedProtocol):
             self.transport.close()
 
 
+class _ClientReader(asyncio.BufferedProtocol):
+    """The client's connection once upgraded: reads land in one reused buffer and go to the frame parser.
+
+    aiohttp's protocol gets each read as a new ``bytes``; over TLS asyncio then allocates 256 KiB per TLS record
+    and joins them (``SSLProtocol._do_read__copied``), which cost twice the CPU of decrypting straight into a
+    buffer. The parser copies what it keeps (unmasking writes a new buffer), so the buffer is reused at once.
+    Flow control and the end of the connection still go to aiohttp's protocol, which owns the request.
+    """
+
+    def __init__(self, relay: _Relay, owner: asyncio.BaseProtocol) -> None:
+        self.relay = relay
+        self.owner = owner
+        self._view = memoryview(bytearray(CLIENT_READ))
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._view
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.relay.feed_data(self._view[:nbytes])
+
+    def eof_received(self) -> bool:
+        self.relay.feed_eof()
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.owner.connection_lost(exc)  # ends the request (and feeds EOF to the relay, its parser)
+        self.relay.feed_eof()
+
+    def pause_writing(self) -> None:
+        self.owner.pause_writing()
+
+    def resume_writing(self) -> None:
+        self.owner.resume_writing()
+
+
 class _Relay:
     """One session: the client's frames (parsed as they arrive) to the pods, the pods' bytes to the client."""
 
@@ -283,7 +320,7 @@ class _Relay:
         self._assembled: bytearray | None = None  # a text message being collected
 
     # -- client -> pods (aiohttp hands us the bytes: set_parser) -------------------------------------------
-    def feed_data(self, data: bytes) -> tuple[bool, bytes]:
+    def feed_data(self, data: bytes | memoryview) -> tuple[bool, bytes]:
         if self.client_done.done():
             return False, b""
         try:
@@ -532,9 +569,11 @@ class _Relay:
         self._dialled = True
         if self._pods_open == 0 and not self.pods_done.done():
             self.pods_done.set_result(None)
-        # from here on the client's bytes come to us (those that arrived meanwhile first)
-        # aiohttp's own WebSocket reader is installed the same way; ours has the same feed_data/feed_eof
+        # from here on the client's bytes come to us (those that arrived meanwhile first): aiohttp's own
+        # WebSocket reader is installed the same way, ours has the same feed_data/feed_eof
         self.request.protocol.set_parser(self)  # type: ignore[arg-type]
+        # then read the connection ourselves into one reused buffer (see _ClientReader)
+        self.transport.set_protocol(_ClientReader(self, self.request.protocol))
         if self.transport.is_closing():  # the client went away while the pods were being dialled
             self._client_finished()
         try:

@@ -368,3 +368,30 @@ async def test_unmasked_client_frames_are_refused_with_close_1002(server: Server
     close = await asyncio.wait_for(reader.readexactly(4), 10)
     assert close[:2] == b"\x88" + bytes((close[1],)) and close[2:4] == (1002).to_bytes(2, "big")
     writer.close()
+
+
+async def test_frames_sent_with_the_upgrade_request_reach_the_pod(server: Server) -> None:
+    """A client may send its first frame without waiting for the 101: those bytes arrive with the request,
+    before the relay takes over the connection's reads, and must not be lost."""
+    await server.backends.add(80, echo)
+    host, port = server.url.split("//")[1].split("/")[0].split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    key = base64.b64encode(os.urandom(16)).decode()
+    path = server.url.split(port, 1)[1]
+    payload = b"\x00early bytes"
+    mask = os.urandom(4)
+    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    writer.write(
+        f"GET {path}?ports=80 HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+        "Sec-WebSocket-Protocol: v4.channel.k8s.io\r\n\r\n".encode()
+        + bytes((0x82, 0x80 | len(payload)))
+        + mask
+        + masked
+    )
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+    assert head.startswith(b"HTTP/1.1 101")
+    assert await asyncio.wait_for(reader.readexactly(10), 10) == b"\x82\x03\x00\x50\x00\x82\x03\x01\x50\x00"
+    echoed = await asyncio.wait_for(reader.readexactly(2 + len(payload)), 10)
+    assert echoed == bytes((0x82, len(payload))) + payload
+    writer.close()
