@@ -233,12 +233,16 @@ def dial(
     from websockets.typing import Subprotocol
 
     # legacy=False: the connector object, not a connection (its open_socket/enable_tls do proxy + TLS)
+    # an https:// proxy is verified with the cluster's TLS settings, as client-go's transport (and so kubectl,
+    # and kpy's REST requests) does; websockets would use the system's trust store
+    https_proxy = proxy is not None and proxy.lower().startswith("https://")
     connector = connect(
         url,
         legacy=False,
         ssl=ssl_context,
         server_hostname=server_hostname,
         proxy=proxy,
+        proxy_ssl=ssl_context if https_proxy else None,
         user_agent_header=user_agent,
         compression=None,
         open_timeout=timeout,

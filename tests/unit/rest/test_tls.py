@@ -188,3 +188,56 @@ async def test_websocket_goes_through_the_kubeconfig_proxy_with_tls_end_to_end(p
         await srv.close()
         proxy_server.close()
     assert seen == [f"CONNECT 127.0.0.1:{port} HTTP/1.1".encode()]
+
+
+async def test_an_https_proxy_carries_requests_and_websockets_with_tls_inside_its_tls(tmp_path: Path) -> None:
+    """An https:// proxy-url: TLS to the proxy, verified with the cluster's TLS settings as client-go's
+    transport does, CONNECT inside it, then the API server's own TLS inside that tunnel; the same for REST
+    requests and for the WebSocket upgrade (whose frames then cross two layers of TLS records)."""
+    both = make_pki(tmp_path, dns_names=("kubernetes.example", "localhost"))  # the proxy is "localhost"
+    seen: list[bytes] = []
+
+    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        seen.append(head.split(b"\r\n")[0])
+        host, _, port = head.split()[1].decode().rpartition(":")
+        up_reader, up_writer = await asyncio.open_connection(host, int(port))
+        writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            while data := await src.read(65536):
+                dst.write(data)
+                await dst.drain()
+            dst.close()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer), return_exceptions=True)
+
+    payload = bytes(range(256)) * 1024  # several TLS records
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        ws = web.WebSocketResponse(protocols=("v4.channel.k8s.io",))
+        await ws.prepare(request)
+        await ws.send_bytes(b"\x00" + payload)
+        await ws.close()
+        return ws
+
+    proxy_server = await asyncio.start_server(proxy, "127.0.0.1", 0, ssl=both.server_context())
+    proxy_url = f"https://localhost:{proxy_server.sockets[0].getsockname()[1]}"
+    srv = await FakeApiServer(ssl_context=both.server_context()).start()
+    srv.script("GET", "/version", (200, {"gitVersion": "v1.32.0"}))
+    srv.script("GET", "/api/v1/namespaces/default/pods/web/portforward", handler)
+    try:
+        config = make_config(srv.url, ca_data=both.ca_pem, tls_server_name="kubernetes.example", proxy_url=proxy_url)
+        async with RestClient(config) as client:
+            assert (await client.get_json("/version"))["gitVersion"] == "v1.32.0"
+            conn = await client.dial_websocket(
+                "/api/v1/namespaces/default/pods/web/portforward", {"ports": "80"}, ["v4.channel.k8s.io"]
+            )
+            try:
+                assert await asyncio.to_thread(first_message, conn) == b"\x00" + payload
+            finally:
+                conn.close()
+    finally:
+        await srv.close()
+        proxy_server.close()
+    assert len(seen) == 2 and all(line.startswith(b"CONNECT 127.0.0.1:") for line in seen)
