@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import socket
 import struct
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from kpy.errors import ConnectionFailed
@@ -124,6 +125,10 @@ class Relay:
         self._aborted = False
         self._fatal = False
         self._down_done = threading.Event()  # the pod -> local side has finished
+        #: write several buffers as one: sendmsg on a socket; TLS encrypts them and writes the records together
+        self._send_parts: Callable[[Sequence[bytes | memoryview]], None] = (
+            ws.sock.send_parts if isinstance(ws.sock, TLSStream) else functools.partial(_sendall_parts, ws.sock)
+        )
 
     # -- control --------------------------------------------------------------------------------------
     def abort(self) -> None:
@@ -178,12 +183,8 @@ class Relay:
                 return
             if opcode == OP_CLOSE:
                 self._close_sent = True
-            if size < 4096:
-                self.sock.sendall(head + mask + body)
-            elif isinstance(self.sock, TLSStream):
-                self.sock.send_parts((head + mask, body))  # records for both in one write
-            else:
-                _sendall_parts(self.sock, [head + mask, body])
+            # a small frame goes out as one piece (one TLS record); a large one without concatenating
+            self._send_parts((head + mask + body,) if size < 4096 else (head + mask, body))
 
     def _local_to_pod(self) -> None:
         binary = self.channels.framing is Framing.BINARY
@@ -242,7 +243,6 @@ class Relay:
         message_op = 0
         streaming = False  # the current message is bulk data for the port, written as it arrives
 
-        receive = sock.recv_into  # TLSStream returns every complete TLS record's plaintext at once
         # data for the port still in ``buf``, written with one sendmsg before ``buf`` is read into again (the
         # payloads of consecutive frames in one read go out together)
         pending: list[memoryview] = []
@@ -320,7 +320,7 @@ class Relay:
             while length:
                 if pos >= have:
                     flush()
-                    have, pos = receive(view), 0
+                    have, pos = sock.recv_into(view), 0  # TLSStream: every complete record at once
                     if not have:
                         raise _Closed(
                             "the port-forward stream was lost (the connection to the API server broke)"

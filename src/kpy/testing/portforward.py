@@ -264,8 +264,8 @@ class _ClientReader(asyncio.BufferedProtocol):
         return False
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.owner.connection_lost(exc)  # ends the request (and feeds EOF to the relay, its parser)
-        self.relay.feed_eof()
+        self.owner.connection_lost(exc)  # ends the request
+        self.relay.feed_eof()  # aiohttp feeds its parser EOF only while it still holds the request
 
     def pause_writing(self) -> None:
         self.owner.pause_writing()

@@ -30,7 +30,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from tests.integration.clihelpers import KPY
+
+#: the election tests need process groups, PR_SET_PDEATHSIG and /proc
+LINUX_ONLY = pytest.mark.skipif(
+    not sys.platform.startswith("linux"),
+    reason="needs Linux process semantics (process groups, PR_SET_PDEATHSIG, /proc); runs on Linux",
+)
+
+#: the multi-process tests' short timings: lease duration, renew deadline, retry period, grace period
+LEASE, RENEW, RETRY, GRACE = 2.0, 1.5, 0.25, 0.25
+TIMINGS = ["--lease-duration", "2s", "--renew-deadline", "1.5s", "--retry-period", "250ms",
+           "--grace-period", "250ms"]
 
 CHILD = r"""
 import fcntl, os, signal, sys, time

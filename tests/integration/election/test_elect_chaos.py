@@ -25,6 +25,11 @@ from typing import Any
 import pytest
 from tests.integration.election.electhelpers import (
     CHILD,
+    LEASE,
+    LINUX_ONLY,
+    RENEW,
+    RETRY,
+    TIMINGS,
     Pool,
     Run,
     assert_exclusive,
@@ -32,14 +37,8 @@ from tests.integration.election.electhelpers import (
     wait_until,
 )
 
-pytestmark = pytest.mark.skipif(
-    not sys.platform.startswith("linux"),
-    reason="needs Linux process semantics (process groups, PR_SET_PDEATHSIG, /proc); runs on Linux",
-)
+pytestmark = LINUX_ONLY
 
-LEASE, RENEW, RETRY, GRACE = 2.0, 1.5, 0.25, 0.25
-TIMINGS = ["--lease-duration", "2s", "--renew-deadline", "1.5s", "--retry-period", "250ms",
-           "--grace-period", "250ms"]
 CANDIDATES = 4
 FAILOVERS = 10
 BUDGET = 90.0  # hard stop for the whole test; it normally takes ~20 s

@@ -22,11 +22,9 @@ from typing import Any
 
 import pytest
 from tests.integration.clihelpers import KPY, Api, kpy
+from tests.integration.election.electhelpers import LINUX_ONLY
 
-pytestmark = pytest.mark.skipif(
-    not sys.platform.startswith("linux"),
-    reason="needs Linux process semantics (process groups, PR_SET_PDEATHSIG, /proc); runs on Linux",
-)
+pytestmark = LINUX_ONLY
 
 LEASE, RENEW, RETRY, GRACE = 2.0, 1.5, 0.3, 0.3
 TIMINGS = [

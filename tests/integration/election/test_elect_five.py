@@ -23,16 +23,19 @@ from typing import Any
 
 import pytest
 from tests.integration.clihelpers import Api, kpy
-from tests.integration.election.electhelpers import Pool, assert_exclusive, pid_alive, wait_until
-
-pytestmark = pytest.mark.skipif(
-    not sys.platform.startswith("linux"),
-    reason="needs Linux process semantics (process groups, PR_SET_PDEATHSIG, /proc); runs on Linux",
+from tests.integration.election.electhelpers import (
+    LEASE,
+    LINUX_ONLY,
+    RETRY,
+    TIMINGS,
+    Pool,
+    assert_exclusive,
+    pid_alive,
+    wait_until,
 )
 
-LEASE, RENEW, RETRY, GRACE = 2.0, 1.5, 0.25, 0.25
-TIMINGS = ["--lease-duration", "2s", "--renew-deadline", "1.5s", "--retry-period", "250ms",
-           "--grace-period", "250ms"]
+pytestmark = LINUX_ONLY
+
 SLACK = 1.0  # for process start-up and scheduling on a busy 2-core machine
 
 

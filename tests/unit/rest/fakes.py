@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import ipaddress
 import json
@@ -252,3 +253,41 @@ def first_message(ws: Any) -> bytes | str:
             protocol.receive_eof()
             raise EOFError("the WebSocket ended before a data message")
         protocol.receive_data(chunk)
+
+
+def sends_one_message(message: Callable[[web.Request], bytes] | bytes) -> Handler:
+    """A portforward-like WebSocket route (``v4.channel.k8s.io``) that sends one binary message, then closes;
+    ``message`` may be computed from the request."""
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        ws = web.WebSocketResponse(protocols=("v4.channel.k8s.io",))
+        await ws.prepare(request)
+        await ws.send_bytes(message(request) if callable(message) else message)
+        await ws.close()
+        return ws
+
+    return handler
+
+
+def connect_proxy(
+    seen: list[bytes],
+) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]:
+    """An HTTP CONNECT proxy for ``asyncio.start_server``: records each request line in ``seen``, then pipes
+    bytes both ways (what crosses it stays opaque, TLS included)."""
+
+    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        seen.append(head.split(b"\r\n")[0])
+        host, _, port = head.split()[1].decode().rpartition(":")
+        up_reader, up_writer = await asyncio.open_connection(host, int(port))
+        writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            while data := await src.read(65536):
+                dst.write(data)
+                await dst.drain()
+            dst.close()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer), return_exceptions=True)
+
+    return proxy

@@ -18,6 +18,7 @@ from tests.unit.rest.fakes import (
     first_message,
     make_config,
     reply,
+    sends_one_message,
     status_body,
 )
 
@@ -504,12 +505,7 @@ async def test_stream_lines_raises_typed_errors_before_streaming(
 async def test_websocket_carries_auth_and_negotiates_the_subprotocol(
     server: FakeApiServer, fake_time: FakeTime
 ) -> None:
-    async def handler(request: web.Request) -> web.StreamResponse:
-        ws = web.WebSocketResponse(protocols=("v4.channel.k8s.io",))
-        await ws.prepare(request)
-        await ws.send_bytes(b"\x00hello")
-        await ws.close()
-        return ws
+    handler = sends_one_message(b"\x00hello")
 
     server.script("GET", "/api/v1/namespaces/default/pods/web/portforward", handler)
     async with client_for(server, fake_time) as client:
@@ -543,12 +539,7 @@ async def test_websocket_rejection_is_the_typed_api_error(server: FakeApiServer,
 async def test_websocket_is_throttled_unless_asked_not_to(
     server: FakeApiServer, fake_time: FakeTime
 ) -> None:
-    async def handler(request: web.Request) -> web.StreamResponse:
-        ws = web.WebSocketResponse(protocols=("v4.channel.k8s.io",))
-        await ws.prepare(request)
-        await ws.send_bytes(b"\x00" + b"x" * 2048)
-        await ws.close()
-        return ws
+    handler = sends_one_message(b"\x00" + b"x" * 2048)
 
     path = "/api/v1/namespaces/default/pods/web/portforward"
     server.script("GET", path, handler)

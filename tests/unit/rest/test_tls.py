@@ -8,7 +8,16 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
-from tests.unit.rest.fakes import FakeApiServer, FakeCredentials, Pki, first_message, make_config, make_pki
+from tests.unit.rest.fakes import (
+    FakeApiServer,
+    FakeCredentials,
+    Pki,
+    connect_proxy,
+    first_message,
+    make_config,
+    make_pki,
+    sends_one_message,
+)
 
 from kpy.errors import ConnectionFailed
 from kpy.rest import RestClient
@@ -111,12 +120,7 @@ async def test_static_client_certificate_from_the_config_is_presented(pki: Pki, 
 
 
 async def test_websocket_uses_the_same_tls_settings(pki: Pki) -> None:
-    async def handler(request: web.Request) -> web.StreamResponse:
-        ws = web.WebSocketResponse(protocols=("v4.channel.k8s.io",))
-        await ws.prepare(request)
-        await ws.send_bytes(b"\x01\x50\x00")
-        await ws.close()
-        return ws
+    handler = sends_one_message(b"\x01\x50\x00")
 
     srv = await FakeApiServer(ssl_context=pki.server_context()).start()
     srv.script("GET", "/api/v1/namespaces/default/pods/web/portforward", handler)
@@ -144,29 +148,9 @@ async def test_websocket_goes_through_the_kubeconfig_proxy_with_tls_end_to_end(p
     """proxy-url: the upgrade is tunnelled with HTTP CONNECT; TLS (and the token) stay end to end."""
     seen: list[bytes] = []
 
-    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = await reader.readuntil(b"\r\n\r\n")
-        seen.append(head.split(b"\r\n")[0])
-        host, _, port = head.split()[1].decode().rpartition(":")
-        up_reader, up_writer = await asyncio.open_connection(host, int(port))
-        writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+    handler = sends_one_message(lambda request: b"\x00" + request.headers.get("Authorization", "").encode())
 
-        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
-            while data := await src.read(65536):
-                dst.write(data)
-                await dst.drain()
-            dst.close()
-
-        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer), return_exceptions=True)
-
-    async def handler(request: web.Request) -> web.StreamResponse:
-        ws = web.WebSocketResponse(protocols=("v4.channel.k8s.io",))
-        await ws.prepare(request)
-        await ws.send_bytes(b"\x00" + request.headers.get("Authorization", "").encode())
-        await ws.close()
-        return ws
-
-    proxy_server = await asyncio.start_server(proxy, "127.0.0.1", 0)
+    proxy_server = await asyncio.start_server(connect_proxy(seen), "127.0.0.1", 0)
     proxy_url = f"http://127.0.0.1:{proxy_server.sockets[0].getsockname()[1]}"
     srv = await FakeApiServer(ssl_context=pki.server_context()).start()
     srv.script("GET", "/api/v1/namespaces/default/pods/web/portforward", handler)
@@ -197,31 +181,11 @@ async def test_an_https_proxy_carries_requests_and_websockets_with_tls_inside_it
     both = make_pki(tmp_path, dns_names=("kubernetes.example", "localhost"))  # the proxy is "localhost"
     seen: list[bytes] = []
 
-    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = await reader.readuntil(b"\r\n\r\n")
-        seen.append(head.split(b"\r\n")[0])
-        host, _, port = head.split()[1].decode().rpartition(":")
-        up_reader, up_writer = await asyncio.open_connection(host, int(port))
-        writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
-
-        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
-            while data := await src.read(65536):
-                dst.write(data)
-                await dst.drain()
-            dst.close()
-
-        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer), return_exceptions=True)
-
     payload = bytes(range(256)) * 1024  # several TLS records
 
-    async def handler(request: web.Request) -> web.StreamResponse:
-        ws = web.WebSocketResponse(protocols=("v4.channel.k8s.io",))
-        await ws.prepare(request)
-        await ws.send_bytes(b"\x00" + payload)
-        await ws.close()
-        return ws
+    handler = sends_one_message(b"\x00" + payload)
 
-    proxy_server = await asyncio.start_server(proxy, "127.0.0.1", 0, ssl=both.server_context())
+    proxy_server = await asyncio.start_server(connect_proxy(seen), "127.0.0.1", 0, ssl=both.server_context())
     proxy_url = f"https://localhost:{proxy_server.sockets[0].getsockname()[1]}"
     srv = await FakeApiServer(ssl_context=both.server_context()).start()
     srv.script("GET", "/version", (200, {"gitVersion": "v1.32.0"}))
