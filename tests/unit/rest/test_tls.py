@@ -22,6 +22,17 @@ from tests.unit.rest.fakes import (
 from kpy.errors import ConnectionFailed
 from kpy.rest import RestClient
 
+PORTFORWARD = "/api/v1/namespaces/default/pods/web/portforward"
+
+
+async def first_portforward_message(client: RestClient) -> bytes | str:
+    """Upgrade ``PORTFORWARD`` through ``client`` and return the first message the server sends."""
+    conn = await client.dial_websocket(PORTFORWARD, {"ports": "80"}, ["v4.channel.k8s.io"])
+    try:
+        return await asyncio.to_thread(first_message, conn)
+    finally:
+        conn.close()
+
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
@@ -123,23 +134,15 @@ async def test_websocket_uses_the_same_tls_settings(pki: Pki) -> None:
     handler = sends_one_message(b"\x01\x50\x00")
 
     srv = await FakeApiServer(ssl_context=pki.server_context()).start()
-    srv.script("GET", "/api/v1/namespaces/default/pods/web/portforward", handler)
+    srv.script("GET", PORTFORWARD, handler)
     try:
         config = make_config(srv.url, ca_data=pki.ca_pem, tls_server_name="kubernetes.example")
         async with RestClient(config) as client:
-            conn = await client.dial_websocket(
-                "/api/v1/namespaces/default/pods/web/portforward", {"ports": "80"}, ["v4.channel.k8s.io"]
-            )
-            try:
-                assert await asyncio.to_thread(first_message, conn) == b"\x01\x50\x00"
-            finally:
-                conn.close()
+            assert await first_portforward_message(client) == b"\x01\x50\x00"
         wrong = make_config(srv.url, ca_data=pki.ca_pem)
         async with RestClient(wrong) as client:
             with pytest.raises(ConnectionFailed, match=r"x509: certificate is not valid for 127\.0\.0\.1"):
-                await client.dial_websocket(
-                    "/api/v1/namespaces/default/pods/web/portforward", {"ports": "80"}, ["v4.channel.k8s.io"]
-                )
+                await client.dial_websocket(PORTFORWARD, {"ports": "80"}, ["v4.channel.k8s.io"])
     finally:
         await srv.close()
 
@@ -153,7 +156,7 @@ async def test_websocket_goes_through_the_kubeconfig_proxy_with_tls_end_to_end(p
     proxy_server = await asyncio.start_server(connect_proxy(seen), "127.0.0.1", 0)
     proxy_url = f"http://127.0.0.1:{proxy_server.sockets[0].getsockname()[1]}"
     srv = await FakeApiServer(ssl_context=pki.server_context()).start()
-    srv.script("GET", "/api/v1/namespaces/default/pods/web/portforward", handler)
+    srv.script("GET", PORTFORWARD, handler)
     port = srv.url.rpartition(":")[2]
     try:
         config = make_config(
@@ -161,13 +164,7 @@ async def test_websocket_goes_through_the_kubeconfig_proxy_with_tls_end_to_end(p
             credentials=FakeCredentials(token="via-proxy"),
         )
         async with RestClient(config) as client:
-            conn = await client.dial_websocket(
-                "/api/v1/namespaces/default/pods/web/portforward", {"ports": "80"}, ["v4.channel.k8s.io"]
-            )
-            try:
-                assert await asyncio.to_thread(first_message, conn) == b"\x00Bearer via-proxy"
-            finally:
-                conn.close()
+            assert await first_portforward_message(client) == b"\x00Bearer via-proxy"
     finally:
         await srv.close()
         proxy_server.close()
@@ -189,18 +186,12 @@ async def test_an_https_proxy_carries_requests_and_websockets_with_tls_inside_it
     proxy_url = f"https://localhost:{proxy_server.sockets[0].getsockname()[1]}"
     srv = await FakeApiServer(ssl_context=both.server_context()).start()
     srv.script("GET", "/version", (200, {"gitVersion": "v1.32.0"}))
-    srv.script("GET", "/api/v1/namespaces/default/pods/web/portforward", handler)
+    srv.script("GET", PORTFORWARD, handler)
     try:
         config = make_config(srv.url, ca_data=both.ca_pem, tls_server_name="kubernetes.example", proxy_url=proxy_url)
         async with RestClient(config) as client:
             assert (await client.get_json("/version"))["gitVersion"] == "v1.32.0"
-            conn = await client.dial_websocket(
-                "/api/v1/namespaces/default/pods/web/portforward", {"ports": "80"}, ["v4.channel.k8s.io"]
-            )
-            try:
-                assert await asyncio.to_thread(first_message, conn) == b"\x00" + payload
-            finally:
-                conn.close()
+            assert await first_portforward_message(client) == b"\x00" + payload
     finally:
         await srv.close()
         proxy_server.close()
