@@ -36,7 +36,11 @@ RECORD_HELP = """Record events the way client-go's recorder does (spam filter, a
 
 One event from flags, or many from --from-file FILE (- for stdin) as JSON lines with the fields
 for, type, reason, message, action, related, namespace. A summary is printed at exit; the exit code is 1 if
-any event failed.
+any event failed. A line whose object cannot be looked up (after retries) counts as failed; the rest go on.
+
+On SIGINT/SIGTERM, reading stops, the events already read are written for at most --flush-timeout, and the
+summary says how many were not written; the exit code is 130 (SIGINT) or 143 (SIGTERM). A second signal
+exits at once. On a terminal, a live line on stderr shows how many lines were read and written.
 
 Requests are rate-limited like every kubectl/client-go client: --qps 5 --burst 10 unless given, i.e. about five
 new events a second. To record many, raise them (e.g. --qps 5000 --burst 5000); the sink still batches and
@@ -229,6 +233,22 @@ def record_command(
             "--retry-sleep", rich_help_panel="Buffered sink (audit buffered backend)", metavar="DURATION"
         ),
     ] = "10s",
+    flush_timeout: Annotated[
+        str,
+        typer.Option(
+            "--flush-timeout",
+            metavar="DURATION",
+            help="After SIGINT/SIGTERM, how long to keep writing the events already read.",
+        ),
+    ] = "5s",
+    progress: Annotated[
+        bool | None,
+        typer.Option(
+            "--progress/--no-progress",
+            help="A live read/written line on stderr (default: when stderr is a terminal).",
+            show_default=False,
+        ),
+    ] = None,
     *,
     flags: ConnectionFlags,
 ) -> None:
@@ -273,5 +293,7 @@ def record_command(
             max_tries=max_tries,
             retry_sleep=parse_duration(retry_sleep, "--retry-sleep"),
         ),
+        flush_timeout=parse_duration(flush_timeout, "--flush-timeout"),
+        progress=progress,
     )
     raise typer.Exit(run_async(run_record(flags, options)))

@@ -8,7 +8,8 @@ as client-go's ``EventSinkImpl`` does) or, with ``api="events.k8s.io/v1"``, the 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kpy.errors import Forbidden, NotFound, UsageError
 from kpy.events.clock import format_micro_time, parse_time
@@ -16,10 +17,15 @@ from kpy.events.recorder import ObjectRef
 from kpy.rest.discovery_docs import ResourceInfo
 
 if TYPE_CHECKING:
+    from kpy.flowcontrol.backoff import Backoff
     from kpy.rest import RestClient
     from kpy.rest.discovery import Discovery
 
 Event = dict[str, Any]
+T = TypeVar("T")
+
+#: attempts per lookup (the first try and the retries), as many as the sink gives a write (client-go: 12)
+LOOKUP_TRIES = 12
 
 CORE_EVENTS = ResourceInfo(group="", version="v1", resource="events", kind="Event", namespaced=True)
 EVENTS_V1 = ResourceInfo(
@@ -102,12 +108,31 @@ def split_kind_name(arg: str, flag: str = "--for") -> tuple[str, str]:
 class ObjectResolver:
     """``KIND/NAME`` → ObjectReference: kind and apiVersion from discovery, uid from a GET when it exists.
 
-    Each (KIND/NAME, namespace) is resolved once: callers asking while it is being resolved share that lookup."""
+    Each (KIND/NAME, namespace) is resolved once: callers asking while it is being resolved share that lookup.
+    A lookup that fails the way a write may fail (transport errors, 5xx, 429) is retried up to ``max_tries``
+    times with the REST layer's backoff (0.25 s doubling to 4 s, jittered), on top of the REST layer's own
+    retries of answers that carry a Retry-After; what still fails is raised for the caller to count."""
 
-    def __init__(self, client: RestClient, discovery: Discovery, namespace: str) -> None:
+    def __init__(
+        self,
+        client: RestClient,
+        discovery: Discovery,
+        namespace: str,
+        *,
+        max_tries: int = LOOKUP_TRIES,
+        backoff: Callable[[], Backoff] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        from kpy.rest.client import default_retry_backoff
+
         self.client = client
         self.discovery = discovery
         self.namespace = namespace
+        self.max_tries = max(1, max_tries)
+        self.backoff = backoff or default_retry_backoff
+        self.sleep = sleep
+        #: retries made so far (a lookup that needed none adds nothing)
+        self.retries = 0
         self._cache: dict[tuple[str, str], asyncio.Future[ObjectRef]] = {}
 
     async def resolve(self, arg: str, namespace: str | None = None, flag: str = "--for") -> ObjectRef:
@@ -126,12 +151,27 @@ class ObjectResolver:
                 del self._cache[key]  # a failed lookup (connection, 5xx) is tried again next time
             raise
 
+    async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
+        from kpy.events.sink import is_retryable
+
+        backoff = self.backoff()
+        tries = 0
+        while True:
+            try:
+                return await call()
+            except Exception as exc:
+                tries += 1
+                if isinstance(exc, UsageError) or not is_retryable(exc) or tries >= self.max_tries:
+                    raise
+                self.retries += 1
+                await self.sleep(backoff.step())
+
     async def _lookup(self, kind: str, name: str, ns: str) -> ObjectRef:
-        info = await self.discovery.resolve(kind)
+        info = await self._retrying(lambda: self.discovery.resolve(kind))
         obj_ns = ns if info.namespaced else ""
         uid = ""
         try:
-            obj = await self.client.get_json(info.path(obj_ns, name))
+            obj = await self._retrying(lambda: self.client.get_json(info.path(obj_ns, name)))
             uid = str((obj.get("metadata") or {}).get("uid") or "")
         except (NotFound, Forbidden):
             pass  # an event may be about something that is gone (or that we may not read)

@@ -34,16 +34,24 @@ class RecordStats:
     retries: int = 0
     batches: int = 0
     errors: list[str] = field(default_factory=list)
+    #: after an interrupt: inputs read whose write was never confirmed (None: the run was not interrupted)
+    not_written: int | None = None
 
     @property
     def accounted(self) -> int:
         return self.created + self.patched + self.aggregated + self.spam_filtered + self.dropped + self.failed
 
+    @property
+    def written(self) -> int:
+        """Inputs whose event the server has stored (created, or folded into a stored one)."""
+        return self.created + self.patched + self.aggregated
+
     def summary(self) -> str:
-        return (
+        text = (
             f"read {self.read}, created {self.created}, patched {self.patched}, aggregated {self.aggregated}, "
             f"spam-filtered {self.spam_filtered}, dropped {self.dropped}, failed {self.failed}"
         )
+        return text if self.not_written is None else f"{text}, not written {self.not_written}"
 
 
 class RecordPipeline:
@@ -152,6 +160,16 @@ class RecordPipeline:
         finally:
             await self.sink.close()
         return self.stats
+
+    async def abort(self) -> None:
+        """Stop now, writing nothing more: inputs not yet written stay unaccounted (``read - accounted``).
+
+        A write whose request was already on its way may still have been stored by the server."""
+        self.start()
+        assert self._consumer is not None
+        self._consumer.cancel()
+        await asyncio.gather(self._consumer, return_exceptions=True)
+        await self.sink.abort()
 
     @property
     def stats(self) -> RecordStats:

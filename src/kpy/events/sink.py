@@ -210,6 +210,16 @@ class BufferedSink:
             await asyncio.gather(self._ticker_task, return_exceptions=True)
             self._closed = True
 
+    async def abort(self) -> None:
+        """Stop at once: cancel collection and every delivery; what is buffered or in flight is abandoned."""
+        self._stopping = True
+        self._closed = True
+        self._space.set()
+        tasks = [t for t in (self._run_task, self._ticker_task, *self._deliveries) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     # -- input -------------------------------------------------------------------------------------------------
     def __len__(self) -> int:
         return len(self._buffer)
