@@ -80,7 +80,10 @@ def tail_command(
     for_object: Annotated[
         str | None,
         typer.Option(
-            "--for", metavar="KIND/NAME", help="Only events about this object.", autocompletion=complete_event_object
+            "--for",
+            metavar="KIND/NAME",
+            help="Only events about this object.",
+            autocompletion=complete_event_object,
         ),
     ] = None,
     types: Annotated[str | None, typer.Option("--types", help="Only these types (Normal,Warning).")] = None,

@@ -95,12 +95,18 @@ class LineReader:
             raise UsageError(f"read input: {item.strerror or item}")
         return item
 
-    async def lines(self, stop: asyncio.Event | None = None) -> AsyncIterator[tuple[int, bytes]]:
+    async def lines(self, stop: asyncio.Event | None = None) -> AsyncIterator[tuple[int, bytes | None]]:
+        """Numbered lines; ``(n, None)`` says that no more input is there yet (the next line may take a while:
+        a consumer holding lines back to batch them should deal with them now)."""
         self._start()
         stop = stop or asyncio.Event()
         number = 0
         rest = b""
         while not stop.is_set():
+            if self._queue.empty():
+                yield number, None
+                if stop.is_set():
+                    return
             chunk = await self._chunk(stop)
             if chunk is None:
                 return

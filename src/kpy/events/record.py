@@ -37,6 +37,7 @@ class Resolver(Protocol):
 class Diagnostics(Protocol):
     def write(self, text: str, /) -> Any: ...
 
+
 # -- inputs --------------------------------------------------------------------------------------------------
 FIELDS = ("for", "type", "reason", "message", "action", "related", "namespace")
 
@@ -230,6 +231,10 @@ async def _record_lines(
 
     try:
         async for number, raw in reader.lines(feed.stop):
+            if raw is None:  # no input waiting: record what was read instead of holding it for the lookahead
+                while window:
+                    await next_in_order()
+                continue
             if not raw.strip():
                 continue
             feed.taken += 1
@@ -386,10 +391,10 @@ class RecordRun:
         except TimeoutError:
             pass
         if not flushing.done():
-            flushing.cancel()
             feeding.cancel()
+            flushing.cancel()
+            await self.pipeline.abort()  # first: a cancelled close must not wait for the sink in a finally
             await asyncio.gather(flushing, feeding, return_exceptions=True)
-            await self.pipeline.abort()
         stats = self.pipeline.stats
         stats.read = max(stats.read, self.feed.taken)
         stats.not_written = stats.read - stats.accounted

@@ -173,6 +173,7 @@ class BufferedSink:
         self._closed = False
         self._tails: dict[tuple[str, str], asyncio.Future[None]] = {}
         self._deliveries: set[asyncio.Task[None]] = set()
+        self._gathers: set[asyncio.Future[list[None]]] = set()
         self._in_flight = asyncio.Semaphore(self.options.max_in_flight)
         self._tokens = float(self.options.throttle_burst)
         self._tokens_at: float | None = None
@@ -215,7 +216,9 @@ class BufferedSink:
         self._stopping = True
         self._closed = True
         self._space.set()
-        tasks = [t for t in (self._run_task, self._ticker_task, *self._deliveries) if t is not None]
+        tasks: list[asyncio.Future[Any]] = [
+            t for t in (self._run_task, self._ticker_task, *self._deliveries, *self._gathers) if t is not None
+        ]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -335,6 +338,8 @@ class BufferedSink:
         self.stats.largest_batch = max(self.stats.largest_batch, len(batch))
         # order per event name is fixed here, synchronously, before any write of this batch starts
         delivery = asyncio.gather(*[self._chained(w) for w in batch])
+        self._gathers.add(delivery)
+        delivery.add_done_callback(self._gathers.discard)
         if self.options.async_delegate:
             task: asyncio.Task[None] = asyncio.ensure_future(self._await(delivery))
             self._deliveries.add(task)
