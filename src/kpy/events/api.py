@@ -40,7 +40,11 @@ def _micro(value: Any) -> str | None:
 
 
 def to_events_v1(event: Event) -> Event:
-    """A core/v1 event as an events.k8s.io/v1 object (the apiserver's conversion, in the other direction)."""
+    """A core/v1 event as an events.k8s.io/v1 object to create, as client-go's tools/events writes one.
+
+    The deprecated* fields (source, first/last timestamp, count) stay unset: the API server refuses a create
+    that sets any of them (``source: Invalid value: "": needs to be unset``). The source lives on as
+    reportingController/reportingInstance."""
     meta = {
         k: v for k, v in (event.get("metadata") or {}).items() if k in ("name", "namespace", "annotations")
     }
@@ -61,8 +65,6 @@ def to_events_v1(event: Event) -> Event:
     }
     if event.get("related"):
         out["related"] = event["related"]
-    if event.get("source"):
-        out["deprecatedSource"] = event["source"]
     if count > 1:
         out["series"] = {"count": count, "lastObservedTime": _micro(event.get("lastTimestamp"))}
     return out

@@ -330,6 +330,8 @@ class Api:
         if (rt.group, rt.resource) == ("apiextensions.k8s.io", "customresourcedefinitions"):
             self._crd_status(obj)
         stored = from_api(rt, obj)
+        if is_events_v1(rt) and (errors := eventsconv.create_v1_errors(stored)):
+            raise status.invalid(rt.resource, "", rt.kind, name, errors)  # the real server names no group
         if dry_run:
             return to_api(rt, stored)
         result = self.store.create(gr, stored, keep_identity=keep_identity)

@@ -74,6 +74,63 @@ def from_events_v1(ev: Obj) -> Obj:
     return normalize_core(core)
 
 
+def _invalid(field: str, detail: str, value: str = "") -> dict[str, str]:
+    return {"field": field, "reason": "FieldValueInvalid", "message": f'Invalid value: "{value}": {detail}'}
+
+
+def _required(field: str) -> dict[str, str]:
+    return {"field": field, "reason": "FieldValueRequired", "message": "Required value"}
+
+
+def create_v1_errors(core: Obj) -> list[dict[str, str]]:
+    """What the apiserver's ``ValidateEventCreate`` refuses in an events.k8s.io/v1 create, given the stored
+    (core) form: the legacy checks every event passes, then the strict ones of the new API (deprecated* fields
+    must be unset, eventTime required, type Normal or Warning, series.count at least 2). The field names are
+    the core type's (``source``, not ``deprecatedSource``), as the real server reports them."""
+    errors: list[dict[str, str]] = []
+    meta = core.get("metadata") or {}
+    namespace = str(meta.get("namespace") or "")
+    involved_ns = str((core.get("involvedObject") or {}).get("namespace") or "")
+    event_time = core.get("eventTime")
+    if not event_time:
+        mismatch = namespace != involved_ns if involved_ns else namespace not in ("", "default")
+        if mismatch:
+            errors.append(_invalid("involvedObject.namespace", "does not match event.namespace", involved_ns))
+    else:
+        if not involved_ns and namespace not in ("default", "kube-system"):
+            errors.append(_invalid("involvedObject.namespace", "does not match event.namespace", involved_ns))
+        for key, field, limit in (
+            ("reportingComponent", "reportingController", 0),
+            ("reportingInstance", "reportingInstance", 128),
+            ("action", "action", 128),
+            ("reason", "reason", 128),
+        ):
+            value = str(core.get(key) or "")
+            if not value:
+                errors.append(_required(field))
+            elif limit and len(value) > limit:
+                errors.append(_invalid(field, f"can have at most {limit} characters"))
+        if len(str(core.get("message") or "")) > 1024:
+            errors.append(_invalid("message", "can have at most 1024 characters"))
+    series = core.get("series")
+    if isinstance(series, dict):
+        if int(series.get("count") or 0) < 2:
+            errors.append(_invalid("series.count", "should be at least 2"))
+        if not series.get("lastObservedTime"):
+            errors.append(_required("series.lastObservedTime"))
+    if not event_time:
+        errors.append(_required("eventTime"))
+    if core.get("type") not in ("Normal", "Warning"):
+        errors.append(_invalid("type", f"has invalid value: {core.get('type') or ''}"))
+    for key in ("firstTimestamp", "lastTimestamp", "count"):
+        if core.get(key):
+            errors.append(_invalid(key, "needs to be unset"))
+    source = core.get("source") or {}
+    if source.get("component") or source.get("host"):
+        errors.append(_invalid("source", "needs to be unset"))
+    return errors
+
+
 def core_view(core: Obj) -> Obj:
     """The core/v1 view (what is stored), normalized."""
     out = copy.deepcopy(core)

@@ -102,7 +102,8 @@ def bad_request(message: str) -> StatusError:
 
 def invalid(resource: str, group: str, kind: str, name: str, causes: list[dict[str, str]]) -> StatusError:
     """422 Invalid: ``Pod "x" is invalid: field: Required value``."""
-    text = "; ".join(f"{c['field']}: {c['message']}" for c in causes)
+    texts = [f"{c['field']}: {c['message']}" for c in causes]
+    text = texts[0] if len(texts) == 1 else f"[{', '.join(texts)}]"  # utilerrors.Aggregate's Error()
     message = (
         f'{kind}.{group} "{name}" is invalid: {text}' if group else f'{kind} "{name}" is invalid: {text}'
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
 from tests.unit.events.helpers import SOURCE, predict, stored_view, until, workload
 
 from kpy.events.api import CORE_EVENTS, ApiEventWriter
@@ -113,3 +114,62 @@ async def test_events_k8s_io_series(client: RestClient) -> None:
     assert items[0]["series"]["count"] == 3 and items[0]["note"] == "same"
     assert items[0]["regarding"]["name"] == "web"
     assert pipeline.stats.patched == 2
+
+
+async def test_events_k8s_io_create_is_refused_with_deprecated_fields_like_the_real_server(
+    client: RestClient,
+) -> None:
+    """The emulator answers like kube-apiserver 1.36 (checked by hand): the strict events.k8s.io/v1 rules."""
+    from kpy.errors import Invalid
+
+    body = {
+        "apiVersion": "events.k8s.io/v1",
+        "kind": "Event",
+        "metadata": {"name": "web.aaa1", "namespace": "default"},
+        "eventTime": "2026-12-03T10:00:00.000000Z",
+        "reportingController": "kpy",
+        "reportingInstance": "h",
+        "action": "A",
+        "reason": "R",
+        "regarding": {"kind": "Pod", "name": "web", "namespace": "default"},
+        "note": "n",
+        "type": "Normal",
+        "deprecatedSource": {"component": "kpy", "host": "h"},
+    }
+    path = "/apis/events.k8s.io/v1/namespaces/default/events"
+    with pytest.raises(Invalid) as one:
+        await client.request("POST", path, json=body)
+    assert one.value.format() == (
+        'Error from server (Invalid): Event "web.aaa1" is invalid: source: Invalid value: "": needs to be unset'
+    )
+    many = {
+        **body,
+        "deprecatedCount": 3,
+        "deprecatedFirstTimestamp": "2026-12-03T10:00:00Z",
+        "series": {"count": 1, "lastObservedTime": "2026-12-03T10:00:00.000000Z"},
+    }
+    with pytest.raises(Invalid) as several:
+        await client.request("POST", path, json=many)
+    assert str(several.value) == (
+        'Event "web.aaa1" is invalid: [series.count: Invalid value: "": should be at least 2, firstTimestamp: '
+        'Invalid value: "": needs to be unset, count: Invalid value: "": needs to be unset, source: Invalid '
+        'value: "": needs to be unset]'
+    )
+    del body["deprecatedSource"]
+    assert (await client.request("POST", path, json=body)).status == 201
+
+
+async def test_record_through_events_k8s_io_is_accepted(client: RestClient) -> None:
+    """What kpy writes through events.k8s.io/v1 passes the server's create validation (it failed before)."""
+    pipeline, _ = await record(
+        client,
+        [(0.0, "web", "Warning", "Checked", "via events.k8s.io")],
+        CorrelatorOptions(),
+        api="events.k8s.io/v1",
+    )
+    assert (pipeline.stats.created, pipeline.stats.failed) == (1, 0), pipeline.stats.errors
+    from kpy.events.api import EVENTS_V1
+
+    [item] = [e for e in (await list_all(client, EVENTS_V1, "default")).items if e["reason"] == "Checked"]
+    assert item["reportingController"] == "kpy-test" and item["reportingInstance"] == "host-1"
+    assert item["deprecatedSource"] == {} and item["action"] == "Checked"
