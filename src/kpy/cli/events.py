@@ -6,11 +6,20 @@ Only typer is imported here; the engines live in ``kpy.events.commands`` and are
 # no `from __future__ import annotations`: connection_options hands typer the annotations as they are
 # (string annotations would be evaluated in another module and typer would lose the option names).
 
-from typing import Annotated
+import inspect
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 
-from kpy.cli.common import connection_options, run_async
+from kpy.cli.common import (
+    STATE,
+    connection_options,
+    flags_from_values,
+    merge_flags,
+    root_callback_params,
+    run_async,
+)
 from kpy.cli.completion import complete_event_object
 from kpy.config.flags import ConnectionFlags
 
@@ -28,8 +37,11 @@ Examples:
   # Warnings about one pod from the last 10 minutes, then exit
   kpy events tail --for pod/web --types Warning --since 10m --no-watch
 
-  # Every namespace, as JSON (one object per event while following)
-  kpy events tail -A -o json
+  # Every namespace, as JSON: the EventList kubectl events prints, then exit
+  kpy events tail -A -o json --no-watch
+
+  # While following, -o json/yaml/name print one object per event, like kubectl events -w
+  kpy events -n kube-system tail -o name
 """
 
 RECORD_HELP = """Record events the way client-go's recorder does (spam filter, aggregation, deduplication).
@@ -67,9 +79,23 @@ def register(app: typer.Typer) -> None:
         no_args_is_help=True,
         context_settings={"help_option_names": ["-h", "--help"]},
     )
+    events_app.callback()(_events_callback())
     events_app.command("tail", help=TAIL_HELP)(tail_command)
     events_app.command("record", help=RECORD_HELP)(record_command)
     app.add_typer(events_app, name="events")
+
+
+def _events_callback() -> Callable[..., None]:
+    """Global flags between ``events`` and its subcommand (``kpy events -n ns tail``), as kubectl allows:
+    they count as given before ``events``; flags after the subcommand still win."""
+    params = root_callback_params()
+
+    def callback(**values: Any) -> None:
+        STATE.root_flags = merge_flags(STATE.root_flags, flags_from_values(values))
+
+    callback.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    callback.__annotations__ = {p.name: p.annotation for p in params}
+    return callback
 
 
 @connection_options
@@ -100,6 +126,12 @@ def tail_command(
     chunk_size: Annotated[
         int, typer.Option("--chunk-size", help="List in chunks of this size (0 disables).")
     ] = 500,
+    show_managed_fields: Annotated[
+        bool,
+        typer.Option(
+            "--show-managed-fields", help="Keep metadata.managedFields in -o json/yaml (kubectl drops them)."
+        ),
+    ] = False,
     *,
     flags: ConnectionFlags,
 ) -> None:
@@ -118,6 +150,7 @@ def tail_command(
                 output=output,
                 no_headers=no_headers,
                 chunk_size=chunk_size,
+                show_managed_fields=show_managed_fields,
             )
         )
     )

@@ -53,6 +53,7 @@ async def run_tail(
     output: str,
     no_headers: bool,
     chunk_size: int = 500,
+    show_managed_fields: bool = False,
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
@@ -71,6 +72,7 @@ async def run_tail(
         no_headers=no_headers,
         chunk_size=chunk_size,
         color=use_color(out),
+        show_managed_fields=show_managed_fields,
     )
     if output not in ("", "wide"):
         from kpy.printers import make_printer
@@ -81,9 +83,10 @@ async def run_tail(
     async with open_client(flags) as client:
         options.namespace = None if all_namespaces else client.config.namespace
         printed = await tail_events(client, options, out)
-    if not watch and printed == 0 and options.table:
-        where = "any" if all_namespaces else f"{options.namespace}"
-        err.write(f"No events found in {where} namespace.\n")
+    if not watch and printed == 0:  # kubectl events says so whatever the output format
+        err.write(
+            "No events found.\n" if all_namespaces else f"No events found in {options.namespace} namespace.\n"
+        )
     return 0
 
 

@@ -44,7 +44,6 @@ WIDE_HEADERS = [
 ]
 
 
-
 class EventView:
     """One event's fields, whichever API wrote it (timestamps are parsed when first asked for)."""
 
@@ -146,6 +145,7 @@ class TailOptions:
     no_headers: bool = False
     color: bool = False
     chunk_size: int = 500
+    show_managed_fields: bool = False
 
     @property
     def all_namespaces(self) -> bool:
@@ -224,46 +224,60 @@ class EventRenderer:
         return ([v.namespace] if self.options.all_namespaces else []) + cells
 
     def print_events(self, events: list[Event]) -> None:
-        """A batch (the initial list): one table, or one List for structured output."""
-        if self._printer is not None and self.options.output == "json":
-            if events:
-                self._json_list(events)
-            self.printed += len(events)
+        """A batch (the initial list): one table; for other formats what kubectl events prints: one EventList
+        without --watch (none at all for -o name: kubectl's name printer refuses lists), else each event."""
+        if self._printer is None:
+            self._table(events)
             return
-        if self._printer is not None:
-            if events:
-                self._printer.print_obj(
-                    {
-                        "apiVersion": "v1",
-                        "items": events,
-                        "kind": "List",
-                        "metadata": {"resourceVersion": ""},
-                    },
-                    self.out,
-                )
-            self.printed += len(events)
+        if self.options.watch:
+            for event in events:
+                self.print_event(event)
             return
-        self._table(events)
+        self.printed += len(events)
+        fmt = self.options.output.partition("=")[0]
+        if not events or fmt == "name":
+            return
+        if fmt == "json":
+            self._json_list(events)
+            return
+        from kpy.events.typed import event_list
+
+        self._printer.print_obj(
+            event_list(events, show_managed_fields=self.options.show_managed_fields), self.out
+        )
+        self.out.flush()
 
     def _json_list(self, events: list[Event]) -> None:
-        """The List kubectl prints, byte for byte, written one item at a time (never the whole text at once)."""
-        from kpy.printers.structured import go_json
+        """The EventList kubectl prints, byte for byte, written one item at a time (never the whole text at once)."""
+        from kpy.events.typed import go_struct_json, typed_event
 
         write = self.out.write
-        write('{\n    "apiVersion": "v1",\n    "items": [\n')
+        write('{\n    "kind": "EventList",\n    "apiVersion": "v1",\n    "metadata": {},\n    "items": [\n')
         last = len(events) - 1
         for i, event in enumerate(events):
-            write("        " + go_json(event).replace("\n", "\n        "))
+            typed = typed_event(event, show_managed_fields=self.options.show_managed_fields)
+            write("        " + go_struct_json(typed).replace("\n", "\n        "))
             write(",\n" if i < last else "\n")
-        write('    ],\n    "kind": "List",\n    "metadata": {\n        "resourceVersion": ""\n    }\n}\n')
+        write("    ]\n}\n")
         self.out.flush()
 
     def print_event(self, event: Event) -> None:
-        if self._printer is not None:
-            self._printer.print_obj(event, self.out)
-            self.printed += 1
+        """One event as ``kubectl events -w`` prints it (YAML documents separated by ``---``)."""
+        if self._printer is None:
+            self._table([event])
             return
-        self._table([event])
+        from kpy.events.typed import go_struct_json, typed_event
+
+        typed = typed_event(event, show_managed_fields=self.options.show_managed_fields)
+        fmt = self.options.output.partition("=")[0]
+        if fmt == "json":
+            self.out.write(go_struct_json(typed) + "\n")
+        else:
+            if fmt == "yaml" and self.printed:
+                self.out.write("---\n")
+            self._printer.print_obj(typed, self.out)
+        self.printed += 1
+        self.out.flush()
 
     def _table(self, events: list[Event]) -> None:
         warn: list[bool] = []

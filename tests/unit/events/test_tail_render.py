@@ -187,7 +187,12 @@ def test_wide_columns() -> None:
     assert "kubelet, node-1" in row and row.endswith("a")
 
 
-def test_json_prints_a_list_then_single_events() -> None:
+def test_json_prints_an_event_list_without_watch_and_single_events_while_following() -> None:
+    out = io.StringIO()
+    EventRenderer(out, TailOptions(namespace="default", output="json", watch=False)).print_events([core("a")])
+    listed = json.loads(out.getvalue())
+    assert listed["kind"] == "EventList" and listed["metadata"] == {}
+    assert [i["metadata"]["name"] for i in listed["items"]] == ["a"]
     out = io.StringIO()
     r = EventRenderer(out, TailOptions(namespace="default", output="json"), now=lambda: NOW)
     r.print_events([core("a")])
@@ -196,8 +201,21 @@ def test_json_prints_a_list_then_single_events() -> None:
     text = out.getvalue()
     first, end = decoder.raw_decode(text)
     second, _ = decoder.raw_decode(text[end:].lstrip())
-    assert first["kind"] == "List" and [i["metadata"]["name"] for i in first["items"]] == ["a"]
-    assert second["metadata"]["name"] == "b"
+    assert [first["kind"], second["kind"]] == ["Event", "Event"]
+    assert [first["metadata"]["name"], second["metadata"]["name"]] == ["a", "b"]
+
+
+def test_following_yaml_separates_documents_and_name_without_watch_prints_nothing() -> None:
+    out = io.StringIO()
+    EventRenderer(out, TailOptions(namespace="default", output="yaml")).print_events([core("a"), core("b")])
+    assert out.getvalue().count("\n---\n") == 1 and not out.getvalue().startswith("---")
+    out = io.StringIO()
+    r = EventRenderer(out, TailOptions(namespace="default", output="name", watch=False))
+    r.print_events([core("a")])
+    assert out.getvalue() == "" and r.printed == 1  # kubectl's name printer refuses the EventList
+    out = io.StringIO()
+    EventRenderer(out, TailOptions(namespace="default", output="name")).print_events([core("a")])
+    assert out.getvalue() == "event/a\n"
 
 
 def test_warning_rows_are_highlighted_only_when_color_is_on() -> None:
@@ -227,14 +245,10 @@ def test_tail_state_prints_each_uid_and_resource_version_once() -> None:
     assert s.duplicates == 1
 
 
-def test_streamed_json_list_is_byte_identical_to_the_json_printer() -> None:
-    from kpy.printers.structured import JSONPrinter
+def test_streamed_json_list_is_byte_identical_to_the_whole_list_encoded() -> None:
+    from kpy.events.typed import event_list, go_struct_json
 
     events = [core("a"), core("b", type_="Warning", message='<x> & "y"\nz'), core("c", count=3)]
     out = io.StringIO()
-    EventRenderer(out, TailOptions(namespace="default", output="json")).print_events(events)
-    expected = io.StringIO()
-    JSONPrinter().print_obj(
-        {"apiVersion": "v1", "items": events, "kind": "List", "metadata": {"resourceVersion": ""}}, expected
-    )
-    assert out.getvalue() == expected.getvalue()
+    EventRenderer(out, TailOptions(namespace="default", output="json", watch=False)).print_events(events)
+    assert out.getvalue() == go_struct_json(event_list(events)) + "\n"
