@@ -261,7 +261,12 @@ def record_command(
         ),
     ] = 16,
     max_tries: Annotated[
-        int, typer.Option("--max-tries", rich_help_panel="Buffered sink (audit buffered backend)")
+        int,
+        typer.Option(
+            "--max-tries",
+            rich_help_panel="Buffered sink (audit buffered backend)",
+            help="Attempts per write, and per lookup of a --for/--related object.",
+        ),
     ] = 12,
     retry_sleep: Annotated[
         str,
