@@ -6,6 +6,7 @@ Only typer is imported here; the engines live in ``kpy.events.commands`` and are
 # no `from __future__ import annotations`: connection_options hands typer the annotations as they are
 # (string annotations would be evaluated in another module and typer would lose the option names).
 
+import copy
 import inspect
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -87,8 +88,13 @@ def register(app: typer.Typer) -> None:
 
 def _events_callback() -> Callable[..., None]:
     """Global flags between ``events`` and its subcommand (``kpy events -n ns tail``), as kubectl allows:
-    they count as given before ``events``; flags after the subcommand still win."""
-    params = root_callback_params()
+    they count as given before ``events``; flags after the subcommand still win. Hidden from ``kpy events
+    -h``: each subcommand's help lists them."""
+    params = []
+    for param in root_callback_params():
+        option = copy.copy(param.default)  # the root's OptionInfo, shown there; this copy is hidden
+        option.hidden = True
+        params.append(param.replace(default=option))
 
     def callback(**values: Any) -> None:
         STATE.root_flags = merge_flags(STATE.root_flags, flags_from_values(values))
