@@ -42,7 +42,7 @@ Examples:
   kpy events tail -A -o json --no-watch
 
   # While following, -o json/yaml/name print one object per event, like kubectl events -w
-  kpy events -n kube-system tail -o name
+  kpy events tail -o name
 """
 
 RECORD_HELP = """Record events the way client-go's recorder does (spam filter, aggregation, deduplication).
