@@ -22,6 +22,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	_ "k8s.io/client-go/plugin/pkg/client/auth"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/transport"
 	testclock "k8s.io/utils/clock/testing"
@@ -172,7 +173,7 @@ func genUser(r *rand.Rand, i int) map[string]any {
 		}
 		u["exec"] = e
 	}
-	if chance(r, 0.15) {
+	if chance(r, 0.25) {
 		name := pick(r, "oidc", "oidc", "oidc", "gcp", "azure", "nosuch")
 		cfg := map[string]string{}
 		if name == "oidc" {
@@ -362,6 +363,8 @@ func runCase(dir string, c kcase) map[string]any {
 		os.Setenv(k, v)
 	}
 	os.Setenv("HOME", dir)
+	// clientcmd computed ~/.kube/config from HOME when the program started: point it at this case's home
+	clientcmd.RecommendedHomeFile = filepath.Join(dir, ".kube", "config")
 	defer os.Chdir("/")
 
 	f := genericclioptions.NewConfigFlags(true)
@@ -392,18 +395,17 @@ func runCase(dir string, c kcase) map[string]any {
 		f.ImpersonateGroup = &gs
 	}
 	clean := func(s string) string { return strings.ReplaceAll(s, dir, "$ROOT") }
+	// kubectl's commands ask for the namespace first (Complete), then for the REST config
 	loader := f.ToRawKubeConfigLoader()
+	ns, _, err := loader.Namespace()
+	if err != nil {
+		return map[string]any{"err": clean(err.Error())}
+	}
 	rc, err := loader.ClientConfig()
 	if err != nil {
 		return map[string]any{"err": clean(err.Error())}
 	}
-	want := map[string]any{}
-	ns, _, err := loader.Namespace()
-	if err != nil {
-		want["nserr"] = clean(err.Error())
-	} else {
-		want["namespace"] = ns
-	}
+	want := map[string]any{"namespace": ns}
 	u, _, err := rest.DefaultServerUrlFor(rc)
 	if err != nil {
 		want["urlerr"] = clean(err.Error())
