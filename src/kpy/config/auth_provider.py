@@ -19,6 +19,7 @@ import json
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import quote_plus
 
 from kpy.errors import ConfigError
 
@@ -189,8 +190,14 @@ class OIDCCredentials:
                 if not endpoint:
                     raise ConfigError("oidc: discovery object doesn't contain a token_endpoint")
                 form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
-                auth = aiohttp.BasicAuth(self._config["client-id"], self._config.get("client-secret", ""))
-                async with session.post(endpoint, data=form, auth=auth) as resp:
+                # golang.org/x/oauth2 sends the client's id and secret query-escaped in basic auth
+                secret = (
+                    quote_plus(self._config["client-id"])
+                    + ":"
+                    + quote_plus(self._config.get("client-secret", ""))
+                )
+                headers = {"Authorization": "Basic " + base64.b64encode(secret.encode()).decode("ascii")}
+                async with session.post(endpoint, data=form, headers=headers) as resp:
                     text = await resp.text()
                     if resp.status >= 300:
                         raise ConfigError(

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kpy.config.credentials import Credentials, NoCredentials
+from kpy.config.exec_plugin import ExecConfig
 from kpy.errors import ConfigError
 
 INSECURE_WITH_CA = "specifying a root certificates file with the insecure flag is not allowed"
@@ -36,6 +37,8 @@ class ClientConfig:
     impersonate_groups: tuple[str, ...] = ()
     #: the kubeconfig user's ``auth-provider`` name (its credentials are ``credentials``), if any
     auth_provider: str | None = None
+    #: the kubeconfig user's exec plugin, if any (``credentials`` runs it unless something else authenticates)
+    exec_plugin: ExecConfig | None = None
     request_timeout: float | None = None  #: seconds; None = no timeout
     qps: float = 5.0
     burst: int = 10

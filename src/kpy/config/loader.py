@@ -244,6 +244,7 @@ def _build(
         client_key_data=key_data,
         credentials=credentials,
         auth_provider=auth_provider,
+        exec_plugin=exec_cfg,
     )
 
 
