@@ -26,9 +26,12 @@ from kpy.errors import ConfigError
 NOW = 1_800_000_000.0
 
 
+def _enc(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
 def jwt(exp: float) -> str:
-    enc = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()  # noqa: E731
-    return f"{enc(b'{}')}.{enc(json.dumps({'exp': exp}).encode())}.sig"
+    return f"{_enc(b'{}')}.{_enc(json.dumps({'exp': exp}).encode())}.sig"
 
 
 def doc(provider: dict[str, Any]) -> dict[str, Any]:

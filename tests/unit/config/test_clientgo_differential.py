@@ -86,7 +86,10 @@ def setup(case: dict[str, Any], root: Path) -> dict[str, str]:
 def answer(case: dict[str, Any], root: Path) -> dict[str, Any]:
     """kpy's answer in the generator's shape."""
     env = setup(case, root)
-    clean = lambda text: text.replace(str(root), "$ROOT")  # noqa: E731
+
+    def clean(text: str) -> str:
+        return text.replace(str(root), "$ROOT")
+
     try:
         cfg = load_client_config(
             flags_of(case["flags"]), env, in_cluster=InClusterPaths.under(root / "no-sa")

@@ -97,7 +97,7 @@ def test_every_script_matches_client_go() -> None:
     total = len(scripts())
     assert total >= 300
     different = {i: p for i, s in enumerate(scripts()) if (p := run(s))}
-    first = next(iter(different.items()), None)
+    first = next(iter(different.items()), (-1, []))
     assert not different, f"{len(different)}/{total} scripts differ; first: script {first[0]}: {first[1][:3]}"
 
 
