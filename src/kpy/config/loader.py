@@ -49,7 +49,7 @@ from kpy.config.incluster import (
     in_cluster_server,
 )
 from kpy.config.kubeconfig import KubeConfig, home_dir, load_kubeconfig, persist_auth_provider
-from kpy.config.resolve import InvalidConfiguration, Resolved, has_server, resolve
+from kpy.config.resolve import InvalidConfiguration, Resolved, resolve
 from kpy.errors import ConfigError
 
 __all__ = ["INSECURE_WITH_CA", "InvalidConfiguration", "load_client_config", "normalize_server"]
@@ -83,9 +83,9 @@ def load_client_config(
     loaded = load_kubeconfig(flags.kubeconfig, environ)
     paths = in_cluster or InClusterPaths()
     kc = loaded.config
-    if not has_server(kc, flags) and in_cluster_possible(environ, paths):
+    resolved = resolve(kc, flags, environ)  # kubeconfig problems are errors even in a pod, as in kubectl
+    if resolved.default_server and in_cluster_possible(environ, paths):
         return _in_cluster(flags, environ, paths, clock, common)
-    resolved = resolve(kc, flags, environ)
     return _build(resolved, kc, flags, environ, clock, is_terminal, common)
 
 

@@ -166,14 +166,6 @@ class _Merger:
         return errors
 
 
-def has_server(kc: KubeConfig, flags: ConnectionFlags) -> bool:
-    """A server given by ``-s`` or by the chosen cluster (else kubectl's defaults, or in-cluster config)."""
-    if flags.server:
-        return True
-    m = _Merger(kc, flags, {})
-    return bool((kc.clusters.get(m.cluster_name()) or {}).get("server"))
-
-
 def resolve(kc: KubeConfig, flags: ConnectionFlags, env: Mapping[str, str]) -> Resolved:
     """kubectl's ``Namespace()`` then ``ClientConfig()`` checks; raises ``ConfigError`` with client-go's words."""
     m = _Merger(kc, flags, env)

@@ -146,6 +146,26 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
         {},
         "error: env variable name must be specified for u to use exec authentication plugin",
     ),
+    # with -n kubectl skips the namespace lookup's check and meets the problem building the REST config,
+    # where it does not unwrap a single problem (checked with kubectl 1.32)
+    (
+        "groups without user, -n given",
+        _doc(),
+        {"as_groups": ("g",), "namespace": "x"},
+        "Error in configuration: requesting uid, groups or user-extra for u without impersonating a user",
+    ),
+    (
+        "unknown --cluster, -n given",
+        _doc(),
+        {"cluster": "zz", "namespace": "x"},
+        'error: cluster "zz" does not exist',
+    ),
+    (
+        "unknown --context, -n given",
+        _doc(),
+        {"context": "zz", "namespace": "x"},
+        'error: context "zz" does not exist',
+    ),
     (
         "bad server url",
         _doc(),
