@@ -116,6 +116,7 @@ def test_the_data_exercises_what_it_claims() -> None:
 def test_forty_normal_then_warnings_still_create_the_warning(index: int) -> None:
     """Issue probe (every 10th script): 40 Normal events then 5 identical Warnings on one object."""
     script = scripts()[index]
+    assert script["stable"] == len(script["steps"]) and not script["options"]  # defaults: nothing random
     warnings = [st for st in script["steps"] if st.get("event", {}).get("type") == "Warning"]
     assert warnings and not warnings[0]["want"].get("skip")
     assert not run(script)
