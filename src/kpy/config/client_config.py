@@ -9,7 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kpy.config.credentials import Credentials, NoCredentials
+from kpy.config.exec_plugin import ExecConfig
 from kpy.errors import ConfigError
+
+INSECURE_WITH_CA = "specifying a root certificates file with the insecure flag is not allowed"
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,10 @@ class ClientConfig:
     proxy_url: str | None = None
     impersonate_user: str | None = None
     impersonate_groups: tuple[str, ...] = ()
+    #: the kubeconfig user's ``auth-provider`` name (its credentials are ``credentials``), if any
+    auth_provider: str | None = None
+    #: the kubeconfig user's exec plugin, if any (``credentials`` runs it unless something else authenticates)
+    exec_plugin: ExecConfig | None = None
     request_timeout: float | None = None  #: seconds; None = no timeout
     qps: float = 5.0
     burst: int = 10
@@ -74,6 +81,8 @@ class ClientConfig:
         """
         if not self.is_https:
             return None
+        if self.insecure_skip_tls_verify and self.ca_data:
+            raise ConfigError(INSECURE_WITH_CA)
         if self.insecure_skip_tls_verify:
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
             ctx.check_hostname = False

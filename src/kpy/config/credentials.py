@@ -85,11 +85,15 @@ class TokenFileCredentials:
         clock: Callable[[], float] = time.monotonic,
         period: float = TOKEN_FILE_PERIOD,
         initial: str | None = None,
+        fallback: str | None = None,
     ) -> None:
+        """``initial``: a token already read (the file is next read after ``period``); ``fallback``: sent
+        while the file cannot be read and no token was read yet (client-go's static ``BearerToken``)."""
         self.path = path
         self._clock = clock
         self._period = period
         self._token: str | None = initial
+        self._fallback = fallback
         self._read_at = clock() if initial is not None else float("-inf")
 
     def read(self) -> str:
@@ -100,6 +104,8 @@ class TokenFileCredentials:
         except OSError as exc:
             if self._token is not None:
                 return self._token
+            if self._fallback is not None:
+                return self._fallback
             reason = (exc.strerror or str(exc)).lower()
             raise ConfigError(f"open {self.path}: {reason}") from None
         self._token = token

@@ -73,8 +73,8 @@ class ExecConfig:
                 continue
             env.append((name, str(item.get("value") or "")))
         mode = str(raw.get("interactiveMode") or "")
-        if not mode and api_version != f"{GROUP}/v1":
-            mode = "IfAvailable"  # clientcmd's defaulting for v1beta1 (and unknown versions)
+        if not mode and api_version in (f"{GROUP}/v1beta1", f"{GROUP}/v1alpha1"):
+            mode = "IfAvailable"  # clientcmd's defaulting (v1 and unknown versions must say)
         if not mode:
             errors.append(
                 f"interactiveMode must be specified for {user_name} to use exec authentication plugin"

@@ -45,6 +45,8 @@ class KubeConfig:
     current_context: str = ""
     #: the files this config was read from, in priority order
     sources: tuple[Path, ...] = ()
+    #: user name -> the file that defines it (where refreshed auth-provider tokens are written back)
+    user_origins: Mapping[str, Path] = field(default_factory=dict)
 
     @property
     def is_empty(self) -> bool:
@@ -91,14 +93,17 @@ class KubeConfig:
         users: dict[str, Mapping[str, Any]] = {}
         current = ""
         sources: list[Path] = []
+        origins: dict[str, Path] = {}
         for cfg in configs:
             for target, entries in ((clusters, cfg.clusters), (contexts, cfg.contexts), (users, cfg.users)):
                 for name, entry in entries.items():
                     target.setdefault(name, entry)
+            for name, origin in cfg.user_origins.items():
+                origins.setdefault(name, origin)
             if not current:
                 current = cfg.current_context
             sources.extend(cfg.sources)
-        return cls(clusters, contexts, users, current, tuple(sources))
+        return cls(clusters, contexts, users, current, tuple(sources), origins)
 
 
 class _ShapeError(Exception):
@@ -130,7 +135,7 @@ def _parse(doc: Any, base: Path, source: Path) -> KubeConfig:
             # a bare name is looked up on PATH; only a path with a separator is file-relative
             if isinstance(command, str) and os.sep in command and not os.path.isabs(command):
                 exec_cfg["command"] = os.path.normpath(base / command)
-    return KubeConfig(clusters, contexts, users, current, (source,))
+    return KubeConfig(clusters, contexts, users, current, (source,), {name: source for name in users})
 
 
 def _kind(value: Any) -> str:
@@ -230,3 +235,26 @@ def load_kubeconfig(explicit: str | None, env: Mapping[str, str]) -> LoadedKubeC
             reason = (exc.strerror or str(exc)).lower()
             raise ConfigError(f'error loading config file "{name}": open {name}: {reason}') from None
     return LoadedKubeConfig(KubeConfig.merge(configs), explicit=bool(explicit))
+
+
+def persist_auth_provider(path: Path, user: str, config: Mapping[str, str]) -> None:
+    """Write an auth-provider's new ``config`` (refreshed tokens) into ``user`` in the file ``path``, as kubectl
+    does; the file keeps its mode (a new one is 0600) and is replaced atomically."""
+    import yaml
+
+    with open(path, "rb") as fh:
+        doc = yaml.safe_load(fh) or {}
+    for item in doc.get("users") or []:
+        if isinstance(item, dict) and item.get("name") == user:
+            provider = (item.get("user") or {}).get("auth-provider")
+            if isinstance(provider, dict):
+                provider["config"] = dict(config)
+                break
+    else:
+        raise ConfigError(f"user {user!r} with an auth-provider not found in {path}")
+    mode = os.stat(path).st_mode & 0o777
+    tmp = path.with_name(f".{path.name}.kpy-tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode or 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        yaml.safe_dump(doc, fh, default_flow_style=False, sort_keys=False)
+    os.replace(tmp, path)

@@ -1,18 +1,17 @@
 """``load_client_config``: kubeconfig + connection flags -> ``ClientConfig``, the way kubectl resolves them.
 
-Resolution (client-go ``DirectClientConfig`` + ``DeferredLoadingClientConfig``):
+Resolution is client-go's (``kpy.config.resolve`` has the merging and validation rules and their messages);
+this module builds the connection from the result, as ``ClientConfig()`` and the transport do:
 
-1. context = ``--context`` or ``current-context``; a named context that does not exist is an error.
-2. cluster = ``--cluster`` or the context's; user = ``--user`` or the context's.
-3. cluster flags: ``-s`` replaces the server (and drops the file's ``tls-server-name`` unless
-   ``--tls-server-name`` is given); ``--insecure-skip-tls-verify``/``--certificate-authority`` replace the
-   file's CA settings.
-4. auth: ``--token`` replaces every other kind of auth (a deliberate difference: kubectl keeps using a
-   ``tokenFile`` and rejects basic auth next to ``--token``); tokenFile > token > basic > exec; an exec
-   plugin is not run when a token, basic auth or a static client certificate is configured.
-5. no server anywhere: in-cluster config if possible, else kubectl's "no configuration" error.
-6. plain ``http://`` servers get no credentials and no client certificate (kubectl only sends them over TLS);
-   impersonation headers are still sent.
+* plain ``http://`` servers get no credentials and no TLS settings (kubectl only sends them over TLS);
+  impersonation headers are still sent.
+* one ``Authorization``: a ``tokenFile`` (re-read every minute; a static or ``--token`` token is the fallback
+  when it cannot be read), else a token, else basic auth, else an ``auth-provider`` (``oidc``; ``gcp``/
+  ``azure`` fail with kubectl's message), else an exec plugin (not run when a static client certificate is
+  configured: kpy's choice).
+* errors the transport raises before any request (exec together with an auth provider, a removed or unknown
+  auth provider, insecure-skip-tls-verify with a CA, a token next to basic auth) are raised here.
+* no server in any kubeconfig or flag: in-cluster config if possible.
 """
 
 from __future__ import annotations
@@ -24,7 +23,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from kpy.config.client_config import ClientConfig
+from kpy.config.auth_provider import auth_provider_credentials
+from kpy.config.client_config import INSECURE_WITH_CA, ClientConfig
 from kpy.config.credentials import (
     BasicCredentials,
     Credentials,
@@ -48,23 +48,14 @@ from kpy.config.incluster import (
     in_cluster_possible,
     in_cluster_server,
 )
-from kpy.config.kubeconfig import KubeConfig, home_dir, load_kubeconfig
+from kpy.config.kubeconfig import KubeConfig, home_dir, load_kubeconfig, persist_auth_provider
+from kpy.config.resolve import InvalidConfiguration, Resolved, resolve
 from kpy.errors import ConfigError
 
-NO_CONFIGURATION = "invalid configuration: no configuration has been provided, try setting KUBERNETES_MASTER environment variable"
-INSECURE_WITH_CA = "specifying a root certificates file with the insecure flag is not allowed"
+__all__ = ["INSECURE_WITH_CA", "InvalidConfiguration", "load_client_config", "normalize_server"]
+
 DEFAULT_QPS = 5.0
 DEFAULT_BURST = 10
-
-
-class InvalidConfiguration(ConfigError):
-    """kubectl's ``Error in configuration: ...`` (client-go ``errConfigurationInvalid``)."""
-
-    prefix = "Error in configuration: "
-
-    def __init__(self, errors: list[str]) -> None:
-        super().__init__("; ".join(errors))
-        self.errors = errors
 
 
 def load_client_config(
@@ -91,10 +82,11 @@ def load_client_config(
     }
     loaded = load_kubeconfig(flags.kubeconfig, environ)
     paths = in_cluster or InClusterPaths()
-    resolver = _Resolver(loaded.config, flags, environ, clock, is_terminal)
-    if not resolver.has_server() and in_cluster_possible(environ, paths):
+    kc = loaded.config
+    resolved = resolve(kc, flags, environ)  # kubeconfig problems are errors even in a pod, as in kubectl
+    if resolved.default_server and in_cluster_possible(environ, paths):
         return _in_cluster(flags, environ, paths, clock, common)
-    return resolver.resolve(common)
+    return _build(resolved, kc, flags, environ, clock, is_terminal, common)
 
 
 def _cache_dir(flags: ConnectionFlags, env: Mapping[str, str]) -> Path:
@@ -134,185 +126,138 @@ def _abs(path: str | None) -> str | None:
     return os.path.abspath(os.path.expanduser(path)) if path else None
 
 
-class _Resolver:
-    def __init__(
-        self,
-        kc: KubeConfig,
-        flags: ConnectionFlags,
-        env: Mapping[str, str],
-        clock: Callable[[], float],
-        is_terminal: Callable[[], bool] | None,
-    ) -> None:
-        self.kc, self.flags, self.env, self.clock, self.is_terminal = kc, flags, env, clock, is_terminal
-        self.context_name = flags.context or kc.current_context
-        if self.context_name and self.context_name not in kc.contexts:
-            raise InvalidConfiguration([f"context was not found for specified context: {self.context_name}"])
-        self.context: Mapping[str, Any] = kc.contexts.get(self.context_name, {})
-        self.cluster_name = flags.cluster or str(self.context.get("cluster") or "")
-        self.user_name = flags.user or str(self.context.get("user") or "")
-        if flags.user and flags.user not in kc.users:
-            raise ConfigError(f'auth info "{flags.user}" does not exist')
-        self.cluster: Mapping[str, Any] = kc.clusters.get(self.cluster_name, {})
+def _https(server: str) -> bool:
+    return server.lower().startswith("https://")
 
-    def has_server(self) -> bool:
-        return bool(self.flags.server or self.cluster.get("server"))
 
-    def _no_server(self) -> ConfigError:
-        if self.cluster_name and self.cluster_name not in self.kc.clusters and not self.flags.cluster:
-            return ConfigError(
-                f'cluster "{self.cluster_name}" was not found for context "{self.context_name}"'
-            )
-        if self.cluster_name:
-            return ConfigError(f'no server found for cluster "{self.cluster_name}"')
-        return ConfigError(NO_CONFIGURATION)
+def _build(
+    r: Resolved,
+    kc: KubeConfig,
+    flags: ConnectionFlags,
+    env: Mapping[str, str],
+    clock: Callable[[], float],
+    is_terminal: Callable[[], bool] | None,
+    common: dict[str, Any],
+) -> ClientConfig:
+    """client-go's ``ClientConfig()`` after validation, and the checks its transport makes before any request.
 
-    def resolve(self, common: dict[str, Any]) -> ClientConfig:
-        flags, cluster = self.flags, self.cluster
-        if not self.has_server():
-            raise self._no_server()
-        if self.user_name and self.user_name not in self.kc.users:
-            raise ConfigError(f'user "{self.user_name}" was not found for context "{self.context_name}"')
-        user: Mapping[str, Any] = self.kc.users.get(self.user_name, {})
+    Credentials and TLS settings only apply over TLS (kubectl); impersonation always does.
+    """
+    user, cluster = r.user, r.cluster
+    server = normalize_server(str(cluster.get("server")))
+    as_user: str | None = user.get("as") or None
+    as_groups = tuple(str(g) for g in user.get("as-groups") or ()) if as_user else ()
+    base: dict[str, Any] = {
+        "server": server,
+        "namespace": r.namespace,
+        "namespace_explicit": r.namespace_explicit,
+        "context_name": r.context_name or None,
+        "proxy_url": cluster.get("proxy-url") or None,
+        "impersonate_user": as_user,
+        "impersonate_groups": as_groups,
+        **common,
+    }
+    if not _https(server):
+        return ClientConfig(**base)
 
-        # --- cluster, with flag overrides
-        server = normalize_server(str(flags.server or cluster.get("server")))
-        ca_file: str | None = cluster.get("certificate-authority") or None
-        ca_data: bytes | None = cluster.get("certificate-authority-data") or None
-        insecure = bool(cluster.get("insecure-skip-tls-verify"))
-        tls_server_name: str | None = cluster.get("tls-server-name") or None
-        proxy_url: str | None = cluster.get("proxy-url") or None
-        if flags.insecure_skip_tls_verify or flags.certificate_authority:
-            insecure = bool(flags.insecure_skip_tls_verify)
-            ca_file, ca_data = _abs(flags.certificate_authority), None
-        if flags.tls_server_name or flags.server:
-            tls_server_name = flags.tls_server_name or None
+    # --- user identification (getUserIdentificationPartialConfig)
+    token: str | None = user.get("token") or None
+    token_file: str | None = user.get("tokenFile") or None
+    credentials: Credentials = NoCredentials()
+    if token_file:
+        # client-go prefers the file's token (re-read every minute) over a static one, even --token's
+        credentials = TokenFileCredentials(token_file, clock=clock, fallback=token)
+        if token is None:
+            credentials.read()  # read while loading: an unreadable file fails now ("open PATH: ...")
+    elif token:
+        credentials = TokenCredentials(token)
+    cert_data: bytes | None = None
+    key_data: bytes | None = None
+    if user.get("client-certificate") or user.get("client-certificate-data"):
+        cert_data = user.get("client-certificate-data") or _read_file(user.get("client-certificate"))
+        key_data = user.get("client-key-data") or _read_file(user.get("client-key"))
+    username: str = str(user.get("username") or "")
+    password: str = str(user.get("password") or "")
+    raw_provider = user.get("auth-provider")
+    raw_exec = user.get("exec")
 
-        # --- user, with flag overrides
-        token: str | None = user.get("token") or None
-        token_file: str | None = user.get("tokenFile") or None
-        username: str | None = user.get("username") or None
-        password: str | None = user.get("password") or None
-        raw_exec = user.get("exec")
-        if flags.token:
-            token, token_file, username, password, raw_exec = flags.token, None, None, None, None
-        cert_file: str | None = user.get("client-certificate") or None
-        cert_data: bytes | None = user.get("client-certificate-data") or None
-        key_file: str | None = user.get("client-key") or None
-        key_data: bytes | None = user.get("client-key-data") or None
-        if flags.client_certificate:
-            cert_file, cert_data = _abs(flags.client_certificate), None
-        if flags.client_key:
-            key_file, key_data = _abs(flags.client_key), None
-        as_user = flags.as_user or user.get("as") or None
-        as_groups = tuple(flags.as_groups) or tuple(str(g) for g in user.get("as-groups") or ())
+    # --- server identification
+    ca_data: bytes | None = cluster.get("certificate-authority-data") or _read_file(
+        cluster.get("certificate-authority")
+    )
+    insecure = bool(cluster.get("insecure-skip-tls-verify"))
+    tls_server_name: str | None = cluster.get("tls-server-name") or None
 
-        # --- validation, in client-go's order (user first, then cluster); all problems reported at once
-        errors: list[str] = []
-        uname, cname = self.user_name, self.cluster_name
-        methods = (["token"] if token else []) + (["basicAuth"] if username or password else [])
-        if cert_file or cert_data:
-            if cert_file and cert_data:
-                errors.append(
-                    f"client-cert-data and client-cert are both specified for {uname}. "
-                    "client-cert-data will override."
-                )
-            if key_file and key_data:
-                errors.append(
-                    f"client-key-data and client-key are both specified for {uname}; "
-                    "client-key-data will override"
-                )
-            if not key_file and not key_data:
-                errors.append(
-                    f"client-key-data or client-key must be specified for {uname} "
-                    "to use the clientCert authentication method."
-                )
-            if cert_file and not cert_data:
-                cert_data = _read(cert_file, "client-cert", uname, errors)
-            if key_file and not key_data:
-                key_data = _read(key_file, "client-key", uname, errors)
-        elif key_file or key_data:
-            errors.append(
-                f"client-cert-data or client-cert must be specified for {uname} "
-                "to use the clientCert authentication method."
-            )
-        exec_cfg: ExecConfig | None = None
-        if isinstance(raw_exec, dict):
-            exec_cfg, exec_errors = ExecConfig.from_kubeconfig(uname, raw_exec)
-            errors.extend(exec_errors)
-        if len(methods) > 1:
-            errors.append(
-                f"more than one authentication method found for {uname}; "
-                f"found [{' '.join(methods)}], only one is allowed"
-            )
-        if as_groups and not as_user:
-            errors.append(f"requesting uid, groups or user-extra for {uname} without impersonating a user")
-        if proxy_url:
-            scheme = urlsplit(proxy_url).scheme
-            if scheme not in ("http", "https", "socks5"):
-                errors.append(
-                    f'invalid \'proxy-url\' "{proxy_url}" for cluster "{cname}": '
-                    f'unsupported scheme "{scheme}", must be http, https, or socks5'
-                )
-        if ca_file and ca_data:
-            errors.append(
-                f"certificate-authority-data and certificate-authority are both specified for {cname}. "
-                "certificate-authority-data will override."
-            )
-        if ca_file:
-            file_data = _read(ca_file, "certificate-authority", cname, errors)
-            ca_data = ca_data or file_data  # the inline data overrides the file, as in client-go
-        if len(errors) == 1:
-            raise ConfigError(errors[0])
-        if errors:
-            raise InvalidConfiguration(errors)
-        if insecure and (ca_file or ca_data):
-            raise ConfigError(INSECURE_WITH_CA)
+    # --- the transport (rest.TransportFor), in its order
+    auth_provider: str | None = None
+    if isinstance(raw_exec, dict) and raw_provider is not None:
+        raise ConfigError("execProvider and authProvider cannot be used in combination")
+    exec_cfg: ExecConfig | None = None
+    if isinstance(raw_exec, dict):
+        exec_cfg, exec_errors = ExecConfig.from_kubeconfig(r.user_name, raw_exec)
+        if exec_cfg is None:
+            raise ConfigError(exec_errors[0])
+    provider: Credentials | None = None
+    if isinstance(raw_provider, dict):
+        auth_provider = str(raw_provider.get("name") or "")
+        origin = kc.user_origins.get(r.user_name)
+        persist = None
+        if origin is not None:
+            path, name = origin, r.user_name
+            persist = lambda new: persist_auth_provider(path, name, new)  # noqa: E731
+        provider = auth_provider_credentials(
+            auth_provider, raw_provider.get("config") or {}, persist=persist, clock=clock
+        )
+    if insecure and ca_data:
+        raise ConfigError(INSECURE_WITH_CA)
+    if username and (token or token_file):
+        raise ConfigError("username/password or bearer token may be set, but not both")
 
-        # --- credentials (kubectl applies them only over TLS)
-        https = server.lower().startswith("https://")
-        credentials: Credentials = NoCredentials()
-        if not https:
-            cert_data = key_data = None
-        elif token_file and not flags.token:
-            credentials = TokenFileCredentials(token_file, clock=self.clock, initial=None)
-            credentials.read()  # kubectl reads it while loading: an unreadable file fails now
-        elif token:
-            credentials = TokenCredentials(token)
-        elif username or password:
-            credentials = BasicCredentials(username or "", password or "")
+    # one Authorization header: bearer, else basic, else the auth provider, else the exec plugin
+    if isinstance(credentials, NoCredentials):
+        if username:
+            credentials = BasicCredentials(username, password)
+        elif provider is not None:
+            credentials = provider
         elif exec_cfg is not None and not cert_data:
             info = cluster_info(
                 server=server,
                 tls_server_name=tls_server_name,
                 insecure_skip_tls_verify=insecure,
                 ca_data=ca_data,
-                proxy_url=proxy_url,
+                proxy_url=base["proxy_url"],
                 extension=_exec_extension(cluster),
             )
             credentials = ExecCredentials(
                 exec_cfg,
                 cluster=info,
-                environ=self.env,
-                clock=self.clock,
-                is_terminal=self.is_terminal or stdin_is_terminal,
+                environ=env,
+                clock=clock,
+                is_terminal=is_terminal or stdin_is_terminal,
             )
+    return ClientConfig(
+        **base,
+        ca_data=ca_data,
+        insecure_skip_tls_verify=insecure,
+        tls_server_name=tls_server_name,
+        client_cert_data=cert_data,
+        client_key_data=key_data,
+        credentials=credentials,
+        auth_provider=auth_provider,
+        exec_plugin=exec_cfg,
+    )
 
-        return ClientConfig(
-            server=server,
-            namespace=flags.namespace or str(self.context.get("namespace") or "") or "default",
-            namespace_explicit=bool(flags.namespace),
-            context_name=self.context_name or None,
-            ca_data=ca_data,
-            insecure_skip_tls_verify=insecure,
-            tls_server_name=tls_server_name,
-            client_cert_data=cert_data,
-            client_key_data=key_data,
-            credentials=credentials,
-            proxy_url=proxy_url,
-            impersonate_user=as_user,
-            impersonate_groups=as_groups,
-            **common,
-        )
+
+def _read_file(path: Any) -> bytes | None:
+    """A file validation already opened (so a failure here is a race: say so in Go's words)."""
+    if not path:
+        return None
+    try:
+        with open(str(path), "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        raise ConfigError(f"open {path}: {reason}") from None
 
 
 def _exec_extension(cluster: Mapping[str, Any]) -> Any:

@@ -18,12 +18,20 @@ from typing import Protocol
 class Clock(Protocol):
     def now(self) -> float: ...
 
+    def now_ns(self) -> int:
+        """The same instant as integer nanoseconds since the epoch (event names and the correlator's windows
+        need all nine digits; a float of epoch seconds keeps only about seven)."""
+        ...
+
     async def sleep(self, seconds: float) -> None: ...
 
 
 class RealClock:
     def now(self) -> float:
         return time.time()
+
+    def now_ns(self) -> int:
+        return time.time_ns()
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(max(0.0, seconds))
@@ -35,7 +43,7 @@ class FakeClock:
     def __init__(
         self, start: float = 1_700_000_000.0, *, auto_advance: bool = False, auto_limit: float = float("inf")
     ) -> None:
-        self.t = start
+        self._ns = round(start * 1e9)
         self.auto_advance = auto_advance
         #: with auto_advance, sleeps longer than this still park until ``advance`` (e.g. a batch-wait ticker)
         self.auto_limit = auto_limit
@@ -43,8 +51,24 @@ class FakeClock:
         self._waiters: list[tuple[float, int, asyncio.Future[None]]] = []
         self._seq = itertools.count()
 
+    @property
+    def t(self) -> float:
+        """Virtual epoch seconds (settable; kept as integer nanoseconds inside)."""
+        return self._ns / 1e9
+
+    @t.setter
+    def t(self, value: float) -> None:
+        self._ns = round(value * 1e9)
+
     def now(self) -> float:
         return self.t
+
+    def now_ns(self) -> int:
+        return self._ns
+
+    def set_ns(self, ns: int) -> None:
+        """Jump to an exact instant (no sleeper is woken)."""
+        self._ns = ns
 
     @property
     def waiting(self) -> int:
@@ -52,7 +76,7 @@ class FakeClock:
         return sum(1 for _, _, f in self._waiters if not f.done())
 
     def advance(self, seconds: float) -> None:
-        self.t += seconds
+        self._ns += round(seconds * 1e9)
         while self._waiters and self._waiters[0][0] <= self.t:
             _, _, fut = heapq.heappop(self._waiters)
             if not fut.done():
@@ -77,7 +101,8 @@ class NanoTime:
 
     client-go names events with ``time.Now().UnixNano()`` and relies on the clock never repeating; a fake clock
     (or a coarse one) would repeat, and a repeated name is an AlreadyExists the recorder silently treats as
-    written. So each stamp is at least one nanosecond after the previous one.
+    written. So each stamp is at least one nanosecond after the previous one. Stamps are the clock's integer
+    nanoseconds (``now_ns``), never a float: all nine digits are kept.
     """
 
     def __init__(self, clock: Clock) -> None:
@@ -85,7 +110,10 @@ class NanoTime:
         self.last = 0
 
     def __call__(self) -> int:
-        ns = round(self.clock.now() * 1e9)
+        return self.unique(self.clock.now_ns())
+
+    def unique(self, ns: int) -> int:
+        """``ns`` itself, or one nanosecond after the last stamp handed out when it would repeat."""
         if ns <= self.last:
             ns = self.last + 1
         self.last = ns

@@ -9,20 +9,32 @@ For each event a recorder produces, in this order:
    later combined events deduplicate into it.
 2. **Logger (dedup)**: an event whose key (source, object incl. fieldPath/uid/apiVersion, type, reason,
    message) was seen before becomes a PATCH of ``count``/``lastTimestamp``/``message`` to the first one's name.
-3. **Spam filter**: a token bucket per (source, object) — burst 25, refilled at 1 per 300 s — drops the event.
-   As in client-go it runs last, so the dedup count keeps counting events it drops.
+3. **Spam filter**: a token bucket per (source, object, type) — burst 25, refilled at 1 per 300 s — drops the
+   event. As in client-go it runs last, so the dedup count keeps counting events it drops.
 
-Each stage keeps an LRU cache (4096 entries). One deliberate difference: client-go forgets an arbitrary
-message key (Go map iteration order) once the aggregation set is full; this keeps the order deterministic and
-forgets the oldest one, so the result for a given input can be predicted exactly.
+Each stage keeps an LRU cache (4096 entries). Options given as 0 mean the default, as in client-go's
+``populateDefaults``. Time is the clock's integer nanoseconds, read once per event (windows, the token bucket
+and the combined event's name ``<object>.<hex ns>`` all use that one reading); the refill rate is a float32, as
+in client-go. ``update_state`` stores the server's copy under that event's own full key, as client-go does.
+
+Checked step by step against client-go's EventCorrelator (tests/data/clientgo, tests/unit/events/
+test_correlator_clientgo.py). Deliberate differences:
+
+* once the aggregation set of messages is full, client-go forgets an arbitrary one (Go map order, so two runs
+  of client-go can differ); kpy forgets the oldest, so the result for a given input can be predicted exactly;
+* ``update_state`` never lowers a count already observed for the key: kpy's sink writes in batches while later
+  events are correlated, and an older write's answer must not roll the count back (client-go writes one event
+  at a time, so this never happens there);
+* with a ``NanoTime`` (the pipeline shares one with the recorder) a combined event's name never repeats an
+  earlier stamp: equal stamps are moved one nanosecond on.
 """
 
 from __future__ import annotations
 
 import copy
+import struct
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
 from kpy.events.clock import Clock, NanoTime, RealClock, format_time
@@ -37,7 +49,7 @@ COMBINED_PREFIX = "(combined from similar events): "
 
 @dataclass(frozen=True)
 class CorrelatorOptions:
-    """client-go's CorrelatorOptions with its defaults (populateDefaults)."""
+    """client-go's CorrelatorOptions with its defaults; 0 means the default, as in client-go's populateDefaults."""
 
     lru_cache_size: int = 4096
     spam_burst: int = 25
@@ -46,6 +58,32 @@ class CorrelatorOptions:
     aggregate_max_interval: float = 600.0
     #: turn the spam filter off entirely (client-go's DefaultEventFilterFunc)
     spam_filter: bool = True
+
+    def with_defaults(self) -> CorrelatorOptions:
+        """Every 0 replaced by its default."""
+        default = CorrelatorOptions()
+        return replace(
+            self,
+            lru_cache_size=self.lru_cache_size or default.lru_cache_size,
+            spam_burst=self.spam_burst or default.spam_burst,
+            spam_qps=self.spam_qps or default.spam_qps,
+            aggregate_max_events=self.aggregate_max_events or default.aggregate_max_events,
+            aggregate_max_interval=self.aggregate_max_interval or default.aggregate_max_interval,
+        )
+
+
+_NS = 1_000_000_000
+
+
+def float32(value: float) -> float:
+    """``value`` rounded to a float32 (client-go keeps the spam filter's qps as a float32)."""
+    return float(struct.unpack("f", struct.pack("f", value))[0])
+
+
+def _seconds(ns: int) -> float:
+    """Go's ``time.Duration.Seconds()``, bit for bit."""
+    sec, nsec = divmod(ns, _NS)  # ns >= 0 here, so this truncates as Go does
+    return float(sec) + float(nsec) / 1e9
 
 
 class LRUCache(Generic[K, V]):
@@ -76,20 +114,25 @@ class LRUCache(Generic[K, V]):
 
 
 class PassiveTokenBucket:
-    """golang.org/x/time/rate as client-go's passive limiter uses it: starts full, refills continuously."""
+    """golang.org/x/time/rate's ``AllowN(now, 1)`` as client-go's passive limiter uses it: starts full, refills
+    continuously; times are integer nanoseconds."""
 
-    def __init__(self, qps: float, burst: int, now: float) -> None:
+    def __init__(self, qps: float, burst: int, now_ns: int) -> None:
         self.qps = qps
         self.burst = burst
         self.tokens = float(burst)
-        self.last = now
+        self.last_ns = now_ns
 
-    def try_accept(self, now: float) -> bool:
-        elapsed = max(0.0, now - self.last)
-        tokens = min(float(self.burst), self.tokens + elapsed * self.qps)
-        if tokens >= 1.0:
-            self.tokens = tokens - 1.0
-            self.last = now
+    def try_accept(self, now_ns: int) -> bool:
+        elapsed = now_ns - min(self.last_ns, now_ns)
+        tokens = self.tokens + (_seconds(elapsed) * self.qps if self.qps > 0 else 0.0)
+        tokens = min(tokens, float(self.burst)) - 1.0
+        wait_ns = 0
+        if tokens < 0:  # rate.durationFromTokens: truncated to whole nanoseconds
+            wait_ns = int(-tokens / self.qps * 1e9) if self.qps > 0 else 1
+        if self.burst >= 1 and wait_ns <= 0:
+            self.tokens = tokens
+            self.last_ns = now_ns
             return True
         return False
 
@@ -128,7 +171,7 @@ def event_key(event: Event) -> str:
 
 
 def spam_key(event: Event) -> str:
-    """getSpamKey: source and involved object only."""
+    """getSpamKey: source, involved object and the event type (Normal and Warning have separate buckets)."""
     o, s = _obj(event), _src(event)
     return "".join(
         _s(v)
@@ -140,6 +183,7 @@ def spam_key(event: Event) -> str:
             o.get("name"),
             o.get("uid"),
             o.get("apiVersion"),
+            event.get("type"),
         )
     )
 
@@ -171,13 +215,15 @@ class SpamFilter:
 
     def __init__(self, options: CorrelatorOptions, clock: Clock) -> None:
         self.burst = options.spam_burst
-        self.qps = options.spam_qps
+        self.qps = float32(options.spam_qps)
         self.clock = clock
         self.cache: LRUCache[str, PassiveTokenBucket] = LRUCache(options.lru_cache_size)
 
-    def filter(self, event: Event) -> bool:
+    def filter(self, event: Event, now: int | None = None) -> bool:
+        """``now``: integer nanoseconds (default: read the clock)."""
         key = spam_key(event)
-        now = self.clock.now()
+        if now is None:
+            now = self.clock.now_ns()
         bucket = self.cache.get(key)
         if bucket is None:
             bucket = PassiveTokenBucket(self.qps, self.burst, now)
@@ -189,38 +235,41 @@ class SpamFilter:
 @dataclass
 class _AggregateRecord:
     local_keys: dict[str, None] = field(default_factory=dict)  # an insertion-ordered set
-    last_timestamp: float = float("-inf")
+    last_ns: int | None = None  # None: never (Go's zero time)
 
 
 class Aggregator:
     """EventAggregator: returns (event to record, key the logger deduplicates it under, aggregated?)."""
 
-    def __init__(self, options: CorrelatorOptions, clock: Clock, nanotime: Callable[[], int]) -> None:
+    def __init__(self, options: CorrelatorOptions, clock: Clock, nanotime: NanoTime | None = None) -> None:
         self.max_events = options.aggregate_max_events
-        self.max_interval = options.aggregate_max_interval
+        self.max_interval_ns = round(options.aggregate_max_interval * _NS)
         self.clock = clock
         self.nanotime = nanotime
         self.cache: LRUCache[str, _AggregateRecord] = LRUCache(options.lru_cache_size)
 
-    def aggregate(self, event: Event) -> tuple[Event, str, bool]:
-        now = self.clock.now()
+    def aggregate(self, event: Event, now: int | None = None) -> tuple[Event, str, bool]:
+        """``now``: integer nanoseconds (default: read the clock)."""
+        if now is None:
+            now = self.clock.now_ns()
         akey, local = aggregate_key(event)
         record = self.cache.get(akey) or _AggregateRecord()
-        if now - record.last_timestamp > self.max_interval:
+        if record.last_ns is None or now - record.last_ns > self.max_interval_ns:
             record = _AggregateRecord()
         record.local_keys[local] = None
-        record.last_timestamp = now
+        record.last_ns = now
         self.cache.add(akey, record)
         if len(record.local_keys) < self.max_events:
             return event, event_key(event), False
         del record.local_keys[next(iter(record.local_keys))]  # keep the set below max (oldest goes)
-        stamp = format_time(now)
+        stamp = format_time(now // _NS)
         obj = copy.deepcopy(_obj(event))
+        stamp_ns = self.nanotime.unique(now) if self.nanotime is not None else now
         combined: Event = {
             "apiVersion": "v1",
             "kind": "Event",
             "metadata": {
-                "name": f"{obj.get('name', '')}.{self.nanotime():x}",
+                "name": f"{obj.get('name', '')}.{stamp_ns:x}",
                 "namespace": (event.get("metadata") or {}).get("namespace", ""),
             },
             "involvedObject": obj,
@@ -255,7 +304,7 @@ class EventLogger:
         meta = observed["metadata"] = dict(event.get("metadata") or {})
         last = self.cache.get(key)
         patch: dict[str, Any] | None = None
-        if last is not None:
+        if last is not None and last.count > 0:  # a stored count of 0 means "never seen", as in client-go
             meta["name"] = last.name
             if last.resource_version:
                 meta["resourceVersion"] = last.resource_version
@@ -263,15 +312,11 @@ class EventLogger:
                 meta.pop("resourceVersion", None)
             observed["firstTimestamp"] = last.first_timestamp
             observed["count"] = last.count + 1
-            patch = {
-                "count": observed["count"],
-                "lastTimestamp": observed.get("lastTimestamp"),
-                "message": observed.get("message", ""),
-            }
+            patch = _patch(observed)
         self.cache.add(
             key,
             _Observation(
-                int(observed.get("count") or 1),
+                int(observed.get("count") or 0),
                 observed.get("firstTimestamp"),
                 str(meta.get("name", "")),
                 str(meta.get("resourceVersion") or ""),
@@ -279,11 +324,13 @@ class EventLogger:
         )
         return observed, patch
 
-    def update_state(self, event: Event, key: str) -> None:
-        """After a successful write: remember the server's name/resourceVersion/count for this key."""
+    def update_state(self, event: Event) -> None:
+        """After a successful write: remember the server's name/resourceVersion/count under the event's own
+        full key (client-go's ``updateState``; for a combined event that is not the aggregate key)."""
+        key = event_key(event)
         meta = event.get("metadata") or {}
         last = self.cache.get(key)
-        count = int(event.get("count") or 1)
+        count = int(event.get("count") or 0)
         if last is not None and last.count > count:
             count = last.count  # a later observation was made while this write was in flight
         self.cache.add(
@@ -295,6 +342,22 @@ class EventLogger:
                 str(meta.get("resourceVersion") or ""),
             ),
         )
+
+
+_EPOCH = "1970-01-01T00:00:00Z"
+
+
+def _patch(observed: Event) -> dict[str, Any]:
+    """client-go's two-way strategic merge patch from a copy with count 0, lastTimestamp at the epoch and an
+    empty message to the observed event: only what differs from that (an empty message is not sent; a missing
+    lastTimestamp is sent as null)."""
+    patch: dict[str, Any] = {"count": observed["count"]}
+    last = observed.get("lastTimestamp") or None
+    if last != _EPOCH:
+        patch["lastTimestamp"] = last
+    if observed.get("message"):
+        patch["message"] = observed["message"]
+    return patch
 
 
 @dataclass(frozen=True)
@@ -316,21 +379,24 @@ class Correlator:
         options: CorrelatorOptions | None = None,
         *,
         clock: Clock | None = None,
-        nanotime: Callable[[], int] | None = None,
+        nanotime: NanoTime | None = None,
     ) -> None:
-        self.options = options or CorrelatorOptions()
+        """``nanotime``: share the recorder's stamps so a combined event's name never repeats one (optional)."""
+        self.options = (options or CorrelatorOptions()).with_defaults()
         self.clock: Clock = clock or RealClock()
-        self.nanotime = nanotime or NanoTime(self.clock)
-        self.aggregator = Aggregator(self.options, self.clock, self.nanotime)
+        self.nanotime = nanotime
+        self.aggregator = Aggregator(self.options, self.clock, nanotime)
         self.logger = EventLogger(self.options)
         self.spam_filter = SpamFilter(self.options, self.clock)
 
     def correlate(self, event: Event) -> CorrelateResult:
-        aggregated_event, key, aggregated = self.aggregator.aggregate(event)
+        now = self.clock.now_ns()  # one reading for the whole event
+        aggregated_event, key, aggregated = self.aggregator.aggregate(event, now)
         observed, patch = self.logger.observe(aggregated_event, key)
-        if self.options.spam_filter and self.spam_filter.filter(observed):
+        if self.options.spam_filter and self.spam_filter.filter(observed, now):
             return CorrelateResult(None, None, True, aggregated, key)
         return CorrelateResult(observed, patch, False, aggregated, key)
 
-    def update_state(self, written: Event, key: str) -> None:
-        self.logger.update_state(written, key)
+    def update_state(self, written: Event) -> None:
+        """The server's copy of a written event (client-go's ``UpdateState``)."""
+        self.logger.update_state(written)

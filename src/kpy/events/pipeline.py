@@ -148,7 +148,7 @@ class RecordPipeline:
             await self.sink.put(EventWrite(result.event, result.patch, result.key, [outcome]))
 
     def _written(self, write: EventWrite, stored: Event) -> None:
-        self.correlator.update_state(stored, write.key)
+        self.correlator.update_state(stored)
 
     async def close(self) -> RecordStats:
         """Drain everything: broadcaster, correlator, sink (which flushes its buffer), then final stats."""

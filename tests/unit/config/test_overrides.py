@@ -13,6 +13,7 @@ from kpy.config import ConnectionFlags, load_client_config
 from kpy.config.credentials import BasicCredentials, NoCredentials, TokenCredentials, TokenFileCredentials
 from kpy.config.exec_plugin import ExecCredentials
 from kpy.config.loader import normalize_server
+from kpy.errors import ConfigError
 
 
 def _b64(data: bytes) -> str:
@@ -176,15 +177,25 @@ def test_static_client_certificate_is_carried(load: Any) -> None:
     assert (cfg.client_cert_data, cfg.client_key_data) == (b"CERT", b"KEY")
 
 
-@pytest.mark.parametrize("user", ["tok", "basic", "exec"])
-async def test_token_flag_overrides_every_other_auth(load: Any, user: str) -> None:
+@pytest.mark.parametrize("user", ["tok", "exec"])
+async def test_token_flag_overrides_a_token_or_an_exec_plugin(load: Any, user: str) -> None:
     cfg = load(user=user, token="flag-token")
     assert await cfg.credentials.auth_headers() == {"Authorization": "Bearer flag-token"}
 
 
-async def test_token_flag_overrides_a_token_file(
+def test_token_flag_next_to_basic_auth_is_an_error_as_in_kubectl(load: Any) -> None:
+    with pytest.raises(ConfigError) as info:
+        load(user="basic", token="flag-token")
+    assert info.value.format() == (
+        "error: more than one authentication method found for basic; found [token basicAuth], only one is allowed"
+    )
+
+
+async def test_a_token_file_wins_over_the_token_flag_while_it_can_be_read(
     write_config: WriteConfig, env: dict[str, str], tmp_path: Path
 ) -> None:
+    """client-go keeps the user's tokenFile next to --token and sends the file's token; --token is the
+    fallback when the file cannot be read."""
     (tmp_path / "tok").write_text("file-token\n")
     doc = kubeconfig_doc(
         current="x",
@@ -195,6 +206,9 @@ async def test_token_flag_overrides_a_token_file(
     path = write_config("config", doc)
     cfg = load_client_config(ConnectionFlags(kubeconfig=str(path)), env)
     assert await cfg.credentials.auth_headers() == {"Authorization": "Bearer file-token"}
+    cfg = load_client_config(ConnectionFlags(kubeconfig=str(path), token="flag"), env)
+    assert await cfg.credentials.auth_headers() == {"Authorization": "Bearer file-token"}
+    (tmp_path / "tok").unlink()
     cfg = load_client_config(ConnectionFlags(kubeconfig=str(path), token="flag"), env)
     assert await cfg.credentials.auth_headers() == {"Authorization": "Bearer flag"}
 

@@ -11,6 +11,7 @@ from kpy.events.correlator import (
     PassiveTokenBucket,
     aggregate_key,
     event_key,
+    float32,
     spam_key,
 )
 from kpy.events.recorder import EventSource, ObjectRef
@@ -33,11 +34,33 @@ def test_lru_evicts_the_least_recently_used_entry() -> None:
 
 
 def test_token_bucket_allows_burst_then_refills_at_qps() -> None:
-    bucket = PassiveTokenBucket(qps=1 / 300, burst=3, now=0.0)
-    assert [bucket.try_accept(0.0) for _ in range(4)] == [True, True, True, False]
-    assert not bucket.try_accept(299.0)
-    assert bucket.try_accept(300.0)
-    assert not bucket.try_accept(300.0)
+    s = 1_000_000_000
+    bucket = PassiveTokenBucket(qps=float32(1 / 300), burst=3, now_ns=0)
+    assert [bucket.try_accept(0) for _ in range(4)] == [True, True, True, False]
+    assert not bucket.try_accept(299 * s)
+    assert bucket.try_accept(300 * s)
+    assert not bucket.try_accept(300 * s)
+
+
+def test_the_refill_rate_is_a_float32_as_in_client_go() -> None:
+    """float32(0.01) is a hair below 0.01: after exactly 100 s the token is not quite back (client-go agrees:
+    tests/data/clientgo): it is back about 2.2 µs later."""
+    s = 1_000_000_000
+    bucket = PassiveTokenBucket(qps=float32(0.01), burst=1, now_ns=0)
+    assert bucket.try_accept(0)
+    assert not bucket.try_accept(100 * s)
+    assert not bucket.try_accept(100 * s + 2_000)
+    assert bucket.try_accept(100 * s + 2_300)
+
+
+def test_zero_options_mean_the_defaults() -> None:
+    zero = CorrelatorOptions(
+        lru_cache_size=0, spam_burst=0, spam_qps=0, aggregate_max_events=0, aggregate_max_interval=0
+    )
+    assert zero.with_defaults() == CorrelatorOptions()
+    clock = FakeClock()
+    c = Correlator(zero, clock=clock)
+    assert [c.correlate(ev(clock, f"m{i}")).skip for i in range(26)] == [False] * 25 + [True]
 
 
 def test_default_options_are_client_go_defaults() -> None:
@@ -55,7 +78,8 @@ def test_keys_follow_client_go() -> None:
     clock = FakeClock()
     a = ev(clock, "one", reason="R1")
     b = ev(clock, "two", reason="R2", type_="Warning")
-    assert spam_key(a) == spam_key(b)  # source + object only
+    assert spam_key(a) != spam_key(b)  # source + object + type
+    assert spam_key(a) == spam_key(ev(clock, "two", reason="R2"))
     assert event_key(a) != event_key(b)
     assert aggregate_key(a)[0] != aggregate_key(b)[0]  # type and reason are part of it
     c = ev(clock, "two", reason="R1")
@@ -98,7 +122,7 @@ def test_identical_event_becomes_a_patch_of_count_and_last_timestamp() -> None:
 
 
 def test_ten_distinct_messages_are_aggregated_into_a_combined_event() -> None:
-    clock = FakeClock(0.0)
+    clock = FakeClock()
     c = make(clock)
     results = [c.correlate(ev(clock, f"message {i}")) for i in range(12)]
     assert [r.aggregated for r in results] == [False] * 9 + [True] * 3
@@ -207,9 +231,81 @@ def test_update_state_never_lowers_the_count() -> None:
     first = c.correlate(ev(clock, "a"))
     c.correlate(ev(clock, "a"))
     assert first.event is not None
-    c.update_state(
-        {**first.event, "metadata": {**first.event["metadata"], "resourceVersion": "7"}}, first.key
-    )
+    c.update_state({**first.event, "metadata": {**first.event["metadata"], "resourceVersion": "7"}})
     third = c.correlate(ev(clock, "a"))
     assert third.patch is not None and third.patch["count"] == 3
     assert third.event is not None and third.event["metadata"]["resourceVersion"] == "7"
+
+
+def test_forty_normal_events_do_not_starve_a_warning() -> None:
+    """Issue 13 item 13: the spam bucket is per type, so 5 identical Warnings after 40 Normal events are sent."""
+    clock = FakeClock()
+    c = make(clock)
+    normal = [c.correlate(ev(clock, f"tick {i % 3}", reason="Tick")).skip for i in range(40)]
+    assert normal.count(True) == 15
+    warnings = [c.correlate(ev(clock, "boom", reason="Boom", type_="Warning")) for _ in range(5)]
+    assert not any(w.skip for w in warnings)
+    assert warnings[0].patch is None and [w.patch["count"] for w in warnings[1:] if w.patch] == [2, 3, 4, 5]
+
+
+def test_combined_event_names_keep_every_nanosecond_and_read_the_clock_once() -> None:
+    """Issue 13 item 14: ``web.<hex ns>`` from the clock's integer nanoseconds, the same reading as the stamps."""
+
+    class CountingClock(FakeClock):
+        reads = 0
+
+        def now_ns(self) -> int:
+            self.reads += 1
+            return super().now_ns()
+
+    clock = CountingClock()
+    clock.set_ns(1_764_000_000_123_456_789)
+    c = Correlator(CorrelatorOptions(aggregate_max_events=2), clock=clock)
+    c.correlate(ev(clock, "a"))
+    clock.reads = 0
+    combined = c.correlate(ev(clock, "b"))
+    assert combined.aggregated and combined.event is not None
+    assert combined.event["metadata"]["name"] == f"web.{1_764_000_000_123_456_789:x}"
+    assert combined.event["firstTimestamp"] == "2025-11-24T16:00:00Z"
+    assert clock.reads == 1
+
+
+def test_update_state_after_a_combined_event_uses_its_full_key() -> None:
+    clock = FakeClock()
+    c = make(clock, aggregate_max_events=2)
+    c.correlate(ev(clock, "a"))
+    combined = c.correlate(ev(clock, "b"))
+    assert combined.event is not None
+    c.update_state({**combined.event, "metadata": {**combined.event["metadata"], "resourceVersion": "9"}})
+    again = c.correlate(
+        ev(clock, "c")
+    )  # deduplicated under the aggregate key, which the update did not touch
+    assert again.patch is not None and again.event is not None
+    assert "resourceVersion" not in again.event["metadata"]
+
+
+def test_an_event_without_count_is_never_deduplicated_into() -> None:
+    clock = FakeClock()
+    c = make(clock)
+    first = ev(clock, "a")
+    del first["count"]
+    c.correlate(first)
+    second = c.correlate(ev(clock, "a"))
+    assert second.patch is None  # client-go stored the first with count 0: "never seen"
+
+
+def test_a_patch_leaves_out_an_unchanged_empty_message() -> None:
+    clock = FakeClock()
+    c = make(clock)
+    c.correlate(ev(clock, ""))
+    second = c.correlate(ev(clock, ""))
+    assert second.patch is not None and "message" not in second.patch and second.patch["count"] == 2
+
+
+def test_recorder_names_keep_every_nanosecond() -> None:
+    """``NanoTime`` hands out the clock's integer nanoseconds (a float of epoch seconds would end in ...b400)."""
+    clock = FakeClock()
+    clock.set_ns(0x18EDADD11A76B4F3)
+    stamps = NanoTime(clock)
+    assert f"{stamps():x}" == "18edadd11a76b4f3"
+    assert f"{stamps():x}" == "18edadd11a76b4f4"  # never repeats

@@ -68,7 +68,8 @@ async def test_hand_worked_small_input() -> None:
 
     t=0 a → create a(1); t=0 a → patch a(2); t=0 b → create b(1) (bucket now empty);
     t=0 c → 3 distinct: combined (count 1) but filtered, and the oldest message (a) leaves the set;
-    t=100 a → one token back; {b, c} + a = 3 distinct → combined again, its second observation → a PATCH to
+    t=101 a → one token back (at t=100 not quite: the rate is float32(0.01), as in client-go); {b, c} + a =
+    3 distinct → combined again, its second observation → a PATCH to
     count 2 of an event that was never written → 404 → created with count 2.
     """
     inputs = [
@@ -76,7 +77,7 @@ async def test_hand_worked_small_input() -> None:
         (0.0, "web", "Normal", "R", "a"),
         (0.0, "web", "Normal", "R", "b"),
         (0.0, "web", "Normal", "R", "c"),
-        (100.0, "web", "Normal", "R", "a"),
+        (101.0, "web", "Normal", "R", "a"),
     ]
     options = CorrelatorOptions(spam_burst=3, spam_qps=0.01, aggregate_max_events=3)
     writer, pipeline, _ = await run(inputs, options)
