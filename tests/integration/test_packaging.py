@@ -73,4 +73,4 @@ def test_installing_makes_kubectl_kpy_work(installed: Path) -> None:
     proc = subprocess.run([kubectl, "kpy", "version", "--client"], env=_clean_env(installed),
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == f"kpy Version: {__version__}\n"
+    assert proc.stdout == f"Client Version: v{__version__}\n"
