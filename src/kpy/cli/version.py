@@ -32,15 +32,19 @@ _SEMVER = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z
 
 
 def register(app: typer.Typer) -> None:
-    app.command("version", help="Print the client and server version information for the current context.\n\n"
-                                "Examples:\n\n  # Print the client and server versions for the current context\n"
-                                "  kpy version\n\n  kpy version --client -o json")(version_command)
+    app.command(
+        "version",
+        help="Print the client and server version information for the current context.\n\n"
+        "Examples:\n\n  # Print the client and server versions for the current context\n"
+        "  kpy version\n\n  kpy version --client -o json",
+    )(version_command)
 
 
 @connection_options
 def version_command(
-    client_only: Annotated[bool, typer.Option(
-        "--client", help="If true, shows client version only (no server required).")] = False,
+    client_only: Annotated[
+        bool, typer.Option("--client", help="If true, shows client version only (no server required).")
+    ] = False,
     output: Annotated[str, typer.Option("-o", "--output", help="One of 'yaml' or 'json'.")] = "",
     *,
     flags: ConnectionFlags,
@@ -55,7 +59,7 @@ def client_version() -> dict[str, str]:
     from kpy import __version__
     from kpy.rest.client import default_user_agent
 
-    parts = (__version__.split(".") + ["", ""])[:2]
+    parts = [*__version__.split("."), "", ""][:2]
     return {
         "major": parts[0],
         "minor": parts[1],
@@ -78,8 +82,10 @@ def skew_warning(server: dict[str, Any]) -> str | None:
     client_major, client_minor = KUBERNETES_VERSION
     if major == client_major and abs(minor - client_minor) <= SUPPORTED_MINOR_SKEW:
         return None
-    return (f"WARNING: version difference between client ({client_major}.{client_minor}) and server "
-            f"({major}.{minor}) exceeds the supported minor version skew of +/-{SUPPORTED_MINOR_SKEW}")
+    return (
+        f"WARNING: version difference between client ({client_major}.{client_minor}) and server "
+        f"({major}.{minor}) exceeds the supported minor version skew of +/-{SUPPORTED_MINOR_SKEW}"
+    )
 
 
 async def _version(client_only: bool, output: str, flags: ConnectionFlags) -> int:

@@ -40,7 +40,7 @@ def test_server_version_is_printed_byte_for_byte_as_kubectl_prints_it(sandbox: A
         theirs = kubectl("version", "-o", fmt, kubeconfig=sandbox.kubeconfig_path)
         assert ours.code == theirs.code == 0, (ours.err, theirs.err)
         marker = '  "serverVersion"' if fmt == "json" else "serverVersion:"
-        assert ours.out[ours.out.index(marker):] == theirs.out[theirs.out.index(marker):]
+        assert ours.out[ours.out.index(marker) :] == theirs.out[theirs.out.index(marker) :]
 
 
 @needs_kubectl
@@ -54,9 +54,14 @@ def test_version_skew_warning_is_kubectls(sandbox: Any, monkeypatch: pytest.Monk
     theirs = kubectl("version", kubeconfig=sandbox.kubeconfig_path)
     assert ours.code == theirs.code == 0
     assert ours.out.splitlines()[-1] == "Server Version: v1.36.2"
-    assert ours.err == theirs.err == (
-        "WARNING: version difference between client (1.32) and server (1.36) exceeds the supported minor "
-        "version skew of +/-1\n")
+    assert (
+        ours.err
+        == theirs.err
+        == (
+            "WARNING: version difference between client (1.32) and server (1.36) exceeds the supported minor "
+            "version skew of +/-1\n"
+        )
+    )
 
 
 def test_client_only_needs_no_server(tmp_path: Path) -> None:
@@ -74,8 +79,13 @@ def test_unreachable_server_prints_client_version_then_one_line_error(tmp_path: 
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    res = kpy("version", "-s", f"https://127.0.0.1:{port}", "--insecure-skip-tls-verify",
-              kubeconfig=tmp_path / "missing")
+    res = kpy(
+        "version",
+        "-s",
+        f"https://127.0.0.1:{port}",
+        "--insecure-skip-tls-verify",
+        kubeconfig=tmp_path / "missing",
+    )
     assert res.code == 1
     assert res.out == f"Client Version: v{__version__}\n"
     assert res.err.count("\n") == 1 and "refused" in res.err
