@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from kpy.testing import discovery, scale, status
+from kpy.testing import discovery, managedfields, scale, status
 from kpy.testing.api import parse_selectors
 from kpy.testing.resources import ResourceType
 from kpy.testing.status import StatusError
@@ -354,6 +354,8 @@ async def _resource_request(
     if sub == "log" and rt.resource == "pods" and namespace is not None and method == "GET":
         em.api.get(rt, namespace, name)
         return web.Response(text=em.pod_logs.get((namespace, name), ""), content_type="text/plain")
+    if method in ("POST", "PUT", "PATCH"):
+        _set_write_context(request)
     if sub == "scale" and (rt.group, rt.resource) in scale.SCALABLE and namespace is not None:
         return await _scale_request(em, request, rt, namespace, name, dry_run)
     if sub not in ("", "status"):
@@ -398,6 +400,8 @@ async def _resource_request(
                 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: '
                 "is required for apply patch"
             )
+        if kind == "apply":
+            _set_write_context(request, applied=body if isinstance(body, dict) else None)
         obj, created = em.api.patch(
             rt, ns, name, kind, body, subresource=sub, dry_run=dry_run, force=q.get("force") in _TRUE
         )
@@ -426,6 +430,15 @@ async def _resource_request(
             )
         )
     raise status.method_not_allowed()
+
+
+def _set_write_context(request: web.Request, applied: dict[str, Any] | None = None) -> None:
+    """Who is writing, for metadata.managedFields (this request's task only)."""
+    manager = managedfields.manager_from(
+        request.query.get("fieldManager", ""), request.headers.get("User-Agent", "")
+    )
+    operation = "Apply" if applied is not None else "Update"
+    managedfields.CURRENT.set(managedfields.WriteContext(manager, operation, applied))
 
 
 async def _scale_request(
