@@ -3,7 +3,8 @@
 Every request is throttled by a token bucket (QPS/burst), carries the credentials, impersonation headers and
 kpy's User-Agent, is retried like client-go's ``rest.Request`` (429/5xx with ``Retry-After`` up to 10 times;
 transport resets/EOFs only for GET; one re-authentication after a 401) and fails with a typed ``kpy.errors``
-error. ``-v=6`` logs each request like kubectl's round-tripper, ``-v=8`` adds headers (credentials masked).
+error. ``-v=6`` logs each request like kubectl's round-tripper, ``-v=8`` adds headers (credentials masked) and bodies
+(truncated like client-go: 1024 characters at -v=8, 10240 at -v=9, whole from -v=10; Secret values masked).
 """
 
 from __future__ import annotations
@@ -62,6 +63,14 @@ def default_user_agent() -> str:
         osname = "linux"
     machine = platform.machine().lower()
     return f"kpy/{__version__} ({osname}/{_GO_ARCH.get(machine, machine or 'unknown')})"
+
+
+def _log_body(prefix: str, body: bytes) -> None:
+    """client-go's ``logBody`` at V(8): truncated by -v level, Secret values and tokens masked."""
+    from kpy.rest.bodylog import format_body
+
+    verbosity = 10 if enabled(10) else 9 if enabled(9) else 8
+    log.log(v(8), "%s", format_body(prefix, body, verbosity))
 
 
 def default_retry_backoff() -> Backoff:
@@ -301,6 +310,8 @@ class RestClient:
         retries = 0
         reauthenticated = False
         backoff = self._retry_backoff()
+        if enabled(8):
+            _log_body("Request Body", body or b"")
         proxy = self.proxy()
         while True:
             session = await self._get_session()
@@ -331,6 +342,8 @@ class RestClient:
                 raise self._transport_error(exc) from exc
             status = response.status
             self._log_response(method, url, status, response.reason or "", started, headers, response.headers)
+            if payload and enabled(8):
+                _log_body("Response Body", payload)
             if status < 400:
                 return response, payload
             response.release()
