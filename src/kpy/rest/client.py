@@ -143,6 +143,7 @@ class RestClient:
         default_port = 443 if parts.scheme == "https" else 80
         self.host_port = f"{parts.hostname}:{parts.port or default_port}"
         self._host = parts.hostname or ""
+        self._port = parts.port or default_port
 
     async def __aenter__(self) -> RestClient:
         return self
@@ -257,6 +258,21 @@ class RestClient:
             return connerrors.unable("connection reset by peer", self.host_port)
         return connerrors.unable(str(exc) or type(exc).__name__, self.host_port)
 
+    async def _transport_failure(self, exc: BaseException) -> ConnectionFailed:
+        """``_transport_error``, with Go's wording for a certificate that does not match the server name
+        (the SANs and the name asked for; that needs the certificate, read again without the name check)."""
+        cert_error = exc.certificate_error if isinstance(exc, aiohttp.ClientConnectorCertificateError) else exc
+        if isinstance(cert_error, ssl.SSLCertVerificationError) and connerrors.is_name_mismatch(cert_error):
+            from kpy.rest import tlsnames
+
+            name = self.config.tls_server_name or self._host
+            cert = None
+            if self.proxy() is None:
+                cert = await tlsnames.peer_certificate(self._host, self._port, self._ssl, name)
+            reason = f"tls: failed to verify certificate: {tlsnames.hostname_error(name, cert)}"
+            return connerrors.unable(reason, self.host_port)
+        return self._transport_error(exc)
+
     @staticmethod
     def _retryable_transport_error(method: str, exc: BaseException) -> bool:
         """client-go: only GET, only resets and (probable) EOFs."""
@@ -339,7 +355,7 @@ class RestClient:
                     retries += 1
                     await self._retry_sleep(method, url, 1, backoff, deadline, None, f"error: {exc!r}")
                     continue
-                raise self._transport_error(exc) from exc
+                raise (await self._transport_failure(exc)) from exc
             status = response.status
             self._log_response(method, url, status, response.reason or "", started, headers, response.headers)
             if payload and enabled(8):

@@ -67,7 +67,7 @@ async def test_certificate_not_valid_for_the_address_is_an_x509_error(
             await client.get_json("/version")
     assert str(info.value) == (
         "Unable to connect to the server: tls: failed to verify certificate: "
-        "x509: certificate is not valid for 127.0.0.1"
+        "x509: cannot validate certificate for 127.0.0.1 because it doesn't contain any IP SANs"
     )
 
 
