@@ -15,7 +15,7 @@ from typer import _click  # typer's vendored click: its errors are typer.TyperEx
 from typer.core import TyperGroup
 
 from kpy.cli.common import connection_options, run_async
-from kpy.cli.completion import complete_leases
+from kpy.cli.completion import complete_json_output, complete_leases
 from kpy.config.flags import ConnectionFlags
 
 COMMAND_KEY = "kpy.elect.command"
@@ -230,7 +230,8 @@ def status_command(
         str | None, typer.Option("--lease", help="Name of the Lease.", show_default=False, autocompletion=complete_leases)
     ] = None,
     output: Annotated[
-        str, typer.Option("-o", "--output", help="Output format: json, or empty for text.")
+        str, typer.Option("-o", "--output", autocompletion=complete_json_output,
+                          help="Output format: json, or empty for text.")
     ] = "",
     *,
     flags: ConnectionFlags,

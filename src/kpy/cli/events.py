@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from kpy.cli.common import connection_options, run_async
-from kpy.cli.completion import complete_event_object
+from kpy.cli.completion import complete_event_object, complete_events_output
 from kpy.config.flags import ConnectionFlags
 
 TAIL_HELP = """Print events oldest first, then follow new and updated ones until Ctrl-C.
@@ -87,7 +87,7 @@ def tail_command(
     ] = None,
     no_watch: Annotated[bool, typer.Option("--no-watch", help="Print the current events and exit.")] = False,
     output: Annotated[
-        str, typer.Option("-o", "--output", help="Output format: wide|json|yaml|name|jsonpath=...")
+        str, typer.Option("-o", "--output", autocompletion=complete_events_output, help="Output format: wide|json|yaml|name|jsonpath=...")
     ] = "",
     no_headers: Annotated[bool, typer.Option("--no-headers", help="Don't print headers.")] = False,
     chunk_size: Annotated[

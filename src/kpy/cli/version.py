@@ -21,6 +21,7 @@ from typing import Annotated, Any
 import typer
 
 from kpy.cli.common import connection_options, run_async
+from kpy.cli.completion import complete_version_output
 from kpy.config.flags import ConnectionFlags
 
 #: The Kubernetes release kpy mirrors (kubectl/client-go 1.32): the "client" side of the skew warning.
@@ -45,7 +46,12 @@ def version_command(
     client_only: Annotated[
         bool, typer.Option("--client", help="If true, shows client version only (no server required).")
     ] = False,
-    output: Annotated[str, typer.Option("-o", "--output", help="One of 'yaml' or 'json'.")] = "",
+    output: Annotated[
+        str,
+        typer.Option(
+            "-o", "--output", autocompletion=complete_version_output, help="One of 'yaml' or 'json'."
+        ),
+    ] = "",
     *,
     flags: ConnectionFlags,
 ) -> None:
