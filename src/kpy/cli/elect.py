@@ -72,6 +72,7 @@ class ElectGroup(TyperGroup):
 def register(app: typer.Typer) -> None:
     elect_app = typer.Typer(
         cls=ElectGroup,
+        subcommand_metavar="-- CMD [ARGS...]",  # `kpy elect status` is listed under Commands
         invoke_without_command=True,
         no_args_is_help=False,
         context_settings={"help_option_names": ["-h", "--help"]},
