@@ -114,3 +114,34 @@ def test_label_annotate_patch_apply_and_delete(emu: Any, api: Api) -> None:
     assert (res.code, res.out) == (0, "configmap/w-ssa serverside-applied\n"), res.err
     ok(emu, "delete", "cm", "w-edit", "w-ssa", out='configmap "w-edit" deleted\nconfigmap "w-ssa" deleted\n')
     assert api.call("GET", "/api/v1/namespaces/default/configmaps/w-edit")[0] == 404
+
+
+def test_edit_replace_and_server_side_apply_of_a_deployment(emu: Any) -> None:
+    manifest = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: w-ssa}\nspec:\n  replicas: 1\n"
+        "  selector: {matchLabels: {app: w-ssa}}\n  template:\n    metadata: {labels: {app: w-ssa}}\n"
+        "    spec: {containers: [{name: c, image: nginx}]}\n"
+    )
+    for replicas in ("1", "2"):
+        res = k(
+            emu,
+            "apply",
+            "--server-side",
+            "-f",
+            "-",
+            stdin=manifest.replace("replicas: 1", f"replicas: {replicas}"),
+        )
+        assert (res.code, res.out) == (0, "deployment.apps/w-ssa serverside-applied\n"), res.err
+    assert read(emu, "deploy", "w-ssa")["spec"]["replicas"] == 2
+    res = kubectl(
+        "edit",
+        "deploy",
+        "w-ssa",
+        kubeconfig=emu.kubeconfig_path,
+        env={"EDITOR": "sed -i s/image:\\ nginx$/image:\\ nginx:2/", "KUBE_EDITOR": ""},
+    )
+    assert (res.code, res.out) == (0, "deployment.apps/w-ssa edited\n"), res.err
+    assert read(emu, "deploy", "w-ssa")["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:2"
+    current = ok(emu, "get", "deploy", "w-ssa", "-o", "yaml")
+    res = k(emu, "replace", "-f", "-", stdin=current)
+    assert (res.code, res.out) == (0, "deployment.apps/w-ssa replaced\n"), res.err
