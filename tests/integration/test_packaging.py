@@ -68,6 +68,7 @@ def test_pipx_installed_kpy_reports_its_version(installed: Path) -> None:
 @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
 def test_installing_makes_kubectl_kpy_work(installed: Path) -> None:
     assert (installed / "kubectl-kpy").exists()
+    assert (installed / "kubectl_complete-kpy").exists()  # kubectl's plugin completion: kubectl kpy <TAB>
     kubectl = shutil.which("kubectl")
     assert kubectl is not None
     proc = subprocess.run([kubectl, "kpy", "version", "--client"], env=_clean_env(installed),
