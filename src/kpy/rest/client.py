@@ -238,10 +238,13 @@ class RestClient:
             return connerrors.timed_out(self.host_port)
         if isinstance(exc, aiohttp.ClientConnectorCertificateError):
             return connerrors.unable(
-                connerrors.x509_reason(exc.certificate_error, self._host), self.host_port
+                connerrors.x509_reason(exc.certificate_error, self.config.tls_server_name or self._host),
+                self.host_port,
             )
         if isinstance(exc, ssl.SSLCertVerificationError):
-            return connerrors.unable(connerrors.x509_reason(exc, self._host), self.host_port)
+            return connerrors.unable(
+                connerrors.x509_reason(exc, self.config.tls_server_name or self._host), self.host_port
+            )
         if isinstance(exc, aiohttp.ClientConnectorDNSError):
             return connerrors.unable(f"dial tcp: lookup {self._host}: no such host", self.host_port)
         if isinstance(exc, aiohttp.ClientConnectorError):
@@ -550,6 +553,6 @@ class RestClient:
                     status, resp_headers, bytes(exc.response.body or b""), "GET"
                 ) from None
             except (OSError, TimeoutError, EOFError, InvalidHandshake) as exc:
-                raise self._transport_error(exc) from exc
+                raise (await self._transport_failure(exc)) from exc
             self._log_response("GET", url, 101, "Switching Protocols", started, headers, None)
             return connection
