@@ -38,6 +38,7 @@ class WriteContext:
     manager: str
     operation: str = "Update"  # or "Apply"
     applied: Obj | None = None  # the applied configuration, for Apply
+    force: bool = False  # Apply with force=true (kubectl apply --server-side --force-conflicts)
 
 
 CURRENT: contextvars.ContextVar[WriteContext | None] = contextvars.ContextVar(
@@ -278,6 +279,8 @@ def record(
         _walk(_MISSING, _without_managed(ctx.applied), (), "", owned, set(), True)
         mine = _scoped(owned, subresource, has_status)
         taken = changed  # an applied field whose value is unchanged is shared, not taken
+        if not ctx.force:
+            _check_conflicts(entries, (ctx.manager, ctx.operation, subresource), changed & mine)
     else:
         mine, taken = set(), changed
     object_changed = live is None or _without_managed(live) != _without_managed(new)
@@ -320,6 +323,57 @@ def record(
         meta["managedFields"] = result
     else:
         meta.pop("managedFields", None)
+
+
+def path_string(path: Path) -> str:
+    """structured-merge-diff's ``Path.String()``: ``.spec.containers[name="c"].image``."""
+    out = []
+    for element in path:
+        kind, value = element[:2], element[2:]
+        if kind == "f:":
+            out.append("." + value)
+        elif kind == "k:":
+            keys = json.loads(value)
+            out.append("[" + ",".join(f"{k}={json.dumps(v)}" for k, v in keys.items()) + "]")
+        elif kind == "v:":
+            out.append(f"[={value}]")
+        else:
+            out.append(f"[{value}]")
+    return "".join(out)
+
+
+def _manager_text(entry: Obj) -> str:
+    text = json.dumps(str(entry.get("manager", "")))
+    if entry.get("subresource"):
+        text += f" with subresource {json.dumps(entry['subresource'])}"
+    if entry.get("operation") == "Update":
+        text += f" using {entry.get('apiVersion', '')}"
+    return text
+
+
+def _check_conflicts(entries: list[Obj], me: tuple[str, str, str], changing: set[Path]) -> None:
+    """An Apply that changes fields other managers own fails with 409 (as kube-apiserver words it)."""
+    conflicts: list[tuple[str, str]] = []  # (manager text, path)
+    for entry in entries:
+        if (entry.get("manager"), entry.get("operation"), entry.get("subresource", "")) == me:
+            continue
+        owned = decode(entry.get("fieldsV1"))
+        for path in sorted(changing & owned, key=path_string):
+            conflicts.append((_manager_text(entry), path_string(path)))
+    if not conflicts:
+        return
+    from kpy.testing import status
+
+    if len(conflicts) == 1:
+        message = f"Apply failed with 1 conflict: conflict with {conflicts[0][0]}: {conflicts[0][1]}"
+    else:
+        lines = []
+        for manager in sorted({m for m, _ in conflicts}):
+            lines.append(f"conflicts with {manager}:")
+            lines.extend(f"- {p}" for m, p in conflicts if m == manager)
+        message = f"Apply failed with {len(conflicts)} conflicts: " + "\n".join(lines)
+    causes = [{"reason": "FieldManagerConflict", "message": f"conflict with {m}", "field": p} for m, p in conflicts]
+    raise status.StatusError(409, status.status_body(409, "Conflict", message, {"causes": causes}))
 
 
 def _without_managed(obj: Any) -> Any:

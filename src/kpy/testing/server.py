@@ -438,7 +438,8 @@ def _set_write_context(request: web.Request, applied: dict[str, Any] | None = No
         request.query.get("fieldManager", ""), request.headers.get("User-Agent", "")
     )
     operation = "Apply" if applied is not None else "Update"
-    managedfields.CURRENT.set(managedfields.WriteContext(manager, operation, applied))
+    force = request.query.get("force") in _TRUE
+    managedfields.CURRENT.set(managedfields.WriteContext(manager, operation, applied, force))
 
 
 async def _scale_request(

@@ -184,3 +184,24 @@ def test_field_manager_from_the_user_agent_and_times(emu: Any) -> None:
     assert code == 201
     (entry,) = obj["metadata"]["managedFields"]
     assert entry["manager"] == "Python-urllib" and entry["time"].endswith("Z") and len(entry["time"]) == 20
+
+
+def test_server_side_apply_conflicts_as_kube_apiserver_words_them(emu: Any) -> None:
+    both = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: mf-conflict}\ndata: {k: v, j: w}\n"
+    k(emu, "apply", "--server-side", "-f", "-", stdin=both)
+    k(emu, "patch", "cm", "mf-conflict", "-p", '{"data":{"k":"x","j":"y"}}')
+    res = kubectl("apply", "--server-side", "-f", "-", stdin=both, kubeconfig=emu.kubeconfig_path)
+    assert res.code == 1
+    assert res.err.startswith(
+        'error: Apply failed with 2 conflicts: conflicts with "kubectl-patch" using v1:\n- .data.j\n- .data.k\n'
+    )
+    one = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: mf-conflict}\ndata: {k: v}\n"
+    res = kubectl("apply", "--server-side", "-f", "-", stdin=one, kubeconfig=emu.kubeconfig_path)
+    assert res.err.startswith(
+        'error: Apply failed with 1 conflict: conflict with "kubectl-patch" using v1: .data.k\n'
+    )
+    k(emu, "apply", "--server-side", "--force-conflicts", "-f", "-", stdin=one)
+    assert managed(emu, "cm/mf-conflict") == [
+        {"manager": "kubectl", "operation": "Apply", "fieldsV1": {"f:data": {"f:k": {}}}},
+        {"manager": "kubectl-patch", "operation": "Update", "fieldsV1": {"f:data": {"f:j": {}}}},
+    ]
