@@ -26,8 +26,9 @@ def completions(words: Sequence[str]) -> list[str]:
 
     words = list(words) or [""]
     line = ["kpy", *words]
-    os.environ.update({"_KPY_COMPLETE": "complete_bash", "COMP_WORDS": shlex.join(line),
-                       "COMP_CWORD": str(len(line) - 1)})
+    os.environ.update(
+        {"_KPY_COMPLETE": "complete_bash", "COMP_WORDS": shlex.join(line), "COMP_CWORD": str(len(line) - 1)}
+    )
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
         run([])

@@ -49,7 +49,9 @@ def _match_hostname(pattern: str, host: str) -> bool:
     p_labels, h_labels = pattern.split("."), host.split(".")
     if len(p_labels) != len(h_labels):
         return False
-    return all(p == h or (i == 0 and p == "*") for i, (p, h) in enumerate(zip(p_labels, h_labels, strict=True)))
+    return all(
+        p == h or (i == 0 and p == "*") for i, (p, h) in enumerate(zip(p_labels, h_labels, strict=True))
+    )
 
 
 def _is_ip(host: str) -> bool:
@@ -99,7 +101,9 @@ async def peer_certificate(
         probe.load_default_certs(ssl.Purpose.SERVER_AUTH)
     try:
         async with asyncio.timeout(timeout):
-            _reader, writer = await asyncio.open_connection(host, port, ssl=probe, server_hostname=server_name)
+            _reader, writer = await asyncio.open_connection(
+                host, port, ssl=probe, server_hostname=server_name
+            )
     except (OSError, TimeoutError, ssl.SSLError):
         return None
     try:

@@ -372,7 +372,9 @@ def _check_conflicts(entries: list[Obj], me: tuple[str, str, str], changing: set
             lines.append(f"conflicts with {manager}:")
             lines.extend(f"- {p}" for m, p in conflicts if m == manager)
         message = f"Apply failed with {len(conflicts)} conflicts: " + "\n".join(lines)
-    causes = [{"reason": "FieldManagerConflict", "message": f"conflict with {m}", "field": p} for m, p in conflicts]
+    causes = [
+        {"reason": "FieldManagerConflict", "message": f"conflict with {m}", "field": p} for m, p in conflicts
+    ]
     raise status.StatusError(409, status.status_body(409, "Conflict", message, {"causes": causes}))
 
 
