@@ -145,3 +145,22 @@ def test_edit_replace_and_server_side_apply_of_a_deployment(emu: Any) -> None:
     current = ok(emu, "get", "deploy", "w-ssa", "-o", "yaml")
     res = k(emu, "replace", "-f", "-", stdin=current)
     assert (res.code, res.out) == (0, "deployment.apps/w-ssa replaced\n"), res.err
+
+
+def test_scale_subresource_put_checks_the_resource_version(emu: Any, api: Api) -> None:
+    ok(emu, "create", "deployment", "w-put", "--image=nginx")
+    path = "/apis/apps/v1/namespaces/default/deployments/w-put/scale"
+    code, scale = api.call("GET", path)
+    assert code == 200 and scale["spec"] == {"replicas": 1}
+    stale = json.loads(json.dumps(scale))
+    scale["spec"]["replicas"] = 4
+    code, updated = api.call("PUT", path, scale)
+    assert (code, updated["spec"]) == (200, {"replicas": 4})
+    assert updated["metadata"]["resourceVersion"] != stale["metadata"]["resourceVersion"]
+    stale["spec"]["replicas"] = 5
+    code, status = api.call("PUT", path, stale)
+    assert (code, status["reason"]) == (409, "Conflict")
+    assert api.call("GET", "/api/v1/namespaces/default/pods/web/scale")[0] == 404
+    rs = read(emu, "rs")["items"][0]["metadata"]["name"]
+    ok(emu, "scale", "rs", rs, "--replicas=0", out=f"replicaset.apps/{rs} scaled\n")
+    assert read(emu, "rs", rs)["spec"]["replicas"] == 0
