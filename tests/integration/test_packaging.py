@@ -68,9 +68,10 @@ def test_pipx_installed_kpy_reports_its_version(installed: Path) -> None:
 @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
 def test_installing_makes_kubectl_kpy_work(installed: Path) -> None:
     assert (installed / "kubectl-kpy").exists()
+    assert (installed / "kubectl_complete-kpy").exists()  # kubectl's plugin completion: kubectl kpy <TAB>
     kubectl = shutil.which("kubectl")
     assert kubectl is not None
     proc = subprocess.run([kubectl, "kpy", "version", "--client"], env=_clean_env(installed),
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == f"kpy Version: {__version__}\n"
+    assert proc.stdout == f"Client Version: v{__version__}\n"

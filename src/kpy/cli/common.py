@@ -76,8 +76,12 @@ _CONNECTION_PARAMS: dict[str, tuple[Any, Any]] = {
     "burst": (int | None, _opt("--burst", help="Client-side rate limit: burst (default 10).")),
     "cache_dir": (str | None, _opt("--cache-dir", help="Default cache directory (default ~/.kube/cache).")),
     "verbosity": (int | None, _opt("-v", "--v", metavar="LEVEL",
-                                   help="Log level: 6 logs requests, 8 bodies. Any level shows tracebacks.")),
+                                   help="Log level: 6 logs requests, 8 headers and bodies (9 longer ones).")),
 }
+
+
+_DEBUG_OPTION: Any = typer.Option(False, "--debug", help="Show tracebacks for errors.", rich_help_panel=PANEL,
+                                  show_default=False)
 
 
 def flags_from_values(values: dict[str, Any]) -> ConnectionFlags:
@@ -119,10 +123,13 @@ def connection_options(fn: Callable[..., T]) -> Callable[..., T]:
         inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=annotation)
         for name, (annotation, option) in _CONNECTION_PARAMS.items()
     ]
+    added.append(inspect.Parameter("debug_", inspect.Parameter.KEYWORD_ONLY, default=_DEBUG_OPTION, annotation=bool))
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> T:
         values = {name: kwargs.pop(name, None) for name in _CONNECTION_PARAMS}
+        debug = bool(kwargs.pop("debug_", False))  # --debug after the command too
+        STATE.debug = STATE.debug or debug
         flags = merge_flags(STATE.root_flags, flags_from_values(values))
         STATE.verbosity = max(STATE.verbosity, flags.verbosity)
         configure_logging(flags.verbosity)
@@ -130,6 +137,7 @@ def connection_options(fn: Callable[..., T]) -> Callable[..., T]:
 
     annotations = {k: v for k, v in hints.items() if k != "flags"}
     annotations.update({name: annotation for name, (annotation, _) in _CONNECTION_PARAMS.items()})
+    annotations["debug_"] = bool
     wrapper.__annotations__ = annotations
     wrapper.__signature__ = sig.replace(parameters=[*own, *added])  # type: ignore[attr-defined]
     del wrapper.__wrapped__  # typer must see the new signature, not the wrapped one

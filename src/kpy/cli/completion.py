@@ -14,6 +14,11 @@ Rules:
 * resource types come from the discovery cache (``<cache dir>/discovery/<host_port>/kpy-discovery.json``);
 * a live request has a hard deadline (``LIVE_TIMEOUT``); when an older answer is on disk the deadline is
   shorter (``STALE_TIMEOUT``) and the old answer is served when the server is slow or failing;
+  ``$KPY_COMPLETION_TIMEOUT`` (seconds) sets both;
+* a request cut off by its deadline (a slow exec credential plugin such as ``aws eks get-token``, a slow
+  server) is finished by a detached copy of the same completion with a generous deadline
+  (``BACKGROUND_TIMEOUT``), which fills the cache, so the next ``<TAB>`` is answered; one such copy per
+  completion line at a time;
 * any error means no completions and nothing on stdout/stderr but the completion protocol.
 
 Only the standard library and typer are imported at module level: ``kpy.cli.common`` imports this module for
@@ -43,6 +48,9 @@ NAMES_TTL = 60.0  #: seconds a cached list of names (namespaces, pods, ...) is s
 MAX_STALE = 7 * 24 * 3600.0  #: older answers are not served even when the server is down
 LIVE_TIMEOUT = 1.0  #: hard deadline of a live request when nothing is cached
 STALE_TIMEOUT = 0.25  #: deadline of the refresh when a stale answer can be served instead
+BACKGROUND_TIMEOUT = 20.0  #: deadline of the detached refresh that finishes a request cut off by LIVE_TIMEOUT
+TIMEOUT_ENV = "KPY_COMPLETION_TIMEOUT"  #: seconds, overrides both LIVE_TIMEOUT and STALE_TIMEOUT
+BACKGROUND_ENV = "KPY_COMPLETION_REFRESH"  #: set in the detached refresh (its marker file's path)
 DISCOVERY_TTL = 6 * 3600.0  #: the discovery cache's own TTL (kpy.rest.discovery.DEFAULT_TTL)
 DISCOVERY_FILE = "kpy-discovery.json"
 
@@ -145,10 +153,58 @@ class CompletionCache:
             return entry.names
         try:
             names = fetch(self.stale_timeout if entry is not None else self.live_timeout)
+        except TimeoutError:
+            refresh_in_background(self.directory)
+            return entry.names if entry is not None else []
         except Exception:
             return entry.names if entry is not None else []
         self.write(key, names)
         return names
+
+
+def in_background() -> bool:
+    return bool(os.environ.get(BACKGROUND_ENV))
+
+
+def refresh_in_background(directory: Path) -> None:
+    """Finish a cut-off lookup in a detached copy of this completion (same command line and environment,
+    ``BACKGROUND_TIMEOUT`` deadlines), which writes the cache and exits; the shell does not wait for it."""
+    if in_background():
+        return
+    import hashlib
+    import subprocess
+    import sys
+
+    line = "\0".join([*sys.argv[1:], *(f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("COMP")),
+                      os.environ.get("_TYPER_COMPLETE_ARGS", "")])
+    marker = directory / f".refresh-{hashlib.sha256(line.encode()).hexdigest()[:16]}"
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o750)
+        if time.time() - marker.stat().st_mtime < BACKGROUND_TIMEOUT + 5:
+            return  # a refresh of this line is already running
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return
+    try:
+        marker.write_text(str(os.getpid()), encoding="utf-8")
+        subprocess.Popen(
+            [sys.executable, "-m", "kpy", *sys.argv[1:]],
+            env={**os.environ, BACKGROUND_ENV: str(marker)},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            close_fds=True,
+        )
+    except OSError:
+        marker.unlink(missing_ok=True)
+
+
+def _background_done() -> None:
+    marker = os.environ.get(BACKGROUND_ENV)
+    if marker:
+        Path(marker).unlink(missing_ok=True)
 
 
 def _safe(part: str) -> str:
@@ -258,13 +314,23 @@ class Target:
 
 
 def target_for(flags: ConnectionFlags, *, now: Callable[[], float] = time.time) -> Target:
+    import contextlib
+
     from kpy.config import load_client_config
 
     config = load_client_config(flags, is_terminal=lambda: False)
     subdir = cache_subdir(config.server)
     base = Path(config.cache_dir).expanduser()
     directory = base / "completion" / subdir / _safe(config.context_name or "_")
-    return Target(config, CompletionCache(directory, now=now), base / "discovery" / subdir / DISCOVERY_FILE)
+    cache = CompletionCache(directory, now=now)
+    with contextlib.suppress(ValueError):  # KPY_COMPLETION_TIMEOUT: for slow exec plugins, and for tests
+        cache.live_timeout = cache.stale_timeout = float(os.environ.get(TIMEOUT_ENV) or "x")
+    if in_background():  # the detached refresh: time to finish what the foreground had to cut off
+        import atexit
+
+        cache.live_timeout = cache.stale_timeout = BACKGROUND_TIMEOUT
+        atexit.register(_background_done)
+    return Target(config, cache, base / "discovery" / subdir / DISCOVERY_FILE)
 
 
 def _quiet(fn: Callable[[], list[str]]) -> list[str]:
@@ -313,14 +379,17 @@ def namespaces(target: Target) -> list[str]:
 def resource_types(target: Target) -> list[str]:
     """Plural names and short names of every listable type, from the discovery cache (refreshed from the
     server when it is missing or older than its TTL; an old one is used when the server does not answer)."""
-    import contextlib
 
     doc = _read_discovery(target, DISCOVERY_TTL)
     if doc is None:
         stale = _read_discovery(target, None)
         timeout = target.cache.stale_timeout if stale is not None else target.cache.live_timeout
-        with contextlib.suppress(Exception):
+        try:
             run_live(target.config, _refresh_discovery, timeout)
+        except TimeoutError:
+            refresh_in_background(target.cache.directory)
+        except Exception:
+            pass
         doc = _read_discovery(target, DISCOVERY_TTL) or stale
     return _type_names(doc or {})
 
@@ -483,3 +552,31 @@ def complete_leases(ctx: typer.Context, incomplete: str) -> list[str]:
 
 def _unique(names: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(names))
+
+
+# -- output formats (no network) ----------------------------------------------------------------------------
+#: ``kpy get -o <TAB>``: kubectl's list and order, less the Go-template formats kpy does not print
+GET_OUTPUT_FORMATS = ("json", "yaml", "name", "jsonpath", "jsonpath-as-json", "jsonpath-file", "custom-columns",
+                      "custom-columns-file", "wide")
+EVENTS_OUTPUT_FORMATS = ("json", "yaml", "name", "jsonpath", "jsonpath-as-json", "jsonpath-file", "wide")
+
+
+def _formats(formats: Iterable[str], incomplete: str) -> list[str]:
+    return [f for f in formats if f.startswith(incomplete)]
+
+
+def complete_get_output(ctx: typer.Context, incomplete: str) -> list[str]:
+    return _formats(GET_OUTPUT_FORMATS, incomplete)
+
+
+def complete_events_output(ctx: typer.Context, incomplete: str) -> list[str]:
+    return _formats(EVENTS_OUTPUT_FORMATS, incomplete)
+
+
+def complete_json_output(ctx: typer.Context, incomplete: str) -> list[str]:
+    """``port-forward`` and ``elect status``: ``-o json`` is their one structured format."""
+    return _formats(("json",), incomplete)
+
+
+def complete_version_output(ctx: typer.Context, incomplete: str) -> list[str]:
+    return _formats(("json", "yaml"), incomplete)

@@ -51,12 +51,33 @@ def _option_lines(param: Any) -> list[str]:
     return [".TP", head, _esc(" ".join((getattr(param, "help", None) or "").split()))]
 
 
+def _usage(path: list[str], command: Any) -> str:
+    """One SYNOPSIS line: the command path in bold, then click's usage pieces (as ``--help`` shows them)."""
+    import click
+
+    from kpy.cli.tuning import usage_pieces
+
+    ctx = click.Context(command, info_name=" ".join(path))
+    pieces = " ".join(usage_pieces(command, ctx))
+    return f"\\fB{_esc(' '.join(path))}\\fR {_esc(pieces)}".rstrip()
+
+
+def _synopsis(path: list[str], command: Any, subcommands: dict[str, Any]) -> list[str]:
+    """The ways to run the command: itself (unless it is only a group), then each subcommand."""
+    lines: list[str] = []
+    if not subcommands or getattr(command, "invoke_without_command", False) or len(path) == 1:
+        lines.append(_usage(path, command))
+    for name, sub in subcommands.items():
+        if len(path) > 1:
+            lines.append(_usage([*path, name], sub))
+    return [item for line in lines for item in (line, ".br")][:-1]
+
+
 def _page(path: list[str], command: Any, subcommands: dict[str, Any]) -> str:
     title = "-".join(path)
     summary, description, examples = _split_help(command.help or "")
     lines = [f'.TH {title.upper()} 1 "" "kpy {__version__}" "kpy manual"', ".ad l", ".SH NAME",
-             f"{_esc(title)} \\- {_esc(summary)}", ".SH SYNOPSIS", f"\\fB{_esc(' '.join(path))}\\fR "
-             + ("\\fICOMMAND\\fR " if subcommands else "") + "[\\fIOPTIONS\\fR]"]
+             f"{_esc(title)} \\- {_esc(summary)}", ".SH SYNOPSIS", *_synopsis(path, command, subcommands)]
     if description:
         lines += [".SH DESCRIPTION", *[_esc(p) + "\n.PP" for p in description.split("\n\n")]]
         lines[-1] = lines[-1].removesuffix("\n.PP")
@@ -86,8 +107,9 @@ def _page(path: list[str], command: Any, subcommands: dict[str, Any]) -> str:
 def man_pages(app: typer.Typer | None = None) -> dict[str, str]:
     """File name → roff text: ``kpy.1`` plus one page per command (groups document their subcommands)."""
     from kpy.cli.main import build_app
+    from kpy.cli.tuning import tune
 
-    root = typer.main.get_command(app or build_app())
+    root = tune(typer.main.get_command(app or build_app()))
     commands: dict[str, Any] = dict(getattr(root, "commands", {}))
     pages = {"kpy.1": _page(["kpy"], root, commands)}
     for name, command in sorted(commands.items()):

@@ -15,7 +15,7 @@ from typer import _click  # typer's vendored click: its errors are typer.TyperEx
 from typer.core import TyperGroup
 
 from kpy.cli.common import connection_options, run_async
-from kpy.cli.completion import complete_leases
+from kpy.cli.completion import complete_json_output, complete_leases
 from kpy.config.flags import ConnectionFlags
 
 COMMAND_KEY = "kpy.elect.command"
@@ -72,6 +72,7 @@ class ElectGroup(TyperGroup):
 def register(app: typer.Typer) -> None:
     elect_app = typer.Typer(
         cls=ElectGroup,
+        subcommand_metavar="-- CMD [ARGS...]",  # `kpy elect status` is listed under Commands
         invoke_without_command=True,
         no_args_is_help=False,
         context_settings={"help_option_names": ["-h", "--help"]},
@@ -230,7 +231,8 @@ def status_command(
         str | None, typer.Option("--lease", help="Name of the Lease.", show_default=False, autocompletion=complete_leases)
     ] = None,
     output: Annotated[
-        str, typer.Option("-o", "--output", help="Output format: json, or empty for text.")
+        str, typer.Option("-o", "--output", autocompletion=complete_json_output,
+                          help="Output format: json, or empty for text.")
     ] = "",
     *,
     flags: ConnectionFlags,

@@ -21,7 +21,7 @@ from kpy.cli.common import (
     root_callback_params,
     run_async,
 )
-from kpy.cli.completion import complete_event_object
+from kpy.cli.completion import complete_event_object, complete_events_output
 from kpy.config.flags import ConnectionFlags
 
 TAIL_HELP = """Print events oldest first, then follow new and updated ones until Ctrl-C.
@@ -126,7 +126,7 @@ def tail_command(
     ] = None,
     no_watch: Annotated[bool, typer.Option("--no-watch", help="Print the current events and exit.")] = False,
     output: Annotated[
-        str, typer.Option("-o", "--output", help="Output format: wide|json|yaml|name|jsonpath=...")
+        str, typer.Option("-o", "--output", autocompletion=complete_events_output, help="Output format: wide|json|yaml|name|jsonpath=...")
     ] = "",
     no_headers: Annotated[bool, typer.Option("--no-headers", help="Don't print headers.")] = False,
     chunk_size: Annotated[

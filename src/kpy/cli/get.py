@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from kpy.cli.common import connection_options, run_async
-from kpy.cli.completion import complete_get_args
+from kpy.cli.completion import complete_get_args, complete_get_output
 from kpy.config.flags import ConnectionFlags
 
 EXAMPLES = """
@@ -41,7 +41,7 @@ def get_command(
     args: Annotated[list[str] | None, typer.Argument(
         metavar="[TYPE[.VERSION][.GROUP] [NAME ...] | TYPE[.VERSION][.GROUP]/NAME ...]", show_default=False,
         autocompletion=complete_get_args)] = None,
-    output: Annotated[str, typer.Option("-o", "--output", help="Output format: json|yaml|name|wide|jsonpath=...|"
+    output: Annotated[str, typer.Option("-o", "--output", autocompletion=complete_get_output, help="Output format: json|yaml|name|wide|jsonpath=...|"
                                         "jsonpath-file=...|jsonpath-as-json=...|custom-columns=...|"
                                         "custom-columns-file=...")] = "",
     selector: Annotated[str | None, typer.Option("-l", "--selector", help="Label selector (e.g. -l key1=value1,key2=value2).")] = None,

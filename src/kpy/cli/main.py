@@ -150,7 +150,7 @@ def _normalize_bool_values(args: list[str], app: typer.Typer | Any) -> list[str]
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Console-script entry point. Never shows a traceback unless -v/--debug was given."""
+    """Console-script entry point. Never shows a traceback unless --debug was given."""
     raise SystemExit(run(argv))
 
 
@@ -243,7 +243,7 @@ def _print_error(line: str) -> None:
 
 
 def _debug_traceback() -> None:
-    if common.STATE.debug or common.STATE.verbosity > 0:
+    if common.STATE.debug:  # -v N logs requests; only --debug adds tracebacks
         import traceback
 
         traceback.print_exc(file=sys.stderr)

@@ -13,7 +13,7 @@ from typing import Annotated, Any, TextIO
 import typer
 
 from kpy.cli.common import connection_options, run_async
-from kpy.cli.completion import complete_port_forward_args
+from kpy.cli.completion import complete_json_output, complete_port_forward_args
 from kpy.config.flags import ConnectionFlags
 
 EXAMPLES = """
@@ -90,7 +90,10 @@ def port_forward_command(
     output: Annotated[
         str,
         typer.Option(
-            "-o", "--output", help="Output format: '' (kubectl's lines) or json (one line per listener)."
+            "-o",
+            "--output",
+            autocompletion=complete_json_output,
+            help="Output format: '' (kubectl's lines) or json (one line per listener).",
         ),
     ] = "",
     *,

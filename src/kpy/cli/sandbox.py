@@ -15,7 +15,7 @@ Examples:
 
   # Keep a sandbox running; use it from other shells until Ctrl-C
   kpy sandbox
-  export KUBECONFIG=/tmp/kpy-sandbox-.../kubeconfig   # printed by the command above
+  export KUBECONFIG=/tmp/kpy-emulator-.../kubeconfig   # printed by the command above
 """
 
 

@@ -117,6 +117,8 @@ def tune(command: Any) -> Any:
             cmd.rich_markup_mode = None
             cmd.format_help_text = _bind(_format_help_text, cmd)
             cmd.format_options = _bind(_format_options, cmd)
+        if hasattr(cmd, "collect_usage_pieces"):
+            cmd.collect_usage_pieces = lambda ctx, cmd=cmd: usage_pieces(cmd, ctx)
         for sub in (getattr(cmd, "commands", None) or {}).values():
             walk(sub)
 
@@ -169,12 +171,43 @@ def _format_help_text(cmd: Any, ctx: Any, formatter: Any) -> None:
                 formatter.write(f"{'':>{formatter.current_indent + 2}}{line}\n" if line else "\n")
 
 
+_PY_TYPE = re.compile(r" <(str|int|float|bool|list\[str\])>$")
+_CLICK_NAMES = {"str": "TEXT", "int": "INTEGER", "float": "FLOAT", "bool": "BOOLEAN", "list[str]": "TEXT"}
+_LONG_FLOAT_DEFAULT = re.compile(r"\[default: (-?\d+\.\d{7,})\]")
+
+
+def usage_pieces(cmd: Any, ctx: Any) -> list[str]:
+    """click's usage pieces, with an argument's own metavar verbatim (typer wraps it in more brackets)."""
+    pieces = [cmd.options_metavar] if getattr(cmd, "options_metavar", None) else []
+    for param in cmd.get_params(ctx):
+        if param.param_type_name == "argument" and param.metavar:
+            pieces.append(str(param.metavar))
+        else:
+            pieces.extend(param.get_usage_pieces(ctx))
+    if getattr(cmd, "subcommand_metavar", None):
+        pieces.append(cmd.subcommand_metavar)
+    return pieces
+
+
+def _clean_record(param: Any, record: tuple[str, str]) -> tuple[str, str]:
+    """No Python types in help (``<str>`` → ``TEXT`` like click, none after an argument's metavar) and no
+    float noise in defaults (``0.0033333333333333335`` → ``0.00333333``)."""
+    names, text = record
+    match = _PY_TYPE.search(names)
+    if match:
+        kind = "" if param.param_type_name == "argument" else " " + _CLICK_NAMES[match.group(1)]
+        names = names[: match.start()] + kind
+    text = _LONG_FLOAT_DEFAULT.sub(lambda m: f"[default: {float(m.group(1)):.6g}]", text)
+    return names, text
+
+
 def _format_options(cmd: Any, ctx: Any, formatter: Any) -> None:
     sections: dict[str, list[tuple[str, str]]] = {}
     for param in cmd.get_params(ctx):
         record = param.get_help_record(ctx)
         if record is None:
             continue
+        record = _clean_record(param, record)
         if param.param_type_name == "argument":
             title = "Arguments"
         else:

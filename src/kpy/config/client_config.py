@@ -94,6 +94,8 @@ class ClientConfig:
                 raise ConfigError(f"unable to load root certificates: {_ssl_reason(exc)}") from None
         else:
             ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
+        if ctx.verify_mode == ssl.CERT_REQUIRED:
+            ctx.hostname_checks_common_name = False  # Go ignores the CN: a certificate needs SANs
         pair = client_cert or (
             (self.client_cert_data, self.client_key_data)
             if self.client_cert_data and self.client_key_data

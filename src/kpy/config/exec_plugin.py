@@ -9,8 +9,9 @@
   (forever without one); ``invalidate()`` after a 401 makes the next call run the plugin again.
 * The plugin runs as an asyncio subprocess so the event loop keeps serving other requests meanwhile.
 
-The token is never logged; the plugin's stderr is captured when it is not interactive and its first line is
-put into the error when it fails.
+The token is never logged. The plugin's stderr is not captured: like client-go (``cmd.Stderr = os.Stderr``) it
+goes straight to ours, so a login prompt or a "run `aws sso login`" hint reaches the terminal while it matters;
+the error for a failing plugin is then client-go's one line without a copy of it.
 """
 
 from __future__ import annotations
@@ -147,6 +148,8 @@ class ExecCredentials:
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     clock: Callable[[], float] = time.time
     is_terminal: Callable[[], bool] = stdin_is_terminal
+    #: where the plugin's stderr goes: None = our own stderr (fd 2), or a file object/descriptor
+    stderr: Any = None
     kind: str = "exec"
     _cached: _Cached | None = field(default=None, init=False, repr=False)
     _lock: asyncio.Lock | None = field(default=None, init=False, repr=False)
@@ -217,22 +220,17 @@ class ExecCredentials:
                 env=env,
                 stdin=None if interactive else subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
-                stderr=None if interactive else subprocess.PIPE,
+                stderr=self.stderr,
             )
         except FileNotFoundError:
             raise ConfigError(self._not_found()) from None
         except OSError as exc:
             raise ConfigError(f"getting credentials: exec: {exc.strerror or exc}") from None
-        stdout, stderr = await proc.communicate()
-        err_text = (stderr or b"").decode("utf-8", "replace").strip()
+        stdout, _ = await proc.communicate()
         if proc.returncode != 0:
-            message = (
+            raise ConfigError(
                 f"getting credentials: exec: executable {cfg.command} failed with exit code {proc.returncode}"
             )
-            first = err_text.splitlines()[0].strip() if err_text else ""
-            raise ConfigError(f"{message}: {first}" if first else message)
-        if err_text:
-            log.info("exec plugin %s stderr: %s", cfg.command, err_text.splitlines()[0])
         return self._decode(stdout)
 
     def _not_found(self) -> str:

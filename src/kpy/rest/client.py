@@ -3,7 +3,8 @@
 Every request is throttled by a token bucket (QPS/burst), carries the credentials, impersonation headers and
 kpy's User-Agent, is retried like client-go's ``rest.Request`` (429/5xx with ``Retry-After`` up to 10 times;
 transport resets/EOFs only for GET; one re-authentication after a 401) and fails with a typed ``kpy.errors``
-error. ``-v=6`` logs each request like kubectl's round-tripper, ``-v=8`` adds headers (credentials masked).
+error. ``-v=6`` logs each request like kubectl's round-tripper, ``-v=8`` adds headers (credentials masked) and bodies
+(truncated like client-go: 1024 characters at -v=8, 10240 at -v=9, whole from -v=10; Secret values masked).
 """
 
 from __future__ import annotations
@@ -62,6 +63,14 @@ def default_user_agent() -> str:
         osname = "linux"
     machine = platform.machine().lower()
     return f"kpy/{__version__} ({osname}/{_GO_ARCH.get(machine, machine or 'unknown')})"
+
+
+def _log_body(prefix: str, body: bytes) -> None:
+    """client-go's ``logBody`` at V(8): truncated by -v level, Secret values and tokens masked."""
+    from kpy.rest.bodylog import format_body
+
+    verbosity = 10 if enabled(10) else 9 if enabled(9) else 8
+    log.log(v(8), "%s", format_body(prefix, body, verbosity))
 
 
 def default_retry_backoff() -> Backoff:
@@ -134,6 +143,7 @@ class RestClient:
         default_port = 443 if parts.scheme == "https" else 80
         self.host_port = f"{parts.hostname}:{parts.port or default_port}"
         self._host = parts.hostname or ""
+        self._port = parts.port or default_port
 
     async def __aenter__(self) -> RestClient:
         return self
@@ -228,10 +238,13 @@ class RestClient:
             return connerrors.timed_out(self.host_port)
         if isinstance(exc, aiohttp.ClientConnectorCertificateError):
             return connerrors.unable(
-                connerrors.x509_reason(exc.certificate_error, self._host), self.host_port
+                connerrors.x509_reason(exc.certificate_error, self.config.tls_server_name or self._host),
+                self.host_port,
             )
         if isinstance(exc, ssl.SSLCertVerificationError):
-            return connerrors.unable(connerrors.x509_reason(exc, self._host), self.host_port)
+            return connerrors.unable(
+                connerrors.x509_reason(exc, self.config.tls_server_name or self._host), self.host_port
+            )
         if isinstance(exc, aiohttp.ClientConnectorDNSError):
             return connerrors.unable(f"dial tcp: lookup {self._host}: no such host", self.host_port)
         if isinstance(exc, aiohttp.ClientConnectorError):
@@ -247,6 +260,21 @@ class RestClient:
         if isinstance(exc, OSError) and connerrors.is_retryable_os_error(exc):
             return connerrors.unable("connection reset by peer", self.host_port)
         return connerrors.unable(str(exc) or type(exc).__name__, self.host_port)
+
+    async def _transport_failure(self, exc: BaseException) -> ConnectionFailed:
+        """``_transport_error``, with Go's wording for a certificate that does not match the server name
+        (the SANs and the name asked for; that needs the certificate, read again without the name check)."""
+        cert_error = exc.certificate_error if isinstance(exc, aiohttp.ClientConnectorCertificateError) else exc
+        if isinstance(cert_error, ssl.SSLCertVerificationError) and connerrors.is_name_mismatch(cert_error):
+            from kpy.rest import tlsnames
+
+            name = self.config.tls_server_name or self._host
+            cert = None
+            if self.proxy() is None:
+                cert = await tlsnames.peer_certificate(self._host, self._port, self._ssl, name)
+            reason = f"tls: failed to verify certificate: {tlsnames.hostname_error(name, cert)}"
+            return connerrors.unable(reason, self.host_port)
+        return self._transport_error(exc)
 
     @staticmethod
     def _retryable_transport_error(method: str, exc: BaseException) -> bool:
@@ -301,6 +329,8 @@ class RestClient:
         retries = 0
         reauthenticated = False
         backoff = self._retry_backoff()
+        if enabled(8):
+            _log_body("Request Body", body or b"")
         proxy = self.proxy()
         while True:
             session = await self._get_session()
@@ -328,9 +358,11 @@ class RestClient:
                     retries += 1
                     await self._retry_sleep(method, url, 1, backoff, deadline, None, f"error: {exc!r}")
                     continue
-                raise self._transport_error(exc) from exc
+                raise (await self._transport_failure(exc)) from exc
             status = response.status
             self._log_response(method, url, status, response.reason or "", started, headers, response.headers)
+            if payload and enabled(8):
+                _log_body("Response Body", payload)
             if status < 400:
                 return response, payload
             response.release()
@@ -521,6 +553,6 @@ class RestClient:
                     status, resp_headers, bytes(exc.response.body or b""), "GET"
                 ) from None
             except (OSError, TimeoutError, EOFError, InvalidHandshake) as exc:
-                raise self._transport_error(exc) from exc
+                raise (await self._transport_failure(exc)) from exc
             self._log_response("GET", url, 101, "Switching Protocols", started, headers, None)
             return connection

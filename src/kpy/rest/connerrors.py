@@ -54,6 +54,13 @@ def x509_reason(exc: BaseException, host: str) -> str:
     return f"tls: failed to verify certificate: {detail}"
 
 
+def is_name_mismatch(exc: BaseException) -> bool:
+    """OpenSSL's "Hostname mismatch"/"IP address mismatch" (X509_V_ERR_HOSTNAME/IP_ADDRESS_MISMATCH)."""
+    return getattr(exc, "verify_code", None) in (62, 64) or "mismatch" in str(
+        getattr(exc, "verify_message", "") or ""
+    ).lower()
+
+
 def is_retryable_os_error(exc: BaseException) -> bool:
     """A reset / broken pipe / EOF (probably a transient drop), not a refusal or DNS failure."""
     if isinstance(exc, ConnectionResetError | BrokenPipeError | ConnectionAbortedError | EOFError):

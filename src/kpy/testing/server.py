@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from kpy.testing import discovery, status
+from kpy.testing import discovery, managedfields, scale, status
 from kpy.testing.api import parse_selectors
 from kpy.testing.resources import ResourceType
 from kpy.testing.status import StatusError
@@ -291,6 +291,16 @@ async def _read_body(request: web.Request, *, patch: bool = False) -> tuple[Any,
                 ),
             )
         kind = kinds[ctype]
+    elif ctype == "application/vnd.kubernetes.protobuf":  # kubectl's typed clients (create cm/deployment ...)
+        from kpy.testing.protobuf import ProtobufError, decode_object
+
+        try:
+            return decode_object(raw), "protobuf"
+        except ProtobufError as exc:
+            if exc.unsupported:
+                message = f"the kpy emulator cannot read this protobuf body ({exc}); send JSON"
+                raise StatusError(415, status.status_body(415, "UnsupportedMediaType", message, {})) from None
+            raise status.bad_request(f"couldn't get version/kind; protobuf parse error: {exc}") from None
     else:
         kind = "yaml" if ctype in ("application/yaml", "application/apply-patch+yaml") else "json"
     try:
@@ -344,6 +354,10 @@ async def _resource_request(
     if sub == "log" and rt.resource == "pods" and namespace is not None and method == "GET":
         em.api.get(rt, namespace, name)
         return web.Response(text=em.pod_logs.get((namespace, name), ""), content_type="text/plain")
+    if method in ("POST", "PUT", "PATCH"):
+        _set_write_context(request)
+    if sub == "scale" and (rt.group, rt.resource) in scale.SCALABLE and namespace is not None:
+        return await _scale_request(em, request, rt, namespace, name, dry_run)
     if sub not in ("", "status"):
         raise status.method_not_allowed()
     ns = namespace or ""
@@ -386,6 +400,8 @@ async def _resource_request(
                 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: '
                 "is required for apply patch"
             )
+        if kind == "apply":
+            _set_write_context(request, applied=body if isinstance(body, dict) else None)
         obj, created = em.api.patch(
             rt, ns, name, kind, body, subresource=sub, dry_run=dry_run, force=q.get("force") in _TRUE
         )
@@ -413,6 +429,30 @@ async def _resource_request(
                 dry_run=dry_run,
             )
         )
+    raise status.method_not_allowed()
+
+
+def _set_write_context(request: web.Request, applied: dict[str, Any] | None = None) -> None:
+    """Who is writing, for metadata.managedFields (this request's task only)."""
+    manager = managedfields.manager_from(
+        request.query.get("fieldManager", ""), request.headers.get("User-Agent", "")
+    )
+    operation = "Apply" if applied is not None else "Update"
+    force = request.query.get("force") in _TRUE
+    managedfields.CURRENT.set(managedfields.WriteContext(manager, operation, applied, force))
+
+
+async def _scale_request(
+    em: Emulator, request: web.Request, rt: ResourceType, namespace: str, name: str, dry_run: bool
+) -> web.StreamResponse:
+    if request.method == "GET":
+        return _json(scale.get_scale(em.api, rt, namespace, name))
+    if request.method == "PUT":
+        body, _ = await _read_body(request)
+        return _json(scale.write_scale(em.api, rt, namespace, name, body, dry_run=dry_run))
+    if request.method == "PATCH":
+        body, kind = await _read_body(request, patch=True)
+        return _json(scale.patch_scale(em.api, rt, namespace, name, kind, body, dry_run=dry_run))
     raise status.method_not_allowed()
 
 

@@ -55,6 +55,7 @@ def test_kubectl_create_get_delete_pod(emu: Any, api: Api) -> None:
     assert (res.code, res.out, res.err) == (0, "pod/kc-pod created\n", "")
     res = k(emu, "get", "pod", "kc-pod", "-o", "json")
     _code, stored = api.call("GET", "/api/v1/namespaces/default/pods/kc-pod")
+    assert stored["metadata"].pop("managedFields")[0]["manager"] == "kubectl-create"  # kubectl hides them
     assert json.loads(res.out) == stored
     res = k(emu, "create", "-f", "-", stdin=POD.format(name="kc-pod"))
     assert (res.code, res.err) == (

@@ -260,13 +260,23 @@ async def test_undecodable_output(plugin: Plugin, text: str) -> None:
         await _creds(plugin).auth_headers()
 
 
-async def test_failing_plugin_reports_exit_code_and_first_stderr_line(plugin: Plugin) -> None:
-    creds = _creds(plugin, environ={"PLUGIN_EXIT": "3", "PLUGIN_STDERR": "login required\nsecond line\n"})
-    with pytest.raises(ConfigError) as info:
-        await creds.auth_headers()
-    assert str(info.value) == (
-        f"getting credentials: exec: executable {plugin.path} failed with exit code 3: login required"
-    )
+async def test_failing_plugin_reports_client_gos_error_and_its_stderr_reaches_ours(
+        plugin: Plugin, tmp_path: Path) -> None:
+    with open(tmp_path / "stderr", "w") as sink:
+        creds = _creds(plugin, environ={"PLUGIN_EXIT": "3", "PLUGIN_STDERR": "login required\nsecond line\n"})
+        creds.stderr = sink
+        with pytest.raises(ConfigError) as info:
+            await creds.auth_headers()
+    assert str(info.value) == f"getting credentials: exec: executable {plugin.path} failed with exit code 3"
+    assert (tmp_path / "stderr").read_text() == "login required\nsecond line\n"
+
+
+async def test_a_working_plugins_stderr_is_shown_too(plugin: Plugin, tmp_path: Path) -> None:
+    with open(tmp_path / "stderr", "w") as sink:
+        creds = _creds(plugin, environ={"PLUGIN_STDERR": "Opening the browser to log in...\n"})
+        creds.stderr = sink
+        assert await creds.auth_headers() == {"Authorization": "Bearer plugin-token"}
+    assert (tmp_path / "stderr").read_text() == "Opening the browser to log in...\n"
 
 
 async def test_missing_plugin_reports_the_install_hint(tmp_path: Path) -> None:
