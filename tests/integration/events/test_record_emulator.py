@@ -80,8 +80,8 @@ async def test_ten_thousand_events_with_repeats_and_bursts(client: RestClient) -
     s = pipeline.stats
     assert s.read == s.accounted == 10_000 and s.failed == 0 and s.dropped == 0
     assert s.requests <= s.created + s.patched + s.aggregated
+    # Speed is bench/events.py's job (a ratio measured in one run); a wall-clock bound here fails on a busy machine.
     print(f"10,000 events in {elapsed:.2f}s, {s.requests} requests, {s.summary()}")
-    assert elapsed < 30
 
 
 async def test_server_errors_and_429_are_retried_and_4xx_are_not(emulator: Any, client: RestClient) -> None:
