@@ -43,7 +43,7 @@ def get_command(
         autocompletion=complete_get_args)] = None,
     output: Annotated[str, typer.Option("-o", "--output", help="Output format: json|yaml|name|wide|jsonpath=...|"
                                         "jsonpath-file=...|jsonpath-as-json=...|custom-columns=...|"
-                                        "custom-columns-file=...")] = "",
+                                        "custom-columns-file=...|go-template=...|go-template-file=...")] = "",
     selector: Annotated[str | None, typer.Option("-l", "--selector", help="Label selector (e.g. -l key1=value1,key2=value2).")] = None,
     field_selector: Annotated[str | None, typer.Option("--field-selector", help="Field selector (e.g. status.phase=Running).")] = None,
     all_namespaces: Annotated[bool, typer.Option("-A", "--all-namespaces", help="List across all namespaces.")] = False,
@@ -58,11 +58,36 @@ def get_command(
     allow_missing_template_keys: Annotated[bool, typer.Option(
         "--allow-missing-template-keys/--no-allow-missing-template-keys",
         help="Ignore errors in templates when a field or map key is missing.")] = True,
-    template: Annotated[str | None, typer.Option("--template", help="Template for -o jsonpath/custom-columns.")] = None,
+    template: Annotated[str | None, typer.Option(
+        "--template", help="Template string or path to template file to use when -o=go-template, "
+        "-o=go-template-file, -o=jsonpath or -o=jsonpath-file.")] = None,
+    show_managed_fields: Annotated[bool, typer.Option(
+        "--show-managed-fields", help="If true, keep the managedFields when printing objects in JSON or YAML "
+        "format.")] = False,
+    sort_by: Annotated[str, typer.Option(
+        "--sort-by", help="If non-empty, sort list types using this field specification (a JSONPath "
+        "expression, e.g. '{.metadata.name}').")] = "",
+    show_kind: Annotated[bool, typer.Option(
+        "--show-kind", help="If present, list the resource type for the requested object(s).")] = False,
+    ignore_not_found: Annotated[bool, typer.Option(
+        "--ignore-not-found", help="If set to true, suppresses NotFound error for specific objects that do not "
+        "exist.")] = False,
+    recursive: Annotated[bool, typer.Option(
+        "-R", "--recursive", help="Process the directory used in -f, --filename recursively.")] = False,
+    raw: Annotated[str, typer.Option(
+        "--raw", help="Raw URI to request from the server. Uses the transport specified by the kubeconfig "
+        "file.")] = "",
+    subresource: Annotated[str, typer.Option(
+        "--subresource", help="If specified, gets the subresource of the requested object. Must be one of "
+        "[status scale].")] = "",
+    output_watch_events: Annotated[bool, typer.Option(
+        "--output-watch-events", help="Output watch event objects when --watch or --watch-only is used. "
+        "Existing objects are output as initial ADDED events.")] = False,
     *,
     flags: ConnectionFlags,
 ) -> None:
     from kpy.cli.get_run import GetOptions, run_get, run_get_local
+    from kpy.cli.main import prog_name
 
     label_cols: list[str] = []
     for value in label_columns or []:
@@ -72,7 +97,9 @@ def get_command(
         all_namespaces=all_namespaces, watch=watch or watch_only, watch_only=watch_only, chunk_size=chunk_size,
         no_headers=no_headers, show_labels=show_labels, label_columns=tuple(label_cols),
         filenames=list(filename or []), local=local, allow_missing_template_keys=allow_missing_template_keys,
-        template=template,
+        template=template, show_managed_fields=show_managed_fields, sort_by=sort_by, show_kind=show_kind,
+        ignore_not_found=ignore_not_found, recursive=recursive, raw=raw, subresource=subresource,
+        output_watch_events=output_watch_events, prog=prog_name(),
     )
     if options.local and options.filenames:  # offline: no event loop to start
         raise typer.Exit(run_get_local(options))

@@ -1,6 +1,6 @@
 """The ``kpy`` root: builds the typer app, and is the one place where errors become messages and exit codes.
 
-Exit codes follow kubectl: 0 ok, 1 error, 2 usage error (bad flags/arguments as click reports them), 130 after
+Exit codes follow kubectl: 0 ok, 1 error (usage errors too, in cobra's words), 130 after
 Ctrl-C; ``kpy elect`` and ``kpy sandbox -- CMD`` exit with their child's code.
 """
 
@@ -160,7 +160,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args == ["--version"]:  # start-up is a feature: answer without building the app
         sys.stdout.write(f"kpy {__version__}\n")
         return 0
-    args = _normalize_argv(args)
+    args = _help_args(_normalize_argv(args))
     from kpy.errors import KpyError
 
     try:
@@ -175,7 +175,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     except typer.Abort:
         return 130
     except typer.TyperException as exc:  # click's usage errors (typer vendors click)
-        return _usage_error(exc)
+        return _usage_error(exc, args)
     except KpyError as exc:
         _debug_traceback()
         _print_error(exc.format())
@@ -217,16 +217,72 @@ def _command_module(args: Sequence[str]) -> str | None:
     return None
 
 
-def _usage_error(exc: typer.TyperException) -> int:
-    """One line like kubectl's (``error: ...``, then where to look), exit 2; a bare ``kpy`` prints help, exit 0."""
+#: what kubectl-style commands say when a required argument is missing (instead of printing their help)
+_MISSING_ARGS = {
+    "port-forward": ("TYPE/NAME and list of ports are required for port-forward", True),
+    "elect": ('required flag(s) "lease" not set', False),
+}
+
+
+def _usage_error(exc: typer.TyperException, args: Sequence[str] = ()) -> int:
+    """kubectl's two lines (``error: ...`` then where to look), exit 1; a bare ``kpy`` prints help, exit 0.
+
+    cobra's words for the parse errors click reports: ``unknown flag: --x``, ``unknown shorthand flag: 'x' in
+    -x``, ``flag needs an argument: --x``, ``unknown command "x" for "kpy"``.
+    """
     ctx = getattr(exc, "ctx", None)
-    if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
-        sys.stdout.write(ctx.get_help() + "\n")
-        return 0
-    where = f" See '{ctx.command_path} --help' for usage." if ctx is not None else ""
-    message = exc.format_message().rstrip(".")
-    _print_error(f"error: {message}.{where}")
-    return int(getattr(exc, "exit_code", 2) or 2)
+    name = type(exc).__name__
+    path = ctx.command_path if ctx is not None else _command_path(args)
+    if name == "NoArgsIsHelpError" and ctx is not None:
+        command = path.rpartition(" ")[2]
+        if ctx.parent is None or command not in _MISSING_ARGS:  # the root and command groups: help, like cobra
+            sys.stdout.write(ctx.get_help() + "\n")
+            return 0
+        message, examples = _MISSING_ARGS[command]
+        hint = f"See '{path} -h' for help and examples" if examples else f"See '{path} --help' for usage."
+        _print_error(f"error: {message}\n{hint}")
+        return 1
+    option = str(getattr(exc, "option_name", "") or "")
+    if name == "NoSuchOption" and option:
+        message = (f"unknown flag: {option.partition('=')[0]}" if option.startswith("--")
+                   else f"unknown shorthand flag: {option[1:2]!r} in {option}")
+    elif name == "BadOptionUsage" and option and "requires an argument" in exc.format_message():
+        message = (f"flag needs an argument: {option}" if option.startswith("--")
+                   else f"flag needs an argument: {option[1:2]!r} in {option}")
+    elif name == "UsageError" and (m := re.fullmatch(r"No such command '(.*)'\.", exc.format_message())):
+        _print_error(f'error: unknown command "{m.group(1)}" for "{path}"')  # cobra adds no hint here
+        return 1
+    else:
+        message = exc.format_message().rstrip(".")
+    _print_error(f"error: {message}\nSee '{path} --help' for usage.")
+    return 1
+
+
+def _command_path(args: Sequence[str]) -> str:
+    """``kpy get`` for a command line naming ``get`` (click gives no context for some parse errors)."""
+    module = _command_module(args)
+    prog = _prog_name()
+    return f"{prog} {module.replace('_', '-')}" if module else prog
+
+
+def _help_args(args: list[str]) -> list[str]:
+    """``kpy help [COMMAND...]`` is ``kpy [COMMAND...] --help``, as in kubectl."""
+    skip = False
+    for i, arg in enumerate(args):
+        if skip:
+            skip = False
+        elif arg == "--":
+            break
+        elif arg.startswith("-"):
+            skip = arg in _ROOT_VALUE_OPTIONS
+        else:
+            return [*args[:i], *args[i + 1 :], "--help"] if arg == "help" else args
+    return args
+
+
+def prog_name() -> str:
+    """``kpy``, or ``kubectl kpy`` when run as the kubectl plugin (for messages that name the command)."""
+    return _prog_name()
 
 
 def _prog_name() -> str:

@@ -25,19 +25,24 @@ SUPPORTED = ("json", "yaml", "name", "go-template", "go-template-file", "templat
 
 
 def make_printer(output: str, *, no_headers: bool = False, allow_missing_template_keys: bool = True,
-                 template: str | None = None) -> Printer:
-    """The printer for ``-o OUTPUT`` (everything except table output)."""
+                 template: str | None = None, show_managed_fields: bool = False) -> Printer:
+    """The printer for ``-o OUTPUT`` (everything except table output).
+
+    JSON and YAML leave ``metadata.managedFields`` out unless ``show_managed_fields`` (kubectl's
+    ``OmitManagedFieldsPrinter``); YAML separates the second and later objects with ``---`` like kubectl's.
+    """
     fmt, _, arg = output.partition("=")
     if template is not None and not arg:
         arg = template
     if fmt == "json":
         from kpy.printers.structured import JSONPrinter
 
-        return JSONPrinter()
+        return JSONPrinter() if show_managed_fields else OmitManagedFields(JSONPrinter())
     if fmt == "yaml":
         from kpy.printers.structured import YAMLPrinter
 
-        return YAMLPrinter()
+        printer: Printer = DocumentSeparated(YAMLPrinter())
+        return printer if show_managed_fields else OmitManagedFields(printer)
     if fmt == "name":
         from kpy.printers.structured import NamePrinter
 
@@ -62,6 +67,46 @@ def make_printer(output: str, *, no_headers: bool = False, allow_missing_templat
               "jsonpath-as-json, jsonpath-file, custom-columns, custom-columns-file, wide"
     raise UsageError(f'unable to match a printer suitable for the output format "{output}", '
                      f"allowed formats are: {allowed}")
+
+
+def without_managed_fields(obj: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``obj`` (or of each item of a list) without ``metadata.managedFields``; shares the rest."""
+
+    def strip(item: Any) -> Any:
+        meta = item.get("metadata") if isinstance(item, dict) else None
+        if not isinstance(meta, dict) or "managedFields" not in meta:
+            return item
+        return {**item, "metadata": {k: v for k, v in meta.items() if k != "managedFields"}}
+
+    items = obj.get("items")
+    if isinstance(items, list):
+        return {**obj, "items": [strip(item) for item in items]}
+    stripped: dict[str, Any] = strip(obj)
+    return stripped
+
+
+class OmitManagedFields:
+    """kubectl's ``OmitManagedFieldsPrinter``: JSON/YAML without ``metadata.managedFields``."""
+
+    def __init__(self, delegate: Printer) -> None:
+        self.delegate = delegate
+
+    def print_obj(self, obj: dict[str, Any], out: TextIO) -> None:
+        self.delegate.print_obj(without_managed_fields(obj), out)
+
+
+class DocumentSeparated:
+    """kubectl's YAML printer writes ``---`` before every object after the first (``get -w -o yaml``)."""
+
+    def __init__(self, delegate: Printer) -> None:
+        self.delegate = delegate
+        self.count = 0
+
+    def print_obj(self, obj: dict[str, Any], out: TextIO) -> None:
+        self.count += 1
+        if self.count > 1:
+            out.write("---\n")
+        self.delegate.print_obj(obj, out)
 
 
 def _read_template_file(path: str) -> str:

@@ -420,7 +420,7 @@ class RestClient:
         return decoded if isinstance(decoded, dict) else {}
 
     async def stream_lines(
-        self, path: str, params: Params = None, timeout: float | None = None
+        self, path: str, params: Params = None, timeout: float | None = None, accept: str = "application/json"
     ) -> AsyncGenerator[bytes, None]:
         """GET ``path`` and yield its body line by line (watch streams), without the newline.
 
@@ -433,7 +433,7 @@ class RestClient:
             params=params,
             body=None,
             content_type=None,
-            accept="application/json",
+            accept=accept,
             timeout=None,
             stream=True,
         )
