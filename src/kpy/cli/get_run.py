@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from kpy.cli.common import open_client
 from kpy.config.flags import ConnectionFlags
-from kpy.errors import ApiError, BadRequest, KpyError, NotFound, UsageError
+from kpy.errors import ApiError, KpyError, NotFound, UsageError
 from kpy.printers import make_printer
 from kpy.printers.table import TableOptions, TablePrinter
 
@@ -27,8 +27,10 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-TABLE_ACCEPT = ("application/json;as=Table;v=v1;g=meta.k8s.io,"
-                "application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json")
+TABLE_ACCEPT = (
+    "application/json;as=Table;v=v1;g=meta.k8s.io,"
+    "application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json"
+)
 _MANIFEST_EXTENSIONS = (".json", ".yaml", ".yml")
 
 
@@ -81,9 +83,11 @@ class Target:
     namespace: str | None
 
 
-_SEPARATE_TYPE = ("there is no need to specify a resource type as a separate argument when passing arguments in "
-                  "resource/name form (e.g. '{prog} get resource/<resource_name>' instead of '{prog} get resource "
-                  "resource/<resource_name>'")
+_SEPARATE_TYPE = (
+    "there is no need to specify a resource type as a separate argument when passing arguments in "
+    "resource/name form (e.g. '{prog} get resource/<resource_name>' instead of '{prog} get resource "
+    "resource/<resource_name>'"
+)
 
 
 def parse_args(args: list[str], prog: str = "kpy") -> list[Request]:
@@ -117,8 +121,9 @@ def format_errors(errors: list[KpyError]) -> str:
     return "".join((e.format() if isinstance(e, ApiError) else str(e)).rstrip("\n") + "\n" for e in errors)
 
 
-async def run_get(options: GetOptions, flags: ConnectionFlags, out: TextIO | None = None,
-                  err: TextIO | None = None) -> int:
+async def run_get(
+    options: GetOptions, flags: ConnectionFlags, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
     if options.raw:
@@ -154,22 +159,28 @@ def _validate(options: GetOptions, err: TextIO) -> Any:
         raise UsageError(f"--show-labels option cannot be used with {options.output} printer")
     if options.output_watch_events and not options.watch:
         raise UsageError("--output-watch-events option can only be used with --watch or --watch-only")
-    if options.subresource and options.subresource not in ("status", "scale"):
-        raise UsageError(f'invalid subresource value: "{options.subresource}". Must be one of [status scale]')
     if options.sort_by and options.watch:
-        which = "--watch-only requested, --sort-by will be ignored" if options.watch_only else \
-            "--watch requested, --sort-by will be ignored for watch events received"
+        which = (
+            "--watch-only requested, --sort-by will be ignored"
+            if options.watch_only
+            else "--watch requested, --sort-by will be ignored for watch events received"
+        )
         err.write(f"warning: {which}\n")
     if not options.args and not options.filenames:
-        err.write('You must specify the type of resource to get. Use "kubectl api-resources" for a complete list '
-                  "of supported resources.\n\n")
+        err.write(
+            'You must specify the type of resource to get. Use "kubectl api-resources" for a complete list '
+            "of supported resources.\n\n"
+        )
         parse_args([], options.prog)
     if options.table:
         return None
     return make_printer(
-        options.output or "go-template", no_headers=options.no_headers,
-        allow_missing_template_keys=options.allow_missing_template_keys, template=options.template,
-        show_managed_fields=options.show_managed_fields)
+        options.output or "go-template",
+        no_headers=options.no_headers,
+        allow_missing_template_keys=options.allow_missing_template_keys,
+        template=options.template,
+        show_managed_fields=options.show_managed_fields,
+    )
 
 
 async def _raw(options: GetOptions, flags: ConnectionFlags, out: TextIO) -> int:
@@ -177,8 +188,9 @@ async def _raw(options: GetOptions, flags: ConnectionFlags, out: TextIO) -> int:
     if options.args:
         raise UsageError("arguments may not be passed when --raw is specified")
     if options.watch or options.selector:
-        raise UsageError("--raw may not be specified with other flags that filter the server request or alter "
-                         "the output")
+        raise UsageError(
+            "--raw may not be specified with other flags that filter the server request or alter the output"
+        )
     if options.output:
         raise UsageError("--raw and --output are mutually exclusive")
     if not options.raw.startswith("/"):
@@ -187,8 +199,12 @@ async def _raw(options: GetOptions, flags: ConnectionFlags, out: TextIO) -> int:
     from urllib.parse import parse_qsl
 
     async with open_client(flags) as client:
-        response = await client.request("GET", path, params=parse_qsl(query, keep_blank_values=True) or None,
-                                        accept="application/json, */*")
+        response = await client.request(
+            "GET",
+            path,
+            params=parse_qsl(query, keep_blank_values=True) or None,
+            accept="application/json, */*",
+        )
     out.flush()
     buffer = getattr(out, "buffer", None)
     if buffer is not None:
@@ -200,17 +216,24 @@ async def _raw(options: GetOptions, flags: ConnectionFlags, out: TextIO) -> int:
 
 
 def _manifest_paths(options: GetOptions) -> list[str]:
-    """-f paths, with directories walked recursively for ``-R`` (kubectl's FilenameOptions)."""
+    """-f paths, with directories walked recursively for ``-R`` in ``filepath.Walk`` order (kubectl's
+    FilenameOptions): entries sorted by name, a subdirectory's files where the subdirectory sorts."""
     if not options.recursive:
         return options.filenames
+
+    def walk(directory: str) -> list[str]:
+        found: list[str] = []
+        for name in sorted(os.listdir(directory)):
+            path = os.path.join(directory, name)
+            if os.path.isdir(path):
+                found.extend(walk(path))
+            elif name.endswith(_MANIFEST_EXTENSIONS):
+                found.append(path)
+        return found
+
     paths: list[str] = []
     for path in options.filenames:
-        if path != "-" and os.path.isdir(path):
-            for root, dirs, files in os.walk(path):
-                dirs.sort()
-                paths.extend(os.path.join(root, f) for f in sorted(files) if f.endswith(_MANIFEST_EXTENSIONS))
-        else:
-            paths.append(path)
+        paths.extend(walk(path) if path != "-" and os.path.isdir(path) else [path])
     return paths
 
 
@@ -232,10 +255,19 @@ def _print_local_table(objects: list[dict[str, Any]], options: GetOptions, out: 
     from kpy.printers.structured import kind_name
 
     kinds = {str(o.get("kind")) for o in objects}
-    table = {"columnDefinitions": [{"name": "Name", "priority": 0}],
-             "rows": [{"cells": [kind_name(o).split("/", 1)[1] if len(kinds) == 1 else kind_name(o)],
-                       "object": {"metadata": o.get("metadata") or {}}} for o in objects]}
-    TablePrinter(out, TableOptions(no_headers=options.no_headers, show_labels=options.show_labels)).print_table(table)
+    table = {
+        "columnDefinitions": [{"name": "Name", "priority": 0}],
+        "rows": [
+            {
+                "cells": [kind_name(o).split("/", 1)[1] if len(kinds) == 1 else kind_name(o)],
+                "object": {"metadata": o.get("metadata") or {}},
+            }
+            for o in objects
+        ],
+    }
+    TablePrinter(
+        out, TableOptions(no_headers=options.no_headers, show_labels=options.show_labels)
+    ).print_table(table)
 
 
 def as_table(obj: dict[str, Any]) -> dict[str, Any]:
@@ -253,8 +285,11 @@ def as_table(obj: dict[str, Any]) -> dict[str, Any]:
     if isinstance(created, str) and created:
         when = datetime.datetime.fromisoformat(created.replace("Z", "+00:00"))
         age = human_duration((datetime.datetime.now(datetime.UTC) - when).total_seconds())
-    return {"kind": "Table", "columnDefinitions": [{"name": "Name", "priority": 0}, {"name": "Age", "priority": 0}],
-            "rows": [{"cells": [meta.get("name", ""), age], "object": obj}]}
+    return {
+        "kind": "Table",
+        "columnDefinitions": [{"name": "Name", "priority": 0}, {"name": "Age", "priority": 0}],
+        "rows": [{"cells": [meta.get("name", ""), age], "object": obj}],
+    }
 
 
 def group_resource(info: ResourceInfo) -> str:
@@ -262,21 +297,53 @@ def group_resource(info: ResourceInfo) -> str:
     return f"{info.group}/{info.version}, Resource={info.resource}"
 
 
+_KNOWN_REASONS = frozenset(
+    (
+        "Unauthorized",
+        "Forbidden",
+        "NotFound",
+        "AlreadyExists",
+        "Conflict",
+        "Gone",
+        "Invalid",
+        "ServerTimeout",
+        "StoreReadError",
+        "Timeout",
+        "TooManyRequests",
+        "BadRequest",
+        "MethodNotAllowed",
+        "NotAcceptable",
+        "RequestEntityTooLarge",
+        "UnsupportedMediaType",
+        "InternalError",
+        "Expired",
+        "ServiceUnavailable",
+    )
+)
+
+
 def enhance_list_error(exc: ApiError, info: ResourceInfo, selector: str, field_selector: str) -> ApiError:
     """cli-runtime's ``EnhanceListError``: a 400/404 of a list says what was listed."""
-    if not isinstance(exc, (BadRequest, NotFound)):
-        return exc
+    known = exc.reason and exc.reason in _KNOWN_REASONS
+    if exc.reason not in ("BadRequest", "NotFound") and (known or exc.code not in (400, 404)):
+        return exc  # apierrors.IsBadRequest/IsNotFound: the reason, or the code when the reason is unknown
     subject = group_resource(info)
     if not selector and not field_selector:
         message = f'Unable to list "{subject}": {exc}'
     else:
-        message = (f'Unable to find "{subject}" that match label selector "{selector}", field selector '
-                   f'"{field_selector}": {exc}')
-    return type(exc)(message, code=exc.code, reason=exc.reason, status=exc.status, retry_after=exc.retry_after)
+        message = (
+            f'Unable to find "{subject}" that match label selector "{selector}", field selector '
+            f'"{field_selector}": {exc}'
+        )
+    return type(exc)(
+        message, code=exc.code, reason=exc.reason, status=exc.status, retry_after=exc.retry_after
+    )
 
 
 class _Getter:
-    def __init__(self, client: RestClient, options: GetOptions, out: TextIO, err: TextIO, printer: Any) -> None:
+    def __init__(
+        self, client: RestClient, options: GetOptions, out: TextIO, err: TextIO, printer: Any
+    ) -> None:
         from kpy.rest.discovery import Discovery
 
         self.client = client
@@ -323,7 +390,9 @@ class _Getter:
         try:
             info = await self.discovery.resolve(type_arg)
         except UsageError:  # kubectl names the resource part of a `resource.group` argument
-            raise UsageError(f'the server doesn\'t have a resource type "{type_arg.partition(".")[0]}"') from None
+            raise UsageError(
+                f'the server doesn\'t have a resource type "{type_arg.partition(".")[0]}"'
+            ) from None
         if not exact:
             self._warn_ambiguous_short_name(type_arg, ordered)
         return [info]
@@ -344,8 +413,9 @@ class _Getter:
             elif key != chosen and key not in warned:
                 warned.add(key)
                 name = f"{info.resource}.{info.group}" if info.group else info.resource
-                self.err.write(f'Warning: short name "{resource}" could also match lower priority resource '
-                               f"{name}\n")
+                self.err.write(
+                    f'Warning: short name "{resource}" could also match lower priority resource {name}\n'
+                )
 
     async def _targets_from_files(self) -> list[Target]:
         """Each object of the files, looked up in its own namespace (the current one when it names none)."""
@@ -357,14 +427,18 @@ class _Getter:
         for m in loaded:
             for obj in m.objects:
                 meta = obj.get("metadata") or {}
-                key = (str(obj.get("apiVersion", "")), str(obj.get("kind", "")),
-                       str(meta.get("namespace") or self.client.config.namespace))
+                key = (
+                    str(obj.get("apiVersion", "")),
+                    str(obj.get("kind", "")),
+                    str(meta.get("namespace") or self.client.config.namespace),
+                )
                 grouped.setdefault(key, []).append(str(meta.get("name", "")))
         out = []
         for (api_version, kind, namespace), names in grouped.items():
             group = api_version.rpartition("/")[0]
-            info = await self.discovery.resolve(f"{kind}.{api_version.rpartition('/')[2]}.{group}" if group
-                                                else kind)
+            info = await self.discovery.resolve(
+                f"{kind}.{api_version.rpartition('/')[2]}.{group}" if group else kind
+            )
             out.append(Target(info, tuple(names), namespace if info.namespaced else None))
         return out
 
@@ -420,19 +494,31 @@ class _Getter:
         if self.options.subresource:
             return [], []  # kubectl lists the objects themselves; only named gets read the subresource
         try:
-            result = await list_all(self.client, info, ns, label_selector=self.options.selector,
-                                    field_selector=self.options.field_selector,
-                                    chunk_size=0 if self.options.sort_by else self.options.chunk_size)
+            result = await list_all(
+                self.client,
+                info,
+                ns,
+                label_selector=self.options.selector,
+                field_selector=self.options.field_selector,
+                chunk_size=0 if self.options.sort_by else self.options.chunk_size,
+            )
         except ApiError as exc:
-            return [], [enhance_list_error(exc, info, self.options.selector or "", self.options.field_selector or "")]
+            return [], [
+                enhance_list_error(exc, info, self.options.selector or "", self.options.field_selector or "")
+            ]
         for item in result.items:
             item.setdefault("apiVersion", info.group_version)
             item.setdefault("kind", info.kind)
         return result.items, []
 
-    async def _get_one(self, info: ResourceInfo, ns: str | None, name: str,
-                       accept: str = "application/json", params: dict[str, str] | None = None
-                       ) -> tuple[dict[str, Any] | None, KpyError | None]:
+    async def _get_one(
+        self,
+        info: ResourceInfo,
+        ns: str | None,
+        name: str,
+        accept: str = "application/json",
+        params: dict[str, str] | None = None,
+    ) -> tuple[dict[str, Any] | None, KpyError | None]:
         try:
             path = info.path(ns, name, self.options.subresource or None)
             response = await self.client.request("GET", path, accept=accept, params=params or None)
@@ -448,8 +534,9 @@ class _Getter:
         """The Tables of one target (one per named object, or the list's), and the errors met."""
         info, ns = target.info, target.namespace
         if target.names:
-            found = await _gather(*(self._get_one(info, ns, n, TABLE_ACCEPT, self.table_params())
-                                    for n in target.names))
+            found = await _gather(
+                *(self._get_one(info, ns, n, TABLE_ACCEPT, self.table_params()) for n in target.names)
+            )
             return [as_table(t) for t, _ in found if t is not None], [e for _, e in found if e is not None]
         params = self.table_params()
         if self.options.selector:
@@ -463,7 +550,9 @@ class _Getter:
             try:
                 response = await self.client.request("GET", info.path(ns), params=params, accept=TABLE_ACCEPT)
             except ApiError as exc:
-                error = enhance_list_error(exc, info, self.options.selector or "", self.options.field_selector or "")
+                error = enhance_list_error(
+                    exc, info, self.options.selector or "", self.options.field_selector or ""
+                )
                 return [], [error]
             page: dict[str, Any] = response.json()
             if merged is None:
@@ -478,9 +567,14 @@ class _Getter:
 
     def table_options(self, info: ResourceInfo | None, show_kind: bool) -> TableOptions:
         with_namespace = self.options.all_namespaces and (info is None or info.namespaced)
-        return TableOptions(wide=self.options.output == "wide", no_headers=self.options.no_headers,
-                            with_namespace=with_namespace, show_kind=show_kind,
-                            show_labels=self.options.show_labels, label_columns=self.options.label_columns)
+        return TableOptions(
+            wide=self.options.output == "wide",
+            no_headers=self.options.no_headers,
+            with_namespace=with_namespace,
+            show_kind=show_kind,
+            show_labels=self.options.show_labels,
+            label_columns=self.options.label_columns,
+        )
 
     async def _print_tables(self, targets: list[Target]) -> None:
         if self.options.subresource and any(not t.names for t in targets):
@@ -496,7 +590,9 @@ class _Getter:
         printer: TablePrinter | None = None
         last: ResourceInfo | None = None
         written = False
-        with_namespace = False  # kubectl's EnsureWithNamespace sticks: later cluster-scoped types get the column
+        with_namespace = (
+            False  # kubectl's EnsureWithNamespace sticks: later cluster-scoped types get the column
+        )
         for info, table in infos:
             if printer is None or last is None or (info.group, info.resource) != (last.group, last.resource):
                 if printer is not None:

@@ -68,8 +68,10 @@ class _TableWatch:
             if deleted:
                 self.known.pop(_key(meta), None)
             else:
-                self.known[_key(meta)] = (str(meta.get("resourceVersion", "")), {
-                    "columnDefinitions": self.columns, "rows": [row]})
+                self.known[_key(meta)] = (
+                    str(meta.get("resourceVersion", "")),
+                    {"columnDefinitions": self.columns, "rows": [row]},
+                )
             if meta.get("resourceVersion"):
                 self.rv = str(meta["resourceVersion"])
 
@@ -83,20 +85,25 @@ class _TableWatch:
         target = self.target
         if len(target.names) > 1:  # kubectl prints the objects, then refuses to watch several
             tables, errors = await self.getter.table(target)
-            for table in tables:
-                self._print(table, "ADDED")
+            for found in tables:
+                self._print(found, "ADDED")
             self.getter.add_errors(errors)
-            self.getter.errors.append(UsageError("you may only watch a single resource or type of resource at "
-                                                 "a time"))
+            self.getter.errors.append(
+                UsageError("you may only watch a single resource or type of resource at a time")
+            )
             return self.getter.report()
         skip_first = False
         table: dict[str, Any] | None
         if target.names:
-            table, error = await self.getter._get_one(target.info, target.namespace, target.names[0],
-                                                      self.accept)
+            table, error = await self.getter._get_one(
+                target.info, target.namespace, target.names[0], self.accept
+            )
             if error is not None:
                 raise error
             assert table is not None
+            from kpy.cli.get_run import as_table
+
+            table = as_table(table)
             skip_first = True  # a watch from "0" starts with a synthetic ADDED for the object just printed
             rv = "0"
         else:
@@ -158,8 +165,12 @@ class _TableWatch:
         if kind == "ERROR":
             if obj.get("code") == 410:
                 raise _Relist
-            raise ApiError(str(obj.get("message", "")), code=obj.get("code"), reason=str(obj.get("reason", "")),
-                           status=obj)
+            raise ApiError(
+                str(obj.get("message", "")),
+                code=obj.get("code"),
+                reason=str(obj.get("reason", "")),
+                status=obj,
+            )
         if kind not in ("ADDED", "MODIFIED", "DELETED") or obj.get("kind") != "Table":
             return
         self._print(obj, kind)
@@ -222,8 +233,9 @@ class _ObjectWatch:
             for obj in found:
                 self._print(obj, "ADDED")
             self.getter.add_errors(errors)
-            self.getter.errors.append(UsageError("you may only watch a single resource or type of resource at "
-                                                 "a time"))
+            self.getter.errors.append(
+                UsageError("you may only watch a single resource or type of resource at a time")
+            )
             return self.getter.report()
         field_selector = self.options.field_selector
         if target.names:
@@ -232,9 +244,14 @@ class _ObjectWatch:
                 raise error
             by_name = f"metadata.name={target.names[0]}"
             field_selector = f"{field_selector},{by_name}" if field_selector else by_name
-        reflector = Reflector(self.getter.client, target.info, target.namespace,
-                              label_selector=self.options.selector, field_selector=field_selector,
-                              chunk_size=self.options.chunk_size)
+        reflector = Reflector(
+            self.getter.client,
+            target.info,
+            target.namespace,
+            label_selector=self.options.selector,
+            field_selector=field_selector,
+            chunk_size=self.options.chunk_size,
+        )
         async for event in reflector:
             if event.type == "SYNCED":
                 continue

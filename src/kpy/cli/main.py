@@ -42,11 +42,18 @@ def _root_callback(ctx: typer.Context, **values: Any) -> None:
 def _make_root_callback() -> Any:
     params = [
         inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context),
-        inspect.Parameter("version", inspect.Parameter.KEYWORD_ONLY, annotation=bool,
-                          default=typer.Option(False, "--version", help="Print kpy's version and exit.",
-                                               is_eager=True)),
-        inspect.Parameter("debug", inspect.Parameter.KEYWORD_ONLY, annotation=bool,
-                          default=typer.Option(False, "--debug", help="Show tracebacks for errors.")),
+        inspect.Parameter(
+            "version",
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=bool,
+            default=typer.Option(False, "--version", help="Print kpy's version and exit.", is_eager=True),
+        ),
+        inspect.Parameter(
+            "debug",
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=bool,
+            default=typer.Option(False, "--debug", help="Show tracebacks for errors."),
+        ),
         *common.root_callback_params(),
     ]
 
@@ -126,7 +133,8 @@ def _bool_flags(app: typer.Typer | Any) -> dict[str, tuple[str, str | None]]:
 def _normalize_bool_values(args: list[str], app: typer.Typer | Any) -> list[str]:
     """kubectl (pflag) accepts ``--flag=false`` for boolean flags; click does not. Rewrite it the click way."""
     candidates = [
-        i for i, a in enumerate(args[: args.index("--") if "--" in args else len(args)])
+        i
+        for i, a in enumerate(args[: args.index("--") if "--" in args else len(args)])
         if (m := _BOOL_VALUE.match(a)) and m.group(2) in _GO_TRUE | _GO_FALSE
     ]
     if not candidates:
@@ -141,9 +149,9 @@ def _normalize_bool_values(args: list[str], app: typer.Typer | Any) -> list[str]
             continue
         on, off = flags[name]
         if value in _GO_TRUE:
-            out[i:i + 1] = [on]
+            out[i : i + 1] = [on]
         elif off is not None:
-            out[i:i + 1] = [off]
+            out[i : i + 1] = [off]
         else:
             del out[i]  # a plain switch: false is its default
     return out
@@ -193,7 +201,9 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 # Root options that take a value (the connection flags; --version/--debug and bool flags take none).
 _ROOT_VALUE_OPTIONS = frozenset(
-    opt for name, (annotation, option) in common._CONNECTION_PARAMS.items() if annotation != (bool | None)
+    opt
+    for name, (annotation, option) in common._CONNECTION_PARAMS.items()
+    if annotation != (bool | None)
     for opt in option.param_decls
 )
 
@@ -235,7 +245,9 @@ def _usage_error(exc: typer.TyperException, args: Sequence[str] = ()) -> int:
     path = ctx.command_path if ctx is not None else _command_path(args)
     if name == "NoArgsIsHelpError" and ctx is not None:
         command = path.rpartition(" ")[2]
-        if ctx.parent is None or command not in _MISSING_ARGS:  # the root and command groups: help, like cobra
+        if (
+            ctx.parent is None or command not in _MISSING_ARGS
+        ):  # the root and command groups: help, like cobra
             sys.stdout.write(ctx.get_help() + "\n")
             return 0
         message, examples = _MISSING_ARGS[command]
@@ -244,11 +256,17 @@ def _usage_error(exc: typer.TyperException, args: Sequence[str] = ()) -> int:
         return 1
     option = str(getattr(exc, "option_name", "") or "")
     if name == "NoSuchOption" and option:
-        message = (f"unknown flag: {option.partition('=')[0]}" if option.startswith("--")
-                   else f"unknown shorthand flag: {option[1:2]!r} in {option}")
+        message = (
+            f"unknown flag: {option.partition('=')[0]}"
+            if option.startswith("--")
+            else f"unknown shorthand flag: {option[1:2]!r} in {option}"
+        )
     elif name == "BadOptionUsage" and option and "requires an argument" in exc.format_message():
-        message = (f"flag needs an argument: {option}" if option.startswith("--")
-                   else f"flag needs an argument: {option[1:2]!r} in {option}")
+        message = (
+            f"flag needs an argument: {option}"
+            if option.startswith("--")
+            else f"flag needs an argument: {option[1:2]!r} in {option}"
+        )
     elif name == "UsageError" and (m := re.fullmatch(r"No such command '(.*)'\.", exc.format_message())):
         _print_error(f'error: unknown command "{m.group(1)}" for "{path}"')  # cobra adds no hint here
         return 1
@@ -292,7 +310,7 @@ def _prog_name() -> str:
 
 def _print_error(line: str) -> None:
     try:
-        sys.stderr.write(line.rstrip("\n") + "\n")
+        sys.stderr.write(line if line.endswith("\n") else line + "\n")  # as kubectl's CheckErr
         sys.stderr.flush()
     except (BrokenPipeError, ValueError):
         pass

@@ -20,12 +20,31 @@ class Printer(Protocol):
 #: -o values that need the server's Table (or a table built like it) rather than objects
 TABLE_FORMATS = ("", "wide")
 
-SUPPORTED = ("json", "yaml", "name", "go-template", "go-template-file", "template", "templatefile", "jsonpath",
-             "jsonpath-as-json", "jsonpath-file", "custom-columns", "custom-columns-file", "wide")
+SUPPORTED = (
+    "json",
+    "yaml",
+    "name",
+    "go-template",
+    "go-template-file",
+    "template",
+    "templatefile",
+    "jsonpath",
+    "jsonpath-as-json",
+    "jsonpath-file",
+    "custom-columns",
+    "custom-columns-file",
+    "wide",
+)
 
 
-def make_printer(output: str, *, no_headers: bool = False, allow_missing_template_keys: bool = True,
-                 template: str | None = None, show_managed_fields: bool = False) -> Printer:
+def make_printer(
+    output: str,
+    *,
+    no_headers: bool = False,
+    allow_missing_template_keys: bool = True,
+    template: str | None = None,
+    show_managed_fields: bool = False,
+) -> Printer:
     """The printer for ``-o OUTPUT`` (everything except table output).
 
     JSON and YAML leave ``metadata.managedFields`` out unless ``show_managed_fields`` (kubectl's
@@ -53,8 +72,9 @@ def make_printer(output: str, *, no_headers: bool = False, allow_missing_templat
         if not arg:
             raise UsageError("template format specified but no template given")
         text = _read_template_file(arg) if fmt == "jsonpath-file" else arg
-        return JSONPathPrinter(text, allow_missing_keys=allow_missing_template_keys,
-                               as_json=fmt == "jsonpath-as-json")
+        return JSONPathPrinter(
+            text, allow_missing_keys=allow_missing_template_keys, as_json=fmt == "jsonpath-as-json"
+        )
     if fmt in ("custom-columns", "custom-columns-file"):
         from kpy.printers.custom_columns import CustomColumnsPrinter
 
@@ -63,10 +83,13 @@ def make_printer(output: str, *, no_headers: bool = False, allow_missing_templat
         if not arg:
             raise UsageError("custom-columns format specified but no custom columns given")
         return CustomColumnsPrinter(arg, no_headers=no_headers)
-    allowed = "json, yaml, name, go-template, go-template-file, template, templatefile, jsonpath, " \
-              "jsonpath-as-json, jsonpath-file, custom-columns, custom-columns-file, wide"
-    raise UsageError(f'unable to match a printer suitable for the output format "{output}", '
-                     f"allowed formats are: {allowed}")
+    allowed = (
+        "json, yaml, name, go-template, go-template-file, template, templatefile, jsonpath, "
+        "jsonpath-as-json, jsonpath-file, custom-columns, custom-columns-file, wide"
+    )
+    raise UsageError(
+        f'unable to match a printer suitable for the output format "{output}", allowed formats are: {allowed}'
+    )
 
 
 def without_managed_fields(obj: dict[str, Any]) -> dict[str, Any]:

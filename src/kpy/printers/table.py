@@ -116,8 +116,9 @@ class TablePrinter:
             out.append(",".join(f"{k}={v}" for k, v in sorted(labels.items())) or "<none>")
         return out
 
-    def print_table(self, table: dict[str, Any], kind_prefix: str = "", *, flush: bool = True,
-                    event_type: str = "") -> int:
+    def print_table(
+        self, table: dict[str, Any], kind_prefix: str = "", *, flush: bool = True, event_type: str = ""
+    ) -> int:
         """Print one Table (``event_type``: a watch event's type, shown in a first EVENT column); returns the
         number of rows."""
         columns = table.get("columnDefinitions") or []

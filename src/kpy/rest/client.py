@@ -307,6 +307,8 @@ class RestClient:
             headers = await self.headers(accept, content_type)
             started = time.monotonic()
             remaining = None if deadline is None else max(0.0, deadline - self._clock())
+            if remaining == 0.0:  # expired before it could be sent: Go's client says only this
+                raise ConnectionFailed(connerrors.TIMEOUT_MESSAGE, self.host_port)
             response: aiohttp.ClientResponse | None = None
             try:
                 async with asyncio.timeout(remaining):
