@@ -75,6 +75,13 @@ def make_printer(
         return JSONPathPrinter(
             text, allow_missing_keys=allow_missing_template_keys, as_json=fmt == "jsonpath-as-json"
         )
+    if fmt in ("go-template", "go-template-file", "template", "templatefile"):
+        from kpy.printers.gotemplate import GoTemplatePrinter
+
+        if not arg:
+            raise UsageError("template format specified but no template given")
+        text = _read_template_file(arg) if fmt in ("go-template-file", "templatefile") else arg
+        return GoTemplatePrinter(text, allow_missing_keys=allow_missing_template_keys)
     if fmt in ("custom-columns", "custom-columns-file"):
         from kpy.printers.custom_columns import CustomColumnsPrinter
 
