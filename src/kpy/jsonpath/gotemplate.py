@@ -204,7 +204,8 @@ class _Parser:
             words = text.strip()
             if words.startswith("/*"):
                 continue
-            keyword = words.split(None, 1)[0] if words else ""
+            match = re.match(r"[A-Za-z_][A-Za-z0-9_]*", words)
+            keyword = match.group() if match else ""
             rest_pos = pos + text.index(keyword) + len(keyword) if keyword else pos
             if keyword in ("end", "else"):
                 return nodes, i - 1, (words, pos)
@@ -236,7 +237,8 @@ class _Parser:
         if words == "end":
             return i
         rest = words[len("else") :].strip()
-        keyword = rest.split(None, 1)[0] if rest else ""
+        match = re.match(r"[A-Za-z_][A-Za-z0-9_]*", rest)
+        keyword = match.group() if match else ""
         if keyword in ("if", "with"):  # {{else if ...}} / {{else with ...}}: a nested block sharing this end
             inner = Node(keyword, pos, pipe=self.pipeline(rest[len(keyword) :], pos, keyword))
             i = self._block(inner, pieces, i)
