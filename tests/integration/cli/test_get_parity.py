@@ -343,3 +343,64 @@ def _wait_watching(sandbox: Any, ns: str, count: int) -> None:
             return
         time.sleep(0.05)
     raise AssertionError("the watches did not start")
+
+
+# -- item 9: go-template ------------------------------------------------------------------------------------
+GO_TEMPLATES = [
+    '{{range .items}}{{.metadata.name}}{{"\\t"}}{{.status.phase}}{{"\\n"}}{{end}}',
+    "{{.kind}} {{len .items}}",
+    "{{range $i, $p := .items}}{{$i}}={{$p.metadata.name}} {{end}}",
+    "{{with index .items 0}}{{.metadata.labels}}{{end}}",
+    '{{.x}} {{.x.y}} {{index .metadata "x"}}',
+    '{{printf "%s-%d|%5s|%-5s|%v|%q|%05.2f" "a" 3 "b" "c" .metadata "q" 3.14159}}',
+    '{{if eq .kind "List"}}yes{{else}}no{{end}}',
+    '{{range .items}}{{if and .metadata.labels (eq .metadata.name "web")}}{{.metadata.name}}{{end}}{{end}}',
+    "{{- range .items -}} {{ .metadata.name }} {{- end }}",
+    "{{range.items}}{{.metadata.name}}{{end}}",
+    '{{.items | len | printf "%d items"}}',
+    "{{range .items}}{{range $k, $v := .metadata.labels}}{{$k}}={{$v}};{{end}}{{end}}",
+    '{{lt 1 2}} {{gt 2.5 1.5}} {{ne "a" "b"}} {{not 0}} {{or .x .kind}} {{and .kind .x}}',
+    '{{exists . "items" 0 "metadata"}} {{base64decode "aGVsbG8="}} {{print nil 1 "a" 2}}',
+    "{{range .items}}{{range .status.conditions}}{{.lastProbeTime}} {{end}}{{end}}",
+    '{{range .items}}{{if eq .metadata.name "web"}}{{continue}}{{end}}{{.metadata.name}}{{break}}{{end}}',
+    "{{$x := 1}}{{$x = 2}}{{$x}}{{/* comment */}}",
+    # errors: kubectl's parse and execution messages, the partial output and the debugging dump
+    "{{index .items 5}}",
+    "{{foo}}",
+    "{{.x",
+    "{{.items.x}}",
+    "{{range .kind}}{{end}}",
+    "{{len 3}}",
+    '{{base64decode "!!"}}',
+    '{{index .metadata "x" "y"}}',
+    "{{eq 1 1.0}}",
+]
+
+
+@needs_kubectl
+@pytest.mark.parametrize("template", GO_TEMPLATES)
+def test_go_templates_match_kubectl(seeded: Any, template: str) -> None:
+    assert_same(seeded, "get", "pods", "-o", f"go-template={template}")
+
+
+@needs_kubectl
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["pod", "web", "-o", "go-template={{.metadata.namex}}", "--allow-missing-template-keys=false"],
+        ["pod", "web", "-o", "go-template={{.spec.x.y}}", "--allow-missing-template-keys=false"],
+        ["pod", "web", "--template", "{{.kind}}"],
+        ["pod", "web", "-o", "template={{.kind}}"],
+        ["pod", "web", "-o", "go-template"],
+    ],
+)
+def test_go_template_flags_match_kubectl(seeded: Any, args: list[str], tmp_path: Path) -> None:
+    assert_same(seeded, "get", *args)
+
+
+@needs_kubectl
+def test_go_template_file_matches_kubectl(seeded: Any, tmp_path: Path) -> None:
+    path = tmp_path / "t.tmpl"
+    path.write_text("{{range .items}}{{.metadata.name}}\n{{end}}")
+    res = assert_same(seeded, "get", "pods", "-o", f"go-template-file={path}")
+    assert "web\n" in res.out
