@@ -279,7 +279,7 @@ class _Parser:
         while i < len(text):
             m = _TOKEN.match(text, i)
             if m is None:
-                raise self.fail(pos + i, f"unexpected {text[i]!r} in command")
+                raise self.fail(pos + i, f"unexpected {go_quote(text[i])} in command")
             if m.lastgroup is not None:
                 out.append((m.lastgroup, m.group(), pos + i))
             i = m.end()
