@@ -166,6 +166,10 @@ def _validate(options: GetOptions, err: TextIO) -> Any:
             else "--watch requested, --sort-by will be ignored for watch events received"
         )
         err.write(f"warning: {which}\n")
+    if not options.args and not options.filenames and options.watch:
+        raise UsageError("You must provide one or more resources by argument or filename.\nExample resource "
+                         "specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   "
+                         "'<resource> <name>'\n   '<resource>'")
     if not options.args and not options.filenames:
         err.write(
             'You must specify the type of resource to get. Use "kubectl api-resources" for a complete list '

@@ -126,6 +126,10 @@ def test_files_are_looked_up_in_their_own_namespace(seeded: Any, tmp_path: Path,
         ["ev"],
         ["all"],
         ["pods", "--request-timeout=1ns"],
+        ["-w"],
+        ["pods,svc", "--show-kind", "--no-headers"],
+        ["all", "-o", "name"],
+        ["pod", "web", "nope", "--ignore-not-found"],
     ],
 )
 def test_arguments_and_errors_match_kubectl(seeded: Any, args: list[str]) -> None:
@@ -329,7 +333,7 @@ def test_watch_table_from_an_empty_list_matches_kubectl(seeded: Any, api: Api, e
             p.wait(10)
 
 
-def _wait_watching(sandbox: Any, ns: str, count: int) -> None:
+def _wait_watching(sandbox: Any, ns: str, count: int, resource: str = "pods") -> None:
     import time
 
     deadline = time.monotonic() + 20
@@ -337,7 +341,7 @@ def _wait_watching(sandbox: Any, ns: str, count: int) -> None:
         watching = [
             r
             for r in sandbox.emulator.requests
-            if r.path.endswith(f"{ns}/pods") and r.query.get("watch") in ("true", "1")
+            if r.path.endswith(f"{ns}/{resource}") and r.query.get("watch") in ("true", "1")
         ]
         if len(watching) >= count:
             return
@@ -404,3 +408,40 @@ def test_go_template_file_matches_kubectl(seeded: Any, tmp_path: Path) -> None:
     path.write_text("{{range .items}}{{.metadata.name}}\n{{end}}")
     res = assert_same(seeded, "get", "pods", "-o", f"go-template-file={path}")
     assert "web\n" in res.out
+
+
+@needs_kubectl
+@pytest.mark.parametrize("extra", [["-o", "yaml"], ["-o", "json", "--output-watch-events"], ["-o", "name"]])
+def test_watch_objects_match_kubectl(seeded: Any, api: Api, extra: list[str]) -> None:
+    """Objects after the list, YAML documents separated by ---, watch events as kubectl encodes them."""
+    ns = "watch-objects-" + extra[1]
+    api.call("POST", "/api/v1/namespaces", {"metadata": {"name": ns}})
+    api.call(
+        "POST", f"/api/v1/namespaces/{ns}/configmaps", {"metadata": {"name": "first"}, "data": {"a": "1"}}
+    )
+    assert KUBECTL is not None
+    args = ["get", "configmaps", "-n", ns, "-w", *extra]
+    procs = [_start(KPY, args, seeded.kubeconfig_path), _start(KUBECTL, args, seeded.kubeconfig_path)]
+    try:
+        _wait_watching(seeded, ns, 2, "configmaps")
+        api.call("POST", f"/api/v1/namespaces/{ns}/configmaps", {"metadata": {"name": "second"}})
+        marker = "second" if extra[1] != "yaml" else "  name: second"
+        outputs = [_read_until_text(p, marker) for p in procs]
+        assert outputs[0] == outputs[1]
+    finally:
+        for p in procs:
+            p.terminate()
+            p.wait(10)
+
+
+def _read_until_text(proc: subprocess.Popen[str], marker: str) -> list[str]:
+    """Lines up to the one containing ``marker`` (for YAML: up to the ``uid`` line of that document)."""
+    from tests.integration.cli.test_get import _read_until
+
+    def done(got: list[str]) -> bool:
+        hits = [i for i, line in enumerate(got) if marker in line]
+        if not hits or not marker.startswith("  name:"):
+            return bool(hits)
+        return any(line.startswith("  uid:") for line in got[hits[0] :])
+
+    return _read_until(proc, done)
