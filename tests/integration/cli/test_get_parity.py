@@ -445,3 +445,27 @@ def _read_until_text(proc: subprocess.Popen[str], marker: str) -> list[str]:
         return any(line.startswith("  uid:") for line in got[hits[0] :])
 
     return _read_until(proc, done)
+
+
+def test_watch_table_resumes_after_drops_and_relists_after_compaction(seeded: Any, api: Api) -> None:
+    """kpy's addition to kubectl's watch: a dropped Table watch resumes, a 410 lists again, nothing repeats."""
+    ns = "watch-resume"
+    api.call("POST", "/api/v1/namespaces", {"metadata": {"name": ns}})
+    api.call("POST", f"/api/v1/namespaces/{ns}/pods", pod("first", ns))
+    proc = _start(KPY, ["get", "pods", "-n", ns, "-w", "--no-headers"], seeded.kubeconfig_path)
+    try:
+        lines = _read_until_text(proc, "first")
+        _wait_watching(seeded, ns, 1)
+        seeded.call(seeded.emulator.faults.drop_watches)
+        api.call("POST", f"/api/v1/namespaces/{ns}/pods", pod("second", ns))
+        lines += _read_until_text(proc, "second")
+        _wait_watching(seeded, ns, 2)
+        seeded.call(seeded.emulator.faults.compact)
+        seeded.call(seeded.emulator.faults.drop_watches)
+        api.call("POST", f"/api/v1/namespaces/{ns}/pods", pod("third", ns))
+        lines += _read_until_text(proc, "third")
+        names = [line.split()[0] for line in lines]
+        assert names == ["first", "second", "third"], lines
+    finally:
+        proc.terminate()
+        proc.wait(10)
