@@ -1,12 +1,15 @@
 """The engine behind ``kpy get``: options → complete (resolve types, namespace) → validate → run.
 
-Split from ``get.py`` so ``kpy --help`` does not import it. Output follows kubectl: a server-side Table by
-default; for ``-o json|yaml|name|jsonpath|custom-columns`` the object itself when one named object was asked for,
-otherwise a ``List``.
+Split from ``get.py`` so ``kpy --help`` does not import it. Output follows kubectl's ``get``: a server-side Table
+by default (one table per resource type, kind prefixes when several types answered); for every other ``-o`` the
+object itself when one named object was asked for, otherwise a ``List`` (empty when nothing was found, so
+``-o json`` prints an empty List and ``-o custom-columns`` its header). Errors are collected like kubectl's
+``ContinueOnError`` builder and reported together after the output. ``--watch`` lives in ``get_watch``.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
@@ -14,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from kpy.cli.common import open_client
 from kpy.config.flags import ConnectionFlags
-from kpy.errors import ApiError, KpyError, UsageError
+from kpy.errors import ApiError, KpyError, NotFound, UsageError
 from kpy.printers import make_printer
 from kpy.printers.table import TableOptions, TablePrinter
 
@@ -24,8 +27,11 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-TABLE_ACCEPT = ("application/json;as=Table;v=v1;g=meta.k8s.io,"
-                "application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json")
+TABLE_ACCEPT = (
+    "application/json;as=Table;v=v1;g=meta.k8s.io,"
+    "application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json"
+)
+_MANIFEST_EXTENSIONS = (".json", ".yaml", ".yml")
 
 
 @dataclass
@@ -45,10 +51,19 @@ class GetOptions:
     local: bool = False
     allow_missing_template_keys: bool = True
     template: str | None = None
+    show_managed_fields: bool = False
+    sort_by: str = ""
+    show_kind: bool = False
+    ignore_not_found: bool = False
+    recursive: bool = False
+    raw: str = ""
+    subresource: str = ""
+    output_watch_events: bool = False
+    prog: str = "kpy"
 
     @property
     def table(self) -> bool:
-        return self.output in ("", "wide")
+        return self.output in ("", "wide") and not (self.template and not self.output)
 
 
 @dataclass(frozen=True)
@@ -59,28 +74,38 @@ class Request:
     names: tuple[str, ...]
 
 
-def parse_args(args: list[str]) -> list[Request]:
+@dataclass
+class Target:
+    """A resolved request: the type, the names (none = list) and the namespace to look in."""
+
+    info: ResourceInfo
+    names: tuple[str, ...]
+    namespace: str | None
+
+
+_SEPARATE_TYPE = (
+    "there is no need to specify a resource type as a separate argument when passing arguments in "
+    "resource/name form (e.g. '{prog} get resource/<resource_name>' instead of '{prog} get resource "
+    "resource/<resource_name>'"
+)
+
+
+def parse_args(args: list[str], prog: str = "kpy") -> list[Request]:
     """kubectl's argument forms: ``TYPE [NAME...]``, ``TYPE1,TYPE2``, ``TYPE/NAME [TYPE/NAME...]``."""
     if not args:
-        raise UsageError("Required resource not specified.\nUse \"kpy get -h\" for help and examples")
+        raise UsageError(f"Required resource not specified.\nSee '{prog} get -h' for help and examples")
     if "/" in args[0]:
         grouped: dict[str, list[str]] = {}
         for arg in args:
             kind, sep, name = arg.partition("/")
             if not sep or not kind or not name:
-                raise UsageError("there is no need to specify a resource type as a separate argument when "
-                                 "passing arguments in resource/name form (e.g. 'kpy get resource/<resource_name>' "
-                                 "instead of 'kpy get resource resource/<resource_name>'")
+                raise UsageError(_SEPARATE_TYPE.format(prog=prog))
             grouped.setdefault(kind, []).append(name)
         return [Request(kind, tuple(names)) for kind, names in grouped.items()]
     types = [t for t in args[0].split(",") if t]
     names = tuple(args[1:])
     if any("/" in n for n in names):
-        raise UsageError("there is no need to specify a resource type as a separate argument when passing "
-                         "arguments in resource/name form (e.g. 'kpy get resource/<resource_name>' instead of "
-                         "'kpy get resource resource/<resource_name>'")
-    if names and len(types) > 1:
-        pass  # kubectl allows `get pods,svc NAME` and looks the name up in each type
+        raise UsageError(_SEPARATE_TYPE.format(prog=prog))
     return [Request(t, names) for t in types]
 
 
@@ -88,39 +113,138 @@ def as_list(items: list[dict[str, Any]]) -> dict[str, Any]:
     return {"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}}
 
 
-async def run_get(options: GetOptions, flags: ConnectionFlags, out: TextIO | None = None,
-                  err: TextIO | None = None) -> int:
+def format_errors(errors: list[KpyError]) -> str:
+    """kubectl's ``CheckErr``: one error as its line; several as ``MultipleErrors`` (no ``error: `` prefixes)."""
+    if len(errors) == 1:
+        line = errors[0].format()
+        return line if line.endswith("\n") else line + "\n"
+    return "".join((e.format() if isinstance(e, ApiError) else str(e)).rstrip("\n") + "\n" for e in errors)
+
+
+async def run_get(
+    options: GetOptions, flags: ConnectionFlags, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
-    printer = _validate(options)
+    if options.raw:
+        return await _raw(options, flags, out)
+    printer = _validate(options, err)
     if options.filenames and options.local:
         return _print_local(options, out, printer)
-    requests = [] if options.filenames else parse_args(options.args)
+    requests = [] if options.filenames else parse_args(options.args, options.prog)
     async with open_client(flags) as client:
-        return await _Getter(client, options, out, err, printer).run(requests)
+        getter = _Getter(client, options, out, err, printer)
+        targets = await getter.targets(requests)
+        if options.watch:
+            from kpy.cli.get_watch import watch
+
+            return await watch(getter, targets)
+        return await getter.run(targets)
 
 
 def run_get_local(options: GetOptions, out: TextIO | None = None) -> int:
     """``get -f FILE --local`` without an event loop (no asyncio import); same checks and output as ``run_get``."""
-    printer = _validate(options)
+    printer = _validate(options, sys.stderr)
     return _print_local(options, out or sys.stdout, printer)
 
 
-def _validate(options: GetOptions) -> Any:
-    """The flag checks every ``get`` starts with; returns the printer (None for tables)."""
+def _validate(options: GetOptions, err: TextIO) -> Any:
+    """The flag checks every ``get`` starts with (kubectl's Complete/Validate); returns the printer (None for
+    tables)."""
     if options.local and not options.filenames:
         raise UsageError("--local requires -f/--filename: there is no server to read from")
     if options.filenames and options.args:
         raise UsageError("when paths (-f) are given, resource types and names cannot be given too")
-    return None if options.table else make_printer(
-        options.output, no_headers=options.no_headers,
-        allow_missing_template_keys=options.allow_missing_template_keys, template=options.template)
+    if options.show_labels and not options.table:
+        raise UsageError(f"--show-labels option cannot be used with {options.output} printer")
+    if options.output_watch_events and not options.watch:
+        raise UsageError("--output-watch-events option can only be used with --watch or --watch-only")
+    if options.sort_by and options.watch:
+        which = (
+            "--watch-only requested, --sort-by will be ignored"
+            if options.watch_only
+            else "--watch requested, --sort-by will be ignored for watch events received"
+        )
+        err.write(f"warning: {which}\n")
+    if not options.args and not options.filenames and options.watch:
+        raise UsageError("You must provide one or more resources by argument or filename.\nExample resource "
+                         "specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   "
+                         "'<resource> <name>'\n   '<resource>'")
+    if not options.args and not options.filenames:
+        err.write(
+            'You must specify the type of resource to get. Use "kubectl api-resources" for a complete list '
+            "of supported resources.\n\n"
+        )
+        parse_args([], options.prog)
+    if options.table:
+        return None
+    return make_printer(
+        options.output or "go-template",
+        no_headers=options.no_headers,
+        allow_missing_template_keys=options.allow_missing_template_keys,
+        template=options.template,
+        show_managed_fields=options.show_managed_fields,
+    )
+
+
+async def _raw(options: GetOptions, flags: ConnectionFlags, out: TextIO) -> int:
+    """``--raw PATH``: the server's answer, byte for byte (kubectl's RawGet)."""
+    if options.args:
+        raise UsageError("arguments may not be passed when --raw is specified")
+    if options.watch or options.selector:
+        raise UsageError(
+            "--raw may not be specified with other flags that filter the server request or alter the output"
+        )
+    if options.output:
+        raise UsageError("--raw and --output are mutually exclusive")
+    if not options.raw.startswith("/"):
+        raise UsageError(f'--raw must be a valid URL path: parse "{options.raw}": invalid URI for request')
+    path, _, query = options.raw.partition("?")
+    from urllib.parse import parse_qsl
+
+    async with open_client(flags) as client:
+        response = await client.request(
+            "GET",
+            path,
+            params=parse_qsl(query, keep_blank_values=True) or None,
+            accept="application/json, */*",
+        )
+    out.flush()
+    buffer = getattr(out, "buffer", None)
+    if buffer is not None:
+        buffer.write(response.body)
+        buffer.flush()
+    else:
+        out.write(response.body.decode("utf-8", "replace"))
+    return 0
+
+
+def _manifest_paths(options: GetOptions) -> list[str]:
+    """-f paths, with directories walked recursively for ``-R`` in ``filepath.Walk`` order (kubectl's
+    FilenameOptions): entries sorted by name, a subdirectory's files where the subdirectory sorts."""
+    if not options.recursive:
+        return options.filenames
+
+    def walk(directory: str) -> list[str]:
+        found: list[str] = []
+        for name in sorted(os.listdir(directory)):
+            path = os.path.join(directory, name)
+            if os.path.isdir(path):
+                found.extend(walk(path))
+            elif name.endswith(_MANIFEST_EXTENSIONS):
+                found.append(path)
+        return found
+
+    paths: list[str] = []
+    for path in options.filenames:
+        paths.extend(walk(path) if path != "-" and os.path.isdir(path) else [path])
+    return paths
 
 
 def _print_local(options: GetOptions, out: TextIO, printer: Any) -> int:
     from kpy import manifests
 
-    loaded = manifests.load(options.filenames)
+    loaded = manifests.load(_manifest_paths(options))
     objects = [obj for m in loaded for obj in m.objects]
     single = len(loaded) == 1 and loaded[0].single
     if printer is None:
@@ -135,14 +259,95 @@ def _print_local_table(objects: list[dict[str, Any]], options: GetOptions, out: 
     from kpy.printers.structured import kind_name
 
     kinds = {str(o.get("kind")) for o in objects}
-    table = {"columnDefinitions": [{"name": "Name", "priority": 0}],
-             "rows": [{"cells": [kind_name(o).split("/", 1)[1] if len(kinds) == 1 else kind_name(o)],
-                       "object": {"metadata": o.get("metadata") or {}}} for o in objects]}
-    TablePrinter(out, TableOptions(no_headers=options.no_headers, show_labels=options.show_labels)).print_table(table)
+    table = {
+        "columnDefinitions": [{"name": "Name", "priority": 0}],
+        "rows": [
+            {
+                "cells": [kind_name(o).split("/", 1)[1] if len(kinds) == 1 else kind_name(o)],
+                "object": {"metadata": o.get("metadata") or {}},
+            }
+            for o in objects
+        ],
+    }
+    TablePrinter(
+        out, TableOptions(no_headers=options.no_headers, show_labels=options.show_labels)
+    ).print_table(table)
+
+
+def as_table(obj: dict[str, Any]) -> dict[str, Any]:
+    """A server's answer as a Table: Tables as they are; any other object (a subresource the server has no
+    table for) as kubectl's default NAME and AGE columns."""
+    if obj.get("kind") == "Table":
+        return obj
+    import datetime
+
+    from kpy.printers.duration import human_duration
+
+    meta = obj.get("metadata") or {}
+    age = "<unknown>"
+    created = meta.get("creationTimestamp")
+    if isinstance(created, str) and created:
+        when = datetime.datetime.fromisoformat(created.replace("Z", "+00:00"))
+        age = human_duration((datetime.datetime.now(datetime.UTC) - when).total_seconds())
+    return {
+        "kind": "Table",
+        "columnDefinitions": [{"name": "Name", "priority": 0}, {"name": "Age", "priority": 0}],
+        "rows": [{"cells": [meta.get("name", ""), age], "object": obj}],
+    }
+
+
+def group_resource(info: ResourceInfo) -> str:
+    """``GroupVersionResource.String()``: ``/v1, Resource=pods``, ``apps/v1, Resource=deployments``."""
+    return f"{info.group}/{info.version}, Resource={info.resource}"
+
+
+_KNOWN_REASONS = frozenset(
+    (
+        "Unauthorized",
+        "Forbidden",
+        "NotFound",
+        "AlreadyExists",
+        "Conflict",
+        "Gone",
+        "Invalid",
+        "ServerTimeout",
+        "StoreReadError",
+        "Timeout",
+        "TooManyRequests",
+        "BadRequest",
+        "MethodNotAllowed",
+        "NotAcceptable",
+        "RequestEntityTooLarge",
+        "UnsupportedMediaType",
+        "InternalError",
+        "Expired",
+        "ServiceUnavailable",
+    )
+)
+
+
+def enhance_list_error(exc: ApiError, info: ResourceInfo, selector: str, field_selector: str) -> ApiError:
+    """cli-runtime's ``EnhanceListError``: a 400/404 of a list says what was listed."""
+    known = exc.reason and exc.reason in _KNOWN_REASONS
+    if exc.reason not in ("BadRequest", "NotFound") and (known or exc.code not in (400, 404)):
+        return exc  # apierrors.IsBadRequest/IsNotFound: the reason, or the code when the reason is unknown
+    subject = group_resource(info)
+    if not selector and not field_selector:
+        message = f'Unable to list "{subject}": {exc}'
+    else:
+        message = (
+            f'Unable to find "{subject}" that match label selector "{selector}", field selector '
+            f'"{field_selector}": {exc}'
+        )
+    return type(exc)(
+        message, code=exc.code, reason=exc.reason, status=exc.status, retry_after=exc.retry_after
+    )
 
 
 class _Getter:
-    def __init__(self, client: RestClient, options: GetOptions, out: TextIO, err: TextIO, printer: Any) -> None:
+    def __init__(
+        self, client: RestClient, options: GetOptions, out: TextIO, err: TextIO, printer: Any
+    ) -> None:
         from kpy.rest.discovery import Discovery
 
         self.client = client
@@ -152,223 +357,282 @@ class _Getter:
         self.printer = printer
         self.discovery: Discovery = Discovery(client, client.config.cache_dir)
         self.errors: list[KpyError] = []
-        self._files_single = False
+        self.single = False
 
     def namespace_for(self, info: ResourceInfo) -> str | None:
         if not info.namespaced or self.options.all_namespaces:
             return None
         return self.client.config.namespace
 
-    async def run(self, requests: list[Request]) -> int:
+    # -- complete ---------------------------------------------------------------------------------------
+    async def targets(self, requests: list[Request]) -> list[Target]:
         if self.options.filenames:
-            requests_info = await self._requests_from_files()
-        else:
-            infos = await _gather(*(self.discovery.resolve(r.type_arg) for r in requests))
-            requests_info = list(zip(infos, [r.names for r in requests], strict=True))
-        if self.options.watch:
-            if len(requests_info) != 1:
-                raise UsageError("you may only specify a single resource type")
-            await self._watch(*requests_info[0])
-            return 0
-        single = self._files_single if self.options.filenames else (
-            len(requests_info) == 1 and len(requests_info[0][1]) == 1)
-        if self.options.table:
-            await self._print_tables(requests_info)
-        else:
-            items: list[dict[str, Any]] = []
-            for info, names in requests_info:
-                items.extend(await self._objects(info, names))
-            fmt = self.options.output.partition("=")[0]
-            structured = fmt in ("json", "yaml")
-            if single and len(items) == 1:
-                self.printer.print_obj(items[0], self.out)
-            elif not single and (items or structured or fmt.startswith("jsonpath")):
-                self.printer.print_obj(as_list(items), self.out)
-            if not items and not structured:
-                self._no_resources(requests_info)
-        for error in self.errors:
-            self.err.write(error.format() + "\n")
-        return 1 if self.errors else 0
-
-    async def _requests_from_files(self) -> list[tuple[ResourceInfo, tuple[str, ...]]]:
-        from kpy import manifests
-
-        loaded = manifests.load(self.options.filenames)
-        self._files_single = len(loaded) == 1 and loaded[0].single
-        grouped: dict[tuple[str, str], list[str]] = {}
-        for m in loaded:
-            for obj in m.objects:
-                api_version = str(obj.get("apiVersion", ""))
-                grouped.setdefault((api_version, str(obj.get("kind", ""))), []).append(
-                    str((obj.get("metadata") or {}).get("name", "")))
-        out = []
-        for (api_version, kind), names in grouped.items():
-            group = api_version.rpartition("/")[0]
-            info = await self.discovery.resolve(f"{kind}.{api_version.rpartition('/')[2]}.{group}" if group
-                                                else kind)
-            out.append((info, tuple(names)))
+            return await self._targets_from_files()
+        if self.options.all_namespaces and any(r.names for r in requests):
+            raise UsageError("a resource cannot be retrieved by name across all namespaces")
+        out: list[Target] = []
+        for request in requests:
+            for info in await self._resolve(request.type_arg):
+                out.append(Target(info, request.names, self.namespace_for(info)))
+        self.single = len(requests) == 1 and len(requests[0].names) == 1 and len(out) == 1
         return out
 
-    def _no_resources(self, requests_info: list[tuple[ResourceInfo, tuple[str, ...]]]) -> None:
-        if self.errors or any(names for _, names in requests_info):
-            return
-        namespaced = any(info.namespaced for info, _ in requests_info)
-        if namespaced and not self.options.all_namespaces:
-            self.err.write(f"No resources found in {self.client.config.namespace} namespace.\n")
-        else:
-            self.err.write("No resources found\n")
+    async def _resolve(self, type_arg: str) -> list[ResourceInfo]:
+        """The type(s) an argument names: a resource, or a category such as ``all`` (kubectl's expanders)."""
+        ordered = (await self.discovery.table()).ordered()
+        in_category = [i for i in ordered if type_arg in i.categories]
+        if in_category:  # kubectl expands categories before it looks for a resource of that name
+            seen: set[tuple[str, str]] = set()
+            infos = []
+            for info in in_category:
+                if (info.group, info.resource) not in seen:
+                    seen.add((info.group, info.resource))
+                    infos.append(info)
+            return infos
+        resource, dot, group = type_arg.lower().partition(".")
+        exact = any(resource in (i.resource, i.singular) and (not dot or group == i.group) for i in ordered)
+        try:
+            info = await self.discovery.resolve(type_arg)
+        except UsageError:  # kubectl names the resource part of a `resource.group` argument
+            raise UsageError(
+                f'the server doesn\'t have a resource type "{type_arg.partition(".")[0]}"'
+            ) from None
+        if not exact:
+            self._warn_ambiguous_short_name(type_arg, ordered)
+        return [info]
 
-    async def _objects(self, info: ResourceInfo, names: tuple[str, ...]) -> list[dict[str, Any]]:
+    def _warn_ambiguous_short_name(self, type_arg: str, ordered: list[ResourceInfo]) -> None:
+        """client-go's shortcut expander warns when a short name matches several resources."""
+        resource, dot, group = type_arg.partition(".")
+        chosen: tuple[str, str] | None = None
+        warned: set[tuple[str, str]] = set()
+        for info in ordered:
+            if dot and info.group != group:
+                continue
+            if resource not in info.short_names:
+                continue
+            key = (info.group, info.resource)
+            if chosen is None:
+                chosen = key
+            elif key != chosen and key not in warned:
+                warned.add(key)
+                name = f"{info.resource}.{info.group}" if info.group else info.resource
+                self.err.write(
+                    f'Warning: short name "{resource}" could also match lower priority resource {name}\n'
+                )
+
+    async def _targets_from_files(self) -> list[Target]:
+        """Each object of the files, looked up in its own namespace (the current one when it names none)."""
+        from kpy import manifests
+
+        loaded = manifests.load(_manifest_paths(self.options))
+        self.single = len(loaded) == 1 and loaded[0].single
+        grouped: dict[tuple[str, str, str], list[str]] = {}
+        for m in loaded:
+            for obj in m.objects:
+                meta = obj.get("metadata") or {}
+                key = (
+                    str(obj.get("apiVersion", "")),
+                    str(obj.get("kind", "")),
+                    str(meta.get("namespace") or self.client.config.namespace),
+                )
+                grouped.setdefault(key, []).append(str(meta.get("name", "")))
+        out = []
+        for (api_version, kind, namespace), names in grouped.items():
+            group = api_version.rpartition("/")[0]
+            info = await self.discovery.resolve(
+                f"{kind}.{api_version.rpartition('/')[2]}.{group}" if group else kind
+            )
+            out.append(Target(info, tuple(names), namespace if info.namespaced else None))
+        return out
+
+    # -- run --------------------------------------------------------------------------------------------
+    async def run(self, targets: list[Target]) -> int:
+        if self.options.table:
+            await self._print_tables(targets)
+        else:
+            await self._print_objects(targets)
+        return self.report()
+
+    def add_errors(self, errors: list[KpyError]) -> None:
+        if self.options.ignore_not_found:
+            errors = [e for e in errors if not isinstance(e, NotFound)]
+        self.errors.extend(errors)
+
+    def report(self) -> int:
+        if self.errors:
+            self.out.flush()
+            self.err.write(format_errors(self.errors))
+        return 1 if self.errors else 0
+
+    async def _print_objects(self, targets: list[Target]) -> None:
+        results = await _gather(*(self.objects(t) for t in targets))
+        items = [obj for found, _ in results for obj in found]
+        for _, errors in results:
+            self.add_errors(errors)
+        if self.single and self.errors:
+            return  # kubectl: a single implied item that failed prints only the error
+        if not items and self.options.ignore_not_found:
+            return
+        if self.single and len(items) == 1:
+            self.printer.print_obj(items[0], self.out)
+            return
+        if self.options.sort_by:
+            from kpy.printers.sorting import Sorter, SortError
+
+            try:
+                items = Sorter(self.options.sort_by).sort_objects(items)
+            except SortError as exc:
+                self.errors.append(exc)
+                return
+        self.printer.print_obj(as_list(items), self.out)
+
+    async def objects(self, target: Target) -> tuple[list[dict[str, Any]], list[KpyError]]:
+        """The objects of one target and the errors met (kubectl's ContinueOnError)."""
         from kpy.rest.watch import list_all
 
-        ns = self.namespace_for(info)
-        if names:
-            results = await _gather(*(self._get_one(info, ns, n) for n in names))
-            return [r for r in results if r is not None]
-        result = await list_all(self.client, info, ns, label_selector=self.options.selector,
-                                field_selector=self.options.field_selector, chunk_size=self.options.chunk_size)
+        info, ns = target.info, target.namespace
+        if target.names:
+            results = await _gather(*(self._get_one(info, ns, n) for n in target.names))
+            return [r for r, _ in results if r is not None], [e for _, e in results if e is not None]
+        if self.options.subresource:
+            return [], []  # kubectl lists the objects themselves; only named gets read the subresource
+        try:
+            result = await list_all(
+                self.client,
+                info,
+                ns,
+                label_selector=self.options.selector,
+                field_selector=self.options.field_selector,
+                chunk_size=0 if self.options.sort_by else self.options.chunk_size,
+            )
+        except ApiError as exc:
+            return [], [
+                enhance_list_error(exc, info, self.options.selector or "", self.options.field_selector or "")
+            ]
         for item in result.items:
             item.setdefault("apiVersion", info.group_version)
             item.setdefault("kind", info.kind)
-        return result.items
+        return result.items, []
 
-    async def _get_one(self, info: ResourceInfo, ns: str | None, name: str,
-                       accept: str = "application/json") -> dict[str, Any] | None:
+    async def _get_one(
+        self,
+        info: ResourceInfo,
+        ns: str | None,
+        name: str,
+        accept: str = "application/json",
+        params: dict[str, str] | None = None,
+    ) -> tuple[dict[str, Any] | None, KpyError | None]:
         try:
-            response = await self.client.request("GET", info.path(ns, name), accept=accept)
+            path = info.path(ns, name, self.options.subresource or None)
+            response = await self.client.request("GET", path, accept=accept, params=params or None)
         except ApiError as exc:
-            self.errors.append(exc)
-            return None
+            return None, exc
         obj: dict[str, Any] = response.json()
-        return obj
+        return obj, None
 
-    async def _table(self, info: ResourceInfo, names: tuple[str, ...]) -> dict[str, Any] | None:
-        """One Table for a type: named objects merged into one, or the chunked list's pages merged."""
-        ns = self.namespace_for(info)
-        if names:
-            tables = await _gather(*(self._get_one(info, ns, n, TABLE_ACCEPT) for n in names))
-            found = [t for t in tables if t is not None]
-            if not found:
-                return None
-            merged = dict(found[0])
-            merged["rows"] = [row for t in found for row in t.get("rows") or []]
-            return merged
-        params: dict[str, str] = {}
+    def table_params(self) -> dict[str, str]:
+        return {"includeObject": "Object"} if self.options.sort_by else {}
+
+    async def table(self, target: Target) -> tuple[list[dict[str, Any]], list[KpyError]]:
+        """The Tables of one target (one per named object, or the list's), and the errors met."""
+        info, ns = target.info, target.namespace
+        if target.names:
+            found = await _gather(
+                *(self._get_one(info, ns, n, TABLE_ACCEPT, self.table_params()) for n in target.names)
+            )
+            return [as_table(t) for t, _ in found if t is not None], [e for _, e in found if e is not None]
+        params = self.table_params()
         if self.options.selector:
             params["labelSelector"] = self.options.selector
         if self.options.field_selector:
             params["fieldSelector"] = self.options.field_selector
-        if self.options.chunk_size > 0:
+        if self.options.chunk_size > 0 and not self.options.sort_by:
             params["limit"] = str(self.options.chunk_size)
-        merged_table: dict[str, Any] | None = None
+        merged: dict[str, Any] | None = None
         while True:
-            response = await self.client.request("GET", info.path(ns), params=params, accept=TABLE_ACCEPT)
+            try:
+                response = await self.client.request("GET", info.path(ns), params=params, accept=TABLE_ACCEPT)
+            except ApiError as exc:
+                error = enhance_list_error(
+                    exc, info, self.options.selector or "", self.options.field_selector or ""
+                )
+                return [], [error]
             page: dict[str, Any] = response.json()
-            if merged_table is None:
-                merged_table = page
-                merged_table["rows"] = list(page.get("rows") or [])
+            if merged is None:
+                merged = page
+                merged["rows"] = list(page.get("rows") or [])
             else:
-                merged_table["rows"].extend(page.get("rows") or [])
+                merged["rows"].extend(page.get("rows") or [])
             token = (page.get("metadata") or {}).get("continue")
             if not token:
-                return merged_table
+                return [merged], []
             params["continue"] = token
 
-    def _table_options(self, show_kind: bool) -> TableOptions:
-        return TableOptions(wide=self.options.output == "wide", no_headers=self.options.no_headers,
-                            with_namespace=self.options.all_namespaces, show_kind=show_kind,
-                            show_labels=self.options.show_labels, label_columns=self.options.label_columns)
+    def table_options(self, info: ResourceInfo | None, show_kind: bool) -> TableOptions:
+        with_namespace = self.options.all_namespaces and (info is None or info.namespaced)
+        return TableOptions(
+            wide=self.options.output == "wide",
+            no_headers=self.options.no_headers,
+            with_namespace=with_namespace,
+            show_kind=show_kind,
+            show_labels=self.options.show_labels,
+            label_columns=self.options.label_columns,
+        )
 
-    async def _print_tables(self, requests_info: list[tuple[ResourceInfo, tuple[str, ...]]]) -> None:
-        show_kind = len(requests_info) > 1
-        tables = await _gather(*(self._table(info, names) for info, names in requests_info))
-        printer = TablePrinter(self.out, self._table_options(show_kind))
-        printed = 0
-        for (info, _), table in zip(requests_info, tables, strict=True):
-            if not table or not table.get("rows"):
-                continue
-            if printed:
-                printer.new_section()
-            prefix = _kind_prefix(info) if show_kind else ""
-            printed += printer.print_table(table, prefix) or 0
-        if not printed:
-            self._no_resources(requests_info)
-
-    async def _watch(self, info: ResourceInfo, names: tuple[str, ...]) -> None:
-        """List then follow changes, resuming from the last resourceVersion and relisting on 410 (Reflector)."""
-        from kpy.rest.watch import Reflector
-
-        if len(names) > 1:
-            raise UsageError("you may only specify a single name with --watch")
-        field_selector = self.options.field_selector
-        if names:
-            by_name = f"metadata.name={names[0]}"
-            field_selector = f"{field_selector},{by_name}" if field_selector else by_name
-        reflector = Reflector(self.client, info, self.namespace_for(info), label_selector=self.options.selector,
-                              field_selector=field_selector, chunk_size=self.options.chunk_size)
-        table_printer = TablePrinter(self.out, self._table_options(False)) if self.options.table else None
-        rows: dict[str, dict[str, Any]] = {}
-        header: dict[str, Any] | None = None
-        initial: list[dict[str, Any]] = []
-        async for event in reflector:
-            if event.type == "SYNCED":
-                if not self.options.watch_only:
-                    await self._emit_initial(info, initial, table_printer, rows)
-                    header = None if table_printer is None else {}
-                initial = []
-                self.out.flush()
-                continue
-            obj = event.object
-            if event.initial:
-                initial.append(obj)
-                continue
-            obj.setdefault("apiVersion", info.group_version)
-            obj.setdefault("kind", info.kind)
-            if table_printer is None:
-                self.printer.print_obj(obj, self.out)
+    async def _print_tables(self, targets: list[Target]) -> None:
+        if self.options.subresource and any(not t.names for t in targets):
+            targets = [t for t in targets if t.names]
+        results = await _gather(*(self.table(t) for t in targets))
+        for _, errors in results:
+            self.add_errors(errors)
+        infos = [(t.info, table) for t, (tables, _) in zip(targets, results, strict=True) for table in tables]
+        kinds = {(info.group, info.kind) for info, _ in infos}
+        show_kind = self.options.show_kind or len(kinds) > 1
+        if self.options.sort_by and not self._sort_tables(infos):
+            return
+        printer: TablePrinter | None = None
+        last: ResourceInfo | None = None
+        written = False
+        with_namespace = (
+            False  # kubectl's EnsureWithNamespace sticks: later cluster-scoped types get the column
+        )
+        for info, table in infos:
+            if printer is None or last is None or (info.group, info.resource) != (last.group, last.resource):
+                if printer is not None:
+                    printer.flush()
+                separate = last is not None and not self.options.no_headers and written
+                with_namespace = with_namespace or (self.options.all_namespaces and info.namespaced)
+                options = self.table_options(info, show_kind)
+                options.with_namespace = with_namespace
+                printer = TablePrinter(self.out, options, separator=separate)
+                last = info
+            count = printer.print_table(table, _kind_prefix(info) if show_kind else "", flush=False)
+            written = written or count > 0
+        if printer is not None:
+            printer.flush()
+        if not written and not self.options.ignore_not_found and not self.errors:
+            namespaced = not self.options.all_namespaces and all(info.namespaced for info, _ in infos)
+            if namespaced:
+                self.err.write(f"No resources found in {self.client.config.namespace} namespace.\n")
             else:
-                await self._emit_row(info, obj, event.type, table_printer, rows, header is None)
-                header = {}
-            self.out.flush()
+                self.err.write("No resources found\n")
 
-    async def _emit_initial(self, info: ResourceInfo, initial: list[dict[str, Any]],
-                            table_printer: TablePrinter | None, rows: dict[str, dict[str, Any]]) -> None:
-        if table_printer is None:
-            for obj in initial:
-                obj.setdefault("apiVersion", info.group_version)
-                obj.setdefault("kind", info.kind)
-                self.printer.print_obj(obj, self.out)
-            return
-        if not initial:
-            return
-        table = await self._table(info, ())
-        if table is None:
-            return
-        table_printer.print_table(table)
-        for row in table.get("rows") or []:
-            meta = (row.get("object") or {}).get("metadata") or {}
-            rows[_key(meta)] = {"table": table, "row": row}
+    def _sort_tables(self, infos: list[tuple[ResourceInfo, dict[str, Any]]]) -> bool:
+        """kubectl's RuntimeSorter over Tables: each table's rows sorted; with several tables (several types
+        or names) kubectl cannot see the rows' objects and fails when any table has rows."""
+        from kpy.printers.sorting import Sorter, SortError
 
-    async def _emit_row(self, info: ResourceInfo, obj: dict[str, Any], kind: str, printer: TablePrinter,
-                        rows: dict[str, dict[str, Any]], header: bool) -> None:
-        meta = obj.get("metadata") or {}
-        key = _key(meta)
-        table = None
-        if kind != "DELETED":
-            ns = meta.get("namespace") if info.namespaced else None
-            try:
-                response = await self.client.request("GET", info.path(ns, meta.get("name")), accept=TABLE_ACCEPT)
-                table = response.json()
-            except ApiError:
-                table = None
-        if table is None and key in rows:
-            table = dict(rows[key]["table"])
-            table["rows"] = [rows[key]["row"]]
-        if table is None:
-            return
-        if table.get("rows"):
-            rows[key] = {"table": table, "row": table["rows"][0]}
-        printer.print_table(table, header=header)
+        try:
+            sorter = Sorter(self.options.sort_by)
+            if len(infos) > 1 and any(table.get("rows") for _, table in infos):
+                raise SortError(f'couldn\'t find any field with path "{sorter.field}" in the list of objects')
+            for _, table in infos:
+                sorter.sort_table(table)
+        except SortError as exc:
+            self.errors.append(exc)
+            return False
+        return True
 
 
 def _gather(*aws: Awaitable[T]) -> Awaitable[list[T]]:
@@ -376,10 +640,6 @@ def _gather(*aws: Awaitable[T]) -> Awaitable[list[T]]:
     import asyncio
 
     return asyncio.gather(*aws)
-
-
-def _key(meta: dict[str, Any]) -> str:
-    return f"{meta.get('namespace', '')}/{meta.get('name', '')}"
 
 
 def _kind_prefix(info: ResourceInfo) -> str:

@@ -1,6 +1,6 @@
 """The ``kpy`` root: builds the typer app, and is the one place where errors become messages and exit codes.
 
-Exit codes follow kubectl: 0 ok, 1 error, 2 usage error (bad flags/arguments as click reports them), 130 after
+Exit codes follow kubectl: 0 ok, 1 error (usage errors too, in cobra's words), 130 after
 Ctrl-C; ``kpy elect`` and ``kpy sandbox -- CMD`` exit with their child's code.
 """
 
@@ -42,11 +42,18 @@ def _root_callback(ctx: typer.Context, **values: Any) -> None:
 def _make_root_callback() -> Any:
     params = [
         inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context),
-        inspect.Parameter("version", inspect.Parameter.KEYWORD_ONLY, annotation=bool,
-                          default=typer.Option(False, "--version", help="Print kpy's version and exit.",
-                                               is_eager=True)),
-        inspect.Parameter("debug", inspect.Parameter.KEYWORD_ONLY, annotation=bool,
-                          default=typer.Option(False, "--debug", help="Show tracebacks for errors.")),
+        inspect.Parameter(
+            "version",
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=bool,
+            default=typer.Option(False, "--version", help="Print kpy's version and exit.", is_eager=True),
+        ),
+        inspect.Parameter(
+            "debug",
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=bool,
+            default=typer.Option(False, "--debug", help="Show tracebacks for errors."),
+        ),
         *common.root_callback_params(),
     ]
 
@@ -126,7 +133,8 @@ def _bool_flags(app: typer.Typer | Any) -> dict[str, tuple[str, str | None]]:
 def _normalize_bool_values(args: list[str], app: typer.Typer | Any) -> list[str]:
     """kubectl (pflag) accepts ``--flag=false`` for boolean flags; click does not. Rewrite it the click way."""
     candidates = [
-        i for i, a in enumerate(args[: args.index("--") if "--" in args else len(args)])
+        i
+        for i, a in enumerate(args[: args.index("--") if "--" in args else len(args)])
         if (m := _BOOL_VALUE.match(a)) and m.group(2) in _GO_TRUE | _GO_FALSE
     ]
     if not candidates:
@@ -141,9 +149,9 @@ def _normalize_bool_values(args: list[str], app: typer.Typer | Any) -> list[str]
             continue
         on, off = flags[name]
         if value in _GO_TRUE:
-            out[i:i + 1] = [on]
+            out[i : i + 1] = [on]
         elif off is not None:
-            out[i:i + 1] = [off]
+            out[i : i + 1] = [off]
         else:
             del out[i]  # a plain switch: false is its default
     return out
@@ -160,7 +168,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args == ["--version"]:  # start-up is a feature: answer without building the app
         sys.stdout.write(f"kpy {__version__}\n")
         return 0
-    args = _normalize_argv(args)
+    args = _help_args(_normalize_argv(args))
     from kpy.errors import KpyError
 
     try:
@@ -175,7 +183,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     except typer.Abort:
         return 130
     except typer.TyperException as exc:  # click's usage errors (typer vendors click)
-        return _usage_error(exc)
+        return _usage_error(exc, args)
     except KpyError as exc:
         _debug_traceback()
         _print_error(exc.format())
@@ -193,7 +201,9 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 # Root options that take a value (the connection flags; --version/--debug and bool flags take none).
 _ROOT_VALUE_OPTIONS = frozenset(
-    opt for name, (annotation, option) in common._CONNECTION_PARAMS.items() if annotation != (bool | None)
+    opt
+    for name, (annotation, option) in common._CONNECTION_PARAMS.items()
+    if annotation != (bool | None)
     for opt in option.param_decls
 )
 
@@ -217,16 +227,80 @@ def _command_module(args: Sequence[str]) -> str | None:
     return None
 
 
-def _usage_error(exc: typer.TyperException) -> int:
-    """One line like kubectl's (``error: ...``, then where to look), exit 2; a bare ``kpy`` prints help, exit 0."""
+#: what kubectl-style commands say when a required argument is missing (instead of printing their help)
+_MISSING_ARGS = {
+    "port-forward": ("TYPE/NAME and list of ports are required for port-forward", True),
+    "elect": ('required flag(s) "lease" not set', False),
+}
+
+
+def _usage_error(exc: typer.TyperException, args: Sequence[str] = ()) -> int:
+    """kubectl's two lines (``error: ...`` then where to look), exit 1; a bare ``kpy`` prints help, exit 0.
+
+    cobra's words for the parse errors click reports: ``unknown flag: --x``, ``unknown shorthand flag: 'x' in
+    -x``, ``flag needs an argument: --x``, ``unknown command "x" for "kpy"``.
+    """
     ctx = getattr(exc, "ctx", None)
-    if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
-        sys.stdout.write(ctx.get_help() + "\n")
-        return 0
-    where = f" See '{ctx.command_path} --help' for usage." if ctx is not None else ""
-    message = exc.format_message().rstrip(".")
-    _print_error(f"error: {message}.{where}")
-    return int(getattr(exc, "exit_code", 2) or 2)
+    name = type(exc).__name__
+    path = ctx.command_path if ctx is not None else _command_path(args)
+    if name == "NoArgsIsHelpError" and ctx is not None:
+        command = path.rpartition(" ")[2]
+        if (
+            ctx.parent is None or command not in _MISSING_ARGS
+        ):  # the root and command groups: help, like cobra
+            sys.stdout.write(ctx.get_help() + "\n")
+            return 0
+        message, examples = _MISSING_ARGS[command]
+        hint = f"See '{path} -h' for help and examples" if examples else f"See '{path} --help' for usage."
+        _print_error(f"error: {message}\n{hint}")
+        return 1
+    option = str(getattr(exc, "option_name", "") or "")
+    if name == "NoSuchOption" and option:
+        message = (
+            f"unknown flag: {option.partition('=')[0]}"
+            if option.startswith("--")
+            else f"unknown shorthand flag: {option[1:2]!r} in {option}"
+        )
+    elif name == "BadOptionUsage" and option and "requires an argument" in exc.format_message():
+        message = (
+            f"flag needs an argument: {option}"
+            if option.startswith("--")
+            else f"flag needs an argument: {option[1:2]!r} in {option}"
+        )
+    elif name == "UsageError" and (m := re.fullmatch(r"No such command '(.*)'\.", exc.format_message())):
+        _print_error(f'error: unknown command "{m.group(1)}" for "{path}"')  # cobra adds no hint here
+        return 1
+    else:
+        message = exc.format_message().rstrip(".")
+    _print_error(f"error: {message}\nSee '{path} --help' for usage.")
+    return 1
+
+
+def _command_path(args: Sequence[str]) -> str:
+    """``kpy get`` for a command line naming ``get`` (click gives no context for some parse errors)."""
+    module = _command_module(args)
+    prog = _prog_name()
+    return f"{prog} {module.replace('_', '-')}" if module else prog
+
+
+def _help_args(args: list[str]) -> list[str]:
+    """``kpy help [COMMAND...]`` is ``kpy [COMMAND...] --help``, as in kubectl."""
+    skip = False
+    for i, arg in enumerate(args):
+        if skip:
+            skip = False
+        elif arg == "--":
+            break
+        elif arg.startswith("-"):
+            skip = arg in _ROOT_VALUE_OPTIONS
+        else:
+            return [*args[:i], *args[i + 1 :], "--help"] if arg == "help" else args
+    return args
+
+
+def prog_name() -> str:
+    """``kpy``, or ``kubectl kpy`` when run as the kubectl plugin (for messages that name the command)."""
+    return _prog_name()
 
 
 def _prog_name() -> str:
@@ -236,7 +310,7 @@ def _prog_name() -> str:
 
 def _print_error(line: str) -> None:
     try:
-        sys.stderr.write(line.rstrip("\n") + "\n")
+        sys.stderr.write(line if line.endswith("\n") else line + "\n")  # as kubectl's CheckErr
         sys.stderr.flush()
     except (BrokenPipeError, ValueError):
         pass

@@ -20,24 +20,48 @@ class Printer(Protocol):
 #: -o values that need the server's Table (or a table built like it) rather than objects
 TABLE_FORMATS = ("", "wide")
 
-SUPPORTED = ("json", "yaml", "name", "go-template", "go-template-file", "template", "templatefile", "jsonpath",
-             "jsonpath-as-json", "jsonpath-file", "custom-columns", "custom-columns-file", "wide")
+SUPPORTED = (
+    "json",
+    "yaml",
+    "name",
+    "go-template",
+    "go-template-file",
+    "template",
+    "templatefile",
+    "jsonpath",
+    "jsonpath-as-json",
+    "jsonpath-file",
+    "custom-columns",
+    "custom-columns-file",
+    "wide",
+)
 
 
-def make_printer(output: str, *, no_headers: bool = False, allow_missing_template_keys: bool = True,
-                 template: str | None = None) -> Printer:
-    """The printer for ``-o OUTPUT`` (everything except table output)."""
+def make_printer(
+    output: str,
+    *,
+    no_headers: bool = False,
+    allow_missing_template_keys: bool = True,
+    template: str | None = None,
+    show_managed_fields: bool = False,
+) -> Printer:
+    """The printer for ``-o OUTPUT`` (everything except table output).
+
+    JSON and YAML leave ``metadata.managedFields`` out unless ``show_managed_fields`` (kubectl's
+    ``OmitManagedFieldsPrinter``); YAML separates the second and later objects with ``---`` like kubectl's.
+    """
     fmt, _, arg = output.partition("=")
     if template is not None and not arg:
         arg = template
     if fmt == "json":
         from kpy.printers.structured import JSONPrinter
 
-        return JSONPrinter()
+        return JSONPrinter() if show_managed_fields else OmitManagedFields(JSONPrinter())
     if fmt == "yaml":
         from kpy.printers.structured import YAMLPrinter
 
-        return YAMLPrinter()
+        printer: Printer = DocumentSeparated(YAMLPrinter())
+        return printer if show_managed_fields else OmitManagedFields(printer)
     if fmt == "name":
         from kpy.printers.structured import NamePrinter
 
@@ -48,8 +72,16 @@ def make_printer(output: str, *, no_headers: bool = False, allow_missing_templat
         if not arg:
             raise UsageError("template format specified but no template given")
         text = _read_template_file(arg) if fmt == "jsonpath-file" else arg
-        return JSONPathPrinter(text, allow_missing_keys=allow_missing_template_keys,
-                               as_json=fmt == "jsonpath-as-json")
+        return JSONPathPrinter(
+            text, allow_missing_keys=allow_missing_template_keys, as_json=fmt == "jsonpath-as-json"
+        )
+    if fmt in ("go-template", "go-template-file", "template", "templatefile"):
+        from kpy.printers.gotemplate import GoTemplatePrinter
+
+        if not arg:
+            raise UsageError("template format specified but no template given")
+        text = _read_template_file(arg) if fmt in ("go-template-file", "templatefile") else arg
+        return GoTemplatePrinter(text, allow_missing_keys=allow_missing_template_keys)
     if fmt in ("custom-columns", "custom-columns-file"):
         from kpy.printers.custom_columns import CustomColumnsPrinter
 
@@ -58,10 +90,53 @@ def make_printer(output: str, *, no_headers: bool = False, allow_missing_templat
         if not arg:
             raise UsageError("custom-columns format specified but no custom columns given")
         return CustomColumnsPrinter(arg, no_headers=no_headers)
-    allowed = "json, yaml, name, go-template, go-template-file, template, templatefile, jsonpath, " \
-              "jsonpath-as-json, jsonpath-file, custom-columns, custom-columns-file, wide"
-    raise UsageError(f'unable to match a printer suitable for the output format "{output}", '
-                     f"allowed formats are: {allowed}")
+    allowed = (
+        "json, yaml, name, go-template, go-template-file, template, templatefile, jsonpath, "
+        "jsonpath-as-json, jsonpath-file, custom-columns, custom-columns-file, wide"
+    )
+    raise UsageError(
+        f'unable to match a printer suitable for the output format "{output}", allowed formats are: {allowed}'
+    )
+
+
+def without_managed_fields(obj: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``obj`` (or of each item of a list) without ``metadata.managedFields``; shares the rest."""
+
+    def strip(item: Any) -> Any:
+        meta = item.get("metadata") if isinstance(item, dict) else None
+        if not isinstance(meta, dict) or "managedFields" not in meta:
+            return item
+        return {**item, "metadata": {k: v for k, v in meta.items() if k != "managedFields"}}
+
+    items = obj.get("items")
+    if isinstance(items, list):
+        return {**obj, "items": [strip(item) for item in items]}
+    stripped: dict[str, Any] = strip(obj)
+    return stripped
+
+
+class OmitManagedFields:
+    """kubectl's ``OmitManagedFieldsPrinter``: JSON/YAML without ``metadata.managedFields``."""
+
+    def __init__(self, delegate: Printer) -> None:
+        self.delegate = delegate
+
+    def print_obj(self, obj: dict[str, Any], out: TextIO) -> None:
+        self.delegate.print_obj(without_managed_fields(obj), out)
+
+
+class DocumentSeparated:
+    """kubectl's YAML printer writes ``---`` before every object after the first (``get -w -o yaml``)."""
+
+    def __init__(self, delegate: Printer) -> None:
+        self.delegate = delegate
+        self.count = 0
+
+    def print_obj(self, obj: dict[str, Any], out: TextIO) -> None:
+        self.count += 1
+        if self.count > 1:
+            out.write("---\n")
+        self.delegate.print_obj(obj, out)
 
 
 def _read_template_file(path: str) -> str:

@@ -8,7 +8,7 @@ first with ``-A``; ``kind/name`` names when several resource types are printed t
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -71,13 +71,20 @@ class TableOptions:
 
 
 class TablePrinter:
-    """Prints Tables (one per resource type) and, for ``--watch``, further rows with the same widths."""
+    """Prints Tables like cli-runtime's ``HumanReadablePrinter`` on one tabwriter (widths kept across flushes).
 
-    def __init__(self, out: TextIO, options: TableOptions) -> None:
+    A header is printed with the first rows of a table whose columns differ from the last ones printed (so named
+    objects of one type, and watch events whose Tables carry no column definitions, share one header); a table
+    without rows prints nothing. ``separator`` writes kubectl's blank line before this printer's first output.
+    """
+
+    def __init__(self, out: TextIO, options: TableOptions, *, separator: bool = False) -> None:
         self.out = out
         self.options = options
         self.writer = TabWriter(out)
         self.printed_header = False
+        self.last_columns: list[dict[str, Any]] = []
+        self.separator = separator
 
     def visible_columns(self, table: dict[str, Any]) -> list[int]:
         cols = table.get("columnDefinitions") or []
@@ -109,20 +116,38 @@ class TablePrinter:
             out.append(",".join(f"{k}={v}" for k, v in sorted(labels.items())) or "<none>")
         return out
 
-    def print_table(self, table: dict[str, Any], kind_prefix: str = "", *, header: bool = True) -> int:
-        """Print one Table; returns the number of rows. A header is written once per table (not for watch rows)."""
-        rows: Iterable[dict[str, Any]] = table.get("rows") or []
-        if header and not self.options.no_headers:
-            self.writer.add(self.header(table))
-            self.printed_header = True
-        count = 0
+    def print_table(
+        self, table: dict[str, Any], kind_prefix: str = "", *, flush: bool = True, event_type: str = ""
+    ) -> int:
+        """Print one Table (``event_type``: a watch event's type, shown in a first EVENT column); returns the
+        number of rows."""
+        columns = table.get("columnDefinitions") or []
+        no_headers = self.options.no_headers
+        if self.printed_header and (not columns or columns == self.last_columns):
+            no_headers = True
+        if not columns:
+            table = {**table, "columnDefinitions": self.last_columns}
+        elif columns != self.last_columns:
+            self.last_columns = columns
+            self.printed_header = False
+        rows: list[dict[str, Any]] = table.get("rows") or []
+        if not rows:
+            return 0
+        self.printed_header = True
+        if self.separator:
+            self.out.write("\n")
+            self.separator = False
+        if not no_headers:
+            self.writer.add((["EVENT"] if event_type else []) + self.header(table))
         for row in rows:
-            self.writer.add(self.row_cells(table, row, kind_prefix))
-            count += 1
-        self.writer.flush()
-        return count
+            cells = self.row_cells(table, row, kind_prefix)
+            self.writer.add([_EVENT_TYPES.get(event_type, event_type), *cells] if event_type else cells)
+        if flush:
+            self.writer.flush()
+        return len(rows)
 
-    def new_section(self) -> None:
-        """Between resource types kubectl prints a blank line and starts new column widths."""
-        self.out.write("\n")
-        self.writer = TabWriter(self.out)
+    def flush(self) -> None:
+        self.writer.flush()
+
+
+_EVENT_TYPES = {"ADDED": "ADDED   ", "MODIFIED": "MODIFIED", "DELETED": "DELETED ", "ERROR": "ERROR   "}

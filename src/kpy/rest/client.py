@@ -337,6 +337,8 @@ class RestClient:
             headers = await self.headers(accept, content_type)
             started = time.monotonic()
             remaining = None if deadline is None else max(0.0, deadline - self._clock())
+            if remaining == 0.0:  # expired before it could be sent: Go's client says only this
+                raise ConnectionFailed(connerrors.TIMEOUT_MESSAGE, self.host_port)
             response: aiohttp.ClientResponse | None = None
             try:
                 async with asyncio.timeout(remaining):
@@ -452,7 +454,7 @@ class RestClient:
         return decoded if isinstance(decoded, dict) else {}
 
     async def stream_lines(
-        self, path: str, params: Params = None, timeout: float | None = None
+        self, path: str, params: Params = None, timeout: float | None = None, accept: str = "application/json"
     ) -> AsyncGenerator[bytes, None]:
         """GET ``path`` and yield its body line by line (watch streams), without the newline.
 
@@ -465,7 +467,7 @@ class RestClient:
             params=params,
             body=None,
             content_type=None,
-            accept="application/json",
+            accept=accept,
             timeout=None,
             stream=True,
         )

@@ -13,7 +13,8 @@ import ssl
 
 from kpy.errors import ConnectionFailed
 
-TIMEOUT_MESSAGE = "net/http: request canceled (Client.Timeout exceeded while awaiting headers)"
+#: kubectl applies --request-timeout as a context deadline on each request
+TIMEOUT_MESSAGE = "context deadline exceeded"
 
 _RESET_ERRNOS = {errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED}
 

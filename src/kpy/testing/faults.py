@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from kpy.testing.status import StatusError, status_body
 
 if TYPE_CHECKING:
     from kpy.testing.emulator import Emulator
@@ -40,6 +43,8 @@ class Faults:
     #: (path regex, seconds) pairs added on top of ``latency`` for matching paths
     path_latency: list[tuple[re.Pattern[str], float]] = field(default_factory=list)
     rules: list[FailRule] = field(default_factory=list)
+    #: resource (plural, e.g. "pods") -> user: every request for it is answered 403 as RBAC would
+    forbidden_resources: dict[str, str] = field(default_factory=dict)
     _running: asyncio.Event | None = None
 
     def set_latency(self, seconds: float, match: str | None = None) -> None:
@@ -54,6 +59,7 @@ class Faults:
         self.latency = 0.0
         self.path_latency.clear()
         self.rules.clear()
+        self.forbidden_resources.clear()
         self.resume()
 
     def delay_for(self, path: str) -> float:
@@ -79,6 +85,53 @@ class Faults:
         self.rules.append(
             FailRule(n, status, retry_after, re.compile(match) if match else None, verb, message or default)
         )
+
+    def forbid(self, resource: str, user: str = "system:serviceaccount:default:restricted") -> None:
+        """Answer every request for ``resource`` (plural) with RBAC's 403, as if ``user`` had no role for it."""
+        self.forbidden_resources[resource] = user
+
+    def forbidden(self, method: str, path: str, query: Mapping[str, str]) -> StatusError | None:
+        """The 403 a real apiserver's RBAC answers for a request to a forbidden resource (else None)."""
+        if not self.forbidden_resources:
+            return None
+        parts = [p for p in path.split("/") if p]
+        if parts[:1] == ["api"] and len(parts) >= 2:
+            group, rest = "", parts[2:]
+        elif parts[:1] == ["apis"] and len(parts) >= 3:
+            group, rest = parts[1], parts[3:]
+        else:
+            return None
+        watching = query.get("watch") in ("1", "true", "True") or rest[:1] == ["watch"]
+        if rest[:1] == ["watch"]:
+            rest = rest[1:]
+        namespace = ""
+        if len(rest) >= 3 and rest[0] == "namespaces":
+            namespace, rest = rest[1], rest[2:]
+        if not rest or rest[0] not in self.forbidden_resources:
+            return None
+        resource, name = rest[0], rest[1] if len(rest) > 1 else ""
+        user = self.forbidden_resources[resource]
+        verb = {
+            "GET": "get",
+            "POST": "create",
+            "PUT": "update",
+            "PATCH": "patch",
+            "DELETE": "delete" if name else "deletecollection",
+        }.get(method.upper(), "get")
+        if method.upper() == "GET" and (watching or not name):
+            verb, name = ("watch" if watching else "list"), ""
+        subject = f"{resource}{'.' + group if group else ''}"
+        subject = f'{subject} "{name}"' if name else subject
+        scope = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
+        message = (
+            f'{subject} is forbidden: User "{user}" cannot {verb} resource "{resource}" in API group '
+            f'"{group}" {scope}'
+        )
+        details: dict[str, str] = {"name": name} if name else {}
+        if group:
+            details["group"] = group
+        details["kind"] = resource
+        return StatusError(403, status_body(403, "Forbidden", message, details))
 
     def take_failure(self, method: str, path: str) -> FailRule | None:
         for rule in self.rules:

@@ -77,6 +77,9 @@ def build_app(em: Emulator) -> web.Application:
             record.user = user
             if user is None and request.path not in PUBLIC_PATHS:
                 raise status.unauthorized()
+            forbidden = em.faults.forbidden(request.method, request.path, request.query)
+            if forbidden is not None:
+                raise forbidden
             rule = em.faults.take_failure(request.method, request.path)
             if rule is not None:
                 raise status.fault(rule.status, rule.message, rule.retry_after)

@@ -152,6 +152,8 @@ def unsupported_media_type(content_type: str) -> StatusError:
 def fault(code: int, message: str, retry_after: int | None = None) -> StatusError:
     """An injected failure shaped like the apiserver's own: 429 TooManyRequests, 500/503 etc."""
     reasons = {
+        400: "BadRequest",
+        404: "NotFound",
         429: "TooManyRequests",
         500: "InternalError",
         503: "ServiceUnavailable",

@@ -34,17 +34,32 @@ def test_no_arguments_prints_help_and_exits_zero(capsys: pytest.CaptureFixture[s
     assert "Usage:" in out and "get" in out
 
 
-def test_unknown_flag_is_a_one_line_usage_error_with_exit_two(capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(["get", "pods", "--no-such-flag"]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1
-    assert err.startswith("error: No such option: --no-such-flag")
-    assert "See 'kpy get --help' for usage." in err
+def test_unknown_flag_is_kubectls_usage_error_with_exit_one(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["get", "pods", "--no-such-flag"]) == 1
+    assert capsys.readouterr().err == "error: unknown flag: --no-such-flag\nSee 'kpy get --help' for usage.\n"
 
 
 def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(["frobnicate"]) == 2
-    assert "No such command 'frobnicate'" in capsys.readouterr().err
+    assert run(["frobnicate"]) == 1
+    assert capsys.readouterr().err == 'error: unknown command "frobnicate" for "kpy"\n'
+
+
+def test_missing_flag_value_is_cobras_message(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["get", "pods", "--output"]) == 1
+    assert capsys.readouterr().err == "error: flag needs an argument: --output\nSee 'kpy get --help' for usage.\n"
+
+
+def test_help_command_is_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["help", "get"]) == 0
+    assert capsys.readouterr().out.startswith("Usage: kpy get")
+
+
+def test_port_forward_without_arguments_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["port-forward"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == ("error: TYPE/NAME and list of ports are required for port-forward\n"
+                            "See 'kpy port-forward -h' for help and examples\n")
 
 
 @pytest.mark.parametrize(

@@ -98,8 +98,8 @@ def test_only_the_named_command_is_built(argv: list[str], module: str | None) ->
 
 
 def test_a_value_of_a_root_flag_is_not_taken_for_the_command(capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(["-n", "get", "pods"]) == 2
-    assert "No such command 'pods'" in capsys.readouterr().err
+    assert run(["-n", "get", "pods"]) == 1
+    assert 'unknown command "pods" for "kpy"' in capsys.readouterr().err
 
 
 def _probe_app() -> typer.Typer:

@@ -261,10 +261,7 @@ async def test_request_timeout_gives_kubectls_timeout_message(server: FakeApiSer
     async with RestClient(make_config(server.url, request_timeout=0.2)) as client:
         with pytest.raises(ConnectionFailed) as info:
             await client.request("GET", "/api")
-    assert str(info.value) == (
-        "Unable to connect to the server: net/http: request canceled "
-        "(Client.Timeout exceeded while awaiting headers)"
-    )
+    assert str(info.value) == "Unable to connect to the server: context deadline exceeded"
 
 
 async def test_per_call_timeout_overrides_the_configured_one(server: FakeApiServer) -> None:
@@ -276,7 +273,7 @@ async def test_per_call_timeout_overrides_the_configured_one(server: FakeApiServ
 
     server.script("GET", "/api", hang)
     async with RestClient(make_config(server.url)) as client:
-        with pytest.raises(ConnectionFailed, match=r"Client\.Timeout"):
+        with pytest.raises(ConnectionFailed, match="context deadline exceeded"):
             await client.request("GET", "/api", timeout=0.2)
 
 
