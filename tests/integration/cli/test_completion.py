@@ -233,8 +233,8 @@ def test_a_lookup_cut_off_by_the_deadline_fills_the_cache_for_the_next_tab(shell
 
 def test_output_formats(shell: Shell) -> None:
     assert quiet(shell.bash("kpy get pods -o ")).values == [
-        "json", "yaml", "name", "jsonpath", "jsonpath-as-json", "jsonpath-file", "custom-columns",
-        "custom-columns-file", "wide"]
+        "json", "yaml", "name", "go-template", "go-template-file", "template", "templatefile", "jsonpath",
+        "jsonpath-as-json", "jsonpath-file", "custom-columns", "custom-columns-file", "wide"]
     assert quiet(shell.zsh("kpy get pods -o js")).values == ["json", "jsonpath", "jsonpath-as-json",
                                                              "jsonpath-file"]
     assert quiet(shell.bash("kpy port-forward -o ")).values == ["json"]
