@@ -174,6 +174,14 @@ def norm_program(text: str) -> str:
     return _SEE_HELP.sub("See 'kubectl ", text)
 
 
+_KLOG = re.compile(r"(?m)^([EWI])\d{4} \d\d:\d\d:\d\d\.\d{6} +\d+ ")
+
+
+def norm_klog(text: str) -> str:
+    """klog's header (date, time, pid) differs on every run."""
+    return _KLOG.sub(r"\1MMDD hh:mm:ss.uuuuuu PID ", text)
+
+
 def norm_ports(text: str) -> str:
     text = re.sub(r"(127\.0\.0\.1|\[::1\]):\d+", r"\1:PORT", text)
     return re.sub(r"Handling connection for \d+", "Handling connection for PORT", text)
@@ -444,7 +452,7 @@ def _yaml_version(text: str) -> str:
         doc = yaml.safe_load(text)
     except Exception:
         return text
-    return norm_version_json(json.dumps(doc)) if isinstance(doc, dict) else text
+    return norm_version_json(json.dumps(doc)) if isinstance(doc, dict) and "clientVersion" in doc else text
 
 
 def _head(text: str) -> str:
@@ -676,7 +684,7 @@ def portforward_outcomes(e: Env) -> Iterator[Outcome]:
                     p.wait_for(lambda s: "Handling connection" in s, 5.0)
                     p.pump(1.0)  # an error after the connection (closed port) arrives a moment later
             gets.append(got)
-            results.append(apply((norm_program, norm_ports), p.stop(signal.SIGTERM)))
+            results.append(apply((norm_program, norm_ports, norm_klog), p.stop(signal.SIGTERM)))
         if gets[0] != gets[1]:
             notes.append(f"GET through the forward: kubectl {gets[0]!r}, kpy {gets[1]!r}")
         elif gets[0]:
