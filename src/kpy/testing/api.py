@@ -89,7 +89,7 @@ def parse_selectors(rt: ResourceType, label: str, field: str) -> tuple[LabelSele
     try:
         labels = parse_label_selector(label)
     except SelectorError as exc:
-        raise status.bad_request(f"unable to parse requirement: {exc}") from None
+        raise status.bad_request(str(exc)) from None
     try:
         fields = parse_field_selector(field)
     except SelectorError as exc:
