@@ -5,6 +5,8 @@ Each helper returns ``(code, body)``; :class:`StatusError` carries one through t
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 CONFLICT_SUFFIX = (
@@ -100,9 +102,16 @@ def bad_request(message: str) -> StatusError:
     return StatusError(400, status_body(400, "BadRequest", message))
 
 
+def aggregate(messages: list[str]) -> str:
+    """utilerrors.Aggregate's text: one message as is, several (duplicates dropped) as "[a, b]"."""
+    unique = list(dict.fromkeys(messages))
+    return unique[0] if len(unique) == 1 else "[" + ", ".join(unique) + "]"
+
+
 def invalid(resource: str, group: str, kind: str, name: str, causes: list[dict[str, str]]) -> StatusError:
-    """422 Invalid: ``Pod "x" is invalid: field: Required value``."""
-    text = "; ".join(f"{c['field']}: {c['message']}" for c in causes)
+    """422 Invalid (errors.NewInvalid): ``Pod "x" is invalid: field: Required value``; a cause's message is the
+    field error's body ("Required value", "Forbidden: ..."), the Status message aggregates "field: body"."""
+    text = aggregate([f"{c['field']}: {c['message']}" for c in causes])
     message = (
         f'{kind}.{group} "{name}" is invalid: {text}' if group else f'{kind} "{name}" is invalid: {text}'
     )
@@ -115,6 +124,89 @@ def invalid(resource: str, group: str, kind: str, name: str, causes: list[dict[s
         for c in causes
     ]
     return StatusError(422, status_body(422, "Invalid", message, details))
+
+
+def forbidden_field(field: str, detail: str) -> dict[str, str]:
+    """field.Forbidden as a Status cause."""
+    return {"field": field, "reason": "FieldValueForbidden", "message": f"Forbidden: {detail}"}
+
+
+def not_supported_field(field: str, value: str, supported: list[str]) -> dict[str, str]:
+    """field.NotSupported as a Status cause (values quoted, in the order given)."""
+    choices = ", ".join(go_quote(v) for v in supported)
+    return {
+        "field": field,
+        "reason": "FieldValueNotSupported",
+        "message": f"Unsupported value: {go_quote(value)}: supported values: {choices}",
+    }
+
+
+def invalid_list_options(causes: list[dict[str, str]]) -> StatusError:
+    """422 for query parameters ValidateListOptions rejects: ``ListOptions.meta.k8s.io "" is invalid: ...``."""
+    return invalid("", "meta.k8s.io", "ListOptions", "", causes)
+
+
+def go_quote(text: str) -> str:
+    """Go's %q of a string (strconv.Quote) for the printable text query parameters carry."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def invalid_resource_version(text: str) -> StatusError:
+    """400 for an unparsable resourceVersion (APIObjectVersioner.ParseResourceVersion via the storage layer)."""
+    return bad_request(f"invalid resource version: {parse_uint_error('resourceVersion', text)}")
+
+
+def parse_uint_error(field: str, text: str) -> str:
+    """The field error for a value strconv.ParseUint(text, 10, 64) rejects."""
+    why = "value out of range" if text.isascii() and text.isdigit() else "invalid syntax"
+    return f"{field}: Invalid value: {go_quote(text)}: strconv.ParseUint: parsing {go_quote(text)}: {why}"
+
+
+def invalid_continue(detail: str) -> StatusError:
+    """400 for a continue token storage.DecodeContinue rejects (``detail`` is its error)."""
+    return bad_request(f"invalid continue token: {detail}")
+
+
+_B64URL = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def decode_continue_json(token: str) -> dict[str, Any]:
+    """A continue token's JSON object, or the 400 kube-apiserver answers for it: Go's RawURLEncoding error
+    (the offset of the first byte it cannot use) or encoding/json's, behind "continue key is not valid: "."""
+    prefix = "continue key is not valid: "
+    bad = next((i for i, ch in enumerate(token) if ch not in _B64URL), None)
+    if bad is None and len(token) % 4 == 1:
+        bad = len(token) - 1  # a lone character cannot complete a byte
+    if bad is not None:
+        raise invalid_continue(f"{prefix}illegal base64 data at input byte {bad}")
+    raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    text = raw.decode("utf-8", errors="replace")
+    stripped = text.lstrip(" \t\r\n")
+    if not stripped:
+        raise invalid_continue(f"{prefix}unexpected end of JSON input")
+    try:
+        data = json.loads(text)
+    except ValueError:
+        if stripped[0] not in '{["-0123456789tfn':
+            raise invalid_continue(
+                f"{prefix}invalid character {go_char(stripped[0])} looking for beginning of value"
+            ) from None
+        raise invalid_continue(f"{prefix}unexpected end of JSON input") from None
+    if not isinstance(data, dict):
+        kind = "array" if isinstance(data, list) else "string" if isinstance(data, str) else "number"
+        raise invalid_continue(
+            f"{prefix}json: cannot unmarshal {kind} into Go value of type storage.continueToken"
+        )
+    return data
+
+
+def go_char(ch: str) -> str:
+    """encoding/json's quoteChar: 'x', or '\\'' for a quote, '"' for a double quote."""
+    if ch == "'":
+        return "'\\''"
+    if ch == '"':
+        return "'\"'"
+    return f"'{ch}'"
 
 
 def expired(message: str) -> StatusError:

@@ -1,0 +1,104 @@
+"""Error answers as a real kube-apiserver gives them (texts read off one with bench/compare_real.py).
+
+Each case was answered by kube-apiserver and by the emulator with the same request; a client that handles
+the emulator's answer handles the real one.
+"""
+
+from __future__ import annotations
+
+import pytest
+from tests.integration.clihelpers import Api
+
+NS = "/api/v1/namespaces/default"
+_PREFIX = "invalid continue token: continue key is not valid"
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("limit=1&continue=bogus", f"{_PREFIX}: illegal base64 data at input byte 4"),
+        ("limit=1&continue=ab!c", f"{_PREFIX}: illegal base64 data at input byte 2"),
+        ("limit=1&continue=a%3D%3D", f"{_PREFIX}: illegal base64 data at input byte 1"),
+        ("limit=1&continue=YWJj", f"{_PREFIX}: invalid character 'a' looking for beginning of value"),
+        (  # {"v":"meta.k8s.io/v2","rv":1,"start":"x"}
+            "limit=1&continue=eyJ2IjoibWV0YS5rOHMuaW8vdjIiLCJydiI6MSwic3RhcnQiOiJ4In0",
+            f"{_PREFIX}: server does not recognize this encoded version meta.k8s.io/v2",
+        ),
+        (  # {"v":"meta.k8s.io/v1","rv":0,"start":"x"}
+            "limit=1&continue=eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6MCwic3RhcnQiOiJ4In0",
+            f"{_PREFIX}: incorrect encoded start resourceVersion (version meta.k8s.io/v1)",
+        ),
+        (  # {"v":"meta.k8s.io/v1","rv":1,"start":""}
+            "limit=1&continue=eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6MSwic3RhcnQiOiIifQ",
+            f"{_PREFIX}: encoded start key empty (version meta.k8s.io/v1)",
+        ),
+        # The token is checked before the resourceVersion that may not come with it.
+        (
+            "continue=YWJj&resourceVersion=5",
+            f"{_PREFIX}: invalid character 'a' looking for beginning of value",
+        ),
+        (
+            "resourceVersion=abc&limit=1",
+            'invalid resource version: resourceVersion: Invalid value: "abc": strconv.ParseUint: parsing "abc": '
+            "invalid syntax",
+        ),
+        (
+            "resourceVersion=-1",
+            'invalid resource version: resourceVersion: Invalid value: "-1": strconv.ParseUint: parsing "-1": '
+            "invalid syntax",
+        ),
+    ],
+)
+def test_bad_list_parameters_are_400_with_the_storage_layers_words(
+    api: Api, query: str, message: str
+) -> None:
+    """Upstream: storage.ValidateListOptions wraps DecodeContinue's error (Go's RawURLEncoding offset, then
+    encoding/json's, then the token's fields) in "invalid continue token: "; APIObjectVersioner's ParseUint
+    error follows "invalid resource version: "."""
+    code, body = api.call("GET", f"{NS}/pods?{query}")
+    assert (code, body["reason"], body["message"]) == (400, "BadRequest", message)
+
+
+_FORBIDDEN_WITHOUT_RV = "Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided"
+_UNSUPPORTED = 'Unsupported value: "Bogus": supported values: "Exact", "NotOlderThan", ""'
+
+
+@pytest.mark.parametrize(
+    ("query", "causes"),
+    [
+        ("resourceVersionMatch=Exact", [("FieldValueForbidden", _FORBIDDEN_WITHOUT_RV)]),
+        ("resourceVersion=1&resourceVersionMatch=Bogus", [("FieldValueNotSupported", _UNSUPPORTED)]),
+        (
+            "resourceVersion=0&resourceVersionMatch=Exact",
+            [
+                (
+                    "FieldValueForbidden",
+                    'Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"',
+                )
+            ],
+        ),
+        (
+            "resourceVersionMatch=Bogus",
+            [("FieldValueForbidden", _FORBIDDEN_WITHOUT_RV), ("FieldValueNotSupported", _UNSUPPORTED)],
+        ),
+    ],
+)
+def test_bad_resource_version_match_is_422_invalid_list_options(
+    api: Api, query: str, causes: list[tuple[str, str]]
+) -> None:
+    """Upstream: ValidateListOptions; several errors are aggregated as "[a, b]" in the message."""
+    code, body = api.call("GET", f"{NS}/pods?{query}")
+    texts = [f"resourceVersionMatch: {message}" for _, message in causes]
+    joined = texts[0] if len(texts) == 1 else "[" + ", ".join(texts) + "]"
+    assert (code, body["reason"]) == (422, "Invalid")
+    assert body["message"] == f'ListOptions.meta.k8s.io "" is invalid: {joined}'
+    assert body["details"] == {
+        "group": "meta.k8s.io",
+        "kind": "ListOptions",
+        "causes": [{"reason": r, "message": m, "field": "resourceVersionMatch"} for r, m in causes],
+    }
+
+
+def test_resource_version_match_with_a_resource_version_is_served(api: Api) -> None:
+    code, body = api.call("GET", f"{NS}/pods?resourceVersion=1&resourceVersionMatch=NotOlderThan")
+    assert (code, body["kind"]) == (200, "PodList")
