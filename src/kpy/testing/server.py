@@ -51,7 +51,7 @@ class RequestRecord:
 
 
 def error_response(err: StatusError) -> web.Response:
-    resp = web.json_response(err.body, status=err.code)
+    resp = _json(err.body, err.code)
     for key, value in err.headers.items():
         resp.headers[key] = value
     return resp
@@ -171,12 +171,21 @@ def _aggregated_accept(request: web.Request) -> str | None:
     return None
 
 
-def _json(obj: Any, code: int = 200, content_type: str = "application/json") -> web.Response:
+def _json(
+    obj: Any, code: int = 200, content_type: str = "application/json", *, newline: bool = True
+) -> web.Response:
+    """A JSON body as the apiserver's serializer writes it: compact, one line, ending with a newline (the
+    OpenAPI handlers write json.Marshal's bytes: ``newline=False``)."""
     return web.Response(
-        body=json.dumps(obj, separators=(",", ":")).encode(),
+        body=json.dumps(obj, separators=(",", ":")).encode() + (b"\n" if newline else b""),
         status=code,
         headers={"Content-Type": content_type},
     )
+
+
+def _page_not_found() -> web.Response:
+    """What the apiserver's mux answers for paths no API group serves (not a Status)."""
+    return web.Response(status=404, text="404 page not found\n", content_type="text/plain", charset="utf-8")
 
 
 def _not_found_path() -> StatusError:
@@ -188,8 +197,17 @@ def _not_found_path() -> StatusError:
 async def dispatch(em: Emulator, request: web.Request) -> web.StreamResponse:
     path = request.path.rstrip("/") or "/"
     parts = [p for p in path.split("/") if p]
-    if path == "/version":
-        return _json(discovery.version_info())
+    if path == "/version":  # written with json.MarshalIndent, no trailing newline
+        return web.Response(
+            body=json.dumps(discovery.version_info(), indent=2).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+    if path == "/openapi/v2":
+        served = discovery.openapi_v2(request.headers.get("Accept", ""))
+        if served is None:
+            return web.Response(status=406, headers={"Vary": "Accept"})
+        body, content_type = served
+        return web.Response(body=body, headers={"Content-Type": content_type, "Vary": "Accept"})
     if path in ("/healthz", "/livez", "/readyz"):
         return web.Response(text="ok")
     if path == "/api":
@@ -212,7 +230,7 @@ async def dispatch(em: Emulator, request: web.Request) -> web.StreamResponse:
         from kpy.testing import openapi
 
         if len(parts) == 2:
-            return _json(openapi.root_document(em.registry))
+            return _json(openapi.root_document(em.registry), newline=False)
         gv = parts[2:]
         doc = (
             openapi.gv_document(em.registry, "", gv[1])
@@ -222,8 +240,12 @@ async def dispatch(em: Emulator, request: web.Request) -> web.StreamResponse:
             else None
         )
         if doc is None:
-            raise _not_found_path()
-        return _json(doc)
+            return web.Response(status=404)  # the OpenAPI v3 handler answers unknown paths with no body
+        return _json(doc, newline=False)
+    if parts[:1] == ["apis"] and len(parts) >= 2 and not em.registry.versions(parts[1]):
+        return _page_not_found()
+    if parts[:1] not in (["api"], ["apis"], ["version"]):
+        return _page_not_found()
     if parts[:1] == ["api"] and len(parts) >= 2:
         group, version, rest = "", parts[1], parts[2:]
     elif parts[:1] == ["apis"] and len(parts) == 2:
