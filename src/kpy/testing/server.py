@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import json
 import logging
 import time
@@ -31,6 +32,8 @@ Obj = dict[str, Any]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 PUBLIC_PATHS = ("/version", "/healthz", "/livez", "/readyz")
 _TRUE = ("1", "true", "True")
+#: the authenticated user of the request being handled (set by the middleware, in the handler's task)
+_USER: contextvars.ContextVar[str | None] = contextvars.ContextVar("kpy_emulator_user", default=None)
 
 
 @dataclass
@@ -75,6 +78,7 @@ def build_app(em: Emulator) -> web.Application:
                 await asyncio.sleep(delay)
             user = authenticate(em, request)
             record.user = user
+            _USER.set(user)
             if user is None and request.path not in PUBLIC_PATHS:
                 raise status.unauthorized()
             rule = em.faults.take_failure(request.method, request.path)
@@ -129,8 +133,9 @@ def authenticate(em: Emulator, request: web.Request) -> str | None:
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _, token = header.partition(" ")
-        if scheme.lower() == "bearer" and token.strip() == em.token:
-            return "kpy-admin"
+        user = em.tokens.get(token.strip()) if scheme.lower() == "bearer" else None
+        if user is not None:
+            return user
         raise status.unauthorized()
     transport = request.transport
     if transport is not None:
@@ -291,6 +296,34 @@ def _parse_resource_path(
     return rt, namespace, name, sub, watch_segment
 
 
+_VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch"}
+
+
+def _authorize(
+    em: Emulator,
+    request: web.Request,
+    rt: ResourceType,
+    namespace: str | None,
+    name: str,
+    sub: str,
+    watch_segment: bool,
+) -> None:
+    """RBAC for users added with :meth:`Emulator.add_user`: they may do nothing (the admin, client
+    certificates and plain HTTP may do everything)."""
+    user = _USER.get()
+    if user is None or user == "kpy-admin" or user not in em.tokens.values():
+        return
+    method = request.method
+    if method == "GET":
+        verb = "watch" if watch_segment or request.query.get("watch") in _TRUE else "get" if name else "list"
+    elif method == "DELETE":
+        verb = "delete" if name else "deletecollection"
+    else:
+        verb = _VERBS.get(method, method.lower())
+    scope = name if rt.resource == "namespaces" and rt.group == "" and not namespace else (namespace or "")
+    raise status.forbidden(user, verb, rt.resource, rt.group, name=name, namespace=scope, subresource=sub)
+
+
 async def _read_body(request: web.Request, *, patch: bool = False) -> tuple[Any, str]:
     ctype = request.headers.get("Content-Type", "application/json").split(";")[0].strip().lower()
     raw = await request.read()
@@ -360,6 +393,7 @@ async def _resource_request(
     rt, namespace, name, sub, watch_segment = _parse_resource_path(em, group, version, rest)
     method = request.method
     q = request.query
+    _authorize(em, request, rt, namespace, name, sub, watch_segment)
     dry_run = q.get("dryRun") == "All"
     if sub == "portforward" and rt.resource == "pods" and namespace is not None and method in ("GET", "POST"):
         return await em.portforward(request, namespace, name)

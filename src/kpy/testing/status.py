@@ -209,6 +209,28 @@ def go_char(ch: str) -> str:
     return f"'{ch}'"
 
 
+def forbidden(
+    user: str,
+    verb: str,
+    resource: str,
+    group: str,
+    *,
+    name: str = "",
+    namespace: str = "",
+    subresource: str = "",
+) -> StatusError:
+    """403 as the RBAC authorizer's denial reaches the client (errors.NewForbidden with the authorizer's
+    reason): ``pods "web" is forbidden: User "nobody" cannot get resource "pods" in API group "" in the
+    namespace "default"``; "at the cluster scope" without a namespace."""
+    what = f'{qualified(resource, group)} "{name}"' if name else qualified(resource, group)
+    scope = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
+    full = f"{resource}/{subresource}" if subresource else resource
+    message = (
+        f'{what} is forbidden: User "{user}" cannot {verb} resource "{full}" in API group "{group}" {scope}'
+    )
+    return StatusError(403, status_body(403, "Forbidden", message, _details(name, group, resource)))
+
+
 def expired(message: str) -> StatusError:
     """410 Gone with reason Expired (NewResourceExpired)."""
     return StatusError(410, status_body(410, "Expired", message))
