@@ -223,7 +223,7 @@ class Api:
             exact = resource_version_match == "Exact" or (limit > 0 and resource_version_match == "")
             snap_rv = wanted if exact else current
             if snap_rv < self.store.compacted_rv:
-                raise status.expired(f"too old resource version: {wanted} ({self.store.compacted_rv})")
+                raise status.expired(status.LIST_EXPIRED)
         else:
             snap_rv = current
         pairs = (

@@ -12,6 +12,8 @@ from typing import Any
 CONFLICT_SUFFIX = (
     "the object has been modified; please apply your changes to the latest version and try again"
 )
+#: etcd3 store's answer to a list at a compacted resourceVersion (a watch says "too old resource version: N (M)")
+LIST_EXPIRED = "The resourceVersion for the provided list is too old."
 CONTINUE_EXPIRED = (
     "The provided continue parameter is too old to display a consistent list result. You can start a new list "
     "without the continue parameter, or use the continue token in this response to retrieve the remainder of the "

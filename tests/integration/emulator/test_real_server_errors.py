@@ -6,6 +6,8 @@ the emulator's answer handles the real one.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from tests.integration.clihelpers import Api
 
@@ -102,3 +104,23 @@ def test_bad_resource_version_match_is_422_invalid_list_options(
 def test_resource_version_match_with_a_resource_version_is_served(api: Api) -> None:
     code, body = api.call("GET", f"{NS}/pods?resourceVersion=1&resourceVersionMatch=NotOlderThan")
     assert (code, body["kind"]) == (200, "PodList")
+
+
+@pytest.mark.parametrize(
+    "query", ["resourceVersionMatch=Exact", "limit=1", "resourceVersionMatch=Exact&limit=1"]
+)
+def test_list_at_a_compacted_resource_version_is_410_the_list_is_too_old(
+    emu: Any, api: Api, query: str
+) -> None:
+    """Upstream (etcd3 store, interpretListError): an exact list below the compaction answers 410 Expired
+    "The resourceVersion for the provided list is too old." (a watch says "too old resource version: N (M)")."""
+    _, before = api.call("GET", f"{NS}/pods")
+    old = before["metadata"]["resourceVersion"]
+    api.call("POST", f"{NS}/configmaps", {"metadata": {"name": f"compact-{query.count('=')}{len(query)}"}})
+    emu.call(emu.emulator.faults.compact)
+    code, body = api.call("GET", f"{NS}/pods?resourceVersion={old}&{query}")
+    assert (code, body["reason"], body["message"]) == (
+        410,
+        "Expired",
+        "The resourceVersion for the provided list is too old.",
+    )
