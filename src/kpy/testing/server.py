@@ -362,13 +362,17 @@ async def _read_body(request: web.Request, *, patch: bool = False) -> tuple[Any,
 
 
 def _int_param(request: web.Request, name: str) -> int:
+    """An integer query parameter as the apiserver's query conversion reads it (strconv.ParseInt, 64 bits)."""
     raw = request.query.get(name, "")
     if raw == "":
         return 0
-    try:
-        return int(raw)
-    except ValueError:
-        raise status.bad_request(f'invalid value for {name}: "{raw}"') from None
+    digits = raw[1:] if raw[:1] in "+-" else raw
+    if not (digits.isascii() and digits.isdigit()):
+        raise status.bad_request(f"strconv.ParseInt: parsing {status.go_quote(raw)}: invalid syntax")
+    value = int(raw)
+    if not -(2**63) <= value < 2**63:
+        raise status.bad_request(f"strconv.ParseInt: parsing {status.go_quote(raw)}: value out of range")
+    return value
 
 
 def _table(
@@ -410,6 +414,7 @@ async def _resource_request(
         obj = em.api.get(rt, ns, name)
         return _json(_table(em, request, rt, [obj], None) if table and not sub else obj)
     if method == "GET":
+        _int_param(request, "timeoutSeconds")  # parsed (and rejected when garbage) for lists too
         result = em.api.list(
             rt,
             namespace,

@@ -44,6 +44,9 @@ _PREFIX = "invalid continue token: continue key is not valid"
             'invalid resource version: resourceVersion: Invalid value: "abc": strconv.ParseUint: parsing "abc": '
             "invalid syntax",
         ),
+        ("limit=abc", 'strconv.ParseInt: parsing "abc": invalid syntax'),
+        ("limit=1.5", 'strconv.ParseInt: parsing "1.5": invalid syntax'),
+        ("timeoutSeconds=abc", 'strconv.ParseInt: parsing "abc": invalid syntax'),
         (
             "resourceVersion=-1",
             'invalid resource version: resourceVersion: Invalid value: "-1": strconv.ParseUint: parsing "-1": '
@@ -56,7 +59,7 @@ def test_bad_list_parameters_are_400_with_the_storage_layers_words(
 ) -> None:
     """Upstream: storage.ValidateListOptions wraps DecodeContinue's error (Go's RawURLEncoding offset, then
     encoding/json's, then the token's fields) in "invalid continue token: "; APIObjectVersioner's ParseUint
-    error follows "invalid resource version: "."""
+    error follows "invalid resource version: "; integer parameters fail with strconv.ParseInt's own words."""
     code, body = api.call("GET", f"{NS}/pods?{query}")
     assert (code, body["reason"], body["message"]) == (400, "BadRequest", message)
 
