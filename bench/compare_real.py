@@ -12,14 +12,17 @@ stdout, stderr and the exit code of ``kubectl ARGS`` and ``kpy ARGS``:
 
 Sections: get, output, errors, forbidden, watch, events, portforward, version, elect, raw (kubectl-only requests
 whose answers are compared across servers with ``--cross``). ``forbidden`` uses ``--forbidden-kubeconfig``
-(default: the kit's ``kubeconfig-nobody`` and ``kubeconfig-restricted`` next to KUBECONFIG, when present).
+(default: ``kubeconfig-nobody`` and ``kubeconfig-restricted`` next to KUBECONFIG, when present: the realk8s kit
+writes both, the emulator and ``kpy sandbox`` write ``kubeconfig-nobody``).
 
 The script writes to the cluster unless ``--read-only``: it creates events named ``kpy-compare.*`` and a Lease
 ``kpy-compare`` in the namespace it compares in, and annotates the pod it watches.
 
 Normalisation (applied to both sides, listed in the report header): the program name in "See 'kpy get -h'",
-local port-forward ports, and (version only) the client's own version. Exit codes of processes ended by a
-signal are shown as the shell shows them (128+N). Exit status: 0 when everything matched, 1 otherwise.
+local port-forward ports and klog headers, (version only) the client's own version, and ages: a line whose
+only differences are ages ("5m3s") no further apart than the time between the two runs counts as equal.
+Exit codes of processes ended by a signal are shown as the shell shows them (128+N). Exit status: 0 when
+everything matched, 1 otherwise.
 """
 
 from __future__ import annotations
