@@ -17,7 +17,13 @@ from typing import Any
 
 from kpy.testing import eventsconv, status
 from kpy.testing.patch import PatchError, json_patch, merge_patch, strategic_merge_patch
-from kpy.testing.resources import ResourceRegistry, ResourceType, field_selector_fields, prepare_create
+from kpy.testing.resources import (
+    ResourceRegistry,
+    ResourceType,
+    field_selector_fields,
+    has_field_label_conversion,
+    prepare_create,
+)
 from kpy.testing.selection import (
     FieldSelector,
     LabelSelector,
@@ -97,9 +103,9 @@ def parse_selectors(rt: ResourceType, label: str, field: str) -> tuple[LabelSele
     for term in fields.terms:
         if term.field not in supported:
             raise status.bad_request(
-                f'"{term.field}" is not a known field selector: only "{", ".join(sorted(supported))}"'
-                if rt.crd_name
-                else f"field label not supported: {term.field}"
+                f"field label not supported: {term.field}"
+                if has_field_label_conversion(rt)
+                else f'"{term.field}" is not a known field selector: only "metadata.name", "metadata.namespace"'
             )
     return labels, fields
 

@@ -7,6 +7,7 @@ the emulator's answer handles the real one.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from tests.integration.clihelpers import Api
@@ -127,3 +128,37 @@ def test_list_at_a_compacted_resource_version_is_410_the_list_is_too_old(
         "Expired",
         "The resourceVersion for the provided list is too old.",
     )
+
+
+_DEFAULT_FIELDS = 'is not a known field selector: only "metadata.name", "metadata.namespace"'
+
+
+@pytest.mark.parametrize(
+    ("path", "selector", "message"),
+    [
+        ("/api/v1/namespaces/default/configmaps", "spec.bogus=x", f'"spec.bogus" {_DEFAULT_FIELDS}'),
+        ("/apis/apps/v1/namespaces/default/deployments", "spec.bogus=x", f'"spec.bogus" {_DEFAULT_FIELDS}'),
+        (
+            "/apis/apps/v1/namespaces/default/replicasets",
+            "status.replicas=1",
+            f'"status.replicas" {_DEFAULT_FIELDS}',
+        ),
+        (
+            "/apis/coordination.k8s.io/v1/namespaces/default/leases",
+            "spec.bogus=x",
+            f'"spec.bogus" {_DEFAULT_FIELDS}',
+        ),
+        ("/apis/discovery.k8s.io/v1/namespaces/default/endpointslices", "a=b", f'"a" {_DEFAULT_FIELDS}'),
+        ("/api/v1/namespaces/default/services", "spec.bogus=x", "field label not supported: spec.bogus"),
+        ("/api/v1/namespaces/default/secrets", "spec.bogus=x", "field label not supported: spec.bogus"),
+        ("/api/v1/nodes", "metadata.namespace=x", "field label not supported: metadata.namespace"),
+    ],
+)
+def test_unsupported_field_selectors_name_the_conversion_that_rejected_them(
+    api: Api, path: str, selector: str, message: str
+) -> None:
+    """Upstream: kinds that register field label conversions (pods, services, secrets, events, nodes, ...)
+    answer "field label not supported: X"; the others (configmaps, every apps/v1 kind, leases, ...) fall back
+    to runtime.DefaultMetaV1FieldSelectorConversion, which names the two fields it knows, each quoted."""
+    code, body = api.call("GET", f"{path}?fieldSelector={quote(selector)}")
+    assert (code, body["reason"], body["message"]) == (400, "BadRequest", message)
