@@ -290,6 +290,8 @@ def _parse_resource_path(
     name = rest[1] if len(rest) > 1 else ""
     sub = rest[2] if len(rest) > 2 else ""
     if sub and sub not in rt.subresources:
+        if rt.crd_name and name:  # the custom resource handler names the object for any unknown subresource
+            raise status.not_found(rt.resource, rt.group, name)
         raise _not_found_path()
     if rt.namespaced and namespace is None and name:
         raise _not_found_path()

@@ -100,6 +100,13 @@ def test_creating_a_crd_serves_its_type_and_deleting_it_removes_the_objects(api:
     assert code == 201 and w["metadata"]["generation"] == 1
     _, listed = api.call("GET", path)
     assert listed["kind"] == "WidgetList" and listed["items"][0]["kind"] == "Widget"
+    # Upstream crdHandler: a subresource the CRD does not declare is NotFound for the object, by name.
+    code, body = api.call("GET", path + "/w1/status")
+    assert (code, body["message"], body["details"]) == (
+        404,
+        'widgets.example.com "w1" not found',
+        {"name": "w1", "group": "example.com", "kind": "widgets"},
+    )
     code, body = api.call(
         "PATCH", path + "/w1", {"spec": {"size": 4}}, "application/strategic-merge-patch+json"
     )
