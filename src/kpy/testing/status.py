@@ -164,6 +164,16 @@ def parse_uint_error(field: str, text: str) -> str:
     return f"{field}: Invalid value: {go_quote(text)}: strconv.ParseUint: parsing {go_quote(text)}: {why}"
 
 
+def check_watch_resource_version(text: str) -> None:
+    """A watch's resourceVersion that does not parse fails before the stream starts: the storage layer's
+    field error reaches the handler as a plain error, which becomes a 500 Status without a reason."""
+    if text in ("", "0") or (text.isascii() and text.isdigit() and int(text) < 2**64):
+        return
+    body = status_body(500, "", parse_uint_error("resourceVersion", text))
+    del body["reason"]
+    raise StatusError(500, body)
+
+
 def invalid_continue(detail: str) -> StatusError:
     """400 for a continue token storage.DecodeContinue rejects (``detail`` is its error)."""
     return bad_request(f"invalid continue token: {detail}")

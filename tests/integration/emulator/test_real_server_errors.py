@@ -162,3 +162,20 @@ def test_unsupported_field_selectors_name_the_conversion_that_rejected_them(
     to runtime.DefaultMetaV1FieldSelectorConversion, which names the two fields it knows, each quoted."""
     code, body = api.call("GET", f"{path}?fieldSelector={quote(selector)}")
     assert (code, body["reason"], body["message"]) == (400, "BadRequest", message)
+
+
+def test_a_watch_from_an_unparsable_resource_version_is_a_500_before_the_stream(api: Api) -> None:
+    """Upstream: the cacher's ParseResourceVersion error is not an API status, so the handler answers 500
+    with the error's text and no reason, instead of starting the stream."""
+    code, body = api.call("GET", f"{NS}/pods?watch=1&resourceVersion=abc")
+    assert (code, body) == (
+        500,
+        {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": 'resourceVersion: Invalid value: "abc": strconv.ParseUint: parsing "abc": invalid syntax',
+            "code": 500,
+        },
+    )
