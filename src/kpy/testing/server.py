@@ -30,7 +30,10 @@ if TYPE_CHECKING:
 
 Obj = dict[str, Any]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+#: paths RBAC's system:public-info-viewer role opens to everyone, system:anonymous included
 PUBLIC_PATHS = ("/version", "/healthz", "/livez", "/readyz")
+#: the user of requests that carry no credentials (they are authorized like a user without RBAC)
+ANONYMOUS = "system:anonymous"
 _TRUE = ("1", "true", "True")
 #: the authenticated user of the request being handled (set by the middleware, in the handler's task)
 _USER: contextvars.ContextVar[str | None] = contextvars.ContextVar("kpy_emulator_user", default=None)
@@ -76,11 +79,11 @@ def build_app(em: Emulator) -> web.Application:
             delay = em.faults.delay_for(request.path)
             if delay > 0:
                 await asyncio.sleep(delay)
-            user = authenticate(em, request)
+            user = authenticate(em, request) or ANONYMOUS  # anonymous auth: kube-apiserver's default
             record.user = user
             _USER.set(user)
-            if user is None and request.path not in PUBLIC_PATHS:
-                raise status.unauthorized()
+            if user == ANONYMOUS and request.path not in PUBLIC_PATHS and not _is_resource_path(request.path):
+                raise status.forbidden_path(user, request.path)
             rule = em.faults.take_failure(request.method, request.path)
             if rule is not None:
                 raise status.fault(rule.status, rule.message, rule.retry_after)
@@ -301,6 +304,12 @@ def _parse_resource_path(
 _VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch"}
 
 
+def _is_resource_path(path: str) -> bool:
+    """/api/V/... or /apis/G/V/... below the group version: authorized per resource, not per path."""
+    parts = [p for p in path.split("/") if p]
+    return (parts[:1] == ["api"] and len(parts) > 2) or (parts[:1] == ["apis"] and len(parts) > 3)
+
+
 def _authorize(
     em: Emulator,
     request: web.Request,
@@ -313,7 +322,7 @@ def _authorize(
     """RBAC for users added with :meth:`Emulator.add_user`: they may do nothing (the admin, client
     certificates and plain HTTP may do everything)."""
     user = _USER.get()
-    if user is None or user == "kpy-admin" or user not in em.tokens.values():
+    if user is None or user == "kpy-admin" or (user != ANONYMOUS and user not in em.tokens.values()):
         return
     method = request.method
     if method == "GET":

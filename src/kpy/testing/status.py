@@ -243,6 +243,12 @@ def forbidden(
     return StatusError(403, status_body(403, "Forbidden", message, _details(name, group, resource)))
 
 
+def forbidden_path(user: str, path: str, verb: str = "get") -> StatusError:
+    """403 for a non-resource path (discovery, OpenAPI) the user may not read."""
+    message = f'forbidden: User "{user}" cannot {verb} path "{path}"'
+    return StatusError(403, status_body(403, "Forbidden", message, {}))
+
+
 def expired(message: str) -> StatusError:
     """410 Gone with reason Expired (NewResourceExpired)."""
     return StatusError(410, status_body(410, "Expired", message))

@@ -138,3 +138,34 @@ def test_kubectl_as_nobody_reports_each_forbidden_type(emu: Any) -> None:
         'Error from server (Forbidden): services is forbidden: User "nobody" cannot list resource "services" in'
         ' API group "" in the namespace "default"\n'
     )
+
+
+def _anonymous(api: Api, path: str) -> tuple[int, Any]:
+    req = urllib.request.Request(api.url + path)  # no credentials at all
+    try:
+        with urllib.request.urlopen(req, context=api.ctx, timeout=30) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_requests_without_credentials_are_system_anonymous(api: Api) -> None:
+    """Upstream (anonymous auth on, the default): no credentials is user system:anonymous, which RBAC lets
+    read /version and the health checks only: resources and discovery paths are 403, not 401."""
+    assert _anonymous(api, "/version")[0] == 200
+    assert _anonymous(api, "/healthz") == (200, b"ok")
+    code, body = _anonymous(api, f"{NS}/pods")
+    assert (code, body["message"], body["details"]) == (
+        403,
+        'pods is forbidden: User "system:anonymous" cannot list resource "pods" in API group "" in the '
+        'namespace "default"',
+        {"kind": "pods"},
+    )
+    for path in ("/api", "/apis", "/openapi/v2"):
+        code, body = _anonymous(api, path)
+        assert (code, body["reason"], body["message"], body["details"]) == (
+            403,
+            "Forbidden",
+            f'forbidden: User "system:anonymous" cannot get path "{path}"',
+            {},
+        )
