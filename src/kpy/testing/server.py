@@ -496,6 +496,9 @@ async def _watch(
     if name:  # /watch/namespaces/NS/pods/NAME is a watch with metadata.name=NAME
         field_sel = f"metadata.name={name}" + (f",{field_sel}" if field_sel else "")
     labels, fields = parse_selectors(rt, q.get("labelSelector", ""), field_sel)
+    status.check_watch_options(
+        q.get("resourceVersionMatch", ""), q.get("sendInitialEvents"), q.get("continue", "")
+    )
     status.check_watch_resource_version(q.get("resourceVersion", ""))
     timeout = float(_int_param(request, "timeoutSeconds") or em.watch_timeout)
     headers_sent = False

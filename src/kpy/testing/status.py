@@ -164,6 +164,28 @@ def parse_uint_error(field: str, text: str) -> str:
     return f"{field}: Invalid value: {go_quote(text)}: strconv.ParseUint: parsing {go_quote(text)}: {why}"
 
 
+def check_watch_options(match: str, send_initial_events: str | None, continue_token: str) -> None:
+    """ValidateListOptions for a watch (WatchList on): sendInitialEvents needs resourceVersionMatch
+    NotOlderThan, and resourceVersionMatch needs sendInitialEvents; 422 Invalid ListOptions otherwise."""
+    field = "resourceVersionMatch"
+    causes: list[dict[str, str]] = []
+    if send_initial_events is not None and match != "NotOlderThan":
+        causes.append(
+            forbidden_field(field, "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan")
+        )
+    if match:
+        if send_initial_events is None:
+            causes.append(
+                forbidden_field(field, f"{field} is forbidden for watch unless sendInitialEvents is provided")
+            )
+        if match != "NotOlderThan":
+            causes.append(not_supported_field(field, match, ["NotOlderThan"]))
+        if continue_token:
+            causes.append(forbidden_field(field, f"{field} is forbidden when continue is provided"))
+    if causes:
+        raise invalid_list_options(causes)
+
+
 def check_watch_resource_version(text: str) -> None:
     """A watch's resourceVersion that does not parse fails before the stream starts: the storage layer's
     field error reaches the handler as a plain error, which becomes a 500 Status without a reason."""

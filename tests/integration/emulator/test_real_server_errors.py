@@ -179,3 +179,53 @@ def test_a_watch_from_an_unparsable_resource_version_is_a_500_before_the_stream(
             "code": 500,
         },
     )
+
+
+@pytest.mark.parametrize(
+    ("query", "causes"),
+    [
+        (
+            "sendInitialEvents=true",
+            [
+                (
+                    "FieldValueForbidden",
+                    "Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
+                )
+            ],
+        ),
+        (
+            "resourceVersionMatch=NotOlderThan",
+            [
+                (
+                    "FieldValueForbidden",
+                    "Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided",
+                )
+            ],
+        ),
+        (
+            "resourceVersionMatch=Exact&resourceVersion=1",
+            [
+                (
+                    "FieldValueForbidden",
+                    "Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided",
+                ),
+                ("FieldValueNotSupported", 'Unsupported value: "Exact": supported values: "NotOlderThan"'),
+            ],
+        ),
+    ],
+)
+def test_watch_list_options_are_validated_before_the_stream(
+    api: Api, query: str, causes: list[tuple[str, str]]
+) -> None:
+    """Upstream: validateWatchOptions - sendInitialEvents and resourceVersionMatch=NotOlderThan go together."""
+    code, body = api.call("GET", f"{NS}/pods?watch=1&{query}")
+    texts = [f"resourceVersionMatch: {m}" for _, m in causes]
+    joined = texts[0] if len(texts) == 1 else "[" + ", ".join(texts) + "]"
+    assert (code, body["reason"], body["message"]) == (
+        422,
+        "Invalid",
+        f'ListOptions.meta.k8s.io "" is invalid: {joined}',
+    )
+    assert body["details"]["causes"] == [
+        {"reason": r, "message": m, "field": "resourceVersionMatch"} for r, m in causes
+    ]
