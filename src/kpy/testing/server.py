@@ -304,6 +304,37 @@ def _parse_resource_path(
 _VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch"}
 
 
+def _check_log_options(
+    get: Callable[[ResourceType, str, str], Obj],
+    request: web.Request,
+    rt: ResourceType,
+    namespace: str,
+    name: str,
+) -> None:
+    """The apiserver's checks of a pods/log request, in its order: query parsing (400), PodLogOptions
+    validation (422), the pod (404), the container (400)."""
+    q = request.query
+    ints = {
+        k: _int_param(request, k) if q.get(k, "") != "" else None
+        for k in ("tailLines", "limitBytes", "sinceSeconds")
+    }
+    status.pod_log_options_invalid(
+        name, ints["tailLines"], ints["limitBytes"], ints["sinceSeconds"], q.get("sinceTime", "")
+    )
+    pod = get(rt, namespace, name)
+    container = q.get("container", "")
+    if container:
+        spec = pod.get("spec") or {}
+        names = {
+            c.get("name")
+            for key in ("containers", "initContainers", "ephemeralContainers")
+            for c in spec.get(key) or []
+            if isinstance(c, dict)
+        }
+        if container not in names:
+            raise status.bad_request(f"container {container} is not valid for pod {name}")
+
+
 def _is_resource_path(path: str) -> bool:
     """/api/V/... or /apis/G/V/... below the group version: authorized per resource, not per path."""
     parts = [p for p in path.split("/") if p]
@@ -413,7 +444,7 @@ async def _resource_request(
     if sub == "portforward" and rt.resource == "pods" and namespace is not None and method in ("GET", "POST"):
         return await em.portforward(request, namespace, name)
     if sub == "log" and rt.resource == "pods" and namespace is not None and method == "GET":
-        em.api.get(rt, namespace, name)
+        _check_log_options(em.api.get, request, rt, namespace, name)
         return web.Response(text=em.pod_logs.get((namespace, name), ""), content_type="text/plain")
     if sub not in ("", "status"):
         raise status.method_not_allowed()

@@ -186,6 +186,28 @@ def check_watch_options(match: str, send_initial_events: str | None, continue_to
         raise invalid_list_options(causes)
 
 
+def pod_log_options_invalid(
+    name: str, tail: int | None, limit: int | None, since: int | None, since_time: str
+) -> None:
+    """ValidatePodLogOptions: 422 Invalid ``PodLogOptions "NAME"`` (checked before the pod is looked up)."""
+    causes: list[dict[str, str]] = []
+    if tail is not None and tail < 0:
+        causes.append(invalid_field("tailLines", tail, "must be greater than or equal to 0"))
+    if limit is not None and limit < 1:
+        causes.append(invalid_field("limitBytes", limit, "must be greater than 0"))
+    if since is not None and since_time:
+        causes.append(forbidden_field("[]", "at most one of `sinceTime` or `sinceSeconds` may be specified"))
+    elif since is not None and since < 1:
+        causes.append(invalid_field("sinceSeconds", since, "must be greater than 0"))
+    if causes:
+        raise invalid("", "", "PodLogOptions", name, causes)
+
+
+def invalid_field(field: str, value: int, detail: str) -> dict[str, str]:
+    """field.Invalid with an integer value as a Status cause."""
+    return {"field": field, "reason": "FieldValueInvalid", "message": f"Invalid value: {value}: {detail}"}
+
+
 def check_watch_resource_version(text: str) -> None:
     """A watch's resourceVersion that does not parse fails before the stream starts: the storage layer's
     field error reaches the handler as a plain error, which becomes a 500 Status without a reason."""

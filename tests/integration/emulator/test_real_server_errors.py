@@ -229,3 +229,49 @@ def test_watch_list_options_are_validated_before_the_stream(
     assert body["details"]["causes"] == [
         {"reason": r, "message": m, "field": "resourceVersionMatch"} for r, m in causes
     ]
+
+
+@pytest.mark.parametrize(
+    ("query", "code", "message"),
+    [
+        ("tailLines=x", 400, 'strconv.ParseInt: parsing "x": invalid syntax'),
+        ("sinceSeconds=x", 400, 'strconv.ParseInt: parsing "x": invalid syntax'),
+        (
+            "tailLines=-1",
+            422,
+            'PodLogOptions "web" is invalid: tailLines: Invalid value: -1: must be greater than or equal to 0',
+        ),
+        (
+            "tailLines=-1&limitBytes=0",
+            422,
+            'PodLogOptions "web" is invalid: [tailLines: Invalid value: -1: must be greater than or equal to 0, '
+            "limitBytes: Invalid value: 0: must be greater than 0]",
+        ),
+        (
+            "sinceSeconds=0",
+            422,
+            'PodLogOptions "web" is invalid: sinceSeconds: Invalid value: 0: must be greater than 0',
+        ),
+        (
+            "sinceSeconds=1&sinceTime=2026-01-01T00:00:00Z",
+            422,
+            'PodLogOptions "web" is invalid: []: Forbidden: at most one of `sinceTime` or `sinceSeconds` may be '
+            "specified",
+        ),
+        ("container=nosuch", 400, "container nosuch is not valid for pod web"),
+    ],
+)
+def test_pod_log_options_are_checked_like_the_apiserver(
+    api: Api, query: str, code: int, message: str
+) -> None:
+    """Upstream: query conversion (400), ValidatePodLogOptions (422 Invalid PodLogOptions), then the pod's
+    container (400)."""
+    got, body = api.call("GET", f"{NS}/pods/web/log?{query}")
+    assert (got, body["message"]) == (code, message)
+
+
+def test_pod_log_options_are_validated_before_the_pod_is_looked_up(api: Api) -> None:
+    code, body = api.call("GET", f"{NS}/pods/nosuch/log?tailLines=-1")
+    assert (code, body["details"]["name"], body["details"]["kind"]) == (422, "nosuch", "PodLogOptions")
+    code, body = api.call("GET", f"{NS}/pods/nosuch/log?tailLines=1")
+    assert (code, body["message"]) == (404, 'pods "nosuch" not found')
