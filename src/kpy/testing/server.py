@@ -323,16 +323,21 @@ def _check_log_options(
     )
     pod = get(rt, namespace, name)
     container = q.get("container", "")
-    if container:
-        spec = pod.get("spec") or {}
-        names = {
-            c.get("name")
-            for key in ("containers", "initContainers", "ephemeralContainers")
-            for c in spec.get(key) or []
-            if isinstance(c, dict)
-        }
-        if container not in names:
-            raise status.bad_request(f"container {container} is not valid for pod {name}")
+    spec = pod.get("spec") or {}
+    # podutil.VisitContainers order: init containers, containers, ephemeral containers
+    names = [
+        str(c.get("name"))
+        for key in ("initContainers", "containers", "ephemeralContainers")
+        for c in spec.get(key) or []
+        if isinstance(c, dict)
+    ]
+    if container and container not in names:
+        raise status.bad_request(f"container {container} is not valid for pod {name}")
+    if not container and len(spec.get("containers") or []) != 1:
+        message = f"a container name must be specified for pod {name}"
+        if spec.get("containers"):
+            message += f", choose one of: [{' '.join(names)}]"
+        raise status.bad_request(message)
 
 
 def _is_resource_path(path: str) -> bool:

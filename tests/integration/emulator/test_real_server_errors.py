@@ -275,3 +275,18 @@ def test_pod_log_options_are_validated_before_the_pod_is_looked_up(api: Api) -> 
     assert (code, body["details"]["name"], body["details"]["kind"]) == (422, "nosuch", "PodLogOptions")
     code, body = api.call("GET", f"{NS}/pods/nosuch/log?tailLines=1")
     assert (code, body["message"]) == (404, 'pods "nosuch" not found')
+
+
+def test_logs_of_a_pod_with_several_containers_need_a_container_name(api: Api) -> None:
+    """Upstream (pod strategy validateContainer): the names in VisitContainers order, Go's %s of a slice."""
+    spec = {
+        "initContainers": [{"name": "init", "image": "busybox"}],
+        "containers": [{"name": "worker", "image": "busybox"}, {"name": "sidecar", "image": "busybox"}],
+    }
+    api.call("POST", f"{NS}/pods", {"metadata": {"name": "two-containers"}, "spec": spec})
+    code, body = api.call("GET", f"{NS}/pods/two-containers/log")
+    assert (code, body["message"]) == (
+        400,
+        "a container name must be specified for pod two-containers, choose one of: [init worker sidecar]",
+    )
+    assert api.call("GET", f"{NS}/pods/two-containers/log?container=sidecar")[0] == 200
