@@ -8,7 +8,6 @@ events.k8s.io/v1 view is converted on the way in and out).
 from __future__ import annotations
 
 import base64
-import binascii
 import copy
 import json
 import random
@@ -18,7 +17,13 @@ from typing import Any
 
 from kpy.testing import eventsconv, managedfields, status
 from kpy.testing.patch import PatchError, json_patch, merge_patch, strategic_merge_patch
-from kpy.testing.resources import ResourceRegistry, ResourceType, field_selector_fields, prepare_create
+from kpy.testing.resources import (
+    ResourceRegistry,
+    ResourceType,
+    field_selector_fields,
+    has_field_label_conversion,
+    prepare_create,
+)
 from kpy.testing.selection import (
     FieldSelector,
     LabelSelector,
@@ -89,7 +94,7 @@ def parse_selectors(rt: ResourceType, label: str, field: str) -> tuple[LabelSele
     try:
         labels = parse_label_selector(label)
     except SelectorError as exc:
-        raise status.bad_request(f"unable to parse requirement: {exc}") from None
+        raise status.bad_request(str(exc)) from None
     try:
         fields = parse_field_selector(field)
     except SelectorError as exc:
@@ -98,9 +103,9 @@ def parse_selectors(rt: ResourceType, label: str, field: str) -> tuple[LabelSele
     for term in fields.terms:
         if term.field not in supported:
             raise status.bad_request(
-                f'"{term.field}" is not a known field selector: only "{", ".join(sorted(supported))}"'
-                if rt.crd_name
-                else f"field label not supported: {term.field}"
+                f"field label not supported: {term.field}"
+                if has_field_label_conversion(rt)
+                else f'"{term.field}" is not a known field selector: only "metadata.name", "metadata.namespace"'
             )
     return labels, fields
 
@@ -119,18 +124,46 @@ def encode_continue(rv: int, key: Key) -> str:
 
 
 def decode_continue(token: str) -> tuple[int, Key]:
-    try:
-        padded = token + "=" * (-len(token) % 4)
-        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if data.get("v") != "meta.k8s.io/v1":
-            raise ValueError(
-                "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)"
-            )
-        start = str(data["start"]).rstrip("\u0000")
-        ns, _, name = start.rpartition("/")
-        return int(data["rv"]), (ns, name)
-    except (ValueError, KeyError, TypeError, binascii.Error, json.JSONDecodeError):
-        raise status.bad_request("continue key is not valid: illegal base64 data at input byte 0") from None
+    """storage.DecodeContinue, with its error texts (base64.RawURLEncoding, then JSON, then the fields)."""
+    data = status.decode_continue_json(token)
+    version = data.get("v")
+    if version != "meta.k8s.io/v1":
+        raise status.invalid_continue(
+            f"continue key is not valid: server does not recognize this encoded version {version or ''}"
+        )
+    rv = data.get("rv")
+    if not isinstance(rv, int) or rv == 0:
+        raise status.invalid_continue(
+            "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)"
+        )
+    start = str(data.get("start") or "").rstrip("\u0000")
+    if not start:
+        raise status.invalid_continue(
+            "continue key is not valid: encoded start key empty (version meta.k8s.io/v1)"
+        )
+    ns, _, name = start.rpartition("/")
+    return rv, (ns, name)
+
+
+def check_list_options(resource_version: str, match: str, continue_token: str) -> None:
+    """ValidateListOptions for a list (not a watch): resourceVersionMatch needs a resourceVersion, no continue,
+    one of the known values, and "Exact" not with resourceVersion "0"."""
+    if not match:
+        return
+    causes: list[dict[str, str]] = []
+    field = "resourceVersionMatch"
+    if not resource_version:
+        causes.append(
+            status.forbidden_field(field, f"{field} is forbidden unless resourceVersion is provided")
+        )
+    if continue_token:
+        causes.append(status.forbidden_field(field, f"{field} is forbidden when continue is provided"))
+    if match not in ("Exact", "NotOlderThan"):
+        causes.append(status.not_supported_field(field, match, ["Exact", "NotOlderThan", ""]))
+    if match == "Exact" and resource_version == "0":
+        causes.append(status.forbidden_field(field, f'{field} "exact" is forbidden for resourceVersion "0"'))
+    if causes:
+        raise status.invalid_list_options(causes)
 
 
 class Api:
@@ -165,19 +198,19 @@ class Api:
         gr = storage_gr(rt)
         current = self.store.rv
         start: Key | None = None
+        check_list_options(resource_version, resource_version_match, continue_token)
         if continue_token:
+            snap_rv, start = decode_continue(continue_token)
             if resource_version not in ("", "0"):
                 raise status.bad_request("specifying resource version is not allowed when using continue")
-            snap_rv, start = decode_continue(continue_token)
             if snap_rv < self.store.compacted_rv:
                 raise status.expired(status.CONTINUE_EXPIRED)
         elif resource_version == "0":
             snap_rv, limit = current, 0  # served from the watch cache, which ignores limit
         elif resource_version:
-            try:
-                wanted = int(resource_version)
-            except ValueError:
-                raise status.bad_request(f'invalid resource version "{resource_version}"') from None
+            if not (resource_version.isascii() and resource_version.isdigit()) or len(resource_version) > 20:
+                raise status.invalid_resource_version(resource_version)
+            wanted = int(resource_version)
             if wanted > current:
                 raise StatusError(
                     504,
@@ -196,7 +229,7 @@ class Api:
             exact = resource_version_match == "Exact" or (limit > 0 and resource_version_match == "")
             snap_rv = wanted if exact else current
             if snap_rv < self.store.compacted_rv:
-                raise status.expired(f"too old resource version: {wanted} ({self.store.compacted_rv})")
+                raise status.expired(status.LIST_EXPIRED)
         else:
             snap_rv = current
         pairs = (

@@ -5,13 +5,15 @@
 - aggregated discovery (``Accept: application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList``,
   also ``v2beta1``) -> :func:`aggregated`: ``legacy=True`` is the document served at ``/api`` (the core group),
   ``legacy=False`` the one at ``/apis`` (every other group);
-- ``/version`` -> :func:`version_info`.
+- ``/version`` -> :func:`version_info`;
+- ``/openapi/v2`` -> :func:`openapi_v2` (a valid document without paths, JSON or protobuf; see below).
 
 Pure functions; the server decides which one a request gets.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -231,3 +233,82 @@ def version_info() -> dict[str, str]:
         "compiler": "gc",
         "platform": "linux/amd64",
     }
+
+
+# ---------------------------------------------------------------------------------------------------------
+# /openapi/v2
+#
+# Every real API server serves it, and kubectl reads it: `kubectl apply` asks it (as protobuf) which PATCH
+# types an object's kind accepts before choosing a strategic merge patch. The emulator serves a valid
+# document listing no paths and no definitions, so kubectl finds nothing for any kind and uses its compiled-in
+# types (a JSON merge patch for custom resources) - what it does today after a 404, but without the 404 and
+# the legacy /swagger-2.0.0.pb-v1 request that follows it, and `kubectl get --raw /openapi/v2` works as on a
+# real server. A document with paths but no schemas would be worse: kubectl would then warn "error calculating
+# patch from openapi spec" on every apply.
+
+OPENAPI_V2_JSON = "application/json"
+OPENAPI_V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
+#: (type, subtype) pairs the kube-openapi handler serves, in its order, and the content type each gets.
+_OPENAPI_V2_ACCEPTED = (
+    ("application", "json", OPENAPI_V2_JSON),
+    ("application", "com.github.proto-openapi.spec.v2@v1.0+protobuf", OPENAPI_V2_PROTOBUF),
+    ("application", "com.github.proto-openapi.spec.v2.v1.0+protobuf", OPENAPI_V2_PROTOBUF),
+)
+
+
+def openapi_v2_document() -> dict[str, Any]:
+    """The swagger 2.0 document the emulator serves: a title and a version, no paths, no definitions."""
+    return {
+        "swagger": "2.0",
+        "info": {"title": "Kubernetes", "version": SERVER_GIT_VERSION},
+        "paths": {},
+        "definitions": {},
+    }
+
+
+def _pb_field(number: int, payload: bytes) -> bytes:
+    """A length-delimited protobuf field (wire type 2)."""
+    out = bytearray()
+    for value in (number << 3 | 2, len(payload)):
+        while value > 0x7F:
+            out.append(value & 0x7F | 0x80)
+            value >>= 7
+        out.append(value)
+    return bytes(out) + payload
+
+
+def openapi_v2_protobuf() -> bytes:
+    """The same document as gnostic's openapi_v2.Document protobuf (swagger=1, info=2 {title=1, version=2},
+    paths=8, definitions=9), which client-go's OpenAPISchema() unmarshals."""
+    doc = openapi_v2_document()
+    info = _pb_field(1, doc["info"]["title"].encode()) + _pb_field(2, doc["info"]["version"].encode())
+    return _pb_field(1, doc["swagger"].encode()) + _pb_field(2, info) + _pb_field(8, b"") + _pb_field(9, b"")
+
+
+def _accept_clauses(accept: str) -> list[tuple[str, str]]:
+    """(type, subtype) of each Accept clause, by quality then specificity, as goautoneg.ParseAccept sorts."""
+    clauses: list[tuple[float, int, int, str, str]] = []
+    for i, part in enumerate((accept or "*/*").split(",")):
+        media, *params = (p.strip() for p in part.split(";"))
+        mtype, _, subtype = media.partition("/")
+        q = 1.0
+        for p in params:
+            if p.startswith("q="):
+                try:
+                    q = float(p[2:])
+                except ValueError:
+                    q = 0.0
+        specificity = (mtype != "*") + (subtype != "*")
+        clauses.append((-q, -specificity, i, mtype, subtype or "*"))
+    return [(t, s) for _, _, _, t, s in sorted(clauses)]
+
+
+def openapi_v2(accept: str) -> tuple[bytes, str] | None:
+    """``GET /openapi/v2``: (body, content type) for the first acceptable format, None for 406."""
+    for mtype, subtype in _accept_clauses(accept):
+        for want_type, want_sub, content_type in _OPENAPI_V2_ACCEPTED:
+            if mtype in (want_type, "*") and subtype in (want_sub, "*"):
+                if content_type == OPENAPI_V2_JSON:
+                    return json.dumps(openapi_v2_document(), separators=(",", ":")).encode(), content_type
+                return openapi_v2_protobuf(), content_type
+    return None

@@ -57,6 +57,11 @@ class Emulator:
         self.faults = Faults(self)
         self.requests: list[RequestRecord] = []
         self.token = token or secrets.token_urlsafe(32)
+        #: bearer token -> user name; every user but the admin has no RBAC (403 outside discovery)
+        self.tokens: dict[str, str] = {self.token: "kpy-admin"}
+        #: a user without RBAC, as the real kit's "nobody": :attr:`nobody_kubeconfig_path` authenticates as it
+        self.nobody_token = self.add_user("nobody")
+        self.nobody_kubeconfig_path = Path()
         self.pod_logs: dict[tuple[str, str], str] = {}
         self.url = ""
         self.ca_pem = b""
@@ -101,6 +106,9 @@ class Emulator:
         port = int(server.sockets[0].getsockname()[1])
         self.url = f"{'https' if self.tls else 'http'}://127.0.0.1:{port}"
         self.kubeconfig_path = self.write_kubeconfig(self._tmpdir / "kubeconfig")
+        self.nobody_kubeconfig_path = self.write_kubeconfig(
+            self._tmpdir / "kubeconfig-nobody", token=self.nobody_token
+        )
         self._started = True
 
     def _ssl_context(self, pki: Any) -> ssl.SSLContext:
@@ -143,6 +151,13 @@ class Emulator:
         self._started = False
 
     # -------------------------------------------------------------------------------------- helpers
+    def add_user(self, name: str) -> str:
+        """A user who authenticates (with the returned bearer token) but is allowed nothing except discovery,
+        /version and /openapi: every API request is answered 403 Forbidden as RBAC answers it."""
+        token = secrets.token_urlsafe(32)
+        self.tokens[token] = name
+        return token
+
     def write_kubeconfig(
         self,
         path: Path | str,
@@ -150,8 +165,10 @@ class Emulator:
         auth: str = "token",
         namespace: str | None = None,
         context: str = "kpy-emulator",
+        token: str | None = None,
     ) -> Path:
-        """Write a kubeconfig for this emulator (``auth="token"`` or ``"cert"``: a CA-signed client cert)."""
+        """Write a kubeconfig for this emulator (``auth="token"`` or ``"cert"``: a CA-signed client cert);
+        ``token`` picks another user's token (:meth:`add_user`)."""
         if auth == "cert" and not self.tls:
             raise ValueError("client-certificate auth needs TLS (Emulator(tls=True))")
         config = kubeconfig.kubeconfig_dict(
@@ -160,7 +177,7 @@ class Emulator:
             context=context,
             namespace=namespace,
             auth=auth,
-            token=self.token,
+            token=token or self.token,
             client_cert_pem=self.client_cert_pem,
             client_key_pem=self.client_key_pem,
         )

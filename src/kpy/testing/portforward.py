@@ -165,7 +165,9 @@ async def handle_portforward(
     session = PortForwardSession(namespace, pod, ports)
     session._transport = transport if isinstance(transport, asyncio.Transport) else None
     sessions.add(session)
-    relay = _Relay(request, writer, ServerChannels(ports, Framing.for_subprotocol(chosen)), session, backend, pod, uid)
+    relay = _Relay(
+        request, writer, ServerChannels(ports, Framing.for_subprotocol(chosen)), session, backend, pod, uid
+    )
     try:
         await relay.run()
     finally:

@@ -426,7 +426,6 @@ _KIND_FIELDS: dict[tuple[str, str], Callable[[dict[str, Any]], dict[str, str]]] 
     },
     ("", "nodes"): lambda o: {"spec.unschedulable": "true" if _get(o, "spec", "unschedulable") else "false"},
     ("", "secrets"): lambda o: {"type": _s(o.get("type"))},
-    ("apps", "replicasets"): lambda o: {"status.replicas": _s(_get(o, "status", "replicas") or 0)},
     ("", "replicationcontrollers"): lambda o: {"status.replicas": _s(_get(o, "status", "replicas") or 0)},
     ("", "services"): lambda o: {
         "spec.clusterIP": _s(_get(o, "spec", "clusterIP")),
@@ -437,6 +436,12 @@ _KIND_FIELDS: dict[tuple[str, str], Callable[[dict[str, Any]], dict[str, str]]] 
 
 #: Kinds whose field label conversion accepts metadata.name but not metadata.namespace.
 _NO_NAMESPACE_LABEL = {("", "nodes"), ("", "namespaces")}
+
+
+def has_field_label_conversion(rt: ResourceType) -> bool:
+    """Whether the kind registers its own field label conversion (its 400 for other fields says "field label
+    not supported: X"); the others use apimachinery's default, which names metadata.name/namespace."""
+    return bool(rt.crd_name) or (rt.group, rt.resource) in _KIND_FIELDS
 
 
 def field_selector_fields(rt: ResourceType, obj: dict[str, Any]) -> dict[str, str]:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 _SPECIAL = ("==", "!=", "=", "!", "(", ")", ",", ">", "<")
 _SPECIAL_CHARS = set("=!(),><")
+#: Token kinds the parser reads as identifiers where it expects a key or a value ("in"/"notin" included).
+_WORDS = ("id", "in", "notin")
 
 _QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 _DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -161,42 +163,25 @@ def parse_label_selector(text: str) -> LabelSelector:
         if kind == "!":
             negate = True
             kind, lit = take()
-        if kind != "id":
+        if kind not in _WORDS:
             raise SelectorError(f"found '{lit}', expected: identifier")
         problem = validate_label_key(lit)
         if problem:
-            raise SelectorError(f'key: Invalid value: "{lit}": {problem}')
+            # The parser validates the key with its own field path, which is nil for a query parameter.
+            raise SelectorError(f'<nil>: Invalid value: "{lit}": {problem}')
         key = lit
-        if peek()[0] in ("end", ","):
-            return Requirement(key, "!" if negate else "exists")
         if negate:
-            raise SelectorError(f"found '{show(peek())}', expected: ',' or 'end of string'")
+            return Requirement(key, "!")  # whatever follows is the caller's to reject
+        if peek()[0] in ("end", ","):
+            return Requirement(key, "exists")
         kind, lit = take()
         ops = {"=": "=", "==": "=", "!=": "!=", "in": "in", "notin": "notin", ">": "gt", "<": "lt"}
         if kind not in ops:
-            raise SelectorError(f"found '{lit}', expected: {{'=', '!=', '==', 'in', notin'}}")
+            raise SelectorError(f"found '{lit}', expected: in, notin, =, ==, !=, gt, lt")
         op = ops[kind]
         values: list[str] = []
         if op in ("in", "notin"):
-            if take()[0] != "(":
-                raise SelectorError(f"found '{tokens[pos - 1][1]}', expected: '('")
-            if peek()[0] == ")":
-                take()
-                raise SelectorError("for 'in', 'notin' operators, values set can't be empty")
-            while True:
-                kind, lit = peek()
-                if kind in ("id", "in", "notin"):
-                    take()
-                    values.append(lit)
-                elif kind in (",", ")"):
-                    values.append("")  # an empty value between commas
-                else:
-                    raise SelectorError(f"found '{lit}', expected: ',', or identifier")
-                kind, lit = take()
-                if kind == ")":
-                    break
-                if kind != ",":
-                    raise SelectorError(f"found '{lit}', expected: ',' or ')'")
+            values = value_set()
         else:
             kind, lit = peek()
             if kind in ("end", ","):
@@ -218,20 +203,59 @@ def parse_label_selector(text: str) -> LabelSelector:
             _validate_value(key, i, v)
         return Requirement(key, op, tuple(values))
 
+    def value_set() -> list[str]:
+        """``(a,b,...)`` as Parser.parseValues reads it: "()" and empty items stand for the value ""."""
+        kind, lit = take()
+        if kind != "(":
+            raise SelectorError(f"found '{lit}' expected: '('")
+        kind, first = peek()
+        if kind == ")":
+            take()
+            return [""]
+        if kind != "," and kind not in _WORDS:
+            raise SelectorError(f"found '{first}', expected: ',', ')' or identifier")
+        found: set[str] = set()
+        while True:
+            kind, lit = take()
+            if kind in _WORDS:
+                found.add(lit)
+                nxt, nlit = peek()
+                if nxt == ")":
+                    break
+                if nxt != ",":
+                    raise SelectorError(f"found '{nlit}', expected: ',' or ')'")
+            elif kind == ",":
+                if not found:
+                    found.add("")  # "(,"
+                nxt = peek()[0]
+                if nxt == ")":
+                    found.add("")  # ",)"
+                    break
+                if nxt == ",":
+                    found.add("")  # ",,"
+            else:
+                raise SelectorError(f"found '{lit}', expected: ',', or identifier")
+        if take()[0] != ")":
+            raise SelectorError(f"found '{first}', expected: ')'")
+        return sorted(found)
+
     while True:
         kind, lit = peek()
         if kind == "end":
             break
-        if kind not in ("id", "!"):
+        if kind != "!" and kind not in _WORDS:
             raise SelectorError(f"found '{lit}', expected: !, identifier, or 'end of string'")
-        reqs.append(requirement())
+        try:
+            reqs.append(requirement())
+        except SelectorError as exc:
+            raise SelectorError(f"unable to parse requirement: {exc}") from None
         kind, lit = peek()
         if kind == "end":
             break
         if kind != ",":
             raise SelectorError(f"found '{lit}', expected: ',' or 'end of string'")
         take()
-        if peek()[0] not in ("id", "!"):
+        if peek()[0] != "!" and peek()[0] not in _WORDS:
             raise SelectorError(f"found '{peek()[1]}', expected: identifier after ','")
     return LabelSelector(tuple(sorted(reqs, key=lambda r: r.key)))
 
@@ -281,19 +305,21 @@ def _split_unescaped(text: str, sep: str) -> list[str]:
 
 
 def _unescape(value: str) -> str:
+    """fields.UnescapeValue: ``\\``, ``\\,`` and ``\\=`` are escapes; anything else after a backslash, a bare
+    ``,`` or ``=``, or a trailing backslash is an error (the rune printed as its code point, as Go's %v does)."""
     out, i = [], 0
     while i < len(value):
         ch = value[i]
         if ch == "\\":
-            if i + 1 >= len(value) or value[i + 1] not in "\\,=!":
-                raise SelectorError(
-                    f"invalid field selector: invalid escape sequence: {value!r}".replace("'", '"')
-                )
+            if i + 1 >= len(value):
+                raise SelectorError("invalid field selector: invalid escape sequence: \\")
+            if value[i + 1] not in "\\,=":
+                raise SelectorError(f"invalid field selector: invalid escape sequence: \\{value[i + 1]}")
             out.append(value[i + 1])
             i += 2
             continue
         if ch in ",=":
-            raise SelectorError(f"invalid field selector: unescaped '{ch}' in {value}")
+            raise SelectorError(f"invalid field selector: unescaped character in value: {ord(ch)}")
         out.append(ch)
         i += 1
     return "".join(out)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import json
 import logging
 import time
@@ -29,8 +30,13 @@ if TYPE_CHECKING:
 
 Obj = dict[str, Any]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+#: paths RBAC's system:public-info-viewer role opens to everyone, system:anonymous included
 PUBLIC_PATHS = ("/version", "/healthz", "/livez", "/readyz")
+#: the user of requests that carry no credentials (they are authorized like a user without RBAC)
+ANONYMOUS = "system:anonymous"
 _TRUE = ("1", "true", "True")
+#: the authenticated user of the request being handled (set by the middleware, in the handler's task)
+_USER: contextvars.ContextVar[str | None] = contextvars.ContextVar("kpy_emulator_user", default=None)
 
 
 @dataclass
@@ -51,7 +57,7 @@ class RequestRecord:
 
 
 def error_response(err: StatusError) -> web.Response:
-    resp = web.json_response(err.body, status=err.code)
+    resp = _json(err.body, err.code)
     for key, value in err.headers.items():
         resp.headers[key] = value
     return resp
@@ -73,10 +79,11 @@ def build_app(em: Emulator) -> web.Application:
             delay = em.faults.delay_for(request.path)
             if delay > 0:
                 await asyncio.sleep(delay)
-            user = authenticate(em, request)
+            user = authenticate(em, request) or ANONYMOUS  # anonymous auth: kube-apiserver's default
             record.user = user
-            if user is None and request.path not in PUBLIC_PATHS:
-                raise status.unauthorized()
+            _USER.set(user)
+            if user == ANONYMOUS and request.path not in PUBLIC_PATHS and not _is_resource_path(request.path):
+                raise status.forbidden_path(user, request.path)
             forbidden = em.faults.forbidden(request.method, request.path, request.query)
             if forbidden is not None:
                 raise forbidden
@@ -132,8 +139,9 @@ def authenticate(em: Emulator, request: web.Request) -> str | None:
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _, token = header.partition(" ")
-        if scheme.lower() == "bearer" and token.strip() == em.token:
-            return "kpy-admin"
+        user = em.tokens.get(token.strip()) if scheme.lower() == "bearer" else None
+        if user is not None:
+            return user
         raise status.unauthorized()
     transport = request.transport
     if transport is not None:
@@ -174,12 +182,21 @@ def _aggregated_accept(request: web.Request) -> str | None:
     return None
 
 
-def _json(obj: Any, code: int = 200, content_type: str = "application/json") -> web.Response:
+def _json(
+    obj: Any, code: int = 200, content_type: str = "application/json", *, newline: bool = True
+) -> web.Response:
+    """A JSON body as the apiserver's serializer writes it: compact, one line, ending with a newline (the
+    OpenAPI handlers write json.Marshal's bytes: ``newline=False``)."""
     return web.Response(
-        body=json.dumps(obj, separators=(",", ":")).encode(),
+        body=json.dumps(obj, separators=(",", ":")).encode() + (b"\n" if newline else b""),
         status=code,
         headers={"Content-Type": content_type},
     )
+
+
+def _page_not_found() -> web.Response:
+    """What the apiserver's mux answers for paths no API group serves (not a Status)."""
+    return web.Response(status=404, text="404 page not found\n", content_type="text/plain", charset="utf-8")
 
 
 def _not_found_path() -> StatusError:
@@ -191,8 +208,17 @@ def _not_found_path() -> StatusError:
 async def dispatch(em: Emulator, request: web.Request) -> web.StreamResponse:
     path = request.path.rstrip("/") or "/"
     parts = [p for p in path.split("/") if p]
-    if path == "/version":
-        return _json(discovery.version_info())
+    if path == "/version":  # written with json.MarshalIndent, no trailing newline
+        return web.Response(
+            body=json.dumps(discovery.version_info(), indent=2).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+    if path == "/openapi/v2":
+        served = discovery.openapi_v2(request.headers.get("Accept", ""))
+        if served is None:
+            return web.Response(status=406, headers={"Vary": "Accept"})
+        body, content_type = served
+        return web.Response(body=body, headers={"Content-Type": content_type, "Vary": "Accept"})
     if path in ("/healthz", "/livez", "/readyz"):
         return web.Response(text="ok")
     if path == "/api":
@@ -215,7 +241,7 @@ async def dispatch(em: Emulator, request: web.Request) -> web.StreamResponse:
         from kpy.testing import openapi
 
         if len(parts) == 2:
-            return _json(openapi.root_document(em.registry))
+            return _json(openapi.root_document(em.registry), newline=False)
         gv = parts[2:]
         doc = (
             openapi.gv_document(em.registry, "", gv[1])
@@ -225,8 +251,12 @@ async def dispatch(em: Emulator, request: web.Request) -> web.StreamResponse:
             else None
         )
         if doc is None:
-            raise _not_found_path()
-        return _json(doc)
+            return web.Response(status=404)  # the OpenAPI v3 handler answers unknown paths with no body
+        return _json(doc, newline=False)
+    if parts[:1] == ["apis"] and len(parts) >= 2 and not em.registry.versions(parts[1]):
+        return _page_not_found()
+    if parts[:1] not in (["api"], ["apis"], ["version"]):
+        return _page_not_found()
     if parts[:1] == ["api"] and len(parts) >= 2:
         group, version, rest = "", parts[1], parts[2:]
     elif parts[:1] == ["apis"] and len(parts) == 2:
@@ -266,10 +296,82 @@ def _parse_resource_path(
     name = rest[1] if len(rest) > 1 else ""
     sub = rest[2] if len(rest) > 2 else ""
     if sub and sub not in rt.subresources:
+        if rt.crd_name and name:  # the custom resource handler names the object for any unknown subresource
+            raise status.not_found(rt.resource, rt.group, name)
         raise _not_found_path()
     if rt.namespaced and namespace is None and name:
         raise _not_found_path()
     return rt, namespace, name, sub, watch_segment
+
+
+_VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch"}
+
+
+def _check_log_options(
+    get: Callable[[ResourceType, str, str], Obj],
+    request: web.Request,
+    rt: ResourceType,
+    namespace: str,
+    name: str,
+) -> None:
+    """The apiserver's checks of a pods/log request, in its order: query parsing (400), PodLogOptions
+    validation (422), the pod (404), the container (400)."""
+    q = request.query
+    ints = {
+        k: _int_param(request, k) if q.get(k, "") != "" else None
+        for k in ("tailLines", "limitBytes", "sinceSeconds")
+    }
+    status.pod_log_options_invalid(
+        name, ints["tailLines"], ints["limitBytes"], ints["sinceSeconds"], q.get("sinceTime", "")
+    )
+    pod = get(rt, namespace, name)
+    container = q.get("container", "")
+    spec = pod.get("spec") or {}
+    # podutil.VisitContainers order: init containers, containers, ephemeral containers
+    names = [
+        str(c.get("name"))
+        for key in ("initContainers", "containers", "ephemeralContainers")
+        for c in spec.get(key) or []
+        if isinstance(c, dict)
+    ]
+    if container and container not in names:
+        raise status.bad_request(f"container {container} is not valid for pod {name}")
+    if not container and len(spec.get("containers") or []) != 1:
+        message = f"a container name must be specified for pod {name}"
+        if spec.get("containers"):
+            message += f", choose one of: [{' '.join(names)}]"
+        raise status.bad_request(message)
+
+
+def _is_resource_path(path: str) -> bool:
+    """/api/V/... or /apis/G/V/... below the group version: authorized per resource, not per path."""
+    parts = [p for p in path.split("/") if p]
+    return (parts[:1] == ["api"] and len(parts) > 2) or (parts[:1] == ["apis"] and len(parts) > 3)
+
+
+def _authorize(
+    em: Emulator,
+    request: web.Request,
+    rt: ResourceType,
+    namespace: str | None,
+    name: str,
+    sub: str,
+    watch_segment: bool,
+) -> None:
+    """RBAC for users added with :meth:`Emulator.add_user`: they may do nothing (the admin, client
+    certificates and plain HTTP may do everything)."""
+    user = _USER.get()
+    if user is None or user == "kpy-admin" or (user != ANONYMOUS and user not in em.tokens.values()):
+        return
+    method = request.method
+    if method == "GET":
+        verb = "watch" if watch_segment or request.query.get("watch") in _TRUE else "get" if name else "list"
+    elif method == "DELETE":
+        verb = "delete" if name else "deletecollection"
+    else:
+        verb = _VERBS.get(method, method.lower())
+    scope = name if rt.resource == "namespaces" and rt.group == "" and not namespace else (namespace or "")
+    raise status.forbidden(user, verb, rt.resource, rt.group, name=name, namespace=scope, subresource=sub)
 
 
 async def _read_body(request: web.Request, *, patch: bool = False) -> tuple[Any, str]:
@@ -320,13 +422,17 @@ async def _read_body(request: web.Request, *, patch: bool = False) -> tuple[Any,
 
 
 def _int_param(request: web.Request, name: str) -> int:
+    """An integer query parameter as the apiserver's query conversion reads it (strconv.ParseInt, 64 bits)."""
     raw = request.query.get(name, "")
     if raw == "":
         return 0
-    try:
-        return int(raw)
-    except ValueError:
-        raise status.bad_request(f'invalid value for {name}: "{raw}"') from None
+    digits = raw[1:] if raw[:1] in "+-" else raw
+    if not (digits.isascii() and digits.isdigit()):
+        raise status.bad_request(f"strconv.ParseInt: parsing {status.go_quote(raw)}: invalid syntax")
+    value = int(raw)
+    if not -(2**63) <= value < 2**63:
+        raise status.bad_request(f"strconv.ParseInt: parsing {status.go_quote(raw)}: value out of range")
+    return value
 
 
 def _table(
@@ -351,11 +457,12 @@ async def _resource_request(
     rt, namespace, name, sub, watch_segment = _parse_resource_path(em, group, version, rest)
     method = request.method
     q = request.query
+    _authorize(em, request, rt, namespace, name, sub, watch_segment)
     dry_run = q.get("dryRun") == "All"
     if sub == "portforward" and rt.resource == "pods" and namespace is not None and method in ("GET", "POST"):
         return await em.portforward(request, namespace, name)
     if sub == "log" and rt.resource == "pods" and namespace is not None and method == "GET":
-        em.api.get(rt, namespace, name)
+        _check_log_options(em.api.get, request, rt, namespace, name)
         return web.Response(text=em.pod_logs.get((namespace, name), ""), content_type="text/plain")
     if method in ("POST", "PUT", "PATCH"):
         _set_write_context(request)
@@ -371,6 +478,7 @@ async def _resource_request(
         obj = em.api.get(rt, ns, name)
         return _json(_table(em, request, rt, [obj], None) if table and not sub else obj)
     if method == "GET":
+        _int_param(request, "timeoutSeconds")  # parsed (and rejected when garbage) for lists too
         result = em.api.list(
             rt,
             namespace,
@@ -467,6 +575,10 @@ async def _watch(
     if name:  # /watch/namespaces/NS/pods/NAME is a watch with metadata.name=NAME
         field_sel = f"metadata.name={name}" + (f",{field_sel}" if field_sel else "")
     labels, fields = parse_selectors(rt, q.get("labelSelector", ""), field_sel)
+    status.check_watch_options(
+        q.get("resourceVersionMatch", ""), q.get("sendInitialEvents"), q.get("continue", "")
+    )
+    status.check_watch_resource_version(q.get("resourceVersion", ""))
     timeout = float(_int_param(request, "timeoutSeconds") or em.watch_timeout)
     headers_sent = False
 

@@ -65,8 +65,17 @@ async def test_kubectl_works_against_the_plain_emulator() -> None:
     assert KUBECTL is not None
     async with Emulator(seed=True, tls=False) as em:
         proc = await asyncio.create_subprocess_exec(
-            KUBECTL, "--kubeconfig", str(em.kubeconfig_path), "get", "pods", "-n", "default", "-o", "name",
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            KUBECTL,
+            "--kubeconfig",
+            str(em.kubeconfig_path),
+            "get",
+            "pods",
+            "-n",
+            "default",
+            "-o",
+            "name",
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
         out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 0, err.decode()
