@@ -24,7 +24,7 @@ _HEX = b"0123456789abcdefABCDEF"
 _ESCAPES = {7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f", 13: "\\r", 92: "\\\\"}
 
 
-class GoJSONError(ValueError):
+class GoJSONError(Exception):
     """Input Go's JSON decoder refuses; ``str()`` is Go's message (``json: offset N: ...``)."""
 
 
@@ -357,21 +357,29 @@ def _with_deep_stack(func: Callable[[], Any]) -> Any:
     return result[0]
 
 
-def decode_stream(data: bytes | str, spans: list[str] | None = None) -> list[Any]:
+def decode_stream(data: bytes | str, spans: list[str] | None = None, *, exact_ints: bool = True) -> list[Any]:
     """Every JSON value in ``data`` (whitespace-separated, like ``json.Decoder``), decoded as Go decodes them.
 
     Raises ``SyntaxError_`` or ``DecodeError`` carrying Go's message. Invalid UTF-8 inside strings becomes
-    U+FFFD, as Go does. ``spans``, when given, receives each value's source text.
+    U+FFFD, as Go does. ``spans``, when given, receives each value's source text. ``exact_ints=False`` leaves
+    integers to Python's C parser (faster, for server answers) unless one is too long for it.
     """
     raw = data.encode("utf-8", "surrogateescape") if isinstance(data, str) else data
     text = raw.decode("utf-8", "replace")
     recorder = _Recorder()
-    decoder = json.JSONDecoder(
-        parse_int=recorder.parse_int, parse_float=recorder.parse_float, parse_constant=recorder.parse_constant
-    )
 
-    def run() -> list[Any]:
+    def decoder(exact: bool) -> json.JSONDecoder:
+        return json.JSONDecoder(
+            parse_int=recorder.parse_int if exact else None,
+            parse_float=recorder.parse_float,
+            parse_constant=recorder.parse_constant,
+        )
+
+    def run(exact: bool) -> list[Any]:
+        scan = decoder(exact)
         values: list[Any] = []
+        if spans is not None:
+            spans.clear()
         index, end = 0, len(text)
         while True:
             while index < end and text[index] in " \t\r\n":
@@ -379,22 +387,24 @@ def decode_stream(data: bytes | str, spans: list[str] | None = None) -> list[Any
             if index >= end:
                 return values
             start = index
-            value, index = decoder.raw_decode(text, index)
+            value, index = scan.raw_decode(text, index)
             values.append(value)
             if spans is not None:
                 spans.append(text[start:index])
 
     try:
         try:
-            values = run()
+            values = run(exact_ints)
         except RecursionError:
             problem = syntax_error(raw)
             if problem is not None:
                 raise SyntaxError_(problem) from None
-            values = _with_deep_stack(run)
+            values = _with_deep_stack(lambda: run(exact_ints))
     except json.JSONDecodeError as exc:
         problem = syntax_error(raw)
         raise SyntaxError_(problem or f"json: offset {exc.pos + 1}: {exc.msg.lower()}") from None
+    except ValueError:  # Python's digit limit, met only without exact_ints
+        return decode_stream(raw, spans, exact_ints=True)
     if recorder.constant:
         raise SyntaxError_(syntax_error(raw) or "json: invalid number literal") from None
     if recorder.problem is not None:
@@ -406,7 +416,7 @@ def loads(data: bytes | str) -> Any:
     """One JSON value (a server's answer) with Go's checks and ``json.Unmarshal``'s messages."""
     raw = data.encode("utf-8", "surrogateescape") if isinstance(data, str) else data
     try:
-        values = decode_stream(raw)
+        values = decode_stream(raw, exact_ints=False)
     except SyntaxError_:
         raise SyntaxError_(value_error(raw) or "unexpected end of JSON input") from None
     if len(values) != 1:

@@ -31,7 +31,7 @@ _SPECIAL_FLOATS = re.compile(r"^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$")
 _MERGE = "tag:yaml.org,2002:merge"
 
 
-class GoYAMLError(ValueError):
+class GoYAMLError(Exception):
     """What go-yaml / sigs.k8s.io/yaml refuse; ``str()`` is kubectl's text after ``error parsing SOURCE: ``."""
 
 

@@ -79,7 +79,17 @@ class Response:
     reason: str = ""
 
     def json(self) -> Any:
-        return jsonlib.loads(self.body) if self.body else None
+        """The decoded body; a body that is not JSON raises ``ResponseError`` in Go's words, as kubectl says it
+        (``invalid character '<' looking for beginning of value``)."""
+        if not self.body:
+            return None
+        from kpy import gojson
+        from kpy.errors import ResponseError
+
+        try:
+            return gojson.loads(self.body)
+        except gojson.GoJSONError as exc:
+            raise ResponseError(str(exc)) from None
 
     def text(self) -> str:
         return self.body.decode("utf-8", "replace")

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from kpy import gojson
 from kpy.errors import ApiError, ConnectionFailed, Gone, ServerError, TooManyRequests
 from kpy.flowcontrol import ExponentialBackoffManager
 from kpy.rest.discovery_docs import ResourceInfo
@@ -276,8 +276,8 @@ class Reflector:
                 async with contextlib.aclosing(stream):
                     async for line in stream:
                         try:
-                            decoded = json.loads(line)
-                        except ValueError:
+                            decoded = gojson.loads(line)
+                        except gojson.GoJSONError:
                             log.log(v(2), "undecodable watch line for %s; resuming", path)
                             break
                         if not isinstance(decoded, dict):
