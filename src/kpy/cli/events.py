@@ -93,6 +93,13 @@ def tail_command(
     chunk_size: Annotated[
         int, typer.Option("--chunk-size", help="List in chunks of this size (0 disables).")
     ] = 500,
+    max_retry_time: Annotated[
+        str | None,
+        typer.Option(
+            "--max-retry-time", metavar="DURATION", help="Exit 1 with the last error once the server has been "
+            "unreachable this long (e.g. 2m). Default: keep retrying.",
+        ),
+    ] = None,
     *,
     flags: ConnectionFlags,
 ) -> None:
@@ -111,6 +118,7 @@ def tail_command(
                 output=output,
                 no_headers=no_headers,
                 chunk_size=chunk_size,
+                max_retry_time=max_retry_time,
             )
         )
     )

@@ -59,10 +59,14 @@ def get_command(
         "--allow-missing-template-keys/--no-allow-missing-template-keys",
         help="Ignore errors in templates when a field or map key is missing.")] = True,
     template: Annotated[str | None, typer.Option("--template", help="Template for -o jsonpath/custom-columns.")] = None,
+    max_retry_time: Annotated[str | None, typer.Option(
+        "--max-retry-time", metavar="DURATION", help="With --watch: exit 1 with the last error once the server has "
+        "been unreachable this long (e.g. 2m). Default: keep retrying.")] = None,
     *,
     flags: ConnectionFlags,
 ) -> None:
     from kpy.cli.get_run import GetOptions, run_get, run_get_local
+    from kpy.rest.watchhealth import parse_retry_time
 
     label_cols: list[str] = []
     for value in label_columns or []:
@@ -72,7 +76,7 @@ def get_command(
         all_namespaces=all_namespaces, watch=watch or watch_only, watch_only=watch_only, chunk_size=chunk_size,
         no_headers=no_headers, show_labels=show_labels, label_columns=tuple(label_cols),
         filenames=list(filename or []), local=local, allow_missing_template_keys=allow_missing_template_keys,
-        template=template,
+        template=template, max_retry_time=parse_retry_time(max_retry_time),
     )
     if options.local and options.filenames:  # offline: no event loop to start
         raise typer.Exit(run_get_local(options))

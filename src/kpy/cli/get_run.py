@@ -45,6 +45,7 @@ class GetOptions:
     local: bool = False
     allow_missing_template_keys: bool = True
     template: str | None = None
+    max_retry_time: float | None = None  #: --watch: seconds down before giving up (None: retry forever)
 
     @property
     def table(self) -> bool:
@@ -304,8 +305,11 @@ class _Getter:
         if names:
             by_name = f"metadata.name={names[0]}"
             field_selector = f"{field_selector},{by_name}" if field_selector else by_name
+        from kpy.rest.watchhealth import report_to
+
         reflector = Reflector(self.client, info, self.namespace_for(info), label_selector=self.options.selector,
-                              field_selector=field_selector, chunk_size=self.options.chunk_size)
+                              field_selector=field_selector, chunk_size=self.options.chunk_size,
+                              on_health=report_to(self.err), max_retry_time=self.options.max_retry_time)
         table_printer = TablePrinter(self.out, self._table_options(False)) if self.options.table else None
         rows: dict[str, dict[str, Any]] = {}
         header: dict[str, Any] | None = None

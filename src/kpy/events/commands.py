@@ -66,9 +66,11 @@ async def run_tail(
     chunk_size: int = 500,
     out: TextIO | None = None,
     err: TextIO | None = None,
+    max_retry_time: str | None = None,
 ) -> int:
     from kpy.cli.common import open_client
     from kpy.events.tail import tail_events
+    from kpy.rest.watchhealth import parse_retry_time, report_to
 
     out = out or sys.stdout
     err = err or sys.stderr
@@ -83,6 +85,7 @@ async def run_tail(
         chunk_size=chunk_size,
         color=use_color(out),
     )
+    retry_time = parse_retry_time(max_retry_time)
     if output not in ("", "wide"):
         from kpy.printers import make_printer
 
@@ -91,7 +94,9 @@ async def run_tail(
         raise UsageError("--for must be in resource/name form")
     async with open_client(flags) as client:
         options.namespace = None if all_namespaces else client.config.namespace
-        printed = await tail_events(client, options, out)
+        printed = await tail_events(
+            client, options, out, reflector_kwargs={"on_health": report_to(err), "max_retry_time": retry_time}
+        )
     if not watch and printed == 0 and options.table:
         where = "any" if all_namespaces else f"{options.namespace}"
         err.write(f"No events found in {where} namespace.\n")

@@ -430,12 +430,17 @@ class RestClient:
         return decoded if isinstance(decoded, dict) else {}
 
     async def stream_lines(
-        self, path: str, params: Params = None, timeout: float | None = None
+        self,
+        path: str,
+        params: Params = None,
+        timeout: float | None = None,
+        on_open: Callable[[], None] | None = None,
     ) -> AsyncGenerator[bytes, None]:
         """GET ``path`` and yield its body line by line (watch streams), without the newline.
 
         ``request_timeout`` bounds the wait for the response headers; ``timeout`` (None = none) bounds the
-        whole stream. A dropped stream raises ``ConnectionFailed``; a clean end just stops.
+        whole stream. A dropped stream raises ``ConnectionFailed``; a clean end just stops. ``on_open`` is
+        called once the server has answered (status < 400), before any line: the stream is established.
         """
         response, _ = await self._send(
             "GET",
@@ -447,6 +452,8 @@ class RestClient:
             timeout=None,
             stream=True,
         )
+        if on_open is not None:
+            on_open()
         buffer = b""
         try:
             async with asyncio.timeout(timeout):
