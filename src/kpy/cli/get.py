@@ -66,7 +66,12 @@ def get_command(
     flags: ConnectionFlags,
 ) -> None:
     from kpy.cli.get_run import GetOptions, run_get, run_get_local
-    from kpy.rest.watchhealth import parse_retry_time
+
+    retry_time = None
+    if max_retry_time is not None:  # kpy.rest imports the network stack: only when the flag is used
+        from kpy.rest.watchhealth import parse_retry_time
+
+        retry_time = parse_retry_time(max_retry_time)
 
     label_cols: list[str] = []
     for value in label_columns or []:
@@ -76,7 +81,7 @@ def get_command(
         all_namespaces=all_namespaces, watch=watch or watch_only, watch_only=watch_only, chunk_size=chunk_size,
         no_headers=no_headers, show_labels=show_labels, label_columns=tuple(label_cols),
         filenames=list(filename or []), local=local, allow_missing_template_keys=allow_missing_template_keys,
-        template=template, max_retry_time=parse_retry_time(max_retry_time),
+        template=template, max_retry_time=retry_time,
     )
     if options.local and options.filenames:  # offline: no event loop to start
         raise typer.Exit(run_get_local(options))

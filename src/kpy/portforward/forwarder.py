@@ -251,7 +251,7 @@ class PortForwarder:
         loop = asyncio.get_running_loop()
         while True:
             try:
-                conn, _ = await loop.sock_accept(sock)
+                conn, peer = await loop.sock_accept(sock)
             except OSError as exc:
                 if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
                     # out of descriptors or memory: like Go's accept loop, back off instead of spinning
@@ -264,12 +264,14 @@ class PortForwarder:
                     continue
                 raise
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            task = asyncio.ensure_future(self._handle(conn, index))
+            task = asyncio.ensure_future(
+                self._handle(conn, index, join_host_port(str(peer[0]), int(peer[1])))
+            )
             self._connections.add(task)
             task.add_done_callback(self._connections.discard)
 
     # -- one connection --------------------------------------------------------------------------------
-    async def _handle(self, conn: socket.socket, index: int) -> None:
+    async def _handle(self, conn: socket.socket, index: int, peer: str | None = None) -> None:
         local = self._ports[index].local
         self.connections_handled += 1
         self._emit(ConnectionAccepted(local))
@@ -292,7 +294,7 @@ class PortForwarder:
                 self._emit(ConnectionFailed(local, remote, str(exc)))
                 return
             handed_over = True  # the relay closes both sockets
-            problem = await relay(ws, conn, remote)
+            problem = await relay(ws, conn, remote, peer)
             if problem is None:
                 return
             message = problem.message

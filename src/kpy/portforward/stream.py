@@ -176,13 +176,15 @@ _LOCAL_WHAT = {
 class Relay:
     """The two threads of one forwarded connection. ``run()`` blocks until both sides are done."""
 
-    def __init__(self, ws: DialedWebSocket, local: socket.socket, remote_port: int) -> None:
+    def __init__(
+        self, ws: DialedWebSocket, local: socket.socket, remote_port: int, peer: str | None = None
+    ) -> None:
         self.ws = ws
         self.sock = ws.sock
         self.local = local
         self.channels = ClientChannels([remote_port], Framing.for_subprotocol(ws.subprotocol))
         self.problem: StreamProblem | None = None
-        self.peer = _peer_name(local)
+        self.peer = peer or _peer_name(local)  #: the local client's address, for messages
         #: the local side ended and our close frame went out: a lost stream is no longer a problem
         self.closing = False
         self._send_lock = threading.Lock()
@@ -469,14 +471,16 @@ def _sendall_parts(sock: socket.socket, parts: Sequence[bytes | memoryview]) -> 
             views[0] = views[0][sent:]
 
 
-async def relay(ws: DialedWebSocket, local: socket.socket, remote_port: int) -> StreamProblem | None:
+async def relay(
+    ws: DialedWebSocket, local: socket.socket, remote_port: int, peer: str | None = None
+) -> StreamProblem | None:
     """Move bytes between ``local`` and the WebSocket until either side ends (both sockets are closed after).
 
     Returns the problem to report for this connection (with the side it happened on), or None. Cancelling the awaiting task aborts the relay
     (both sockets torn down) and waits for its threads to finish.
     """
     local.setblocking(True)
-    worker = Relay(ws, local, remote_port)
+    worker = Relay(ws, local, remote_port, peer)
     done = run_in_thread(worker.run, name="kpy-pf-down")
     try:
         return await asyncio.shield(done)
