@@ -425,8 +425,8 @@ class RestClient:
         finally:
             response.release()
 
-    async def get_json(self, path: str, params: Params = None) -> dict[str, Any]:
-        decoded = (await self.request("GET", path, params=params)).json()
+    async def get_json(self, path: str, params: Params = None, timeout: float | None = None) -> dict[str, Any]:
+        decoded = (await self.request("GET", path, params=params, timeout=timeout)).json()
         return decoded if isinstance(decoded, dict) else {}
 
     async def stream_lines(
@@ -435,11 +435,12 @@ class RestClient:
         params: Params = None,
         timeout: float | None = None,
         on_open: Callable[[], None] | None = None,
+        header_timeout: float | None = None,
     ) -> AsyncGenerator[bytes, None]:
         """GET ``path`` and yield its body line by line (watch streams), without the newline.
 
-        ``request_timeout`` bounds the wait for the response headers; ``timeout`` (None = none) bounds the
-        whole stream. A dropped stream raises ``ConnectionFailed``; a clean end just stops. ``on_open`` is
+        ``header_timeout`` (default: ``request_timeout``) bounds the wait for the response headers; ``timeout``
+        (None = none) bounds the whole stream. A dropped stream raises ``ConnectionFailed``; a clean end just stops. ``on_open`` is
         called once the server has answered (status < 400), before any line: the stream is established.
         """
         response, _ = await self._send(
@@ -449,7 +450,7 @@ class RestClient:
             body=None,
             content_type=None,
             accept="application/json",
-            timeout=None,
+            timeout=header_timeout,
             stream=True,
         )
         if on_open is not None:

@@ -37,6 +37,9 @@ MIN_WATCH_TIMEOUT = 300.0  # client-go reflector: timeoutSeconds = minWatchTimeo
 RECONNECT_INITIAL = 0.8  # client-go reflector's initial backoff
 RECONNECT_MAX = 5.0  # kpy's cap (client-go: 30 s); with 20% jitter a retry is never more than 6 s away
 RECONNECT_JITTER = 0.2
+#: how long a reconnect (watch or relist) may wait for the server's answer before it counts as failed: a server
+#: that accepts connections but does not answer (paused, overloaded) is reported like one that refuses them
+RECONNECT_TIMEOUT = 30.0
 #: what a reconnect may fail with and still be retried
 RETRYABLE = (ConnectionFailed, TooManyRequests, ServerError, ResponseError)
 
@@ -75,8 +78,10 @@ async def list_all(
     label_selector: str | None = None,
     field_selector: str | None = None,
     chunk_size: int = 500,
+    timeout: float | None = None,
 ) -> ListResult:
-    """Every object of a type (in ``namespace``, or all), fetched in chunks of ``chunk_size`` (0 = one go)."""
+    """Every object of a type (in ``namespace``, or all), fetched in chunks of ``chunk_size`` (0 = one go);
+    ``timeout`` bounds each request (default: the client's request timeout)."""
     path = info.path(namespace)
     params: dict[str, Any] = _selectors(label_selector, field_selector)
     if chunk_size > 0:
@@ -84,7 +89,7 @@ async def list_all(
     items: list[dict[str, Any]] = []
     while True:
         try:
-            page = await client.get_json(path, params)
+            page = await client.get_json(path, params, timeout)
         except Gone:
             if "continue" not in params:
                 raise
@@ -93,7 +98,7 @@ async def list_all(
             params.pop("continue")
             params.pop("limit", None)
             items = []
-            page = await client.get_json(path, params)
+            page = await client.get_json(path, params, timeout)
         items.extend(page.get("items") or [])
         meta = page.get("metadata") or {}
         token = meta.get("continue")
@@ -157,8 +162,10 @@ class Reflector:
         clock: Callable[[], float] = time.monotonic,
         on_health: Callable[[WatchHealth], None] | None = None,
         max_retry_time: float | None = None,
+        reconnect_timeout: float = RECONNECT_TIMEOUT,
     ) -> None:
         self.client = client
+        self.reconnect_timeout = reconnect_timeout
         self.info = info
         self.namespace = namespace
         self.label_selector = label_selector
@@ -190,7 +197,7 @@ class Reflector:
         return self._run()
 
     # -- list ---------------------------------------------------------------------------------------
-    async def _list(self) -> ListResult:
+    async def _list(self, timeout: float | None = None) -> ListResult:
         result = await list_all(
             self.client,
             self.info,
@@ -198,6 +205,7 @@ class Reflector:
             label_selector=self.label_selector,
             field_selector=self.field_selector,
             chunk_size=self.chunk_size,
+            timeout=timeout,
         )
         for item in result.items:
             item.setdefault("apiVersion", self.info.group_version)
@@ -208,7 +216,7 @@ class Reflector:
         await self._sleep(self.backoff.next_delay())
         while True:
             try:
-                result = await self._list()
+                result = await self._list(self.reconnect_timeout)
             except RETRYABLE as exc:
                 log.log(v(2), "relist of %s failed, will retry: %s", self.info.resource, exc)
                 await self._retry_later(exc)
@@ -306,7 +314,11 @@ class Reflector:
 
             try:
                 stream = self.client.stream_lines(
-                    path, params, timeout=float(params["timeoutSeconds"]) + 30.0, on_open=on_open
+                    path,
+                    params,
+                    timeout=float(params["timeoutSeconds"]) + 30.0,
+                    on_open=on_open,
+                    header_timeout=self.reconnect_timeout,
                 )
                 async with contextlib.aclosing(stream):
                     async for line in stream:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from tests.unit.rest.fakes import FakeApiServer, make_config, status_body
 from tests.unit.rest.test_watch import POD_INFO, events_of, take
-from tests.unit.rest.watchserver import DROP, STATUS, WatchScript, ev, pod, pod_list
+from tests.unit.rest.watchserver import DROP, HOLD, STATUS, WatchScript, ev, pod, pod_list
 
 from kpy.errors import ServerError
 from kpy.rest import RestClient
@@ -145,3 +145,32 @@ def test_the_reason_is_told_again_only_when_it_changes() -> None:
         now[0] += 5
     tracker.failed(ServerError("other"), 5.0)
     assert [n.reason for n in news] == ["Error from server: down", "Error from server: other"]
+
+
+async def test_a_server_that_accepts_but_does_not_answer_counts_as_an_outage(
+    client: RestClient, script: WatchScript
+) -> None:
+    """A paused server holds the reconnect: after ``reconnect_timeout`` it is reported like a refusal."""
+    script.lists = [pod_list(10)]
+    script.watches = [[DROP], [HOLD], [ev("ADDED", pod("a", 11))]]
+    clock, news = Clock(), []
+    reflector = make(client, clock, news, reconnect_timeout=0.2)
+    events = events_of(reflector)
+    await take(events, 1)
+    pending = asyncio.ensure_future(anext(events))
+    async with asyncio.timeout(10):
+        while not news:
+            await asyncio.sleep(0.05)
+    assert (
+        news[0]
+        .message()
+        .startswith(
+            "watch lost: Unable to connect to the server: net/http: request canceled (Client.Timeout exceeded while "
+            "awaiting headers); retrying (next in "
+        )
+    )
+    async with asyncio.timeout(10):
+        event = await pending
+    assert event.object["metadata"]["name"] == "a"
+    assert [n.lost for n in news] == [True, False]
+    await events.aclose()
