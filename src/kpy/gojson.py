@@ -56,10 +56,18 @@ class _Scanner:
 
     OBJECT_KEY, OBJECT_VALUE, ARRAY_VALUE = 0, 1, 2
 
-    def __init__(self) -> None:
+    def __init__(self, stream: bool) -> None:
+        #: a stream of values (``json.Decoder``); else exactly one (``json.Unmarshal``: more is an error)
+        self.stream = stream
         self.stack: list[int] = []
         self.step: Callable[[int], str | None] = self.begin_value
-        self.complete = False  # a top-level value just ended
+
+    def top_level_done(self) -> None:
+        """A top-level value ended: the next one may begin (stream), or only spaces may follow."""
+        self.step = self.begin_value if self.stream else self.end_top
+
+    def end_top(self, c: int) -> str | None:
+        return None if c in _SPACE else self.fail(c, "after top-level value")
 
     def fail(self, c: int, context: str) -> str:
         return f"invalid character {quote_char(c)} {context}"
@@ -116,9 +124,8 @@ class _Scanner:
 
     def end_value(self, c: int) -> str | None:
         if not self.stack:
-            self.complete = True
-            self.step = self.begin_value
-            return self.begin_value(c) if c not in _SPACE else None
+            self.top_level_done()
+            return self.step(c)
         if c in _SPACE:
             self.step = self.end_value
             return None
@@ -148,8 +155,7 @@ class _Scanner:
         self.stack.pop()
         self.step = self.end_value
         if not self.stack:
-            self.complete = True
-            self.step = self.begin_value
+            self.top_level_done()
         return None
 
     def in_string(self, c: int) -> str | None:
@@ -244,37 +250,17 @@ class _Scanner:
 
 
 def _scan(data: bytes, stream: bool) -> tuple[int, str] | None:
-    """The first syntax error as (bytes read including the bad one, Go's text), or None."""
-    scanner = _Scanner()
-    if not stream:
-
-        def end_top(c: int) -> str | None:
-            return None if c in _SPACE else scanner.fail(c, "after top-level value")
-
-        original_pop, original_end = scanner.pop, scanner.end_value
-
-        def pop() -> str | None:
-            original_pop()
-            if not scanner.stack:
-                scanner.step = end_top
-            return None
-
-        def end_value(c: int) -> str | None:
-            if not scanner.stack:
-                scanner.step = end_top
-                return end_top(c)
-            return original_end(c)
-
-        scanner.pop = pop  # type: ignore[method-assign]
-        scanner.end_value = end_value  # type: ignore[method-assign]
+    """The first syntax error as (bytes read including the bad one, Go's text; -1 at the end), or None."""
+    scanner = _Scanner(stream)
     for offset, c in enumerate(data, 1):
         problem = scanner.step(c)
         if problem is not None:
             return offset, problem
-    finished = (scanner.begin_value, scanner.one, scanner.zero, scanner.dot0, scanner.exp0)
-    if scanner.stack or not (scanner.step in finished or getattr(scanner.step, "__name__", "") == "end_top"):
+    between_values = scanner.step == scanner.begin_value or scanner.step == scanner.end_top
+    in_number = scanner.step in (scanner.one, scanner.zero, scanner.dot0, scanner.exp0)
+    if scanner.stack or not (between_values or in_number):
         return -1, "unexpected EOF" if stream else "unexpected end of JSON input"
-    if not stream and scanner.step == scanner.begin_value:
+    if not stream and scanner.step == scanner.begin_value:  # nothing at all
         return -1, "unexpected end of JSON input"
     return None
 
