@@ -7,7 +7,6 @@ Kept out of ``kpy.cli.events`` so ``kpy --help`` never imports them. Diagnostics
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import sys
 from collections import deque
@@ -140,9 +139,11 @@ class RecordInput:
 def parse_line(line: str, number: int) -> RecordInput:
     """One JSON line → RecordInput; UsageError names the line."""
     where = f"line {number}"
+    from kpy import gojson
+
     try:
-        data = json.loads(line)
-    except ValueError as exc:
+        data = gojson.loads(line)  # Go's rules and words: no RecursionError, NaN or 4,300-digit ValueError
+    except gojson.GoJSONError as exc:
         raise UsageError(f"{where}: invalid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise UsageError(f"{where}: expected a JSON object")
