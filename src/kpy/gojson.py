@@ -398,9 +398,35 @@ def decode_stream(data: bytes | str, spans: list[str] | None = None, *, exact_in
     return values
 
 
+class _NotPlain(Exception):
+    """The fast path met NaN/Infinity or a number beyond float64: decode again the careful way."""
+
+
+def _plain_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotPlain
+    return value
+
+
+def _plain_constant(text: str) -> Any:
+    raise _NotPlain
+
+
+_PLAIN = json.JSONDecoder(parse_float=_plain_float, parse_constant=_plain_constant)
+
+
 def loads(data: bytes | str) -> Any:
-    """One JSON value (a server's answer) with Go's checks and ``json.Unmarshal``'s messages."""
-    raw = data.encode("utf-8", "surrogateescape") if isinstance(data, str) else data
+    """One JSON value (a server's answer) with Go's checks and ``json.Unmarshal``'s messages.
+
+    Well-formed answers take Python's C parser in one pass; anything unusual (a syntax error, NaN, numbers
+    beyond float64 or Python's digit limit, deep nesting) is decoded again by ``decode_stream``."""
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes | bytearray) else data
+    try:
+        return _PLAIN.decode(text)
+    except (ValueError, RecursionError, _NotPlain):
+        pass
+    raw = data.encode("utf-8", "surrogateescape") if isinstance(data, str) else bytes(data)
     try:
         values = decode_stream(raw, exact_ints=False)
     except SyntaxError_:
