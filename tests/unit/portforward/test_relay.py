@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from kpy.portforward.protocol import V4_BASE64, V4_BINARY
-from kpy.portforward.stream import Relay, StreamProblem
+from kpy.portforward.stream import LARGE_BUFFERS, BufferBudget, Relay, StreamProblem
 from kpy.rest.wsdial import DialedWebSocket
 
 PORT_HEADER = struct.pack("<H", 80)
@@ -158,6 +158,15 @@ def test_large_messages_in_both_directions_are_byte_exact(harness: Harness) -> N
     assert received == [down]
     assert bytes(got_up) == up
     assert harness.finish() is None
+    assert LARGE_BUFFERS.used == 0  # a finished stream gives its large buffer back for the next ones
+
+
+def test_the_large_buffer_budget_is_never_overdrawn() -> None:
+    budget = BufferBudget(512 << 10)
+    assert budget.take(256 << 10) and budget.take(256 << 10)
+    assert not budget.take(1)  # spent: further streams stay at the small size
+    budget.give(256 << 10)
+    assert budget.take(256 << 10)
 
 
 def test_local_eof_sends_a_normal_close_and_still_delivers_what_the_pod_sent(harness: Harness) -> None:
