@@ -63,6 +63,10 @@ class ConnectionFailed(KpyError):
         self.host = host
 
 
+class ResponseError(KpyError):
+    """The server answered with a body kpy cannot decode (not JSON, or JSON Go's decoder would refuse)."""
+
+
 class ForwardError(KpyError):
     """Port-forwarding failed (listen failed, pod gone, error channel message)."""
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
+import functools
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from kpy.errors import UsageError
 
@@ -23,11 +23,17 @@ class Manifest:
     single: bool
 
 
-def load(paths: Iterable[str], stdin: TextIO | None = None) -> list[Manifest]:
+class ManifestError(UsageError):
+    """A file kubectl would refuse to decode; printed, like ``kubectl get -f``, without ``error: ``."""
+
+    prefix = ""
+
+
+def load(paths: Iterable[str], stdin: TextIO | BinaryIO | None = None) -> list[Manifest]:
     out: list[Manifest] = []
     for path in paths:
         if path == "-":
-            out.append(parse((stdin or sys.stdin).read(), "STDIN"))
+            out.append(parse(_read_stdin(stdin), "STDIN"))
         elif os.path.isdir(path):
             for name in sorted(os.listdir(path)):
                 if name.endswith(_EXTENSIONS):
@@ -37,56 +43,168 @@ def load(paths: Iterable[str], stdin: TextIO | None = None) -> list[Manifest]:
     return out
 
 
+def _read_stdin(stdin: TextIO | BinaryIO | None) -> bytes | str:
+    stream: Any = stdin if stdin is not None else sys.stdin
+    buffer = getattr(stream, "buffer", None)
+    data: bytes | str = buffer.read() if buffer is not None else stream.read()
+    return data
+
+
 def _read(path: str) -> Manifest:
     try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
+        with open(path, "rb") as fh:
+            data = fh.read()
     except FileNotFoundError:
         raise UsageError(f'the path "{path}" does not exist') from None
     except OSError as exc:
         raise UsageError(f'error reading "{path}": {exc.strerror or exc}') from None
-    return parse(text, path)
+    return parse(data, path)
 
 
-def parse(text: str, source: str) -> Manifest:
-    """Decode JSON (fast path) or YAML documents; List objects are flattened into their items."""
-    docs: list[Any]
-    stripped = text.lstrip()
-    if stripped.startswith(("{", "[")):
+def parse(data: bytes | str, source: str) -> Manifest:
+    """Decode like kubectl's resource builder: a stream of JSON values when the input starts with ``{``, else
+    ``---``-separated YAML documents; Lists (anything with ``items``) are flattened. Refusals carry kubectl's
+    words: ``error parsing SOURCE: ...`` for bytes that are not JSON/YAML, ``unable to decode "SOURCE": ...``
+    for documents that are not Kubernetes objects. Invalid UTF-8 becomes U+FFFD, as in Go."""
+    from kpy import gojson, goyaml
+
+    raw = data.encode("utf-8", "surrogateescape") if isinstance(data, str) else data
+    text = raw.decode("utf-8", "replace")
+    docs: list[tuple[Any, Callable[[], str]]] = []
+    if text.lstrip(" \t\r\n").startswith("{"):
+        spans: list[str] = []
         try:
-            docs = [json.loads(text)]
-        except json.JSONDecodeError:
-            docs = _yaml_docs(text, source)
+            values = gojson.decode_stream(raw, spans)
+        except gojson.SyntaxError_ as exc:
+            raise ManifestError(f"error parsing {source}: {exc}") from None
+        except gojson.DecodeError as exc:
+            raise ManifestError(f'unable to decode "{source}": {exc}') from None
+        docs = [(value, functools.partial(str, span)) for value, span in zip(values, spans, strict=True)]
     else:
-        docs = _yaml_docs(text, source)
+        try:
+            for chunk, _line in goyaml.split_documents(text):
+                value = goyaml.to_json_value(chunk, yaml_loader(), yaml_loader(pure=True))
+                docs.append((value, functools.partial(gojson.marshal, value)))
+        except goyaml.GoYAMLError as exc:
+            raise ManifestError(f"error parsing {source}: {exc}") from None
     objects: list[dict[str, Any]] = []
-    single = True
-    docs = [d for d in docs if d is not None]
-    if len(docs) != 1:
-        single = False
-    for doc in docs:
-        if not isinstance(doc, dict):
-            raise UsageError(f"error validating \"{source}\": an object is expected, got {type(doc).__name__}")
-        if isinstance(doc.get("items"), list) and str(doc.get("kind", "")).endswith("List"):
+    docs = [(value, raw_text) for value, raw_text in docs if value is not None]
+    single = len(docs) == 1
+    for value, raw_text in docs:
+        problem = decode_problem(value, raw_text)
+        if problem is not None:
+            raise ManifestError(f'unable to decode "{source}": {problem}')
+        if "items" in value:
             single = False
-            objects.extend(item for item in doc["items"] if isinstance(item, dict))
+            objects.extend(_list_items(value))
             continue
-        if "kind" not in doc:
-            raise UsageError(f'error validating "{source}": error validating data: kind not set')
-        objects.append(doc)
+        objects.append(value)
     return Manifest(source, objects, single and len(objects) == 1)
 
 
-_LOADER: Any = None
+def _list_items(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """A List's items; those with neither kind nor apiVersion take them from the List (kubectl's decodeToList)."""
+    kind = str(doc.get("kind") or "")
+    item_kind = kind[: -len("List")] if kind.endswith("List") else kind
+    out: list[dict[str, Any]] = []
+    for item in doc.get("items") or []:
+        if not isinstance(item, dict):
+            continue
+        if not item.get("kind") and not item.get("apiVersion"):
+            item = {**item, "kind": item_kind, "apiVersion": doc.get("apiVersion", "")}
+        out.append(item)
+    return out
 
 
-def yaml_loader() -> Any:
-    """A safe YAML loader that keeps timestamps as strings, as sigs.k8s.io/yaml (YAML → JSON) does."""
-    global _LOADER
-    if _LOADER is None:
+def decode_problem(doc: Any, raw_text: Callable[[], str]) -> str | None:
+    """What kubectl's unstructured decoder (and cli-runtime's metadata check) say about one decoded document,
+    or None when it is an object kubectl accepts. ``raw_text`` gives the JSON quoted by ``Object 'Kind' is
+    missing in '...'``."""
+    from kpy.gojson import go_type
+
+    if not isinstance(doc, dict):
+        return f"json: cannot unmarshal {go_type(doc)} into Go value of type unstructured.detector"
+    if "items" in doc:
+        items = doc["items"]
+        if items is not None and not isinstance(items, list):
+            return (
+                f"json: cannot unmarshal {go_type(items)} into Go struct field decodeList.items of type "
+                "[]json.RawMessage"
+            )
+        for item in items or []:
+            if item is not None and not isinstance(item, dict):
+                return (
+                    f"json: cannot unmarshal {go_type(item)} into Go value of type map[string]interface {{}}"
+                )
+    kind = doc.get("kind")
+    if not isinstance(kind, str) or not kind:
+        return f"Object 'Kind' is missing in '{raw_text()}'"
+    return _metadata_problem(doc)
+
+
+_META_STRINGS = frozenset({"name", "generateName", "namespace", "selfLink", "uid", "resourceVersion"})
+_META_INTS = frozenset({"generation", "deletionGracePeriodSeconds"})
+_META_STRING_MAPS = frozenset({"labels", "annotations"})
+
+
+def _metadata_problem(doc: dict[str, Any]) -> str | None:
+    """cli-runtime's metadataValidatingDecoder: TypeMeta and ObjectMeta must decode (first error in key order)."""
+    from kpy.gojson import go_type
+
+    def mismatch(value: Any, where: str, go: str) -> str:
+        shown = go_type(value)
+        if shown == "number" and go == "int64":
+            shown = f"number {value}"
+        return f"json: cannot unmarshal {shown} into Go struct field {where} of type {go}"
+
+    for key in doc:
+        value = doc[key]
+        if value is None:
+            continue
+        if key in ("apiVersion", "kind") and not isinstance(value, str):
+            return mismatch(value, f"metadataOnlyObject.{key}", "string")
+        if key != "metadata":
+            continue
+        if not isinstance(value, dict):
+            return mismatch(value, "metadataOnlyObject.metadata", "v1.ObjectMeta")
+        for field_name, field_value in value.items():
+            where = f"ObjectMeta.metadata.{field_name}"
+            if field_value is None:
+                continue
+            if field_name in _META_STRINGS and not isinstance(field_value, str):
+                return mismatch(field_value, where, "string")
+            if field_name in _META_INTS and (
+                isinstance(field_value, bool) or not isinstance(field_value, int)
+            ):
+                return mismatch(field_value, where, "int64")
+            if field_name in _META_STRING_MAPS:
+                if not isinstance(field_value, dict):
+                    return mismatch(field_value, where, "map[string]string")
+                for entry in field_value.values():
+                    if entry is not None and not isinstance(entry, str):
+                        return mismatch(entry, where, "string")
+            if field_name == "finalizers":
+                if not isinstance(field_value, list):
+                    return mismatch(field_value, where, "[]string")
+                for entry in field_value:
+                    if entry is not None and not isinstance(entry, str):
+                        return mismatch(entry, where, "string")
+    return None
+
+
+_LOADERS: dict[bool, Any] = {}
+
+
+def yaml_loader(pure: bool = False) -> Any:
+    """A safe YAML loader that keeps timestamps as strings, as sigs.k8s.io/yaml (YAML → JSON) does.
+
+    libyaml's when PyYAML has it, unless ``pure`` (PyYAML's Python parser: slower, no 1,000-level limit)."""
+    if pure not in _LOADERS:
+        import re
+
         import yaml
 
-        base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        base = yaml.SafeLoader if pure else getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
         class KubeLoader(base):  # type: ignore[misc,valid-type]
             pass
@@ -96,8 +214,11 @@ def yaml_loader() -> Any:
             for first, resolvers in base.yaml_implicit_resolvers.items()
         }
         add_exponent_floats(KubeLoader)
-        _LOADER = KubeLoader
-    return _LOADER
+        KubeLoader.add_implicit_resolver(  # go-yaml v2 (kubectl) reads y/Y/n/N as booleans
+            "tag:yaml.org,2002:bool", re.compile(r"^(?:y|Y|n|N)$"), list("yYnN")
+        )
+        _LOADERS[pure] = KubeLoader
+    return _LOADERS[pure]
 
 
 def add_exponent_floats(cls: Any) -> None:
@@ -107,17 +228,7 @@ def add_exponent_floats(cls: Any) -> None:
     pattern = re.compile(r"^[-+]?[0-9]+[eE][-+]?[0-9]+$")
     for first in "-+0123456789":
         cls.yaml_implicit_resolvers.setdefault(first, [])
-        cls.yaml_implicit_resolvers[first] = [*cls.yaml_implicit_resolvers[first],
-                                              ("tag:yaml.org,2002:float", pattern)]
-
-
-def _yaml_docs(text: str, source: str) -> list[Any]:
-    import yaml
-
-    try:
-        return list(yaml.load_all(text, Loader=yaml_loader()))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise UsageError(f'error parsing {source}:{where}: {problem}') from None
+        cls.yaml_implicit_resolvers[first] = [
+            *cls.yaml_implicit_resolvers[first],
+            ("tag:yaml.org,2002:float", pattern),
+        ]

@@ -25,11 +25,11 @@ class Result:
 
 
 def run_tool(argv: list[str], kubeconfig: Path | str, *, stdin: str | None = None, timeout: float = 60,
-             env: dict[str, str] | None = None) -> Result:
+             env: dict[str, str] | None = None, cwd: Path | str | None = None) -> Result:
     full_env = {**os.environ, "KUBECONFIG": str(kubeconfig), "NO_COLOR": "1", **(env or {})}
     full_env.pop("KUBERNETES_SERVICE_HOST", None)
     proc = subprocess.run(argv, input=stdin, capture_output=True, text=True, env=full_env, timeout=timeout,
-                          check=False)
+                          check=False, cwd=cwd)
     return Result(proc.returncode, proc.stdout, proc.stderr)
 
 

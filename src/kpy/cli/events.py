@@ -138,6 +138,15 @@ def tail_command(
             "--show-managed-fields", help="Keep metadata.managedFields in -o json/yaml (kubectl drops them)."
         ),
     ] = False,
+    max_retry_time: Annotated[
+        str | None,
+        typer.Option(
+            "--max-retry-time",
+            metavar="DURATION",
+            help="Exit 1 with the last error once the server has been "
+            "unreachable this long (e.g. 2m). Default: keep retrying.",
+        ),
+    ] = None,
     *,
     flags: ConnectionFlags,
 ) -> None:
@@ -157,6 +166,7 @@ def tail_command(
                 no_headers=no_headers,
                 chunk_size=chunk_size,
                 show_managed_fields=show_managed_fields,
+                max_retry_time=max_retry_time,
             )
         )
     )

@@ -155,11 +155,26 @@ def get_command(
             "Existing objects are output as initial ADDED events.",
         ),
     ] = False,
+    max_retry_time: Annotated[
+        str | None,
+        typer.Option(
+            "--max-retry-time",
+            metavar="DURATION",
+            help="With --watch: exit 1 with the last error once the server has been unreachable this long "
+            "(e.g. 2m). Default: keep retrying.",
+        ),
+    ] = None,
     *,
     flags: ConnectionFlags,
 ) -> None:
     from kpy.cli.get_run import GetOptions, run_get, run_get_local
     from kpy.cli.main import prog_name
+
+    retry_time = None
+    if max_retry_time is not None:  # kpy.rest imports the network stack: only when the flag is used
+        from kpy.rest.watchhealth import parse_retry_time
+
+        retry_time = parse_retry_time(max_retry_time)
 
     label_cols: list[str] = []
     for value in label_columns or []:
@@ -189,6 +204,7 @@ def get_command(
         subresource=subresource,
         output_watch_events=output_watch_events,
         prog=prog_name(),
+        max_retry_time=retry_time,
     )
     if options.local and options.filenames:  # offline: no event loop to start
         raise typer.Exit(run_get_local(options))

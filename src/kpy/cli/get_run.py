@@ -60,6 +60,7 @@ class GetOptions:
     subresource: str = ""
     output_watch_events: bool = False
     prog: str = "kpy"
+    max_retry_time: float | None = None  #: --watch: seconds down before giving up (None: retry forever)
 
     @property
     def table(self) -> bool:

@@ -226,6 +226,7 @@ class _ObjectWatch:
 
     async def run(self) -> int:
         from kpy.rest.watch import Reflector
+        from kpy.rest.watchhealth import report_to
 
         target = self.target
         if len(target.names) > 1:
@@ -251,6 +252,8 @@ class _ObjectWatch:
             label_selector=self.options.selector,
             field_selector=field_selector,
             chunk_size=self.options.chunk_size,
+            on_health=report_to(self.getter.err),
+            max_retry_time=self.options.max_retry_time,
         )
         async for event in reflector:
             if event.type == "SYNCED":

@@ -2,7 +2,9 @@
 
 Output follows kubectl: ``Forwarding from 127.0.0.1:8080 -> 80`` per listener and ``Handling connection for
 8080`` per connection on stdout; ``Unable to listen on port ...`` and per-connection errors on stderr. Ctrl-C
-or SIGTERM closes everything and exits 0; a lost pod exits 1 with ``error: lost connection to pod``.
+closes everything and exits 0; SIGTERM closes everything and exits 143 (kubectl dies of it: 128 + 15); a lost
+pod, or a stream that fails on the pod's side, exits 1 with ``error: lost connection to pod`` (unless
+``--reconnect``).
 """
 
 # no `from __future__ import annotations`: connection_options hands typer the annotations as they are.
@@ -47,19 +49,19 @@ HELP = (
 
 
 def register(app: typer.Typer) -> None:
-    app.command("port-forward", help=HELP, no_args_is_help=True)(port_forward_command)
+    app.command("port-forward", help=HELP, no_args_is_help=False)(port_forward_command)
 
 
 @connection_options
 def port_forward_command(
     args: Annotated[
-        list[str],
+        list[str] | None,
         typer.Argument(
             metavar="TYPE/NAME [LOCAL_PORT:]REMOTE_PORT [...[LOCAL_PORT_N:]REMOTE_PORT_N]",
             show_default=False,
             autocompletion=complete_port_forward_args,
         ),
-    ],
+    ] = None,
     address: Annotated[
         list[str] | None,
         typer.Option(
@@ -102,7 +104,12 @@ def port_forward_command(
     raise typer.Exit(
         run_async(
             run_port_forward(
-                flags, list(args), list(address or ["localhost"]), pod_running_timeout, reconnect, output
+                flags,
+                list(args or []),
+                list(address or ["localhost"]),
+                pod_running_timeout,
+                reconnect,
+                output,
             )
         )
     )
@@ -206,7 +213,10 @@ async def run_port_forward(
             f'unable to match a printer suitable for the output format "{output}", allowed formats are: json'
         )
     if len(args) < 2:
-        raise UsageError("TYPE/NAME and list of ports are required for port-forward")
+        raise UsageError(
+            "TYPE/NAME and list of ports are required for port-forward\n"
+            f"See '{_prog()} port-forward -h' for help and examples"
+        )
     timeout = parse_timeout(pod_running_timeout)
     render = Renderer(output, out or sys.stdout, err or sys.stderr, reconnect=reconnect)
     async with open_client(flags) as client:
@@ -219,12 +229,18 @@ async def run_port_forward(
             reconnect=reconnect,
             on_event=render,
         )
+        terminated: list[int] = []
+
+        def on_signal(sig: int) -> None:
+            terminated.append(sig)
+            forwarder.stop()
+
         async with forwarder:
             loop = asyncio.get_running_loop()
             installed = []
             for sig in (signal.SIGINT, signal.SIGTERM):
                 try:
-                    loop.add_signal_handler(sig, forwarder.stop)
+                    loop.add_signal_handler(sig, on_signal, sig)
                     installed.append(sig)
                 except (NotImplementedError, RuntimeError):  # not the main thread / platform
                     pass
@@ -233,4 +249,12 @@ async def run_port_forward(
             finally:
                 for sig in installed:
                     loop.remove_signal_handler(sig)
-    return 0
+    # kubectl stops cleanly on Ctrl-C (exit 0) and dies of SIGTERM (the shell's 128 + 15)
+    return 128 + signal.SIGTERM if signal.SIGTERM in terminated else 0
+
+
+def _prog() -> str:
+    """How the user called kpy: ``kubectl kpy`` as a kubectl plugin, else ``kpy``."""
+    import os
+
+    return "kubectl kpy" if os.path.basename(sys.argv[0] if sys.argv else "") == "kubectl-kpy" else "kpy"

@@ -56,9 +56,11 @@ async def run_tail(
     show_managed_fields: bool = False,
     out: TextIO | None = None,
     err: TextIO | None = None,
+    max_retry_time: str | None = None,
 ) -> int:
     from kpy.cli.common import open_client
     from kpy.events.tail import tail_events
+    from kpy.rest.watchhealth import parse_retry_time, report_to
 
     out = out or sys.stdout
     err = err or sys.stderr
@@ -74,6 +76,7 @@ async def run_tail(
         color=use_color(out),
         show_managed_fields=show_managed_fields,
     )
+    retry_time = parse_retry_time(max_retry_time)
     if output not in ("", "wide"):
         from kpy.printers import make_printer
 
@@ -82,7 +85,9 @@ async def run_tail(
         raise UsageError("--for must be in resource/name form")
     async with open_client(flags) as client:
         options.namespace = None if all_namespaces else client.config.namespace
-        printed = await tail_events(client, options, out)
+        printed = await tail_events(
+            client, options, out, reflector_kwargs={"on_health": report_to(err), "max_retry_time": retry_time}
+        )
     if not watch and printed == 0:  # kubectl events says so whatever the output format
         err.write(
             "No events found.\n" if all_namespaces else f"No events found in {options.namespace} namespace.\n"

@@ -10,7 +10,6 @@ signal gives up on the flush at once (the summary then counts what was lost).
 from __future__ import annotations
 
 import asyncio
-import json
 import signal
 import sys
 from collections import deque
@@ -75,9 +74,11 @@ class RecordInput:
 def parse_line(line: str, number: int) -> RecordInput:
     """One JSON line → RecordInput; UsageError names the line."""
     where = f"line {number}"
+    from kpy import gojson
+
     try:
-        data = json.loads(line)
-    except ValueError as exc:
+        data = gojson.loads(line)  # Go's rules and words: no RecursionError, NaN or 4,300-digit ValueError
+    except gojson.GoJSONError as exc:
         raise UsageError(f"{where}: invalid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise UsageError(f"{where}: expected a JSON object")

@@ -3,9 +3,12 @@
 Follows client-go ``tools/portforward`` for what users see: listeners are bound per port on every address
 (``localhost`` = 127.0.0.1 and ::1, where one of the two is enough), port 0 binds a free port that the other
 addresses then reuse, a port that cannot be bound is reported and skipped, and no bound port at all is an
-error. A connection that fails (error channel, dropped stream) is reported and closed; the listener keeps
-serving. When the pod goes away the forwarder fails with kubectl's ``lost connection to pod``, or with
-``reconnect=True`` resolves the target again and keeps serving new connections on the same local ports.
+error. A connection that fails is reported and closed. When the failure is on the pod's side (the kubelet's
+error channel: nothing listens on the port; a stream dropped by the kubelet) or the pod goes away, the forwarder
+fails with kubectl's ``lost connection to pod``, as kubectl does; with ``reconnect=True`` it keeps serving (and
+resolves the target again when the pod is gone). A local client that resets its connection is reported as that
+and the forwarder goes on, as kubectl does. A dropped stream is diagnosed by asking the API server about the
+pod, so the message says whether the API server, the kubelet side or the pod's deletion was the cause.
 
 Usage::
 
@@ -47,12 +50,14 @@ from kpy.portforward.resolve import (
     resolve,
     validate_port_syntax,
 )
-from kpy.portforward.stream import open_stream, relay
+from kpy.portforward.stream import STREAM_DROPPED, open_stream, relay
 
 if TYPE_CHECKING:
     from kpy.rest import RestClient
 
 EventHandler = Callable[[ForwardEvent], None]
+#: how long the API server may take to answer whether a pod whose stream dropped still exists
+DIAGNOSE_TIMEOUT = 10.0
 
 
 def _go_errno_text(exc: OSError) -> str:
@@ -246,23 +251,27 @@ class PortForwarder:
         loop = asyncio.get_running_loop()
         while True:
             try:
-                conn, _ = await loop.sock_accept(sock)
+                conn, peer = await loop.sock_accept(sock)
             except OSError as exc:
                 if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
                     # out of descriptors or memory: like Go's accept loop, back off instead of spinning
-                    self._emit(WatchProblem(f"error accepting connection on port {self._ports[index].local}: {exc}"))
+                    self._emit(
+                        WatchProblem(f"error accepting connection on port {self._ports[index].local}: {exc}")
+                    )
                     await asyncio.sleep(0.1)
                     continue
                 if exc.errno in (errno.ECONNABORTED, errno.EPROTO, errno.EINTR):
                     continue
                 raise
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            task = asyncio.ensure_future(self._handle(conn, index))
+            task = asyncio.ensure_future(
+                self._handle(conn, index, join_host_port(str(peer[0]), int(peer[1])))
+            )
             self._connections.add(task)
             task.add_done_callback(self._connections.discard)
 
     # -- one connection --------------------------------------------------------------------------------
-    async def _handle(self, conn: socket.socket, index: int) -> None:
+    async def _handle(self, conn: socket.socket, index: int, peer: str | None = None) -> None:
         local = self._ports[index].local
         self.connections_handled += 1
         self._emit(ConnectionAccepted(local))
@@ -285,12 +294,38 @@ class PortForwarder:
                 self._emit(ConnectionFailed(local, remote, str(exc)))
                 return
             handed_over = True  # the relay closes both sockets
-            problem = await relay(ws, conn, remote)
-            if problem is not None:
-                self._emit(ConnectionFailed(local, remote, problem))
+            problem = await relay(ws, conn, remote, peer)
+            if problem is None:
+                return
+            message = problem.message
+            if problem.side == "dropped":
+                message = await self._diagnose_drop(resolved)
+            self._emit(ConnectionFailed(local, remote, message))
+            if problem.side != "local" and not self.reconnect:
+                # kubectl: a stream that fails on the pod's side ends the whole session
+                self._fail(ForwardError("lost connection to pod"))
         finally:
             if not handed_over:
                 conn.close()
+
+    async def _diagnose_drop(self, resolved: Resolved) -> str:
+        """A stream dropped without a close frame: ask the API server about the pod, to say whose side failed."""
+        from kpy.errors import ConnectionFailed as Unreachable
+
+        try:
+            await self.client.request(
+                "GET",
+                f"/api/v1/namespaces/{resolved.namespace}/pods/{resolved.pod}",
+                timeout=DIAGNOSE_TIMEOUT,
+            )
+        except NotFound as exc:
+            self._losses.put_nowait((resolved.pod, str(exc)))
+            return f"{STREAM_DROPPED}: {exc}"
+        except Unreachable as exc:
+            return f"{STREAM_DROPPED}, and the API server cannot be reached: {exc}"
+        except KpyError as exc:
+            return f"{STREAM_DROPPED} ({exc.format()})"
+        return f"{STREAM_DROPPED} by the pod's side (the kubelet or its node); the API server is reachable"
 
     async def _wait_pod_ready(self) -> bool:
         if self._pod_ready.is_set():

@@ -88,7 +88,17 @@ class Response:
     reason: str = ""
 
     def json(self) -> Any:
-        return jsonlib.loads(self.body) if self.body else None
+        """The decoded body; a body that is not JSON raises ``ResponseError`` in Go's words, as kubectl says it
+        (``invalid character '<' looking for beginning of value``)."""
+        if not self.body:
+            return None
+        from kpy import gojson
+        from kpy.errors import ResponseError
+
+        try:
+            return gojson.loads(self.body)
+        except gojson.GoJSONError as exc:
+            raise ResponseError(str(exc)) from None
 
     def text(self) -> str:
         return self.body.decode("utf-8", "replace")
@@ -449,17 +459,24 @@ class RestClient:
         finally:
             response.release()
 
-    async def get_json(self, path: str, params: Params = None) -> dict[str, Any]:
-        decoded = (await self.request("GET", path, params=params)).json()
+    async def get_json(self, path: str, params: Params = None, timeout: float | None = None) -> dict[str, Any]:
+        decoded = (await self.request("GET", path, params=params, timeout=timeout)).json()
         return decoded if isinstance(decoded, dict) else {}
 
     async def stream_lines(
-        self, path: str, params: Params = None, timeout: float | None = None, accept: str = "application/json"
+        self,
+        path: str,
+        params: Params = None,
+        timeout: float | None = None,
+        accept: str = "application/json",
+        on_open: Callable[[], None] | None = None,
+        header_timeout: float | None = None,
     ) -> AsyncGenerator[bytes, None]:
         """GET ``path`` and yield its body line by line (watch streams), without the newline.
 
-        ``request_timeout`` bounds the wait for the response headers; ``timeout`` (None = none) bounds the
-        whole stream. A dropped stream raises ``ConnectionFailed``; a clean end just stops.
+        ``header_timeout`` (default: ``request_timeout``) bounds the wait for the response headers; ``timeout``
+        (None = none) bounds the whole stream. A dropped stream raises ``ConnectionFailed``; a clean end just stops. ``on_open`` is
+        called once the server has answered (status < 400), before any line: the stream is established.
         """
         response, _ = await self._send(
             "GET",
@@ -468,9 +485,11 @@ class RestClient:
             body=None,
             content_type=None,
             accept=accept,
-            timeout=None,
+            timeout=header_timeout,
             stream=True,
         )
+        if on_open is not None:
+            on_open()
         buffer = b""
         try:
             async with asyncio.timeout(timeout):

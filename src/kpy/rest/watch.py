@@ -6,28 +6,42 @@ in: it lists, delivers the items (``initial=True``) and a ``SYNCED`` marker, the
 resourceVersion with bookmarks and a random 5–10 minute ``timeoutSeconds``. A watch that ends or drops is resumed
 from the last resourceVersion seen (bookmarks included); a 410 Gone (HTTP or ERROR event) makes it relist and
 deliver only the difference against what it already delivered. Each change is delivered once.
+
+Reconnects back off like client-go's reflector but capped at ``RECONNECT_MAX`` seconds (client-go allows 30 s
+doubled by jitter), so output resumes within seconds of the server coming back; ``on_health`` hears when the
+watch is lost (after the first failed reconnect) and restored, and ``max_retry_time`` bounds the retrying
+(``kpy.rest.watchhealth``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from kpy.errors import ApiError, ConnectionFailed, Gone, ServerError, TooManyRequests
+from kpy import gojson
+from kpy.errors import ApiError, ConnectionFailed, Gone, ResponseError, ServerError, TooManyRequests
 from kpy.flowcontrol import ExponentialBackoffManager
 from kpy.rest.discovery_docs import ResourceInfo
 from kpy.rest.logs import log, v
+from kpy.rest.watchhealth import ReconnectTracker, WatchHealth
 
 if TYPE_CHECKING:
     from kpy.rest.client import RestClient
 
 MIN_WATCH_TIMEOUT = 300.0  # client-go reflector: timeoutSeconds = minWatchTimeout * (1 + rand)
+RECONNECT_INITIAL = 0.8  # client-go reflector's initial backoff
+RECONNECT_MAX = 5.0  # kpy's cap (client-go: 30 s); with 20% jitter a retry is never more than 6 s away
+RECONNECT_JITTER = 0.2
+#: how long a reconnect (watch or relist) may wait for the server's answer before it counts as failed: a server
+#: that accepts connections but does not answer (paused, overloaded) is reported like one that refuses them
+RECONNECT_TIMEOUT = 30.0
+#: what a reconnect may fail with and still be retried
+RETRYABLE = (ConnectionFailed, TooManyRequests, ServerError, ResponseError)
 
 
 @dataclass(frozen=True)
@@ -64,8 +78,10 @@ async def list_all(
     label_selector: str | None = None,
     field_selector: str | None = None,
     chunk_size: int = 500,
+    timeout: float | None = None,
 ) -> ListResult:
-    """Every object of a type (in ``namespace``, or all), fetched in chunks of ``chunk_size`` (0 = one go)."""
+    """Every object of a type (in ``namespace``, or all), fetched in chunks of ``chunk_size`` (0 = one go);
+    ``timeout`` bounds each request (default: the client's request timeout)."""
     path = info.path(namespace)
     params: dict[str, Any] = _selectors(label_selector, field_selector)
     if chunk_size > 0:
@@ -73,7 +89,7 @@ async def list_all(
     items: list[dict[str, Any]] = []
     while True:
         try:
-            page = await client.get_json(path, params)
+            page = await client.get_json(path, params, timeout)
         except Gone:
             if "continue" not in params:
                 raise
@@ -82,7 +98,7 @@ async def list_all(
             params.pop("continue")
             params.pop("limit", None)
             items = []
-            page = await client.get_json(path, params)
+            page = await client.get_json(path, params, timeout)
         items.extend(page.get("items") or [])
         meta = page.get("metadata") or {}
         token = meta.get("continue")
@@ -126,7 +142,9 @@ class Reflector:
 
     Iterate it: ``async for event in Reflector(client, info, "default")``. Errors of the first list (and
     non-retryable watch errors such as 403) are raised to the consumer; dropped connections, 429 and 5xx are
-    retried with backoff (``ExponentialBackoffManager``, injectable, as is ``sleep``).
+    retried with backoff (``ExponentialBackoffManager``, injectable, as are ``sleep`` and ``clock``).
+    ``on_health`` is told when the watch is lost and restored; after ``max_retry_time`` seconds down, the last
+    error is raised instead of retrying further.
     """
 
     def __init__(
@@ -142,14 +160,21 @@ class Reflector:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rand: Callable[[], float] = random.random,
         clock: Callable[[], float] = time.monotonic,
+        on_health: Callable[[WatchHealth], None] | None = None,
+        max_retry_time: float | None = None,
+        reconnect_timeout: float = RECONNECT_TIMEOUT,
     ) -> None:
         self.client = client
+        self.reconnect_timeout = reconnect_timeout
         self.info = info
         self.namespace = namespace
         self.label_selector = label_selector
         self.field_selector = field_selector
         self.chunk_size = chunk_size
-        self.backoff = backoff or ExponentialBackoffManager(clock=clock)
+        self.backoff = backoff or ExponentialBackoffManager(
+            RECONNECT_INITIAL, RECONNECT_MAX, jitter=RECONNECT_JITTER, clock=clock, rand=rand
+        )
+        self.health = ReconnectTracker(clock, on_health, max_retry_time)
         self._sleep = sleep
         self._rand = rand
         self._clock = clock
@@ -172,7 +197,7 @@ class Reflector:
         return self._run()
 
     # -- list ---------------------------------------------------------------------------------------
-    async def _list(self) -> ListResult:
+    async def _list(self, timeout: float | None = None) -> ListResult:
         result = await list_all(
             self.client,
             self.info,
@@ -180,6 +205,7 @@ class Reflector:
             label_selector=self.label_selector,
             field_selector=self.field_selector,
             chunk_size=self.chunk_size,
+            timeout=timeout,
         )
         for item in result.items:
             item.setdefault("apiVersion", self.info.group_version)
@@ -187,12 +213,22 @@ class Reflector:
         return result
 
     async def _relist_until_done(self) -> ListResult:
+        await self._sleep(self.backoff.next_delay())
         while True:
-            await self._sleep(self.backoff.next_delay())
             try:
-                return await self._list()
-            except (ConnectionFailed, TooManyRequests, ServerError) as exc:
+                result = await self._list(self.reconnect_timeout)
+            except RETRYABLE as exc:
                 log.log(v(2), "relist of %s failed, will retry: %s", self.info.resource, exc)
+                await self._retry_later(exc)
+                continue
+            self.health.succeeded()
+            return result
+
+    async def _retry_later(self, exc: BaseException) -> None:
+        """One failed attempt: tell (once per outage), give up after ``max_retry_time``, else back off."""
+        delay = self.health.clamp(self.backoff.next_delay())
+        self.health.failed(exc, delay)
+        await self._sleep(delay)
 
     def _diff(self, result: ListResult) -> list[WatchEvent]:
         """Replace the store with a fresh list; the events that turn the old store into the new one."""
@@ -268,16 +304,27 @@ class Reflector:
             params = self._watch_params()
             started = self._clock()
             delivered = 0
+            opened = False
             self.watches += 1
+
+            def on_open() -> None:
+                nonlocal opened
+                opened = True
+                self.health.succeeded()
+
             try:
                 stream = self.client.stream_lines(
-                    path, params, timeout=float(params["timeoutSeconds"]) + 30.0
+                    path,
+                    params,
+                    timeout=float(params["timeoutSeconds"]) + 30.0,
+                    on_open=on_open,
+                    header_timeout=self.reconnect_timeout,
                 )
                 async with contextlib.aclosing(stream):
                     async for line in stream:
                         try:
-                            decoded = json.loads(line)
-                        except ValueError:
+                            decoded = gojson.loads(line)
+                        except gojson.GoJSONError:
                             log.log(v(2), "undecodable watch line for %s; resuming", path)
                             break
                         if not isinstance(decoded, dict):
@@ -292,9 +339,13 @@ class Reflector:
             except (_Relist, Gone) as exc:
                 log.log(v(4), "watch of %s must relist: %s", path, exc)
                 relist = True
-            except (ConnectionFailed, TooManyRequests, ServerError) as exc:
+            except RETRYABLE as exc:
                 log.log(v(2), "watch of %s failed, resuming from %s: %s", path, self._rv, exc)
-                await self._sleep(self.backoff.next_delay())
+                if opened:  # an established stream broke: reconnect once before calling it an outage
+                    self.health.dropped()
+                    await self._sleep(self.backoff.next_delay())
+                else:
+                    await self._retry_later(exc)
             except ApiError:
                 raise
             if relist:

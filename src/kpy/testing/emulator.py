@@ -71,6 +71,7 @@ class Emulator:
         self._port_backends: dict[tuple[str, str, int], tuple[str, int]] = {}
         self._pf_sessions: set[Any] = set()
         self._runner: web.AppRunner | None = None
+        self._ssl_ctx: ssl.SSLContext | None = None
         self._tmpdir: Path | None = None
         self._started = False
 
@@ -96,20 +97,36 @@ class Emulator:
             self._load_seed()
         for ns in SYSTEM_NAMESPACES:
             self.api.ensure_namespace(ns)
-        self._runner = web.AppRunner(
-            build_app(self), access_log=None, handle_signals=False, shutdown_timeout=0.5
-        )
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=ssl_ctx, reuse_address=True)
-        await site.start()
-        server: Any = site._server
-        port = int(server.sockets[0].getsockname()[1])
+        self._ssl_ctx = ssl_ctx
+        port = await self.listen(0)
         self.url = f"{'https' if self.tls else 'http'}://127.0.0.1:{port}"
         self.kubeconfig_path = self.write_kubeconfig(self._tmpdir / "kubeconfig")
         self.nobody_kubeconfig_path = self.write_kubeconfig(
             self._tmpdir / "kubeconfig-nobody", token=self.nobody_token
         )
         self._started = True
+
+    async def listen(self, port: int) -> int:
+        """Serve on ``port`` (0: any); the bound port. Also how ``faults.go_online`` comes back on the old port."""
+        self._runner = web.AppRunner(
+            build_app(self), access_log=None, handle_signals=False, shutdown_timeout=0.5
+        )
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", port, ssl_context=self._ssl_ctx, reuse_address=True)
+        await site.start()
+        server: Any = site._server
+        return int(server.sockets[0].getsockname()[1])
+
+    async def stop_listening(self) -> None:
+        """Close the listening socket and every connection (watches, port-forwards): a stopped API server."""
+        self.faults.resume()
+        self.store.drop_subscriptions()
+        for session in list(self._pf_sessions):
+            with contextlib.suppress(Exception):  # best effort, as on shutdown
+                await session.abort()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
 
     def _ssl_context(self, pki: Any) -> ssl.SSLContext:
         assert self._tmpdir is not None
@@ -137,14 +154,7 @@ class Emulator:
             self.api.create(rt, str(meta.get("namespace", "")), obj, keep_identity=True)
 
     async def stop(self) -> None:
-        self.faults.resume()
-        self.store.drop_subscriptions()
-        for session in list(self._pf_sessions):
-            with contextlib.suppress(Exception):  # best effort on shutdown
-                await session.abort()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self.stop_listening()
         if self._tmpdir is not None:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
             self._tmpdir = None

@@ -176,6 +176,17 @@ class Faults:
         if self._running is not None:
             await self._running.wait()
 
+    async def go_offline(self) -> None:
+        """Stop serving: connections are refused and open ones (watches, port-forwards) are cut, as when the
+        API server is stopped. State is kept for :meth:`go_online`."""
+        await self.emulator.stop_listening()
+
+    async def go_online(self) -> None:
+        """Serve again on the same address (and certificate) after :meth:`go_offline`."""
+        from urllib.parse import urlsplit
+
+        await self.emulator.listen(int(urlsplit(self.emulator.url).port or 0))
+
     def delete_pod(self, namespace: str, name: str) -> None:
         """Delete a pod now (closing its port-forward sessions), as if its node went away."""
         rt = self.emulator.registry.find("", "v1", "pods")

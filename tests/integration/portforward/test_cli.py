@@ -1,7 +1,9 @@
 """``kpy port-forward`` as a subprocess against the emulator (in a thread) and real loopback "containers".
 
-kubectl's lines, -o json, SIGINT/SIGTERM exit 0, port in use, pod deleted (exit 1, or --reconnect), a dropped
-stream (that connection ends with a message, the listener keeps serving).
+kubectl's lines, -o json, SIGINT exits 0 and SIGTERM 143 (as kubectl), port in use, pod deleted (exit 1, or
+--reconnect), a stream that fails on the pod's side (kubectl's ``lost connection to pod``, exit 1; with
+--reconnect that connection ends with a message and the listener keeps serving), a local client reset (reported
+as the client's doing; the session goes on).
 """
 
 from __future__ import annotations
@@ -71,8 +73,11 @@ def finish(proc: subprocess.Popen[str], sig: int) -> tuple[int, str, str]:
     return proc.returncode, out, err
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_prints_kubectl_lines_forwards_and_exits_0_on_signal(sandbox: Any, sig: int) -> None:
+@pytest.mark.parametrize(("sig", "expected"), [(signal.SIGINT, 0), (signal.SIGTERM, 143)])
+def test_prints_kubectl_lines_forwards_and_exits_like_kubectl_on_signal(
+    sandbox: Any, sig: int, expected: int
+) -> None:
+    """kubectl 1.32 (checked against a real API server): Ctrl-C exits 0, SIGTERM 143."""
     proc = start(sandbox, "pod/web", ":80", "--address", "127.0.0.1")
     try:
         port = forwarded_port(readline(proc))
@@ -80,7 +85,7 @@ def test_prints_kubectl_lines_forwards_and_exits_0_on_signal(sandbox: Any, sig: 
         assert readline(proc) == f"Handling connection for {port}"
     finally:
         code, _, err = finish(proc, sig)
-    assert code == 0, err
+    assert code == expected, err
     assert err == ""
 
 
@@ -113,10 +118,12 @@ def test_port_in_use_prints_kubectl_message_and_exits_1(sandbox: Any) -> None:
     ]
 
 
-def test_dropped_stream_ends_that_connection_with_a_message_and_keeps_serving(sandbox: Any) -> None:
+def test_dropped_stream_with_reconnect_ends_that_connection_with_a_message_and_keeps_serving(
+    sandbox: Any,
+) -> None:
     sandbox.run(sandbox.pods.create("dropper"))
     sandbox.run(sandbox.pods.serve("dropper", 80, echo))
-    proc = start(sandbox, "pod/dropper", ":80", "--address", "127.0.0.1")
+    proc = start(sandbox, "pod/dropper", ":80", "--address", "127.0.0.1", "--reconnect")
     try:
         port = forwarded_port(readline(proc))
         with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
@@ -125,14 +132,67 @@ def test_dropped_stream_ends_that_connection_with_a_message_and_keeps_serving(sa
             assert sandbox.call(sandbox.emulator.faults.drop_portforward, "default", "dropper") == 1
             assert sock.recv(4) == b""  # that connection is closed
         assert readline(proc, "stderr") == (
-            f"error: an error occurred forwarding {port} -> 80: "
-            "the port-forward stream was lost (the connection to the API server broke)"
+            f"error: an error occurred forwarding {port} -> 80: the port-forward stream ended without a close "
+            "frame by the pod's side (the kubelet or its node); the API server is reachable"
         )
         assert echo_through(port) == b"hello kpy"  # the listener still serves
         assert proc.poll() is None
     finally:
         code, _, err = finish(proc, signal.SIGINT)
     assert code == 0 and err == ""
+
+
+@pytest.mark.parametrize("fault", ["drop", "refused"])
+def test_a_stream_failing_on_the_pods_side_ends_the_session_like_kubectl(sandbox: Any, fault: str) -> None:
+    """kubectl: a kubelet that drops the stream, or nothing listening on the pod's port, is ``error: lost
+    connection to pod`` and exit 1; the API server is not blamed."""
+    name = f"fail-{fault}"
+    sandbox.run(sandbox.pods.create(name))
+    if fault == "drop":
+        sandbox.run(sandbox.pods.serve(name, 80, echo))
+    proc = start(sandbox, f"pod/{name}", ":80", "--address", "127.0.0.1")
+    try:
+        port = forwarded_port(readline(proc))
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            if fault == "drop":
+                sock.sendall(b"ping")
+                assert sock.recv(4) == b"ping"
+                assert sandbox.call(sandbox.emulator.faults.drop_portforward, "default", name) == 1
+            assert sock.recv(4) == b""
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 1
+    lines = err.splitlines()
+    assert lines[-1] == "error: lost connection to pod"
+    assert lines[0].startswith(f"error: an error occurred forwarding {port} -> 80: ")
+    assert "API server broke" not in err and "cannot be reached" not in err
+
+
+def test_a_local_client_reset_is_reported_as_the_clients_doing_and_the_session_goes_on(sandbox: Any) -> None:
+    import struct
+
+    proc = start(sandbox, "pod/web", ":80", "--address", "127.0.0.1")
+    try:
+        port = forwarded_port(readline(proc))
+        sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        client = f"127.0.0.1:{sock.getsockname()[1]}"
+        sock.sendall(b"ping")
+        assert sock.recv(4) == b"ping"
+        sock.sendall(b"x" * 65536)  # the echo is on its way back when the client resets
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()
+        line = readline(proc, "stderr")
+        assert line.startswith(f"error: an error occurred forwarding {port} -> 80: local client {client} "), (
+            line
+        )
+        assert "reset the connection" in line or "closed the connection" in line
+        assert echo_through(port) == b"hello kpy"  # the session goes on
+        assert proc.poll() is None
+    finally:
+        code, _, _ = finish(proc, signal.SIGINT)
+    assert code == 0
 
 
 def test_pod_deleted_closes_connections_and_exits_1_with_lost_connection_to_pod(sandbox: Any) -> None:
@@ -190,12 +250,14 @@ def test_reconnect_keeps_the_local_port_and_serves_the_new_pod(sandbox: Any) -> 
 
 
 def test_usage_errors(sandbox: Any) -> None:
-    proc = start(sandbox, "pod/web")
-    _, err = proc.communicate(timeout=30)
-    assert (
-        proc.returncode == 1
-        and err.strip() == "error: TYPE/NAME and list of ports are required for port-forward"
-    )
+    for args in (["pod/web"], []):  # kubectl 1.32's two lines, exit 1
+        proc = start(sandbox, *args)
+        _, err = proc.communicate(timeout=30)
+        assert (proc.returncode, err) == (
+            1,
+            "error: TYPE/NAME and list of ports are required for port-forward\n"
+            "See 'kpy port-forward -h' for help and examples\n",
+        )
     proc = start(sandbox, "pod/web", "80", "--pod-running-timeout", "0s")
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 1 and err.strip() == "error: --pod-running-timeout must be higher than zero"

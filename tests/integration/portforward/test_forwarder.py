@@ -142,13 +142,15 @@ def test_bad_arguments_fail_before_any_request() -> None:
         PortForwarder(rest, "cm/web", ["80"])
 
 
-async def test_error_channel_message_carries_the_pod_uid_and_the_listener_keeps_serving(
+async def test_error_channel_message_carries_the_pod_uid_and_with_reconnect_the_listener_keeps_serving(
     emulator: Any, pods: Pods, client: RestClient
 ) -> None:
     uid = (await emulator.get_object("v1", "Pod", "web", "default"))["metadata"]["uid"]
     assert uid
     rec = Recorder()
-    async with PortForwarder(client, "pod/web", [":80"], addresses=["127.0.0.1"], on_event=rec) as fw:
+    async with PortForwarder(
+        client, "pod/web", [":80"], addresses=["127.0.0.1"], on_event=rec, reconnect=True
+    ) as fw:
         port = fw.listeners[0].local_port
         reader, writer = await asyncio.open_connection("127.0.0.1", port)  # nothing listens in the pod yet
         assert await asyncio.wait_for(reader.read(), 10) == b""  # closed, no bytes
@@ -160,12 +162,28 @@ async def test_error_channel_message_carries_the_pod_uid_and_the_listener_keeps_
         assert await roundtrip(port) == b"hello"
 
 
-async def test_dropped_websocket_closes_only_that_connection(
+async def test_error_channel_message_without_reconnect_ends_the_session_like_kubectl(
+    emulator: Any, pods: Pods, client: RestClient
+) -> None:
+    rec = Recorder()
+    async with PortForwarder(client, "pod/web", [":80"], addresses=["127.0.0.1"], on_event=rec) as fw:
+        reader, writer = await asyncio.open_connection("127.0.0.1", fw.listeners[0].local_port)
+        assert await asyncio.wait_for(reader.read(), 10) == b""  # nothing listens in the pod
+        writer.close()
+        with pytest.raises(ForwardError, match=r"^lost connection to pod$"):
+            await asyncio.wait_for(fw.wait(), 10)
+    [failed] = rec.of(ev.ConnectionFailed)
+    assert failed.message.startswith("error forwarding port 80 to pod web")
+
+
+async def test_dropped_websocket_with_reconnect_closes_only_that_connection(
     emulator: Any, pods: Pods, client: RestClient
 ) -> None:
     await pods.serve("web", 80, echo)
     rec = Recorder()
-    async with PortForwarder(client, "pod/web", [":80"], addresses=["127.0.0.1"], on_event=rec) as fw:
+    async with PortForwarder(
+        client, "pod/web", [":80"], addresses=["127.0.0.1"], on_event=rec, reconnect=True
+    ) as fw:
         port = fw.listeners[0].local_port
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.write(b"ping")
@@ -174,9 +192,33 @@ async def test_dropped_websocket_closes_only_that_connection(
         assert await asyncio.wait_for(reader.read(), 10) == b""  # that connection ends
         writer.close()
         [failed] = await rec.wait_for(ev.ConnectionFailed)
-        assert failed.message == "the port-forward stream was lost (the connection to the API server broke)"
+        assert failed.message == (
+            "the port-forward stream ended without a close frame by the pod's side (the kubelet or its node); "
+            "the API server is reachable"
+        )
         assert await roundtrip(port) == b"hello"  # the listener keeps serving
         assert rec.of(ev.PodLost) == []
+
+
+async def test_a_dropped_stream_while_the_api_server_is_down_says_so(
+    emulator: Any, pods: Pods, client: RestClient
+) -> None:
+    await pods.serve("web", 80, echo)
+    rec = Recorder()
+    async with PortForwarder(client, "pod/web", [":80"], addresses=["127.0.0.1"], on_event=rec) as fw:
+        reader, writer = await asyncio.open_connection("127.0.0.1", fw.listeners[0].local_port)
+        writer.write(b"ping")
+        assert await asyncio.wait_for(reader.readexactly(4), 10) == b"ping"
+        await emulator.faults.go_offline()
+        try:
+            assert await asyncio.wait_for(reader.read(), 10) == b""
+            writer.close()
+            [failed] = await rec.wait_for(ev.ConnectionFailed)
+        finally:
+            await emulator.faults.go_online()
+    assert failed.message.startswith(
+        "the port-forward stream ended without a close frame, and the API server cannot be reached: "
+    )
 
 
 async def test_pod_deleted_ends_open_connections_and_fails_with_lost_connection_to_pod(

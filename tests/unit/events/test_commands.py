@@ -87,6 +87,20 @@ class MemoryWriter:
         return self.events[name]
 
 
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [("[" * 200000, "line 1: invalid JSON: invalid character '[' exceeded max depth"),
+     ('{"for": ' + "9" * 5000 + "}", "line 1: invalid JSON: json: cannot unmarshal number " + "9" * 5000
+      + " into Go value of type float64"),
+     ('{"for": NaN}', "line 1: invalid JSON: invalid character 'N' looking for beginning of value")],
+    ids=["deep", "digits", "nan"],
+)
+def test_hostile_lines_are_one_line_errors_in_gos_words(line: str, message: str) -> None:
+    with pytest.raises(UsageError) as info:
+        parse_line(line, 1)
+    assert str(info.value) == message
+
+
 async def test_record_all_counts_bad_lines_and_records_the_rest(tmp_path: Any) -> None:
     path = tmp_path / "in.jsonl"
     path.write_text(
@@ -109,7 +123,7 @@ async def test_record_all_counts_bad_lines_and_records_the_rest(tmp_path: Any) -
     assert (stats.read, stats.created, stats.patched, stats.failed) == (5, 2, 1, 2)
     assert stats.accounted == stats.read
     assert err.getvalue().splitlines() == [
-        "error: line 2: invalid JSON: Expecting value: line 1 column 1 (char 0)",
+        "error: line 2: invalid JSON: invalid character 'o' in literal null (expecting 'u')",
         'error: line 3: the server doesn\'t have a resource type "widget"',
     ]
     counts = sorted((e["reason"], e["count"]) for e in writer.events.values())
@@ -168,5 +182,5 @@ async def test_record_all_resolves_ahead_but_records_in_input_order(tmp_path: An
     assert by_time == [f"m{i}" for i in range(40) if i not in (5, 7)]
     assert err.getvalue().splitlines() == [  # errors in input order, though line 8 was parsed before 6 resolved
         'error: line 6: the server doesn\'t have a resource type "widget"',
-        "error: line 8: invalid JSON: Expecting value: line 1 column 1 (char 0)",
+        "error: line 8: invalid JSON: invalid character 'o' in literal null (expecting 'u')",
     ]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from kpy.portforward.protocol import V4_BASE64, V4_BINARY
-from kpy.portforward.stream import Relay
+from kpy.portforward.stream import LARGE_BUFFERS, BufferBudget, Relay, StreamProblem
 from kpy.rest.wsdial import DialedWebSocket
 
 PORT_HEADER = struct.pack("<H", 80)
@@ -68,10 +68,15 @@ class Harness:
     server: socket.socket  # our end of the WebSocket
     user: socket.socket  # the local user's end of the forwarded connection
     relay: Relay
-    result: list[str | None] = field(default_factory=list)
+    result: list[StreamProblem | None] = field(default_factory=list)
     thread: threading.Thread | None = None
 
     def finish(self, timeout: float = 10) -> str | None:
+        """The relay's problem message (None: it ended normally)."""
+        problem = self.outcome(timeout)
+        return None if problem is None else problem.message
+
+    def outcome(self, timeout: float = 10) -> StreamProblem | None:
         assert self.thread is not None
         self.thread.join(timeout)
         assert not self.thread.is_alive(), "the relay did not finish"
@@ -153,6 +158,15 @@ def test_large_messages_in_both_directions_are_byte_exact(harness: Harness) -> N
     assert received == [down]
     assert bytes(got_up) == up
     assert harness.finish() is None
+    assert LARGE_BUFFERS.used == 0  # a finished stream gives its large buffer back for the next ones
+
+
+def test_the_large_buffer_budget_is_never_overdrawn() -> None:
+    budget = BufferBudget(512 << 10)
+    assert budget.take(256 << 10) and budget.take(256 << 10)
+    assert not budget.take(1)  # spent: further streams stay at the small size
+    budget.give(256 << 10)
+    assert budget.take(256 << 10)
 
 
 def test_local_eof_sends_a_normal_close_and_still_delivers_what_the_pod_sent(harness: Harness) -> None:
@@ -167,7 +181,9 @@ def test_local_eof_sends_a_normal_close_and_still_delivers_what_the_pod_sent(har
 def test_error_channel_text_is_the_connections_error(harness: Harness) -> None:
     open_ports(harness)
     harness.server.sendall(frame(2, b"\x01error forwarding port 80 to pod web: connection refused"))
-    assert harness.finish() == "error forwarding port 80 to pod web: connection refused"
+    assert harness.outcome() == StreamProblem(
+        "pod", "error forwarding port 80 to pod web: connection refused"
+    )
     assert harness.user_reads_all() == b""
 
 
@@ -175,15 +191,34 @@ def test_abnormal_close_code_and_reason_are_reported(harness: Harness) -> None:
     open_ports(harness)
     harness.server.sendall(frame(8, struct.pack("!H", 1011) + b"kubelet restarting"))
     assert read_client_frame(harness.server)[0] == 8
-    assert harness.finish() == "the port-forward stream was closed by the server (code 1011: kubelet restarting)"
+    assert (
+        harness.finish() == "the port-forward stream was closed by the server (code 1011: kubelet restarting)"
+    )
 
 
-def test_a_dropped_connection_is_reported_as_lost(harness: Harness) -> None:
+def test_a_dropped_connection_is_reported_as_dropped_without_blaming_anyone_yet(harness: Harness) -> None:
     open_ports(harness)
     harness.server.sendall(frame(2, b"\x00partial"))
     harness.server.close()
     assert harness.user_reads_all() == b"partial"
-    assert harness.finish() == "the port-forward stream was lost (the connection to the API server broke)"
+    assert harness.outcome() == StreamProblem(
+        "dropped", "the port-forward stream ended without a close frame"
+    )
+
+
+def test_a_local_client_that_goes_away_is_reported_as_the_local_clients_doing(harness: Harness) -> None:
+    open_ports(harness)
+    harness.user.close()  # the local client is gone; the pod keeps sending
+    for _ in range(64):
+        try:
+            harness.server.sendall(frame(2, b"\x00" + b"x" * 65536))
+        except OSError:
+            break
+    problem = harness.outcome()
+    assert problem is not None and problem.side == "local"
+    assert problem.message == (
+        "local client (unnamed socket) closed the connection before everything was delivered (write: broken pipe)"
+    )
 
 
 def test_a_masked_server_frame_is_a_protocol_error(harness: Harness) -> None:

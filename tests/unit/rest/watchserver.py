@@ -2,7 +2,7 @@
 
 Watch steps: an event dict (sent as one JSON line), ``DROP`` (connection cut mid-stream), ``END`` (clean end of
 the response, like ``timeoutSeconds`` expiring), ``(STATUS, code)`` (the watch request itself fails with that
-HTTP status). When the scripts run out a watch request just hangs until the server closes.
+HTTP status), ``HOLD`` first (no answer at all, not even headers: a paused server). When the scripts run out a watch request just hangs until the server closes.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from tests.unit.rest.fakes import FakeApiServer, reply, status_body
 
 DROP = "drop"
 END = "end"
+HOLD = "hold"
 STATUS = "status"
 PODS = "/api/v1/namespaces/default/pods"
 
@@ -91,6 +92,9 @@ class WatchScript:
         async with self.watch_started:
             self.watch_started.notify_all()
         steps = self.watches.pop(0) if self.watches else []
+        if steps and steps[0] == HOLD:
+            await self.closing.wait()
+            return web.Response(status=503)
         if steps and isinstance(steps[0], tuple) and steps[0][0] == STATUS:
             code = steps[0][1]
             return reply(
