@@ -23,9 +23,9 @@ def go_float(value: float) -> str:
         sign = exponent[0] if exponent[:1] in "+-" else "+"
         digits = exponent.lstrip("+-").lstrip("0") or "0"
         return f"{mantissa}e{sign}{digits}"
-    if value.is_integer():
+    if value.is_integer() and magnitude < 1e16:
         return str(int(value))
-    from decimal import Decimal
+    from decimal import Decimal  # Go writes the shortest digits that round-trip: 2**63 is 9223372036854776000
 
     return format(Decimal(repr(value)), "f")
 
