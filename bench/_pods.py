@@ -24,49 +24,86 @@ def realistic_pod(i: int, namespace: str = "default") -> dict[str, Any]:
         "kind": "Pod",
         "metadata": {
             "name": name,
-            "generateName": f"{rs}-",
             "namespace": namespace,
             "uid": f"{i:08x}-1c2d-4e5f-8a9b-{i * 2654435761 % 16**12:012x}",
             "resourceVersion": str(100000 + i),
             "creationTimestamp": ts,
-            "labels": {"app": app, "app.kubernetes.io/name": app, "app.kubernetes.io/part-of": "shop",
-                       "pod-template-hash": rs.rsplit("-", 1)[1], "tier": "backend" if i % 3 else "frontend"},
-            "annotations": {"kubectl.kubernetes.io/restartedAt": ts,
-                            "prometheus.io/scrape": "true", "prometheus.io/port": "9090",
-                            "description": f"Serves the {app} API for the shop; owned by team {i % 11}."},
-            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": rs,
-                                 "uid": f"{i % 50:08x}-aaaa-4bbb-8ccc-0000{i % 50:08x}",
-                                 "controller": True, "blockOwnerDeletion": True}],
+            "labels": {
+                "app": app,
+                "app.kubernetes.io/name": app,
+                "app.kubernetes.io/part-of": "shop",
+                "pod-template-hash": rs.rsplit("-", 1)[1],
+                "tier": "backend" if i % 3 else "frontend",
+            },
+            "annotations": {
+                "kubectl.kubernetes.io/restartedAt": ts,
+                "prometheus.io/scrape": "true",
+                "prometheus.io/port": "9090",
+            },
+            "ownerReferences": [
+                {
+                    "apiVersion": "apps/v1",
+                    "kind": "ReplicaSet",
+                    "name": rs,
+                    "uid": f"{i % 50:08x}-aaaa-4bbb-8ccc-0000{i % 50:08x}",
+                    "controller": True,
+                    "blockOwnerDeletion": True,
+                }
+            ],
         },
         "spec": {
             "containers": [
-                {"name": "main", "image": image, "imagePullPolicy": "IfNotPresent",
-                 "args": ["--port=8080", "--log-level=info", f"--shard={i % 16}"],
-                 "ports": [{"name": "http", "containerPort": 8080, "protocol": "TCP"},
-                           {"name": "metrics", "containerPort": 9090, "protocol": "TCP"}],
-                 "env": [{"name": "APP_NAME", "value": app}, {"name": "LOG_FORMAT", "value": "json"},
-                         {"name": "FEATURE_FLAG", "value": "on" if i % 2 else "off"},
-                         {"name": "POD_NAME", "valueFrom": {"fieldRef": {"apiVersion": "v1",
-                                                                         "fieldPath": "metadata.name"}}}],
-                 "resources": {"requests": {"cpu": "100m", "memory": "128Mi"},
-                               "limits": {"cpu": "500m", "memory": "256Mi"}},
-                 "livenessProbe": {"httpGet": {"path": "/healthz", "port": 8080, "scheme": "HTTP"},
-                                   "initialDelaySeconds": 10, "periodSeconds": 10, "timeoutSeconds": 1,
-                                   "successThreshold": 1, "failureThreshold": 3},
-                 "readinessProbe": {"httpGet": {"path": "/ready", "port": "http", "scheme": "HTTP"},
-                                    "periodSeconds": 5, "timeoutSeconds": 1, "successThreshold": 1,
-                                    "failureThreshold": 3},
-                 "volumeMounts": [{"name": "config", "mountPath": "/etc/app", "readOnly": True},
-                                  {"name": "kube-api-access", "mountPath": "/var/run/secrets/kubernetes.io/"
-                                   "serviceaccount", "readOnly": True}],
-                 "terminationMessagePath": "/dev/termination-log", "terminationMessagePolicy": "File"},
-                {"name": "sidecar", "image": "registry.example.com/proxy:2.4.1", "imagePullPolicy": "IfNotPresent",
-                 "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}},
-                 "terminationMessagePath": "/dev/termination-log", "terminationMessagePolicy": "File"},
+                {
+                    "name": "main",
+                    "image": image,
+                    "imagePullPolicy": "IfNotPresent",
+                    "args": ["--port=8080", f"--shard={i % 16}"],
+                    "ports": [
+                        {"name": "http", "containerPort": 8080, "protocol": "TCP"},
+                        {"name": "metrics", "containerPort": 9090, "protocol": "TCP"},
+                    ],
+                    "env": [
+                        {"name": "APP_NAME", "value": app},
+                        {"name": "LOG_FORMAT", "value": "json"},
+                        {"name": "FEATURE_FLAG", "value": "on" if i % 2 else "off"},
+                        {
+                            "name": "POD_NAME",
+                            "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.name"}},
+                        },
+                    ],
+                    "resources": {
+                        "requests": {"cpu": "100m", "memory": "128Mi"},
+                        "limits": {"cpu": "500m", "memory": "256Mi"},
+                    },
+                    "livenessProbe": {
+                        "httpGet": {"path": "/healthz", "port": 8080, "scheme": "HTTP"},
+                        "initialDelaySeconds": 10,
+                        "periodSeconds": 10,
+                        "timeoutSeconds": 1,
+                        "successThreshold": 1,
+                        "failureThreshold": 3,
+                    },
+                    "readinessProbe": {
+                        "httpGet": {"path": "/ready", "port": "http", "scheme": "HTTP"},
+                        "periodSeconds": 5,
+                        "timeoutSeconds": 1,
+                        "successThreshold": 1,
+                        "failureThreshold": 3,
+                    },
+                    "volumeMounts": [{"name": "config", "mountPath": "/etc/app", "readOnly": True}],
+                    "terminationMessagePath": "/dev/termination-log",
+                    "terminationMessagePolicy": "File",
+                },
+                {
+                    "name": "sidecar",
+                    "image": "registry.example.com/proxy:2.4.1",
+                    "imagePullPolicy": "IfNotPresent",
+                    "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}},
+                    "terminationMessagePath": "/dev/termination-log",
+                    "terminationMessagePolicy": "File",
+                },
             ],
-            "volumes": [{"name": "config", "configMap": {"name": f"{app}-config", "defaultMode": 420}},
-                        {"name": "kube-api-access", "projected": {"defaultMode": 420, "sources": [
-                            {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}}]}}],
+            "volumes": [{"name": "config", "configMap": {"name": f"{app}-config", "defaultMode": 420}}],
             "nodeName": f"node-{i % 20}",
             "restartPolicy": "Always",
             "dnsPolicy": "ClusterFirst",
@@ -74,8 +111,6 @@ def realistic_pod(i: int, namespace: str = "default") -> dict[str, Any]:
             "serviceAccountName": "default",
             "terminationGracePeriodSeconds": 30,
             "securityContext": {},
-            "tolerations": [{"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute",
-                             "tolerationSeconds": 300}],
         },
         "status": {
             "phase": phase,
@@ -84,15 +119,27 @@ def realistic_pod(i: int, namespace: str = "default") -> dict[str, Any]:
             "podIPs": [{"ip": f"10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}"}],
             "qosClass": "Burstable",
             "startTime": ts,
-            "conditions": [{"type": t, "status": ready if t in ("Ready", "ContainersReady") else "True",
-                            "lastProbeTime": None, "lastTransitionTime": ts}
-                           for t in ("Initialized", "Ready", "ContainersReady", "PodScheduled")],
+            "conditions": [
+                {
+                    "type": t,
+                    "status": ready if t in ("Ready", "ContainersReady") else "True",
+                    "lastProbeTime": None,
+                    "lastTransitionTime": ts,
+                }
+                for t in ("Initialized", "Ready", "ContainersReady", "PodScheduled")
+            ],
             "containerStatuses": [
-                {"name": c, "ready": ready == "True", "restartCount": i % 5 if c == "main" else 0,
-                 "started": ready == "True", "image": image if c == "main" else "registry.example.com/proxy:2.4.1",
-                 "imageID": f"registry.example.com/team/{c}@sha256:{i * 40503 % 16**16:016x}{'ab' * 24}",
-                 "containerID": f"containerd://{i:016x}{'cd' * 24}",
-                 "state": {"running": {"startedAt": ts}}}
+                {
+                    "name": c,
+                    "ready": ready == "True",
+                    "restartCount": i % 5 if c == "main" else 0,
+                    "started": ready == "True",
+                    "image": image if c == "main" else "registry.example.com/proxy:2.4.1",
+                    "imageID": f"registry.example.com/team/{c}@sha256:{i * 40503 % 16**16:016x}{'ab' * 24}",
+                    "lastState": {},
+                    "containerID": f"containerd://{i:016x}{'cd' * 24}",
+                    "state": {"running": {"startedAt": ts}},
+                }
                 for c in ("main", "sidecar")
             ],
         },
@@ -104,5 +151,9 @@ def realistic_pods(count: int, namespace: str = "default") -> list[dict[str, Any
 
 
 def pod_list(count: int) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "PodList", "metadata": {"resourceVersion": "99"},
-            "items": realistic_pods(count)}
+    return {
+        "apiVersion": "v1",
+        "kind": "PodList",
+        "metadata": {"resourceVersion": "99"},
+        "items": realistic_pods(count),
+    }

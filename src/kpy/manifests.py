@@ -48,13 +48,27 @@ def _read(path: str) -> Manifest:
     return parse(text, path)
 
 
+def loads_json(text: str) -> Any:
+    """``json.loads`` with the cyclic GC paused: decoded JSON has no cycles, and the collections that millions
+    of new containers trigger make a 50,000-pod file take 4x as long to read as ten 5,000-pod files."""
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return json.loads(text)
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def parse(text: str, source: str) -> Manifest:
     """Decode JSON (fast path) or YAML documents; List objects are flattened into their items."""
     docs: list[Any]
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")):
         try:
-            docs = [json.loads(text)]
+            docs = [loads_json(text)]
         except json.JSONDecodeError:
             docs = _yaml_docs(text, source)
     else:

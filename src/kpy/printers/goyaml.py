@@ -35,8 +35,47 @@ _SPECIAL = re.compile("[^\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd]")
 _SIMPLE = re.compile(r"[A-Za-z/_][A-Za-z0-9_./=+@%()-]*")
 _SIMPLE_MATCH = _SIMPLE.fullmatch
 _NOT_PLAIN_WORDS = frozenset(
-    "y Y yes Yes YES true True TRUE on On ON n N no No NO false False FALSE off Off OFF ~ null Null NULL "
-    ".nan .NaN .NAN .inf .Inf .INF +.inf +.Inf +.INF -.inf -.Inf -.INF".split())
+    [
+        "y",
+        "Y",
+        "yes",
+        "Yes",
+        "YES",
+        "true",
+        "True",
+        "TRUE",
+        "on",
+        "On",
+        "ON",
+        "n",
+        "N",
+        "no",
+        "No",
+        "NO",
+        "false",
+        "False",
+        "FALSE",
+        "off",
+        "Off",
+        "OFF",
+        "~",
+        "null",
+        "Null",
+        "NULL",
+        ".nan",
+        ".NaN",
+        ".NAN",
+        ".inf",
+        ".Inf",
+        ".INF",
+        "+.inf",
+        "+.Inf",
+        "+.INF",
+        "-.inf",
+        "-.Inf",
+        "-.INF",
+    ]
+)
 _DOT_FLOAT = re.compile(r"\.[0-9](?:_?[0-9])*(?:[eE][+-]?[0-9](?:_?[0-9])*)?")
 _YAML_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
 _BASE60 = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
@@ -44,7 +83,8 @@ _GO_INT = re.compile(r"([+-]?)(?:0[xX]([0-9a-fA-F]+)|0[oO]([0-7]+)|0[bB]([01]+)|
 _TIMESTAMP = re.compile(
     r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})"
     r"(?:(?:[Tt]|( +))([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:[.,][0-9]+)?"
-    r"(Z|[+-][0-9]{2}:[0-9]{2})?)?")
+    r"(Z|[+-][0-9]{2}:[0-9]{2})?)?"
+)
 _INT64 = 1 << 63
 _UINT64 = 1 << 64
 
@@ -103,8 +143,9 @@ def reread(text: str) -> str:
     break in a double-quoted scalar folds (with the spaces around it) into one space, or n-1 newlines for n."""
     if "\x85" not in text:
         return text
-    return _NEL_RUN.sub(lambda m: " " if m.group().count("\x85") == 1 else "\n" * (m.group().count("\x85") - 1),
-                        text)
+    return _NEL_RUN.sub(
+        lambda m: " " if m.group().count("\x85") == 1 else "\n" * (m.group().count("\x85") - 1), text
+    )
 
 
 def resolves_to_string(text: str) -> bool:
@@ -115,9 +156,7 @@ def resolves_to_string(text: str) -> bool:
     if first in "yYnNtTfFoO~":
         return text not in _NOT_PLAIN_WORDS
     if first == ".":
-        if text in _NOT_PLAIN_WORDS or _DOT_FLOAT.fullmatch(text):
-            return False
-        return True
+        return not (text in _NOT_PLAIN_WORDS or _DOT_FLOAT.fullmatch(text))
     if first in "+-0123456789":
         if text in _NOT_PLAIN_WORDS:
             return False
@@ -164,13 +203,18 @@ def scalar_style(text: str, simple_key: bool = False) -> int:
     if wanted == PLAIN:
         first = text[0]
         plain_ok = not (
-            special or space_break or break_space or line_breaks
-            or first == " " or text[-1] == " "
+            special
+            or space_break
+            or break_space
+            or line_breaks
+            or first == " "
+            or text[-1] == " "
             or first in _BLOCK_FIRST
             or (first in "?-" and (len(text) == 1 or text[1] in " \t"))
             or text.startswith(("---", "..."))
             or _COLON_BLANK.search(text) is not None
-            or _HASH_AFTER_BLANK.search(text) is not None)
+            or _HASH_AFTER_BLANK.search(text) is not None
+        )
         if plain_ok:
             return PLAIN
         wanted = SINGLE
@@ -185,9 +229,23 @@ def scalar_style(text: str, simple_key: bool = False) -> int:
 # Writers: each returns the text from the position after "key:" / "-" up to the end of the scalar, and leaves
 # the output at the start of a line (a trailing "\n" unless the scalar itself ended with a line break).
 
-_ESCAPES = {"\x00": "\\0", "\x07": "\\a", "\x08": "\\b", "\t": "\\t", "\n": "\\n", "\x0b": "\\v", "\x0c": "\\f",
-            "\r": "\\r", "\x1b": "\\e", '"': '\\"', "\\": "\\\\", "\x85": "\\N", "\xa0": "\\_",
-            "\u2028": "\\L", "\u2029": "\\P"}
+_ESCAPES = {
+    "\x00": "\\0",
+    "\x07": "\\a",
+    "\x08": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\x0b": "\\v",
+    "\x0c": "\\f",
+    "\r": "\\r",
+    "\x1b": "\\e",
+    '"': '\\"',
+    "\\": "\\\\",
+    "\x85": "\\N",
+    "\xa0": "\\_",
+    "\u2028": "\\L",
+    "\u2029": "\\P",
+}
 _NEEDS_ESCAPE = re.compile('[^\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd]|["\\\\\u2028\u2029]')
 
 
@@ -237,8 +295,7 @@ def _write_single(text: str, column: int, indent: int, allow_breaks: bool) -> tu
     n = len(text)
     for i, char in enumerate(text):
         if char == " ":
-            if (allow_breaks and not spaces and column > BEST_WIDTH and 0 < i < n - 1
-                    and text[i + 1] != " "):
+            if allow_breaks and not spaces and column > BEST_WIDTH and 0 < i < n - 1 and text[i + 1] != " ":
                 out.append("\n" + " " * indent)
                 column = indent
             else:
@@ -266,7 +323,9 @@ def _write_single(text: str, column: int, indent: int, allow_breaks: bool) -> tu
 
 
 def _write_double(text: str, column: int, indent: int, allow_breaks: bool) -> tuple[str, int]:
-    if text.startswith("\ufeff"):  # go-yaml's is_bom looks at the first byte, for every character: all escaped
+    if text.startswith(
+        "\ufeff"
+    ):  # go-yaml's is_bom looks at the first byte, for every character: all escaped
         escaped = "".join(map(_escape, text))
         return '"' + escaped + '"', column + len(escaped) + 2
     if not allow_breaks or column + 2 + len(text) * 10 <= BEST_WIDTH or " " not in text:
@@ -552,8 +611,14 @@ class YAMLEmitter:
         else:
             self.scalar(value, indent + 1, indent + INDENT, parts)
 
-    def sequence(self, items: list[Any], indent: int, inline: bool, parts: list[str],
-                 flush: Callable[[], None] | None = None) -> None:
+    def sequence(
+        self,
+        items: list[Any],
+        indent: int,
+        inline: bool,
+        parts: list[str],
+        flush: Callable[[], None] | None = None,
+    ) -> None:
         pad = " " * indent
         first = inline
         append = parts.append
