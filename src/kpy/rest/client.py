@@ -79,7 +79,9 @@ class Response:
     reason: str = ""
 
     def json(self) -> Any:
-        return jsonlib.loads(self.body) if self.body else None
+        from kpy.decode import loads_json  # the GC paused while a large list is decoded
+
+        return loads_json(self.body) if self.body else None
 
     def text(self) -> str:
         return self.body.decode("utf-8", "replace")

@@ -1,0 +1,23 @@
+"""JSON decoding for large documents (lists of thousands of objects, from files or from the server).
+
+Decoding creates millions of containers; each few hundred allocations let the cyclic GC walk the young ones,
+and the older generations are walked again and again as the result grows, so a 50,000-pod list took 4x as long
+as ten 5,000-pod lists. Decoded JSON holds no reference cycles, so the collector is paused while it is built.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+from typing import Any
+
+
+def loads_json(text: str | bytes) -> Any:
+    """``json.loads`` with the cyclic GC paused (and left as it was)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return json.loads(text)
+    finally:
+        if enabled:
+            gc.enable()
