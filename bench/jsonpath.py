@@ -79,7 +79,8 @@ def same_output(fmt: str, mine: bytes, theirs: bytes, doc: dict[str, object]) ->
         return "identical" if mine == theirs else "DIFFERENT"
     if fmt == "json":
         decoder, text, pos, items = json.JSONDecoder(), theirs.decode(), 0, []
-        while pos < len(text.rstrip()):
+        end = len(text.rstrip())
+        while pos < end:
             item, pos = decoder.raw_decode(text, pos)
             items.append(item)
             while pos < len(text) and text[pos].isspace():

@@ -200,14 +200,22 @@ class JSONPrinter:
 
 
 class YAMLPrinter:
-    """kubectl's YAML (sigs.k8s.io/yaml), written item by item; one emitter keeps its caches across objects."""
+    """kubectl's YAML (sigs.k8s.io/yaml), written item by item; one emitter keeps its caches across objects.
+
+    Like kubectl's YAMLPrinter, every object after the first one a printer prints (``get -w``) starts with
+    ``---``.
+    """
 
     def __init__(self) -> None:
         from kpy.printers.goyaml import YAMLEmitter
 
         self._emitter = YAMLEmitter()
+        self._printed = 0
 
     def print_obj(self, obj: dict[str, Any], out: TextIO) -> None:
+        self._printed += 1
+        if self._printed > 1:
+            out.write("---\n")
         self._emitter.dump(obj, out.write)
 
 
