@@ -106,7 +106,9 @@ def main() -> None:
                     cpu[tool].append(spent)
                     walls[tool].append(wall)
                     outputs[tool] = out
-            same = "identical" if _comparable(outputs["kpy"]) == _comparable(outputs["kubectl"]) else "DIFFERENT"
+            same = (
+                "identical" if _comparable(outputs["kpy"]) == _comparable(outputs["kubectl"]) else "DIFFERENT"
+            )
             k, r = statistics.median(cpu["kpy"]), statistics.median(cpu["kubectl"])
             kw, rw = statistics.median(walls["kpy"]), statistics.median(walls["kubectl"])
             rows.append(
