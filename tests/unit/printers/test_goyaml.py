@@ -453,12 +453,20 @@ _key = st.text(alphabet=st.sampled_from(_CHARS), max_size=12)
 _long = st.lists(
     st.sampled_from(["word", "x" * 30, " ", "  ", "\n", "é", "'", '"', "\t", "yes"]), max_size=40
 ).map("".join)
+#: long strings dense in spaces, quotes and breaks: where go-yaml folds plain and quoted scalars past column 80
+_fold = st.text(
+    alphabet=st.sampled_from([*"ab   '\"\\:#-é", "\t", "\n", "\u2028", "😀", "\x85", "\xa0"]), max_size=220
+)
 
 
 @needs_kubectl
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.large_base_example],
+)
 @given(
-    values=st.lists(st.one_of(_text, _long), min_size=150, max_size=150),
+    values=st.lists(st.one_of(_text, _long, _fold), min_size=150, max_size=150),
     keys=st.lists(_key, min_size=1, max_size=40, unique=True),
 )
 def test_generated_strings_match_kubectl(
