@@ -1,4 +1,4 @@
-"""Realistic pods for the benchmarks (~3.5 KB of JSON each), shaped like a Deployment's pods on a real cluster.
+"""Realistic pods for the benchmarks (~3.7 KB of compact JSON each), shaped like a Deployment's pods on a real cluster.
 
 Labels, annotations, owner references, two containers with env, probes, resources and volume mounts, and a
 status with conditions and container statuses. Deterministic: the same ``count`` gives the same objects.

@@ -3,7 +3,7 @@
     .venv/bin/python bench/jsonpath.py [--sizes 5000,50000] [--runs 3] [--large-runs 1] [--no-kubectl-large]
 
 The pods are realistic (bench/_pods.py: labels, annotations, owner references, two containers with env, probes
-and resources, status with conditions and container statuses; ~3.5 KB of compact JSON each). kubectl has no
+and resources, status with conditions and container statuses; ~3.7 KB of compact JSON each). kubectl has no
 offline `get`; `kubectl label --local -f pods.json tmp- -o FORMAT` reads and prints the same file offline (each
 pod on its own, so JSONPath templates are given per pod; it has no custom-columns printer, so that row's
 reference is kubectl printing the same fields with JSONPath). Per run: CPU (user+system of the child), wall and
