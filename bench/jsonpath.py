@@ -1,13 +1,14 @@
-"""JSONPath speed: kpy vs kubectl on a 5,000-pod PodList, plus the engine alone vs jsonpath-ng.
+"""Offline output speed and memory: `kpy get -f pods.json --local -o FORMAT` against kubectl, 5,000 and 50,000 pods.
 
-    /work/venv/bin/python bench/jsonpath.py [--pods N]
+    .venv/bin/python bench/jsonpath.py [--sizes 5000,50000] [--runs 3] [--large-runs 1] [--no-kubectl-large]
 
-kpy runs ``kpy get -f pods.json --local -o jsonpath=TEMPLATE`` (the whole list, as ``kubectl get`` would).
-kubectl has no offline ``get``; ``kubectl label --local -f pods.json tmp- -o jsonpath=…`` reads and prints the
-same file offline, applying the template to each pod, so it is given the per-pod form of the same template
-(same output bytes, checked). Wall time and peak RSS (children's ru_maxrss) are measured per run; the best of
-3 runs is reported with kpy/kubectl ratios. The in-process part times parse-once/render for kpy's engine and
-jsonpath-ng evaluating the equivalent expressions.
+The pods are realistic (bench/_pods.py: labels, annotations, owner references, two containers with env, probes
+and resources, status with conditions and container statuses; ~3.7 KB of compact JSON each). kubectl has no
+offline `get`; `kubectl label --local -f pods.json tmp- -o FORMAT` reads and prints the same file offline (each
+pod on its own, so JSONPath templates are given per pod; it has no custom-columns printer, so that row's
+reference is kubectl printing the same fields with JSONPath). Per run: CPU (user+system of the child), wall and
+peak RSS (ru_maxrss); medians of the runs are reported with kpy/kubectl ratios, and the growth of kpy's CPU from
+the smallest to the largest size (linear is 10x for 10x the pods).
 """
 
 from __future__ import annotations
@@ -16,127 +17,167 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-TEMPLATE = '{range .items[*]}{.metadata.name}{"\\t"}{.status.phase}{"\\n"}{end}'
-PER_POD = '{.metadata.name}{"\\t"}{.status.phase}{"\\n"}'
-KPY = [str(Path(sys.executable).with_name("kpy"))]
+from _common import ensure_bytecode, kpy_exe, print_table
+from _pods import pod_list
+
+RANGE = '{range .items[*]}{.metadata.name}{"\\t"}{.status.phase}{"\\n"}{end}'
+RANGE_PER_POD = '{.metadata.name}{"\\t"}{.status.phase}{"\\n"}'
+FILTER = '{range .items[?(@.status.phase=="Running")]}{.metadata.name}{"\\t"}{.spec.nodeName}{"\\n"}{end}'
+CUSTOM = "NAME:.metadata.name,PHASE:.status.phase,NODE:.spec.nodeName,IMAGE:.spec.containers[0].image"
+CUSTOM_AS_JSONPATH = (
+    '{.metadata.name}{"\\t"}{.status.phase}{"\\t"}{.spec.nodeName}{"\\t"}{.spec.containers[0].image}{"\\n"}'
+)
+
+#: (name, kpy -o value, kubectl -o value or None, target for kpy/kubectl CPU)
+FORMATS: list[tuple[str, str, str | None, str]] = [
+    ("jsonpath range", f"jsonpath={RANGE}", f"jsonpath={RANGE_PER_POD}", "<= 0.5"),
+    ("jsonpath filter", f"jsonpath={FILTER}", None, "-"),
+    ("name", "name", "name", "<= 0.5"),
+    ("json", "json", "json", "<= 0.5"),
+    ("yaml", "yaml", "yaml", "<= 0.5"),
+    ("custom-columns", f"custom-columns={CUSTOM}", f"jsonpath={CUSTOM_AS_JSONPATH}", "<= 0.5"),
+]
 
 
-def pod_list(count: int) -> dict[str, object]:
-    phases = ["Running", "Pending", "Succeeded", "Failed"]
-    items = [
-        {
-            "apiVersion": "v1",
-            "kind": "Pod",
-            "metadata": {
-                "name": f"pod-{i:05d}",
-                "namespace": "default",
-                "uid": f"00000000-0000-0000-0000-{i:012d}",
-                "labels": {"app": f"app-{i % 50}", "app.kubernetes.io/name": "bench"},
-                "creationTimestamp": "2024-01-01T00:00:00Z",
-                "resourceVersion": str(1000 + i),
-            },
-            "spec": {
-                "nodeName": f"node-{i % 20}",
-                "containers": [
-                    {
-                        "name": "main",
-                        "image": "registry.k8s.io/pause:3.9",
-                        "ports": [{"containerPort": 8080}],
-                        "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}},
-                    }
-                ],
-            },
-            "status": {
-                "phase": phases[i % 4],
-                "podIP": f"10.{i // 65536}.{i // 256 % 256}.{i % 256}",
-                "conditions": [{"type": "Ready", "status": "True"}],
-                "containerStatuses": [{"name": "main", "ready": True, "restartCount": i % 7}],
-            },
-        }
-        for i in range(count)
-    ]
-    return {"apiVersion": "v1", "kind": "PodList", "metadata": {"resourceVersion": "99"}, "items": items}
+#: runs the command as its own child and reports the child's CPU and peak RSS: measured from this small process,
+#: the peak is the command's own (a child forked from the benchmark would start with the benchmark's pages)
+_MEASURE = (
+    "import os,subprocess,sys;p=subprocess.Popen(sys.argv[1:],stderr=subprocess.DEVNULL);"
+    "_,s,u=os.wait4(p.pid,0);sys.stderr.write(f'{s} {u.ru_utime+u.ru_stime} {u.ru_maxrss}')"
+)
 
 
-def run_child(cmd: list[str]) -> tuple[float, float, bytes]:
+def run(cmd: list[str], keep: bool) -> tuple[float, float, float, bytes]:
+    """(CPU seconds, wall seconds, peak RSS MiB, stdout if ``keep``) of one run; stdout is read as it comes."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    chunks = proc.stdout.read() if proc.stdout else b""
-    err = proc.stderr.read() if proc.stderr else b""
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _MEASURE, *cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    chunks = []
+    while block := proc.stdout.read(1 << 20):
+        if keep:
+            chunks.append(block)
+    status, cpu, rss = proc.stderr.read().split()
+    proc.wait()
     wall = time.perf_counter() - start
-    if status:
-        raise SystemExit(f"{cmd[0]} failed: {err.decode()}")
-    return wall, usage.ru_maxrss / 1024, chunks
+    if int(status):
+        raise SystemExit(f"{' '.join(cmd[:4])} ... failed with status {status.decode()}")
+    return float(cpu), wall, int(rss) / 1024, b"".join(chunks)
 
 
-def best(cmd: list[str], runs: int = 3) -> tuple[float, float, bytes]:
-    results = [run_child(cmd) for _ in range(runs)]
-    return min(r[0] for r in results), max(r[1] for r in results), results[0][2]
+def same_output(fmt: str, mine: bytes, theirs: bytes, doc: dict[str, object]) -> str:
+    """Whether kpy printed what kubectl prints for the same pods (kubectl prints them one by one)."""
+    if fmt in ("jsonpath range", "name"):
+        return "identical" if mine == theirs else "DIFFERENT"
+    if fmt == "json":
+        decoder, text, pos, items = json.JSONDecoder(), theirs.decode(), 0, []
+        end = len(text.rstrip())
+        while pos < end:
+            item, pos = decoder.raw_decode(text, pos)
+            items.append(item)
+            while pos < len(text) and text[pos].isspace():
+                pos += 1
+        return "same items" if items == json.loads(mine)["items"] else "DIFFERENT"
+    if fmt == "yaml":
+        from kpy.printers.goyaml import dump
 
-
-def engine_alone(doc: dict[str, object]) -> None:
-    from kpy.jsonpath import parse
-
-    tmpl = parse(TEMPLATE)
-    start = time.perf_counter()
-    rounds = 5
-    for _ in range(rounds):
-        text = tmpl.render(doc)
-    kpy_s = (time.perf_counter() - start) / rounds
-    print(f"engine alone (kpy, compiled once): {kpy_s * 1000:8.1f} ms  ({len(text)} bytes)")
-    try:
-        from jsonpath_ng import parse as ng_parse  # type: ignore[import-untyped]
-    except ImportError:
-        print("jsonpath-ng not installed: no comparison")
-        return
-    names = ng_parse("metadata.name")
-    phases = ng_parse("status.phase")
-    items = ng_parse("items[*]")
-    start = time.perf_counter()
-    for _ in range(rounds):
-        lines = []
-        for match in items.find(doc):
-            item = match.value
-            lines.append(f"{names.find(item)[0].value}\t{phases.find(item)[0].value}\n")
-        ng_text = "".join(lines)
-    ng_s = (time.perf_counter() - start) / rounds
-    assert ng_text == text
-    print(f"engine alone (jsonpath-ng)       : {ng_s * 1000:8.1f} ms   kpy/jsonpath-ng = {kpy_s / ng_s:.3f}")
+        items = doc["items"]
+        assert isinstance(items, list)
+        return "same items" if "".join(map(dump, items)).encode() == theirs else "DIFFERENT"
+    if fmt == "custom-columns":
+        rows = [line.split() for line in mine.decode().splitlines()[1:]]
+        return (
+            "same fields"
+            if rows == [line.split("\t") for line in theirs.decode().splitlines()]
+            else "DIFFERENT"
+        )
+    return "-"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--pods", type=int, default=5000)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="5000,50000", help="pod counts, smallest first")
+    parser.add_argument("--runs", type=int, default=3, help="runs per tool and format at the smallest size")
+    parser.add_argument("--large-runs", type=int, default=1, help="runs per tool and format at larger sizes")
+    parser.add_argument(
+        "--no-kubectl-large", action="store_true", help="run kubectl at the smallest size only"
+    )
     args = parser.parse_args()
-    doc = pod_list(args.pods)
-    from _common import ensure_bytecode
-
+    sizes = [int(s) for s in args.sizes.split(",")]
+    kubectl = os.environ.get("KUBECTL") or shutil.which("kubectl")
     ensure_bytecode()
+    rows = []
+    kpy_cpu: dict[tuple[str, int], float] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "pods.json"
-        path.write_text(json.dumps(doc))
-        kpy_cmd = [*KPY, "get", "--filename", str(path), "--local", "--output", f"jsonpath={TEMPLATE}"]
-        kpy_wall, kpy_rss, kpy_out = best(kpy_cmd)
-        print(f"kpy    : {kpy_wall:6.3f} s  {kpy_rss:7.1f} MB")
-        kubectl = shutil.which("kubectl")
-        if kubectl:
-            k_cmd = [kubectl, "label", "--local", "-f", str(path), "tmp-", f"--output=jsonpath={PER_POD}"]
-            k_wall, k_rss, k_out = best(k_cmd)
-            print(f"kubectl: {k_wall:6.3f} s  {k_rss:7.1f} MB")
-            print(
-                f"ratios kpy/kubectl: wall {kpy_wall / k_wall:.3f} (target <= 0.5), "
-                f"peak RSS {kpy_rss / k_rss:.3f} (target <= 0.5); same output: {kpy_out == k_out}"
+        for size in sizes:
+            doc = pod_list(size)
+            path = Path(tmp) / f"pods-{size}.json"
+            path.write_text(json.dumps(doc, separators=(",", ":")))
+            smallest = size == sizes[0]
+            runs = args.runs if smallest else args.large_runs
+            with_kubectl = kubectl is not None and (smallest or not args.no_kubectl_large)
+            for name, kpy_fmt, kubectl_fmt, target in FORMATS:
+                kpy_cmd = [kpy_exe(), "get", "-f", str(path), "--local", "-o", kpy_fmt]
+                k_cmd = (
+                    [kubectl, "label", "--local", "-f", str(path), "tmp-", "-o", kubectl_fmt]
+                    if with_kubectl and kubectl_fmt and kubectl
+                    else None
+                )
+                mine: list[tuple[float, float, float, bytes]] = []
+                theirs: list[tuple[float, float, float, bytes]] = []
+                for i in range(runs):  # interleaved, so drift on a shared machine hits both alike
+                    mine.append(run(kpy_cmd, keep=smallest and i == 0))
+                    if k_cmd:
+                        theirs.append(run(k_cmd, keep=smallest and i == 0))
+                cpu, wall, rss = (statistics.median(r[j] for r in mine) for j in range(3))
+                kpy_cpu[(name, size)] = cpu
+                if theirs:
+                    k_cpu, k_wall, k_rss = (statistics.median(r[j] for r in theirs) for j in range(3))
+                    check = same_output(name, mine[0][3], theirs[0][3], doc) if smallest else "-"
+                    rows.append(
+                        (
+                            f"-o {name}, {size} pods ({check})",
+                            f"{cpu:.2f} s CPU, {wall:.2f} s, {rss:.0f} MiB",
+                            f"{k_cpu:.2f} s CPU, {k_wall:.2f} s, {k_rss:.0f} MiB",
+                            f"CPU {cpu / k_cpu:.2f}, RSS {rss / k_rss:.2f}",
+                            target,
+                        )
+                    )
+                else:
+                    rows.append(
+                        (
+                            f"-o {name}, {size} pods",
+                            f"{cpu:.2f} s CPU, {wall:.2f} s, {rss:.0f} MiB",
+                            "-",
+                            "-",
+                            "-",
+                        )
+                    )
+            del doc
+    print_table("kpy get --local vs kubectl label --local (medians)", rows)
+    if len(sizes) > 1:
+        small, large = sizes[0], sizes[-1]
+        growth = [
+            (
+                f"-o {name}: CPU at {large} / at {small} pods",
+                f"{kpy_cpu[(name, large)] / kpy_cpu[(name, small)]:.2f}",
+                "",
+                "",
+                f"<= {1.05 * large / small:.1f}" if name.startswith("jsonpath") else "-",
             )
-        else:
-            print("kubectl not installed: no ratio")
-    engine_alone(doc)
+            for name, *_ in FORMATS
+        ]
+        print_table("growth of kpy's CPU with the data", growth)
 
 
 if __name__ == "__main__":

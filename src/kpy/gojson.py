@@ -17,6 +17,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from kpy.decode import paused_gc
+
 MAX_DEPTH = 10000  # Go encoding/json maxNestingDepth
 _SPACE = b" \t\r\n"
 _DIGITS = b"0123456789"
@@ -423,7 +425,8 @@ def loads(data: bytes | str) -> Any:
     beyond float64 or Python's digit limit, deep nesting) is decoded again by ``decode_stream``."""
     text = data.decode("utf-8", "replace") if isinstance(data, bytes | bytearray) else data
     try:
-        return _PLAIN.decode(text)
+        with paused_gc():  # a large list: millions of containers, no cycles
+            return _PLAIN.decode(text)
     except (ValueError, RecursionError, _NotPlain):
         pass
     raw = data.encode("utf-8", "surrogateescape") if isinstance(data, str) else bytes(data)

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, BinaryIO, TextIO
 
+from kpy.decode import paused_gc
 from kpy.errors import UsageError
 
 _EXTENSIONS = (".json", ".yaml", ".yml")
@@ -74,7 +75,8 @@ def parse(data: bytes | str, source: str) -> Manifest:
     if text.lstrip(" \t\r\n").startswith("{"):
         spans: list[str] = []
         try:
-            values = gojson.decode_stream(raw, spans)
+            with paused_gc():
+                values = gojson.decode_stream(raw, spans)
         except gojson.SyntaxError_ as exc:
             raise ManifestError(f"error parsing {source}: {exc}") from None
         except gojson.DecodeError as exc:

@@ -246,6 +246,11 @@ def _print_local(options: GetOptions, out: TextIO, printer: Any) -> int:
     from kpy import manifests
 
     loaded = manifests.load(_manifest_paths(options))
+    # The decoded objects live until the process exits and hold no cycles: keep the cyclic GC from walking
+    # millions of them again and again while they are printed (3x the CPU for 50,000 pods).
+    import gc
+
+    gc.freeze()
     objects = [obj for m in loaded for obj in m.objects]
     single = len(loaded) == 1 and loaded[0].single
     if printer is None:

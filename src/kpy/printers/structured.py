@@ -1,13 +1,14 @@
 """``-o json``, ``-o yaml`` and ``-o name``, byte-compatible with kubectl's printers.
 
 kubectl prints unstructured objects with Go's encoders: JSON via ``json.MarshalIndent`` (4-space indent, keys
-sorted, ``<``/``>``/``&`` and U+2028/U+2029 escaped as ``\\u003c`` etc.), YAML via sigs.k8s.io/yaml (keys
-sorted, block style, sequences not indented under their key).
+sorted, ``<``/``>``/``&`` and U+2028/U+2029 escaped as ``\\u003c`` etc.), YAML via sigs.k8s.io/yaml (see
+``kpy.printers.goyaml``). Both are written item by item for Lists.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any, TextIO
 
 
@@ -23,9 +24,9 @@ def go_float(value: float) -> str:
         sign = exponent[0] if exponent[:1] in "+-" else "+"
         digits = exponent.lstrip("+-").lstrip("0") or "0"
         return f"{mantissa}e{sign}{digits}"
-    if value.is_integer():
+    if value.is_integer() and magnitude < 1e16:
         return str(int(value))
-    from decimal import Decimal
+    from decimal import Decimal  # Go writes the shortest digits that round-trip: 2**63 is 9223372036854776000
 
     return format(Decimal(repr(value)), "f")
 
@@ -83,7 +84,7 @@ class _Unsupported(Exception):
     """A value the fast encoder leaves to json.dumps."""
 
 
-def _indented(obj: Any, unit: str) -> str:
+def _indented(obj: Any, unit: str, nl: str = "\n") -> str:
     """``json.dumps(obj, indent=…, sort_keys=True, ensure_ascii=False)`` with Go's floats, for decoded JSON.
 
     The stdlib's indenting encoder is pure-Python generators; this one appends to one list and is ~3x faster
@@ -146,68 +147,82 @@ def _indented(obj: Any, unit: str) -> str:
         else:
             raise _Unsupported
 
-    enc(obj, "\n")
+    enc(obj, nl)
     return "".join(parts)
+
+
+def write_go_json(obj: Any, write: Callable[[str], object]) -> None:
+    """``go_json(obj) + "\\n"`` handed to ``write`` a piece at a time: one piece per item of a top-level list.
+
+    kubectl's JSON for a 50,000-pod List is ~20x the objects' size as one string; written item by item, peak
+    memory is the objects plus one item's text.
+    """
+    if type(obj) is not dict or not any(type(v) is list and len(v) > 1 for v in obj.values()):
+        write(go_json(obj) + "\n")
+        return
+    from json.encoder import encode_basestring
+
+    sep = "{\n    "
+    for key in sorted(obj):
+        value = obj[key]
+        head = sep + _go_escape(encode_basestring(key)) + ": "
+        if type(value) is list and value:
+            item_sep = head + "[\n        "
+            for item in value:
+                write(item_sep + _json_at(item, "\n        "))
+                item_sep = ",\n        "
+            write("\n    ]")
+        else:
+            write(head + _json_at(value, "\n    "))
+        sep = ",\n    "
+    write("\n}\n")
+
+
+def _json_at(value: Any, nl: str) -> str:
+    """``value`` as go_json writes it, nested at the indentation that ``nl`` (a newline and spaces) gives."""
+    try:
+        text = _indented(value, "    ", nl)
+    except _Unsupported:
+        text = go_json(value).replace("\n", nl)
+    return _go_escape(text)
+
+
+def _go_escape(text: str) -> str:
+    for char, escaped in _GO_ESCAPE_PAIRS:
+        if char in text:
+            text = text.replace(char, escaped)
+    return text
 
 
 class JSONPrinter:
     def print_obj(self, obj: dict[str, Any], out: TextIO) -> None:
-        out.write(go_json(obj))
-        out.write("\n")
+        write_go_json(obj, out.write)
 
 
 class YAMLPrinter:
-    """A List prints as one document; kubectl's YAML printer separates separate objects with ``---``."""
+    """kubectl's YAML (sigs.k8s.io/yaml), written item by item; one emitter keeps its caches across objects.
+
+    Like kubectl's YAMLPrinter, every object after the first one a printer prints (``get -w``) starts with
+    ``---``.
+    """
+
+    def __init__(self) -> None:
+        from kpy.printers.goyaml import YAMLEmitter
+
+        self._emitter = YAMLEmitter()
+        self._printed = 0
 
     def print_obj(self, obj: dict[str, Any], out: TextIO) -> None:
-        out.write(to_yaml(obj))
-
-
-_DUMPER: Any = None
-
-
-def yaml_dumper() -> Any:
-    """A safe dumper that writes floats the way sigs.k8s.io/yaml does (JSON numbers re-read by go-yaml)."""
-    global _DUMPER
-    if _DUMPER is None:
-        import yaml
-
-        from kpy.manifests import add_exponent_floats
-
-        base = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-        class KubeDumper(base):  # type: ignore[misc,valid-type]
-            pass
-
-        def represent_float(dumper: Any, value: float) -> Any:
-            text = go_float(value)
-            if "e" not in text and "." not in text:
-                return dumper.represent_int(int(text))
-            return dumper.represent_scalar("tag:yaml.org,2002:float", text)
-
-        def represent_str(dumper: Any, value: str) -> Any:
-            # go-yaml: multi-line strings as literal blocks; strings that would read back as another type
-            # (or are empty) double-quoted; everything else plain, or single-quoted when plain is impossible.
-            style: str | None = None
-            if "\n" in value:
-                style = "|"
-            elif value == "" or dumper.resolve(yaml.ScalarNode, value, (True, False)) != "tag:yaml.org,2002:str":
-                style = '"'
-            return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-        KubeDumper.yaml_implicit_resolvers = {k: list(v) for k, v in base.yaml_implicit_resolvers.items()}
-        add_exponent_floats(KubeDumper)
-        KubeDumper.add_representer(float, represent_float)
-        KubeDumper.add_representer(str, represent_str)
-        _DUMPER = KubeDumper
-    return _DUMPER
+        self._printed += 1
+        if self._printed > 1:
+            out.write("---\n")
+        self._emitter.dump(obj, out.write)
 
 
 def to_yaml(obj: Any) -> str:
-    import yaml
+    from kpy.printers.goyaml import dump
 
-    text: str = yaml.dump(obj, Dumper=yaml_dumper(), default_flow_style=False, sort_keys=True, allow_unicode=True)
-    return text
+    return dump(obj)
 
 
 def kind_name(obj: dict[str, Any]) -> str:

@@ -8,7 +8,7 @@ first with ``-A``; ``kind/name`` names when several resource types are printed t
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -29,6 +29,16 @@ def format_cell(value: Any) -> str:
     return str(value)
 
 
+def _row_cells(cells: list[Any], visible: list[int], prefix: str) -> list[str]:
+    if visible and visible[-1] < len(cells):
+        out = [c if type(c) is str else format_cell(c) for c in map(cells.__getitem__, visible)]
+    else:
+        out = [format_cell(cells[i]) if i < len(cells) else "" for i in visible]
+    if prefix and out:
+        out[0] = prefix + out[0]
+    return out
+
+
 class TabWriter:
     """Go's text/tabwriter as kubectl configures it, keeping column widths across flushes (RememberWidths)."""
 
@@ -42,7 +52,20 @@ class TabWriter:
     def add(self, cells: Sequence[str]) -> None:
         self.rows.append([c.replace("\t", " ") for c in cells])
 
+    def add_rows(self, rows: Iterable[list[str]]) -> None:
+        """Many rows at once (cells without tabs are taken as they are)."""
+        append = self.rows.append
+        for cells in rows:
+            append(cells if "\t" not in "".join(cells) else [c.replace("\t", " ") for c in cells])
+
     def flush(self) -> None:
+        rows = self.rows
+        if not rows:
+            return
+        count = len(rows[0])
+        if count > 1 and all(len(row) == count for row in rows):
+            self._flush_columns(count)
+            return
         for row in self.rows:
             for i, cell in enumerate(row[:-1]):
                 width = max(len(cell) + self.padding, self.min_width)
@@ -57,6 +80,23 @@ class TabWriter:
                 parts.append(row[-1])
             lines.append("".join(parts))
         self.out.write("".join(line + "\n" for line in lines))
+        self.rows = []
+
+    def _flush_columns(self, count: int) -> None:
+        """``flush`` for rows of one length, column by column (a 5,000-row table in a few milliseconds)."""
+        columns = list(zip(*self.rows, strict=True))
+        widths = self.widths
+        padded: list[Iterable[str]] = []
+        for i, column in enumerate(columns[:-1]):
+            width = max(max(map(len, column)) + self.padding, self.min_width)
+            if i >= len(widths):
+                widths.append(width)
+            elif width > widths[i]:
+                widths[i] = width
+            width = widths[i]
+            padded.append([cell.ljust(width) for cell in column])
+        padded.append(columns[-1])
+        self.out.write("\n".join(map("".join, zip(*padded, strict=True))) + "\n")
         self.rows = []
 
 
@@ -139,12 +179,26 @@ class TablePrinter:
             self.separator = False
         if not no_headers:
             self.writer.add((["EVENT"] if event_type else []) + self.header(table))
-        for row in rows:
-            cells = self.row_cells(table, row, kind_prefix)
-            self.writer.add([_EVENT_TYPES.get(event_type, event_type), *cells] if event_type else cells)
+        if event_type:
+            for row in rows:
+                cells = self.row_cells(table, row, kind_prefix)
+                self.writer.add([_EVENT_TYPES.get(event_type, event_type), *cells])
+        else:
+            self.writer.add_rows(self._cells(table, rows, kind_prefix))
         if flush:
             self.writer.flush()
         return len(rows)
+    def _cells(self, table: dict[str, Any], rows: list[dict[str, Any]], kind_prefix: str) -> Iterable[list[str]]:
+        """``row_cells`` for every row, with the per-table work (visible columns, prefix) done once."""
+        options = self.options
+        if options.with_namespace or options.show_labels or options.label_columns:
+            return (self.row_cells(table, row, kind_prefix) for row in rows)
+        visible = self.visible_columns(table)
+        cols = table.get("columnDefinitions") or []
+        prefix = ""
+        if kind_prefix and visible and str(cols[visible[0]].get("name", "")).lower() == "name":
+            prefix = kind_prefix + "/"
+        return (_row_cells(row.get("cells") or [], visible, prefix) for row in rows)
 
     def flush(self) -> None:
         self.writer.flush()

@@ -58,3 +58,13 @@ def test_printers_match_kubectl_live(output: str) -> None:
     expected = subprocess.run([KUBECTL, "label", "--local", "-f", str(TRICKY), "tmp-", "-o", output],
                               capture_output=True, text=True, check=True).stdout
     assert render(output, tricky()) == expected
+
+
+def test_yaml_printer_separates_later_objects_like_kubectl() -> None:
+    """kubectl get -w -o yaml: each object after the first starts with --- (one printer, several objects)."""
+    printer = make_printer("yaml")
+    out = io.StringIO()
+    for name in ("a", "b", "c"):
+        printer.print_obj({"kind": "Pod", "metadata": {"name": name}}, out)
+    assert out.getvalue() == ("kind: Pod\nmetadata:\n  name: a\n---\nkind: Pod\nmetadata:\n  name: b\n"
+                              "---\nkind: Pod\nmetadata:\n  name: c\n")
