@@ -174,16 +174,26 @@ async def test_renew_loop_runs_rounds_every_retry_period_until_one_fails() -> No
     assert a.metrics.renew_rounds_failed == 1
 
 
-async def test_forbidden_while_acquiring_is_raised_not_retried() -> None:
+async def test_forbidden_while_acquiring_is_retried_and_reported_each_time_like_client_go() -> None:
+    """RBAC is often granted after the workload starts: client-go retries a 403 forever; kpy too, and says why."""
     store, clock = LeaseStore(), FakeClock()
+    tries = 0
 
     def forbid(verb: str) -> None:
-        raise Forbidden('leases.coordination.k8s.io "l" is forbidden', reason="Forbidden")
+        nonlocal tries
+        tries += 1
+        if tries <= 3:
+            raise Forbidden('leases.coordination.k8s.io "l" is forbidden: User "app" cannot get resource "leases"',
+                            reason="Forbidden")
 
     store.fault = forbid
-    with pytest.raises(Forbidden):
-        await elector(store, "a", clock).acquire()
-    assert clock.sleeps == []
+    reported: list[str] = []
+    a = elector(store, "a", clock, on_try_failed=reported.append)
+    await a.acquire()
+    assert a.core.is_leader()
+    assert reported == ['error retrieving resource lock default/l: leases.coordination.k8s.io "l" is forbidden: '
+                        'User "app" cannot get resource "leases"'] * 3
+    assert clock.sleeps == [2.0, 2.0, 2.0]  # RetryPeriod × (1 + 0 jitter) between tries
 
 
 async def test_missing_namespace_on_create_is_raised_while_acquiring() -> None:

@@ -54,7 +54,7 @@ def test_sigkill_of_kpy_kills_the_child_and_its_group(tmp_path: Path, use_pdeath
     pids = tmp_path / "pids"
     script = KPY_LIKE
     if not use_pdeathsig:  # prove the guard alone cleans the group (what non-Linux systems rely on)
-        script = "import kpy.election.process as p; p.pdeathsig_preexec = lambda pid: None\n" + script
+        script = "import kpy.election.process as p; p.USE_PDEATHSIG = False\n" + script
     env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'src'}"}
     kpy = subprocess.Popen(
         [sys.executable, "-c", script, sys.executable, "-c", CHILD, str(pids)], env=env, cwd=ROOT
