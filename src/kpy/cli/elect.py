@@ -19,6 +19,7 @@ from kpy.cli.completion import complete_leases
 from kpy.config.flags import ConnectionFlags
 
 COMMAND_KEY = "kpy.elect.command"
+LEASE_KEY = "kpy.elect.lease"
 
 EXAMPLES = """
 
@@ -155,6 +156,11 @@ def elect_command(
     flags: ConnectionFlags,
 ) -> None:
     if ctx.invoked_subcommand is not None:
+        # `kpy elect --lease x -n ns status`: flags before the subcommand apply to it, as in kubectl
+        from kpy.cli.common import STATE
+
+        STATE.root_flags = flags
+        ctx.meta[LEASE_KEY] = lease
         return
     command: list[str] = list(ctx.meta.get(COMMAND_KEY) or [])
     if ctx.args:
@@ -226,6 +232,7 @@ async def _run(
 
 @connection_options
 def status_command(
+    ctx: typer.Context,
     lease: Annotated[
         str | None, typer.Option("--lease", help="Name of the Lease.", show_default=False, autocompletion=complete_leases)
     ] = None,
@@ -245,6 +252,7 @@ def status_command(
       # The same as JSON, for scripts
       kpy elect status --lease nightly -o json
     """
+    lease = lease or ctx.meta.get(LEASE_KEY)
     if not lease:
         raise _click.exceptions.UsageError('required flag(s) "lease" not set')
     if output not in ("", "json"):

@@ -244,6 +244,24 @@ def test_status_shows_holder_and_transitions_as_json(emu: Any, spawn: Any, lease
     assert "Holder:         a\n" in text.out
 
 
+def test_status_takes_flags_given_before_the_subcommand(emu: Any, spawn: Any, lease_name: str) -> None:
+    """`kpy elect --lease x status` as kubectl reads flags: those before the subcommand apply to it."""
+    spawn("a")
+    wait_until(lambda: starts(spawn.journal), 10, "a's child")
+    res = kpy("elect", "--lease", lease_name, "status", "-o", "json", kubeconfig=emu.kubeconfig_path)
+    assert res.code == 0, res.err
+    assert json.loads(res.out)["holderIdentity"] == "a"
+    # a namespace before the subcommand counts too (the lease is in "default", not in kube-system)
+    res = kpy("elect", "-n", "kube-system", "--lease", lease_name, "status", kubeconfig=emu.kubeconfig_path)
+    assert res.code == 1
+    assert res.err.strip() == f'Error from server (NotFound): leases.coordination.k8s.io "{lease_name}" not found'
+    # and the subcommand's own flags win
+    res = kpy("elect", "-n", "kube-system", "--lease", "nope", "status", "-n", "default", "--lease", lease_name,
+              kubeconfig=emu.kubeconfig_path)
+    assert res.code == 0, res.err
+    assert "Holder:         a\n" in res.out
+
+
 def test_status_of_a_missing_lease_is_a_not_found_error(emu: Any) -> None:
     res = kpy("elect", "status", "--lease", "nope-nope", kubeconfig=emu.kubeconfig_path)
     assert res.code == 1
