@@ -19,7 +19,9 @@ from kpy.cli.completion import complete_leases
 from kpy.config.flags import ConnectionFlags
 
 COMMAND_KEY = "kpy.elect.command"
-LEASE_KEY = "kpy.elect.lease"
+#: ``--lease`` given before the subcommand (``kpy elect --lease x status``); set by the group's callback,
+#: which always runs first
+_group_lease: list[str | None] = [None]
 
 EXAMPLES = """
 
@@ -160,7 +162,7 @@ def elect_command(
         from kpy.cli.common import STATE
 
         STATE.root_flags = flags
-        ctx.meta[LEASE_KEY] = lease
+        _group_lease[0] = lease
         return
     command: list[str] = list(ctx.meta.get(COMMAND_KEY) or [])
     if ctx.args:
@@ -232,7 +234,6 @@ async def _run(
 
 @connection_options
 def status_command(
-    ctx: typer.Context,
     lease: Annotated[
         str | None, typer.Option("--lease", help="Name of the Lease.", show_default=False, autocompletion=complete_leases)
     ] = None,
@@ -252,7 +253,7 @@ def status_command(
       # The same as JSON, for scripts
       kpy elect status --lease nightly -o json
     """
-    lease = lease or ctx.meta.get(LEASE_KEY)
+    lease = lease or _group_lease[0]  # `kpy elect --lease x status`
     if not lease:
         raise _click.exceptions.UsageError('required flag(s) "lease" not set')
     if output not in ("", "json"):
