@@ -166,7 +166,8 @@ def lease_spec(emu: Any, namespace: str, name: str) -> dict[str, Any]:
 def test_two_electors_run_exactly_one_child(emu: Any, spawn: Any, lease_name: str) -> None:
     a, b = spawn("a"), spawn("b")
     wait_until(lambda: starts(spawn.journal), 10, "a child to start")
-    time.sleep(3 * LEASE)  # long enough for a second child to (wrongly) start
+    # a follower that ignored the leader's renewals would take over within LeaseDuration + 2.2 × RetryPeriod
+    time.sleep(LEASE + 2.2 * RETRY + 0.5)
     assert len(starts(spawn.journal)) == 1
     leader = starts(spawn.journal)[0][0]
     spec = lease_spec(emu, "default", lease_name)
