@@ -131,6 +131,19 @@ def wait_until(cond: Callable[[], Any], timeout: float, what: str, step: float =
         time.sleep(step)
 
 
+#: how long a test waits for something that takes a second or two on an idle machine: only a hang exhausts it
+PATIENCE = 60.0
+
+
+def last_lease_write(emu: Any, lease: str, before: float) -> float:
+    """When the emulator received the last write (PUT/POST) of Lease ``lease`` before ``before`` (monotonic,
+    the test process's clock). A follower can take over no sooner than a lease duration after that."""
+    times = [r.started for r in list(emu.emulator.requests)
+             if r.method in ("PUT", "POST") and r.path.endswith(f"/leases/{lease}") and r.started <= before]
+    assert times, f"no write of lease {lease} seen"
+    return max(times)
+
+
 def pid_alive(pid: int) -> bool:
     """True while ``pid`` exists and is not a zombie (children of kpy are reaped by kpy, not by us)."""
     try:
