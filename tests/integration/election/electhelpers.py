@@ -39,9 +39,11 @@ LINUX_ONLY = pytest.mark.skipif(
     reason="needs Linux process semantics (process groups, PR_SET_PDEATHSIG, /proc); runs on Linux",
 )
 
-#: the multi-process tests' short timings: lease duration, renew deadline, retry period, grace period
-LEASE, RENEW, RETRY, GRACE = 2.0, 1.5, 0.25, 0.25
-TIMINGS = ["--lease-duration", "2s", "--renew-deadline", "1.5s", "--retry-period", "250ms",
+#: the multi-process tests' short timings: lease duration, renew deadline, retry period, grace period. A leader
+#: loses the lease when it cannot run for about 0.9 × LEASE − GRACE − RETRY (2.2 s here): long enough for a
+#: machine whose two cores are busy with something else
+LEASE, RENEW, RETRY, GRACE = 3.0, 2.0, 0.25, 0.25
+TIMINGS = ["--lease-duration", "3s", "--renew-deadline", "2s", "--retry-period", "250ms",
            "--grace-period", "250ms"]
 
 CHILD = r"""

@@ -2,7 +2,7 @@
 
 Children append ``start``/``beat``/``stop`` lines with ``time.monotonic()`` (CLOCK_MONOTONIC is machine-wide
 on Linux, so times from different processes compare) and the tests assert that lifetimes never overlap.
-Durations are short (lease 2s, renew 1.5s, retry 0.3s, grace 0.3s) so the module stays fast.
+Durations are short (lease 3s, renew 2s, retry 0.3s, grace 0.3s) so the module stays fast.
 """
 
 from __future__ import annotations
@@ -26,12 +26,12 @@ from tests.integration.election.electhelpers import LINUX_ONLY, PATIENCE, last_l
 
 pytestmark = LINUX_ONLY
 
-LEASE, RENEW, RETRY, GRACE = 2.0, 1.5, 0.3, 0.3
+LEASE, RENEW, RETRY, GRACE = 3.0, 2.0, 0.3, 0.3  # see electhelpers for why 3 s
 TIMINGS = [
     "--lease-duration",
-    "2s",
+    "3s",
     "--renew-deadline",
-    "1.5s",
+    "2s",
     "--retry-period",
     "300ms",
     "--grace-period",
@@ -173,7 +173,7 @@ def test_two_electors_run_exactly_one_child(emu: Any, spawn: Any, lease_name: st
     spec = lease_spec(emu, "default", lease_name)
     assert spec["holderIdentity"] == leader
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", spec["renewTime"])
-    assert spec["leaseDurationSeconds"] == 2
+    assert spec["leaseDurationSeconds"] == 3
     leader_proc = a if leader == "a" else b
     assert leader_proc.stderr().startswith(f"acquired lease default/{lease_name} as {leader}\n")
     follower = b if leader == "a" else a
@@ -321,4 +321,4 @@ def test_kubectl_reads_the_lease_kpy_writes(emu: Any, spawn: Any, lease_name: st
         check=False,
     )
     assert res.returncode == 0, res.stderr
-    assert res.stdout == "a 2 0"
+    assert res.stdout == "a 3 0"
