@@ -34,7 +34,9 @@ def test_nothing_happens_before_the_deadline_and_a_newer_one_replaces_it(sent: l
     assert g.timeout(150) == pytest.approx(50.25)
 
 
-def test_expiry_reports_then_terms_after_the_lag_then_kills_at_deadline_plus_grace(sent: list[object]) -> None:
+def test_expiry_reports_then_terms_after_the_lag_then_kills_at_deadline_plus_grace(
+    sent: list[object],
+) -> None:
     g = started(grace=1.0)
     reports: list[float] = []
     g.tick(100.0, lambda: reports.append(1))
@@ -64,7 +66,9 @@ def test_a_guard_frozen_past_deadline_plus_grace_terms_and_kills_at_once(sent: l
     assert sent == [(42, signal.SIGTERM), (42, signal.SIGKILL)]
 
 
-@pytest.mark.parametrize("lines", [[], ["pgid 42"], ["until 100"]], ids=["nothing", "no deadline", "no group"])
+@pytest.mark.parametrize(
+    "lines", [[], ["pgid 42"], ["until 100"]], ids=["nothing", "no deadline", "no group"]
+)
 def test_without_a_group_and_a_deadline_it_only_waits_for_input(sent: list[object], lines: list[str]) -> None:
     g = Guard(1.0)
     for line in lines:
