@@ -11,9 +11,14 @@ detects any overlap, even of SIGKILLed children). Each failover is caused by one
            last journal line to the next child's start
 * latency: every Lease request is delayed past the renew deadline, so the leader must stop its command
            (not timed: it measures the renew deadline, not the failover)
+* stop:    SIGSTOP of the leader's kpy (a debugger, swapping, a paused process) until another candidate's
+           child has started, then SIGCONT: the guard process must have stopped the frozen leader's command
+           first, and the thawed kpy must exit 1 ("lost lease"); timed from the SIGSTOP to the next child's
+           start
 
 with 500/429 answers and short latency spikes sprinkled in between. Targets (issue): failover after SIGKILL
-<= LeaseDuration + 2.2 x RetryPeriod, after a graceful release <= 2.2 x RetryPeriod, and 0 overlaps.
+or SIGSTOP <= LeaseDuration + 2.2 x RetryPeriod, after a graceful release <= 2.2 x RetryPeriod, and 0
+overlaps.
 Timings: 2s/1.5s/250ms/250ms (lease/renew/retry/grace), or kpy's defaults 15s/10s/2s/3s with --defaults.
 """
 
@@ -45,16 +50,16 @@ def main() -> None:
     parser.add_argument("--failovers", type=int, default=100)
     parser.add_argument("--candidates", type=int, default=4)
     parser.add_argument("--defaults", action="store_true", help="use kpy's default timings 15s/10s/2s/3s")
-    parser.add_argument("--actions", default="kill,exit,latency", help="comma-separated subset to draw from")
+    parser.add_argument("--actions", default="kill,exit,latency,stop", help="comma-separated subset to draw from")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     actions = [a for a in args.actions.split(",") if a]
-    if not actions or set(actions) - {"kill", "exit", "latency"}:
-        raise SystemExit("--actions: choose from kill, exit, latency")
+    if not actions or set(actions) - {"kill", "exit", "latency", "stop"}:
+        raise SystemExit("--actions: choose from kill, exit, latency, stop")
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo, for the test helpers
     from _common import ensure_bytecode, print_table
-    from tests.integration.election.electhelpers import Pool, Run, read_runs, wait_until
+    from tests.integration.election.electhelpers import Pool, Run, pid_alive, read_runs, wait_until
 
     from kpy.testing import EmulatorThread
 
@@ -68,7 +73,10 @@ def main() -> None:
     logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)
     kill_times: list[float] = []
     exit_times: list[float] = []
-    counts = dict.fromkeys(("kill", "exit", "latency"), 0)
+    stop_times: list[float] = []
+    stale_alive = 0  # SIGSTOP failovers where the frozen leader's command still ran when the next one started
+    bad_exits: list[str] = []
+    counts = dict.fromkeys(("kill", "exit", "latency", "stop"), 0)
     started = time.monotonic()
     with EmulatorThread(seed=True) as thread, tempfile.TemporaryDirectory(prefix="kpy-bench-elect-") as tmp:
         faults = thread.emulator.faults
@@ -109,6 +117,8 @@ def main() -> None:
                 t0 = time.monotonic()
                 if action == "kill":
                     leader_kpy.proc.send_signal(signal.SIGKILL)
+                elif action == "stop":
+                    leader_kpy.proc.send_signal(signal.SIGSTOP)
                 elif action == "exit":
                     with contextlib.suppress(ProcessLookupError):
                         os.kill(old.pid, signal.SIGTERM)
@@ -116,9 +126,20 @@ def main() -> None:
                     thread.call(faults.set_latency, renew + 0.3, match=match)
                     wait_until(lambda k=leader_kpy: not k.alive(), renew + lease + 10, "the leader to give up")
                     thread.call(faults.clear)
-                replenish()
-                leader = next_start(n)
-                if action == "kill":
+                if action != "stop":
+                    replenish()
+                try:
+                    leader = next_start(n)
+                finally:
+                    if action == "stop":
+                        stale_alive += pid_alive(old.pid)
+                        leader_kpy.proc.send_signal(signal.SIGCONT)
+                if action == "stop":
+                    stop_times.append(leader.start - t0)
+                    code = leader_kpy.proc.wait(30)
+                    if code != 1 or "lost lease" not in leader_kpy.stderr():
+                        bad_exits.append(f"{old.ident}: exit {code}: {leader_kpy.stderr().strip()[-200:]}")
+                elif action == "kill":
                     kill_times.append(leader.start - t0)
                 elif action == "exit":
                     stopped = next(r for r in pool.runs() if r.pid == old.pid)
@@ -146,17 +167,25 @@ def main() -> None:
 
     rows = [
         row("failover after SIGKILL of the leader", kill_times, kill_target),
+        row("failover after SIGSTOP of the leader", stop_times, kill_target),
         row("failover after graceful release", exit_times, exit_target),
+        ("frozen leader's command alive at the next start", str(len(stop_times)), "-", str(stale_alive), "0",
+         "PASS" if stale_alive == 0 else "FAIL"),
+        ("thawed leader not exiting 1 with \"lost lease\"", str(len(stop_times)), "-", str(len(bad_exits)), "0",
+         "PASS" if not bad_exits else "FAIL"),
         ("children overlapping (count)", str(len(runs) - 1), "-", str(overlaps), "0",
          "PASS" if overlaps == 0 else "FAIL"),
     ]
     name = "defaults" if args.defaults else "fast"
     print_table(f"kpy elect, {args.candidates} candidates, lease/renew/retry/grace = "
                f"{lease:g}s/{renew:g}s/{retry:g}s/{grace:g}s ({name}); {len(runs) - 1} failovers "
-               f"(kill {counts['kill']}, exit {counts['exit']}, latency {counts['latency']}, rest by noise) "
+               f"(kill {counts['kill']}, exit {counts['exit']}, latency {counts['latency']}, stop {counts['stop']}, "
+               "rest by noise) "
                f"in {time.monotonic() - started:.0f}s", rows,
                 header=("measurement", "n", "median", "max", "target", "result"))
-    print("max must meet the target; SIGKILL failover counts from the kill, release failover from the "
+    for line in bad_exits:
+        print("  thawed leader:", line)
+    print("max must meet the target; SIGKILL/SIGSTOP failover counts from the signal, release failover from the "
           "stopped child's last journal line, each up to the next child's first line.")
 
 

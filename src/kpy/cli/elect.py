@@ -19,6 +19,9 @@ from kpy.cli.completion import complete_json_output, complete_leases
 from kpy.config.flags import ConnectionFlags
 
 COMMAND_KEY = "kpy.elect.command"
+#: ``--lease`` given before the subcommand (``kpy elect --lease x status``); set by the group's callback,
+#: which always runs first
+_group_lease: list[str | None] = [None]
 
 EXAMPLES = """
 
@@ -156,6 +159,11 @@ def elect_command(
     flags: ConnectionFlags,
 ) -> None:
     if ctx.invoked_subcommand is not None:
+        # `kpy elect --lease x -n ns status`: flags before the subcommand apply to it, as in kubectl
+        from kpy.cli.common import STATE
+
+        STATE.root_flags = flags
+        _group_lease[0] = lease
         return
     command: list[str] = list(ctx.meta.get(COMMAND_KEY) or [])
     if ctx.args:
@@ -247,6 +255,7 @@ def status_command(
       # The same as JSON, for scripts
       kpy elect status --lease nightly -o json
     """
+    lease = lease or _group_lease[0]  # `kpy elect --lease x status`
     if not lease:
         raise _click.exceptions.UsageError('required flag(s) "lease" not set')
     if output not in ("", "json"):

@@ -4,7 +4,13 @@ deadline), release — around the pure decisions of :class:`kpy.election.core.El
 Every API request is bounded by ``max(1 s, RenewDeadline / 2)`` and, while renewing, by what is left of the
 renew deadline, so a hung request cannot outlive the lease. Errors during a try are remembered
 (``last_error``) and make the try fail, as in client-go; while *acquiring*, errors that retrying cannot fix
-(401, 403, 400/422, and 404 on create, e.g. a missing namespace) are raised instead of retried forever.
+(401, 400/422, and 404 on create, e.g. a missing namespace) are raised instead of retried forever. 403
+Forbidden is retried like client-go does (RBAC is often granted after the workload starts), and reported
+through ``on_try_failed`` each time so that the user sees why nothing happens.
+
+While leading, no renewal is sent once the stop deadline (last successful send + 0.9 × leaseDurationSeconds
+− grace, see ``kpy.election.runner``) has passed: a leader that was frozen past it has lost, even when nobody
+else has taken the lease yet.
 
 One deliberate difference from client-go: when a renewal attempt observes another holder, the renew round
 fails at once instead of polling on until the deadline (the other holder already leads).
@@ -40,7 +46,7 @@ from kpy.errors import (
 log = logging.getLogger("kpy.election")
 T = TypeVar("T")
 
-_PERMANENT: tuple[type[ApiError], ...] = (Unauthorized, Forbidden, BadRequest, Invalid)
+_PERMANENT: tuple[type[ApiError], ...] = (Unauthorized, BadRequest, Invalid)
 
 
 @dataclass
@@ -64,6 +70,7 @@ class LeaderElector:
         rand: Callable[[], float] = random.random,
         on_new_leader: Callable[[str], None] | None = None,
         on_renewed: Callable[[], None] | None = None,
+        on_try_failed: Callable[[str], None] | None = None,
     ) -> None:
         self.lock = lock
         self.identity = identity
@@ -72,8 +79,11 @@ class LeaderElector:
         self.rand = rand
         self.on_new_leader = on_new_leader
         self.on_renewed = on_renewed
+        self.on_try_failed = on_try_failed
         self.core = ElectionCore(identity, config.lease_duration_seconds)
         self.last_error: BaseException | None = None
+        #: client-go's log line for the last failed try ("error retrieving resource lock NS/NAME: ...")
+        self.last_failure = ""
         self.metrics = ElectorMetrics()
 
     # -- one try -------------------------------------------------------------------------------------------
@@ -135,6 +145,9 @@ class LeaderElector:
 
     def _failed(self, exc: BaseException, what: str) -> None:
         self.last_error = exc
+        self.last_failure = (
+            f"{what}: {exc}" if isinstance(exc, ApiError) else f"{what}: {describe_error(exc)}"
+        )
         self.metrics.failed_tries += 1
         log.info("%s: %s", what, describe_error(exc))
 
@@ -158,15 +171,37 @@ class LeaderElector:
             period = jittered(self.config.retry_period, self.rand())
             ok = await self.try_acquire_or_renew(strict=True)
             self.report_transition()
+            if not ok and isinstance(self.last_error, Forbidden) and self.on_try_failed is not None:
+                self.on_try_failed(self.last_failure)
             if ok:
                 self.metrics.acquisitions += 1
                 log.info("successfully acquired lease %s", self.lock.describe())
                 return
             await self.clock.sleep(period)
 
+    def stop_deadline(self) -> float | None:
+        """Monotonic time after which this leader must not act as one any more (None: no successful write)."""
+        return self.core.stop_deadline(self.config.safe_hold, self.config.grace_period)
+
+    def overdue(self, now: float) -> str | None:
+        """Why leadership is over because the stop deadline passed, or None while it has not."""
+        deadline = self.stop_deadline()
+        if deadline is not None and now < deadline:
+            return None
+        sent = self.core.last_success_send
+        ago = f" (last successful renewal sent {now - sent:.2f}s ago)" if sent is not None else ""
+        return f"renewal overdue: stopping the command before the lease could pass to another candidate{ago}"
+
     async def renew_round(self) -> str | None:
-        """One renew round (PollImmediateUntil bounded by RenewDeadline). None on success, else why it failed."""
-        deadline = self.clock.monotonic() + self.config.renew_deadline
+        """One renew round (PollImmediateUntil bounded by RenewDeadline, and by the stop deadline: no renewal is
+        sent after it). None on success, else why it failed."""
+        now = self.clock.monotonic()
+        deadline = now + self.config.renew_deadline
+        stop = self.stop_deadline()
+        if stop is not None:
+            if now >= stop:
+                return self.overdue(now)
+            deadline = min(deadline, stop)
         while True:
             ok = await self.try_acquire_or_renew(deadline)
             if ok:
@@ -180,6 +215,9 @@ class LeaderElector:
             await self.clock.sleep(min(self.config.retry_period, remaining))
             if self.clock.monotonic() >= deadline:
                 break
+        reason = self.overdue(self.clock.monotonic()) if stop is not None else None
+        if reason is not None:
+            return reason
         reason = f"failed to renew within --renew-deadline {format_duration(self.config.renew_deadline_ns)}"
         if self.last_error is not None:
             reason += f": {describe_error(self.last_error)}"

@@ -2,10 +2,23 @@
 
 Safety argument (why two children never overlap): another candidate can take over no sooner than
 ``leaseDurationSeconds`` after it saw our last successful write, which happened after we *sent* it. We record
-that send time on our monotonic clock and make sure the command's whole process group is gone by
-``send + 0.9 × leaseDurationSeconds`` (10 % margin for clock-rate drift): the stop starts at the earlier of
-(a) the renew deadline passing and (b) ``send + 0.9 × LDS − grace``, and SIGKILL follows SIGTERM after
-``grace``. ``ElectionConfig.validate`` guarantees (b) leaves at least RenewDeadline for renewals.
+that send time ``s`` on our monotonic clock and make sure the command's whole process group is gone by
+``s + 0.9 × leaseDurationSeconds`` (10 % margin for clock-rate drift between machines): the stop deadline is
+``D = s + 0.9 × LDS − grace``; SIGTERM at the earlier of D and the renew deadline passing, SIGKILL ``grace``
+later. Two processes enforce D:
+
+* kpy itself (the watchdog below), which also stops renewing at D (``LeaderElector.renew_round``);
+* the guard process (``kpy.election.guard``), which kpy tells D after every successful renewal and which
+  stops the group on its own (SIGTERM, SIGKILL at ``D + grace``) when D passes without a newer one, so a kpy
+  that is frozen (SIGSTOP, a debugger, swapping) cannot let its command outlive the lease.
+
+When the command ends and the guard says it stopped it, or D has passed, kpy has lost the lease exactly as if
+a renewal had failed: it says so, releases (a no-op when someone else holds the lease) and exits 1.
+
+What the user must satisfy (``ElectionConfig.validate``): client-go's LeaseDuration > RenewDeadline >
+1.2 × RetryPeriod, and ``grace + RenewDeadline <= 0.9 × leaseDurationSeconds``, so that D comes no earlier
+than a whole renew deadline after the last success. If kpy *and* its guard are frozen together nothing on
+the machine can stop the command; when they run again the guard stops it at once, without a renewal.
 
 The runner uses real time (asyncio timeouts); the decision logic below it is tested on a fake clock.
 """
@@ -18,7 +31,7 @@ import os
 import shutil
 import signal
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -81,12 +94,14 @@ class ElectionRunner:
             clock=self.clock,
             on_new_leader=self._on_new_leader,
             on_renewed=self._on_renewed,
+            on_try_failed=self.say,
         )
         self.health: HealthServer | None = None
         self._renewed = asyncio.Event()
         self._stop = asyncio.Event()
         self._signal: int | None = None
         self._pgid: int | None = None
+        self.guard: GroupGuard | None = None
 
     # -- output --------------------------------------------------------------------------------------------
     def say(self, line: str) -> None:
@@ -102,6 +117,13 @@ class ElectionRunner:
 
     def _on_renewed(self) -> None:
         self._renewed.set()
+        self._hold()
+
+    def _hold(self) -> None:
+        """Tell the guard the current stop deadline (only on the real clock: the guard reads that clock)."""
+        deadline = self.elector.stop_deadline()
+        if deadline is not None and self.guard is not None and isinstance(self.clock, RealClock):
+            self.guard.hold_until(deadline)
 
     def _on_signal(self, sig: int) -> None:
         self._signal = sig
@@ -129,6 +151,7 @@ class ElectionRunner:
                 self.health = HealthServer(self.elector, self.child, self.clock.monotonic)
                 urls = await self.health.start(self.options.health_address)
                 self.say(f"serving /healthz and /metrics on {', '.join(urls)}")
+            self.guard = await GroupGuard.start(self.options.config.grace_period)
             if not await self._campaign():
                 assert self._signal is not None
                 return 128 + self._signal
@@ -137,6 +160,8 @@ class ElectionRunner:
         finally:
             for signum in installed:
                 loop.remove_signal_handler(signum)
+            if self.guard is not None:
+                await self.guard.dismiss(group_gone=self._pgid is None or not group_alive(self._pgid))
             if self.health is not None:
                 await self.health.stop()
 
@@ -183,8 +208,14 @@ class ElectionRunner:
         if self._stop.is_set():  # a signal arrived while we were acquiring
             await self._release()
             return 128 + (self._signal or signal.SIGTERM)
+        overdue = self.elector.overdue(self.clock.monotonic())
+        if overdue is not None:  # acquired too long ago (kpy was frozen or starved): too late to start
+            self.say(f"lost lease {self.lock.describe()}: {overdue}")
+            await self._release()
+            return EXIT_LOST_LEASE
+        self._hold()
         try:
-            proc = await spawn_child(opts.argv, env)
+            proc = await spawn_child(opts.argv, env, self.guard)
         except OSError as exc:
             await self._release()
             code = EXIT_NOT_FOUND if isinstance(exc, FileNotFoundError) else EXIT_NOT_EXECUTABLE
@@ -194,23 +225,26 @@ class ElectionRunner:
         self._pgid = pgid
         self.child.running = True
         self.child.starts += 1
-        guard = await GroupGuard.start(pgid)
         renew = asyncio.create_task(self.elector.renew())
         watchdog = asyncio.create_task(self._watchdog())
         waiter = asyncio.create_task(proc.wait())
         lost: str | None = None
         try:
             await asyncio.wait({renew, watchdog, waiter}, return_when=asyncio.FIRST_COMPLETED)
-            if waiter.done():
+            if waiter.done() and not self._guard_stopped():
                 # the command ended; stop what is left of its group while still holding the lease
                 if group_alive(pgid):
-                    await stop_group(pgid, opts.config.grace_period)
+                    await self._stop_command(pgid)
             else:
-                lost = renew.result() if renew.done() else watchdog.result()
+                if renew.done():
+                    lost = renew.result()
+                elif watchdog.done():
+                    lost = watchdog.result()
+                else:  # the guard stopped the command while kpy could not run
+                    lost = self.elector.overdue(self.clock.monotonic()) or "the stop deadline passed"
                 self.say(f"lost lease {self.lock.describe()}: {lost}")
-                await stop_group(
+                await self._stop_command(
                     pgid,
-                    opts.config.grace_period,
                     on_kill=lambda: self.say(
                         "command did not stop within --grace-period; killing its process group"
                     ),
@@ -225,23 +259,29 @@ class ElectionRunner:
                 waiter.cancel()
             self._pgid = None
             self.child.running = False
-            await guard.dismiss()
         await self._release()
         return EXIT_LOST_LEASE if lost is not None else exit_code_of(returncode)
 
+    def _guard_stopped(self) -> bool:
+        """Whether the guard has stopped (or is stopping) the command because the deadline passed."""
+        return self.guard is not None and self.guard.expired()
+
+    async def _stop_command(self, pgid: int, on_kill: Callable[[], None] | None = None) -> None:
+        """Stop the group: tell the guard first (no second SIGTERM from it), and send no SIGTERM of our own
+        when the guard has already sent one."""
+        if self.guard is not None:
+            self.guard.stopping()
+        await stop_group(pgid, self.options.config.grace_period, on_kill, term=not self._guard_stopped())
+
     async def _watchdog(self) -> str:
         """Return once the stop deadline (last successful send + 0.9 × LDS − grace) passes without renewal."""
-        cfg = self.options.config
         while True:
-            deadline = self.elector.core.stop_deadline(cfg.safe_hold, cfg.grace_period)
             now = self.clock.monotonic()
-            if deadline is None or now >= deadline:
-                sent = self.elector.core.last_success_send
-                ago = f" (last successful renewal sent {now - sent:.2f}s ago)" if sent is not None else ""
-                return (
-                    "renewal overdue: stopping the command before the lease could pass to another "
-                    f"candidate{ago}"
-                )
+            overdue = self.elector.overdue(now)
+            if overdue is not None:
+                return overdue
+            deadline = self.elector.stop_deadline()
+            assert deadline is not None
             self._renewed.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._renewed.wait(), deadline - now)

@@ -39,9 +39,11 @@ LINUX_ONLY = pytest.mark.skipif(
     reason="needs Linux process semantics (process groups, PR_SET_PDEATHSIG, /proc); runs on Linux",
 )
 
-#: the multi-process tests' short timings: lease duration, renew deadline, retry period, grace period
-LEASE, RENEW, RETRY, GRACE = 2.0, 1.5, 0.25, 0.25
-TIMINGS = ["--lease-duration", "2s", "--renew-deadline", "1.5s", "--retry-period", "250ms",
+#: the multi-process tests' short timings: lease duration, renew deadline, retry period, grace period. A leader
+#: loses the lease when it cannot run for about 0.9 × LEASE − GRACE − RETRY (2.2 s here): long enough for a
+#: machine whose two cores are busy with something else
+LEASE, RENEW, RETRY, GRACE = 3.0, 2.0, 0.25, 0.25
+TIMINGS = ["--lease-duration", "3s", "--renew-deadline", "2s", "--retry-period", "250ms",
            "--grace-period", "250ms"]
 
 CHILD = r"""
@@ -129,6 +131,19 @@ def wait_until(cond: Callable[[], Any], timeout: float, what: str, step: float =
         if time.monotonic() >= end:
             raise AssertionError(f"timed out after {timeout:.1f}s waiting for {what}")
         time.sleep(step)
+
+
+#: how long a test waits for something that takes a second or two on an idle machine: only a hang exhausts it
+PATIENCE = 60.0
+
+
+def last_lease_write(emu: Any, lease: str, before: float) -> float:
+    """When the emulator received the last write (PUT/POST) of Lease ``lease`` before ``before`` (monotonic,
+    the test process's clock). A follower can take over no sooner than a lease duration after that."""
+    times = [r.started for r in list(emu.emulator.requests)
+             if r.method in ("PUT", "POST") and r.path.endswith(f"/leases/{lease}") and r.started <= before]
+    assert times, f"no write of lease {lease} seen"
+    return max(times)
 
 
 def pid_alive(pid: int) -> bool:

@@ -1,11 +1,12 @@
-"""Bounded chaos: ``kpy elect`` candidates on one Lease through random leader SIGKILLs, graceful exits, API
-latency spikes that make the leader lose the lease, and injected 500/429 answers. The one hard property:
+"""Bounded chaos: ``kpy elect`` candidates on one Lease through leader SIGKILLs, graceful exits, API latency
+spikes that make the leader lose the lease, a frozen (SIGSTOPped) leader, and injected 500/429 answers. The one hard property:
 no two children are ever alive at the same time (see electhelpers for why the check is sound), and the
 failovers really happened.
 
 Deterministic enough for a loaded 2-core machine: the random choices come from a fixed seed, every wait is
 a condition with a deadline derived from LeaseDuration (never a tight timing), and what is asserted (mutual
-exclusion, a failover count) does not depend on how fast the machine is.
+exclusion, a failover count) does not depend on how fast the machine is. Each kind of failover runs once
+here; ``bench/elect.py --failovers 100`` is the long run (README "Benchmarks").
 """
 
 from __future__ import annotations
@@ -27,12 +28,14 @@ from tests.integration.election.electhelpers import (
     CHILD,
     LEASE,
     LINUX_ONLY,
+    PATIENCE,
     RENEW,
     RETRY,
     TIMINGS,
     Pool,
     Run,
     assert_exclusive,
+    pid_alive,
     read_runs,
     wait_until,
 )
@@ -40,11 +43,12 @@ from tests.integration.election.electhelpers import (
 pytestmark = LINUX_ONLY
 
 CANDIDATES = 4
-FAILOVERS = 10
-BUDGET = 90.0  # hard stop for the whole test; it normally takes ~20 s
+ACTIONS = ("kill", "exit", "latency", "stop")
+FAILOVERS = len(ACTIONS)
+BUDGET = 300.0  # hard stop for the whole test, only a hang reaches it; it normally takes ~15 s
 # after the leader goes away (killed or lost the lease) someone must lead within this: the lease must expire
 # (LeaseDuration after the last renewal a follower saw) plus a jittered retry, plus generous slack
-FAILOVER_DEADLINE = 3 * LEASE + 2.2 * RETRY + 10
+FAILOVER_DEADLINE = 3 * LEASE + 2.2 * RETRY + PATIENCE
 
 
 @pytest.fixture
@@ -110,28 +114,38 @@ def test_chaos_failovers_never_run_two_children_at_once(emu: Any, pool: Pool) ->
         if rng.random() < 0.4:
             emu.call(faults.set_latency, rng.uniform(0.05, 0.4), match=f"/leases/{pool.lease}")
         time.sleep(rng.uniform(0.0, 2 * RETRY))  # let the leader renew through it (or not)
-        action = rng.choice(["kill", "exit", "latency"])
+        action = ACTIONS[len(actions) % len(ACTIONS)]
         actions.append(action)
         t_action = time.monotonic()
         leader_kpy = pool.by_ident(leader.ident)
+        leader_pid = leader.pid
         if action == "kill":  # SIGKILL the leader's kpy; its child dies with it
             leader_kpy.proc.send_signal(signal.SIGKILL)
+        elif action == "stop":  # freeze the leader's kpy; its guard must stop the child before anyone takes over
+            leader_kpy.proc.send_signal(signal.SIGSTOP)
         elif action == "exit":  # the command exits by itself; kpy releases the lease
             with contextlib.suppress(ProcessLookupError):  # it may have lost the lease to the noise
                 os.kill(leader.pid, signal.SIGTERM)
         else:  # every lease request now outlives the renew deadline: the leader must stop its child
             emu.call(faults.set_latency, RENEW + 0.3, match=f"/leases/{pool.lease}")
-            wait_until(lambda k=leader_kpy: not k.alive(), RENEW + LEASE + 10, "the leader to give up")
+            wait_until(lambda k=leader_kpy: not k.alive(), RENEW + LEASE + PATIENCE, "the leader to give up")
             stderr = leader_kpy.stderr()
             # a spike may also have been slow enough to lose the lease already (then a new leader shows up
             # below as usual)
             assert "lost lease" in stderr or "released lease" in stderr, stderr
         emu.call(faults.clear)
+        if action == "stop":
+            try:
+                leader = next_start(n)
+                assert not pid_alive(leader_pid), "the frozen leader's command was alive when the next started"
+            finally:
+                leader_kpy.proc.send_signal(signal.SIGCONT)
+            assert leader_kpy.proc.wait(PATIENCE) == 1
         replenish()
         leader = next_start(n)
         timings.append(f"{action}:{time.monotonic() - t_action:.1f}")
         # the previous leader's kpy is gone (killed, or exited after its child stopped)
-        wait_until(lambda k=leader_kpy: not k.alive(), 10, "the previous leader's kpy to exit")
+        wait_until(lambda k=leader_kpy: not k.alive(), PATIENCE, "the previous leader's kpy to exit")
         replenish()
 
     runs = assert_exclusive(pool.journal)
@@ -140,5 +154,5 @@ def test_chaos_failovers_never_run_two_children_at_once(emu: Any, pool: Pool) ->
     assert len({r.ident for r in runs}) == len(runs), "a kpy ran its command twice"
     # graceful exits and lost leases journal their stop; killed children cannot (PDEATHSIG), but the flock
     # check covers them
-    assert {"kill", "exit", "latency"} <= set(actions), actions
+    assert set(ACTIONS) <= set(actions), actions
     print(f"{failovers} failovers in {time.monotonic() - started:.1f}s: {timings}")

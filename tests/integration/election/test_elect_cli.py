@@ -2,7 +2,7 @@
 
 Children append ``start``/``beat``/``stop`` lines with ``time.monotonic()`` (CLOCK_MONOTONIC is machine-wide
 on Linux, so times from different processes compare) and the tests assert that lifetimes never overlap.
-Durations are short (lease 2s, renew 1.5s, retry 0.3s, grace 0.3s) so the module stays fast.
+Durations are short (lease 3s, renew 2s, retry 0.3s, grace 0.3s) so the module stays fast.
 """
 
 from __future__ import annotations
@@ -22,16 +22,16 @@ from typing import Any
 
 import pytest
 from tests.integration.clihelpers import KPY, Api, kpy
-from tests.integration.election.electhelpers import LINUX_ONLY
+from tests.integration.election.electhelpers import LINUX_ONLY, PATIENCE, last_lease_write
 
 pytestmark = LINUX_ONLY
 
-LEASE, RENEW, RETRY, GRACE = 2.0, 1.5, 0.3, 0.3
+LEASE, RENEW, RETRY, GRACE = 3.0, 2.0, 0.3, 0.3  # see electhelpers for why 3 s
 TIMINGS = [
     "--lease-duration",
-    "2s",
+    "3s",
     "--renew-deadline",
-    "1.5s",
+    "2s",
     "--retry-period",
     "300ms",
     "--grace-period",
@@ -165,48 +165,50 @@ def lease_spec(emu: Any, namespace: str, name: str) -> dict[str, Any]:
 
 def test_two_electors_run_exactly_one_child(emu: Any, spawn: Any, lease_name: str) -> None:
     a, b = spawn("a"), spawn("b")
-    wait_until(lambda: starts(spawn.journal), 10, "a child to start")
-    time.sleep(3 * LEASE)  # long enough for a second child to (wrongly) start
+    wait_until(lambda: starts(spawn.journal), PATIENCE, "a child to start")
+    # a follower that ignored the leader's renewals would take over within LeaseDuration + 2.2 × RetryPeriod
+    time.sleep(LEASE + 2.2 * RETRY + 0.5)
     assert len(starts(spawn.journal)) == 1
     leader = starts(spawn.journal)[0][0]
     spec = lease_spec(emu, "default", lease_name)
     assert spec["holderIdentity"] == leader
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", spec["renewTime"])
-    assert spec["leaseDurationSeconds"] == 2
+    assert spec["leaseDurationSeconds"] == 3
     leader_proc = a if leader == "a" else b
     assert leader_proc.stderr().startswith(f"acquired lease default/{lease_name} as {leader}\n")
     follower = b if leader == "a" else a
     assert f"new leader: {leader}" in follower.stderr()
 
 
-def test_sigkill_of_the_leader_fails_over_no_sooner_than_the_lease_allows(emu: Any, spawn: Any) -> None:
+def test_sigkill_of_the_leader_fails_over_no_sooner_than_the_lease_allows(
+    emu: Any, spawn: Any, lease_name: str
+) -> None:
     electors = {i: spawn(i) for i in ("a", "b", "c")}
-    wait_until(lambda: starts(spawn.journal), 10, "a child to start")
+    wait_until(lambda: starts(spawn.journal), PATIENCE, "a child to start")
     first = starts(spawn.journal)[0][0]
     time.sleep(1.0)
     killed_at = time.monotonic()
     electors[first].proc.send_signal(signal.SIGKILL)
-    wait_until(lambda: len(starts(spawn.journal)) >= 2, 3 * LEASE + 5, "a new leader's child")
+    wait_until(lambda: len(starts(spawn.journal)) >= 2, LEASE + 2.2 * RETRY + PATIENCE, "a new leader's child")
     second, started = starts(spawn.journal)[1]
     assert second != first
-    # the old leader's last renewal was sent at most one retry period (plus a request) before the kill
-    assert started - killed_at >= LEASE - RETRY - 0.2
-    assert started - killed_at <= LEASE + 2.2 * RETRY + 1.5
+    # not before a lease duration after the old leader's last renewal reached the server (how soon after
+    # that is a speed, measured by bench/elect.py)
+    assert started >= last_lease_write(emu, lease_name, killed_at) + LEASE
     assert_no_overlap(spawn.journal)
 
 
-def test_graceful_exit_releases_and_hands_over_within_about_a_retry_period(
+def test_graceful_exit_releases_and_hands_over(
     emu: Any, spawn: Any, lease_name: str
 ) -> None:
     a = spawn("a", mode="exit")
-    wait_until(lambda: starts(spawn.journal), 10, "a's child")
+    wait_until(lambda: starts(spawn.journal), PATIENCE, "a's child")
     b = spawn("b")
-    assert a.proc.wait(10) == 3  # the child's exit code
+    assert a.proc.wait(PATIENCE) == 3  # the child's exit code
     assert f"released lease default/{lease_name}" in a.stderr()
-    released_at = time.monotonic()
-    wait_until(lambda: any(i == "b" for i, _ in starts(spawn.journal)), 5, "b's child")
-    b_start = next(t for i, t in starts(spawn.journal) if i == "b")
-    assert b_start - released_at <= 2.2 * RETRY + 1.0
+    # b takes over at its next try, well before the released lease (1 s) would have expired by itself; how
+    # soon is a speed, measured by bench/elect.py
+    wait_until(lambda: any(i == "b" for i, _ in starts(spawn.journal)), PATIENCE, "b's child")
     assert_no_overlap(spawn.journal)
     spec = lease_spec(emu, "default", lease_name)
     assert spec["holderIdentity"] == "b"
@@ -216,12 +218,12 @@ def test_graceful_exit_releases_and_hands_over_within_about_a_retry_period(
 
 def test_renewal_failure_stops_the_child_before_the_lease_could_pass(emu: Any, spawn: Any) -> None:
     a = spawn("a")
-    wait_until(lambda: starts(spawn.journal), 10, "a's child")
+    wait_until(lambda: starts(spawn.journal), PATIENCE, "a's child")
     time.sleep(0.5)
     emu.call(emu.emulator.faults.pause)
     paused_at = time.monotonic()
     try:
-        assert a.proc.wait(3 * LEASE + 5) == 1
+        assert a.proc.wait(3 * LEASE + PATIENCE) == 1
     finally:
         emu.call(emu.emulator.faults.resume)
     stops = [t for i, kind, t in read_journal(spawn.journal) if kind == "stop"]
@@ -233,7 +235,7 @@ def test_renewal_failure_stops_the_child_before_the_lease_could_pass(emu: Any, s
 
 def test_status_shows_holder_and_transitions_as_json(emu: Any, spawn: Any, lease_name: str) -> None:
     spawn("a")
-    wait_until(lambda: starts(spawn.journal), 10, "a's child")
+    wait_until(lambda: starts(spawn.journal), PATIENCE, "a's child")
     res = kpy("elect", "status", "--lease", lease_name, "-o", "json", kubeconfig=emu.kubeconfig_path)
     assert res.code == 0, res.err
     data = json.loads(res.out)
@@ -242,6 +244,24 @@ def test_status_shows_holder_and_transitions_as_json(emu: Any, spawn: Any, lease
     assert data["leaseTransitions"] == 0
     text = kpy("elect", "status", "--lease", lease_name, kubeconfig=emu.kubeconfig_path)
     assert "Holder:         a\n" in text.out
+
+
+def test_status_takes_flags_given_before_the_subcommand(emu: Any, spawn: Any, lease_name: str) -> None:
+    """`kpy elect --lease x status` as kubectl reads flags: those before the subcommand apply to it."""
+    spawn("a")
+    wait_until(lambda: starts(spawn.journal), PATIENCE, "a's child")
+    res = kpy("elect", "--lease", lease_name, "status", "-o", "json", kubeconfig=emu.kubeconfig_path)
+    assert res.code == 0, res.err
+    assert json.loads(res.out)["holderIdentity"] == "a"
+    # a namespace before the subcommand counts too (the lease is in "default", not in kube-system)
+    res = kpy("elect", "-n", "kube-system", "--lease", lease_name, "status", kubeconfig=emu.kubeconfig_path)
+    assert res.code == 1
+    assert res.err.strip() == f'Error from server (NotFound): leases.coordination.k8s.io "{lease_name}" not found'
+    # and the subcommand's own flags win
+    res = kpy("elect", "-n", "kube-system", "--lease", "nope", "status", "-n", "default", "--lease", lease_name,
+              kubeconfig=emu.kubeconfig_path)
+    assert res.code == 0, res.err
+    assert "Holder:         a\n" in res.out
 
 
 def test_status_of_a_missing_lease_is_a_not_found_error(emu: Any) -> None:
@@ -284,7 +304,7 @@ def test_kubectl_reads_the_lease_kpy_writes(emu: Any, spawn: Any, lease_name: st
     if shutil.which("kubectl") is None:
         pytest.skip("kubectl not installed")
     spawn("a")
-    wait_until(lambda: starts(spawn.journal), 10, "a's child")
+    wait_until(lambda: starts(spawn.journal), PATIENCE, "a's child")
     res = subprocess.run(
         [
             "kubectl",
@@ -301,4 +321,4 @@ def test_kubectl_reads_the_lease_kpy_writes(emu: Any, spawn: Any, lease_name: st
         check=False,
     )
     assert res.returncode == 0, res.stderr
-    assert res.stdout == "a 2 0"
+    assert res.stdout == "a 3 0"

@@ -1,10 +1,10 @@
 """Five ``kpy elect`` processes on one Lease: one child at a time, failover after SIGKILL and after a graceful
-exit, a forbidden Lease, the health endpoint, and the default identity.
+exit, a forbidden Lease (retried), the health endpoint, and the default identity.
 
-Bounds come from the algorithm: after the leader dies, a follower takes over no sooner than
-LeaseDuration − RetryPeriod after the kill (the last renewal was sent at most one RetryPeriod before it) and
-no later than LeaseDuration + 2.2 × RetryPeriod (its next jittered try); after a release the next try comes
-within 2.2 × RetryPeriod. The upper bounds get a generous slack for a loaded machine.
+Bounds come from the algorithm: after the leader dies, a follower takes over no sooner than LeaseDuration
+after the dead leader's last renewal reached the server. How soon after that (LeaseDuration + 2.2 ×
+RetryPeriod; 2.2 × RetryPeriod after a release) is a speed, measured by bench/elect.py, not here: the waits
+below only have deadlines that a hang exhausts.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import os
 import re
 import signal
 import socket
-import sys
 import time
 import urllib.request
 import uuid
@@ -26,17 +25,18 @@ from tests.integration.clihelpers import Api, kpy
 from tests.integration.election.electhelpers import (
     LEASE,
     LINUX_ONLY,
+    PATIENCE,
     RETRY,
     TIMINGS,
     Pool,
     assert_exclusive,
+    last_lease_write,
     pid_alive,
     wait_until,
 )
 
 pytestmark = LINUX_ONLY
 
-SLACK = 1.0  # for process start-up and scheduling on a busy 2-core machine
 
 
 @pytest.fixture
@@ -68,10 +68,10 @@ def test_five_electors_one_child_at_a_time_through_kill_and_graceful_exit(
         pool.spawn(ident)
 
     # 1. one leader; the four others see it and keep campaigning without starting anything
-    first = wait_until(lambda: pool.runs(), 15, "the first child")[0]
+    first = wait_until(lambda: pool.runs(), PATIENCE, "the first child")[0]
     for ident in idents:
         if ident != first.ident:
-            wait_until(lambda i=ident: f"new leader: {first.ident}" in pool.by_ident(i).stderr(), 15,
+            wait_until(lambda i=ident: f"new leader: {first.ident}" in pool.by_ident(i).stderr(), PATIENCE,
                        f"{ident} to observe the leader")
     # a follower that ignored the renewals would take over within LeaseDuration + 2.2 × RetryPeriod
     hold_until = time.monotonic() + LEASE + 2.2 * RETRY + 0.5
@@ -85,25 +85,25 @@ def test_five_electors_one_child_at_a_time_through_kill_and_graceful_exit(
     leader = pool.by_ident(first.ident)
     killed_at = time.monotonic()
     leader.proc.send_signal(signal.SIGKILL)
-    assert leader.proc.wait(10) == -signal.SIGKILL
-    wait_until(lambda: not pid_alive(first.pid), 5, "the killed leader's child to die with it")
-    second = wait_until(lambda: pool.runs()[1:], LEASE + 2.2 * RETRY + 10, "a new leader's child")[0]
+    assert leader.proc.wait(PATIENCE) == -signal.SIGKILL
+    wait_until(lambda: not pid_alive(first.pid), PATIENCE, "the killed leader's child to die with it")
+    second = wait_until(lambda: pool.runs()[1:], LEASE + 2.2 * RETRY + PATIENCE, "a new leader's child")[0]
     assert second.ident != first.ident
-    assert second.start - killed_at >= LEASE - RETRY - 0.2  # not before the lease could have expired
-    assert second.start - killed_at <= LEASE + 2.2 * RETRY + SLACK + 1.0  # kpy may need a request to notice
+    # not before a lease duration after the killed leader's last renewal reached the server (how soon after
+    # that is a speed: bench/elect.py)
+    assert second.start >= last_lease_write(emu, lease_name, killed_at) + LEASE
     assert lease_spec(emu, lease_name)["holderIdentity"] == second.ident
 
     # 3. the new leader's command exits by itself (SIGTERM to the child, which exits 0): kpy releases the
     #    lease at once and another candidate leads within about one (jittered) RetryPeriod
     second_kpy = pool.by_ident(second.ident)
     os.kill(second.pid, signal.SIGTERM)
-    assert second_kpy.proc.wait(10) == 0  # the command's exit code
+    assert second_kpy.proc.wait(PATIENCE) == 0  # the command's exit code
     assert f"released lease default/{lease_name}" in second_kpy.stderr()
-    third = wait_until(lambda: pool.runs()[2:], 10, "a third leader's child")[0]
+    third = wait_until(lambda: pool.runs()[2:], PATIENCE, "a third leader's child")[0]
     stopped = next(r for r in pool.runs() if r.pid == second.pid)
     assert stopped.stopped
     assert third.ident not in (first.ident, second.ident)
-    assert third.start - stopped.end < 2.2 * RETRY + SLACK
 
     runs = assert_exclusive(pool.journal)
     assert [r.ident for r in runs] == [first.ident, second.ident, third.ident]
@@ -114,29 +114,36 @@ def test_five_electors_one_child_at_a_time_through_kill_and_graceful_exit(
     assert sum(e.alive() for e in pool.electors) == 3
 
 
-def test_forbidden_lease_is_a_one_line_error_and_no_child(emu: Any, tmp_path: Path, lease_name: str) -> None:
+def test_forbidden_lease_is_retried_with_one_line_each_time_until_access_is_granted(
+    emu: Any, pool: Pool, lease_name: str
+) -> None:
+    """client-go retries a 403 forever (RBAC is often granted after the workload starts); so does kpy, saying
+    why on one line per try instead of sitting silent or exiting."""
     message = (
         f'leases.coordination.k8s.io "{lease_name}" is forbidden: User "system:serviceaccount:default:app" '
         'cannot get resource "leases" in API group "coordination.k8s.io" in the namespace "default"'
     )
-    emu.call(emu.emulator.faults.fail_next, 1000, 403, match=f"/leases/{lease_name}$", message=message)
-    marker = tmp_path / "ran"
+    emu.call(emu.emulator.faults.fail_next, 100000, 403, match=f"/leases/{lease_name}$", message=message)
     try:
-        res = kpy("elect", "--lease", lease_name, *TIMINGS, "--", sys.executable, "-c",
-                  f"open({str(marker)!r}, 'w')", kubeconfig=emu.kubeconfig_path, timeout=30)
+        e = pool.spawn("f")
+        line = f"error retrieving resource lock default/{lease_name}: {message}"
+        wait_until(lambda: e.stderr().count(line) >= 3, 30, "three reports of the 403")
+        assert e.alive()
+        assert set(e.stderr().splitlines()) == {line}
+        assert pool.runs() == []
     finally:
         emu.call(emu.emulator.faults.clear)
-    assert res.code == 1, res.err
-    assert res.err.splitlines() == [f"Error from server (Forbidden): {message}"]
-    assert not marker.exists()
+    # access granted: the next try acquires and the command starts
+    wait_until(lambda: pool.runs(), 30, "the child once the lease is allowed")
+    assert f"acquired lease default/{lease_name} as f" in e.stderr()
 
 
 def test_health_address_serves_healthz_and_leader_metrics(emu: Any, pool: Pool, lease_name: str) -> None:
     leader = pool.spawn("h1", "--health-address", "127.0.0.1:0")
-    first = wait_until(lambda: pool.runs(), 15, "the leader's child")[0]
+    first = wait_until(lambda: pool.runs(), PATIENCE, "the leader's child")[0]
     assert first.ident == "h1"
     follower = pool.spawn("h2", "--health-address", "127.0.0.1:0")
-    wait_until(lambda: "new leader: h1" in follower.stderr(), 15, "the follower to see the leader")
+    wait_until(lambda: "new leader: h1" in follower.stderr(), PATIENCE, "the follower to see the leader")
 
     def url_of(e: Any) -> str:
         m = re.search(r"^serving /healthz and /metrics on (http://127\.0\.0\.1:\d+)$", e.stderr(), re.M)
@@ -165,9 +172,9 @@ def test_health_address_serves_healthz_and_leader_metrics(emu: Any, pool: Pool, 
 
 def test_default_identity_is_hostname_and_a_uuid(emu: Any, pool: Pool, lease_name: str) -> None:
     pool.spawn(None, mode="identity", name="anon")
-    wait_until(lambda: pool.runs(), 15, "the child")
+    wait_until(lambda: pool.runs(), PATIENCE, "the child")
     ident_file = Path(str(pool.journal) + ".identity")
-    identity = wait_until(lambda: ident_file.exists() and ident_file.read_text(), 5, "KPY_IDENTITY")
+    identity = wait_until(lambda: ident_file.exists() and ident_file.read_text(), PATIENCE, "KPY_IDENTITY")
     hostname = re.escape(socket.gethostname())
     assert re.fullmatch(hostname + r"_[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}",
                         identity), identity

@@ -174,16 +174,26 @@ async def test_renew_loop_runs_rounds_every_retry_period_until_one_fails() -> No
     assert a.metrics.renew_rounds_failed == 1
 
 
-async def test_forbidden_while_acquiring_is_raised_not_retried() -> None:
+async def test_forbidden_while_acquiring_is_retried_and_reported_each_time_like_client_go() -> None:
+    """RBAC is often granted after the workload starts: client-go retries a 403 forever; kpy too, and says why."""
     store, clock = LeaseStore(), FakeClock()
+    tries = 0
 
     def forbid(verb: str) -> None:
-        raise Forbidden('leases.coordination.k8s.io "l" is forbidden', reason="Forbidden")
+        nonlocal tries
+        tries += 1
+        if tries <= 3:
+            raise Forbidden('leases.coordination.k8s.io "l" is forbidden: User "app" cannot get resource "leases"',
+                            reason="Forbidden")
 
     store.fault = forbid
-    with pytest.raises(Forbidden):
-        await elector(store, "a", clock).acquire()
-    assert clock.sleeps == []
+    reported: list[str] = []
+    a = elector(store, "a", clock, on_try_failed=reported.append)
+    await a.acquire()
+    assert a.core.is_leader()
+    assert reported == ['error retrieving resource lock default/l: leases.coordination.k8s.io "l" is forbidden: '
+                        'User "app" cannot get resource "leases"'] * 3
+    assert clock.sleeps == [2.0, 2.0, 2.0]  # RetryPeriod × (1 + 0 jitter) between tries
 
 
 async def test_missing_namespace_on_create_is_raised_while_acquiring() -> None:
@@ -292,3 +302,34 @@ async def test_release_after_someone_else_took_over_leaves_their_lease_alone() -
     assert await a.release()
     assert store.spec()["holderIdentity"] == "b"
     assert a.core.leader == "b"
+
+
+async def test_no_renewal_is_sent_once_the_stop_deadline_has_passed() -> None:
+    """A leader frozen past last send + 0.9 × LDS − grace has lost, even if nobody else took the lease."""
+    store, clock = LeaseStore(), FakeClock()
+    a = elector(store, "a", clock)
+    await a.acquire()
+    writes = len(store.writes)
+    assert a.stop_deadline() == 1000.0 + 0.9 * 15 - 3.0
+    clock.advance(0.9 * 15 - 3.0)  # frozen until exactly the deadline
+    reason = await a.renew_round()
+    assert reason is not None and reason.startswith("renewal overdue")
+    assert "(last successful renewal sent 10.50s ago)" in reason
+    assert len(store.writes) == writes  # nothing was sent
+    assert a.overdue(clock.monotonic()) == reason
+
+
+async def test_a_renew_round_gives_up_at_the_stop_deadline_when_it_comes_before_the_renew_deadline() -> None:
+    store, clock = LeaseStore(), FakeClock()
+    cfg = ElectionConfig(15 * SECOND, 10 * SECOND, 2 * SECOND, 3 * SECOND)
+    a = LeaderElector(FakeLock(store), "a", cfg, clock=clock, rand=lambda: 0.0)
+    await a.acquire()
+    clock.advance(8.0)  # the renew round starts late (8 s after the last send): 2.5 s left until the deadline
+
+    def fail(verb: str) -> None:
+        raise ServerError("injected", reason="InternalError")
+
+    store.fault = fail
+    reason = await a.renew_round()
+    assert reason is not None and reason.startswith("renewal overdue")
+    assert clock.monotonic() <= 1000.0 + 10.5 + 1e-9  # it stopped trying at the stop deadline, not at 8 + 10 s
