@@ -272,9 +272,7 @@ class EventRenderer:
         fmt = self.options.output.partition("=")[0]
         if fmt == "json":
             self.out.write(go_struct_json(typed) + "\n")
-        else:
-            if fmt == "yaml" and self.printed:
-                self.out.write("---\n")
+        else:  # the YAML printer separates the objects it prints with "---", as kubectl's does
             self._printer.print_obj(typed, self.out)
         self.printed += 1
         self.out.flush()

@@ -60,7 +60,7 @@ def make_printer(
     if fmt == "yaml":
         from kpy.printers.structured import YAMLPrinter
 
-        printer: Printer = DocumentSeparated(YAMLPrinter())
+        printer: Printer = YAMLPrinter()  # writes "---" before every object after the first, as kubectl
         return printer if show_managed_fields else OmitManagedFields(printer)
     if fmt == "name":
         from kpy.printers.structured import NamePrinter
@@ -123,20 +123,6 @@ class OmitManagedFields:
 
     def print_obj(self, obj: dict[str, Any], out: TextIO) -> None:
         self.delegate.print_obj(without_managed_fields(obj), out)
-
-
-class DocumentSeparated:
-    """kubectl's YAML printer writes ``---`` before every object after the first (``get -w -o yaml``)."""
-
-    def __init__(self, delegate: Printer) -> None:
-        self.delegate = delegate
-        self.count = 0
-
-    def print_obj(self, obj: dict[str, Any], out: TextIO) -> None:
-        self.count += 1
-        if self.count > 1:
-            out.write("---\n")
-        self.delegate.print_obj(obj, out)
 
 
 def _read_template_file(path: str) -> str:

@@ -100,5 +100,11 @@ def format_body(prefix: str, body: bytes, verbosity: int) -> str:
         dump = truncate(hex_dump(body), verbosity)
         inner = "".join(f"\t{line}\n" for line in dump.rstrip("\n").split("\n"))
         return f'"{prefix}" body=<\n{inner} >'
-    text = redact(body).decode("utf-8", "replace")
-    return f'"{prefix}" body={_go_quote(truncate(text, verbosity))}'
+    text = truncate(redact(body).decode("utf-8", "replace"), verbosity)
+    if "\n" in text:  # klog writes a multi-line string value as a tab-indented block
+        lines = text.split("\n")
+        if lines[-1] == "":
+            lines.pop()
+        inner = "".join(f"\t{line}\n" for line in lines)
+        return f'"{prefix}" body=<\n{inner} >'
+    return f'"{prefix}" body={_go_quote(text)}'

@@ -165,8 +165,7 @@ async def test_a_server_that_accepts_but_does_not_answer_counts_as_an_outage(
         news[0]
         .message()
         .startswith(
-            "watch lost: Unable to connect to the server: net/http: request canceled (Client.Timeout exceeded while "
-            "awaiting headers); retrying (next in "
+            "watch lost: Unable to connect to the server: context deadline exceeded; retrying (next in "
         )
     )
     async with asyncio.timeout(10):
