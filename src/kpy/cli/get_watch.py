@@ -16,7 +16,7 @@ import contextlib
 import json
 from typing import TYPE_CHECKING, Any
 
-from kpy.errors import ApiError, ConnectionFailed, Gone, ServerError, TooManyRequests, UsageError
+from kpy.errors import ApiError, Gone, UsageError
 
 if TYPE_CHECKING:
     from kpy.cli.get_run import Target, _Getter
@@ -132,16 +132,37 @@ class _TableWatch:
         return params
 
     async def _follow(self, skip_first: bool) -> None:
+        """Watch from ``self.rv``; a broken stream resumes, a 410 relists, an outage is reported on stderr and
+        retried (with ``--max-retry-time`` as the bound) like the reflector's."""
+        import asyncio
+        import time
+
         from kpy.flowcontrol import ExponentialBackoffManager
+        from kpy.rest import watch as reflector
+        from kpy.rest.watchhealth import ReconnectTracker, report_to
 
         client = self.getter.client
-        backoff = ExponentialBackoffManager()
+        backoff = ExponentialBackoffManager(
+            reflector.RECONNECT_INITIAL, reflector.RECONNECT_MAX, jitter=reflector.RECONNECT_JITTER
+        )
+        health = ReconnectTracker(time.monotonic, report_to(self.getter.err), self.options.max_retry_time)
         path = self.target.info.path(self.target.namespace)
-        import asyncio
-
         while True:
+            opened = False
+
+            def on_open() -> None:
+                nonlocal opened
+                opened = True
+                health.succeeded()
+
             try:
-                stream = client.stream_lines(path, self._params(), accept=self.accept)
+                stream = client.stream_lines(
+                    path,
+                    self._params(),
+                    accept=self.accept,
+                    on_open=on_open,
+                    header_timeout=reflector.RECONNECT_TIMEOUT,
+                )
                 async with contextlib.aclosing(stream):
                     async for line in stream:
                         event = json.loads(line)
@@ -155,8 +176,13 @@ class _TableWatch:
             except (Gone, _Relist):
                 await self._relist()
                 continue
-            except (ConnectionFailed, TooManyRequests, ServerError, ValueError):
-                pass
+            except (*reflector.RETRYABLE, ValueError) as exc:
+                if not opened:  # the reconnect itself failed: an outage, reported once and bounded
+                    delay = health.clamp(backoff.next_delay())
+                    health.failed(exc, delay)
+                    await asyncio.sleep(delay)
+                    continue
+                health.dropped()
             await asyncio.sleep(backoff.next_delay())
 
     def _event(self, event: dict[str, Any]) -> None:
