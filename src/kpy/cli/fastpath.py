@@ -5,17 +5,16 @@ runs of one kpy build, so they are rendered once from the real app by ``python -
 ``fastpath_table`` (committed) and printed from there. A test renders them again through the app and fails when
 the table is stale, so the printed bytes are always the app's.
 
-Only exact command lines are answered (``kpy get --help``, not ``kpy get pods --help``), only under the ``kpy``
+Only exact command lines are answered (``kpy get --help``, not ``kpy get pods --help``; a bare ``kpy events``), only under the ``kpy``
 name, only when no shell completion is running, and only at the terminal widths the table was rendered for
 (click wraps help at ``min(columns, 80) - 2``, so every width of 80 columns or more gives the same bytes);
-anything else goes to the app. This module imports nothing but ``os`` and ``sys``.
+anything else goes to the app. This module imports nothing but ``os`` and ``sys`` (not even ``typing``).
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
 
 #: click wraps help to ``min(terminal columns, 80) - 2``: at 80 columns or more the table's bytes are exact
 MIN_COLUMNS = 80
@@ -24,9 +23,9 @@ _HELP_FLAGS = ("--help", "-h")
 VERSION_MARK = "\x00kpy-version\x00"
 
 
-def answer(argv: Sequence[str]) -> int | None:
+def answer(argv: list[str] | tuple[str, ...]) -> int | None:
     """Print the precomputed answer for this command line and return its exit code, or None (run the app)."""
-    if not argv or argv[-1] in _HELP_FLAGS or tuple(argv) == ("version", "--client"):
+    if len(argv) <= 1 or argv[-1] in _HELP_FLAGS or tuple(argv) == ("version", "--client"):
         if not _plain_invocation():
             return None
         from kpy.cli.fastpath_table import ANSWERS, TEXTS
