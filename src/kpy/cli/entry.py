@@ -1,4 +1,5 @@
-"""Console-script entry point, kept import-free so that ``kpy --version`` answers before typer loads."""
+"""Console-script entry point, kept import-free so that ``kpy --version``, ``--help`` of every command and
+``kpy version --client`` answer before typer loads (see ``kpy.cli.fastpath``)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,17 @@ import sys
 
 
 def main() -> None:
-    if sys.argv[1:] == ["--version"]:
+    args = sys.argv[1:]
+    if args == ["--version"]:
         from kpy import __version__
 
         sys.stdout.write(f"kpy {__version__}\n")
         raise SystemExit(0)
+    from kpy.cli.fastpath import answer
+
+    code = answer(args)
+    if code is not None:
+        raise SystemExit(code)
     from kpy.cli.main import main as run_main
 
     run_main()

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import os
-import ssl
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kpy.config.credentials import Credentials, NoCredentials
 from kpy.config.exec_plugin import ExecConfig
 from kpy.errors import ConfigError
 
 INSECURE_WITH_CA = "specifying a root certificates file with the insecure flag is not allowed"
+
+if TYPE_CHECKING:  # ssl loads with the first connection, not with the configuration
+    import ssl
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,8 @@ class ClientConfig:
         (also accepted by ``ws_connect``); asyncio: ``open_connection(..., server_hostname=...)``. With it,
         SNI and hostname verification both use that name instead of the URL's host.
         """
+        import ssl
+
         if not self.is_https:
             return None
         if self.insecure_skip_tls_verify and self.ca_data:
@@ -108,6 +113,8 @@ class ClientConfig:
 
 def load_cert_chain_from_memory(ctx: ssl.SSLContext, cert_pem: bytes, key_pem: bytes) -> None:
     """``ctx.load_cert_chain`` for in-memory PEM: via 0600 temp files deleted before returning."""
+    import ssl
+
     with tempfile.TemporaryDirectory(prefix="kpy-tls-") as tmp:
         cert_path = os.path.join(tmp, "client.crt")
         key_path = os.path.join(tmp, "client.key")
@@ -122,6 +129,8 @@ def load_cert_chain_from_memory(ctx: ssl.SSLContext, cert_pem: bytes, key_pem: b
 
 
 def _ssl_reason(exc: Exception) -> str:
+    import ssl
+
     if isinstance(exc, ssl.SSLError) and exc.reason:
         return str(exc.reason).lower().replace("_", " ")
     return str(exc)

@@ -16,21 +16,21 @@ the error for a failing plugin is then client-go's one line without a copy of it
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import logging
 import os
-import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kpy.errors import ConfigError
+
+if TYPE_CHECKING:  # asyncio, subprocess and shutil load when a plugin runs, not with every kubeconfig
+    import asyncio
 
 log = logging.getLogger("kpy.config.exec")
 
@@ -171,6 +171,8 @@ class ExecCredentials:
 
     async def _get(self) -> _Cached:
         if self._lock is None:
+            import asyncio
+
             self._lock = asyncio.Lock()
         async with self._lock:  # one plugin run at a time: it may prompt the user
             cached = self._cached
@@ -200,9 +202,14 @@ class ExecCredentials:
         command = self.config.command
         if os.sep in command:
             return command if os.path.isfile(command) and os.access(command, os.X_OK) else None
+        import shutil
+
         return shutil.which(command, path=self.environ.get("PATH", os.defpath))
 
     async def _run(self) -> _Cached:
+        import asyncio
+        import subprocess
+
         interactive = self.interactive()
         cfg = self.config
         env = dict(self.environ)

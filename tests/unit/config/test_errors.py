@@ -267,7 +267,7 @@ MALFORMED = [
     (
         "bad yaml",
         "apiVersion: v1\nkind: Config\nclusters: [\n  - a: b\n",
-        "error loading config file \"{path}\": yaml: line 4: expected the node content, but found '-'",
+        'error loading config file "{path}": yaml: line 3: did not find expected node content',  # kubectl 1.32
     ),
     ("tab indentation", "clusters:\n\t- name: x\n", 'error loading config file "{path}": yaml: line 2: '),
     (
