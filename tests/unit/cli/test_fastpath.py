@@ -23,7 +23,6 @@ FAST_LINES = [
     ["-h"],
     [],
     ["events", "tail", "-h"],
-    ["port-forward"],
 ]
 
 
