@@ -42,8 +42,12 @@ class Emulator:
         clock: Callable[[], dt.datetime] | None = None,
         token: str | None = None,
         tls: bool = True,
+        endpoints_deprecated: bool = False,
     ) -> None:
         self.seed = seed
+        #: answer every v1 Endpoints request with the 1.33+ ``Warning: 299 - "v1 Endpoints is deprecated ..."``
+        #: header. Off by default: the emulator claims v1.32, which sends no warning (settable at any time).
+        self.endpoints_deprecated = endpoints_deprecated
         #: serve HTTPS (default). ``tls=False`` serves plain HTTP on loopback, like ``kubectl proxy`` does; the
         #: kubeconfig then has no CA and client-certificate auth is not available.
         self.tls = tls

@@ -31,6 +31,13 @@ Obj = dict[str, Any]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 PUBLIC_PATHS = ("/version", "/healthz", "/livez", "/readyz")
 _TRUE = ("1", "true", "True")
+WARNINGS_KEY = "kpy_warnings"  # texts to send as ``Warning: 299 - "text"`` headers with the answer
+ENDPOINTS_DEPRECATED = "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice"
+
+
+def format_warning(text: str) -> str:
+    """``299 - "text"``, quotes and backslashes escaped (what the apiserver's warning recorder sends)."""
+    return '299 - "' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 @dataclass
@@ -109,6 +116,12 @@ def build_app(em: Emulator) -> web.Application:
         return resp
 
     app = web.Application(middlewares=[middleware], client_max_size=64 << 20)
+
+    async def add_warnings(request: web.Request, response: web.StreamResponse) -> None:
+        for text in request.get(WARNINGS_KEY, ()):
+            response.headers.add("Warning", format_warning(text))
+
+    app.on_response_prepare.append(add_warnings)
 
     async def handle(request: web.Request) -> web.StreamResponse:
         return await dispatch(em, request)
@@ -346,6 +359,8 @@ async def _resource_request(
     em: Emulator, request: web.Request, group: str, version: str, rest: list[str]
 ) -> web.StreamResponse:
     rt, namespace, name, sub, watch_segment = _parse_resource_path(em, group, version, rest)
+    if em.endpoints_deprecated and (rt.group, rt.version, rt.resource) == ("", "v1", "endpoints"):
+        request[WARNINGS_KEY] = [ENDPOINTS_DEPRECATED]  # every verb, errors too (the 1.33+ installer)
     method = request.method
     q = request.query
     dry_run = q.get("dryRun") == "All"
