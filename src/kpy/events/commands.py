@@ -74,10 +74,6 @@ async def run_tail(
         color=use_color(out),
         show_managed_fields=show_managed_fields,
     )
-    if output not in ("", "wide"):
-        from kpy.printers import make_printer
-
-        make_printer(output)  # validate -o before connecting
     if for_object and "/" not in for_object:
         raise UsageError("--for must be in resource/name form")
     async with open_client(flags) as client:
