@@ -27,6 +27,7 @@ from kpy.testing.faults import Faults
 from kpy.testing.resources import ResourceRegistry, ResourceType
 from kpy.testing.server import RequestRecord, build_app
 from kpy.testing.store import Obj, Store
+from kpy.testing.tokens import IssuedToken
 
 
 class Emulator:
@@ -61,6 +62,8 @@ class Emulator:
         self.faults = Faults(self)
         self.requests: list[RequestRecord] = []
         self.token = token or secrets.token_urlsafe(32)
+        #: tokens issued through ``serviceaccounts/NAME/token`` (kubectl create token) → their ServiceAccount
+        self.issued_tokens: dict[str, IssuedToken] = {}
         self.pod_logs: dict[tuple[str, str], str] = {}
         self.url = ""
         self.ca_pem = b""

@@ -22,6 +22,7 @@ from kpy.testing import discovery, managedfields, scale, status
 from kpy.testing.api import parse_selectors
 from kpy.testing.resources import ResourceType
 from kpy.testing.status import StatusError
+from kpy.testing.tokens import create_token, token_user
 from kpy.testing.watch import WatchRequest, serve_watch
 
 if TYPE_CHECKING:
@@ -144,6 +145,8 @@ def authenticate(em: Emulator, request: web.Request) -> str | None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() == "bearer" and token.strip() == em.token:
             return "kpy-admin"
+        if scheme.lower() == "bearer" and (user := token_user(em.api, em.issued_tokens, token.strip())):
+            return user
         raise status.unauthorized()
     transport = request.transport
     if transport is not None:
@@ -369,6 +372,9 @@ async def _resource_request(
     if sub == "log" and rt.resource == "pods" and namespace is not None and method == "GET":
         em.api.get(rt, namespace, name)
         return web.Response(text=em.pod_logs.get((namespace, name), ""), content_type="text/plain")
+    if sub == "token" and rt.resource == "serviceaccounts" and namespace is not None and method == "POST":
+        body, _ = await _read_body(request)
+        return _json(create_token(em.api, namespace, name, body, em.issued_tokens), 201)
     if method in ("POST", "PUT", "PATCH"):
         _set_write_context(request)
     if sub == "scale" and (rt.group, rt.resource) in scale.SCALABLE and namespace is not None:
