@@ -456,6 +456,24 @@ class RestClient:
         finally:
             response.release()
 
+    async def get_named(self, path: str, namespace: str | None, params: Params = None) -> Response:
+        """GET one named object as kubectl does (cli-runtime ``resource.Info.Get``): after a 404 in a namespace
+        other than ``default``, ask for the namespace, and if that is missing too, raise *its* NotFound
+        (``namespaces "x" not found``) instead of the object's."""
+        from kpy.errors import KpyError, NotFound
+
+        try:
+            return await self.request("GET", path, params=params)
+        except NotFound as not_found:
+            if namespace and namespace != "default":
+                try:
+                    await self.request("GET", f"/api/v1/namespaces/{namespace}")
+                except NotFound as missing:
+                    raise missing from None
+                except KpyError:  # cannot tell (forbidden, unreachable): the object's own 404 stands
+                    pass
+            raise not_found from None
+
     async def get_json(self, path: str, params: Params = None) -> dict[str, Any]:
         decoded = (await self.request("GET", path, params=params)).json()
         return decoded if isinstance(decoded, dict) else {}
