@@ -32,7 +32,8 @@ Obj = dict[str, Any]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 PUBLIC_PATHS = ("/version", "/healthz", "/livez", "/readyz")
 _TRUE = ("1", "true", "True")
-WARNINGS_KEY = "kpy_warnings"  # texts to send as ``Warning: 299 - "text"`` headers with the answer
+# texts to send as ``Warning: 299 - "text"`` headers with the answer (a typed key from aiohttp 3.12 on)
+WARNINGS_KEY: Any = web.RequestKey("kpy_warnings", list) if hasattr(web, "RequestKey") else "kpy_warnings"
 ENDPOINTS_DEPRECATED = "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice"
 
 
