@@ -175,12 +175,39 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coro)
 
 
+_warnings_stream: list[Any] = []  # the stderr the installed warning writer writes to
+
+
+def install_warning_writer() -> None:
+    """kubectl's warning handler for the whole command: the API server's ``Warning`` headers as
+    ``Warning: <text>`` lines on stderr, each text once (bold yellow on a colour terminal). A new stderr
+    (a test runner's next invocation) gets a new writer, so deduplication is per command run."""
+    import os
+    import sys
+
+    from kpy.rest import warnings
+
+    stream = sys.stderr
+    if _warnings_stream and _warnings_stream[0] is stream:
+        return
+    _warnings_stream[:] = [stream]
+    isatty = getattr(stream, "isatty", None)
+    color = bool(isatty and isatty()) and os.environ.get("TERM") != "dumb" and "NO_COLOR" not in os.environ
+
+    def write(line: str) -> None:
+        stream.write(line)
+        stream.flush()
+
+    warnings.set_default_warning_handler(warnings.WarningWriter(write, deduplicate=True, color=color))
+
+
 @asynccontextmanager
 async def open_client(flags: ConnectionFlags) -> AsyncIterator[RestClient]:
     """Load the kubeconfig the kubectl way and open one REST client (one connection pool) for the command."""
     from kpy.config import load_client_config
     from kpy.rest import RestClient
 
+    install_warning_writer()
     config = load_client_config(flags)
     async with RestClient(config) as client:
         yield client

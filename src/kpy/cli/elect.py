@@ -276,7 +276,7 @@ async def _status(flags: ConnectionFlags, lease: str, output: str) -> int:
 
     async with open_client(flags) as client:
         path = f"{LEASES.format(namespace=client.config.namespace)}/{lease}"
-        obj = (await client.request("GET", path)).json()
+        obj = (await client.get_named(path, client.config.namespace)).json()
     status = lease_status(obj, datetime.now(UTC))
     if output == "json":
         sys.stdout.write(json.dumps(status.to_json(), indent=4) + "\n")

@@ -126,7 +126,13 @@ def tail_command(
     ] = None,
     no_watch: Annotated[bool, typer.Option("--no-watch", help="Print the current events and exit.")] = False,
     output: Annotated[
-        str, typer.Option("-o", "--output", autocompletion=complete_events_output, help="Output format: wide|json|yaml|name|jsonpath=...")
+        str,
+        typer.Option(
+            "-o",
+            "--output",
+            autocompletion=complete_events_output,
+            help="Output format: json|yaml|name|jsonpath=... (default: the events table)",
+        ),
     ] = "",
     no_headers: Annotated[bool, typer.Option("--no-headers", help="Don't print headers.")] = False,
     chunk_size: Annotated[

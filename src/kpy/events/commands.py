@@ -77,10 +77,6 @@ async def run_tail(
         show_managed_fields=show_managed_fields,
     )
     retry_time = parse_retry_time(max_retry_time)
-    if output not in ("", "wide"):
-        from kpy.printers import make_printer
-
-        make_printer(output)  # validate -o before connecting
     if for_object and "/" not in for_object:
         raise UsageError("--for must be in resource/name form")
     async with open_client(flags) as client:

@@ -30,18 +30,34 @@ Event = dict[str, Any]
 
 EVENT_TYPES = ("Normal", "Warning")
 HEADERS = ["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]
-WIDE_HEADERS = [
-    "LAST SEEN",
-    "TYPE",
-    "REASON",
-    "OBJECT",
-    "SUBOBJECT",
-    "SOURCE",
-    "MESSAGE",
-    "FIRST SEEN",
-    "COUNT",
-    "NAME",
-]
+#: what ``kubectl events -o`` accepts (its PrintFlags: JSON/YAML, name, templates; no wide, no custom-columns)
+OUTPUT_FORMATS = (
+    "go-template",
+    "go-template-file",
+    "json",
+    "jsonpath",
+    "jsonpath-as-json",
+    "jsonpath-file",
+    "name",
+    "template",
+    "templatefile",
+    "yaml",
+)
+
+
+class NoResourceMatch(UsageError):
+    """An unknown ``--for`` type: kubectl events prints the RESTMapper's error bare, without ``error: ``."""
+
+    prefix = ""
+
+
+def check_output(output: str) -> None:
+    """kubectl events' answer to an ``-o`` it has no printer for (``""`` is the events table)."""
+    if output and output.partition("=")[0] not in OUTPUT_FORMATS:
+        raise UsageError(
+            f'unable to match a printer suitable for the output format "{output}", '
+            f"allowed formats are: {','.join(OUTPUT_FORMATS)}"
+        )
 
 
 class EventView:
@@ -153,7 +169,7 @@ class TailOptions:
 
     @property
     def table(self) -> bool:
-        return self.output in ("", "wide")
+        return self.output == ""
 
 
 @dataclass
@@ -194,33 +210,18 @@ class EventRenderer:
         if not options.table:
             from kpy.printers import make_printer
 
+            check_output(options.output)
             self._printer = make_printer(options.output, no_headers=options.no_headers)
 
     def header(self) -> list[str]:
-        cols = list(WIDE_HEADERS if self.options.output == "wide" else HEADERS)
-        return (["NAMESPACE"] if self.options.all_namespaces else []) + cols
+        return (["NAMESPACE"] if self.options.all_namespaces else []) + HEADERS
 
     def row(self, event: Event) -> list[str]:
         return self._cells(EventView(event), self.now())
 
     def _cells(self, v: EventView, now: float) -> list[str]:
         msg = " ".join(v.message.strip().splitlines())
-        if self.options.output == "wide":
-            source = ", ".join(p for p in (v.source, v.host) if p)
-            cells = [
-                interval(v, now),
-                v.type,
-                v.reason,
-                v.object,
-                str(v.involved.get("fieldPath") or ""),
-                source,
-                msg,
-                _since(v.first_timestamp or v.event_time, now),
-                str(int((v.series or {}).get("count") or v.count or 1)),
-                v.name,
-            ]
-        else:
-            cells = [interval(v, now), v.type, v.reason, v.object, msg]
+        cells = [interval(v, now), v.type, v.reason, v.object, msg]
         return ([v.namespace] if self.options.all_namespaces else []) + cells
 
     def print_events(self, events: list[Event]) -> None:
@@ -345,7 +346,10 @@ async def for_selector(discovery: Discovery, for_object: str) -> str:
     kind, sep, name = for_object.partition("/")
     if not sep or not kind or not name or "/" in name:
         raise UsageError("--for must be in resource/name form")
-    info = await discovery.resolve(kind)
+    try:
+        info = await discovery.resolve(kind)
+    except UsageError as exc:
+        raise NoResourceMatch(str(exc)) from None
     return f"involvedObject.kind={info.kind},involvedObject.name={name}"
 
 
@@ -371,6 +375,7 @@ async def tail_events(
 
             discovery = Discovery(client, client.config.cache_dir)
         selectors.append(await for_selector(discovery, options.for_object))
+    check_output(options.output)  # after --for, as kubectl events checks them
     if options.reason:
         selectors.append(f"reason={options.reason}")
     reflector = Reflector(

@@ -5,6 +5,7 @@ kpy's User-Agent, is retried like client-go's ``rest.Request`` (429/5xx with ``R
 transport resets/EOFs only for GET; one re-authentication after a 401) and fails with a typed ``kpy.errors``
 error. ``-v=6`` logs each request like kubectl's round-tripper, ``-v=8`` adds headers (credentials masked) and bodies
 (truncated like client-go: 1024 characters at -v=8, 10240 at -v=9, whole from -v=10; Secret values masked).
+The server's ``Warning`` headers of every answer go to a handler (``kpy.rest.warnings``), never to stdout/stderr.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from kpy.rest import connerrors
 from kpy.rest.logs import enabled, log, v
 from kpy.rest.proxy import select_proxy
 from kpy.rest.status import check_wait, error_from_response
+from kpy.rest.warnings import WarningHandler, handle_warnings
 
 if TYPE_CHECKING:
     from kpy.config.client_config import ClientConfig
@@ -133,8 +135,12 @@ class RestClient:
         max_retries: int = MAX_RETRIES,
         rate_limiter: TokenBucket | None = None,
         retry_backoff: Callable[[], Backoff] = default_retry_backoff,
+        warning_handler: WarningHandler | None = None,
     ) -> None:
         self.config = config
+        #: gets (code, agent, text) of every ``Warning`` response header; None = the process default
+        #: (``kpy.rest.warnings.set_default_warning_handler``; logged at INFO until the CLI sets one)
+        self.warning_handler = warning_handler
         self.user_agent = user_agent or default_user_agent()
         self.max_retries = max_retries
         self.rate_limiter = rate_limiter or TokenBucket(config.qps, config.burst, clock=clock, sleep=sleep)
@@ -274,7 +280,9 @@ class RestClient:
     async def _transport_failure(self, exc: BaseException) -> ConnectionFailed:
         """``_transport_error``, with Go's wording for a certificate that does not match the server name
         (the SANs and the name asked for; that needs the certificate, read again without the name check)."""
-        cert_error = exc.certificate_error if isinstance(exc, aiohttp.ClientConnectorCertificateError) else exc
+        cert_error = (
+            exc.certificate_error if isinstance(exc, aiohttp.ClientConnectorCertificateError) else exc
+        )
         if isinstance(cert_error, ssl.SSLCertVerificationError) and connerrors.is_name_mismatch(cert_error):
             from kpy.rest import tlsnames
 
@@ -373,6 +381,7 @@ class RestClient:
                 raise (await self._transport_failure(exc)) from exc
             status = response.status
             self._log_response(method, url, status, response.reason or "", started, headers, response.headers)
+            handle_warnings(response.headers.getall("Warning", []), self.warning_handler)
             if payload and enabled(8):
                 _log_body("Response Body", payload)
             if status < 400:
@@ -458,6 +467,24 @@ class RestClient:
             )
         finally:
             response.release()
+
+    async def get_named(self, path: str, namespace: str | None, params: Params = None) -> Response:
+        """GET one named object as kubectl does (cli-runtime ``resource.Info.Get``): after a 404 in a namespace
+        other than ``default``, ask for the namespace, and if that is missing too, raise *its* NotFound
+        (``namespaces "x" not found``) instead of the object's."""
+        from kpy.errors import KpyError, NotFound
+
+        try:
+            return await self.request("GET", path, params=params)
+        except NotFound as not_found:
+            if namespace and namespace != "default":
+                try:
+                    await self.request("GET", f"/api/v1/namespaces/{namespace}")
+                except NotFound as missing:
+                    raise missing from None
+                except KpyError:  # cannot tell (forbidden, unreachable): the object's own 404 stands
+                    pass
+            raise not_found from None
 
     async def get_json(self, path: str, params: Params = None, timeout: float | None = None) -> dict[str, Any]:
         decoded = (await self.request("GET", path, params=params, timeout=timeout)).json()
@@ -566,6 +593,7 @@ class RestClient:
                 self._log_response(
                     "GET", url, status, exc.response.reason_phrase, started, headers, resp_headers
                 )
+                handle_warnings(exc.response.headers.get_all("Warning"), self.warning_handler)
                 if status == 401 and not reauthenticated:
                     reauthenticated = True
                     self.config.credentials.invalidate()

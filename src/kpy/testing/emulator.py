@@ -27,6 +27,7 @@ from kpy.testing.faults import Faults
 from kpy.testing.resources import ResourceRegistry, ResourceType
 from kpy.testing.server import RequestRecord, build_app
 from kpy.testing.store import Obj, Store
+from kpy.testing.tokens import IssuedToken
 
 
 class Emulator:
@@ -42,8 +43,12 @@ class Emulator:
         clock: Callable[[], dt.datetime] | None = None,
         token: str | None = None,
         tls: bool = True,
+        endpoints_deprecated: bool = False,
     ) -> None:
         self.seed = seed
+        #: answer every v1 Endpoints request with the 1.33+ ``Warning: 299 - "v1 Endpoints is deprecated ..."``
+        #: header. Off by default: the emulator claims v1.32, which sends no warning (settable at any time).
+        self.endpoints_deprecated = endpoints_deprecated
         #: serve HTTPS (default). ``tls=False`` serves plain HTTP on loopback, like ``kubectl proxy`` does; the
         #: kubeconfig then has no CA and client-certificate auth is not available.
         self.tls = tls
@@ -62,6 +67,8 @@ class Emulator:
         #: a user without RBAC, as the real kit's "nobody": :attr:`nobody_kubeconfig_path` authenticates as it
         self.nobody_token = self.add_user("nobody")
         self.nobody_kubeconfig_path = Path()
+        #: tokens issued through ``serviceaccounts/NAME/token`` (kubectl create token) → their ServiceAccount
+        self.issued_tokens: dict[str, IssuedToken] = {}
         self.pod_logs: dict[tuple[str, str], str] = {}
         self.url = ""
         self.ca_pem = b""

@@ -308,6 +308,24 @@ MESSAGES: dict[str, Schema] = {
         5: ("availableReplicas", "int"),
         3: ("observedGeneration", "int"),
     },
+    # k8s.io/api authentication/v1 (kubectl create token)
+    "TokenRequest": {
+        1: ("metadata", _META),
+        2: ("spec", "TokenRequestSpec"),
+        3: ("status", "TokenRequestStatus"),
+    },
+    "TokenRequestSpec": {
+        1: ("audiences", "[string"),
+        4: ("expirationSeconds", "?int"),
+        3: ("boundObjectRef", "BoundObjectReference"),
+    },
+    "BoundObjectReference": {
+        1: ("kind", "string"),
+        2: ("apiVersion", "string"),
+        3: ("name", "string"),
+        4: ("uid", "string"),
+    },
+    "TokenRequestStatus": {1: ("token", "string"), 2: ("expirationTimestamp", "Time")},
 }
 
 #: (apiVersion, kind) → top-level message.
@@ -320,4 +338,5 @@ KINDS: dict[tuple[str, str], str] = {
     ("v1", "Pod"): "Pod",
     ("apps/v1", "Deployment"): "Deployment",
     ("apps/v1", "ReplicaSet"): "ReplicaSet",
+    ("authentication.k8s.io/v1", "TokenRequest"): "TokenRequest",
 }

@@ -23,6 +23,7 @@ from kpy.testing import discovery, managedfields, scale, status
 from kpy.testing.api import parse_selectors
 from kpy.testing.resources import ResourceType
 from kpy.testing.status import StatusError
+from kpy.testing.tokens import create_token, token_user
 from kpy.testing.watch import WatchRequest, serve_watch
 
 if TYPE_CHECKING:
@@ -37,6 +38,15 @@ ANONYMOUS = "system:anonymous"
 _TRUE = ("1", "true", "True")
 #: the authenticated user of the request being handled (set by the middleware, in the handler's task)
 _USER: contextvars.ContextVar[str | None] = contextvars.ContextVar("kpy_emulator_user", default=None)
+
+# texts to send as ``Warning: 299 - "text"`` headers with the answer (a typed key from aiohttp 3.12 on)
+WARNINGS_KEY: Any = web.RequestKey("kpy_warnings", list) if hasattr(web, "RequestKey") else "kpy_warnings"
+ENDPOINTS_DEPRECATED = "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice"
+
+
+def format_warning(text: str) -> str:
+    """``299 - "text"``, quotes and backslashes escaped (what the apiserver's warning recorder sends)."""
+    return '299 - "' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 @dataclass
@@ -120,6 +130,12 @@ def build_app(em: Emulator) -> web.Application:
 
     app = web.Application(middlewares=[middleware], client_max_size=64 << 20)
 
+    async def add_warnings(request: web.Request, response: web.StreamResponse) -> None:
+        for text in request.get(WARNINGS_KEY, ()):
+            response.headers.add("Warning", format_warning(text))
+
+    app.on_response_prepare.append(add_warnings)
+
     async def handle(request: web.Request) -> web.StreamResponse:
         return await dispatch(em, request)
 
@@ -140,7 +156,9 @@ def authenticate(em: Emulator, request: web.Request) -> str | None:
     if header:
         scheme, _, token = header.partition(" ")
         user = em.tokens.get(token.strip()) if scheme.lower() == "bearer" else None
-        if user is not None:
+        if user is None and scheme.lower() == "bearer":
+            user = token_user(em.api, em.issued_tokens, token.strip())
+        if user:
             return user
         raise status.unauthorized()
     transport = request.transport
@@ -455,6 +473,8 @@ async def _resource_request(
     em: Emulator, request: web.Request, group: str, version: str, rest: list[str]
 ) -> web.StreamResponse:
     rt, namespace, name, sub, watch_segment = _parse_resource_path(em, group, version, rest)
+    if em.endpoints_deprecated and (rt.group, rt.version, rt.resource) == ("", "v1", "endpoints"):
+        request[WARNINGS_KEY] = [ENDPOINTS_DEPRECATED]  # every verb, errors too (the 1.33+ installer)
     method = request.method
     q = request.query
     _authorize(em, request, rt, namespace, name, sub, watch_segment)
@@ -464,6 +484,9 @@ async def _resource_request(
     if sub == "log" and rt.resource == "pods" and namespace is not None and method == "GET":
         _check_log_options(em.api.get, request, rt, namespace, name)
         return web.Response(text=em.pod_logs.get((namespace, name), ""), content_type="text/plain")
+    if sub == "token" and rt.resource == "serviceaccounts" and namespace is not None and method == "POST":
+        body, _ = await _read_body(request)
+        return _json(create_token(em.api, namespace, name, body, em.issued_tokens), 201)
     if method in ("POST", "PUT", "PATCH"):
         _set_write_context(request)
     if sub == "scale" and (rt.group, rt.resource) in scale.SCALABLE and namespace is not None:

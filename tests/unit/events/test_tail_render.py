@@ -167,24 +167,14 @@ def test_all_namespaces_adds_namespace_column_and_no_headers_drops_header() -> N
     assert text.splitlines() == ["kube-system   5s    Normal   Pulled   Pod/web   pulled image"]
 
 
-def test_wide_columns() -> None:
-    text = render([core("a")], namespace="default", output="wide")
-    header, row = text.splitlines()
-    assert header.split() == [
-        "LAST",
-        "SEEN",
-        "TYPE",
-        "REASON",
-        "OBJECT",
-        "SUBOBJECT",
-        "SOURCE",
-        "MESSAGE",
-        "FIRST",
-        "SEEN",
-        "COUNT",
-        "NAME",
-    ]
-    assert "kubelet, node-1" in row and row.endswith("a")
+@pytest.mark.parametrize("output", ["wide", "custom-columns=A:.x", "bogus=x"])
+def test_outputs_kubectl_events_has_no_printer_for_are_refused(output: str) -> None:
+    with pytest.raises(UsageError) as info:
+        render([core("a")], namespace="default", output=output)
+    assert info.value.format() == (
+        f'error: unable to match a printer suitable for the output format "{output}", allowed formats are: '
+        "go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,yaml"
+    )
 
 
 def test_json_prints_an_event_list_without_watch_and_single_events_while_following() -> None:
