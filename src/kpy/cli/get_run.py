@@ -168,9 +168,11 @@ def _validate(options: GetOptions, err: TextIO) -> Any:
         )
         err.write(f"warning: {which}\n")
     if not options.args and not options.filenames and options.watch:
-        raise UsageError("You must provide one or more resources by argument or filename.\nExample resource "
-                         "specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   "
-                         "'<resource> <name>'\n   '<resource>'")
+        raise UsageError(
+            "You must provide one or more resources by argument or filename.\nExample resource "
+            "specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   "
+            "'<resource> <name>'\n   '<resource>'"
+        )
     if not options.args and not options.filenames:
         err.write(
             'You must specify the type of resource to get. Use "kubectl api-resources" for a complete list '
@@ -374,6 +376,12 @@ class _Getter:
     async def targets(self, requests: list[Request]) -> list[Target]:
         if self.options.filenames:
             return await self._targets_from_files()
+        if (self.options.selector or self.options.field_selector) and any(r.names for r in requests):
+            raise UsageError(  # kubectl's Builder refuses names with selectors before it resolves anything
+                "selectors and the all flag cannot be used when passing resource/name arguments"
+                if "/" in self.options.args[0]
+                else "name cannot be provided when a selector is specified"
+            )
         if self.options.all_namespaces and any(r.names for r in requests):
             raise UsageError("a resource cannot be retrieved by name across all namespaces")
         out: list[Target] = []

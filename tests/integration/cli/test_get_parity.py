@@ -130,6 +130,18 @@ def test_files_are_looked_up_in_their_own_namespace(seeded: Any, tmp_path: Path,
         ["pods,svc", "--show-kind", "--no-headers"],
         ["all", "-o", "name"],
         ["pod", "web", "nope", "--ignore-not-found"],
+        # names and selectors: kubectl's Builder refuses the pair before it looks anything up (even with -A)
+        ["pod", "web", "-l", "app=web"],
+        ["pod", "web", "worker", "-l", "app=web", "-o", "name"],
+        ["pod", "web", "--field-selector", "metadata.name=web"],
+        ["pod", "web", "-l", "app=web", "-A"],
+        ["pod", "web", "-l", "app=web", "-w"],
+        ["pod/web", "-l", "app=web"],
+        ["pod/web", "svc/web", "--field-selector", "metadata.name=web"],
+        ["pod", "web", "--selector="],
+        # a watch of a missing object is the GET's NotFound, not a silent watch
+        ["pod", "nosuch", "-w"],
+        ["pod", "nosuch", "-w", "-o", "name"],
     ],
 )
 def test_arguments_and_errors_match_kubectl(seeded: Any, args: list[str]) -> None:
@@ -469,3 +481,36 @@ def test_watch_table_resumes_after_drops_and_relists_after_compaction(seeded: An
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+@needs_kubectl
+@pytest.mark.parametrize("extra", [[], ["-o", "name"]])
+def test_watch_of_one_named_object_shows_only_that_object(seeded: Any, api: Api, extra: list[str]) -> None:
+    """`get pod web -w` lists and watches `web` only (kubectl's fieldSelector metadata.name=web)."""
+    ns = "watch-named" + ("-name" if extra else "")
+    api.call("POST", "/api/v1/namespaces", {"metadata": {"name": ns}})
+    for name in ("other", "web"):
+        api.call("POST", f"/api/v1/namespaces/{ns}/pods", pod(name, ns))
+    assert KUBECTL is not None
+    args = ["get", "pod", "web", "-n", ns, "-w", *extra]
+    procs = [_start(KPY, args, seeded.kubeconfig_path), _start(KUBECTL, args, seeded.kubeconfig_path)]
+    try:
+        first = 1 if extra else 2  # the header and the row, or the name
+        outputs = [_wait_lines(p, first) for p in procs]
+        _wait_watching(seeded, ns, 2)
+        for name in ("other", "web"):  # the server sends the events in this order: `other` would come first
+            code, _ = api.call(
+                "PATCH",
+                f"/api/v1/namespaces/{ns}/pods/{name}",
+                {"metadata": {"labels": {"touched": "yes"}}},
+                content_type="application/merge-patch+json",
+            )
+            assert code == 200
+        outputs = [o + _wait_lines(p, 1) for o, p in zip(outputs, procs, strict=True)]
+        assert outputs[0] == outputs[1]
+        rows = outputs[0][first - 1 :]
+        assert [r.split()[0] for r in rows] == (["pod/web"] * 2 if extra else ["web"] * 2)
+    finally:
+        for p in procs:
+            p.terminate()
+            p.wait(10)
