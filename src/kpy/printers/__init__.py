@@ -90,9 +90,9 @@ def make_printer(
         if not arg:
             raise UsageError("custom-columns format specified but no custom columns given")
         return CustomColumnsPrinter(arg, no_headers=no_headers)
-    allowed = (
-        "json, yaml, name, go-template, go-template-file, template, templatefile, jsonpath, "
-        "jsonpath-as-json, jsonpath-file, custom-columns, custom-columns-file, wide"
+    allowed = (  # kubectl get's list: sorted, comma-separated
+        "custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,jsonpath-as-json,"
+        "jsonpath-file,name,template,templatefile,wide,yaml"
     )
     raise UsageError(
         f'unable to match a printer suitable for the output format "{output}", allowed formats are: {allowed}'
