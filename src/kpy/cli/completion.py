@@ -558,7 +558,7 @@ def _unique(names: Iterable[str]) -> list[str]:
 #: ``kpy get -o <TAB>``: kubectl's list and order, less the Go-template formats kpy does not print
 GET_OUTPUT_FORMATS = ("json", "yaml", "name", "go-template", "go-template-file", "template", "templatefile",
                       "jsonpath", "jsonpath-as-json", "jsonpath-file", "custom-columns", "custom-columns-file", "wide")
-EVENTS_OUTPUT_FORMATS = ("json", "yaml", "name", "jsonpath", "jsonpath-as-json", "jsonpath-file", "wide")
+EVENTS_OUTPUT_FORMATS = ("json", "yaml", "name", "jsonpath", "jsonpath-as-json", "jsonpath-file")
 
 
 def _formats(formats: Iterable[str], incomplete: str) -> list[str]:

@@ -468,14 +468,16 @@ class RestClient:
         finally:
             response.release()
 
-    async def get_named(self, path: str, namespace: str | None, params: Params = None) -> Response:
+    async def get_named(
+        self, path: str, namespace: str | None, params: Params = None, accept: str = "application/json"
+    ) -> Response:
         """GET one named object as kubectl does (cli-runtime ``resource.Info.Get``): after a 404 in a namespace
         other than ``default``, ask for the namespace, and if that is missing too, raise *its* NotFound
         (``namespaces "x" not found``) instead of the object's."""
         from kpy.errors import KpyError, NotFound
 
         try:
-            return await self.request("GET", path, params=params)
+            return await self.request("GET", path, params=params, accept=accept)
         except NotFound as not_found:
             if namespace and namespace != "default":
                 try:
