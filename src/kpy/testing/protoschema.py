@@ -326,6 +326,44 @@ MESSAGES: dict[str, Schema] = {
         4: ("uid", "string"),
     },
     "TokenRequestStatus": {1: ("token", "string"), 2: ("expirationTimestamp", "Time")},
+    # authentication/v1 SelfSubjectReview (kubectl auth whoami)
+    "SelfSubjectReview": {1: ("metadata", _META), 2: ("status", "SelfSubjectReviewStatus")},
+    "SelfSubjectReviewStatus": {1: ("userInfo", "UserInfo")},
+    "UserInfo": {
+        1: ("username", "string"),
+        2: ("uid", "string"),
+        3: ("groups", "[string"),
+        4: ("extra", "{ExtraValue"),
+    },
+    "ExtraValue": {1: ("items", "[string")},
+    # certificates.k8s.io/v1 (kubectl certificate approve|deny: PUT .../approval)
+    "CertificateSigningRequest": {
+        1: ("metadata", _META),
+        2: ("spec", "CertificateSigningRequestSpec"),
+        3: ("status", "CertificateSigningRequestStatus"),
+    },
+    "CertificateSigningRequestSpec": {
+        1: ("request", "bytes"),
+        7: ("signerName", "string"),
+        8: ("expirationSeconds", "?int"),
+        5: ("usages", "[string"),
+        2: ("username", "string"),
+        3: ("uid", "string"),
+        4: ("groups", "[string"),
+        6: ("extra", "{ExtraValue"),
+    },
+    "CertificateSigningRequestStatus": {
+        1: ("conditions", "[CertificateSigningRequestCondition"),
+        2: ("certificate", "bytes"),
+    },
+    "CertificateSigningRequestCondition": {
+        1: ("type", "string"),
+        6: ("status", "string"),
+        2: ("reason", "string"),
+        3: ("message", "string"),
+        4: ("lastUpdateTime", "Time"),
+        5: ("lastTransitionTime", "Time"),
+    },
 }
 
 #: (apiVersion, kind) → top-level message.
@@ -339,4 +377,6 @@ KINDS: dict[tuple[str, str], str] = {
     ("apps/v1", "Deployment"): "Deployment",
     ("apps/v1", "ReplicaSet"): "ReplicaSet",
     ("authentication.k8s.io/v1", "TokenRequest"): "TokenRequest",
+    ("authentication.k8s.io/v1", "SelfSubjectReview"): "SelfSubjectReview",
+    ("certificates.k8s.io/v1", "CertificateSigningRequest"): "CertificateSigningRequest",
 }

@@ -182,7 +182,25 @@ def builtin_types() -> list[ResourceType]:
             categories=("api-extensions",),
             sub=("status",),
         ),
+        *_auth_types(),
     ]
+
+
+def _auth_types() -> list[ResourceType]:
+    """certificates.k8s.io CSRs, rbac.authorization.k8s.io and SelfSubjectReview (their own modules)."""
+    from kpy.testing.certificates import csr_type
+    from kpy.testing.rbac import rbac_types
+
+    review = ResourceType(
+        "authentication.k8s.io",
+        "v1",
+        "selfsubjectreviews",
+        "SelfSubjectReview",
+        False,
+        "selfsubjectreview",
+        verbs=("create",),
+    )
+    return [review, csr_type(), *rbac_types()]
 
 
 #: Group order in /apis (kube-apiserver lists groups by its fixed priority, not alphabetically).

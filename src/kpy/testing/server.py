@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from kpy.testing import discovery, managedfields, scale, status
-from kpy.testing.api import parse_selectors
+from kpy.testing import authn, certificates, discovery, managedfields, rbac, scale, status
+from kpy.testing.api import parse_selectors, status_time
 from kpy.testing.resources import ResourceType
 from kpy.testing.status import StatusError
 from kpy.testing.tokens import create_token, token_user
@@ -90,6 +90,8 @@ def build_app(em: Emulator) -> web.Application:
             if delay > 0:
                 await asyncio.sleep(delay)
             user = authenticate(em, request) or ANONYMOUS  # anonymous auth: kube-apiserver's default
+            if user == ANONYMOUS:
+                authn.CURRENT.set(authn.ANONYMOUS_USER)
             record.user = user
             _USER.set(user)
             if user == ANONYMOUS and request.path not in PUBLIC_PATHS and not _is_resource_path(request.path):
@@ -148,10 +150,16 @@ def authenticate(em: Emulator, request: web.Request) -> str | None:
 
     Over plain HTTP (``Emulator(tls=False)``) the emulator plays an authenticating front like ``kubectl
     proxy``: clients send no credentials there (kubectl and kpy only send them over TLS), so every request
-    is the admin user's.
+    is the admin user's. The full user info (groups, uid, extra) goes to ``authn.CURRENT``.
     """
+    info = _user_info(em, request)
+    authn.CURRENT.set(info)
+    return info.name if info is not None else None
+
+
+def _user_info(em: Emulator, request: web.Request) -> authn.UserInfo | None:
     if not em.tls:
-        return "kpy-admin"
+        return authn.ADMIN
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _, token = header.partition(" ")
@@ -159,15 +167,15 @@ def authenticate(em: Emulator, request: web.Request) -> str | None:
         if user is None and scheme.lower() == "bearer":
             user = token_user(em.api, em.issued_tokens, token.strip())
         if user:
-            return user
+            return authn.token_user(user)
         raise status.unauthorized()
     transport = request.transport
     if transport is not None:
         cert = transport.get_extra_info("peercert")
         if cert:
-            from kpy.testing.tls import client_common_name
-
-            return client_common_name(cert)
+            ssl_object = transport.get_extra_info("ssl_object")
+            der = ssl_object.getpeercert(True) if ssl_object is not None else None
+            return authn.certificate_user(cert, der)
     return None
 
 
@@ -376,10 +384,11 @@ def _authorize(
     sub: str,
     watch_segment: bool,
 ) -> None:
-    """RBAC for users added with :meth:`Emulator.add_user`: they may do nothing (the admin, client
-    certificates and plain HTTP may do everything)."""
-    user = _USER.get()
-    if user is None or user == "kpy-admin" or (user != ANONYMOUS and user not in em.tokens.values()):
+    """RBAC (``kpy.testing.rbac``) for users outside system:masters: token users added with
+    :meth:`Emulator.add_user`, client certificates without O=system:masters, anonymous requests. Plain
+    HTTP and ServiceAccount tokens may do everything (the emulator has no default ServiceAccount roles)."""
+    info = authn.CURRENT.get()
+    if info is None or info.is_admin or info.name.startswith("system:serviceaccount:"):
         return
     method = request.method
     if method == "GET":
@@ -388,8 +397,66 @@ def _authorize(
         verb = "delete" if name else "deletecollection"
     else:
         verb = _VERBS.get(method, method.lower())
+    resource = f"{rt.resource}/{sub}" if sub else rt.resource
+    if rbac.allows(em.store, info, verb, rt.group, resource, namespace or "", name):
+        return
     scope = name if rt.resource == "namespaces" and rt.group == "" and not namespace else (namespace or "")
-    raise status.forbidden(user, verb, rt.resource, rt.group, name=name, namespace=scope, subresource=sub)
+    raise status.forbidden(
+        info.name, verb, rt.resource, rt.group, name=name, namespace=scope, subresource=sub
+    )
+
+
+async def _auth_request(
+    em: Emulator, request: web.Request, rt: ResourceType, name: str, sub: str
+) -> web.StreamResponse | None:
+    """SelfSubjectReview, and the CSR verbs with their own rules (create, approval); None: the generic path."""
+    info = authn.CURRENT.get() or authn.ADMIN
+    method = request.method
+    if (rt.group, rt.resource) == ("authentication.k8s.io", "selfsubjectreviews"):
+        if method != "POST" or name:
+            raise status.method_not_allowed()
+        body, _ = await _read_body(request)
+        return _json(authn.self_subject_review(body, info, em.store.now()), 201)
+    if not certificates.is_csr(rt):
+        return None
+    if method == "POST" and not name:
+        body, _ = await _read_body(request)
+        _set_write_context(request)
+        created = em.api.create(
+            rt, "", certificates.prepare_create(body, info), dry_run=request.query.get("dryRun") == "All"
+        )
+        if request.query.get("dryRun") != "All":
+            certificates.after_create(em.api, rt, em.signers, created)
+        return _json(created, 201)
+    if sub == "approval" and method == "PUT":
+        body, _ = await _read_body(request)
+        current = em.api.get(rt, "", name)
+        signer = str((current.get("spec") or {}).get("signerName", ""))
+        domain = signer.split("/")[0]
+        if not info.is_admin and not any(
+            rbac.allows(em.store, info, "approve", certificates.GROUP, "signers", "", n)
+            for n in (signer, f"{domain}/*")
+        ):
+            raise certificates.approval_forbidden(name, signer)
+        new = body if isinstance(body, dict) else {}
+        conditions = list((new.get("status") or {}).get("conditions") or [])
+        certificates.check_approval_conditions(name, current, conditions)
+        updated = dict(current)
+        updated["status"] = {
+            **(current.get("status") or {}),
+            "conditions": certificates.with_defaults(conditions, status_time(em.store)),
+        }
+        rv = (new.get("metadata") or {}).get("resourceVersion")
+        updated["metadata"] = {**current["metadata"], **({"resourceVersion": rv} if rv else {})}
+        _set_write_context(request)
+        result, _ = em.api.update(rt, "", name, updated, subresource="status")
+        certificates.after_approval(em.api, rt, em.signers, result, (em.ca_pem, em.ca_key_pem))
+        return _json(result)
+    if sub == "approval" and method == "GET":
+        return _json(em.api.get(rt, "", name))
+    if sub == "approval":
+        raise status.method_not_allowed()
+    return None
 
 
 async def _read_body(request: web.Request, *, patch: bool = False) -> tuple[Any, str]:
@@ -484,6 +551,9 @@ async def _resource_request(
     if sub == "log" and rt.resource == "pods" and namespace is not None and method == "GET":
         _check_log_options(em.api.get, request, rt, namespace, name)
         return web.Response(text=em.pod_logs.get((namespace, name), ""), content_type="text/plain")
+    handled = await _auth_request(em, request, rt, name, sub)
+    if handled is not None:
+        return handled
     if sub == "token" and rt.resource == "serviceaccounts" and namespace is not None and method == "POST":
         body, _ = await _read_body(request)
         return _json(create_token(em.api, namespace, name, body, em.issued_tokens), 201)

@@ -923,6 +923,10 @@ def printer_for(rt: ResourceType) -> tuple[list[Column], RowFn]:
     if rt.crd_name:
         pcs = tuple(rt.printer_columns) or DEFAULT_CRD_PRINTER_COLUMNS
         return crd_columns(pcs), crd_row_fn(pcs)
+    if rt.group in ("certificates.k8s.io", "rbac.authorization.k8s.io"):
+        from kpy.testing.certtables import PRINTERS
+
+        return PRINTERS.get((rt.group, rt.resource), (DEFAULT_COLUMNS, default_row))
     return _PRINTERS.get((rt.group, rt.resource), (DEFAULT_COLUMNS, default_row))
 
 
