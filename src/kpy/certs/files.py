@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import os
 import secrets
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +88,3 @@ def write_kubeconfig(path: str | os.PathLike[str], config: dict[str, Any]) -> Pa
 def group_other_bits(path: str | os.PathLike[str]) -> int:
     """The group/other permission bits of ``path`` (0 for a properly private file)."""
     return os.stat(path).st_mode & 0o077
-
-
-__all__: Sequence[str] = ("write_private", "user_kubeconfig", "write_kubeconfig", "dump_kubeconfig")

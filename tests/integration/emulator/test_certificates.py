@@ -82,7 +82,7 @@ def test_kubectl_approve_issues_a_certificate_that_authenticates(emu: Any, api: 
         0,
         "certificatesigningrequest.certificates.k8s.io/t-approve approved",
     )
-    code, csr = api.call("GET", f"{CSRS}/t-approve")
+    _, csr = api.call("GET", f"{CSRS}/t-approve")
     approved = csr["status"]["conditions"][0]
     assert (approved["type"], approved["status"], approved["reason"]) == (
         "Approved",
@@ -213,7 +213,7 @@ def test_signer_modes_never_and_deny(emu: Any, api: Api) -> None:
     _, csr = api.call("GET", f"{CSRS}/t-never")
     assert "certificate" not in csr["status"]
     body, _ = csr_body("t-denied", signerName="example.com/deny")
-    _, created = api.call("POST", CSRS, body)
+    api.call("POST", CSRS, body)
     _, csr = api.call("GET", f"{CSRS}/t-denied")
     cond = csr["status"]["conditions"][0]
     assert (cond["type"], cond["reason"], cond["message"]) == (
