@@ -362,8 +362,15 @@ class Api:
             meta["generation"] = 1
         if (rt.group, rt.resource) == ("apiextensions.k8s.io", "customresourcedefinitions"):
             self._crd_status(obj)
-        managedfields.record(rt.kind, rt.api_version, None, obj, subresource="",
-                             has_status="status" in rt.subresources, now=status_time(self.store))
+        managedfields.record(
+            rt.kind,
+            rt.api_version,
+            None,
+            obj,
+            subresource="",
+            has_status="status" in rt.subresources,
+            now=status_time(self.store),
+        )
         stored = from_api(rt, obj)
         if is_events_v1(rt) and (errors := eventsconv.create_v1_errors(stored)):
             raise status.invalid(rt.resource, "", rt.kind, name, errors)  # the real server names no group
@@ -486,8 +493,15 @@ class Api:
         for key in ("labels", "annotations"):  # Go's omitempty: an emptied map is no longer there
             if new["metadata"].get(key) == {} and not rt.crd_name:
                 del new["metadata"][key]
-        managedfields.record(rt.kind, rt.api_version, current, new, subresource=subresource,
-                             has_status="status" in rt.subresources, now=status_time(self.store))
+        managedfields.record(
+            rt.kind,
+            rt.api_version,
+            current,
+            new,
+            subresource=subresource,
+            has_status="status" in rt.subresources,
+            now=status_time(self.store),
+        )
         if new == current or dry_run:
             return new if dry_run else current  # nothing changed: no write, same resourceVersion
         stored = self.store.update(storage_gr(rt), from_api(rt, new))
