@@ -20,7 +20,6 @@ from aiohttp import web
 
 from kpy.rest.warnings import format_warning_header
 from kpy.testing import discovery, status
-from kpy.testing.api import parse_selectors
 from kpy.testing.authn import ANONYMOUS, CURRENT_USER, PUBLIC_PATHS, authenticate, authorize, is_resource_path
 from kpy.testing.context import ServerContext
 from kpy.testing.httpio import (
@@ -36,6 +35,7 @@ from kpy.testing.httpio import (
     set_write_context,
     wants_table,
 )
+from kpy.testing.listing import parse_selectors
 from kpy.testing.requestlog import RequestRecord
 from kpy.testing.resources import ResourceType
 from kpy.testing.status import StatusError
