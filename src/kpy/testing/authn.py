@@ -1,99 +1,100 @@
-"""Who a request is: the user info the emulator authenticates (name, uid, groups, extra), and
-``POST /apis/authentication.k8s.io/v1/selfsubjectreviews`` (``kubectl auth whoami``).
-
-What kube-apiserver 1.36 answers (checked by hand): 201 with ``metadata.creationTimestamp`` and
-``status.userInfo``; a client certificate's user is its CN, its groups the O fields plus
-``system:authenticated``, and its extra ``authentication.kubernetes.io/credential-id`` is
-``X509SHA256=<hex of the certificate's DER>``; a token user (static token file) has ``uid`` and groups.
+"""Who is asking, and may they: the emulator's authentication (bearer tokens, client certificates, anonymous)
+and its RBAC (:mod:`kpy.testing.rbac`): system:masters (the admin token, the emulator's client certificate,
+plain HTTP) and ServiceAccount tokens may do everything; users added with ``Emulator.add_user``, client
+certificates of other groups and ``system:anonymous`` what Roles/ClusterRoles bound to them allow (nothing
+by default) beyond discovery and the public paths. The full user info (groups, uid, extra) of the request is
+in :data:`kpy.testing.userinfo.CURRENT_INFO`.
 """
 
 from __future__ import annotations
 
 import contextvars
-import hashlib
-from dataclasses import dataclass, field
-from typing import Any
 
-from kpy.testing import status
-from kpy.testing.store import rfc3339
+from aiohttp import web
 
+from kpy.testing import rbac, status, userinfo
+from kpy.testing.context import ServerContext
+from kpy.testing.httpio import TRUE
+from kpy.testing.resources import ResourceType
+from kpy.testing.tokens import token_user
+
+#: the emulator's administrator (the kubeconfig's token, client certificates, plain HTTP)
+ADMIN = "kpy-admin"
+#: paths RBAC's system:public-info-viewer role opens to everyone, system:anonymous included
+PUBLIC_PATHS = ("/version", "/healthz", "/livez", "/readyz")
+#: the user of requests that carry no credentials (they are authorized like a user without RBAC)
 ANONYMOUS = "system:anonymous"
-AUTHENTICATED = "system:authenticated"
-MASTERS = "system:masters"
+#: the authenticated user of the request being handled (set by the middleware, in the handler's task)
+CURRENT_USER: contextvars.ContextVar[str | None] = contextvars.ContextVar("kpy_emulator_user", default=None)
+
+_VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch"}
 
 
-@dataclass(frozen=True)
-class UserInfo:
-    name: str
-    groups: tuple[str, ...] = (AUTHENTICATED,)
-    uid: str = ""
-    extra: dict[str, list[str]] = field(default_factory=dict, compare=False)
+def authenticate(ctx: ServerContext, request: web.Request) -> str | None:
+    """The user for a request (bearer token or CA-signed client certificate); bad token -> 401.
 
-    @property
-    def is_admin(self) -> bool:
-        return MASTERS in self.groups
-
-    def as_dict(self) -> dict[str, Any]:
-        """``userInfo`` as SelfSubjectReview and CSR ``spec`` carry it (empty fields left out)."""
-        out: dict[str, Any] = {"username": self.name}
-        if self.uid:
-            out["uid"] = self.uid
-        out["groups"] = list(self.groups)
-        if self.extra:
-            out["extra"] = {k: list(v) for k, v in self.extra.items()}
-        return out
+    Over plain HTTP (``Emulator(tls=False)``) the emulator plays an authenticating front like ``kubectl
+    proxy``: clients send no credentials there (kubectl and kpy only send them over TLS), so every request
+    is the admin user's.
+    """
+    info = _user_info(ctx, request)
+    userinfo.CURRENT_INFO.set(info or userinfo.ANONYMOUS_USER)
+    return info.name if info is not None else None
 
 
-ADMIN = UserInfo("kpy-admin", (MASTERS, AUTHENTICATED))
-ANONYMOUS_USER = UserInfo(ANONYMOUS, ("system:unauthenticated",))
-
-#: the user info of the request being handled (set by the server's middleware, in the handler's task)
-CURRENT: contextvars.ContextVar[UserInfo | None] = contextvars.ContextVar(
-    "kpy_emulator_userinfo", default=None
-)
-
-
-def token_user(name: str) -> UserInfo:
-    """A static-token user (``Emulator.add_user``); the admin token is ``kpy-admin`` in system:masters."""
-    if name == ADMIN.name:
-        return ADMIN
-    if name.startswith("system:serviceaccount:"):
-        namespace = name.split(":")[2]
-        return UserInfo(
-            name, ("system:serviceaccounts", f"system:serviceaccounts:{namespace}", AUTHENTICATED)
-        )
-    return UserInfo(name, (AUTHENTICATED,))
-
-
-def certificate_user(peercert: dict[str, Any], der: bytes | None) -> UserInfo | None:
-    """CN = user, O = groups (x509 request authenticator), from ``SSLObject.getpeercert()``."""
-    name = ""
-    groups: list[str] = []
-    for rdn in peercert.get("subject", ()):
-        for key, value in rdn:
-            if key == "commonName":
-                name = str(value)
-            elif key == "organizationName":
-                groups.append(str(value))
-    if not name:
-        return None
-    extra: dict[str, list[str]] = {}
-    if der:
-        extra["authentication.kubernetes.io/credential-id"] = [f"X509SHA256={hashlib.sha256(der).hexdigest()}"]
-    return UserInfo(name, (*groups, AUTHENTICATED), extra=extra)
+def _user_info(ctx: ServerContext, request: web.Request) -> userinfo.UserInfo | None:
+    if not ctx.tls:
+        return userinfo.ADMIN
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        user = ctx.tokens.get(token.strip()) if scheme.lower() == "bearer" else None
+        if user is None and scheme.lower() == "bearer":
+            user = token_user(ctx.api, ctx.issued_tokens, token.strip())
+        if user:
+            return userinfo.token_user(user)
+        raise status.unauthorized()
+    transport = request.transport
+    if transport is not None:
+        cert = transport.get_extra_info("peercert")
+        if cert:  # CN = user, O = groups; verified against the emulator's CA by the TLS layer
+            ssl_object = transport.get_extra_info("ssl_object")
+            der = ssl_object.getpeercert(True) if ssl_object is not None else None
+            return userinfo.certificate_user(cert, der)
+    return None
 
 
-def self_subject_review(body: Any, user: UserInfo, now: Any) -> dict[str, Any]:
-    """The answer to a SelfSubjectReview create."""
-    if isinstance(body, dict):
-        kind = body.get("kind")
-        if kind not in (None, "SelfSubjectReview"):
-            raise status.bad_request(
-                f"the object provided is unrecognized (must be of type SelfSubjectReview): {kind}"
-            )
-    return {
-        "kind": "SelfSubjectReview",
-        "apiVersion": "authentication.k8s.io/v1",
-        "metadata": {"creationTimestamp": rfc3339(now)},
-        "status": {"userInfo": user.as_dict()},
-    }
+def is_resource_path(path: str) -> bool:
+    """/api/V/... or /apis/G/V/... below the group version: authorized per resource, not per path."""
+    parts = [p for p in path.split("/") if p]
+    return (parts[:1] == ["api"] and len(parts) > 2) or (parts[:1] == ["apis"] and len(parts) > 3)
+
+
+def authorize(
+    ctx: ServerContext,
+    request: web.Request,
+    rt: ResourceType,
+    namespace: str | None,
+    name: str,
+    sub: str,
+    watch_segment: bool,
+) -> None:
+    """RBAC (:mod:`kpy.testing.rbac`) for users outside system:masters; ServiceAccount tokens may do
+    everything (the emulator has no default ServiceAccount roles)."""
+    info = userinfo.CURRENT_INFO.get()
+    if info is None or info.is_admin or info.name.startswith("system:serviceaccount:"):
+        return
+    method = request.method
+    if method == "GET":
+        verb = "watch" if watch_segment or request.query.get("watch") in TRUE else "get" if name else "list"
+    elif method == "DELETE":
+        verb = "delete" if name else "deletecollection"
+    else:
+        verb = _VERBS.get(method, method.lower())
+    resource = f"{rt.resource}/{sub}" if sub else rt.resource
+    if rbac.allows(ctx.store, info, verb, rt.group, resource, namespace or "", name):
+        return
+    scope = name if rt.resource == "namespaces" and rt.group == "" and not namespace else (namespace or "")
+    raise status.forbidden(
+        info.name, verb, rt.resource, rt.group, name=name, namespace=scope, subresource=sub
+    )

@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kpy.testing import status
-from kpy.testing.authn import UserInfo
-from kpy.testing.resources import ALL_VERBS, ResourceType
+from kpy.testing.resources import ResourceType
 from kpy.testing.store import rfc3339
+from kpy.testing.userinfo import UserInfo
 
 if TYPE_CHECKING:
     from kpy.testing.api import Api
@@ -62,20 +62,6 @@ VALID_USAGES = (
     "ocsp signing", "s/mime", "server auth", "signing", "timestamping",
 )  # fmt: skip
 _SIGNER_RE = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+)/[^/]+$")
-
-
-def csr_type() -> ResourceType:
-    return ResourceType(
-        GROUP,
-        "v1",
-        "certificatesigningrequests",
-        "CertificateSigningRequest",
-        False,
-        "certificatesigningrequest",
-        short_names=("csr",),
-        verbs=ALL_VERBS,
-        subresources=("approval", "status"),
-    )
 
 
 def is_csr(rt: ResourceType) -> bool:

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from kpy.testing.authn import AUTHENTICATED, UserInfo
-from kpy.testing.resources import ResourceType
+from kpy.testing.userinfo import AUTHENTICATED, UserInfo
 
 if TYPE_CHECKING:
     from kpy.testing.store import Store
@@ -28,18 +27,6 @@ def _d(value: Any) -> dict[str, Any]:
 
 def _l(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
-
-
-def rbac_types() -> list[ResourceType]:
-    def rt(resource: str, kind: str, namespaced: bool) -> ResourceType:
-        return ResourceType(GROUP, "v1", resource, kind, namespaced, kind.lower())
-
-    return [
-        rt("clusterrolebindings", "ClusterRoleBinding", False),
-        rt("clusterroles", "ClusterRole", False),
-        rt("rolebindings", "RoleBinding", True),
-        rt("roles", "Role", True),
-    ]
 
 
 def _matches(values: Any, wanted: str) -> bool:

@@ -2,19 +2,16 @@
 
 A :class:`ResourceRegistry` starts with the builtin types kpy needs (names, kinds, short names, verbs,
 categories and subresources as a kube-apiserver 1.32 reports them in discovery) and grows/shrinks as
-CustomResourceDefinitions are created/deleted. :func:`field_selector_fields` gives the field set an object
-exposes to ``fieldSelector`` (each kind's upstream ``GetAttrs``/``SelectableFields``) and
-:func:`prepare_create` adds the server-side defaults that show up in kubectl output.
+CustomResourceDefinitions are created/deleted. Field selectors per kind are in
+:mod:`kpy.testing.fieldlabels`, server-side defaults in :mod:`kpy.testing.defaults`.
 
 Pure code: no I/O. Metadata (uid, resourceVersion, creationTimestamp, generation) is the store's job.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 ALL_VERBS: tuple[str, ...] = (
@@ -182,25 +179,24 @@ def builtin_types() -> list[ResourceType]:
             categories=("api-extensions",),
             sub=("status",),
         ),
-        *_auth_types(),
+        # authentication, certificates and RBAC: kpy.testing.userinfo, .certificates, .rbac
+        _rt(
+            "authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", False, verbs=("create",)
+        ),
+        _rt(
+            "certificates.k8s.io",
+            "v1",
+            "certificatesigningrequests",
+            "CertificateSigningRequest",
+            False,
+            ("csr",),
+            sub=("approval", "status"),
+        ),
+        _rt("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", False),
+        _rt("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", False),
+        _rt("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", True),
+        _rt("rbac.authorization.k8s.io", "v1", "roles", "Role", True),
     ]
-
-
-def _auth_types() -> list[ResourceType]:
-    """certificates.k8s.io CSRs, rbac.authorization.k8s.io and SelfSubjectReview (their own modules)."""
-    from kpy.testing.certificates import csr_type
-    from kpy.testing.rbac import rbac_types
-
-    review = ResourceType(
-        "authentication.k8s.io",
-        "v1",
-        "selfsubjectreviews",
-        "SelfSubjectReview",
-        False,
-        "selfsubjectreview",
-        verbs=("create",),
-    )
-    return [review, csr_type(), *rbac_types()]
 
 
 #: Group order in /apis (kube-apiserver lists groups by its fixed priority, not alphabetically).
@@ -339,355 +335,3 @@ class ResourceRegistry:
     def remove_crd(self, crd_name: str) -> None:
         """Stop serving the types a CRD named ``crd_name`` (``plural.group``) defined."""
         self._types = [rt for rt in self._types if not (rt.crd_name and rt.crd_name == crd_name)]
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Field selectors
-
-
-def _get(obj: dict[str, Any], *path: str) -> Any:
-    cur: Any = obj
-    for p in path:
-        if not isinstance(cur, dict):
-            return None
-        cur = cur.get(p)
-    return cur
-
-
-def _s(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _meta_fields(obj: dict[str, Any]) -> dict[str, str]:
-    # runtime.DefaultMetaV1FieldSelectorConversion: every kind accepts these two unless its group registers
-    # its own field label conversion (nodes and namespaces do, and drop metadata.namespace).
-    return {
-        "metadata.name": _s(_get(obj, "metadata", "name")),
-        "metadata.namespace": _s(_get(obj, "metadata", "namespace")),
-    }
-
-
-def _pod_fields(obj: dict[str, Any]) -> dict[str, str]:
-    ips = _get(obj, "status", "podIPs") or []
-    pod_ip = _s(_get(obj, "status", "podIP"))
-    # podIPs selection uses the first (primary) IP like PodToSelectableFields ("status.podIP").
-    if not pod_ip and ips and isinstance(ips[0], dict):
-        pod_ip = _s(ips[0].get("ip"))
-    return {
-        "spec.nodeName": _s(_get(obj, "spec", "nodeName")),
-        "spec.restartPolicy": _s(_get(obj, "spec", "restartPolicy")),
-        "spec.schedulerName": _s(_get(obj, "spec", "schedulerName")),
-        "spec.serviceAccountName": _s(_get(obj, "spec", "serviceAccountName")),
-        "spec.hostNetwork": "true" if _get(obj, "spec", "hostNetwork") else "false",
-        "status.phase": _s(_get(obj, "status", "phase")),
-        "status.podIP": pod_ip,
-        "status.nominatedNodeName": _s(_get(obj, "status", "nominatedNodeName")),
-    }
-
-
-def _core_event_fields(obj: dict[str, Any]) -> dict[str, str]:
-    io = obj.get("involvedObject") or {}
-    reporting = _s(obj.get("reportingComponent"))
-    # EventToSelectableFields: "source" falls back to the reporting controller when source is empty.
-    source = _s(_get(obj, "source", "component")) or reporting
-    return {
-        "involvedObject.kind": _s(io.get("kind")),
-        "involvedObject.namespace": _s(io.get("namespace")),
-        "involvedObject.name": _s(io.get("name")),
-        "involvedObject.uid": _s(io.get("uid")),
-        "involvedObject.apiVersion": _s(io.get("apiVersion")),
-        "involvedObject.resourceVersion": _s(io.get("resourceVersion")),
-        "involvedObject.fieldPath": _s(io.get("fieldPath")),
-        "reason": _s(obj.get("reason")),
-        "reportingComponent": reporting,
-        "source": source,
-        "type": _s(obj.get("type")),
-    }
-
-
-def _events_v1_fields(obj: dict[str, Any]) -> dict[str, str]:
-    # events.k8s.io/v1 shares storage with core events; its field label conversion maps regarding.* to
-    # involvedObject.*, reportingController to reportingComponent, deprecatedSource to source.
-    reg = obj.get("regarding") or {}
-    src = _s(_get(obj, "deprecatedSource", "component")) or _s(obj.get("reportingController"))
-    fields = {
-        "regarding.kind": _s(reg.get("kind")),
-        "regarding.namespace": _s(reg.get("namespace")),
-        "regarding.name": _s(reg.get("name")),
-        "regarding.uid": _s(reg.get("uid")),
-        "regarding.apiVersion": _s(reg.get("apiVersion")),
-        "regarding.resourceVersion": _s(reg.get("resourceVersion")),
-        "regarding.fieldPath": _s(reg.get("fieldPath")),
-        "reason": _s(obj.get("reason")),
-        "reportingController": _s(obj.get("reportingController")),
-        "deprecatedSource": src,
-        "type": _s(obj.get("type")),
-    }
-    return fields
-
-
-def _jsonpath_simple(obj: dict[str, Any], path: str) -> str:
-    parts = [p for p in path.strip().lstrip(".").split(".") if p]
-    return _s(_get(obj, *parts))
-
-
-_KIND_FIELDS: dict[tuple[str, str], Callable[[dict[str, Any]], dict[str, str]]] = {
-    ("", "pods"): _pod_fields,
-    ("", "events"): _core_event_fields,
-    ("events.k8s.io", "events"): _events_v1_fields,
-    ("", "namespaces"): lambda o: {
-        "status.phase": _s(_get(o, "status", "phase")),
-    },
-    ("", "nodes"): lambda o: {"spec.unschedulable": "true" if _get(o, "spec", "unschedulable") else "false"},
-    ("", "secrets"): lambda o: {"type": _s(o.get("type"))},
-    ("", "replicationcontrollers"): lambda o: {"status.replicas": _s(_get(o, "status", "replicas") or 0)},
-    ("", "services"): lambda o: {
-        "spec.clusterIP": _s(_get(o, "spec", "clusterIP")),
-        "spec.type": _s(_get(o, "spec", "type")),
-    },
-}
-
-
-#: Kinds whose field label conversion accepts metadata.name but not metadata.namespace.
-_NO_NAMESPACE_LABEL = {("", "nodes"), ("", "namespaces")}
-
-
-def has_field_label_conversion(rt: ResourceType) -> bool:
-    """Whether the kind registers its own field label conversion (its 400 for other fields says "field label
-    not supported: X"); the others use apimachinery's default, which names metadata.name/namespace."""
-    return bool(rt.crd_name) or (rt.group, rt.resource) in _KIND_FIELDS
-
-
-def field_selector_fields(rt: ResourceType, obj: dict[str, Any]) -> dict[str, str]:
-    """The field set ``obj`` offers to a fieldSelector; a selector naming any other key is a 400
-    (``field label not supported: KEY``)."""
-    fields = _meta_fields(obj)
-    key = (rt.group, rt.resource)
-    fn = _KIND_FIELDS.get(key) if not rt.crd_name else None
-    if fn is not None:
-        fields.update(fn(obj))
-    if not rt.crd_name and key in _NO_NAMESPACE_LABEL:
-        del fields["metadata.namespace"]
-    for path in rt.selectable_fields:
-        fields[path.lstrip(".")] = _jsonpath_simple(obj, path)
-    return fields
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Server-side defaults
-
-
-def _setdefault(d: dict[str, Any], key: str, value: Any) -> Any:
-    if d.get(key) is None:
-        d[key] = value
-    return d[key]
-
-
-def _image_tag_is_latest(image: str) -> bool:
-    if "@" in image:
-        return False
-    last = image.rsplit("/", 1)[-1]
-    if ":" not in last:
-        return True
-    return last.rsplit(":", 1)[1] == "latest"
-
-
-def _default_container(c: dict[str, Any]) -> None:
-    _setdefault(c, "terminationMessagePath", "/dev/termination-log")
-    _setdefault(c, "terminationMessagePolicy", "File")
-    image = str(c.get("image") or "")
-    _setdefault(c, "imagePullPolicy", "Always" if _image_tag_is_latest(image) else "IfNotPresent")
-    _setdefault(c, "resources", {})
-    for port in c.get("ports") or ():
-        if isinstance(port, dict):
-            _setdefault(port, "protocol", "TCP")
-
-
-def default_pod_spec(spec: dict[str, Any]) -> None:
-    """SetDefaults_PodSpec / SetDefaults_Container for the fields kubectl shows (pods and templates)."""
-    _setdefault(spec, "restartPolicy", "Always")
-    _setdefault(spec, "dnsPolicy", "ClusterFirst")
-    _setdefault(spec, "terminationGracePeriodSeconds", 30)
-    _setdefault(spec, "schedulerName", "default-scheduler")
-    _setdefault(spec, "securityContext", {})
-    for key in ("initContainers", "containers"):
-        for c in spec.get(key) or ():
-            if isinstance(c, dict):
-                _default_container(c)
-
-
-def _pod_admission(spec: dict[str, Any]) -> None:
-    """What admission plugins add to pods (not templates): ServiceAccount, Priority, DefaultTolerationSeconds."""
-    _setdefault(spec, "enableServiceLinks", True)
-    _setdefault(spec, "preemptionPolicy", "PreemptLowerPriority")
-    _setdefault(spec, "priority", 0)
-    if spec.get("serviceAccountName") is None and spec.get("serviceAccount") is None:
-        spec["serviceAccountName"] = "default"
-    if spec.get("serviceAccountName") is None:
-        spec["serviceAccountName"] = spec["serviceAccount"]
-    spec["serviceAccount"] = spec["serviceAccountName"]
-    tolerations = spec.setdefault("tolerations", [])
-    if isinstance(tolerations, list):
-        for key in ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"):
-            if not any(isinstance(t, dict) and t.get("key") == key for t in tolerations):
-                tolerations.append(
-                    {"effect": "NoExecute", "key": key, "operator": "Exists", "tolerationSeconds": 300}
-                )
-
-
-def _pod_defaults(obj: dict[str, Any], now: datetime) -> None:
-    spec = obj.setdefault("spec", {})
-    if isinstance(spec, dict):
-        default_pod_spec(spec)
-        _pod_admission(spec)
-    status = obj.setdefault("status", {})
-    if isinstance(status, dict):
-        _setdefault(status, "phase", "Pending")
-        _setdefault(status, "qosClass", "BestEffort")
-
-
-def allocate_cluster_ip(namespace: str, name: str) -> str:
-    """A stable address in 10.96.0.0/12 for a service (10.96.0.1 is the ``kubernetes`` service's)."""
-    digest = hashlib.sha256(f"{namespace}/{name}".encode()).digest()
-    n = int.from_bytes(digest[:4], "big") % ((1 << 20) - 3) + 2  # skip .0 (network) and .1 (kubernetes)
-    base = (10 << 24) | (96 << 16)
-    value = base + n
-    return ".".join(str((value >> s) & 0xFF) for s in (24, 16, 8, 0))
-
-
-def allocate_node_port(namespace: str, name: str, port: int) -> int:
-    digest = hashlib.sha256(f"{namespace}/{name}/{port}".encode()).digest()
-    return 30000 + int.from_bytes(digest[:4], "big") % (32767 - 30000 + 1)
-
-
-def _service_defaults(obj: dict[str, Any]) -> None:
-    spec = obj.setdefault("spec", {})
-    if not isinstance(spec, dict):
-        return
-    stype = _setdefault(spec, "type", "ClusterIP")
-    _setdefault(spec, "sessionAffinity", "None")
-    ns = str(_get(obj, "metadata", "namespace") or "default")
-    name = str(_get(obj, "metadata", "name") or "")
-    if stype != "ExternalName":
-        if spec.get("clusterIP") in (None, ""):
-            spec["clusterIP"] = allocate_cluster_ip(ns, name)
-        if spec["clusterIP"] == "None":
-            _setdefault(spec, "clusterIPs", ["None"])
-        else:
-            _setdefault(spec, "clusterIPs", [spec["clusterIP"]])
-        _setdefault(spec, "ipFamilies", ["IPv4"])
-        _setdefault(spec, "ipFamilyPolicy", "SingleStack")
-        _setdefault(spec, "internalTrafficPolicy", "Cluster")
-    if stype in ("NodePort", "LoadBalancer"):
-        _setdefault(spec, "externalTrafficPolicy", "Cluster")
-    if stype == "LoadBalancer":
-        _setdefault(spec, "allocateLoadBalancerNodePorts", True)
-    for port in spec.get("ports") or ():
-        if not isinstance(port, dict):
-            continue
-        _setdefault(port, "protocol", "TCP")
-        if port.get("targetPort") in (None, 0, ""):
-            port["targetPort"] = port.get("port")
-        if stype in ("NodePort", "LoadBalancer") and not port.get("nodePort"):
-            port["nodePort"] = allocate_node_port(ns, name, int(port.get("port") or 0))
-    status = obj.setdefault("status", {})
-    if isinstance(status, dict):
-        _setdefault(status, "loadBalancer", {})
-
-
-def _deployment_defaults(obj: dict[str, Any]) -> None:
-    spec = obj.setdefault("spec", {})
-    if not isinstance(spec, dict):
-        return
-    _setdefault(spec, "replicas", 1)
-    strategy = _setdefault(spec, "strategy", {})
-    if isinstance(strategy, dict):
-        stype = _setdefault(strategy, "type", "RollingUpdate")
-        if stype == "RollingUpdate":
-            ru = _setdefault(strategy, "rollingUpdate", {})
-            if isinstance(ru, dict):
-                _setdefault(ru, "maxUnavailable", "25%")
-                _setdefault(ru, "maxSurge", "25%")
-    _setdefault(spec, "revisionHistoryLimit", 10)
-    _setdefault(spec, "progressDeadlineSeconds", 600)
-    _pod_template_defaults(spec)
-
-
-def _pod_template_defaults(spec: dict[str, Any]) -> None:
-    template = spec.get("template")
-    if isinstance(template, dict):
-        tspec = template.setdefault("spec", {})
-        if isinstance(tspec, dict):
-            default_pod_spec(tspec)
-        template.setdefault("metadata", {}).setdefault("creationTimestamp", None)
-
-
-def _replicaset_defaults(obj: dict[str, Any]) -> None:
-    spec = obj.setdefault("spec", {})
-    if isinstance(spec, dict):
-        _setdefault(spec, "replicas", 1)
-        _pod_template_defaults(spec)
-
-
-def _statefulset_defaults(obj: dict[str, Any]) -> None:
-    spec = obj.setdefault("spec", {})
-    if isinstance(spec, dict):
-        _setdefault(spec, "replicas", 1)
-        _setdefault(spec, "podManagementPolicy", "OrderedReady")
-        _setdefault(spec, "revisionHistoryLimit", 10)
-        strategy = _setdefault(spec, "updateStrategy", {"type": "RollingUpdate"})
-        if isinstance(strategy, dict) and strategy.get("type", "RollingUpdate") == "RollingUpdate":
-            _setdefault(strategy, "type", "RollingUpdate")
-            _setdefault(strategy, "rollingUpdate", {"partition": 0})
-        _setdefault(
-            spec, "persistentVolumeClaimRetentionPolicy", {"whenDeleted": "Retain", "whenScaled": "Retain"}
-        )
-        _pod_template_defaults(spec)
-
-
-def _namespace_defaults(obj: dict[str, Any]) -> None:
-    name = str(_get(obj, "metadata", "name") or "")
-    labels = obj.setdefault("metadata", {}).setdefault("labels", {})
-    if isinstance(labels, dict) and name:
-        labels["kubernetes.io/metadata.name"] = name
-    spec = obj.setdefault("spec", {})
-    if isinstance(spec, dict):
-        _setdefault(spec, "finalizers", ["kubernetes"])
-    status = obj.setdefault("status", {})
-    if isinstance(status, dict):
-        _setdefault(status, "phase", "Active")
-
-
-def _secret_defaults(obj: dict[str, Any]) -> None:
-    _setdefault(obj, "type", "Opaque")
-
-
-def prepare_create(rt: ResourceType, obj: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """Apply the defaults the real apiserver adds on create. Mutates ``obj`` in place and returns it.
-
-    Sets ``apiVersion``/``kind`` when absent. Metadata bookkeeping is left to the store.
-    """
-    obj.setdefault("apiVersion", rt.api_version)
-    obj.setdefault("kind", rt.kind)
-    if rt.crd_name:
-        return obj
-    key = (rt.group, rt.resource)
-    if key == ("", "pods"):
-        _pod_defaults(obj, now)
-    elif key == ("", "services"):
-        _service_defaults(obj)
-    elif key == ("apps", "deployments"):
-        _deployment_defaults(obj)
-    elif key == ("apps", "replicasets"):
-        _replicaset_defaults(obj)
-    elif key == ("apps", "statefulsets"):
-        _statefulset_defaults(obj)
-    elif key == ("", "namespaces"):
-        _namespace_defaults(obj)
-    elif key == ("", "secrets"):
-        _secret_defaults(obj)
-    return obj

@@ -1,0 +1,65 @@
+"""certificates.k8s.io CSRs and SelfSubjectReview over HTTP (the rules are :mod:`kpy.testing.certificates`
+and :mod:`kpy.testing.userinfo`): ``POST certificatesigningrequests`` (the requestor's identity goes into
+``spec``), ``PUT certificatesigningrequests/NAME/approval`` (approve/deny, then the signer's turn) and
+``POST selfsubjectreviews``."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from kpy.testing import certificates, rbac, status, userinfo
+from kpy.testing.api import status_time
+from kpy.testing.httpio import json_response, read_body, set_write_context
+from kpy.testing.subresources.base import SubresourceCall
+
+
+def _user() -> userinfo.UserInfo:
+    return userinfo.CURRENT_INFO.get() or userinfo.ADMIN
+
+
+async def csr_create(call: SubresourceCall) -> web.StreamResponse:
+    body, _ = await read_body(call.request)
+    set_write_context(call.request)
+    api = call.ctx.api
+    created = api.create(call.rt, "", certificates.prepare_create(body, _user()), dry_run=call.dry_run)
+    if not call.dry_run:
+        certificates.after_create(api, call.rt, call.ctx.signers, created)
+    return json_response(created, 201)
+
+
+async def csr_approval(call: SubresourceCall) -> web.StreamResponse:
+    api, rt, name = call.ctx.api, call.rt, call.name
+    if call.method == "GET":
+        return json_response(api.get(rt, "", name))
+    if call.method != "PUT":
+        raise status.method_not_allowed()
+    body, _ = await read_body(call.request)
+    current = api.get(rt, "", name)
+    signer = str((current.get("spec") or {}).get("signerName", ""))
+    user = _user()
+    names = (signer, f"{signer.split('/')[0]}/*")
+    if not any(
+        rbac.allows(call.ctx.store, user, "approve", certificates.GROUP, "signers", "", n) for n in names
+    ):
+        raise certificates.approval_forbidden(name, signer)
+    new = body if isinstance(body, dict) else {}
+    conditions = list((new.get("status") or {}).get("conditions") or [])
+    certificates.check_approval_conditions(name, current, conditions)
+    updated = dict(current)
+    updated["status"] = {
+        **(current.get("status") or {}),
+        "conditions": certificates.with_defaults(conditions, status_time(call.ctx.store)),
+    }
+    rv = (new.get("metadata") or {}).get("resourceVersion")
+    if rv:
+        updated["metadata"] = {**current["metadata"], "resourceVersion": rv}
+    set_write_context(call.request)
+    result, _ = api.update(rt, "", name, updated, subresource="status", dry_run=call.dry_run)
+    if not call.dry_run:
+        certificates.after_approval(api, rt, call.ctx.signers, result, (call.ctx.ca_pem, call.ctx.ca_key_pem))
+    return json_response(result)
+
+
+async def self_subject_review(call: SubresourceCall) -> web.StreamResponse:
+    body, _ = await read_body(call.request)
+    return json_response(userinfo.self_subject_review(body, _user(), call.ctx.store.now()), 201)
