@@ -43,6 +43,9 @@ async def csr_approval(call: SubresourceCall) -> web.StreamResponse:
     ):
         raise certificates.approval_forbidden(name, signer)
     new = body if isinstance(body, dict) else {}
+    rv = (new.get("metadata") or {}).get("resourceVersion")
+    if rv and rv != current["metadata"].get("resourceVersion"):  # the precondition goes before validation
+        raise status.conflict(rt.resource, rt.group, name)
     conditions = list((new.get("status") or {}).get("conditions") or [])
     certificates.check_approval_conditions(name, current, conditions)
     updated = dict(current)
@@ -50,9 +53,6 @@ async def csr_approval(call: SubresourceCall) -> web.StreamResponse:
         **(current.get("status") or {}),
         "conditions": certificates.with_defaults(conditions, status_time(call.ctx.store)),
     }
-    rv = (new.get("metadata") or {}).get("resourceVersion")
-    if rv:
-        updated["metadata"] = {**current["metadata"], "resourceVersion": rv}
     set_write_context(call.request)
     result, _ = api.update(rt, "", name, updated, subresource="status", dry_run=call.dry_run)
     if not call.dry_run:
