@@ -14,12 +14,12 @@ from typing import Annotated, Any
 import typer
 
 from kpy.cli.common import (
-    STATE,
     connection_options,
     flags_from_values,
     merge_flags,
     root_callback_params,
     run_async,
+    run_context,
 )
 from kpy.cli.completion import complete_event_object, complete_events_output
 from kpy.config.flags import ConnectionFlags
@@ -96,8 +96,11 @@ def _events_callback() -> Callable[..., None]:
         option.hidden = True
         params.append(param.replace(default=option))
 
-    def callback(**values: Any) -> None:
-        STATE.root_flags = merge_flags(STATE.root_flags, flags_from_values(values))
+    params.insert(0, inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context))
+
+    def callback(ctx: typer.Context, **values: Any) -> None:
+        run = run_context(ctx)
+        run.root_flags = merge_flags(run.root_flags, flags_from_values(values))
 
     callback.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     callback.__annotations__ = {p.name: p.annotation for p in params}
