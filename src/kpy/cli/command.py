@@ -71,11 +71,10 @@ def option(
     return field(default=default, metadata={_PARAM: param})
 
 
-def flag(*decls: str, help: str, hidden: bool = False) -> Any:
-    """A boolean switch (``--client``); ``--client=false`` works as in kubectl."""
-    return field(
-        default=False, metadata={_PARAM: Param("flag", decls, help, hidden=hidden, show_default=False)}
-    )
+def flag(*decls: str, help: str, default: bool = False, hidden: bool = False) -> Any:
+    """A boolean switch (``--client``, or ``--x/--no-x`` with ``default=True``); ``--client=false`` works as in
+    kubectl."""
+    return field(default=default, metadata={_PARAM: Param("flag", decls, help, hidden=hidden)})
 
 
 def argument(
@@ -107,6 +106,8 @@ class RunContext:
     """
 
     root_flags: ConnectionFlags = field(default_factory=ConnectionFlags)
+    #: the command's name in messages: ``kpy``, or ``kubectl kpy`` when run as the kubectl plugin
+    prog: str = "kpy"
     debug: bool = False
     verbosity: int = 0
     open_client: Callable[[ConnectionFlags], AbstractAsyncContextManager[RestClient]] | None = None
@@ -290,7 +291,7 @@ def _typer_param(annotation: Any, f: dataclasses.Field[Any], p: Param) -> tuple[
     import typer
 
     if p.kind == "flag":
-        return bool, typer.Option(False, *p.decls, help=p.help, hidden=p.hidden, show_default=False)
+        return bool, typer.Option(f.default, *p.decls, help=p.help, hidden=p.hidden)
     if p.kind == "argument":
         if p.multiple:
             return list[str] | None, typer.Argument(

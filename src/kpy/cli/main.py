@@ -173,7 +173,7 @@ def run(argv: Sequence[str] | None = None, context: RunContext | None = None) ->
         sys.stdout.write(f"kpy {__version__}\n")
         return 0
     args = _help_args(_normalize_argv(args))
-    state = context if context is not None else RunContext()
+    state = context if context is not None else RunContext(prog=_prog_name())
     try:
         return _run(args, state)
     finally:
