@@ -51,7 +51,10 @@ class Param:
     hidden: bool = False
     #: an option that may be repeated (``list[str]``), or an argument taking every remaining word
     multiple: bool = False
-    show_default: bool = True
+    #: True, False, or the text shown as the default (``localhost``)
+    show_default: bool | str = True
+    #: the help section the flag is listed in (default: ``Options``)
+    panel: str | None = None
 
 
 def option(
@@ -62,19 +65,28 @@ def option(
     complete: Completer | None = None,
     multiple: bool = False,
     hidden: bool = False,
-    show_default: bool = True,
+    show_default: bool | str = True,
+    panel: str | None = None,
 ) -> Any:
     """A flag that takes a value: ``output: str = option("-o", "--output", default="", help=...)``."""
-    param = Param("option", decls, help, metavar, complete, hidden, multiple, show_default)
+    param = Param("option", decls, help, metavar, complete, hidden, multiple, show_default, panel)
     if multiple:
         return field(default_factory=lambda: tuple(default or ()), metadata={_PARAM: param})
     return field(default=default, metadata={_PARAM: param})
 
 
-def flag(*decls: str, help: str, default: bool = False, hidden: bool = False) -> Any:
+def flag(
+    *decls: str,
+    help: str = "",
+    default: bool | None = False,
+    hidden: bool = False,
+    show_default: bool = True,
+    panel: str | None = None,
+) -> Any:
     """A boolean switch (``--client``, or ``--x/--no-x`` with ``default=True``); ``--client=false`` works as in
-    kubectl."""
-    return field(default=default, metadata={_PARAM: Param("flag", decls, help, hidden=hidden)})
+    kubectl. ``default=None`` (with ``--x/--no-x``) tells "not given" apart."""
+    param = Param("flag", decls, help, hidden=hidden, show_default=show_default, panel=panel)
+    return field(default=default, metadata={_PARAM: param})
 
 
 def argument(
@@ -291,7 +303,14 @@ def _typer_param(annotation: Any, f: dataclasses.Field[Any], p: Param) -> tuple[
     import typer
 
     if p.kind == "flag":
-        return bool, typer.Option(f.default, *p.decls, help=p.help, hidden=p.hidden)
+        return annotation, typer.Option(
+            f.default,
+            *p.decls,
+            help=p.help,
+            hidden=p.hidden,
+            show_default=p.show_default,
+            rich_help_panel=p.panel,
+        )
     if p.kind == "argument":
         if p.multiple:
             return list[str] | None, typer.Argument(
@@ -309,6 +328,7 @@ def _typer_param(annotation: Any, f: dataclasses.Field[Any], p: Param) -> tuple[
             hidden=p.hidden,
             show_default=p.show_default,
             autocompletion=p.complete,
+            rich_help_panel=p.panel,
         )
     return annotation, typer.Option(
         f.default,
@@ -318,4 +338,5 @@ def _typer_param(annotation: Any, f: dataclasses.Field[Any], p: Param) -> tuple[
         hidden=p.hidden,
         show_default=p.show_default,
         autocompletion=p.complete,
+        rich_help_panel=p.panel,
     )
