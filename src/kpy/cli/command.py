@@ -260,18 +260,16 @@ def add_command(
 ) -> None:
     """Register ``options`` as the command ``name`` of the root app: its fields become the parameters, and
     a run builds ``options(**values)`` and ``execute``\\ s it with the run's ``RunContext``."""
-    import typing
 
     import typer
 
     from kpy.cli import common
     from kpy.errors import UsageError
 
-    hints = typing.get_type_hints(options)
     declared = params(options)
     signature = [inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context)]
     for f, p in declared:
-        annotation, default = _typer_param(hints[f.name], f, p)
+        annotation, default = _typer_param(_annotation(options, f.name), f, p)
         signature.append(
             inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
         )
@@ -297,6 +295,20 @@ def add_command(
     callback.__annotations__ = {p.name: p.annotation for p in signature}
     callback.__doc__ = help
     app.command(name, help=help, context_settings=context_settings)(callback)
+
+
+def _annotation(options: type[Options], name: str) -> Any:
+    """The evaluated annotation of one command-line field (the others may name types only imported for
+    type checking)."""
+    import sys
+
+    for cls in options.__mro__:
+        annotation = inspect.get_annotations(cls).get(name)
+        if annotation is not None:
+            if isinstance(annotation, str):
+                return eval(annotation, vars(sys.modules[cls.__module__]))
+            return annotation
+    raise LookupError(name)
 
 
 def _typer_param(annotation: Any, f: dataclasses.Field[Any], p: Param) -> tuple[Any, Any]:
@@ -340,3 +352,46 @@ def _typer_param(annotation: Any, f: dataclasses.Field[Any], p: Param) -> tuple[
         autocompletion=p.complete,
         rich_help_panel=p.panel,
     )
+
+
+def add_group(
+    app: Any, name: str, *, help: str, commands: list[tuple[str, type[Options], str]], short_help: str | None = None
+) -> None:
+    """Register ``name`` as a group of subcommands (``kpy events tail``). The global flags are accepted between
+    the group and its subcommand, as kubectl allows (``kpy events -n ns tail``): they count as given before
+    the group, and flags after the subcommand still win. They are hidden from the group's own help (each
+    subcommand's help lists them)."""
+    import typer
+
+    group = typer.Typer(
+        name=name,
+        help=help,
+        no_args_is_help=True,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    group.callback()(_group_flags_callback())
+    for sub, options, sub_help in commands:
+        add_command(group, sub, options, help=sub_help)
+    app.add_typer(group, name=name, short_help=short_help)
+
+
+def _group_flags_callback() -> Callable[..., None]:
+    import copy
+
+    import typer
+
+    from kpy.cli import common
+
+    signature = [inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context)]
+    for param in common.root_callback_params():
+        hidden = copy.copy(param.default)  # the root's OptionInfo, shown there; this copy is hidden
+        hidden.hidden = True
+        signature.append(param.replace(default=hidden))
+
+    def callback(ctx: typer.Context, **values: Any) -> None:
+        run = common.run_context(ctx)
+        run.root_flags = common.merge_flags(run.root_flags, common.flags_from_values(values))
+
+    callback.__signature__ = inspect.Signature(signature)  # type: ignore[attr-defined]
+    callback.__annotations__ = {p.name: p.annotation for p in signature}
+    return callback
