@@ -8,10 +8,14 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kpy.certs import access, files
 from kpy.certs.request import Issued, UserRequest, key_dir_for, request_certificate
 from kpy.config.client_config import ClientConfig
+
+if TYPE_CHECKING:
+    from kpy.rest import RestClient
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,7 @@ def user_kubeconfig_for(
 
 
 async def create_user(
-    config: ClientConfig,
+    client: RestClient,
     request: UserRequest,
     *,
     cluster_name: str,
@@ -48,21 +52,21 @@ async def create_user(
     on_waiting: Callable[[str], None] | None = None,
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
 ) -> UserOutcome:
+    """With ``client`` (the caller's credentials, on the current context): the certificate, the kubeconfig at
+    ``out`` (mode 0600), the bindings; then one request with the new kubeconfig."""
     from kpy.config import ConnectionFlags, load_client_config
     from kpy.rest import RestClient
 
-    async with RestClient(config) as client:
-        issued = await request_certificate(
-            client,
-            request,
-            key_dir=key_dir_for(config.cache_dir, config.server),
-            on_waiting=on_waiting,
-            now=now,
-        )
-        kubeconfig = files.write_kubeconfig(
-            out, user_kubeconfig_for(config, cluster_name, issued, request.name)
-        )
-        done = tuple([(b, await access.ensure_binding(client, b, request.name)) for b in bindings])
+    config = client.config
+    issued = await request_certificate(
+        client,
+        request,
+        key_dir=key_dir_for(config.cache_dir, config.server),
+        on_waiting=on_waiting,
+        now=now,
+    )
+    kubeconfig = files.write_kubeconfig(out, user_kubeconfig_for(config, cluster_name, issued, request.name))
+    done = tuple([(b, await access.ensure_binding(client, b, request.name)) for b in bindings])
     env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
     new = load_client_config(ConnectionFlags(kubeconfig=str(kubeconfig)), env=env)
     async with RestClient(new) as as_user:

@@ -45,7 +45,8 @@ async def test_approve_writes_a_private_kubeconfig_that_works(emulator: Any, tmp
     out = tmp_path / "alice.kubeconfig"
     config = config_for(emulator.kubeconfig_path, tmp_path)
     request = UserRequest("alice", groups=("dev",), approve=True, wait=10)
-    outcome = await create_user(config, request, cluster_name="emu", out=out)
+    async with RestClient(config) as client:
+        outcome = await create_user(client, request, cluster_name="emu", out=out)
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
     assert (outcome.verified.user, outcome.verified.groups) == ("alice", ("dev", "system:authenticated"))
     assert outcome.verified.method == "SelfSubjectReview"
@@ -176,7 +177,7 @@ async def test_bind_gives_the_new_user_a_role(emulator: Any, client: RestClient,
     out = tmp_path / "judy.kubeconfig"
     bindings = [access.Binding.parse("clusterrole/view:default"), access.Binding.parse("view")]
     outcome = await create_user(
-        config_for(emulator.kubeconfig_path, tmp_path),
+        client,
         UserRequest("judy", approve=True, wait=10),
         cluster_name="emu",
         out=out,
