@@ -13,20 +13,24 @@ SECRET_MODE = 0o600
 
 
 def write_private(path: str | os.PathLike[str], data: bytes, *, overwrite: bool = True) -> Path:
-    """Write ``data`` to ``path`` with mode 0600 (atomically: a temp file beside it, then rename)."""
+    """Write ``data`` to ``path`` with mode 0600 (atomically: a temp file beside it, then rename); missing
+    parent directories are created (mode 0700)."""
+    from kpy.errors import CertificateError
+
     target = Path(path)
     if not overwrite and target.exists():
-        raise FileExistsError(f"{target} already exists")
+        raise CertificateError(f"{target} already exists")
     tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, SECRET_MODE)
     try:
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, SECRET_MODE)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.chmod(tmp, SECRET_MODE)  # whatever the umask did
         os.replace(tmp, target)
-    except BaseException:
+    except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise
+        raise CertificateError(f"cannot write {target}: {(exc.strerror or str(exc)).lower()}") from None
     return target
 
 
