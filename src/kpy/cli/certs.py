@@ -49,9 +49,12 @@ def parse_duration(flag_name: str, text: str) -> dt.timedelta:
 
 
 def _human(d: dt.timedelta) -> str:
-    from kpy.certs.expiry import short_duration
-
-    return short_duration(d)
+    """2h5m, 21h55m, 24h, 7d12h: precise to the minute, no zero parts."""
+    minutes = int(d.total_seconds()) // 60
+    days, rest = divmod(minutes, 1440) if minutes >= 2 * 1440 else (0, minutes)
+    hours, mins = divmod(rest, 60)
+    parts = [(days, "d"), (hours, "h"), (mins, "m")]
+    return "".join(f"{n}{u}" for n, u in parts if n) or f"{int(d.total_seconds())}s"
 
 
 def _err(line: str) -> None:
