@@ -221,3 +221,28 @@ def test_signer_modes_never_and_deny(emu: Any, api: Api) -> None:
         "PolicyDenied",
         "no users from tests",
     )
+
+
+def test_rbac_tables_are_the_real_servers(emu: Any, api: Api) -> None:
+    """kube-apiserver 1.36: ``kubectl get rolebinding -o wide`` and ``kubectl get role`` columns and cells."""
+    rbac = "/apis/rbac.authorization.k8s.io/v1/namespaces/default"
+    api.call(
+        "POST",
+        f"{rbac}/rolebindings",
+        {
+            "metadata": {"name": "t-rb"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
+            "subjects": [
+                {"kind": "User", "name": "alice", "apiGroup": "rbac.authorization.k8s.io"},
+                {"kind": "Group", "name": "devs", "apiGroup": "rbac.authorization.k8s.io"},
+                {"kind": "ServiceAccount", "name": "restricted", "namespace": "default"},
+            ],
+        },
+    )
+    api.call("POST", f"{rbac}/roles", {"metadata": {"name": "t-role"}, "rules": []})
+    wide = k(emu, "get", "rolebinding", "t-rb", "-o", "wide").out.splitlines()
+    assert wide[0].split() == ["NAME", "ROLE", "AGE", "USERS", "GROUPS", "SERVICEACCOUNTS"]
+    cells = wide[1].split()
+    assert (cells[:2], cells[3:]) == (["t-rb", "ClusterRole/view"], ["alice", "devs", "default/restricted"])
+    role = k(emu, "get", "role", "t-role").out.splitlines()
+    assert role[0].split() == ["NAME", "CREATED", "AT"] and role[1].split()[1].endswith("Z")

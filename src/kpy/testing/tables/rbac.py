@@ -36,9 +36,8 @@ BINDING_COLUMNS = [
     NAME,
     Column(
         "Role",
-        description="RoleRef can reference a Role in the current namespace or a ClusterRole in the "
-        "global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error. This field "
-        "is immutable.",
+        description="RoleRef can reference a Role in the current namespace or a ClusterRole in the global namespace. If "
+        "the RoleRef cannot be resolved, the Authorizer must return an error.",
     ),
     AGE,
     Column("Users", priority=1, description="Users in the roleBinding"),
