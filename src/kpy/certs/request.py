@@ -179,6 +179,24 @@ def timeout_error(request: UserRequest, csr: dict[str, Any], wait: float) -> Cer
     )
 
 
+def _taken(name: str, csr: dict[str, Any]) -> CertificateError:
+    """A CSR of this name that this run cannot use (not our key, or one whose key is gone)."""
+    found = conditions(csr)
+    fix = f"delete it (kubectl delete csr {name}) or choose another name"
+    if (csr.get("status") or {}).get("certificate"):
+        return CertificateError(
+            f'certificatesigningrequest "{name}" already exists and its certificate was issued before (a request '
+            f"is used once; its key is not kept): {fix}"
+        )
+    if "Denied" in found:
+        return CertificateError(f'certificatesigningrequest "{name}" already exists and was denied: {fix}')
+    who = str((csr.get("spec") or {}).get("username") or "someone else")
+    return CertificateError(
+        f'certificatesigningrequest "{name}" already exists (requested by {who}) and was not created by this kpy: '
+        f"{fix}"
+    )
+
+
 class _KeyStore:
     """Keys of pending CSRs, by CSR name, 0600 files in one directory per cluster."""
 
@@ -274,11 +292,7 @@ async def request_certificate(
     if csr is not None:
         theirs = csr_public_key_id(csr)
         if key is None or theirs != _public_key_id(key.public_key()):
-            who = str((csr.get("spec") or {}).get("username") or "someone else")
-            raise CertificateError(
-                f'certificatesigningrequest "{name}" already exists (requested by {who}) and was not created by '
-                f"this kpy: delete it (kubectl delete csr {name}) or choose another name"
-            )
+            raise _taken(name, csr)
         reused = True
     else:
         if key is None:

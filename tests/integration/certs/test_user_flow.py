@@ -193,3 +193,27 @@ async def test_bind_gives_the_new_user_a_role(emulator: Any, client: RestClient,
     assert json.dumps(rb["subjects"]) == json.dumps(
         [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "judy"}]
     )
+
+
+async def test_a_used_request_is_named_as_such(emulator: Any, client: RestClient, tmp_path: Path) -> None:
+    await request_certificate(client, UserRequest("kim", approve=True, wait=10), key_dir=tmp_path)
+    with pytest.raises(CertificateError) as err:
+        await request_certificate(client, UserRequest("kim", approve=True, wait=10), key_dir=tmp_path)
+    assert str(err.value) == (
+        'certificatesigningrequest "kim" already exists and its certificate was issued before (a request is used '
+        "once; its key is not kept): delete it (kubectl delete csr kim) or choose another name"
+    )
+
+
+async def test_verification_falls_back_to_discovery(emulator: Any, tmp_path: Path) -> None:
+    """A server that does not serve SelfSubjectReview (before 1.28) or forbids it: a discovery call proves the
+    credentials instead."""
+    emulator.faults.forbid("selfsubjectreviews", user="leo")
+    async with RestClient(config_for(emulator.kubeconfig_path, tmp_path)) as client:
+        outcome = await create_user(
+            client,
+            UserRequest("leo", approve=True, wait=10),
+            cluster_name="emu",
+            out=tmp_path / "leo.kubeconfig",
+        )
+    assert (outcome.verified.method, outcome.verified.user) == ("discovery", "")
