@@ -79,7 +79,7 @@ async def fetch_chain(
     chain_fn = getattr(seen, "get_unverified_chain", None)  # public from Python 3.13
     ders: list[bytes] = []
     if chain_fn is not None:
-        ders = [c if isinstance(c, bytes) else c.public_bytes() for c in chain_fn() or []]
+        ders = [c for c in chain_fn() or [] if isinstance(c, bytes)]  # DER bytes, as documented
     if not ders:
         leaf = seen.getpeercert(binary_form=True)
         ders = [leaf] if leaf else []

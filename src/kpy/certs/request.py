@@ -8,6 +8,7 @@ again (a CSR is "ours" when its public key is that key's); it is removed once th
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import hashlib
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from kpy.certs import files, keys
 from kpy.certs.inspect import CertInfo, parse_certificates
-from kpy.errors import CertificateError, Conflict, Forbidden, NotFound
+from kpy.errors import CertificateError, Conflict, ConnectionFailed, Forbidden, NotFound
 
 if TYPE_CHECKING:
     from kpy.rest import RestClient
@@ -263,6 +264,9 @@ async def _wait(
                     csr = (await client.request("GET", f"{CSRS}/{name}")).json()
                     break
         except (ValueError, TypeError):
+            csr = (await client.request("GET", f"{CSRS}/{name}")).json()
+        except ConnectionFailed:  # the watch dropped: look again (a down server fails this GET) and re-watch
+            await asyncio.sleep(min(1.0, max(deadline - time.monotonic(), 0)))
             csr = (await client.request("GET", f"{CSRS}/{name}")).json()
 
 

@@ -217,3 +217,17 @@ async def test_verification_falls_back_to_discovery(emulator: Any, tmp_path: Pat
             out=tmp_path / "leo.kubeconfig",
         )
     assert (outcome.verified.method, outcome.verified.user) == ("discovery", "")
+
+
+async def test_a_dropped_watch_does_not_lose_the_certificate(
+    emulator: Any, client: RestClient, tmp_path: Path
+) -> None:
+    told: list[str] = []
+    task = asyncio.create_task(
+        request_certificate(client, UserRequest("mia", wait=20), key_dir=tmp_path, on_waiting=told.append)
+    )
+    await emulator.wait_for_watches(1)
+    assert emulator.faults.drop_watches("certificatesigningrequests") == 1
+    await approve_when_created(client, "mia")
+    issued = await task
+    assert issued.info.common_name == "mia" and told
