@@ -282,7 +282,7 @@ def with_defaults(conditions: list[Any], now: str) -> list[Any]:
 # signing
 
 
-def _usages_error(usages: list[Any]) -> str | None:
+def usages_error(usages: list[Any]) -> str | None:
     has_client = False
     for u in usages:
         if u in ("digital signature", "key encipherment"):
@@ -387,7 +387,7 @@ def after_approval(api: Api, rt: ResourceType, signers: Signers, obj: Obj, ca: t
     usages = list(spec.get("usages") or [])
     failure = (mode.message or "signing failed") if mode.mode == "fail" else None
     if failure is None and signer == CLIENT_SIGNER:
-        failure = _usages_error(usages)
+        failure = usages_error(usages)
     name = str(obj["metadata"]["name"])
     current = api.get(rt, "", name)
     new_status = dict(current.get("status") or {})
