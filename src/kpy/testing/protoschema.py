@@ -336,6 +336,30 @@ MESSAGES: dict[str, Schema] = {
         4: ("extra", "{ExtraValue"),
     },
     "ExtraValue": {1: ("items", "[string")},
+    # rbac.authorization.k8s.io/v1 (kubectl create role|clusterrole|rolebinding|clusterrolebinding)
+    "Role": {1: ("metadata", _META), 2: ("rules", "[PolicyRule")},
+    "ClusterRole": {
+        1: ("metadata", _META),
+        2: ("rules", "[PolicyRule"),
+        3: ("aggregationRule", "AggregationRule"),
+    },
+    "AggregationRule": {1: ("clusterRoleSelectors", "[LabelSelector")},
+    "PolicyRule": {
+        1: ("verbs", "[string"),
+        2: ("apiGroups", "[string"),
+        3: ("resources", "[string"),
+        4: ("resourceNames", "[string"),
+        5: ("nonResourceURLs", "[string"),
+    },
+    "RoleBinding": {1: ("metadata", _META), 2: ("subjects", "[Subject"), 3: ("roleRef", "RoleRef")},
+    "ClusterRoleBinding": {1: ("metadata", _META), 2: ("subjects", "[Subject"), 3: ("roleRef", "RoleRef")},
+    "Subject": {
+        1: ("kind", "string"),
+        2: ("apiGroup", "string"),
+        3: ("name", "string"),
+        4: ("namespace", "string"),
+    },
+    "RoleRef": {1: ("apiGroup", "string"), 2: ("kind", "string"), 3: ("name", "string")},
     # certificates.k8s.io/v1 (kubectl certificate approve|deny: PUT .../approval)
     "CertificateSigningRequest": {
         1: ("metadata", _META),
@@ -379,4 +403,8 @@ KINDS: dict[tuple[str, str], str] = {
     ("authentication.k8s.io/v1", "TokenRequest"): "TokenRequest",
     ("authentication.k8s.io/v1", "SelfSubjectReview"): "SelfSubjectReview",
     ("certificates.k8s.io/v1", "CertificateSigningRequest"): "CertificateSigningRequest",
+    ("rbac.authorization.k8s.io/v1", "Role"): "Role",
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"): "ClusterRole",
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"): "RoleBinding",
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): "ClusterRoleBinding",
 }

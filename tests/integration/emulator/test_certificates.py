@@ -246,3 +246,21 @@ def test_rbac_tables_are_the_real_servers(emu: Any, api: Api) -> None:
     assert (cells[:2], cells[3:]) == (["t-rb", "ClusterRole/view"], ["alice", "devs", "default/restricted"])
     role = k(emu, "get", "role", "t-role").out.splitlines()
     assert role[0].split() == ["NAME", "CREATED", "AT"] and role[1].split()[1].endswith("Z")
+
+
+def test_kubectl_create_role_and_binding_grant_access(emu: Any, api: Api) -> None:
+    """kubectl's typed create commands send protobuf; the binding then authorizes a token user."""
+    em = emu.emulator
+    token = em.add_user("nora")
+    assert k(emu, "create", "clusterrole", "t-cm-reader", "--verb=get,list", "--resource=configmaps").code == 0
+    res = k(emu, "create", "rolebinding", "t-nora", "--clusterrole=t-cm-reader", "--user=nora", "-n", "default")
+    assert res.code == 0, res.err
+    _, rb = api.call("GET", "/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings/t-nora")
+    assert rb["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "t-cm-reader"}
+    kubeconfig = em.write_kubeconfig(em._tmpdir / "nora", token=token)
+    assert k(emu, "get", "configmaps", "-n", "default", kubeconfig=kubeconfig).code == 0
+    denied = k(emu, "get", "configmaps", "-n", "kube-system", kubeconfig=kubeconfig)
+    assert denied.err.strip() == (
+        'Error from server (Forbidden): configmaps is forbidden: User "nora" cannot list resource "configmaps" in '
+        'API group "" in the namespace "kube-system"'
+    )
