@@ -252,11 +252,19 @@ def test_kubectl_create_role_and_binding_grant_access(emu: Any, api: Api) -> Non
     """kubectl's typed create commands send protobuf; the binding then authorizes a token user."""
     em = emu.emulator
     token = em.add_user("nora")
-    assert k(emu, "create", "clusterrole", "t-cm-reader", "--verb=get,list", "--resource=configmaps").code == 0
-    res = k(emu, "create", "rolebinding", "t-nora", "--clusterrole=t-cm-reader", "--user=nora", "-n", "default")
+    assert (
+        k(emu, "create", "clusterrole", "t-cm-reader", "--verb=get,list", "--resource=configmaps").code == 0
+    )
+    res = k(
+        emu, "create", "rolebinding", "t-nora", "--clusterrole=t-cm-reader", "--user=nora", "-n", "default"
+    )
     assert res.code == 0, res.err
     _, rb = api.call("GET", "/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings/t-nora")
-    assert rb["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "t-cm-reader"}
+    assert rb["roleRef"] == {
+        "apiGroup": "rbac.authorization.k8s.io",
+        "kind": "ClusterRole",
+        "name": "t-cm-reader",
+    }
     kubeconfig = em.write_kubeconfig(em._tmpdir / "nora", token=token)
     assert k(emu, "get", "configmaps", "-n", "default", kubeconfig=kubeconfig).code == 0
     denied = k(emu, "get", "configmaps", "-n", "kube-system", kubeconfig=kubeconfig)
