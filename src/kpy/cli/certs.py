@@ -69,9 +69,10 @@ USER_HELP = """Give a user (a person or a CI job) a kubeconfig of their own thro
 
 Generates a private key locally (it never leaves this machine), creates a certificates.k8s.io/v1
 CertificateSigningRequest for CN=NAME (O=each --group) with the requested expiration, approves it with
---approve when you may (otherwise prints the approve command for an administrator and waits, watching the
-CSR), writes a kubeconfig with the certificate and key embedded and the cluster and CA of the current context
-(mode 0600), creates the --bind bindings, and checks the result with one request as the new user.
+--approve when you may, writes a kubeconfig with the certificate and key embedded and the cluster and CA of
+the current context (mode 0600), creates the --bind bindings, and checks the result with one request as the
+new user. Without --approve, or when you may not approve, it prints "kubectl certificate approve NAME" for an
+administrator and waits (watching the CSR) up to --wait.
 
 Examples:
 
@@ -82,10 +83,7 @@ Examples:
   kpy certs user ci-bot --expiration 168h --bind clusterrole/view:default --out ci.kubeconfig --approve
 
   # An ed25519 key, one hour, the outcome as JSON (file names and dates, never the key)
-  kpy certs user carol --key-type ed25519 --expiration 1h --approve -o json
-
-Without --approve (or when you may not approve), it prints "kubectl certificate approve NAME" for an
-administrator and waits up to --wait."""
+  kpy certs user carol --key-type ed25519 --expiration 1h --approve -o json"""
 
 
 @dataclass(frozen=True)
