@@ -226,11 +226,39 @@ def approval_forbidden(name: str, signer: str) -> status.StatusError:
     )
 
 
-def check_approval_conditions(name: str, current: Obj, new_conditions: list[Any]) -> None:
-    """Approved and Denied exclude each other; no condition type may be removed or changed."""
+def _types(conditions: list[Any], ctype: str) -> list[Any]:
+    return [c for c in conditions if isinstance(c, dict) and c.get("type") == ctype]
+
+
+def _check_certificate(pem_b64: Any) -> str | None:
+    """upstream's validateCertificate: CERTIFICATE PEM blocks only, at least one, each parsing."""
+    from cryptography import x509
+
+    try:
+        raw = base64.b64decode(pem_b64, validate=True) if isinstance(pem_b64, str) else b""
+    except ValueError:
+        return "must contain at least one CERTIFICATE PEM block"
+    blocks = re.findall(rb"-----BEGIN ([A-Z0-9 ]+)-----", raw)
+    if not blocks:
+        return "must contain at least one CERTIFICATE PEM block"
+    for kind in blocks:
+        if kind != b"CERTIFICATE":
+            return f'only CERTIFICATE PEM blocks are allowed, found "{kind.decode()}"'
+    try:
+        x509.load_pem_x509_certificates(raw)
+    except ValueError as exc:
+        return f"x509: malformed certificate: {exc}"
+    return None
+
+
+def validate_status_update(name: str, current: Obj, new_status: Any, *, approval: bool) -> Obj:
+    """The status to store for a write to ``/approval`` (only conditions change) or ``/status`` (conditions
+    except Approved/Denied, and the certificate once), or a 422 with upstream's texts."""
+    old = _d(current.get("status"))
+    new = _d(new_status)
+    old_conds, new_conds = _l(old.get("conditions")), _l(new.get("conditions"))
     errors: list[dict[str, str]] = []
-    types = [c.get("type") for c in new_conditions if isinstance(c, dict)]
-    for i, c in enumerate(new_conditions):
+    for i, c in enumerate(new_conds):
         if not isinstance(c, dict) or not c.get("type"):
             errors.append(_field("FieldValueRequired", f"status.conditions[{i}].type", "Required value"))
         elif c.get("status") not in ("True", "False", "Unknown", None, ""):
@@ -239,7 +267,7 @@ def check_approval_conditions(name: str, current: Obj, new_conditions: list[Any]
                     f"status.conditions[{i}].status", str(c.get("status")), ["False", "True", "Unknown"]
                 )
             )
-    if "Approved" in types and "Denied" in types:
+    if _types(new_conds, "Approved") and _types(new_conds, "Denied"):
         errors.append(
             _field(
                 "FieldValueInvalid",
@@ -247,11 +275,8 @@ def check_approval_conditions(name: str, current: Obj, new_conditions: list[Any]
                 'Invalid value: "Denied": Approved and Denied conditions are mutually exclusive',
             )
         )
-    old = [
-        c.get("type") for c in (current.get("status") or {}).get("conditions") or [] if isinstance(c, dict)
-    ]
-    for t in old:
-        if t in ("Approved", "Denied", "Failed") and t not in types:
+    for t in ("Approved", "Denied", "Failed"):
+        if len(_types(new_conds, t)) < len(_types(old_conds, t)):
             errors.append(
                 _field(
                     "FieldValueForbidden",
@@ -259,8 +284,47 @@ def check_approval_conditions(name: str, current: Obj, new_conditions: list[Any]
                     f'Forbidden: updates may not remove a condition of type "{t}"',
                 )
             )
+    stored: Obj
+    if approval:
+        stored = {**old, "conditions": new_conds}
+    else:
+        for t in ("Approved", "Denied"):
+            if len(_types(new_conds, t)) > len(_types(old_conds, t)):
+                errors.append(
+                    _field(
+                        "FieldValueForbidden",
+                        "status.conditions",
+                        f'Forbidden: updates may not add a condition of type "{t}"',
+                    )
+                )
+        if len(_types(new_conds, "Approved")) == len(_types(old_conds, "Approved")) and len(
+            _types(new_conds, "Denied")
+        ) == len(_types(old_conds, "Denied")):  # existing Approved/Denied instances are kept as they were
+            kept = {t: iter(_types(old_conds, t)) for t in ("Approved", "Denied")}
+            new_conds = [next(kept[c["type"]]) if c.get("type") in kept else c for c in new_conds]
+        cert = new.get("certificate")
+        if cert and cert != old.get("certificate"):
+            why = _check_certificate(cert)
+            if why:
+                errors.append(
+                    _field(
+                        "FieldValueInvalid",
+                        "status.certificate",
+                        f'Invalid value: "<certificate data>": {why}',
+                    )
+                )
+            elif old.get("certificate"):
+                errors.append(
+                    _field(
+                        "FieldValueForbidden",
+                        "status.certificate",
+                        "Forbidden: updates may not modify existing certificate content",
+                    )
+                )
+        stored = {**new, "conditions": new_conds} if new_conds or "conditions" in new else dict(new)
     if errors:
         raise status.invalid("certificatesigningrequests", GROUP, "CertificateSigningRequest", name, errors)
+    return stored
 
 
 def with_defaults(conditions: list[Any], now: str) -> list[Any]:

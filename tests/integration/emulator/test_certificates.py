@@ -272,3 +272,41 @@ def test_kubectl_create_role_and_binding_grant_access(emu: Any, api: Api) -> Non
         'Error from server (Forbidden): configmaps is forbidden: User "nora" cannot list resource "configmaps" in '
         'API group "" in the namespace "kube-system"'
     )
+
+
+def test_status_writes_are_checked_as_upstream(emu: Any, api: Api) -> None:
+    body, _ = csr_body("t-status")
+    _, csr = api.call("POST", CSRS, body)
+    csr["status"] = {"certificate": "aGVsbG8="}
+    code, err = api.call("PUT", f"{CSRS}/t-status/status", csr)
+    assert (code, err["message"]) == (
+        422,
+        'CertificateSigningRequest.certificates.k8s.io "t-status" is invalid: status.certificate: Invalid value: '
+        '"<certificate data>": must contain at least one CERTIFICATE PEM block',
+    )
+    csr["status"] = {"conditions": [{"type": "Approved", "status": "True", "reason": "X"}]}
+    code, err = api.call("PUT", f"{CSRS}/t-status/status", csr)
+    assert err["message"] == (
+        'CertificateSigningRequest.certificates.k8s.io "t-status" is invalid: status.conditions: Forbidden: '
+        'updates may not add a condition of type "Approved"'
+    )
+    csr["status"] = {"conditions": [{"type": "Failed", "status": "True", "reason": "X", "message": "m"}]}
+    code, failed = api.call("PUT", f"{CSRS}/t-status/status", csr)
+    assert code == 200 and failed["status"]["conditions"][0]["lastUpdateTime"]
+    failed["status"] = {"conditions": []}
+    code, err = api.call("PUT", f"{CSRS}/t-status/status", failed)
+    assert err["message"].endswith(
+        'status.conditions: Forbidden: updates may not remove a condition of type "Failed"'
+    )
+    res = k(
+        emu,
+        "get",
+        "csr",
+        "--field-selector",
+        "spec.signerName=kubernetes.io/kube-apiserver-client",
+        "-o",
+        "name",
+    )
+    assert "certificatesigningrequest.certificates.k8s.io/t-status" in res.out.split()
+    none = k(emu, "get", "csr", "--field-selector", "spec.signerName=example.com/x")
+    assert none.err.strip() == "No resources found"

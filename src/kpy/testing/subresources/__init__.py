@@ -1,6 +1,7 @@
 """Subresource endpoints of the emulator (``pods/NAME/log``, ``pods/NAME/portforward``,
 ``serviceaccounts/NAME/token``, ``deployments/NAME/scale`` ...): one handler per (group, resource,
-subresource) in :data:`SUBRESOURCES`. ``status`` is not here: the generic resource handler serves it.
+subresource) in :data:`SUBRESOURCES`. ``status`` is served by the generic resource handler, except where a
+kind has rules of its own (CertificateSigningRequests).
 
 How to extend the emulator
 --------------------------
@@ -27,7 +28,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from kpy.testing.subresources.base import SubresourceCall
-from kpy.testing.subresources.certificates import csr_approval, csr_create, self_subject_review
+from kpy.testing.subresources.certificates import csr_approval, csr_create, csr_status, self_subject_review
 from kpy.testing.subresources.logs import pod_log
 from kpy.testing.subresources.portforward import pod_portforward
 from kpy.testing.subresources.scale import scale
@@ -46,6 +47,7 @@ SUBRESOURCES: dict[tuple[str, str, str], Handler] = {
     ("apps", "replicasets", "scale"): scale,
     ("apps", "statefulsets", "scale"): scale,
     ("certificates.k8s.io", "certificatesigningrequests", "approval"): csr_approval,
+    ("certificates.k8s.io", "certificatesigningrequests", "status"): csr_status,
 }
 
 #: (group, resource) -> the handler of a create (``POST`` to the collection) with rules of its own

@@ -46,12 +46,11 @@ async def csr_approval(call: SubresourceCall) -> web.StreamResponse:
     rv = (new.get("metadata") or {}).get("resourceVersion")
     if rv and rv != current["metadata"].get("resourceVersion"):  # the precondition goes before validation
         raise status.conflict(rt.resource, rt.group, name)
-    conditions = list((new.get("status") or {}).get("conditions") or [])
-    certificates.check_approval_conditions(name, current, conditions)
+    stored = certificates.validate_status_update(name, current, new.get("status"), approval=True)
     updated = dict(current)
     updated["status"] = {
-        **(current.get("status") or {}),
-        "conditions": certificates.with_defaults(conditions, status_time(call.ctx.store)),
+        **stored,
+        "conditions": certificates.with_defaults(stored.get("conditions") or [], status_time(call.ctx.store)),
     }
     set_write_context(call.request)
     result, _ = api.update(rt, "", name, updated, subresource="status", dry_run=call.dry_run)
@@ -63,3 +62,30 @@ async def csr_approval(call: SubresourceCall) -> web.StreamResponse:
 async def self_subject_review(call: SubresourceCall) -> web.StreamResponse:
     body, _ = await read_body(call.request)
     return json_response(userinfo.self_subject_review(body, _user(), call.ctx.store.now()), 201)
+
+
+async def csr_status(call: SubresourceCall) -> web.StreamResponse:
+    """``/status``: what a signer writes (the certificate, a Failed condition), checked as upstream does."""
+    api, rt, name = call.ctx.api, call.rt, call.name
+    if call.method == "GET":
+        return json_response(api.get(rt, "", name))
+    current = api.get(rt, "", name)
+    if call.method == "PUT":
+        body, _ = await read_body(call.request)
+        new = body if isinstance(body, dict) else {}
+    elif call.method == "PATCH":
+        body, kind = await read_body(call.request, patch=True)
+        new, _ = api.patch(rt, "", name, kind, body, subresource="status", dry_run=True)
+    else:
+        raise status.method_not_allowed()
+    rv = (new.get("metadata") or {}).get("resourceVersion")
+    if call.method == "PUT" and rv and rv != current["metadata"].get("resourceVersion"):
+        raise status.conflict(rt.resource, rt.group, name)
+    stored = certificates.validate_status_update(name, current, new.get("status"), approval=False)
+    if "conditions" in stored:
+        stored["conditions"] = certificates.with_defaults(stored["conditions"], status_time(call.ctx.store))
+    set_write_context(call.request)
+    result, _ = api.update(
+        rt, "", name, {**current, "status": stored}, subresource="status", dry_run=call.dry_run
+    )
+    return json_response(result)
