@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from aiohttp import web
 
     from kpy.testing.api import Api
-    from kpy.testing.certificates import Signers
+    from kpy.testing.csrsigner import Signers
     from kpy.testing.faults import Faults
     from kpy.testing.requestlog import RequestLog
     from kpy.testing.resources import ResourceRegistry

@@ -23,7 +23,7 @@ from aiohttp import web
 
 from kpy.testing import kubeconfig, status
 from kpy.testing.api import SYSTEM_NAMESPACES, Api
-from kpy.testing.certificates import Signers
+from kpy.testing.csrsigner import Signers
 from kpy.testing.faults import Faults
 from kpy.testing.requestlog import DEFAULT_MAXLEN, RequestLog
 from kpy.testing.resources import ResourceRegistry, ResourceType

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from kpy.testing import certificates, rbac
+from kpy.testing import csrsigner, rbac
 from kpy.testing.userinfo import UserInfo
 
 POD_READER = {"apiGroups": [""], "resources": ["pods", "pods/log"], "verbs": ["get", "list"]}
@@ -88,14 +88,14 @@ def test_bindings_by_user_group_and_namespace() -> None:
 def test_signed_duration_is_kube_controller_managers(
     requested: int | None, cap: dt.timedelta, issued: dt.timedelta
 ) -> None:
-    assert certificates.signed_duration(requested, cap) == issued
+    assert csrsigner.signed_duration(requested, cap) == issued
 
 
 def test_usages_the_client_signer_accepts() -> None:
-    assert certificates.usages_error(["digital signature", "key encipherment", "client auth"]) is None
-    assert certificates.usages_error(["digital signature"]) == (
+    assert csrsigner.usages_error(["digital signature", "key encipherment", "client auth"]) is None
+    assert csrsigner.usages_error(["digital signature"]) == (
         "missing required usage for client certificate: client auth"
     )
-    assert certificates.usages_error(["client auth", "server auth"]) == (
+    assert csrsigner.usages_error(["client auth", "server auth"]) == (
         "invalid usage for client certificate: server auth"
     )

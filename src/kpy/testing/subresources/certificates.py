@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from kpy.testing import certificates, rbac, status, userinfo
+from kpy.testing import certificates, csrsigner, rbac, status, userinfo
 from kpy.testing.api import status_time
 from kpy.testing.httpio import json_response, read_body, set_write_context
 from kpy.testing.subresources.base import SubresourceCall
@@ -23,7 +23,7 @@ async def csr_create(call: SubresourceCall) -> web.StreamResponse:
     api = call.ctx.api
     created = api.create(call.rt, "", certificates.prepare_create(body, _user()), dry_run=call.dry_run)
     if not call.dry_run:
-        certificates.after_create(api, call.rt, call.ctx.signers, created)
+        csrsigner.after_create(api, call.rt, call.ctx.signers, created)
     return json_response(created, 201)
 
 
@@ -55,7 +55,7 @@ async def csr_approval(call: SubresourceCall) -> web.StreamResponse:
     set_write_context(call.request)
     result, _ = api.update(rt, "", name, updated, subresource="status", dry_run=call.dry_run)
     if not call.dry_run:
-        certificates.after_approval(api, rt, call.ctx.signers, result, (call.ctx.ca_pem, call.ctx.ca_key_pem))
+        csrsigner.after_approval(api, rt, call.ctx.signers, result, (call.ctx.ca_pem, call.ctx.ca_key_pem))
     return json_response(result)
 
 
