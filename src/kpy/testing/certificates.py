@@ -25,14 +25,11 @@ from __future__ import annotations
 
 import base64
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kpy.testing import status
 from kpy.testing.resources import ResourceType
 from kpy.testing.userinfo import UserInfo
-
-if TYPE_CHECKING:
-    pass
 
 Obj = dict[str, Any]
 
