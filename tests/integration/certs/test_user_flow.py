@@ -231,3 +231,15 @@ async def test_a_dropped_watch_does_not_lose_the_certificate(
     await approve_when_created(client, "mia")
     issued = await task
     assert issued.info.common_name == "mia" and told
+
+
+@pytest.mark.parametrize("key_type", ["rsa-2048", "ed25519"])
+async def test_every_key_type_authenticates(emulator: Any, tmp_path: Path, key_type: str) -> None:
+    async with RestClient(config_for(emulator.kubeconfig_path, tmp_path)) as client:
+        outcome = await create_user(
+            client,
+            UserRequest(f"key-{key_type}", key_type=key_type, approve=True, wait=10),
+            cluster_name="emu",
+            out=tmp_path / "k.kubeconfig",
+        )
+    assert outcome.verified.user == f"key-{key_type}"
