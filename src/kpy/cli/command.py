@@ -120,6 +120,8 @@ class RunContext:
     root_flags: ConnectionFlags = field(default_factory=ConnectionFlags)
     #: the command's name in messages: ``kpy``, or ``kubectl kpy`` when run as the kubectl plugin
     prog: str = "kpy"
+    #: the options of the group a subcommand runs under (``kpy elect --lease x status``), once it has run
+    group: Options | None = None
     debug: bool = False
     verbosity: int = 0
     open_client: Callable[[ConnectionFlags], AbstractAsyncContextManager[RestClient]] | None = None
@@ -258,9 +260,16 @@ def install_warning_writer() -> None:
 def add_command(
     app: Any, name: str, options: type[Options], *, help: str, context_settings: dict[str, Any] | None = None
 ) -> None:
-    """Register ``options`` as the command ``name`` of the root app: its fields become the parameters, and
-    a run builds ``options(**values)`` and ``execute``\\ s it with the run's ``RunContext``."""
+    """Register ``options`` as the command ``name`` of ``app``: its fields become the parameters, and a run
+    builds ``options(**values)`` and runs it (``execute``) with the run's ``RunContext``."""
+    app.command(name, help=help, context_settings=context_settings)(make_callback(options, help=help))
 
+
+def make_callback(
+    options: type[Options], *, help: str, extra: Callable[[Any], dict[str, Any]] | None = None
+) -> Callable[..., int]:
+    """The typer callback of a command (or of a group that runs like one): ``extra(ctx)`` adds the values
+    of non-flag fields taken from the parsed context (``kpy elect -- CMD``)."""
     import typer
 
     from kpy.cli import common
@@ -277,14 +286,15 @@ def add_command(
         signature.extend(common.connection_params())
 
     def callback(ctx: typer.Context, **values: Any) -> int:
-        root = ctx.find_root().obj
-        run = root if isinstance(root, RunContext) else RunContext()
+        run = common.run_context(ctx)
         kwargs: dict[str, Any] = {}
         for f, p in declared:
             value = values.pop(f.name)
             kwargs[f.name] = tuple(value or ()) if p.multiple else value
         if options.connection:
             kwargs["flags"] = common.command_flags(run, values)
+        if extra is not None:
+            kwargs.update(extra(ctx))
         try:
             return execute(options(**kwargs), run)
         except UsageError as exc:
@@ -294,7 +304,7 @@ def add_command(
     callback.__signature__ = inspect.Signature(signature)  # type: ignore[attr-defined]
     callback.__annotations__ = {p.name: p.annotation for p in signature}
     callback.__doc__ = help
-    app.command(name, help=help, context_settings=context_settings)(callback)
+    return callback
 
 
 def _annotation(options: type[Options], name: str) -> Any:
