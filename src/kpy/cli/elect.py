@@ -61,7 +61,11 @@ class ElectOptions(ClientOptions):
     """``kpy elect --lease NAME [flags] -- CMD [ARGS...]``."""
 
     lease: str | None = option(
-        "--lease", default=None, help="Name of the Lease to campaign for.", show_default=False, complete=complete_leases
+        "--lease",
+        default=None,
+        help="Name of the Lease to campaign for.",
+        show_default=False,
+        complete=complete_leases,
     )
     identity: str | None = option(
         "--identity",
@@ -131,7 +135,9 @@ class ElectOptions(ClientOptions):
         if not self.lease:
             raise UsageError('required flag(s) "lease" not set', hint="usage")
         if not self.command:
-            raise UsageError("a command to run is required after '--' (kpy elect --lease NAME -- CMD)", hint="usage")
+            raise UsageError(
+                "a command to run is required after '--' (kpy elect --lease NAME -- CMD)", hint="usage"
+            )
         self.config()
 
     def run(self, ctx: RunContext) -> int | Coroutine[Any, Any, int]:
@@ -170,7 +176,11 @@ class StatusOptions(ClientOptions):
         "--lease", default=None, help="Name of the Lease.", show_default=False, complete=complete_leases
     )
     output: str = option(
-        "-o", "--output", default="", complete=complete_json_output, help="Output format: json, or empty for text."
+        "-o",
+        "--output",
+        default="",
+        complete=complete_json_output,
+        help="Output format: json, or empty for text.",
     )
 
     def complete(self, ctx: RunContext) -> StatusOptions:
@@ -230,7 +240,12 @@ class ElectGroup(TyperGroup):
         from kpy.errors import UsageError
 
         name = args[0] if args else ""
-        if name and not ctx.resilient_parsing and not name.startswith("-") and self.get_command(ctx, name) is None:
+        if (
+            name
+            and not ctx.resilient_parsing
+            and not name.startswith("-")
+            and self.get_command(ctx, name) is None
+        ):
             # `kpy elect --lease x ./job.sh`: a command without `--`, not an unknown subcommand
             error = UsageError(
                 f"unexpected argument {name!r}: put the command after '--' (kpy elect --lease NAME -- CMD)",
@@ -257,12 +272,16 @@ def register(app: Any) -> None:
         no_args_is_help=False,
         context_settings={"help_option_names": ["-h", "--help"]},
     )
-    elect_app.callback(invoke_without_command=True, help=HELP)(make_callback(ElectOptions, help=HELP, extra=_parsed_line))
+    elect_app.callback(invoke_without_command=True, help=HELP)(
+        make_callback(ElectOptions, help=HELP, extra=_parsed_line)
+    )
     add_command(elect_app, "status", StatusOptions, help=STATUS_HELP)
     app.add_typer(elect_app, name="elect", help=HELP, short_help=HELP.split(".")[0] + ".")
 
 
-def election_config(lease_duration: str, renew_deadline: str, retry_period: str, grace_period: str) -> ElectionConfig:
+def election_config(
+    lease_duration: str, renew_deadline: str, retry_period: str, grace_period: str
+) -> ElectionConfig:
     from kpy.election.config import ElectionConfig
     from kpy.election.durations import parse_flag_duration
 

@@ -17,7 +17,8 @@ import typer
 
 from kpy import __version__
 from kpy.cli import common
-from kpy.cli.command import RunContext
+from kpy.cli.context import RunContext
+from kpy.config.flags import flags_from_values
 
 HELP = """kpy: client-go's tools for kubectl users.
 
@@ -35,7 +36,7 @@ def _root_callback(ctx: typer.Context, **values: Any) -> None:
         raise typer.Exit(0)
     run = common.run_context(ctx)
     run.debug = run.debug or bool(debug)
-    run.root_flags = common.flags_from_values(values)
+    run.root_flags = flags_from_values(values)
     run.set_logging(run.root_flags.verbosity)
 
 
