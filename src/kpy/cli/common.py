@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -214,16 +214,3 @@ async def open_client(flags: ConnectionFlags) -> AsyncIterator[RestClient]:
 
 
 Opt = Annotated  # re-exported for command modules that want a short name
-
-
-async def gather_all(*aws: Awaitable[Any]) -> list[Any]:
-    """Run awaitables concurrently; the first failure cancels the rest and is raised (no swallowed errors)."""
-    import asyncio
-
-    async with asyncio.TaskGroup() as tg:
-        tasks = [tg.create_task(_as_coro(a)) for a in aws]
-    return [t.result() for t in tasks]
-
-
-async def _as_coro(aw: Awaitable[T]) -> T:
-    return await aw

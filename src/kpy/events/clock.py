@@ -11,7 +11,6 @@ import asyncio
 import heapq
 import itertools
 import time
-from datetime import UTC, datetime
 from typing import Protocol
 
 
@@ -118,25 +117,3 @@ class NanoTime:
             ns = self.last + 1
         self.last = ns
         return ns
-
-
-def format_time(ts: float) -> str:
-    """metav1.Time: RFC 3339, seconds precision, UTC."""
-    return datetime.fromtimestamp(int(ts // 1), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def format_micro_time(ts: float) -> str:
-    """metav1.MicroTime: RFC 3339 with microseconds, UTC."""
-    micros = round(ts * 1e6)
-    dt = datetime.fromtimestamp(micros // 1_000_000, UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S") + f".{micros % 1_000_000:06d}Z"
-
-
-def parse_time(value: object) -> float | None:
-    """A metav1.Time / MicroTime string to epoch seconds; None (or unparsable) → None."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.strip()).timestamp()  # Python >= 3.11 reads the trailing Z
-    except ValueError:
-        return None

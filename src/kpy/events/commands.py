@@ -10,22 +10,17 @@ import os
 import sys
 from typing import TYPE_CHECKING, TextIO
 
-from kpy.config.duration import parse_go_duration
 from kpy.errors import UsageError
 from kpy.events.recorder import EVENT_TYPES
 from kpy.events.tail import TailOptions, parse_types
+from kpy.gocompat.duration import parse_flag_seconds
 
 if TYPE_CHECKING:
     from kpy.config.flags import ConnectionFlags
 
 
 def parse_duration(value: str, flag: str) -> float:
-    try:
-        seconds = parse_go_duration(value)
-    except ValueError:
-        raise UsageError(
-            f'invalid argument "{value}" for "{flag}" flag: time: invalid duration "{value}"'
-        ) from None
+    seconds = parse_flag_seconds(flag, value)
     if seconds < 0:
         raise UsageError(f"{flag} must not be negative")
     return seconds

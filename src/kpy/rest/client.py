@@ -94,8 +94,8 @@ class Response:
         (``invalid character '<' looking for beginning of value``)."""
         if not self.body:
             return None
-        from kpy import gojson
         from kpy.errors import ResponseError
+        from kpy.gocompat import gojson
 
         try:
             return gojson.loads(self.body)
@@ -488,7 +488,9 @@ class RestClient:
                     pass
             raise not_found from None
 
-    async def get_json(self, path: str, params: Params = None, timeout: float | None = None) -> dict[str, Any]:
+    async def get_json(
+        self, path: str, params: Params = None, timeout: float | None = None
+    ) -> dict[str, Any]:
         decoded = (await self.request("GET", path, params=params, timeout=timeout)).json()
         return decoded if isinstance(decoded, dict) else {}
 

@@ -10,9 +10,9 @@ from tests.unit.election.fakes import FakeLock, LeaseStore
 
 from kpy.election.clock import FakeClock
 from kpy.election.config import ElectionConfig
-from kpy.election.durations import MILLISECOND, SECOND
 from kpy.election.elector import LeaderElector
 from kpy.errors import Forbidden, NotFound, ServerError
+from kpy.gocompat.duration import MILLISECOND, SECOND
 
 CFG = ElectionConfig(15 * SECOND, 10 * SECOND, 2 * SECOND, 3 * SECOND)
 
@@ -183,16 +183,24 @@ async def test_forbidden_while_acquiring_is_retried_and_reported_each_time_like_
         nonlocal tries
         tries += 1
         if tries <= 3:
-            raise Forbidden('leases.coordination.k8s.io "l" is forbidden: User "app" cannot get resource "leases"',
-                            reason="Forbidden")
+            raise Forbidden(
+                'leases.coordination.k8s.io "l" is forbidden: User "app" cannot get resource "leases"',
+                reason="Forbidden",
+            )
 
     store.fault = forbid
     reported: list[str] = []
     a = elector(store, "a", clock, on_try_failed=reported.append)
     await a.acquire()
     assert a.core.is_leader()
-    assert reported == ['error retrieving resource lock default/l: leases.coordination.k8s.io "l" is forbidden: '
-                        'User "app" cannot get resource "leases"'] * 3
+    assert (
+        reported
+        == [
+            'error retrieving resource lock default/l: leases.coordination.k8s.io "l" is forbidden: '
+            'User "app" cannot get resource "leases"'
+        ]
+        * 3
+    )
     assert clock.sleeps == [2.0, 2.0, 2.0]  # RetryPeriod × (1 + 0 jitter) between tries
 
 
@@ -332,4 +340,6 @@ async def test_a_renew_round_gives_up_at_the_stop_deadline_when_it_comes_before_
     store.fault = fail
     reason = await a.renew_round()
     assert reason is not None and reason.startswith("renewal overdue")
-    assert clock.monotonic() <= 1000.0 + 10.5 + 1e-9  # it stopped trying at the stop deadline, not at 8 + 10 s
+    assert (
+        clock.monotonic() <= 1000.0 + 10.5 + 1e-9
+    )  # it stopped trying at the stop deadline, not at 8 + 10 s
