@@ -14,7 +14,8 @@ from typing import Any
 
 from kpy.errors import UsageError
 from kpy.events.broadcaster import Broadcaster
-from kpy.events.clock import Clock, NanoTime, RealClock
+from kpy.events.clock import NanoTime
+from kpy.gocompat.clock import Clock, RealClock
 from kpy.gocompat.metav1 import format_time
 
 Event = dict[str, Any]

@@ -32,8 +32,8 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from kpy.errors import AlreadyExists, ApiError, ConnectionFailed, NotFound
-from kpy.events.clock import Clock, RealClock
 from kpy.flowcontrol.tokenbucket import TokenBucket
+from kpy.gocompat.clock import Clock, RealClock
 
 log = logging.getLogger("kpy.events")
 

@@ -8,12 +8,12 @@ from kpy.flowcontrol.backoff import (
     ExponentialBackoffManager,
     jitter,
 )
-from kpy.flowcontrol.tokenbucket import Clock, Sleep, TokenBucket
+from kpy.flowcontrol.tokenbucket import Now, Sleep, TokenBucket
 
 __all__ = [
     "Backoff",
-    "Clock",
     "ExponentialBackoffManager",
+    "Now",
     "Sleep",
     "TokenBucket",
     "jitter",

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from kpy.flowcontrol.tokenbucket import Clock
+from kpy.flowcontrol.tokenbucket import Now
 
 Rand = Callable[[], float]
 
@@ -64,7 +64,7 @@ class ExponentialBackoffManager:
         factor: float = 2.0,
         jitter: float = 1.0,
         *,
-        clock: Clock = time.monotonic,
+        clock: Now = time.monotonic,
         rand: Rand = random.random,
     ) -> None:
         self.initial = initial
