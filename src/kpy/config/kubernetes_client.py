@@ -17,7 +17,8 @@ certificate and key), the proxy, and the bearer token or basic credentials. Cert
 data are written to a private temporary directory (0700, files 0600) that is removed when the Configuration is
 garbage-collected or at exit. Tokens that change (token files, exec plugins, OIDC) are re-read through the
 Configuration's ``refresh_api_key_hook`` before each request, on kpy's rules (token files every minute, exec
-credentials when they expire). Impersonation is not a Configuration setting: :func:`kubernetes_api_client`
+credentials when they expire). A client certificate from an exec plugin is read once, when the Configuration is
+made (the official client builds its TLS context once). Impersonation is not a Configuration setting: :func:`kubernetes_api_client`
 adds the ``Impersonate-*`` headers. ``kubernetes`` is imported only when these functions are called.
 """
 
