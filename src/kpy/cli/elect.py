@@ -283,7 +283,7 @@ def election_config(
     lease_duration: str, renew_deadline: str, retry_period: str, grace_period: str
 ) -> ElectionConfig:
     from kpy.election.config import ElectionConfig
-    from kpy.election.durations import parse_flag_duration
+    from kpy.gocompat.duration import parse_flag_duration
 
     config = ElectionConfig(
         lease_duration_ns=parse_flag_duration("--lease-duration", lease_duration),
