@@ -7,23 +7,15 @@ Library errors are raised as ``kpy.errors`` types for the CLI root to report.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
-from kpy.config.duration import parse_go_duration
 from kpy.errors import UsageError
 from kpy.events.recorder import EVENT_TYPES
-
-if TYPE_CHECKING:
-    pass
+from kpy.gocompat.duration import parse_flag_seconds
 
 
 def parse_duration(value: str, flag: str) -> float:
-    try:
-        seconds = parse_go_duration(value)
-    except ValueError:
-        raise UsageError(
-            f'invalid argument "{value}" for "{flag}" flag: time: invalid duration "{value}"'
-        ) from None
+    seconds = parse_flag_seconds(flag, value)
     if seconds < 0:
         raise UsageError(f"{flag} must not be negative")
     return seconds
