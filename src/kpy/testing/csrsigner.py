@@ -12,9 +12,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from kpy.gocompat.metav1 import format_time as rfc3339
 from kpy.testing.certificates import CLIENT_SIGNER, condition
 from kpy.testing.resources import ResourceType
-from kpy.testing.store import rfc3339
 
 if TYPE_CHECKING:
     from kpy.testing.api import Api

@@ -14,8 +14,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from kpy.gocompat.metav1 import format_time as rfc3339
 from kpy.testing import status
-from kpy.testing.store import rfc3339
 
 ANONYMOUS = "system:anonymous"
 AUTHENTICATED = "system:authenticated"
