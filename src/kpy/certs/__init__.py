@@ -8,3 +8,24 @@ server), :mod:`kpy.certs.chain` (the certificate chain a server presents in a TL
 
 Keys are generated with ``cryptography``, never logged and never leave the machine.
 """
+
+from typing import Any
+
+_EXPORTS = {
+    "UserRequest": "kpy.certs.request",
+    "request_certificate": "kpy.certs.request",
+    "create_user": "kpy.certs.user",
+    "fetch_chain": "kpy.certs.chain",
+    "collect": "kpy.certs.check",
+    "parse_certificates": "kpy.certs.inspect",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """``from kpy.certs import create_user`` without importing cryptography until it is used."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kpy.certs' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
