@@ -11,13 +11,13 @@ import ssl
 import stat
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from tests.integration.clihelpers import KPY, KUBECTL, kpy, kubectl
+from tests.integration.clihelpers import KPY, KUBECTL, Result, kpy, kubectl
 
 from kpy.certs import keys
 from kpy.certs.inspect import parse_certificates
@@ -35,6 +35,28 @@ def emu() -> Iterator[Any]:
 
 def _env(tmp: Path) -> dict[str, str]:
     return {"HOME": str(tmp)}
+
+
+@pytest.fixture
+def run_kpy(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> Callable[..., Result]:
+    """``kpy ARGS`` in this process (the CLI's real entry point, without a process start-up per call), in
+    ``tmp_path`` with HOME there."""
+    from kpy.cli.main import run
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("NO_COLOR", "1")
+
+    def call(*args: str, kubeconfig: Path | str) -> Result:
+        monkeypatch.setenv("KUBECONFIG", str(kubeconfig))
+        capsys.readouterr()
+        code = run(list(args))
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return call
 
 
 def test_user_writes_a_0600_kubeconfig_that_kubectl_uses(emu: Any, tmp_path: Path) -> None:
@@ -76,20 +98,21 @@ def test_without_approve_it_waits_for_kubectl_certificate_approve(emu: Any, tmp_
     assert 'kubeconfig "bob.kubeconfig" written for user "bob"' in out
 
 
-def test_a_signer_that_never_issues_and_a_denied_request(emu: Any, tmp_path: Path) -> None:
+def test_a_signer_that_never_issues_and_a_denied_request(emu: Any, tmp_path: Path, run_kpy: Any) -> None:
     em = emu.emulator
     em.signers.set("example.com/never", "never")
     em.signers.set("example.com/deny", "deny", "NotAllowed", "no kubeconfigs on Fridays")
-    res = kpy("certs", "user", "carol", "--signer", "example.com/never", "--approve", "--wait", "1s",
-              kubeconfig=em.kubeconfig_path, cwd=tmp_path, env=_env(tmp_path))  # fmt: skip
+    res = run_kpy("certs", "user", "carol", "--signer", "example.com/never", "--approve", "--wait", "1s",
+                  kubeconfig=em.kubeconfig_path)  # fmt: skip
     assert (res.code, res.err) == (
         1,
         'error: timed out after 1s waiting for signer "example.com/never" to issue certificate signing request '
         '"carol": it is approved, but nothing issued a certificate (this signer is not running on the cluster; '
         "EKS-style clusters do not sign client certificates)\n",
     )
-    res = kpy("certs", "user", "dan", "--signer", "example.com/deny", "--approve",
-              kubeconfig=em.kubeconfig_path, cwd=tmp_path, env=_env(tmp_path))  # fmt: skip
+    res = run_kpy(
+        "certs", "user", "dan", "--signer", "example.com/deny", "--approve", kubeconfig=em.kubeconfig_path
+    )
     assert (res.code, res.err) == (
         1,
         'error: certificate signing request "dan" was denied (NotAllowed: no kubeconfigs on Fridays)\n',
@@ -97,12 +120,11 @@ def test_a_signer_that_never_issues_and_a_denied_request(emu: Any, tmp_path: Pat
     assert not (tmp_path / "dan.kubeconfig").exists()
 
 
-def test_shortened_expiration_is_a_warning(emu: Any, tmp_path: Path) -> None:
+def test_shortened_expiration_is_a_warning(emu: Any, run_kpy: Any) -> None:
     em = emu.emulator
     em.signers.max_duration = dt.timedelta(hours=2)
     try:
-        res = kpy("certs", "user", "erin", "--approve", "-o", "json", kubeconfig=em.kubeconfig_path,
-                  cwd=tmp_path, env=_env(tmp_path))  # fmt: skip
+        res = run_kpy("certs", "user", "erin", "--approve", "-o", "json", kubeconfig=em.kubeconfig_path)
     finally:
         em.signers.max_duration = dt.timedelta(days=365)
     assert res.code == 0, res.err
@@ -151,7 +173,7 @@ class _TlsServer:
         self.sock.close()
 
 
-def test_check_sorts_by_time_left_reports_servers_and_fails_within(tmp_path: Path) -> None:
+def test_check_sorts_by_time_left_reports_servers_and_fails_within(tmp_path: Path, run_kpy: Any) -> None:
     ca = keys.self_signed_ca("test-ca", NOW - dt.timedelta(days=30))
 
     def client(cn: str, days: float) -> str:
@@ -185,8 +207,8 @@ def test_check_sorts_by_time_left_reports_servers_and_fails_within(tmp_path: Pat
     path = tmp_path / "config"
     path.write_text(yaml.safe_dump(config))
     try:
-        res = kpy("certs", "check", kubeconfig=path)
-        wide = kpy("certs", "check", "-o", "json", "--within", "1d", kubeconfig=path)
+        res = run_kpy("certs", "check", kubeconfig=path)
+        wide = run_kpy("certs", "check", "-o", "json", "--within", "1d", kubeconfig=path)
     finally:
         server.close()
         refused.close()
@@ -205,12 +227,13 @@ def test_check_sorts_by_time_left_reports_servers_and_fails_within(tmp_path: Pat
     assert [i["name"] for i in doc["items"] if i.get("expiresWithin")] == ["old", "gone"]
 
 
-def test_ca_and_serving_write_private_files(tmp_path: Path) -> None:
-    res = kpy("certs", "ca", "--cn", "dev-ca", "--cert", "pki/ca.crt", "--key", "pki/ca.key",
-              kubeconfig=tmp_path / "none", cwd=tmp_path)  # fmt: skip
+def test_ca_and_serving_write_private_files(tmp_path: Path, run_kpy: Any) -> None:
+    res = run_kpy(
+        "certs", "ca", "--cn", "dev-ca", "--cert", "pki/ca.crt", "--key", "pki/ca.key", kubeconfig="none"
+    )
     assert res.code == 0, res.err
-    res = kpy("certs", "serving", "--ca", "pki/ca.crt", "--ca-key", "pki/ca.key", "--host", "localhost",
-              "--host", "127.0.0.1", kubeconfig=tmp_path / "none", cwd=tmp_path)  # fmt: skip
+    res = run_kpy("certs", "serving", "--ca", "pki/ca.crt", "--ca-key", "pki/ca.key", "--host", "localhost",
+                  "--host", "127.0.0.1", kubeconfig="none")  # fmt: skip
     assert res.code == 0, res.err
     for name in ("pki/ca.crt", "pki/ca.key", "server.crt", "server.key"):
         assert stat.S_IMODE(os.stat(tmp_path / name).st_mode) == 0o600, name
@@ -220,8 +243,7 @@ def test_ca_and_serving_write_private_files(tmp_path: Path) -> None:
         "CN=dev-ca",
         ("localhost", "127.0.0.1"),
     )
-    again = kpy("certs", "ca", "--cert", "pki/ca.crt", "--key", "pki/ca.key", kubeconfig=tmp_path / "none",
-                cwd=tmp_path)  # fmt: skip
+    again = run_kpy("certs", "ca", "--cert", "pki/ca.crt", "--key", "pki/ca.key", kubeconfig="none")
     assert (again.code, again.err) == (
         1,
         'error: "pki/ca.crt" already exists: choose another path or pass --overwrite\n',
