@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from kpy.cli.command import ClientOptions, Options, RunContext, add_group, argument, flag, option
-from kpy.errors import UsageError
+from kpy.errors import KpyError, UsageError
 
 KEY_TYPES = ("ecdsa-p256", "rsa-2048", "ed25519")
 CLIENT_SIGNER = "kubernetes.io/kube-apiserver-client"
@@ -146,7 +146,7 @@ class UserOptions(ClientOptions):
                 loaded = load_kubeconfig(self.flags.kubeconfig, os.environ).config
                 context = loaded.contexts.get(self.flags.context or loaded.current_context) or {}
                 cluster = str(context.get("cluster") or "")
-            except Exception:  # the client's loading reports kubeconfig errors in kubectl's words
+            except (KpyError, OSError):  # the client's loading reports kubeconfig errors in kubectl's words
                 cluster = ""
         return replace(self, out=self.out or f"{self.name}.kubeconfig", cluster_name=cluster or "kubernetes")
 
@@ -155,6 +155,10 @@ class UserOptions(ClientOptions):
 
         if not self.name:
             raise UsageError("NAME is required", hint="usage")
+        if self.name in (".", "..") or "/" in self.name or "%" in self.name:
+            raise UsageError(
+                f'invalid NAME "{self.name}": it names the CSR, which may not be "." or ".." or contain "/" or "%"'
+            )
         if self.key_type not in KEY_TYPES:
             raise UsageError(f'invalid --key-type "{self.key_type}": must be one of {", ".join(KEY_TYPES)}')
         if parse_duration("--expiration", self.expiration) < dt.timedelta(minutes=10):

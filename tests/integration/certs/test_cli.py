@@ -248,3 +248,21 @@ def test_ca_and_serving_write_private_files(tmp_path: Path, run_kpy: Any) -> Non
         1,
         'error: "pki/ca.crt" already exists: choose another path or pass --overwrite\n',
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["user", "x", "--key-type", "dsa"], 'error: invalid --key-type "dsa": must be one of ecdsa-p256, rsa-2048, ed25519'),
+        (["user", "x", "--expiration", "5m"], "error: --expiration must be at least 10m (the API's minimum)"),
+        (["user", "x", "--expiration", "soon"], 'error: invalid argument "soon" for "--expiration" flag: time: invalid duration "soon"'),
+        (["user", "x", "--bind", "role/reader"], 'error: invalid --bind "role/reader": a Role lives in a namespace: role/NAME:NAMESPACE'),
+        (["user", "a/b"], 'error: invalid NAME "a/b": it names the CSR, which may not be "." or ".." or contain "/" or "%"'),
+        (["user", "x", "-o", "yaml"], "error: --output must be 'json', not 'yaml'"),
+        (["check", "-o", "name"], "error: --output must be 'wide' or 'json', not 'name'"),
+    ],
+)  # fmt: skip
+def test_bad_input_is_one_line(run_kpy: Any, args: list[str], message: str) -> None:
+    res = run_kpy("certs", *args, kubeconfig="none")
+    assert (res.code, res.err.splitlines()[0]) == (1, message)
+    assert "Traceback" not in res.err and not res.out
