@@ -310,3 +310,16 @@ def test_status_writes_are_checked_as_upstream(emu: Any, api: Api) -> None:
     assert "certificatesigningrequest.certificates.k8s.io/t-status" in res.out.split()
     none = k(emu, "get", "csr", "--field-selector", "spec.signerName=example.com/x")
     assert none.err.strip() == "No resources found"
+
+
+def test_approval_by_merge_patch(emu: Any, api: Api) -> None:
+    body, _ = csr_body("t-patch")
+    api.call("POST", CSRS, body)
+    patch = {"status": {"conditions": [{"type": "Approved", "status": "True", "reason": "ByPatch"}]}}
+    code, csr = api.call(
+        "PATCH", f"{CSRS}/t-patch/approval", patch, content_type="application/merge-patch+json"
+    )
+    assert code == 200, csr
+    assert [c["reason"] for c in csr["status"]["conditions"]] == ["ByPatch"]
+    _, csr = api.call("GET", f"{CSRS}/t-patch")
+    assert csr["status"]["certificate"]  # the signer issued after the patch approved it

@@ -5,6 +5,8 @@ and :mod:`kpy.testing.userinfo`): ``POST certificatesigningrequests`` (the reque
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from kpy.testing import certificates, csrsigner, rbac, status, userinfo
@@ -15,6 +17,20 @@ from kpy.testing.subresources.base import SubresourceCall
 
 def _user() -> userinfo.UserInfo:
     return userinfo.CURRENT_INFO.get() or userinfo.ADMIN
+
+
+async def _new_object(call: SubresourceCall) -> dict[str, Any]:
+    """The object a PUT sends, or what a PATCH would make of the stored one (not written yet)."""
+    if call.method == "PUT":
+        body, _ = await read_body(call.request)
+        return body if isinstance(body, dict) else {}
+    if call.method == "PATCH":
+        body, kind = await read_body(call.request, patch=True)
+        patched, _ = call.ctx.api.patch(
+            call.rt, "", call.name, kind, body, subresource="status", dry_run=True
+        )
+        return patched
+    raise status.method_not_allowed()
 
 
 async def csr_create(call: SubresourceCall) -> web.StreamResponse:
@@ -31,10 +47,8 @@ async def csr_approval(call: SubresourceCall) -> web.StreamResponse:
     api, rt, name = call.ctx.api, call.rt, call.name
     if call.method == "GET":
         return json_response(api.get(rt, "", name))
-    if call.method != "PUT":
-        raise status.method_not_allowed()
-    body, _ = await read_body(call.request)
     current = api.get(rt, "", name)
+    new = await _new_object(call)
     signer = str((current.get("spec") or {}).get("signerName", ""))
     user = _user()
     names = (signer, f"{signer.split('/')[0]}/*")
@@ -42,10 +56,9 @@ async def csr_approval(call: SubresourceCall) -> web.StreamResponse:
         rbac.allows(call.ctx.store, user, "approve", certificates.GROUP, "signers", "", n) for n in names
     ):
         raise certificates.approval_forbidden(name, signer)
-    new = body if isinstance(body, dict) else {}
     rv = (new.get("metadata") or {}).get("resourceVersion")
-    if rv and rv != current["metadata"].get("resourceVersion"):  # the precondition goes before validation
-        raise status.conflict(rt.resource, rt.group, name)
+    if call.method == "PUT" and rv and rv != current["metadata"].get("resourceVersion"):
+        raise status.conflict(rt.resource, rt.group, name)  # the precondition goes before validation
     stored = certificates.validate_status_update(name, current, new.get("status"), approval=True)
     updated = dict(current)
     updated["status"] = {
@@ -70,14 +83,7 @@ async def csr_status(call: SubresourceCall) -> web.StreamResponse:
     if call.method == "GET":
         return json_response(api.get(rt, "", name))
     current = api.get(rt, "", name)
-    if call.method == "PUT":
-        body, _ = await read_body(call.request)
-        new = body if isinstance(body, dict) else {}
-    elif call.method == "PATCH":
-        body, kind = await read_body(call.request, patch=True)
-        new, _ = api.patch(rt, "", name, kind, body, subresource="status", dry_run=True)
-    else:
-        raise status.method_not_allowed()
+    new = await _new_object(call)
     rv = (new.get("metadata") or {}).get("resourceVersion")
     if call.method == "PUT" and rv and rv != current["metadata"].get("resourceVersion"):
         raise status.conflict(rt.resource, rt.group, name)
