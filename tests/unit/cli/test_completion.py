@@ -1,5 +1,5 @@
 """Dynamic completion without a server: the on-disk cache (TTL, stale-while-error, deadlines) and the names that
-come from the kubeconfig alone (contexts, clusters, users), completed through typer's completion machinery."""
+come from the kubeconfig alone (contexts, clusters, users), completed through the completion protocol (kpy.cli.shells)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
-from typer._completion_classes import BashComplete
 
 from kpy.cli import completion
 from kpy.cli.completion import CompletionCache
 from kpy.cli.main import build_app
+from kpy.cli.shells import BashComplete
 
 
 class Clock:
@@ -154,7 +153,7 @@ def test_resource_type_names_are_plurals_then_short_names_without_subresources()
     assert completion._type_names(doc) == ["pods", "deployments", "events", "po", "deploy", "ev"]
 
 
-# -- kubeconfig names, through typer's completion protocol (no network) ------------------------------------
+# -- kubeconfig names, through the completion protocol (no network) ------------------------------------
 def _kubeconfig(path: Path, contexts: list[str], current: str) -> Path:
     doc = {
         "apiVersion": "v1", "kind": "Config", "current-context": current,
@@ -167,7 +166,7 @@ def _kubeconfig(path: Path, contexts: list[str], current: str) -> Path:
 
 
 def complete(args: list[str], incomplete: str) -> list[str]:
-    command = typer.main.get_command(build_app())
+    command = build_app()
     comp = BashComplete(command, {}, "kpy", "_KPY_COMPLETE")
     return [item.value for item in comp.get_completions(args, incomplete)]
 
