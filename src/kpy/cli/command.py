@@ -155,7 +155,12 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
 
 
 def add_command(
-    group: Any, name: str, options: type[Options], *, help: str, context_settings: dict[str, Any] | None = None
+    group: Any,
+    name: str,
+    options: type[Options],
+    *,
+    help: str,
+    context_settings: dict[str, Any] | None = None,
 ) -> None:
     """Register ``options`` as the command ``name`` of ``group``: its fields become the parameters, and a run
     builds ``options(**values)`` and runs it (``execute``) with the run's ``RunContext``."""
@@ -171,7 +176,9 @@ def add_command(
     group.add_command(command, name)
 
 
-def make_callback(options: type[Options], *, extra: Callable[[Any], dict[str, Any]] | None = None) -> Callable[..., int]:
+def make_callback(
+    options: type[Options], *, extra: Callable[[Any], dict[str, Any]] | None = None
+) -> Callable[..., int]:
     """The click callback of a command (or of a group that runs like one): ``extra(ctx)`` adds the values
     of non-flag fields taken from the parsed context (``kpy elect -- CMD``)."""
     import click
@@ -231,7 +238,11 @@ def _value_type(annotation: Any) -> Any:
     from kpy.cli import framework
 
     args = [a for a in typing.get_args(annotation) if a is not type(None)]
-    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union or typing.get_origin(annotation) is tuple:
+    if (
+        isinstance(annotation, types.UnionType)
+        or typing.get_origin(annotation) is typing.Union
+        or typing.get_origin(annotation) is tuple
+    ):
         annotation = args[0]
     return {int: framework.INT, float: framework.FLOAT}.get(annotation, click.STRING)
 

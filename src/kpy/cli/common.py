@@ -35,7 +35,13 @@ def completer(fn: Completer | None) -> Callable[[click.Context, click.Parameter,
 
 # field name -> (flags, help, metavar, kind, completer); the order is the order shown in --help.
 _CONNECTION_FLAGS: dict[str, tuple[tuple[str, ...], str, str | None, str, Completer | None]] = {
-    "kubeconfig": (("--kubeconfig",), "Path to the kubeconfig file to use for CLI requests.", None, "str", None),
+    "kubeconfig": (
+        ("--kubeconfig",),
+        "Path to the kubeconfig file to use for CLI requests.",
+        None,
+        "str",
+        None,
+    ),
     "context": (
         ("--context",),
         "The name of the kubeconfig context to use.",
@@ -98,7 +104,13 @@ _CONNECTION_FLAGS: dict[str, tuple[tuple[str, ...], str, str | None, str, Comple
         None,
     ),
     "as_user": (("--as",), "Username to impersonate for the operation.", None, "str", None),
-    "as_groups": (("--as-group",), "Group to impersonate for the operation (repeatable).", None, "list", None),
+    "as_groups": (
+        ("--as-group",),
+        "Group to impersonate for the operation (repeatable).",
+        None,
+        "list",
+        None,
+    ),
     "qps": (("--qps",), "Client-side rate limit: queries per second (default 5).", None, "float", None),
     "burst": (("--burst",), "Client-side rate limit: burst (default 10).", None, "int", None),
     "cache_dir": (("--cache-dir",), "Default cache directory (default ~/.kube/cache).", None, "str", None),
@@ -116,7 +128,12 @@ VALUE_FLAGS = frozenset(
     name for decls, _, _, kind, _ in _CONNECTION_FLAGS.values() if kind != "bool" for name in decls
 )
 
-_TYPES: dict[str, Any] = {"str": click.STRING, "int": framework.INT, "float": framework.FLOAT, "list": click.STRING}
+_TYPES: dict[str, Any] = {
+    "str": click.STRING,
+    "int": framework.INT,
+    "float": framework.FLOAT,
+    "list": click.STRING,
+}
 
 
 def connection_options(*, hidden: bool = False) -> list[click.Parameter]:
@@ -126,7 +143,13 @@ def connection_options(*, hidden: bool = False) -> list[click.Parameter]:
         if kind == "bool":
             out.append(
                 framework.Option(
-                    [*decls, name], is_flag=True, flag_value=True, default=None, help=help, hidden=hidden, panel=PANEL
+                    [*decls, name],
+                    is_flag=True,
+                    flag_value=True,
+                    default=None,
+                    help=help,
+                    hidden=hidden,
+                    panel=PANEL,
                 )
             )
             continue
@@ -147,7 +170,9 @@ def connection_options(*, hidden: bool = False) -> list[click.Parameter]:
 
 
 def debug_option(name: str = "debug_", *, panel: str | None = PANEL) -> click.Parameter:
-    return framework.Option(["--debug", name], is_flag=True, default=False, help="Show tracebacks for errors.", panel=panel)
+    return framework.Option(
+        ["--debug", name], is_flag=True, default=False, help="Show tracebacks for errors.", panel=panel
+    )
 
 
 def run_context(ctx: Any) -> RunContext:

@@ -18,7 +18,9 @@ from typing import Any
 import click
 
 _INT = re.compile(r"[+-]?[0-9]+")
-_FLOAT = re.compile(r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf|infinity|nan)", re.IGNORECASE)
+_FLOAT = re.compile(
+    r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf|infinity|nan)", re.IGNORECASE
+)
 _INT64 = 1 << 63
 
 
@@ -29,7 +31,9 @@ def flag_name(param: click.Parameter | None) -> str:
     return ", ".join([*short, *(o for o in opts if o.startswith("--"))])
 
 
-def _invalid(value: str, param: click.Parameter | None, ctx: click.Context | None, why: str) -> click.UsageError:
+def _invalid(
+    value: str, param: click.Parameter | None, ctx: click.Context | None, why: str
+) -> click.UsageError:
     return click.UsageError(f'invalid argument "{value}" for "{flag_name(param)}" flag: {why}', ctx)
 
 

@@ -48,7 +48,7 @@ compdef %(complete_func)s %(prog_name)s
 
 _FISH = (
     'complete --command %(prog_name)s --no-files --arguments "(env %(autocomplete_var)s=complete_fish '
-    "%(fish_var)s=get-args %(args_var)s=(commandline -cp) %(prog_name)s)\" --condition "
+    '%(fish_var)s=get-args %(args_var)s=(commandline -cp) %(prog_name)s)" --condition '
     '"env %(autocomplete_var)s=complete_fish %(fish_var)s=is-args %(args_var)s=(commandline -cp) '
     '%(prog_name)s"'
 )
@@ -102,7 +102,11 @@ class ZshComplete(_Complete):
     def format_completion(self, item: CompletionItem[Any]) -> str:
         def escape(s: str) -> str:
             return (
-                s.replace('"', '""').replace("'", "''").replace("$", "\\$").replace("`", "\\`").replace(":", r"\\:")
+                s.replace('"', '""')
+                .replace("'", "''")
+                .replace("$", "\\$")
+                .replace("`", "\\`")
+                .replace(":", r"\\:")
             )
 
         if item.help:
