@@ -161,16 +161,30 @@ def add_command(
     *,
     help: str,
     context_settings: dict[str, Any] | None = None,
+    after_dash: str | None = None,
+    no_args_is_help: bool = False,
 ) -> None:
     """Register ``options`` as the command ``name`` of ``group``: its fields become the parameters, and a run
-    builds ``options(**values)`` and runs it (``execute``) with the run's ``RunContext``."""
+    builds ``options(**values)`` and runs it (``execute``) with the run's ``RunContext``.
+
+    ``after_dash`` names a field (``tuple[str, ...] | None``) that receives the words after ``--``
+    (``kpy exec POD -- CMD ARGS``), never parsed as kpy's; it is None when the line has no ``--``.
+    """
     from kpy.cli import framework
+
+    key = f"kpy.after-dash.{after_dash}"
+
+    def words(ctx: Any) -> dict[str, Any]:
+        found = ctx.meta.get(key)
+        return {after_dash: None if found is None else tuple(found)} if after_dash else {}
 
     command = framework.Command(
         name,
         params=click_params(options),
-        callback=make_callback(options),
+        callback=make_callback(options, extra=words if after_dash else None),
         help=help,
+        no_args_is_help=no_args_is_help,
+        dash_key=key if after_dash else None,
         context_settings={"help_option_names": ["-h", "--help"], **(context_settings or {})},
     )
     group.add_command(command, name)

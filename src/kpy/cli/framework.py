@@ -164,7 +164,19 @@ class Argument(click.Argument):
 
 
 class Command(_PlainHelp, click.Command):
-    """A kpy command."""
+    """A kpy command. With ``dash_key``, the words after the first ``--`` are kept apart for the command
+    (``ctx.meta[dash_key]``), as kubectl's ``ArgsLenAtDash``: never read as kpy's flags or arguments."""
+
+    def __init__(self, *args: Any, dash_key: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.dash_key = dash_key
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if self.dash_key is not None and "--" in args:
+            i = args.index("--")
+            ctx.meta[self.dash_key] = args[i + 1 :]
+            args = args[:i]
+        return super().parse_args(ctx, args)
 
 
 class Group(_PlainHelp, click.Group):
