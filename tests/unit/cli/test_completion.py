@@ -217,3 +217,31 @@ def test_a_broken_kubeconfig_completes_nothing_silently(
     assert complete(["--context"], "") == []
     assert complete(["get"], "") == []
     assert capsys.readouterr() == ("", "")
+
+
+@pytest.mark.parametrize(("shell", "committed"), [("bash", "kpy.bash"), ("zsh", "_kpy"), ("fish", "kpy.fish")])
+def test_show_completion_prints_the_committed_script_of_the_users_shell(
+    shell: str, committed: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kpy.cli.main import run
+
+    monkeypatch.setenv("SHELL", f"/bin/{shell}")
+    assert run(["--show-completion"]) == 0
+    root = Path(__file__).resolve().parents[3]
+    assert capsys.readouterr().out == (root / "completions" / committed).read_text(encoding="utf-8")
+
+
+def test_install_completion_writes_the_script_where_the_shell_loads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kpy.cli.main import run
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("SHELL", "/bin/bash")
+    assert run(["--install-completion"]) == 0
+    script = tmp_path / ".bash_completions" / "kpy.sh"
+    assert "_KPY_COMPLETE=complete_bash" in script.read_text()
+    assert f"source '{script}'" in (tmp_path / ".bashrc").read_text()
+    assert "bash completion installed in" in capsys.readouterr().out
+    monkeypatch.setenv("SHELL", "/bin/tcsh")
+    assert run(["--install-completion"]) == 1
