@@ -1,4 +1,4 @@
-"""``kpy port-forward``: kubectl port-forward over the v4 WebSocket protocol, with ``--reconnect`` and ``-o json``.
+"""``kpy port-forward``: kubectl port-forward (SPDY tunnel, SPDY, or v4 WebSocket), with ``--reconnect`` and ``-o json``.
 
 Output follows kubectl: ``Forwarding from 127.0.0.1:8080 -> 80`` per listener and ``Handling connection for
 8080`` per connection on stdout; ``Unable to listen on port ...`` and per-connection errors on stderr. Ctrl-C
@@ -89,6 +89,15 @@ def port_forward_command(
             "workload) and keep serving on the same local ports.",
         ),
     ] = False,
+    protocol: Annotated[
+        str,
+        typer.Option(
+            "--protocol",
+            help="How to reach the kubelet: auto (the SPDY tunnel in a WebSocket, then SPDY over an HTTP "
+            "upgrade, then v4), tunnel, spdy or v4 (one WebSocket per connection, no half-close). -v says "
+            "which is used.",
+        ),
+    ] = "auto",
     output: Annotated[
         str,
         typer.Option(
@@ -110,6 +119,7 @@ def port_forward_command(
                 pod_running_timeout,
                 reconnect,
                 output,
+                protocol=protocol,
             )
         )
     )
@@ -200,6 +210,8 @@ async def run_port_forward(
     output: str,
     out: TextIO | None = None,
     err: TextIO | None = None,
+    *,
+    protocol: str = "auto",
 ) -> int:
     import asyncio
     import signal
@@ -228,6 +240,7 @@ async def run_port_forward(
             pod_running_timeout=timeout,
             reconnect=reconnect,
             on_event=render,
+            protocol=protocol,
         )
         terminated: list[int] = []
 

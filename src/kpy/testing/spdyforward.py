@@ -80,6 +80,11 @@ class _Pod(asyncio.Protocol):
         self.transport = transport
         self.pair.pod = self
         transport.set_write_buffer_limits(high=POD_WRITE_HIGH)
+        for chunk in self.pair.early:  # what the client sent while the port was dialled, first
+            transport.write(chunk)
+        self.pair.early.clear()
+        if self.pair.client_fin:
+            transport.write_eof()
         if self.session.pods_paused:
             transport.pause_reading()
 
@@ -298,14 +303,6 @@ class SpdySession(asyncio.BufferedProtocol):
             self.send_data(pair.error, memoryview(detail.encode()))
             self._reset(pair)
             return
-        transport = pair.pod.transport if pair.pod is not None else None
-        if transport is None:
-            return
-        for chunk in pair.early:
-            transport.write(chunk)
-        pair.early.clear()
-        if pair.client_fin and transport.can_write_eof():
-            transport.write_eof()
 
     def pod_finished(self, pair: _Pair) -> None:
         if pair.pod_done or self.done.done():
