@@ -254,9 +254,15 @@ class SpdyConnection:
     def _frames(self, frames: list[spdy.Frame]) -> None:
         pending: list[tuple[_Forward, memoryview | bytes]] = []
 
-        def flush() -> None:
-            for forward, chunk in pending:
-                self._to_local(forward, chunk)
+        def flush() -> None:  # consecutive pieces for one local connection go out with one sendmsg
+            start = 0
+            while start < len(pending):
+                forward = pending[start][0]
+                end = start + 1
+                while end < len(pending) and pending[end][0] is forward:
+                    end += 1
+                self._to_local(forward, [chunk for _, chunk in pending[start:end]])
+                start = end
             pending.clear()
 
         for frame in frames:
@@ -290,11 +296,11 @@ class SpdyConnection:
                 raise _Ended("the server ended the port-forward connection (GOAWAY)")
         flush()
 
-    def _to_local(self, forward: _Forward, chunk: bytes | memoryview) -> None:
+    def _to_local(self, forward: _Forward, chunks: list[bytes | memoryview]) -> None:
         if forward.local_failed is not None or forward.local_shut:
             return
         try:
-            forward.local.sendall(chunk)
+            _sendall_parts(forward.local, chunks)
         except OSError as exc:
             forward.local_failed = exc
             with contextlib.suppress(OSError):
