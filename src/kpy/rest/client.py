@@ -17,7 +17,7 @@ import random
 import ssl
 import sys
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -38,7 +38,7 @@ from kpy.rest.warnings import WarningHandler, handle_warnings
 
 if TYPE_CHECKING:
     from kpy.config.client_config import ClientConfig
-    from kpy.streams.dial import DialedWebSocket
+    from kpy.streams.dial import DialedUpgrade, DialedWebSocket
 
 Params = Mapping[str, Any] | Iterable[tuple[str, Any]] | None
 
@@ -578,9 +578,7 @@ class RestClient:
         failures raise ``ConnectionFailed``. ``throttle=False`` skips the client-side rate limiter (for
         streams that are not API requests of their own, like one port-forward connection).
         """
-        from websockets.exceptions import InvalidHandshake, InvalidStatus
-
-        from kpy.streams.dial import DialedWebSocket, dial
+        from kpy.streams.dial import DialedWebSocket, UpgradeRefused, dial
         from kpy.streams.workers import run_in_thread
 
         url = self.url(path, params)
@@ -612,21 +610,74 @@ class RestClient:
 
             try:
                 connection = await run_in_thread(upgrade, name="kpy-ws-dial", discard=DialedWebSocket.close)
-            except InvalidStatus as exc:
-                status = exc.response.status_code
-                resp_headers = dict(exc.response.headers.raw_items())
-                self._log_response(
-                    "GET", url, status, exc.response.reason_phrase, started, headers, resp_headers
-                )
-                handle_warnings(exc.response.headers.get_all("Warning"), self.warning_handler)
-                if status == 401 and not reauthenticated:
+            except UpgradeRefused as exc:
+                self._log_response("GET", url, exc.status, exc.reason, started, headers, exc.headers)
+                handle_warnings([v for k, v in exc.headers.items() if k == "warning"], self.warning_handler)
+                if exc.status == 401 and not reauthenticated:
                     reauthenticated = True
                     self.config.credentials.invalidate()
                     continue
-                raise error_from_response(
-                    status, resp_headers, bytes(exc.response.body or b""), "GET"
-                ) from None
-            except (OSError, TimeoutError, EOFError, InvalidHandshake) as exc:
+                raise error_from_response(exc.status, exc.headers, exc.body, "GET") from None
+            except (OSError, TimeoutError, EOFError) as exc:
                 raise (await self._transport_failure(exc)) from exc
             self._log_response("GET", url, 101, "Switching Protocols", started, headers, None)
+            return connection
+
+    async def dial_upgrade(
+        self,
+        path: str,
+        params: Params,
+        upgrade_headers: Sequence[tuple[str, str]],
+        *,
+        method: str = "POST",
+        throttle: bool = True,
+    ) -> DialedUpgrade:
+        """Upgrade ``path`` to another protocol (``upgrade_headers``: ``Connection: Upgrade``, ``Upgrade:
+        SPDY/3.1``...) with the client's TLS, proxy and credentials, like ``dial_websocket``: a blocking socket
+        for threads; a refusal raises the typed API error from its Status, a transport failure
+        ``ConnectionFailed``."""
+        from kpy.streams.dial import DialedUpgrade, UpgradeRefused, dial_upgrade
+        from kpy.streams.workers import run_in_thread
+
+        url = self.url(path, params)
+        if throttle:
+            await self.throttle(method, url)
+        proxy = self.proxy()
+        reauthenticated = False
+        while True:
+            ctx = await self.ssl_context()
+            headers = await self.headers(accept=None)
+            headers.popall("User-Agent", None)
+            for name, value in upgrade_headers:
+                headers[name] = value
+            started = time.monotonic()
+
+            def upgrade(
+                ctx: ssl.SSLContext | None = ctx, headers: CIMultiDict[str] = headers
+            ) -> DialedUpgrade:
+                return dial_upgrade(
+                    str(url),
+                    list(headers.items()),
+                    method=method,
+                    ssl_context=ctx,
+                    server_hostname=self.config.tls_server_name or None,
+                    proxy=proxy,
+                    user_agent=self.user_agent,
+                    timeout=self.config.request_timeout or None,
+                )
+
+            try:
+                connection = await run_in_thread(upgrade, name="kpy-upgrade", discard=DialedUpgrade.close)
+            except UpgradeRefused as exc:
+                self._log_response(method, url, exc.status, exc.reason, started, headers, exc.headers)
+                warnings = [v for k, v in exc.headers.items() if k == "warning"]
+                handle_warnings(warnings, self.warning_handler)
+                if exc.status == 401 and not reauthenticated:
+                    reauthenticated = True
+                    self.config.credentials.invalidate()
+                    continue
+                raise error_from_response(exc.status, exc.headers, exc.body, method) from None
+            except (OSError, TimeoutError, EOFError) as exc:
+                raise (await self._transport_failure(exc)) from exc
+            self._log_response(method, url, 101, "Switching Protocols", started, headers, None)
             return connection

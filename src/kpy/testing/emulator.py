@@ -250,6 +250,11 @@ class Emulator:
         """Make ``pods/pod/portforward`` for ``port`` connect to ``host:tcp_port``."""
         self._port_backends[(namespace, pod, port)] = (host, tcp_port)
 
+    @property
+    def portforward_sessions(self) -> list[Any]:
+        """The port-forward connections open now (``PortForwardSession``: ``protocol`` says how each came)."""
+        return list(self._pf_sessions)
+
     def abort_portforward(
         self, namespace: str | None = None, pod: str | None = None, reason: str = ""
     ) -> int:
@@ -274,13 +279,14 @@ class Emulator:
                 self.abort_portforward(str(meta.get("namespace", "")), str(meta.get("name", "")))
 
     async def portforward(self, request: web.Request, namespace: str, pod: str) -> web.StreamResponse:
-        from kpy.testing.portforward import handle_portforward
+        from kpy.testing.portforward import handle_portforward, wants_spdy
 
         rt = self.registry.find("", "v1", "pods")
         assert rt is not None
         obj = self.api.get(rt, namespace, pod)  # 404 Status when the pod does not exist
         uid = str((obj.get("metadata") or {}).get("uid", ""))
-        ports = parse_ports(request.query.getall("ports", []))
+        # SPDY names the port per stream: only v4 needs ``ports``
+        ports = [] if wants_spdy(request) else parse_ports(request.query.getall("ports", []))
 
         def backend(port: int) -> tuple[str, int] | None:
             return self._port_backends.get((namespace, pod, port))
