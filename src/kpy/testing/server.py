@@ -481,6 +481,8 @@ async def _resource_request(
     dry_run = q.get("dryRun") == "All"
     if sub == "portforward" and rt.resource == "pods" and namespace is not None and method in ("GET", "POST"):
         return await em.portforward(request, namespace, name)
+    if sub in ("exec", "attach") and rt.resource == "pods" and namespace is not None and method in ("GET", "POST"):
+        return await em.exec.handle(request, em.api.get(rt, namespace, name), sub)
     if sub == "log" and rt.resource == "pods" and namespace is not None and method == "GET":
         _check_log_options(em.api.get, request, rt, namespace, name)
         return web.Response(text=em.pod_logs.get((namespace, name), ""), content_type="text/plain")

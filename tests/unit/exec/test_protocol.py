@@ -152,7 +152,9 @@ def test_server_v4_has_no_close_signal() -> None:
     ("proto", "real_exit", "real_missing"),
     [(p.V5, REAL_V5_EXIT_3, REAL_V5_NOT_FOUND), (p.V4, REAL_V4_EXIT_3, REAL_V4_NOT_FOUND)],
 )
-def test_server_status_bodies_match_the_real_server(proto: str, real_exit: bytes, real_missing: bytes) -> None:
+def test_server_status_bodies_match_the_real_server(
+    proto: str, real_exit: bytes, real_missing: bytes
+) -> None:
     s = p.ServerChannels(proto)
     assert s.exit_code(3, "exit status 3") == b"\x03" + real_exit
     detail = 'error executing command in container: exec: "nonexist-cmd": executable file not found in $PATH'
