@@ -1,4 +1,4 @@
-"""The kubelet's side of ``pods/NAME/exec`` (and ``attach``) over WebSocket, for the emulator.
+"""The kubelet's side of ``pods/NAME/exec`` over WebSocket, for the emulator.
 
 Like the real kit's fakelet, every command runs as a *local process*: its working directory (and ``HOME``) is
 the container's root directory under the emulator's state directory (``pods/NS/POD/CONTAINER``), ``PATH`` is
@@ -98,7 +98,7 @@ class ExecService:
         container = _container(pod_obj, q.get("container", ""))
         command = q.getall("command", [])
         want = {name: q.get(name, "") in _TRUE for name in ("stdin", "stdout", "stderr", "tty")}
-        if subresource == "exec" and not command:
+        if not command:
             raise status.bad_request("you must specify at least 1 command")  # never reached from kubectl
         if not (want["stdin"] or want["stdout"] or want["stderr"]):
             raise status.bad_request("you must specify at least 1 of stdin, stdout, stderr")
