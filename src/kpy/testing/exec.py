@@ -181,6 +181,8 @@ class _Session:
         self.sent = 0
         self.master: int | None = None
         self.stdin: asyncio.StreamWriter | None = None
+        self.reader: asyncio.Task[None] | None = None
+        self.stalled = False
 
     async def run(self, root: Path) -> None:
         await self.ws.send_bytes(bytes((p.STDOUT,)))  # the opening message the API server sends
@@ -206,7 +208,7 @@ class _Session:
             )
             return
         self.service._procs.add(proc)
-        reader = asyncio.create_task(self._read_client(proc))
+        reader = self.reader = asyncio.create_task(self._read_client(proc))
         try:
             pumps = [asyncio.create_task(self._pump(stream, ch)) for stream, ch in outputs]
             done = await self._until_dropped(asyncio.gather(*pumps), reader)
@@ -230,6 +232,8 @@ class _Session:
     async def _until_dropped(self, pumps: asyncio.Future[Any], reader: asyncio.Task[None]) -> bool:
         """Wait for the output to end; False when the client went away first (or a fault dropped it)."""
         await asyncio.wait({pumps, reader}, return_when=asyncio.FIRST_COMPLETED)
+        if self.stalled:
+            await pumps  # until the emulator stops
         if pumps.done():
             with contextlib.suppress(Exception):
                 pumps.result()
@@ -296,6 +300,9 @@ class _Session:
                     transport.abort()  # a broken network path: no close frame, no Status
                 raise ConnectionResetError("dropped by fault injection")
             if self.stall_after is not None and self.sent + len(chunk) >= self.stall_after:
+                self.stalled = True
+                if self.reader is not None:
+                    self.reader.cancel()  # not even pongs: a dead path
                 await asyncio.Event().wait()  # hangs until the client gives up
             self.sent += len(chunk)
             await self.ws.send_bytes(bytes((channel,)) + chunk)
