@@ -63,12 +63,7 @@ class ElectGroup(TyperGroup):
         self, ctx: _click.Context, args: list[str]
     ) -> tuple[str | None, _click.Command | None, list[str]]:
         name = args[0] if args else ""
-        if (
-            name
-            and not ctx.resilient_parsing
-            and not name.startswith("-")
-            and self.get_command(ctx, name) is None
-        ):
+        if name and not ctx.resilient_parsing and not name.startswith("-") and self.get_command(ctx, name) is None:
             # `kpy elect --lease x ./job.sh`: a command without `--`, not an unknown subcommand
             raise _click.exceptions.UsageError(
                 f"unexpected argument {name!r}: put the command after '--' (kpy elect --lease NAME -- CMD)",
@@ -94,13 +89,12 @@ def register(app: typer.Typer) -> None:
 def elect_command(
     ctx: typer.Context,
     lease: Annotated[
-        str | None,
-        typer.Option(
+        str | None, typer.Option(
             "--lease",
             help="Name of the Lease to campaign for.",
             show_default=False,
             autocompletion=complete_leases,
-        ),
+        )
     ] = None,
     identity: Annotated[
         str | None,
@@ -242,19 +236,11 @@ async def _run(
 @connection_options
 def status_command(
     lease: Annotated[
-        str | None,
-        typer.Option(
-            "--lease", help="Name of the Lease.", show_default=False, autocompletion=complete_leases
-        ),
+        str | None, typer.Option("--lease", help="Name of the Lease.", show_default=False, autocompletion=complete_leases)
     ] = None,
     output: Annotated[
-        str,
-        typer.Option(
-            "-o",
-            "--output",
-            autocompletion=complete_json_output,
-            help="Output format: json, or empty for text.",
-        ),
+        str, typer.Option("-o", "--output", autocompletion=complete_json_output,
+                          help="Output format: json, or empty for text.")
     ] = "",
     *,
     flags: ConnectionFlags,

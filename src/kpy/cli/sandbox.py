@@ -23,18 +23,14 @@ def register(app: typer.Typer) -> None:
     app.command(
         "sandbox",
         help="Start an in-process Kubernetes API emulator with a seeded namespace, optionally running a command "
-        "against it." + EXAMPLES,
+             "against it." + EXAMPLES,
         context_settings={"allow_interspersed_args": False},
     )(sandbox_command)
 
 
 def sandbox_command(
-    command: Annotated[
-        list[str] | None,
-        typer.Argument(
-            metavar="[-- CMD [ARGS...]]", show_default=False, help="Command to run with KUBECONFIG set."
-        ),
-    ] = None,
+    command: Annotated[list[str] | None, typer.Argument(metavar="[-- CMD [ARGS...]]", show_default=False,
+                                                        help="Command to run with KUBECONFIG set.")] = None,
     empty: Annotated[bool, typer.Option("--empty", help="Start without the seeded objects.")] = False,
 ) -> None:
     from kpy.cli.common import run_async

@@ -89,17 +89,9 @@ def _fast_kind(param: Any) -> str | None:
         return None
     kind = _KINDS.get(descriptor.annotation)
     info = descriptor.parameter_info
-    if (
-        kind is None
-        or getattr(info, "parser", None) is not None
-        or getattr(info, "click_type", None) is not None
-    ):
+    if kind is None or getattr(info, "parser", None) is not None or getattr(info, "click_type", None) is not None:
         return None
-    if (
-        getattr(info, "min", None) is not None
-        or getattr(info, "max", None) is not None
-        or getattr(info, "clamp", False)
-    ):
+    if getattr(info, "min", None) is not None or getattr(info, "max", None) is not None or getattr(info, "clamp", False):
         return None
     try:
         if descriptor.is_file or descriptor.is_path or descriptor.is_choice:
@@ -163,7 +155,7 @@ def _format_help_text(cmd: Any, ctx: Any, formatter: Any) -> None:
         return
     description, marker, examples = text.partition("\nExamples:")
     if not marker and text.startswith("Examples:"):
-        description, marker, examples = "", "Examples:", text[len("Examples:") :]
+        description, marker, examples = "", "Examples:", text[len("Examples:"):]
     if description.strip():
         formatter.write_paragraph()
         with formatter.indentation():

@@ -31,6 +31,8 @@ def go_float(value: float) -> str:
     return format(Decimal(repr(value)), "f")
 
 
+
+
 def _mark_floats(obj: Any) -> tuple[Any, bool]:
     """Replace floats by marker strings (the C JSON encoder cannot be taught Go's float format)."""
     if isinstance(obj, float):
@@ -60,13 +62,8 @@ def go_json(obj: Any, indent: int | None = 4) -> str:
             text = None
     if text is None:
         obj, has_floats = _mark_floats(obj)
-        text = json.dumps(
-            obj,
-            indent=indent,
-            sort_keys=True,
-            ensure_ascii=False,
-            separators=(",", ": ") if indent is not None else (",", ":"),
-        )
+        text = json.dumps(obj, indent=indent, sort_keys=True, ensure_ascii=False,
+                          separators=(",", ": ") if indent is not None else (",", ":"))
         if has_floats:
             import re
 
@@ -79,13 +76,8 @@ def go_json(obj: Any, indent: int | None = 4) -> str:
     return text
 
 
-_GO_ESCAPE_PAIRS = (
-    ("<", "\\u003c"),
-    (">", "\\u003e"),
-    ("&", "\\u0026"),
-    ("\u2028", "\\u2028"),
-    ("\u2029", "\\u2029"),
-)
+_GO_ESCAPE_PAIRS = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
+                    ("\u2029", "\\u2029"))
 
 
 class _Unsupported(Exception):

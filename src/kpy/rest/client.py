@@ -488,9 +488,7 @@ class RestClient:
                     pass
             raise not_found from None
 
-    async def get_json(
-        self, path: str, params: Params = None, timeout: float | None = None
-    ) -> dict[str, Any]:
+    async def get_json(self, path: str, params: Params = None, timeout: float | None = None) -> dict[str, Any]:
         decoded = (await self.request("GET", path, params=params, timeout=timeout)).json()
         return decoded if isinstance(decoded, dict) else {}
 
