@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from kpy.testing.fieldpath import first_value
 from kpy.testing.resources import ResourceType
 
 
@@ -95,9 +96,9 @@ def _events_v1_fields(obj: dict[str, Any]) -> dict[str, str]:
     return fields
 
 
-def _jsonpath_simple(obj: dict[str, Any], path: str) -> str:
-    parts = [p for p in path.strip().lstrip(".").split(".") if p]
-    return _s(_get(obj, *parts))
+def _selectable_field(obj: dict[str, Any], path: str) -> str:
+    found, value = first_value(obj, path)
+    return _s(value) if found else ""
 
 
 _KIND_FIELDS: dict[tuple[str, str], Callable[[dict[str, Any]], dict[str, str]]] = {
@@ -138,5 +139,5 @@ def field_selector_fields(rt: ResourceType, obj: dict[str, Any]) -> dict[str, st
     if not rt.crd_name and key in _NO_NAMESPACE_LABEL:
         del fields["metadata.namespace"]
     for path in rt.selectable_fields:
-        fields[path.lstrip(".")] = _jsonpath_simple(obj, path)
+        fields[path.lstrip(".")] = _selectable_field(obj, path)
     return fields
