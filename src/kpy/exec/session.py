@@ -1,11 +1,11 @@
 """One remote command over one WebSocket: the local streams ↔ the channels, in threads.
 
 ``open_exec`` upgrades ``pods/NAME/exec`` with the REST client's TLS, credentials and proxy (offering v5 then
-v4); ``ExecSession.run`` then moves bytes on the blocking socket (``kpy.rest.wsdial``): the calling thread
+v4); ``ExecSession.run`` then moves bytes on the blocking socket (``kpy.streams``): the calling thread
 reads the server's frames and writes stdout/stderr (so a slow local reader slows the server down), one thread
 copies stdin to channel 0 and sends the close signal at EOF, and one control thread sends pings every
-``ping_interval`` (client-go: 5 s, so that idle proxies keep the connection) and resizes. The frames are the
-``websockets`` sans-I/O protocol's (binary messages only); the channel protocol is ``kpy.exec.protocol``.
+``ping_interval`` (client-go: 5 s, so that idle proxies keep the connection), pongs and resizes. Frames are
+``kpy.streams.websocket``'s (binary messages only); the channel protocol is ``kpy.exec.protocol``.
 
 Nothing is decoded: bytes go from the server to the local streams as they arrived. A connection that ends
 without the server's Status and close frame is an error (``StreamLost``), never a silent success.
@@ -14,6 +14,7 @@ without the server's Status and close frame is an error (``StreamLost``), never 
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import threading
 import time
@@ -23,17 +24,19 @@ from typing import TYPE_CHECKING
 
 from kpy.errors import Forbidden, KpyError
 from kpy.exec import protocol as p
+from kpy.streams import websocket as ws
 
 if TYPE_CHECKING:
-    from websockets.client import ClientProtocol
-
     from kpy.rest import RestClient
-    from kpy.rest.wsdial import DialedWebSocket, TLSStream
+    from kpy.streams.dial import DialedWebSocket
+    from kpy.streams.tls import TLSStream
 
 #: bytes read from local stdin at a time (one message each)
 STDIN_CHUNK = 256 * 1024
 #: bytes read from the socket at a time
 RECV_CHUNK = 256 * 1024
+#: the largest message accepted from the server (its messages are at most a read buffer of output)
+MAX_MESSAGE = 32 << 20
 #: client-go's ping period on exec WebSockets
 PING_INTERVAL = 5.0
 #: no bytes at all from the server for this long (pongs included) ends the session (client-go: 12 pings + 1 s)
@@ -119,7 +122,7 @@ class ExecSession:
     ) -> None:
         self.dialed = dialed
         self.sock: socket.socket | TLSStream = dialed.sock
-        self.proto: ClientProtocol = dialed.protocol
+        self.reader = ws.MessageReader(client=True, max_message=MAX_MESSAGE)
         self.channels = p.ClientChannels(dialed.subprotocol)
         self.stdin = stdin
         self.stdout = stdout
@@ -127,7 +130,7 @@ class ExecSession:
         self.warn = warn
         self.ping_interval = ping_interval
         self.idle_timeout = idle_timeout
-        self._proto_lock = threading.Lock()  # the websockets state (no I/O under it)
+        self._control_lock = threading.Lock()  # _control_out (no I/O under it)
         self._send_lock = threading.Lock()  # the socket's sending side
         self._wake = threading.Event()
         self._done = threading.Event()
@@ -140,16 +143,13 @@ class ExecSession:
 
     # -- sending --------------------------------------------------------------------------------------
     def _send_message(self, message: bytes) -> None:
-        with self._proto_lock:
-            self.proto.send_binary(message)
-            data = self.proto.data_to_send()
-        self._send_raw(data)
+        self._send_raw([ws.encode_frame(ws.OP_BINARY, message, mask=os.urandom(4))])
 
-    def _send_raw(self, data: list[bytes]) -> None:
-        if not data:
+    def _send_raw(self, frames: list[bytes]) -> None:
+        if not frames:
             return
         with self._send_lock:
-            self.sock.sendall(b"".join(data))
+            self.sock.sendall(b"".join(frames))
 
     def resize(self, width: int, height: int) -> None:
         """Send a terminal size (from any thread, a signal handler included: the control thread sends it)."""
@@ -164,7 +164,7 @@ class ExecSession:
             if self._done.is_set():
                 return
             try:
-                with self._proto_lock:
+                with self._control_lock:
                     out, self._control_out = self._control_out, []
                 self._send_raw(out)
                 if (size := self._pending_resize) is not None:
@@ -176,10 +176,7 @@ class ExecSession:
                     return
                 if now >= next_ping:
                     next_ping = now + self.ping_interval
-                    with self._proto_lock:
-                        self.proto.send_ping(b"")
-                        data = self.proto.data_to_send()
-                    self._send_raw(data)
+                    self._send_raw([ws.encode_frame(ws.OP_PING, b"", mask=os.urandom(4))])
             except OSError:
                 return
 
@@ -210,8 +207,6 @@ class ExecSession:
     # -- receiving ------------------------------------------------------------------------------------
     def run(self) -> p.ExitResult:
         """Relay until the server closes; the command's outcome. Raises ``StreamLost`` for a dropped stream."""
-        from websockets.frames import Frame, Opcode
-
         if self.stdin is not None and not self.channels.can_close_stdin:
             self.warn(V4_WARNING)
         threads = [threading.Thread(target=self._control, name="kpy-exec-control", daemon=True)]
@@ -219,12 +214,12 @@ class ExecSession:
             threads.append(threading.Thread(target=self._pump_stdin, name="kpy-exec-stdin", daemon=True))
         for thread in threads:
             thread.start()
-        message = bytearray()
         pending: bytes = self.dialed.leftover
         buf = bytearray(RECV_CHUNK)
         view = memoryview(buf)
+        close_reply: bytes | None = None
         try:
-            while True:
+            while close_reply is None:
                 if pending:
                     data: bytes | memoryview = pending
                     pending = b""
@@ -233,42 +228,37 @@ class ExecSession:
                         n = self.sock.recv_into(view)
                     except OSError:
                         n = 0
+                    if not n:
+                        break
                     data = view[:n]
                 self._last_received = time.monotonic()
-                with self._proto_lock:
-                    if len(data):
-                        self.proto.receive_data(bytes(data))
-                    else:
-                        self.proto.receive_eof()
-                    events = self.proto.events_received()
-                    control = self.proto.data_to_send()
-                    if any(control):
-                        self._control_out.extend(control)  # pongs, our close: the control thread sends them
-                if any(control):
-                    self._wake.set()
-                for frame in events:
-                    if not isinstance(frame, Frame):
-                        continue
-                    if frame.opcode in (Opcode.BINARY, Opcode.CONT, Opcode.TEXT):
-                        message += frame.data
-                        if not frame.fin:
-                            continue
-                        event = self.channels.receive(message)
-                        message = bytearray()
-                        if isinstance(event, p.Output):
-                            (self.stdout if event.channel == p.STDOUT else self.stderr)(event.data)
-                        elif isinstance(event, p.ProtocolViolation):
-                            raise StreamLost(f"exec stream protocol error: {event.message}")
-                    elif frame.opcode == Opcode.CLOSE:
+                try:
+                    events = self.reader.feed(data)
+                except ws.ProtocolError as exc:
+                    raise StreamLost(f"exec stream protocol error: {exc}") from None
+                for event in events:
+                    if isinstance(event, ws.Message):
+                        out = self.channels.receive(event.data)
+                        if isinstance(out, p.Output):
+                            (self.stdout if out.channel == p.STDOUT else self.stderr)(out.data)
+                        elif isinstance(out, p.ProtocolViolation):
+                            raise StreamLost(f"exec stream protocol error: {out.message}")
+                    elif isinstance(event, ws.Ping):
+                        with self._control_lock:
+                            self._control_out.append(
+                                ws.encode_frame(ws.OP_PONG, event.payload, mask=os.urandom(4))
+                            )
+                        self._wake.set()
+                    elif isinstance(event, ws.Close):
                         self.closed_cleanly = True
-                if self.closed_cleanly or not len(data):
-                    break
+                        payload = ws.close_payload(event.code) if event.code != ws.CLOSE_NO_STATUS else b""
+                        close_reply = ws.encode_frame(ws.OP_CLOSE, payload, mask=os.urandom(4))
         finally:
             self._done.set()
             self._wake.set()
-            if self.closed_cleanly:
-                with contextlib.suppress(OSError):  # our close frame, if not sent yet
-                    self._send_raw([*self._control_out, *self.proto.data_to_send()])
+            if close_reply is not None:
+                with contextlib.suppress(OSError):
+                    self._send_raw([close_reply])
             self.dialed.close()
         if not self.channels.status_received:
             if self.closed_cleanly:
