@@ -73,6 +73,8 @@ class ExecService:
         #: stop relaying (without closing) after this many output bytes
         self.stall_after: int | None = None
         self.sessions: list[ExecRecord] = []
+        #: environment overrides for every command (e.g. a ``PATH`` without ``tar``, like a minimal image)
+        self.env: dict[str, str] = {}
         self._procs: set[asyncio.subprocess.Process] = set()
 
     def root(self, namespace: str, pod: str, container: str) -> Path:
@@ -194,6 +196,7 @@ class _Session:
             POD_NAMESPACE=self.record.namespace,
             CONTAINER_NAME=self.record.container,
         )
+        env.update(self.service.env)
         try:
             proc, outputs = await self._spawn(root, env)
         except OSError as exc:
