@@ -209,6 +209,10 @@ class ExecSession:
         """Relay until the server closes; the command's outcome. Raises ``StreamLost`` for a dropped stream."""
         if self.stdin is not None and not self.channels.can_close_stdin:
             self.warn(V4_WARNING)
+        if (size := self._pending_resize) is not None:  # the initial size goes before any stdin
+            self._pending_resize = None
+            with contextlib.suppress(OSError):
+                self._send_message(p.resize_message(*size))
         threads = [threading.Thread(target=self._control, name="kpy-exec-control", daemon=True)]
         if self.stdin is not None:
             threads.append(threading.Thread(target=self._pump_stdin, name="kpy-exec-stdin", daemon=True))
