@@ -64,7 +64,7 @@ class CpOptions(ClientOptions):
         from kpy.errors import UsageError
 
         if len(self.args) != 2:
-            raise UsageError("source and destination are required", hint="examples")
+            raise UsageError("source and destination are required")
 
     async def run(self, ctx: RunContext) -> int:
         return await run_cp(self, ctx)
