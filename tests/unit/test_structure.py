@@ -35,8 +35,6 @@ ALLOWED_PRIVATE: frozenset[tuple[str, str]] = frozenset(
         ("kpy/rest/client.py", "_retry_connection"),  # streams helper (§3: aiohttp privates in rest/)
         ("kpy/testing/portforward.py", "set_parser"),  # streams helper (§3: the emulator's stream side)
         ("kpy/testing/portforward.py", "set_protocol"),  # streams helper (§3)
-        ("kpy/sandbox.py", "_server"),  # gocompat helper (§4/§5: site._server)
-        ("kpy/testing/emulator.py", "_server"),  # gocompat helper (§4/§5: site._server)
         ("kpy/cli/docs.py", "typer._completion_shared"),  # struct helper, being replaced (§2)
         ("kpy/cli/tuning.py", "typer._coercion"),  # struct helper, being replaced (§2)
         ("kpy/cli/tuning.py", "_runtime_param"),  # struct helper, being replaced (§2)

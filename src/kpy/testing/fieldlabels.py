@@ -110,6 +110,9 @@ _KIND_FIELDS: dict[tuple[str, str], Callable[[dict[str, Any]], dict[str, str]]] 
     },
     ("", "nodes"): lambda o: {"spec.unschedulable": "true" if _get(o, "spec", "unschedulable") else "false"},
     ("", "secrets"): lambda o: {"type": _s(o.get("type"))},
+    ("certificates.k8s.io", "certificatesigningrequests"): lambda o: {
+        "spec.signerName": _s(_get(o, "spec", "signerName")),
+    },
     ("", "replicationcontrollers"): lambda o: {"status.replicas": _s(_get(o, "status", "replicas") or 0)},
     ("", "services"): lambda o: {
         "spec.clusterIP": _s(_get(o, "spec", "clusterIP")),
@@ -119,7 +122,11 @@ _KIND_FIELDS: dict[tuple[str, str], Callable[[dict[str, Any]], dict[str, str]]] 
 
 
 #: Kinds whose field label conversion accepts metadata.name but not metadata.namespace.
-_NO_NAMESPACE_LABEL = {("", "nodes"), ("", "namespaces")}
+_NO_NAMESPACE_LABEL = {
+    ("", "nodes"),
+    ("", "namespaces"),
+    ("certificates.k8s.io", "certificatesigningrequests"),
+}
 
 
 def has_field_label_conversion(rt: ResourceType) -> bool:

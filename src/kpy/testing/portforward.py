@@ -27,6 +27,7 @@ from typing import Any
 
 from aiohttp import web
 
+from kpy.gocompat.metav1 import status_body
 from kpy.portforward.protocol import SUBPROTOCOLS, Framing, ServerChannels
 from kpy.streams.websocket import (
     CLOSE_NO_STATUS,
@@ -109,18 +110,7 @@ class PortForwardSession:
 
 
 def _status(code: int, reason: str, message: str) -> web.Response:
-    return web.json_response(
-        {
-            "kind": "Status",
-            "apiVersion": "v1",
-            "metadata": {},
-            "status": "Failure",
-            "message": message,
-            "reason": reason,
-            "code": code,
-        },
-        status=code,
-    )
+    return web.json_response(status_body(code, reason, message), status=code)
 
 
 def _offered_protocols(request: web.Request) -> list[str]:

@@ -47,5 +47,3 @@ def test_backoff_manager_doubles_to_the_max_and_resets_after_quiet_period() -> N
 def test_backoff_manager_jitter_is_up_to_100_percent_like_the_reflector() -> None:
     m = ExponentialBackoffManager(clock=lambda: 0.0, rand=lambda: 1.0)
     assert m.next_delay() == pytest.approx(1.6)
-
-
