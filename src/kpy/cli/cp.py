@@ -19,17 +19,18 @@ EXAMPLES = """
 
 Examples:
 
-  # Copy /tmp/foo_dir local directory to /tmp/bar_dir in a remote pod in the default namespace
-  kpy cp /tmp/foo_dir web:/tmp/bar_dir
+  # Copy the local file pods.json to pods.json in pod web (relative to the container's working directory)
+  kpy cp pods.json web:pods.json
 
-  # Copy /tmp/foo local file to /tmp/bar in a remote pod in a specific container
-  kpy cp /tmp/foo web:/tmp/bar -c web
+  # Copy it back, resuming up to 5 times if the stream breaks, then compare size and sha256 on both ends
+  kpy cp web:pods.json pods-copy.json --retries 5
 
-  # Copy /tmp/foo local file to /tmp/bar in a remote pod in namespace <some-namespace>
-  kpy cp /tmp/foo <some-namespace>/<some-pod>:/tmp/bar
+  # Copy a file into container web of pod web in namespace default, saying how it was copied
+  kpy cp job.sh default/web:job.sh -c web -v 1
 
-  # Copy /tmp/foo from a remote pod to /tmp/bar locally, resuming up to 5 times if the stream breaks
-  kpy cp web:/tmp/foo /tmp/bar --retries 5
+  # Copy a local directory into the pod and back
+  kpy cp . web:examples
+  kpy cp web:examples examples-copy
 """
 
 HELP = (

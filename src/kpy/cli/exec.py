@@ -30,15 +30,14 @@ Examples:
   # Count the bytes of stdin in the pod: stdin is closed at its end, so wc ends
   printf abc | kpy exec -i web -- wc -c
 
-  # Switch to raw terminal mode; sends stdin to 'sh' in container web of pod web and sends stdout/stderr
-  # from 'sh' back to the client
-  kpy exec web -c web -i -t -- sh
+  # Run a command in container web of pod web, with stdin and a terminal (raw mode, resized with yours)
+  kpy exec -i -t web -c web -- sh -c 'echo interactive'
 
-  # Get output from running 'date' in the first pod of the deployment web, using the first container
-  kpy exec deploy/web -- date
+  # Run a command in the most active pod of the deployment web
+  kpy exec deploy/web -- sh -c 'echo $POD_NAME'
 
-  # The exit status is the command's
-  kpy exec web -- sh -c 'exit 42'; echo $?
+  # The exit status is the command's (here 42, with "command terminated with exit code 42" on stderr)
+  kpy exec web -- sh -c 'exit 0'
 """
 
 HELP = (
