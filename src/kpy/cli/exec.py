@@ -170,7 +170,7 @@ async def run_exec(options: ExecOptions, ctx: RunContext) -> int:
     return result.code
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def _write_all(fd: int, data: bytes | memoryview) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]

@@ -94,8 +94,8 @@ class RemoteRunner:
         self,
         command: list[str],
         *,
-        stdout: Callable[[bytes], None],
-        stderr: Callable[[bytes], None],
+        stdout: Callable[[bytes | memoryview], None],
+        stderr: Callable[[bytes | memoryview], None],
         stdin: Callable[[int], bytes] | None = None,
     ) -> p.ExitResult:
         request = ExecRequest(self.namespace, self.pod, self.container, command, stdin=stdin is not None)
@@ -216,7 +216,9 @@ class _ResumingStream:
 
         def work() -> None:
             try:
-                outcome: object = self.runner.run(command, stdout=self._queue.put, stderr=self._stderr.extend)
+                outcome: object = self.runner.run(
+                    command, stdout=lambda data: self._queue.put(bytes(data)), stderr=self._stderr.extend
+                )
             except (StreamLost, OSError) as exc:
                 outcome = exc
             except BaseException as exc:  # handed to the reading thread
@@ -321,7 +323,7 @@ def _untar(
     prefix = tar_prefix(src)
     stream = _ResumingStream(runner, src, retries if "tail" in tools else 0, warn, progress)
     try:
-        with tarfile.open(fileobj=cast(IO[bytes], stream), mode="r|") as archive:
+        with tarfile.open(fileobj=cast(IO[bytes], stream), mode="r|", bufsize=CHUNK) as archive:
             for member in archive:
                 if not member.name.startswith(prefix):
                     raise CopyError("tar contents corrupted")

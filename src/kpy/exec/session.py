@@ -103,7 +103,8 @@ async def open_exec(
 
 
 Reader = Callable[[int], bytes]
-Writer = Callable[[bytes], None]
+#: receives output as it arrives: a view that is valid only during the call (copy it to keep it)
+Writer = Callable[[bytes | memoryview], None]
 
 
 class ExecSession:
@@ -122,7 +123,11 @@ class ExecSession:
     ) -> None:
         self.dialed = dialed
         self.sock: socket.socket | TLSStream = dialed.sock
-        self.reader = ws.MessageReader(client=True, max_message=MAX_MESSAGE)
+        # stdout/stderr messages are handed out as they arrive (no assembling); Status and the rest whole
+        self.reader = ws.MessageReader(
+            client=True, max_message=MAX_MESSAGE, stream=lambda _op, first: first[0] in (p.STDOUT, p.STDERR)
+        )
+        self._chunk_channel = p.STDOUT
         self.channels = p.ClientChannels(dialed.subprotocol)
         self.stdin = stdin
         self.stdout = stdout
@@ -142,14 +147,19 @@ class ExecSession:
         self.closed_cleanly = False
 
     # -- sending --------------------------------------------------------------------------------------
-    def _send_message(self, message: bytes) -> None:
-        self._send_raw([ws.encode_frame(ws.OP_BINARY, message, mask=os.urandom(4))])
+    def _send_message(self, message: bytes | bytearray | memoryview) -> None:
+        key = os.urandom(4)
+        header = ws.frame_header(ws.OP_BINARY, len(message), masked=True) + key
+        self._send_raw([header, ws.apply_mask(message, key)])
 
-    def _send_raw(self, frames: list[bytes]) -> None:
-        if not frames:
+    def _send_raw(self, parts: list[bytes]) -> None:
+        if not parts:
             return
         with self._send_lock:
-            self.sock.sendall(b"".join(frames))
+            if isinstance(self.sock, socket.socket):
+                self.sock.sendall(b"".join(parts))
+            else:
+                self.sock.send_parts(parts)
 
     def resize(self, width: int, height: int) -> None:
         """Send a terminal size (from any thread, a signal handler included: the control thread sends it)."""
@@ -188,7 +198,7 @@ class ExecSession:
                 if not chunk:
                     break
                 self.stdin_bytes += len(chunk)
-                self._send_message(p.data_message(p.STDIN, chunk))
+                self._send_message(b"\x00" + chunk)
             else:
                 return
             if self.channels.can_close_stdin:
@@ -241,7 +251,14 @@ class ExecSession:
                 except ws.ProtocolError as exc:
                     raise StreamLost(f"exec stream protocol error: {exc}") from None
                 for event in events:
-                    if isinstance(event, ws.Message):
+                    if isinstance(event, ws.Chunk):
+                        data = event.data
+                        if event.first:
+                            self._chunk_channel = data[0]
+                            data = data[1:]
+                        if len(data):
+                            (self.stdout if self._chunk_channel == p.STDOUT else self.stderr)(data)
+                    elif isinstance(event, ws.Message):
                         out = self.channels.receive(event.data)
                         if isinstance(out, p.Output):
                             (self.stdout if out.channel == p.STDOUT else self.stderr)(out.data)
