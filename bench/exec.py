@@ -30,7 +30,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _common import kpy_exe, kubectl_exe, print_table
 
 
-def run(argv: list[str], env: dict[str, str], stdin_path: Path | None, stdout_path: Path | None) -> tuple[float, float, int, int]:
+def run(
+    argv: list[str], env: dict[str, str], stdin_path: Path | None, stdout_path: Path | None
+) -> tuple[float, float, int, int]:
     """(wall s, CPU s, peak RSS KiB, exit code) of one process."""
     stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL  # noqa: SIM115
     stdout = open(stdout_path, "wb") if stdout_path else subprocess.DEVNULL  # noqa: SIM115
@@ -90,7 +92,9 @@ def main() -> None:
                         wall, cpu, rss, _ = run(argv, env, data, out)
                         assert out.read_text().split()[0] == want, f"{name} up: sha256 differs"
                     elif what == "down":
-                        wall, cpu, rss, _ = run([*base, "exec", "web", "--", "cat", "big.bin"], env, None, out)
+                        wall, cpu, rss, _ = run(
+                            [*base, "exec", "web", "--", "cat", "big.bin"], env, None, out
+                        )
                         assert sha(out) == want, f"{name} down: sha256 differs"
                     else:
                         out.unlink(missing_ok=True)
@@ -103,12 +107,30 @@ def main() -> None:
                 results[(what, name)] = best
         rows = []
         gib = args.mib / 1024
-        for what, label in (("up", "exec -i up"), ("down", "exec down"), ("cp", "cp from pod (kpy verifies)")):
+        for what, label in (
+            ("up", "exec -i up"),
+            ("down", "exec down"),
+            ("cp", "cp from pod (kpy verifies)"),
+        ):
             k, r = results[(what, "kpy")], results[(what, "kubectl")]
-            rows.append((f"{label}, MiB/s", f"{args.mib / k[0]:.0f}", f"{args.mib / r[0]:.0f}",
-                         f"{r[0] / k[0]:.2f}", ">= 1"))
-            rows.append((f"{label}, client CPU s/GiB", f"{k[1] / gib:.2f}", f"{r[1] / gib:.2f}",
-                         f"{k[1] / r[1]:.2f}", "<= 0.5" if what != "cp" else "-"))
+            rows.append(
+                (
+                    f"{label}, MiB/s",
+                    f"{args.mib / k[0]:.0f}",
+                    f"{args.mib / r[0]:.0f}",
+                    f"{r[0] / k[0]:.2f}",
+                    ">= 1",
+                )
+            )
+            rows.append(
+                (
+                    f"{label}, client CPU s/GiB",
+                    f"{k[1] / gib:.2f}",
+                    f"{r[1] / gib:.2f}",
+                    f"{k[1] / r[1]:.2f}",
+                    "<= 0.5" if what != "cp" else "-",
+                )
+            )
             rows.append((f"{label}, peak RSS MiB", f"{k[2] / 1024:.0f}", f"{r[2] / 1024:.0f}", "-", "< 100"))
         print_table(f"kpy vs kubectl, {args.mib} MiB of random bytes", rows)
     finally:

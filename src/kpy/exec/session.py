@@ -91,7 +91,8 @@ async def open_exec(
     try:
         return await client.dial_websocket(request.path(), request.params(), subprotocols, throttle=False)
     except Forbidden as exc:
-        if exc.status:  # RBAC's own words name the verb and resource
+        message = str((exc.status or {}).get("message", ""))
+        if message and message != "unknown":  # RBAC's own words name the verb and resource
             raise
         raise Forbidden(
             f'pods "{request.pod}" is forbidden: the server refused the exec upgrade (403): exec needs the '

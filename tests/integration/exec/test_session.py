@@ -143,3 +143,20 @@ async def test_tty_resize_reaches_the_terminal(sclient: RestClient, seeded: Any)
     result = await asyncio.to_thread(session.run)
     assert result == p.ExitResult(0)
     assert b"30 100" in bytes(cap.out)
+
+
+async def test_refused_upgrade_without_status_is_explained(sclient: RestClient) -> None:
+    from kpy.errors import Forbidden
+
+    with pytest.raises(Forbidden, match='needs the "create" verb on "pods/exec"'):
+        await open_exec(sclient, ExecRequest("default", "web", "", ["true"]), ("v9.channel.k8s.io",))
+
+
+async def test_refused_upgrade_with_rbac_status_keeps_rbacs_words(sclient: RestClient, seeded: Any) -> None:
+    from kpy.errors import Forbidden
+
+    message = 'pods "web" is forbidden: User "u" cannot create resource "pods/exec" in API group "" in the namespace "default"'
+    seeded.exec.refuse = (403, "Forbidden", message)
+    with pytest.raises(Forbidden) as info:
+        await open_exec(sclient, ExecRequest("default", "web", "", ["true"]))
+    assert str(info.value).endswith(message)
