@@ -161,7 +161,12 @@ async def run_exec(options: ExecOptions, ctx: RunContext) -> int:
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(signal.SIGWINCH, on_winch)
                 stack.callback(loop.remove_signal_handler, signal.SIGWINCH)
-        result = await run_in_thread(session.run, name="kpy-exec")
+        try:
+            result = await run_in_thread(session.run, name="kpy-exec")
+        except BrokenPipeError:  # stdout closed (`| head`): end like kubectl, killed by SIGPIPE
+            with contextlib.suppress(OSError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), stdout_fd)
+            return 128 + signal.SIGPIPE
     if result.message is not None:
         err.write(f"error: {result.message}\n")
         return 1

@@ -178,3 +178,31 @@ def test_sigterm_restores_the_terminal(sandbox: Any) -> None:
     finally:
         os.close(master)
         os.close(slave)
+
+
+def test_closed_stdout_ends_like_kubectl(sandbox: Any) -> None:
+    """`kpy exec ... | head -c 10`: kubectl dies of SIGPIPE (the shell's 141); kpy exits 141, silently."""
+    results = []
+    for exe in (KPY, KUBECTL):
+        assert exe is not None
+        env = {**os.environ, "KUBECONFIG": str(sandbox.kubeconfig_path)}
+        proc = subprocess.Popen(
+            [exe, "exec", "web", "--", "sh", "-c", "yes | head -c 50000000"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        assert proc.stdout is not None and proc.stderr is not None
+        assert proc.stdout.read(10) == b"y\ny\ny\ny\ny\n"
+        proc.stdout.close()
+        code = proc.wait(60)
+        results.append((128 - code if code < 0 else code, proc.stderr.read()))  # -13: killed by SIGPIPE
+    assert results[0] == (141, b"")
+    assert results[1][0] == 141
+
+
+def test_dropped_stream_is_an_error(sandbox: Any) -> None:
+    sandbox.emulator.exec.drops = [100_000]
+    result = tool([KPY, "exec", "web", "--", "head", "-c", "1000000", "/dev/zero"], sandbox)
+    assert result.returncode == 1
+    assert result.stderr == b"error: the connection to the server was lost before the command ended\n"
