@@ -15,10 +15,8 @@ import sys
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from kpy.cli.command import ClientOptions, RunContext, argument, flag, make_callback, option
+from kpy.cli.command import ClientOptions, RunContext, add_command, argument, flag, option
 from kpy.cli.completion import complete_port_forward_args
-
-COMMAND_KEY = "kpy.exec.command"
 
 EXAMPLES = """
 
@@ -181,30 +179,5 @@ def _write_all(fd: int, data: bytes | memoryview) -> None:
         view = view[os.write(fd, view) :]
 
 
-def dash_command(key: str) -> type:
-    """A typer command class that keeps the words after ``--`` for the command (``ctx.meta[key]``), as
-    kubectl's ``ArgsLenAtDash``: they are never read as kpy's flags or arguments."""
-    from typer.core import TyperCommand
-
-    class SplitAtDash(TyperCommand):
-        def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-            if "--" in args:
-                i = args.index("--")
-                ctx.meta[key] = args[i + 1 :]
-                args = args[:i]
-            return list(super().parse_args(ctx, args))
-
-    return SplitAtDash
-
-
 def register(app: Any) -> None:
-    def extra(ctx: Any) -> dict[str, Any]:
-        command = ctx.meta.get(COMMAND_KEY)
-        return {"command": tuple(command) if command is not None else None}
-
-    app.command(
-        "exec",
-        help=HELP,
-        cls=dash_command(COMMAND_KEY),
-        context_settings={"help_option_names": ["-h", "--help"]},
-    )(make_callback(ExecOptions, help=HELP, extra=extra))
+    add_command(app, "exec", ExecOptions, help=HELP, after_dash="command")
