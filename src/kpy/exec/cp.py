@@ -7,15 +7,14 @@ leaves a truncated file under the real name. When the stream breaks, a fresh exe
 received (``tar cf - PATH | tail -c+N``; tar's output is the same for unchanged files) up to ``retries``
 times. Local → pod writes a tar (Python's ``tarfile``) into the stdin of ``tar -xmf - -C DIR``.
 
-Verification: afterwards, the size and sha256 of every regular file are read in the pod (``wc -c`` and
-``sha256sum``, one exec) and compared with what was written or read locally; any difference is an error.
+Verification: afterwards, the size and sha256 of every regular file are read in the pod (``sha256sum`` and
+``stat``, one exec: ``kpy.exec.remote``) and compared with what was written or read locally; any difference is an error.
 Without ``tar`` in the image, files are copied one exec at a time with ``cat`` (``method`` says which).
 Blocking code: it runs in a worker thread, and dials each exec through the event loop (``RemoteRunner``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
 import os
@@ -24,173 +23,50 @@ import queue
 import tarfile
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, cast
+from typing import IO, Any, cast
 
-from kpy.errors import KpyError
 from kpy.exec import protocol as p
 from kpy.exec.cpspec import tar_prefix
-from kpy.exec.session import ExecRequest, ExecSession, StreamLost, open_exec
+from kpy.exec.remote import (
+    CopyError,
+    CopyReport,
+    RemoteRunner,
+    compare,
+    failed,
+    parse_sums,
+    relative,
+    remote_sums,
+)
+from kpy.exec.session import StreamLost
 
-if TYPE_CHECKING:
-    from kpy.rest import RestClient
+__all__ = [
+    "CopyError",
+    "CopyReport",
+    "RemoteRunner",
+    "compare",
+    "copy_from_pod",
+    "copy_to_pod",
+    "parse_sums",
+    "remote_sums",
+]
 
 CHUNK = 256 * 1024
 #: chunks of pod output waiting for the unpacker (bounds memory: 64 x 256 KiB at most)
 QUEUE_DEPTH = 64
 PART_SUFFIX = ".kpy-part"
 
-#: per batch of files (find's ``{} +``): their sha256sum lines, a marker, then their sizes in the same order
-_SUMS = (
-    'find "$1" -type f -exec sh -c \'sha256sum -- "$@" && echo "'
-    + "{marker}"
-    + '" && stat -c %s -- "$@"\' sh {} +'
-)
-_MARKER = "--kpy-sizes-follow--"
-_TOOLS = "for t in tar sha256sum stat tail; do command -v $t >/dev/null 2>&1 && echo $t; done"
 _LIST = (
     'find "$1" -exec sh -c \'for f do if [ -L "$f" ]; then t=l; elif [ -d "$f" ]; then t=d; else t=f; fi; '
     'printf "%s %s\\0" "$t" "$f"; done\' sh {} +'
 )
 
 
-class CopyError(KpyError):
-    """A copy that did not complete or did not verify."""
-
-    def __init__(self, message: str, exit_code: int = 1) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-
-
-@dataclass
-class CopyReport:
-    """What a copy did: ``method`` (tar or cat), files and bytes, resumes, verification."""
-
-    method: str = "tar"
-    files: int = 0
-    bytes: int = 0
-    resumed: int = 0
-    skipped_symlinks: list[str] = field(default_factory=list)
-    #: None: not verified (no sha256sum in the container, or --no-verify)
-    verified: bool | None = None
-    mismatches: list[str] = field(default_factory=list)
+# --- pod -> local --------------------------------------------------------------------------------------
 
 
 Warn = Callable[[str], None]
 Progress = Callable[[int], None]
-
-
-class RemoteRunner:
-    """Runs commands in one container from a worker thread (each exec dialled on ``loop``)."""
-
-    def __init__(
-        self, client: RestClient, loop: asyncio.AbstractEventLoop, namespace: str, pod: str, container: str
-    ) -> None:
-        self.client, self.loop = client, loop
-        self.namespace, self.pod, self.container = namespace, pod, container
-
-    def run(
-        self,
-        command: list[str],
-        *,
-        stdout: Callable[[bytes | memoryview], None],
-        stderr: Callable[[bytes | memoryview], None],
-        stdin: Callable[[int], bytes] | None = None,
-    ) -> p.ExitResult:
-        request = ExecRequest(self.namespace, self.pod, self.container, command, stdin=stdin is not None)
-        dialed = asyncio.run_coroutine_threadsafe(open_exec(self.client, request), self.loop).result()
-        return ExecSession(dialed, stdin=stdin, stdout=stdout, stderr=stderr).run()
-
-    def capture(self, command: list[str]) -> tuple[p.ExitResult, bytes, bytes]:
-        out, err = bytearray(), bytearray()
-        result = self.run(command, stdout=out.extend, stderr=err.extend)
-        return result, bytes(out), bytes(err)
-
-    def tools(self) -> set[str]:
-        result, out, _ = self.capture(["sh", "-c", _TOOLS])
-        return set(out.decode(errors="replace").split()) if result.code == 0 else set()
-
-
-def _failed(result: p.ExitResult, stderr: bytes = b"") -> CopyError:
-    text = stderr.decode(errors="replace").strip()
-    if result.message is not None:
-        return CopyError(result.message)
-    return CopyError(
-        (text + "\n" if text else "") + f"command terminated with exit code {result.code}", result.code
-    )
-
-
-def remote_sums(runner: RemoteRunner, path: str) -> dict[str, tuple[int, str]]:
-    """``{path in the pod: (size, sha256)}`` for every regular file under ``path`` (a few execs in the pod
-    per thousands of files: ``sha256sum`` and ``stat`` run once per batch of names)."""
-    script = _SUMS.replace("{marker}", _MARKER)
-    result, out, err = runner.capture(["sh", "-c", script, "sh", path])
-    if result.code != 0:
-        raise _failed(result, err)
-    return parse_sums(out)
-
-
-def _unescape(name: str) -> str:
-    """GNU sha256sum's escaping of names with a backslash or newline (the line then starts with ``\\``)."""
-    out, i = [], 0
-    while i < len(name):
-        if name[i] == "\\" and i + 1 < len(name):
-            out.append("\n" if name[i + 1] == "n" else name[i + 1])
-            i += 2
-        else:
-            out.append(name[i])
-            i += 1
-    return "".join(out)
-
-
-def parse_sums(out: bytes) -> dict[str, tuple[int, str]]:
-    """The output of ``_SUMS``: batches of ``HASH  NAME`` lines, the marker, then as many sizes."""
-    sums: dict[str, tuple[int, str]] = {}
-    lines = os.fsdecode(out).split("\n")
-    hashes: list[tuple[str, str]] = []
-    sizes: list[str] | None = None
-    for line in lines:
-        if line == _MARKER:
-            sizes = []
-        elif sizes is None:
-            if line:
-                escaped = line.startswith("\\")
-                digest, _, name = line.lstrip("\\").partition("  ")
-                hashes.append((digest, _unescape(name) if escaped else name))
-        elif line.isdigit():
-            sizes.append(line)
-            if len(sizes) == len(hashes):
-                for (digest, name), size in zip(hashes, sizes, strict=True):
-                    sums[name] = (int(size), digest)
-                hashes, sizes = [], None
-    return sums
-
-
-def _relative(root: str, name: str) -> str:
-    root = root.rstrip("/") or "/"
-    if name == root:
-        return ""
-    return name[len(root) :].lstrip("/") if name.startswith(root) else name
-
-
-def compare(local: dict[str, tuple[int, str]], remote: dict[str, tuple[int, str]]) -> list[str]:
-    """Differences between two ``{relative path: (size, sha256)}`` maps, one line each."""
-    problems = []
-    for rel in sorted(set(local) | set(remote)):
-        shown = rel or "."
-        if rel not in local:
-            problems.append(f"{shown}: only in the pod")
-        elif rel not in remote:
-            problems.append(f"{shown}: missing in the pod")
-        elif local[rel][0] != remote[rel][0]:
-            problems.append(f"{shown}: size {local[rel][0]} here, {remote[rel][0]} in the pod")
-        elif local[rel][1] != remote[rel][1]:
-            problems.append(f"{shown}: sha256 differs")
-    return problems
-
-
-# --- pod -> local --------------------------------------------------------------------------------------
 
 
 class _ResumingStream:
@@ -234,7 +110,7 @@ class _ResumingStream:
                 self._buffer = memoryview(item)
             elif isinstance(item, p.ExitResult):
                 if item.code != 0:
-                    raise _failed(item, bytes(self._stderr))
+                    raise failed(item, bytes(self._stderr))
                 self._queue.put(item)  # EOF for every later read too
                 return b""
             elif isinstance(item, StreamLost | OSError):
@@ -303,7 +179,7 @@ def copy_from_pod(
         _cat_from_pod(runner, src, dest, warn, progress, report, written)
     report.files, report.bytes = len(written), sum(size for size, _ in written.values())
     if verify and {"sha256sum", "stat"} <= tools:
-        remote = {_relative(src, k): v for k, v in remote_sums(runner, src).items()}
+        remote = {relative(src, k): v for k, v in remote_sums(runner, src).items()}
         report.mismatches = compare(written, remote)
         report.verified = not report.mismatches
     return report
@@ -361,12 +237,12 @@ def _cat_from_pod(
 ) -> None:
     result, out, err = runner.capture(["sh", "-c", _LIST, "sh", src])
     if result.code != 0:
-        raise _failed(result, err)
+        raise failed(result, err)
     for record in out.split(b"\0"):
         if not record:
             continue
         kind, name = record[:1].decode(), os.fsdecode(record[2:])
-        rel = _relative(src, name)
+        rel = relative(src, name)
         target = dest / rel if rel else dest
         if not _inside(dest, target):
             continue
@@ -380,7 +256,7 @@ def _cat_from_pod(
             data = bytearray()
             result = runner.run(["cat", "--", name], stdout=data.extend, stderr=lambda _b: None)
             if result.code != 0:
-                raise _failed(result)
+                raise failed(result)
             progress(len(data))
             written[rel] = _write_file(target, iter([bytes(data)]))
 
@@ -437,7 +313,7 @@ def copy_to_pod(
         _cat_to_pod(runner, src, target, progress, sent)
     report.files, report.bytes = len(sent), sum(size for size, _ in sent.values())
     if verify and {"sha256sum", "stat"} <= tools:
-        remote = {_relative(target, k): v for k, v in remote_sums(runner, target).items()}
+        remote = {relative(target, k): v for k, v in remote_sums(runner, target).items()}
         report.mismatches = compare(sent, remote)
         report.verified = not report.mismatches
     return report
@@ -485,7 +361,7 @@ def _tar_to_pod(
     if failure:
         raise CopyError(f"reading {src}: {failure[0]}")
     if result.code != 0:
-        raise _failed(result, bytes(err))
+        raise failed(result, bytes(err))
 
 
 def _cat_to_pod(
@@ -512,7 +388,7 @@ def _cat_to_pod(
             err = bytes(err_buf)
             sent[rel] = (reader.size, reader.digest.hexdigest())
         if result.code != 0:
-            raise _failed(result, err)
+            raise failed(result, err)
 
 
 def describe(report: CopyReport) -> Any:
