@@ -52,6 +52,10 @@ class StreamLost(KpyError):
     """The connection ended before the server reported how the command ended."""
 
 
+class StdinFailed(KpyError):
+    """Reading what goes to the command's stdin failed locally; the session was ended."""
+
+
 @dataclass(frozen=True)
 class ExecRequest:
     """What to run where (the query of ``pods/NAME/exec``)."""
@@ -145,6 +149,8 @@ class ExecSession:
         self._last_received = time.monotonic()
         self.stdin_bytes = 0
         self.stdin_closed = False
+        #: why reading local stdin failed (the session was ended because of it)
+        self.stdin_error: BaseException | None = None
         self.closed_cleanly = False
 
     # -- sending --------------------------------------------------------------------------------------
@@ -193,23 +199,23 @@ class ExecSession:
 
     def _pump_stdin(self) -> None:
         assert self.stdin is not None
-        try:
-            while not self._done.is_set():
+        while not self._done.is_set():
+            try:
                 chunk = self.stdin(STDIN_CHUNK)
+            except Exception as exc:  # the local source failed: end the session rather than hang
+                self.stdin_error = exc
+                self._abort()
+                return
+            try:
                 if not chunk:
-                    break
+                    if self.channels.can_close_stdin:
+                        self._send_message(p.close_message(p.STDIN))
+                        self.stdin_closed = True
+                    return
                 self.stdin_bytes += len(chunk)
                 self._send_message(b"\x00" + chunk)
-            else:
-                return
-            if self.channels.can_close_stdin:
-                self._send_message(p.close_message(p.STDIN))
-                self.stdin_closed = True
-        except OSError:
-            return  # the connection is gone: the reader reports it
-        except Exception:
-            self._abort()  # the local source failed: end the session rather than hang
-            raise
+            except OSError:
+                return  # the connection is gone: the reader reports it
 
     def _abort(self) -> None:
         with contextlib.suppress(OSError):
@@ -282,6 +288,8 @@ class ExecSession:
                 with contextlib.suppress(OSError):
                     self._send_raw([close_reply])
             self.dialed.close()
+        if self.stdin_error is not None:
+            raise StdinFailed(f"reading the local input failed: {self.stdin_error}") from self.stdin_error
         if not self.channels.status_received:
             if self.closed_cleanly:
                 raise StreamLost("the server closed the stream without reporting how the command ended")

@@ -160,3 +160,15 @@ async def test_refused_upgrade_with_rbac_status_keeps_rbacs_words(sclient: RestC
     with pytest.raises(Forbidden) as info:
         await open_exec(sclient, ExecRequest("default", "web", "", ["true"]))
     assert str(info.value).endswith(message)
+
+
+async def test_failing_local_input_ends_the_session_with_its_reason(sclient: RestClient) -> None:
+    from kpy.exec.session import StdinFailed
+
+    def broken(_n: int) -> bytes:
+        raise OSError("disk on fire")
+
+    dialed = await open_exec(sclient, ExecRequest("default", "web", "", ["cat"], stdin=True))
+    session = ExecSession(dialed, stdin=broken, stdout=bytearray().extend, stderr=bytearray().extend)
+    with pytest.raises(StdinFailed, match="reading the local input failed: disk on fire"):
+        await asyncio.to_thread(session.run)
