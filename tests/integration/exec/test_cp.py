@@ -150,3 +150,33 @@ async def test_missing_remote_path_fails_with_tars_words(sclient: RestClient, tm
 async def test_missing_local_source(sclient: RestClient, tmp_path: Path) -> None:
     with pytest.raises(CopyError, match="doesn't exist in local filesystem"):
         await asyncio.to_thread(copy_to_pod, runner(sclient), tmp_path / "nope", "x")
+
+
+async def test_random_drops_end_identical_or_failed_never_short(
+    sclient: RestClient, seeded: Any, tmp_path: Path
+) -> None:
+    """Drops at random points, sometimes more than the retries: an identical file, or an error and no file."""
+    root = seeded.exec.root("default", "web", "web")
+    rng = random.Random(17)
+    data = rng.randbytes(600_000)
+    (root / "r.bin").write_bytes(data)
+    tools = {"tar", "tail", "sha256sum", "stat"}
+    outcomes = set()
+    for i in range(8):
+        drops = [rng.randrange(1, 200_000) for _ in range(rng.randrange(0, 4))]  # all within the tar streams
+        seeded.exec.drops = list(drops)
+        target = tmp_path / f"out{i}.bin"
+        try:
+            report = await asyncio.to_thread(
+                copy_from_pod, runner(sclient), "r.bin", target, retries=2, tools=tools
+            )
+        except CopyError as exc:
+            assert len(drops) > 2, exc
+            assert not target.exists() and not list(tmp_path.glob("*" + PART_SUFFIX))
+            outcomes.add("failed")
+        else:
+            assert len(drops) <= 2 and report.verified is True and report.resumed == len(drops)
+            assert target.read_bytes() == data
+            outcomes.add("identical")
+        seeded.exec.drops = []
+    assert outcomes == {"failed", "identical"}
