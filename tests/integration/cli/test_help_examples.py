@@ -55,7 +55,7 @@ EXAMPLES = examples()
 def _runs_until_interrupted(argv: list[str]) -> bool:
     if argv[1:2] == ["sandbox"]:
         return "--" not in argv
-    if argv[1:2] == ["port-forward"]:
+    if argv[1:2] in (["port-forward"], ["on"]):
         return True
     if argv[1:3] == ["events", "tail"]:
         return "--no-watch" not in argv
