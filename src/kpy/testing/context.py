@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
     from kpy.testing.api import Api
     from kpy.testing.csrsigner import Signers
+    from kpy.testing.exec import ExecService
     from kpy.testing.faults import Faults
     from kpy.testing.requestlog import RequestLog
     from kpy.testing.resources import ResourceRegistry
@@ -43,6 +44,8 @@ class ServerContext(Protocol):
     ca_key_pem: bytes
     watch_timeout: float
     bookmark_interval: float
+    #: pods/NAME/exec (the kubelet side)
+    exec: ExecService
 
     async def portforward(self, request: web.Request, namespace: str, pod: str) -> web.StreamResponse:
         """Serve ``pods/NAME/portforward`` (the pod exists; the kubelet side)."""

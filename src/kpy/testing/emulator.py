@@ -24,6 +24,7 @@ from aiohttp import web
 from kpy.testing import kubeconfig, status
 from kpy.testing.api import SYSTEM_NAMESPACES, Api
 from kpy.testing.csrsigner import Signers
+from kpy.testing.exec import ExecService
 from kpy.testing.faults import Faults
 from kpy.testing.requestlog import DEFAULT_MAXLEN, RequestLog
 from kpy.testing.resources import ResourceRegistry, ResourceType
@@ -84,6 +85,8 @@ class Emulator:
         self.kubeconfig_path = Path()
         self._port_backends: dict[tuple[str, str, int], tuple[str, int]] = {}
         self._pf_sessions: set[Any] = set()
+        #: ``pods/NAME/exec``: commands run as local processes in per-container directories (kpy.testing.exec)
+        self.exec = ExecService(lambda: self._tmpdir)
         self._runner: web.AppRunner | None = None
         self._ssl_ctx: ssl.SSLContext | None = None
         self._tmpdir: Path | None = None
@@ -135,6 +138,7 @@ class Emulator:
         """Close the listening socket and every connection (watches, port-forwards): a stopped API server."""
         self.faults.resume()
         self.store.drop_subscriptions()
+        await self.exec.close()
         for session in list(self._pf_sessions):
             with contextlib.suppress(Exception):  # best effort, as on shutdown
                 await session.abort()

@@ -29,6 +29,7 @@ from aiohttp import web
 
 from kpy.testing.subresources.base import SubresourceCall
 from kpy.testing.subresources.certificates import csr_approval, csr_create, csr_status, self_subject_review
+from kpy.testing.subresources.exec import pod_exec
 from kpy.testing.subresources.logs import pod_log
 from kpy.testing.subresources.portforward import pod_portforward
 from kpy.testing.subresources.scale import scale
@@ -40,6 +41,7 @@ Handler = Callable[[SubresourceCall], Awaitable[web.StreamResponse]]
 
 #: (group, resource, subresource) -> the handler serving it
 SUBRESOURCES: dict[tuple[str, str, str], Handler] = {
+    ("", "pods", "exec"): pod_exec,
     ("", "pods", "log"): pod_log,
     ("", "pods", "portforward"): pod_portforward,
     ("", "serviceaccounts", "token"): serviceaccount_token,
