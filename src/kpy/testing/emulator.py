@@ -69,7 +69,12 @@ class Emulator:
         self.nobody_kubeconfig_path = Path()
         #: tokens issued through ``serviceaccounts/NAME/token`` (kubectl create token) → their ServiceAccount
         self.issued_tokens: dict[str, IssuedToken] = {}
-        self.pod_logs: dict[tuple[str, str], str] = {}
+        from kpy.testing.podlogs import PodLogs
+
+        pods = self.registry.find("", "v1", "pods")
+        assert pods is not None
+        #: container logs as the kubelet serves them, with faults (:class:`kpy.testing.podlogs.PodLogs`)
+        self.logs = PodLogs(self.api, pods)
         self.url = ""
         self.ca_pem = b""
         self.client_cert_pem = b""
@@ -258,6 +263,7 @@ class Emulator:
     def _on_delete(self, rt: ResourceType, obj: Obj) -> None:
         if (rt.group, rt.resource) == ("", "pods"):
             meta = obj.get("metadata") or {}
+            self.logs.pod_deleted(str(meta.get("namespace", "")), str(meta.get("name", "")))
             with_loop = True
             try:
                 asyncio.get_running_loop()

@@ -331,17 +331,18 @@ def _check_log_options(
     rt: ResourceType,
     namespace: str,
     name: str,
-) -> None:
+) -> tuple[Obj, str]:
     """The apiserver's checks of a pods/log request, in its order: query parsing (400), PodLogOptions
-    validation (422), the pod (404), the container (400)."""
+    validation (422), the pod (404), the container (400). The pod and the container to read."""
     q = request.query
     ints = {
         k: _int_param(request, k) if q.get(k, "") != "" else None
         for k in ("tailLines", "limitBytes", "sinceSeconds")
     }
-    status.pod_log_options_invalid(
-        name, ints["tailLines"], ints["limitBytes"], ints["sinceSeconds"], q.get("sinceTime", "")
-    )
+    since_time = q.get("sinceTime", "")
+    if since_time:
+        status.check_since_time(since_time)
+    status.pod_log_options_invalid(name, ints["tailLines"], ints["limitBytes"], ints["sinceSeconds"], since_time)
     pod = get(rt, namespace, name)
     container = q.get("container", "")
     spec = pod.get("spec") or {}
@@ -359,6 +360,7 @@ def _check_log_options(
         if spec.get("containers"):
             message += f", choose one of: [{' '.join(names)}]"
         raise status.bad_request(message)
+    return pod, container or names[0]
 
 
 def _is_resource_path(path: str) -> bool:
@@ -482,8 +484,8 @@ async def _resource_request(
     if sub == "portforward" and rt.resource == "pods" and namespace is not None and method in ("GET", "POST"):
         return await em.portforward(request, namespace, name)
     if sub == "log" and rt.resource == "pods" and namespace is not None and method == "GET":
-        _check_log_options(em.api.get, request, rt, namespace, name)
-        return web.Response(text=em.pod_logs.get((namespace, name), ""), content_type="text/plain")
+        pod, container = _check_log_options(em.api.get, request, rt, namespace, name)
+        return await em.logs.serve(request, pod, container)
     if sub == "token" and rt.resource == "serviceaccounts" and namespace is not None and method == "POST":
         body, _ = await _read_body(request)
         return _json(create_token(em.api, namespace, name, body, em.issued_tokens), 201)
