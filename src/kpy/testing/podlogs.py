@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import datetime as dt
 import itertools
 import time
 from collections.abc import Callable
@@ -32,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from kpy.logs.stamps import format_ts, parse_rfc3339
 from kpy.testing import status
 from kpy.testing.store import Obj
 
@@ -54,36 +54,6 @@ class Entry:
     @property
     def payload(self) -> bytes:
         return self.text if self.partial else self.text + b"\n"
-
-
-def format_ts(ns: int) -> str:
-    """RFC3339NanoFixed in UTC, as the kubelet prefixes ``timestamps=true`` lines."""
-    seconds, frac = divmod(ns, 1_000_000_000)
-    base = dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
-    return f"{base}.{frac:09d}Z"
-
-
-def parse_rfc3339(text: str) -> int:
-    """Go's time.Parse(RFC3339) (fraction accepted) → nanoseconds; ValueError when it does not parse."""
-    date, sep, rest = text.partition("T")
-    if not sep:
-        raise ValueError(text)
-    offset = 0
-    if rest.endswith(("Z", "z")):
-        clock = rest[:-1]
-    else:
-        sign = max(rest.rfind("+"), rest.rfind("-"))
-        if sign < 0:
-            raise ValueError(text)
-        clock, tz = rest[:sign], rest[sign:]
-        hours, _, minutes = tz[1:].partition(":")
-        offset = (int(hours) * 60 + int(minutes)) * 60 * (1 if tz[0] == "+" else -1)
-    whole, _, frac = clock.partition(".")
-    if frac and not frac.isdigit():
-        raise ValueError(text)
-    base = dt.datetime.strptime(f"{date}T{whole}", "%Y-%m-%dT%H:%M:%S").replace(tzinfo=dt.UTC)
-    seconds = int(base.timestamp()) - offset
-    return seconds * 1_000_000_000 + int((frac + "000000000")[:9] or 0)
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kpy.testing.podlogs import parse_rfc3339
+from kpy.logs.stamps import parse_rfc3339
 
 NS = "logt"
 #: the kit's first line time; line i is i minutes later (plus a few µs, as in the kit's files)
