@@ -1,0 +1,406 @@
+"""Following container logs: one list+watch of the pods, one resumable stream per container.
+
+:class:`ContainerStream` reads one container with ``follow`` and ``timestamps`` and, whenever the stream ends,
+asks the pod what happened:
+
+- the same container instance still runs (idle cut, API server restart, rotation): reopen with ``sinceTime``
+  at the last timestamp printed; the cursor's boundary drops what was printed and reports a gap if the
+  boundary lines are gone;
+- a new instance runs (restart): read the rest of the old one from ``previous`` (same boundary), report a gap
+  if instances were skipped, then read the new one from its start;
+- not running: wait for the pod to change; the pod is gone: done.
+
+:class:`LogFollower` lists+watches the pods (``kpy.rest.watch.Reflector``, resuming from the last
+resourceVersion) and starts a stream for every selected container that can be read, at most ``max_streams``
+at a time (the rest wait for a free slot, with a notice).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from kpy.errors import ApiError, BadRequest, ConnectionFailed, NotFound
+from kpy.logs.render import Renderer
+from kpy.logs.resume import Boundary, Cursor, Gap, LineSplitter
+from kpy.logs.stamps import split_stamp
+from kpy.logs.targets import PODS, Obj, Query, Resolved, containers_of
+
+if TYPE_CHECKING:
+    from kpy.rest import RestClient
+
+log = logging.getLogger("kpy.logs")
+
+ROTATED = "the log was rotated (or the server did not resume at sinceTime)"
+RESTARTED = "the container restarted"
+
+
+@dataclass
+class StreamOptions:
+    """The user's read options, for the first request of each stream."""
+
+    since_seconds: int | None = None
+    since_time: str | None = None
+    tail: int = -1
+    limit_bytes: int | None = None
+    insecure_backend: bool = False
+
+    def first_params(self, container: str, *, late: bool) -> dict[str, Any]:
+        params: dict[str, Any] = {"container": container, "follow": "true", "timestamps": "true"}
+        if self.since_seconds is not None:
+            params["sinceSeconds"] = self.since_seconds
+        if self.since_time is not None:
+            params["sinceTime"] = self.since_time
+        if self.tail >= 0 and not late:  # a pod that starts later is read whole
+            params["tailLines"] = self.tail
+        if self.limit_bytes is not None:
+            params["limitBytes"] = self.limit_bytes
+        if self.insecure_backend:
+            params["insecureSkipTLSVerifyBackend"] = "true"
+        return params
+
+
+def container_status(pod: Obj, container: str) -> Obj | None:
+    st = pod.get("status") or {}
+    for key in ("containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses"):
+        for cs in st.get(key) or []:
+            if cs.get("name") == container:
+                return dict(cs)
+    return None
+
+
+def readable(cs: Obj | None) -> bool:
+    """The kubelet would serve this container's current log (validateContainerLogStatus without errors)."""
+    if cs is None:
+        return False
+    state = cs.get("state") or {}
+    last = (cs.get("lastState") or {}).get("terminated") or {}
+    if state.get("running") is not None:
+        return True
+    if state.get("terminated") is not None:
+        return bool(state["terminated"].get("containerID") or last.get("containerID"))
+    return bool(last.get("containerID"))
+
+
+def running(cs: Obj | None) -> bool:
+    return cs is not None and (cs.get("state") or {}).get("running") is not None
+
+
+class ContainerStream:
+    """One container, followed across cuts, rotations and restarts (see the module docstring)."""
+
+    def __init__(
+        self,
+        client: RestClient,
+        renderer: Renderer,
+        pod: Obj,
+        container: str,
+        options: StreamOptions,
+        *,
+        late: bool = False,
+        changed: asyncio.Event | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        meta = pod.get("metadata") or {}
+        self.client = client
+        self.renderer = renderer
+        self.namespace = str(meta.get("namespace", ""))
+        self.pod = str(meta.get("name", ""))
+        self.uid = str(meta.get("uid", ""))
+        self.container = container
+        self.options = options
+        self.late = late
+        self.cursor = Cursor()
+        self.changed = changed or asyncio.Event()
+        self.stopped = False
+        self.reopens = 0
+        self.no_since_time = False
+        self._sleep = sleep
+        self._status = container_status(pod, container)
+        self._path = f"{PODS.path(self.namespace)}/{self.pod}/log"
+
+    def stop(self) -> None:
+        self.stopped = True
+        self.changed.set()
+
+    def _gap(self, start: int | None, end: int | None, reason: str) -> None:
+        self.renderer.gap(Gap(self.namespace, self.pod, self.container, start, end, reason))
+
+    async def _read(self, params: dict[str, Any], boundary: Boundary | None, reason: str) -> int:
+        """One request; returns how many lines it printed. Gaps found by the boundary are reported."""
+        printed = 0
+        splitter = LineSplitter()
+
+        def emit(line: bytes) -> None:
+            nonlocal printed
+            ts, text = split_stamp(line)
+            if boundary is not None:
+                admitted = boundary.admit(ts)
+                if boundary.gap is not None:
+                    self._gap(*boundary.gap, reason)
+                    boundary.gap = None
+                if not admitted:
+                    return
+            self.cursor.printed(ts)
+            self.renderer.line(self.namespace, self.pod, self.container, ts, text)
+            printed += 1
+
+        stream = self.client.stream_bytes(self._path, params)
+        try:
+            async with contextlib.aclosing(stream):
+                async for chunk in stream:
+                    for line in splitter.feed(chunk):
+                        emit(line)
+        finally:
+            rest = splitter.rest()
+            if rest:
+                emit(rest)
+        return printed
+
+    async def _pod(self) -> Obj | None:
+        """The pod now (None: deleted, or replaced by another pod of the same name)."""
+        try:
+            pod = (await self.client.request("GET", f"{PODS.path(self.namespace)}/{self.pod}")).json()
+        except NotFound:
+            return None
+        uid = str((pod.get("metadata") or {}).get("uid", ""))
+        return pod if not self.uid or uid == self.uid else None
+
+    async def _pod_retrying(self) -> Obj | None:
+        delay = 0.1
+        while True:
+            try:
+                return await self._pod()
+            except ConnectionFailed as exc:
+                log.debug("cannot get pod %s/%s: %s", self.namespace, self.pod, exc)
+            except ApiError as exc:
+                if (exc.code or 0) < 500:
+                    raise
+            await self._sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+    async def run(self) -> None:
+        params = self.options.first_params(self.container, late=self.late)
+        boundary: Boundary | None = None
+        delay = 0.05
+        while not self.stopped:
+            printed = 0
+            try:
+                printed = await self._read(params, boundary, ROTATED)
+            except BadRequest as exc:
+                log.debug("logs of %s/%s/%s: %s", self.namespace, self.pod, self.container, exc)
+                if "sinceTime" in params and "previous" not in params:
+                    self.no_since_time = (
+                        True  # refused: read from the start, the boundary drops what was printed
+                    )
+            except NotFound:
+                return
+            except ConnectionFailed as exc:
+                log.debug("log stream of %s/%s/%s broke: %s", self.namespace, self.pod, self.container, exc)
+            except ApiError as exc:
+                if (exc.code or 0) < 500:
+                    raise
+            if self.stopped or self.options.limit_bytes is not None:
+                return
+            pod = await self._pod_retrying()
+            if pod is None:
+                return
+            status = container_status(pod, self.container)
+            before = self._status
+            self._status = status
+            old_id = (before or {}).get("containerID")
+            if status is not None and old_id and status.get("containerID") != old_id:
+                await self._drain_previous(before or {}, status)
+                params = {"container": self.container, "follow": "true", "timestamps": "true"}
+                boundary = self.cursor.boundary(expect_proof=False)
+                delay = 0.05
+                continue
+            params = self._resume_params()
+            boundary = self.cursor.boundary()
+            if not running(status):
+                self.changed.clear()
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(30.0):
+                        await self.changed.wait()
+                continue
+            self.reopens += 1
+            if printed == 0:
+                await self._sleep(delay)
+                delay = min(delay * 2, 2.0)
+            else:
+                delay = 0.05
+
+    def _resume_params(self) -> dict[str, Any]:
+        params: dict[str, Any] = {"container": self.container, "follow": "true", "timestamps": "true"}
+        since = self.cursor.since_time()
+        if since is not None:
+            if not self.no_since_time:
+                params["sinceTime"] = since
+        elif self.options.since_seconds is not None or self.options.since_time is not None:
+            return self.options.first_params(self.container, late=True)
+        return params
+
+    async def _drain_previous(self, before: Obj, now: Obj) -> None:
+        """The instance we read was replaced: print the rest of it from ``previous``, then note skipped ones."""
+        restarts = int(now.get("restartCount") or 0) - int(before.get("restartCount") or 0)
+        last = (now.get("lastState") or {}).get("terminated") or {}
+        start = self.cursor.last
+        if restarts == 1 and last.get("containerID") == before.get("containerID"):
+            params: dict[str, Any] = {"container": self.container, "previous": "true", "timestamps": "true"}
+            since = self.cursor.since_time()
+            if since is not None:
+                params["sinceTime"] = since
+            boundary = self.cursor.boundary()
+            try:
+                await self._read(params, boundary, RESTARTED)
+            except ApiError:
+                self._gap(start, None, RESTARTED + " (its previous log cannot be read)")
+                return
+            if not boundary.proven and self.cursor.last is not None:
+                self._gap(start, None, RESTARTED + " (the end of its log is gone)")
+            return
+        count = f" {restarts} times" if restarts > 1 else ""
+        self._gap(start, None, f"{RESTARTED}{count} while it was not read")
+
+
+class LogFollower:
+    """Streams every selected container of the pods a query resolves to, now and later (-f)."""
+
+    def __init__(
+        self,
+        client: RestClient,
+        query: Query,
+        resolved: Resolved,
+        renderer: Renderer,
+        options: StreamOptions,
+        *,
+        max_streams: int = 50,
+        reflector_kwargs: dict[str, Any] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.client = client
+        self.query = query
+        self.resolved = resolved
+        self.renderer = renderer
+        self.options = options
+        self.max_streams = max_streams
+        self.reflector_kwargs = reflector_kwargs or {}
+        self._sleep = sleep
+        self.streams: dict[tuple[str, str, str], ContainerStream] = {}
+        self.tasks: dict[tuple[str, str, str], asyncio.Task[None]] = {}
+        self.waiting: list[tuple[Obj, str, bool]] = []
+        self._changed: dict[str, asyncio.Event] = {}
+        self._told_full = False
+        self._done = asyncio.Event()
+        self.started = time.monotonic()
+
+    def _key(self, pod: Obj, container: str) -> tuple[str, str, str]:
+        meta = pod.get("metadata") or {}
+        return (
+            str(meta.get("uid") or f"{meta.get('namespace')}/{meta.get('name')}"),
+            str(meta.get("name")),
+            container,
+        )
+
+    def _start(self, tg: asyncio.TaskGroup, pod: Obj, container: str, late: bool) -> None:
+        key = self._key(pod, container)
+        if key in self.streams:
+            return
+        if len(self.tasks) >= self.max_streams:
+            if all(self._key(p, c) != key for p, c, _ in self.waiting):
+                self.waiting.append((pod, container, late))
+            if not self._told_full:
+                self._told_full = True
+                self.renderer.notice(
+                    f"kpy: following {self.max_streams} log streams, the most --max-streams allows; "
+                    "more streams wait for a free slot (raise --max-streams to follow them all)"
+                )
+            return
+        changed = self._changed.setdefault(key[0], asyncio.Event())
+        stream = ContainerStream(
+            self.client,
+            self.renderer,
+            pod,
+            container,
+            self.options,
+            late=late,
+            changed=changed,
+            sleep=self._sleep,
+        )
+        self.streams[key] = stream
+
+        def finished(_: asyncio.Task[None], key: tuple[str, str, str] = key) -> None:
+            self.tasks.pop(key, None)
+            if self.waiting and len(self.tasks) < self.max_streams:
+                p, c, lt = self.waiting.pop(0)
+                self._start(tg, p, c, lt)
+            if self.resolved.single_pod and not self.tasks and not self.waiting:
+                self._done.set()
+
+        task = tg.create_task(stream.run())
+        self.tasks[key] = task
+        task.add_done_callback(finished)
+
+    def _pod_changed(self, tg: asyncio.TaskGroup, pod: Obj, late: bool) -> None:
+        uid = str((pod.get("metadata") or {}).get("uid", ""))
+        event = self._changed.get(uid)
+        if event is not None:
+            event.set()
+        if not self.resolved.matches(pod):
+            return
+        for container in containers_of(pod, self.query, self.renderer.notice):
+            if readable(container_status(pod, container)):
+                self._start(tg, pod, container, late)
+
+    async def run(self) -> None:
+        """Follow until cancelled (or, for one named pod, until it is gone)."""
+        from kpy.rest.watch import Reflector
+
+        reflector = Reflector(
+            self.client,
+            PODS,
+            self.query.namespace,
+            label_selector=self.resolved.label_selector,
+            field_selector=self.resolved.field_selector,
+            **self.reflector_kwargs,
+        )
+        try:
+            async with asyncio.TaskGroup() as tg:
+                watcher = tg.create_task(self._watch(tg, reflector))
+                await self._done.wait()
+                watcher.cancel()
+                for task in list(self.tasks.values()):
+                    task.cancel()
+        except BaseExceptionGroup as group:
+            raise _first(group) from None
+
+    async def _watch(self, tg: asyncio.TaskGroup, reflector: Any) -> None:
+        late = False
+        seen = {self._key(p, "")[0] for p in self.resolved.pods}
+        async for change in reflector:
+            if change.type == "SYNCED":
+                late = True
+                continue
+            pod = change.object
+            uid = self._key(pod, "")[0]
+            if change.type == "DELETED":
+                for key, stream in list(self.streams.items()):
+                    if key[0] == uid:
+                        stream.changed.set()  # it ends by itself once the pod is gone
+                if self.resolved.single_pod and not self.tasks:
+                    self._done.set()
+                continue
+            self._pod_changed(tg, pod, late and uid not in seen)
+
+
+def _first(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The first real error of a task group (a failed stream or watch), for the one-line message."""
+    exc: BaseException = group
+    while isinstance(exc, BaseExceptionGroup):
+        exc = exc.exceptions[0]
+    return exc
