@@ -23,7 +23,7 @@ HELP = """kpy: client-go's tools for kubectl users.
 Port-forward over WebSocket, kubectl-identical JSONPath, leader election for any process, and event
 tailing/recording, all on one kubeconfig layer that behaves like kubectl's."""
 
-COMMAND_MODULES = ("get", "port_forward", "elect", "events", "sandbox", "version")
+COMMAND_MODULES = ("get", "port_forward", "logs", "elect", "events", "sandbox", "version")
 
 
 def _root_callback(ctx: typer.Context, **values: Any) -> None:

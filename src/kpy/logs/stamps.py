@@ -57,3 +57,55 @@ def split_stamp(line: bytes) -> tuple[int | None, bytes]:
         return parse_rfc3339(line[:space].decode("ascii")), line[space + 1 :]
     except (ValueError, UnicodeDecodeError):
         return None, line
+
+
+_RFC3339 = "2006-01-02T15:04:05Z07:00"
+_RFC3339_ELEMS = ("2006", "-", "01", "-", "02", "T", "15", ":", "04", ":", "05", "Z07:00")
+_RANGES = {"01": (1, 12, "month"), "02": (1, 31, "day"), "15": (0, 23, "hour"), "04": (0, 59, "minute")}
+
+
+def since_time_error(value: str) -> str | None:
+    """Go's time.Parse(time.RFC3339, value) error text (the query conversion of ``sinceTime``), None if ok."""
+    head = f"parsing time {_go_quote(value)}"
+    rest = value
+    for elem in _RFC3339_ELEMS:
+        fail = f'{head} as "{_RFC3339}": cannot parse {_go_quote(rest)} as {_go_quote(elem)}'
+        if elem in ("2006", "01", "02", "15", "04", "05"):
+            width = 4 if elem == "2006" else 2
+            digits = rest[:width]
+            if len(digits) < width or not (digits.isascii() and digits.isdigit()):
+                return fail
+            low, high, what = _RANGES.get(elem, (0, 59, "second"))
+            if elem != "2006" and not low <= int(digits) <= high:
+                return f"{head}: {what} out of range"
+            rest = rest[width:]
+            if elem == "05" and rest[:1] in (".", ","):
+                frac = rest[1:]
+                n = len(frac) - len(frac.lstrip("0123456789"))
+                if n == 0:
+                    return f'{head} as "{_RFC3339}": cannot parse {_go_quote(rest)} as "Z07:00"'
+                rest = frac[n:]
+        elif elem == "Z07:00":
+            if rest[:1] == "Z":
+                rest = rest[1:]
+            elif (
+                len(rest) >= 6
+                and rest[0] in "+-"
+                and rest[1:3].isdigit()
+                and rest[3] == ":"
+                and rest[4:6].isdigit()
+            ):
+                rest = rest[6:]
+            else:
+                return fail
+        elif rest[:1] != elem:
+            return fail
+        else:
+            rest = rest[1:]
+    if rest:
+        return f"{head}: extra text: {_go_quote(rest)}"
+    return None
+
+
+def _go_quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

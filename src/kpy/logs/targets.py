@@ -225,7 +225,7 @@ async def resolve(
                 return Resolved([pod], field_selector=f"metadata.name={name}", single_pod=True)
             except NotFound as exc:
                 if sep or not looks_like_regex(name):
-                    raise LogsNotFound(f"error from server (NotFound): {exc}") from None
+                    raise LogsNotFound(f'error from server (NotFound): {exc} in namespace "{ns}"') from None
         elif not looks_like_regex(name):
             pods = await _list_pods(client, None, field_selector=f"metadata.name={name}")
             return Resolved(pods, field_selector=f"metadata.name={name}", empty_message=_no_resources(None))
@@ -245,7 +245,7 @@ async def resolve(
     try:
         obj = (await client.get_named(info.path(ns) + "/" + name, ns)).json()
     except NotFound as exc:
-        raise LogsNotFound(f"error from server (NotFound): {exc}") from None
+        raise LogsNotFound(f'error from server (NotFound): {exc} in namespace "{ns}"') from None
     if (info.group, info.resource) not in _WITH_PODS:
         go_type = (
             f"*{info.version}.{info.kind}"
