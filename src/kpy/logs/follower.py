@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from kpy.errors import ApiError, BadRequest, ConnectionFailed, NotFound
 from kpy.logs.render import Renderer
 from kpy.logs.resume import Boundary, Cursor, Gap, LineSplitter
-from kpy.logs.stamps import split_stamp
+from kpy.logs.stamps import format_seconds, split_stamp
 from kpy.logs.targets import PODS, Obj, Query, Resolved, containers_of
 
 if TYPE_CHECKING:
@@ -120,6 +120,10 @@ class ContainerStream:
         self.stopped = False
         self.reopens = 0
         self.no_since_time = False
+        self.requests_ok = 0
+        self._abort = asyncio.Event()
+        #: the cursor when the current read began (what was printed from earlier reads)
+        self._opened_at: tuple[int | None, int] = (None, 0)
         self._sleep = sleep
         self._status = container_status(pod, container)
         self._path = f"{PODS.path(self.namespace)}/{self.pod}/log"
@@ -127,6 +131,22 @@ class ContainerStream:
     def stop(self) -> None:
         self.stopped = True
         self.changed.set()
+
+    def notify(self, pod: Obj) -> None:
+        """The watch saw the pod change. A new container instance while this stream still reads: the request
+        may have reached the new instance already (sent just after a restart), or the old one may still be
+        draining. Either way, end the read and let :meth:`run` find out from the lines which one it was."""
+        status = container_status(pod, self.container)
+        self.changed.set()
+        believed = (self._status or {}).get("containerID")
+        if status is not None and believed and status.get("containerID") != believed:
+            self._abort.set()
+
+    def _gone(self) -> None:
+        """The pod went away. Lines are only known to be lost if none was ever read (the stream never got
+        through); after a read the stream's end is where the container stopped."""
+        if self.requests_ok == 0:
+            self._gap(None, None, "the pod was deleted before its log could be read")
 
     def _gap(self, start: int | None, end: int | None, reason: str) -> None:
         self.renderer.gap(Gap(self.namespace, self.pod, self.container, start, end, reason))
@@ -154,13 +174,29 @@ class ContainerStream:
         try:
             async with contextlib.aclosing(stream):
                 async for chunk in stream:
+                    self.requests_ok += 1
                     for line in splitter.feed(chunk):
                         emit(line)
+            self.requests_ok += 1
         finally:
             rest = splitter.rest()
             if rest:
                 emit(rest)
         return printed
+
+    async def _read_abortable(self, params: dict[str, Any], boundary: Boundary | None) -> int:
+        """:meth:`_read`, ended early when :meth:`notify` saw a new container instance."""
+        read = asyncio.ensure_future(self._read(params, boundary, ROTATED))
+        abort = asyncio.ensure_future(self._abort.wait())
+        try:
+            await asyncio.wait({read, abort}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            abort.cancel()
+            if not read.done():
+                read.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await read
+        return 0 if read.cancelled() else read.result()
 
     async def _pod(self) -> Obj | None:
         """The pod now (None: deleted, or replaced by another pod of the same name)."""
@@ -184,21 +220,38 @@ class ContainerStream:
             await self._sleep(delay)
             delay = min(delay * 2, 5.0)
 
+    async def _earlier_instances(self) -> None:
+        """A pod seen for the first time after it restarted: its previous instance first (whole), and a gap
+        for any instance before that."""
+        restarts = int((self._status or {}).get("restartCount") or 0)
+        if restarts < 1:
+            return
+        if restarts > 1:
+            self._gap(None, None, f"{RESTARTED} {restarts} times before kpy saw the pod")
+        params = {"container": self.container, "previous": "true", "timestamps": "true"}
+        try:
+            await self._read(params, None, RESTARTED)
+        except ApiError:
+            self._gap(None, None, RESTARTED + " (its previous log cannot be read)")
+
     async def run(self) -> None:
+        if self.late:
+            await self._earlier_instances()
         params = self.options.first_params(self.container, late=self.late)
         boundary: Boundary | None = None
         delay = 0.05
         while not self.stopped:
             printed = 0
             try:
-                printed = await self._read(params, boundary, ROTATED)
+                self._opened_at = (self.cursor.last, self.cursor.count)
+                printed = await self._read_abortable(params, boundary)
             except BadRequest as exc:
                 log.debug("logs of %s/%s/%s: %s", self.namespace, self.pod, self.container, exc)
                 if "sinceTime" in params and "previous" not in params:
-                    self.no_since_time = (
-                        True  # refused: read from the start, the boundary drops what was printed
-                    )
+                    # refused: read from the start, the boundary drops what was printed
+                    self.no_since_time = True
             except NotFound:
+                self._gone()
                 return
             except ConnectionFailed as exc:
                 log.debug("log stream of %s/%s/%s broke: %s", self.namespace, self.pod, self.container, exc)
@@ -209,13 +262,16 @@ class ContainerStream:
                 return
             pod = await self._pod_retrying()
             if pod is None:
+                self._gone()
                 return
             status = container_status(pod, self.container)
+            self._abort.clear()  # the status is fresh: a later change is noticed again
             before = self._status
             self._status = status
             old_id = (before or {}).get("containerID")
             if status is not None and old_id and status.get("containerID") != old_id:
                 await self._drain_previous(before or {}, status)
+                await self._check_still(status)
                 params = {"container": self.container, "follow": "true", "timestamps": "true"}
                 boundary = self.cursor.boundary(expect_proof=False)
                 delay = 0.05
@@ -246,26 +302,62 @@ class ContainerStream:
         return params
 
     async def _drain_previous(self, before: Obj, now: Obj) -> None:
-        """The instance we read was replaced: print the rest of it from ``previous``, then note skipped ones."""
-        restarts = int(now.get("restartCount") or 0) - int(before.get("restartCount") or 0)
-        last = (now.get("lastState") or {}).get("terminated") or {}
-        start = self.cursor.last
-        if restarts == 1 and last.get("containerID") == before.get("containerID"):
-            params: dict[str, Any] = {"container": self.container, "previous": "true", "timestamps": "true"}
-            since = self.cursor.since_time()
-            if since is not None:
-                params["sinceTime"] = since
-            boundary = self.cursor.boundary()
-            try:
-                await self._read(params, boundary, RESTARTED)
-            except ApiError:
-                self._gap(start, None, RESTARTED + " (its previous log cannot be read)")
+        """The instance we read was replaced: print the rest of it from ``previous``, then note skipped ones.
+
+        Which instance a request served is only known from the lines: a request sent just after a restart
+        reads the new instance although the status we had said the old one. So when ``previous`` does not
+        contain the boundary but the current log does, everything printed came from the new instance and the
+        old one is printed whole (late, but not lost)."""
+        restarts = max(1, int(now.get("restartCount") or 0) - int(before.get("restartCount") or 0))
+        skipped = f"{RESTARTED} {restarts} times while it was not read"
+        previous: dict[str, Any] = {"container": self.container, "previous": "true", "timestamps": "true"}
+        since = self.cursor.since_time()
+        try:
+            if since is not None and await self._joins({**previous, "sinceTime": since}):
+                await self._read({**previous, "sinceTime": since}, self.cursor.boundary(), RESTARTED)
+            elif since is None or await self._joins(
+                {"container": self.container, "timestamps": "true", "sinceTime": since}
+            ):
+                # the last read got the new instance: the old one was printed up to where that read began
+                last, count = self._opened_at
+                if last is None:
+                    await self._read(previous, None, RESTARTED)
+                else:
+                    boundary = Boundary(last, count)
+                    await self._read({**previous, "sinceTime": format_seconds(last)}, boundary, RESTARTED)
+                    if not boundary.joined:
+                        self._gap(last, None, RESTARTED + " (the end of its log is gone)")
+            else:
+                self._gap(None, None, RESTARTED + " (the end of its log is gone)")
                 return
-            if not boundary.proven and self.cursor.last is not None:
-                self._gap(start, None, RESTARTED + " (the end of its log is gone)")
+        except (ApiError, ConnectionFailed):
+            self._gap(None, None, RESTARTED + " (its previous log cannot be read)")
             return
-        count = f" {restarts} times" if restarts > 1 else ""
-        self._gap(start, None, f"{RESTARTED}{count} while it was not read")
+        if restarts > 1:
+            self._gap(None, None, skipped)
+
+    async def _check_still(self, status: Obj) -> None:
+        """After reading ``previous``: if the container restarted again meanwhile, that previous log may have
+        been the newer instance's, and the older one's end is unread."""
+        pod = await self._pod_retrying()
+        fresh = container_status(pod, self.container) if pod else None
+        if fresh is not None and fresh.get("containerID") != status.get("containerID"):
+            self._gap(None, None, RESTARTED + " again while its previous log was read")
+            self._status = fresh
+            self._abort.clear()
+
+    async def _joins(self, params: dict[str, Any]) -> bool:
+        """Whether this log still has the lines printed last (read without printing)."""
+        boundary = self.cursor.boundary()
+        splitter = LineSplitter()
+        stream = self.client.stream_bytes(self._path, params)
+        async with contextlib.aclosing(stream):
+            async for chunk in stream:
+                for line in splitter.feed(chunk):
+                    boundary.admit(split_stamp(line)[0])
+                if boundary.joined:
+                    return True
+        return boundary.joined
 
 
 class LogFollower:
@@ -297,6 +389,7 @@ class LogFollower:
         self._changed: dict[str, asyncio.Event] = {}
         self._told_full = False
         self._done = asyncio.Event()
+        self._initial = {self._key(p, "")[0]: p for p in resolved.pods}
         self.started = time.monotonic()
 
     def _key(self, pod: Obj, container: str) -> tuple[str, str, str]:
@@ -322,16 +415,20 @@ class LogFollower:
                 )
             return
         changed = self._changed.setdefault(key[0], asyncio.Event())
+        # the pod as the query resolved it: what the user asked for at that moment
+        believed = pod if late else self._initial.get(key[0], pod)
         stream = ContainerStream(
             self.client,
             self.renderer,
-            pod,
+            believed,
             container,
             self.options,
             late=late,
             changed=changed,
             sleep=self._sleep,
         )
+        if believed is not pod:
+            stream.notify(pod)  # it may have restarted since: find out which instance the first read gets
         self.streams[key] = stream
 
         def finished(_: asyncio.Task[None], key: tuple[str, str, str] = key) -> None:
@@ -348,9 +445,9 @@ class LogFollower:
 
     def _pod_changed(self, tg: asyncio.TaskGroup, pod: Obj, late: bool) -> None:
         uid = str((pod.get("metadata") or {}).get("uid", ""))
-        event = self._changed.get(uid)
-        if event is not None:
-            event.set()
+        for key, stream in self.streams.items():
+            if key[0] == uid:
+                stream.notify(pod)
         if not self.resolved.matches(pod):
             return
         for container in containers_of(pod, self.query, self.renderer.notice):

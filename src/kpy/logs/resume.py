@@ -62,6 +62,11 @@ class Boundary:
         #: (start, end) of a possible gap, set by the first new line that arrives without proof
         self.gap: tuple[int | None, int] | None = None
 
+    @property
+    def joined(self) -> bool:
+        """The lines printed at the boundary came back: this stream continues the printed one."""
+        return self.last is not None and self.matched == self.count
+
     def admit(self, ts: int | None) -> bool:
         """Whether a line with this timestamp is new (to print)."""
         if self.last is None or ts is None:

@@ -11,8 +11,10 @@ and the kubelet's ``validateContainerLogStatus``:
 - ``tailLines`` seeks to the last N entries first; then ``sinceTime``/``sinceSeconds`` skip older entries
   (the apiserver hands ``sinceTime`` to the kubelet with *second* precision); ``timestamps`` prefixes each
   line with RFC3339 and 9 fraction digits; ``limitBytes`` counts the prefix too and cuts mid-line.
-- ``follow`` keeps reading until the container stops running; a rotation moves a follower to the new file at
-  its start (entries it had not read yet in the old file are lost, as with the kubelet).
+- ``follow`` keeps reading until the container stops running; after a rotation a follower reads the new file
+  from its start once it has read the old one to its end (the kubelet switches when it sees the new file,
+  which it normally does after reading the old one: a reader that lags behind loses the rest, which no
+  client can notice, so the emulator does not model it).
 
 Faults: :meth:`PodLogs.rotate`, :meth:`PodLogs.restart` (updates the pod status: restartCount, lastState,
 containerID), :meth:`PodLogs.cut` (end open follow streams now, an idle cut), :meth:`PodLogs.cut_after`
@@ -255,7 +257,7 @@ class PodLogs:
                 since = self.clock() - int(q["sinceSeconds"]) * 1_000_000_000
         tail = int(q["tailLines"]) if q.get("tailLines", "") != "" else -1
         limit = int(q["limitBytes"]) if q.get("limitBytes", "") != "" else None
-        cut = log.cut_after
+        cut = log.cut_after if follow else None
         if cut is not None:
             limit = cut if limit is None else min(limit, cut)
         stamps = q.get("timestamps", "") in ("true", "1", "True", "TRUE", "t", "T")
@@ -263,7 +265,8 @@ class PodLogs:
         response.enable_chunked_encoding()
         await response.prepare(request)
         reader = _Reader()
-        log.streams.add(reader)
+        if follow:  # idle cuts end follow streams
+            log.streams.add(reader)
         try:
             await self._read(response, log, file, previous, follow, since, tail, limit, stamps, reader)
         finally:
@@ -294,13 +297,14 @@ class PodLogs:
             if reader.cut:
                 return
             if index >= len(file.entries):
+                if follow and not previous and log.running and log.current is not file:
+                    file, index = log.current, 0  # rotated: go on with the new file
+                    continue
                 if not follow or previous or not log.running:
                     return
                 fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
                 log.waiters.append(fut)
                 await fut
-                if log.current is not file and log.running and not previous:
-                    file, index = log.current, 0  # rotated: the rest of the old file is not read
                 continue
             entry = file.entries[index]
             index += 1
