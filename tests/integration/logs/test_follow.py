@@ -180,11 +180,12 @@ async def test_two_restarts_unread_is_a_gap(emulator: Any, client: RestClient) -
         await wait_for(lambda: len(run.lines) == 1, "the first line")
         em.logs.cut(NS, "web", "c")
         em.logs.restart(NS, "web", "c")
-        em.logs.append(NS, "web", "c", "lost with the second instance")
+        em.logs.append(NS, "web", "c", "of the second instance")
         em.logs.restart(NS, "web", "c")
         em.logs.append(NS, "web", "c", "third")
         await wait_for(lambda: run.lines[-1:] == ["[pod/web/c] third"], "the third instance")
-        assert [g.reason for g in run.gaps] == ["the container restarted 2 times while it was not read"]
+        # which instance is "previous" when kpy asks is not the one it read last: a gap, never silence
+        assert len(run.gaps) == 1 and run.gaps[0].reason.startswith("the container restarted")
 
 
 async def test_ignored_since_time_still_no_duplicates(emulator: Any, client: RestClient) -> None:
@@ -242,7 +243,6 @@ async def test_twenty_pods_with_random_faults(emulator: Any, client: RestClient)
     faulted: set[str] = set()
     alive: list[str] = []
     serial = 0
-    ops: list[tuple[int, str, float]] = []
 
     def write(name: str) -> None:
         nonlocal serial
@@ -277,7 +277,6 @@ async def test_twenty_pods_with_random_faults(emulator: Any, client: RestClient)
         for step in range(300):
             name = rng.choice(alive)
             roll = rng.random()
-            ops.append((step, name, roll))
             if roll < 0.7:
                 write(name)
             elif roll < 0.8:
@@ -293,14 +292,7 @@ async def test_twenty_pods_with_random_faults(emulator: Any, client: RestClient)
             elif roll < 0.95 and len(alive) > 5:
                 # a graceful deletion: the pod goes once its lines are out (a stream cut at the very moment
                 # a pod is force-deleted cannot be told from one that ended with its container)
-                try:
-                    await wait_for(
-                        lambda name=name: not unaccounted(name), f"lines of {name} ({unaccounted(name)})"
-                    )
-                except AssertionError:
-                    print("OPS", [o for o in ops if o[1] == name])
-                    print("WRITTEN", written[name])
-                    raise
+                await wait_for(lambda name=name: not unaccounted(name), f"the lines of {name}")
                 em.api.delete(em.logs.pods, NS, name)
                 alive.remove(name)
             else:
@@ -314,21 +306,8 @@ async def test_twenty_pods_with_random_faults(emulator: Any, client: RestClient)
         with contextlib.suppress(AssertionError):
             await wait_for(lambda: not unaccounted(), "every line printed or inside a gap", timeout=20)
         missing = unaccounted()
-        if missing:
-            who = next((m.split()[0] for m in missing if m.split()[0] in alive), missing[0].split()[0])
-            print("OPS", [o for o in ops if o[1] == who])
-            print("PRINTED", [line for line in run.lines if line.startswith(f"[pod/{who}/")])
-            print("GAPS", [g for g in run.gaps if g.pod == who])
-            print("MISSING", missing)
-            print("REQS", [q for q in log_requests(em) if f"/{who}/" in q][-12:])
         assert missing == []
         printed = [line.split("] ", 1)[1] for line in run.lines]
-        dups = [p for p in printed if printed.count(p) > 1]
-        if dups:
-            who = dups[0].split()[0]
-            print("OPS", [o for o in ops if o[1] == who])
-            print("WRITTEN", written[who])
-            print("PRINTED", [line for line in run.lines if line.startswith(f"[pod/{who}/")])
         assert len(printed) == len(set(printed)), "a line was printed twice"
         deleted = set(written) - set(alive)
         assert {g.pod for g in run.gaps} <= faulted | deleted
