@@ -1,16 +1,20 @@
 """``kpy logs``: kubectl logs for one target, stern-like following of many, resumed without silent loss.
 
-Only typer is imported here; the run lives in ``kpy.cli.logs_run`` and the engine in ``kpy.logs``.
+Complete/Validate are kubectl's (same checks, order and messages). Run picks one of three engines in
+``kpy.logs``: one stream without ``-f`` is copied byte for byte (what kubectl prints); several streams without
+``-f`` are read one after the other, prefixed ``[pod/NAME/CONTAINER]``; ``-f`` runs the follower (one
+list+watch, resumed streams, gap notices).
 """
 
-# no `from __future__ import annotations`: connection_options hands typer the annotations as they are.
+from __future__ import annotations
 
-from typing import Annotated
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
 
-import typer
-
-from kpy.cli.common import connection_options, run_async
-from kpy.config.flags import ConnectionFlags
+from kpy.cli.command import ClientOptions, RunContext, add_command, argument, flag, option
+from kpy.cli.completion import complete_port_forward_args
+from kpy.errors import UsageError
 
 HELP = """Print the logs of containers: one pod like kubectl logs, or many pods interleaved.
 
@@ -42,127 +46,227 @@ Examples:
   kpy logs deploy/web --all-pods -o json --since 1h
 """
 
-
-def register(app: typer.Typer) -> None:
-    app.command("logs", help=HELP, no_args_is_help=False)(logs_command)
-
-
-def complete_logs_args(ctx: typer.Context, incomplete: str) -> list[str]:
-    from kpy.cli.completion import _params, _with_target, workload_names
-
-    if _params(ctx).get("args"):
-        return []
-    return _with_target(ctx, lambda t: workload_names(t, incomplete))
+USAGE = (
+    "expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\n"
+    "POD or TYPE/NAME is a required argument for the logs command"
+)
 
 
-def complete_logs_output(ctx: typer.Context, incomplete: str) -> list[str]:
+def complete_logs_output(ctx: Any, incomplete: str) -> list[str]:
     return [f for f in ("text", "json") if f.startswith(incomplete)]
 
 
-@connection_options
-def logs_command(
-    args: Annotated[
-        list[str] | None,
-        typer.Argument(metavar="QUERY [CONTAINER]", show_default=False, autocompletion=complete_logs_args),
-    ] = None,
-    container: Annotated[
-        str, typer.Option("-c", "--container", help="Print the logs of this container")
-    ] = "",
-    all_containers: Annotated[
-        bool, typer.Option("--all-containers", help="Get all containers' logs in the pod(s).")
-    ] = False,
-    all_pods: Annotated[
-        bool, typer.Option("--all-pods", help="Get logs from all pod(s). Sets prefix to true.")
-    ] = False,
-    follow: Annotated[
-        bool, typer.Option("-f", "--follow", help="Stream the logs; follow pods that come later.")
-    ] = False,
-    previous: Annotated[
-        bool, typer.Option("-p", "--previous", help="The previous instance of the container, if it exists.")
-    ] = False,
-    selector: Annotated[
-        str, typer.Option("-l", "--selector", help="Selector (label query) to filter on.")
-    ] = "",
-    all_namespaces: Annotated[
-        bool, typer.Option("-A", "--all-namespaces", help="Pods of every namespace (kpy only).")
-    ] = False,
-    since: Annotated[
-        str,
-        typer.Option("--since", metavar="DURATION", help="Only logs newer than a relative duration like 5s."),
-    ] = "",
-    since_time: Annotated[
-        str, typer.Option("--since-time", help="Only logs after a specific date (RFC3339).")
-    ] = "",
-    tail: Annotated[
-        int | None,
-        typer.Option(
-            "--tail",
-            help="Lines of recent log file to display. Defaults to -1 with no selector, showing all log "
-            "lines otherwise 10, if a selector is provided.",
-            show_default=False,
-        ),
-    ] = None,
-    timestamps: Annotated[
-        bool, typer.Option("--timestamps", help="Include timestamps on each line in the log output")
-    ] = False,
-    prefix: Annotated[
-        bool, typer.Option("--prefix", help="Prefix each log line with the log source (pod and container).")
-    ] = False,
-    limit_bytes: Annotated[
-        int, typer.Option("--limit-bytes", help="Maximum bytes of logs to return. Defaults to no limit.")
-    ] = 0,
-    output: Annotated[
-        str,
-        typer.Option("-o", "--output", help="text (default) or json.", autocompletion=complete_logs_output),
-    ] = "text",
-    max_streams: Annotated[
-        int,
-        typer.Option(
-            "--max-streams",
-            "--max-log-requests",
-            help="Most streams followed at once; the others wait for a free slot.",
-        ),
-    ] = 50,
-    ignore_errors: Annotated[
-        bool, typer.Option("--ignore-errors", help="Go on with the other streams after an error.")
-    ] = False,
-    pod_running_timeout: Annotated[
-        str,
-        typer.Option("--pod-running-timeout", help="How long to wait for a pod of TYPE/NAME (like 20s)."),
-    ] = "20s",
-    insecure_skip_tls_verify_backend: Annotated[
-        bool,
-        typer.Option(
-            "--insecure-skip-tls-verify-backend",
-            help="Skip verifying the identity of the kubelet that logs are requested from.",
-        ),
-    ] = False,
-    *,
-    flags: ConnectionFlags,
-) -> None:
-    from kpy.cli.logs_run import LogsOptions, run_logs
+@dataclass(frozen=True)
+class LogsOptions(ClientOptions):
+    """``kpy logs QUERY [CONTAINER] [flags]``."""
 
-    options = LogsOptions(
-        args=list(args or []),
-        container=container,
-        container_given=container != "",
-        all_containers=all_containers,
-        all_pods=all_pods,
-        follow=follow,
-        previous=previous,
-        selector=selector,
-        all_namespaces=all_namespaces,
-        since=since,
-        since_time=since_time,
-        tail=-1 if tail is None else tail,
-        tail_given=tail is not None,
-        timestamps=timestamps,
-        prefix=prefix,
-        limit_bytes=limit_bytes,
-        output=output,
-        max_streams=max_streams,
-        ignore_errors=ignore_errors,
-        pod_running_timeout=pod_running_timeout,
-        insecure_backend=insecure_skip_tls_verify_backend,
+    args: tuple[str, ...] = argument(
+        metavar="QUERY [CONTAINER]", multiple=True, complete=complete_port_forward_args
     )
-    raise typer.Exit(run_async(run_logs(flags, options)))
+    container: str = option("-c", "--container", default="", help="Print the logs of this container")
+    all_containers: bool = flag("--all-containers", help="Get all containers' logs in the pod(s).")
+    all_pods: bool = flag("--all-pods", help="Get logs from all pod(s). Sets prefix to true.")
+    follow: bool = flag("-f", "--follow", help="Stream the logs; follow pods that appear later.")
+    previous: bool = flag(
+        "-p", "--previous", help="The logs of the previous instance of the container, if it exists."
+    )
+    selector: str = option("-l", "--selector", default="", help="Selector (label query) to filter on.")
+    all_namespaces: bool = flag("-A", "--all-namespaces", help="Pods of every namespace (kpy only).")
+    since: str = option(
+        "--since",
+        default="",
+        metavar="DURATION",
+        help="Only logs newer than a relative duration like 5s, 2m, or 3h.",
+        show_default=False,
+    )
+    since_time: str = option(
+        "--since-time", default="", help="Only logs after a specific date (RFC3339).", show_default=False
+    )
+    tail: int | None = option(
+        "--tail",
+        default=None,
+        help="Lines of recent log file to display. Defaults to -1 with no selector, showing all log lines "
+        "otherwise 10, if a selector is provided.",
+        show_default=False,
+    )
+    timestamps: bool = flag("--timestamps", help="Include timestamps on each line in the log output")
+    prefix: bool = flag(
+        "--prefix", help="Prefix each log line with the log source (pod name and container name)"
+    )
+    limit_bytes: int = option(
+        "--limit-bytes", default=0, help="Maximum bytes of logs to return (0: no limit)."
+    )
+    output: str = option(
+        "-o",
+        "--output",
+        default="text",
+        complete=complete_logs_output,
+        help="text, or json (one object a line).",
+    )
+    max_streams: int = option(
+        "--max-streams",
+        "--max-log-requests",
+        default=50,
+        help="Most streams followed at once; the others wait for a free slot.",
+    )
+    ignore_errors: bool = flag("--ignore-errors", help="Go on with the other streams after an error.")
+    pod_running_timeout: str = option(
+        "--pod-running-timeout", default="20s", help="How long to wait for a pod of TYPE/NAME (like 5s, 2m)."
+    )
+    insecure_skip_tls_verify_backend: bool = flag(
+        "--insecure-skip-tls-verify-backend",
+        help="Skip verifying the identity of the kubelet that logs are requested from.",
+    )
+    # completed (not flags)
+    resource: str = field(default="", repr=False)
+    since_seconds: int | None = field(default=None, repr=False)
+    running_timeout: float = field(default=20.0, repr=False)
+    effective_tail: int = field(default=-1, repr=False)
+
+    def complete(self, ctx: RunContext) -> LogsOptions:
+        """kubectl's Complete: the arguments, then the flag values it parses (durations, times)."""
+        from kpy.config.duration import parse_go_duration
+        from kpy.logs.stamps import since_time_error
+
+        container = self.container
+        if len(self.args) == 0:
+            if not self.selector:
+                raise UsageError(USAGE, hint="examples")
+        elif len(self.args) == 1:
+            if self.selector:
+                raise UsageError("only a selector (-l) or a POD name is allowed", hint="examples")
+        elif len(self.args) == 2:
+            if self.container:
+                raise UsageError("only one of -c or an inline [CONTAINER] arg is allowed")
+            container = self.args[1]
+        else:
+            raise UsageError(USAGE, hint="examples")
+        since_seconds: int | None = None
+        if self.since:
+            try:
+                seconds = parse_go_duration(self.since)
+            except ValueError:
+                raise UsageError(
+                    f'invalid argument "{self.since}" for "--since" flag: time: invalid duration "{self.since}"',
+                    hint="usage",
+                ) from None
+            if seconds:
+                since_seconds = int(seconds) if seconds <= 0 or seconds == int(seconds) else int(seconds) + 1
+        try:
+            running_timeout = parse_go_duration(self.pod_running_timeout)
+        except ValueError:
+            raise UsageError(
+                f'invalid argument "{self.pod_running_timeout}" for "--pod-running-timeout" flag: '
+                f'time: invalid duration "{self.pod_running_timeout}"',
+                hint="usage",
+            ) from None
+        if running_timeout <= 0:
+            raise UsageError("--pod-running-timeout must be higher than zero")
+        if self.since_time and (error := since_time_error(self.since_time)) is not None:
+            raise UsageError(error)
+        tail = self.tail if self.tail is not None else (10 if self.selector else -1)
+        return dataclasses.replace(
+            self,
+            container=container,
+            resource=self.args[0] if self.args else "",
+            since_seconds=since_seconds,
+            running_timeout=running_timeout,
+            effective_tail=tail,
+        )
+
+    def validate(self) -> None:
+        """kubectl's Validate, in its order; then kpy's own flags."""
+        if self.since_time and self.since_seconds:
+            raise UsageError("at most one of `sinceTime` or `sinceSeconds` may be specified")
+        if self.all_containers and self.container:
+            raise UsageError(
+                f"--all-containers=true should not be specified with container name {self.container}"
+            )
+        if self.limit_bytes < 0:
+            raise UsageError("--limit-bytes must be greater than 0")
+        if self.since_seconds is not None and self.since_seconds < 0:
+            raise UsageError("--since must be greater than 0")
+        if self.effective_tail < -1:
+            raise UsageError("--tail must be greater than or equal to -1")
+        if self.output not in ("text", "json", ""):
+            raise UsageError(
+                f'unable to match a printer suitable for the output format "{self.output}", allowed formats '
+                "are: text,json"
+            )
+        if self.max_streams < 1:
+            raise UsageError("--max-streams must be greater than 0")
+
+    async def run(self, ctx: RunContext) -> int:
+        import sys
+
+        from kpy.logs.render import Renderer, use_colour
+        from kpy.logs.snapshot import ReadOptions, copy_stream, read_sequentially
+        from kpy.logs.targets import Query, containers_of, resolve
+
+        out, err = sys.stdout.buffer, sys.stderr
+        read = ReadOptions(
+            previous=self.previous,
+            since_seconds=self.since_seconds,
+            since_time=self.since_time,
+            tail=self.effective_tail,
+            limit_bytes=self.limit_bytes,
+            insecure_backend=self.insecure_skip_tls_verify_backend,
+        )
+        async with ctx.client(self.flags) as client:
+            query = Query(
+                resource=self.resource,
+                selector=self.selector,
+                namespace=None if self.all_namespaces else client.config.namespace,
+                all_pods=self.all_pods,
+                container=self.container,
+                all_containers=self.all_containers,
+            )
+            resolved = await resolve(client, None, query, pod_running_timeout=self.running_timeout)
+            notices: list[str] = []
+            streams = [(pod, c) for pod in resolved.pods for c in containers_of(pod, query, notices.append)]
+            for notice in notices:
+                err.write(notice + "\n")
+            err.flush()
+            several = len(streams) > 1 or self.all_namespaces or resolved.name_pattern is not None
+            renderer = Renderer(
+                out,
+                err,
+                prefix=self.prefix or self.all_pods or several or (self.follow and not resolved.single_pod),
+                timestamps=self.timestamps,
+                as_json=self.output == "json",
+                colour=use_colour(out),
+            )
+            if not resolved.pods and resolved.empty_message:
+                err.write(resolved.empty_message + "\n")
+                if not self.follow:
+                    return 0
+            if self.follow and not self.previous:
+                await self._follow(client, query, resolved, renderer)
+                return 0
+            if len(streams) == 1 and not renderer.prefix and not renderer.as_json:
+                pod, container = streams[0]
+                await copy_stream(client, pod, container, read, out, timestamps=self.timestamps)
+                return 0
+            failed = await read_sequentially(
+                client, streams, read, renderer, ignore_errors=self.ignore_errors
+            )
+            return 1 if failed else 0
+
+    async def _follow(self, client: Any, query: Any, resolved: Any, renderer: Any) -> None:
+        from kpy.logs.follower import LogFollower, StreamOptions
+
+        options = StreamOptions(
+            since_seconds=self.since_seconds,
+            since_time=self.since_time or None,
+            tail=self.effective_tail,
+            limit_bytes=self.limit_bytes or None,
+            insecure_backend=self.insecure_skip_tls_verify_backend,
+        )
+        try:
+            await LogFollower(client, query, resolved, renderer, options, max_streams=self.max_streams).run()
+        finally:
+            renderer.flush()
+
+
+def register(app: Any) -> None:
+    add_command(app, "logs", LogsOptions, help=HELP)

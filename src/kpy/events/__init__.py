@@ -6,11 +6,11 @@ block delivery), ``sink`` (audit-style batching with throttle and retries, over 
 """
 
 from kpy.events.broadcaster import Broadcaster, DeliveryMode, Watcher
-from kpy.events.clock import Clock, FakeClock, RealClock
 from kpy.events.correlator import CorrelateResult, Correlator, CorrelatorOptions
 from kpy.events.pipeline import RecordPipeline, RecordStats
 from kpy.events.recorder import EventSource, ObjectRef, Recorder, make_event
 from kpy.events.sink import BufferedSink, EventWrite, EventWriter, Outcome, SinkOptions, SinkStats
+from kpy.gocompat.clock import Clock, FakeClock, RealClock
 
 __all__ = [
     "Broadcaster",

@@ -14,7 +14,9 @@ from typing import Any
 
 from kpy.errors import UsageError
 from kpy.events.broadcaster import Broadcaster
-from kpy.events.clock import Clock, NanoTime, RealClock, format_micro_time, format_time
+from kpy.events.clock import NanoTime
+from kpy.gocompat.clock import Clock, RealClock
+from kpy.gocompat.metav1 import format_time
 
 Event = dict[str, Any]
 
@@ -157,8 +159,3 @@ class Recorder:
         event = self.make(ref, event_type, reason, message, action=action, related=related)
         await self.broadcaster.action(event)
         return event
-
-
-def series_stamp(now: float) -> str:
-    """events.k8s.io/v1 ``series.lastObservedTime`` / ``eventTime`` (MicroTime)."""
-    return format_micro_time(now)

@@ -18,7 +18,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, TextIO
 
 from kpy.errors import UsageError
-from kpy.events.clock import parse_time
+from kpy.gocompat.metav1 import parse_epoch
 from kpy.printers.duration import human_duration
 from kpy.printers.table import TabWriter
 
@@ -87,19 +87,19 @@ class EventView:
 
     @cached_property
     def event_time(self) -> float | None:
-        return parse_time(self.raw.get("eventTime"))
+        return parse_epoch(self.raw.get("eventTime"))
 
     @cached_property
     def first_timestamp(self) -> float | None:
-        return parse_time(self.raw.get("firstTimestamp") or self.raw.get("deprecatedFirstTimestamp"))
+        return parse_epoch(self.raw.get("firstTimestamp") or self.raw.get("deprecatedFirstTimestamp"))
 
     @cached_property
     def last_timestamp(self) -> float | None:
-        return parse_time(self.raw.get("lastTimestamp") or self.raw.get("deprecatedLastTimestamp"))
+        return parse_epoch(self.raw.get("lastTimestamp") or self.raw.get("deprecatedLastTimestamp"))
 
     @property
     def series_last(self) -> float | None:
-        return parse_time((self.series or {}).get("lastObservedTime"))
+        return parse_epoch((self.series or {}).get("lastObservedTime"))
 
     @property
     def sort_time(self) -> float:

@@ -38,7 +38,7 @@ from kpy.rest.warnings import WarningHandler, handle_warnings
 
 if TYPE_CHECKING:
     from kpy.config.client_config import ClientConfig
-    from kpy.rest.wsdial import DialedWebSocket
+    from kpy.streams.dial import DialedWebSocket
 
 Params = Mapping[str, Any] | Iterable[tuple[str, Any]] | None
 
@@ -94,8 +94,8 @@ class Response:
         (``invalid character '<' looking for beginning of value``)."""
         if not self.body:
             return None
-        from kpy import gojson
         from kpy.errors import ResponseError
+        from kpy.gocompat import gojson
 
         try:
             return gojson.loads(self.body)
@@ -119,6 +119,28 @@ def query_pairs(params: Params) -> list[tuple[str, str]]:
         for item in values:
             pairs.append((key, ("true" if item else "false") if isinstance(item, bool) else str(item)))
     return pairs
+
+
+class _NotResent(aiohttp.ClientError):
+    """A dropped connection, carried past aiohttp's own silent re-send (``error`` is what happened)."""
+
+    def __init__(self, error: aiohttp.ClientError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+async def _no_silent_resend(
+    request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
+) -> aiohttp.ClientResponse:
+    """aiohttp re-sends idempotent verbs (PUT/DELETE too) once when a kept-alive connection turns out dropped;
+    client-go re-sends only GETs, after a pause. Keep one policy, kpy's (``_send``): a client middleware (public
+    since aiohttp 3.12) hands the drop on as an error aiohttp does not retry; ``_send`` unwraps it."""
+    try:
+        return await handler(request)
+    except aiohttp.ClientConnectorError:
+        raise  # not a dropped connection: aiohttp never retries these
+    except (aiohttp.ClientOSError, aiohttp.ServerDisconnectedError) as exc:
+        raise _NotResent(exc) from exc
 
 
 class RestClient:
@@ -213,11 +235,8 @@ class RestClient:
                 trust_env=False,
                 auto_decompress=True,
                 timeout=aiohttp.ClientTimeout(total=None),
+                middlewares=(_no_silent_resend,),
             )
-            # aiohttp silently re-sends idempotent verbs (PUT/DELETE too) once after a dropped connection;
-            # client-go re-sends only GETs, after a pause. Keep one policy: ours (aiohttp's test client does this too).
-            if hasattr(self._session, "_retry_connection"):
-                self._session._retry_connection = False
         return self._session
 
     async def headers(
@@ -370,7 +389,8 @@ class RestClient:
                         allow_redirects=False,
                     )
                     payload = b"" if stream and response.status < 400 else await response.read()
-            except (aiohttp.ClientError, OSError, TimeoutError, EOFError) as exc:
+            except (aiohttp.ClientError, OSError, TimeoutError, EOFError) as caught:
+                exc = caught.error if isinstance(caught, _NotResent) else caught
                 if response is not None:
                     response.close()
                 self._log_response(method, url, None, "", started, headers, None)
@@ -488,7 +508,9 @@ class RestClient:
                     pass
             raise not_found from None
 
-    async def get_json(self, path: str, params: Params = None, timeout: float | None = None) -> dict[str, Any]:
+    async def get_json(
+        self, path: str, params: Params = None, timeout: float | None = None
+    ) -> dict[str, Any]:
         decoded = (await self.request("GET", path, params=params, timeout=timeout)).json()
         return decoded if isinstance(decoded, dict) else {}
 
@@ -577,7 +599,7 @@ class RestClient:
     ) -> DialedWebSocket:
         """Upgrade ``path`` to a WebSocket with the same TLS, proxy, credentials, impersonation and User-Agent.
 
-        The upgrade runs in a thread of its own (``kpy.rest.wsdial``) and the result is a *blocking* socket
+        The upgrade runs in a thread of its own (``kpy.streams.dial``) and the result is a *blocking* socket
         for the caller's threads to read and write (close it). Handshake rejections raise the typed API error
         from the answer's Status body (one re-authentication after a 401, as for requests); transport
         failures raise ``ConnectionFailed``. ``throttle=False`` skips the client-side rate limiter (for
@@ -585,7 +607,8 @@ class RestClient:
         """
         from websockets.exceptions import InvalidHandshake, InvalidStatus
 
-        from kpy.rest.wsdial import DialedWebSocket, dial, run_in_thread
+        from kpy.streams.dial import DialedWebSocket, dial
+        from kpy.streams.workers import run_in_thread
 
         url = self.url(path, params)
         ws_url = url.with_scheme("wss" if url.scheme == "https" else "ws")

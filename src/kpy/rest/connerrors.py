@@ -9,7 +9,6 @@ other transport error. client-go retries transport errors only for GET, and only
 from __future__ import annotations
 
 import errno
-import ssl
 
 from kpy.errors import ConnectionFailed
 
@@ -57,9 +56,10 @@ def x509_reason(exc: BaseException, host: str) -> str:
 
 def is_name_mismatch(exc: BaseException) -> bool:
     """OpenSSL's "Hostname mismatch"/"IP address mismatch" (X509_V_ERR_HOSTNAME/IP_ADDRESS_MISMATCH)."""
-    return getattr(exc, "verify_code", None) in (62, 64) or "mismatch" in str(
-        getattr(exc, "verify_message", "") or ""
-    ).lower()
+    return (
+        getattr(exc, "verify_code", None) in (62, 64)
+        or "mismatch" in str(getattr(exc, "verify_message", "") or "").lower()
+    )
 
 
 def is_retryable_os_error(exc: BaseException) -> bool:
@@ -67,10 +67,6 @@ def is_retryable_os_error(exc: BaseException) -> bool:
     if isinstance(exc, ConnectionResetError | BrokenPipeError | ConnectionAbortedError | EOFError):
         return True
     return isinstance(exc, OSError) and exc.errno in _RESET_ERRNOS
-
-
-def is_ssl_verify_error(exc: BaseException) -> bool:
-    return isinstance(exc, ssl.SSLCertVerificationError)
 
 
 def is_refused(exc: BaseException) -> bool:

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from aiohttp import web
 
     from kpy.testing.api import Api
+    from kpy.testing.csrsigner import Signers
     from kpy.testing.faults import Faults
     from kpy.testing.podlogs import PodLogs
     from kpy.testing.requestlog import RequestLog
@@ -37,6 +38,10 @@ class ServerContext(Protocol):
     #: container logs, served by pods/NAME/log as the kubelet does
     logs: PodLogs
     endpoints_deprecated: bool
+    #: the CSR signers (which issue, deny, never answer) and the CA they issue from (PEM)
+    signers: Signers
+    ca_pem: bytes
+    ca_key_pem: bytes
     watch_timeout: float
     bookmark_interval: float
 
