@@ -390,6 +390,7 @@ class LogFollower:
         self._told_full = False
         self._done = asyncio.Event()
         self._initial = {self._key(p, "")[0]: p for p in resolved.pods}
+        self._noticed = set(self._initial)
         self.started = time.monotonic()
 
     def _key(self, pod: Obj, container: str) -> tuple[str, str, str]:
@@ -450,7 +451,12 @@ class LogFollower:
                 stream.notify(pod)
         if not self.resolved.matches(pod):
             return
-        for container in containers_of(pod, self.query, self.renderer.notice):
+        def notice(message: str) -> None:  # once per pod (the initial pods' were printed before)
+            if uid not in self._noticed:
+                self._noticed.add(uid)
+                self.renderer.notice(message)
+
+        for container in containers_of(pod, self.query, notice):
             if readable(container_status(pod, container)):
                 self._start(tg, pod, container, late)
 
