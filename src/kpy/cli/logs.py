@@ -36,11 +36,11 @@ Examples:
   # The last 10 lines of every pod labelled app=web, then follow them and the pods that come later
   kpy logs -f -l app=web
 
-  # Every pod whose name matches a regular expression, all containers, in every namespace
-  kpy logs -f -A 'web-.*' --all-containers
+  # Every pod whose name matches a regular expression, in every namespace, with timestamps
+  kpy logs -f -A 'w.*r' --timestamps
 
-  # The previous instance of container ruby in pod web-1
-  kpy logs -p -c ruby web-1
+  # The last 2 lines of container web in pod web
+  kpy logs web -c web --tail 2
 
   # For scripts: one JSON object per line (namespace, pod, container, time, line)
   kpy logs deploy/web --all-pods -o json --since 1h

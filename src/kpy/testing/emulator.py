@@ -171,6 +171,9 @@ class Emulator:
             ):
                 continue
             self.api.create(rt, str(meta.get("namespace", "")), obj, keep_identity=True)
+        from kpy.testing.podlogs import seed_logs
+
+        seed_logs(self.logs, self.store.now())
 
     async def stop(self) -> None:
         await self.stop_listening()

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import datetime as dt
 import itertools
 import time
 from collections.abc import Callable
@@ -365,3 +366,16 @@ def _kubelet_error(message: str) -> status.StatusError:
     """The kubelet answers 400 with the error as text (plus a newline); the apiserver relays it as a
     BadRequest Status whose message keeps that newline."""
     return status.bad_request(message + "\n")
+
+
+def seed_logs(logs: PodLogs, now: dt.datetime) -> None:
+    """The sandbox's pods have something to show: a few start-up lines, timestamped when they started."""
+    born = int(now.timestamp()) * 1_000_000_000 - 600 * 1_000_000_000  # the seed's app_born (now - 10 min)
+    web = [
+        "/docker-entrypoint.sh: Configuration complete; ready for start up",
+        '10.244.0.1 - - "GET / HTTP/1.1" 200 615 "-" "kube-probe/1.32"',
+        '10.244.0.1 - - "GET /healthz HTTP/1.1" 200 2 "-" "kube-probe/1.32"',
+    ]
+    for i, line in enumerate(web):
+        logs.append("default", "web", "web", line, at=born + (5 + i * 60) * 1_000_000_000)
+    logs.append("default", "worker", "worker", "worker started", at=born + 6 * 1_000_000_000)
