@@ -451,6 +451,7 @@ class LogFollower:
                 stream.notify(pod)
         if not self.resolved.matches(pod):
             return
+
         def notice(message: str) -> None:  # once per pod (the initial pods' were printed before)
             if uid not in self._noticed:
                 self._noticed.add(uid)
