@@ -18,7 +18,8 @@ and the kubelet's ``validateContainerLogStatus``:
 
 Faults: :meth:`PodLogs.rotate`, :meth:`PodLogs.restart` (updates the pod status: restartCount, lastState,
 containerID), :meth:`PodLogs.cut` (end open follow streams now, an idle cut), :meth:`PodLogs.cut_after`
-(end the next streams after N bytes) and ``ignore_since_time`` (a runtime that serves from the start).
+(end the next streams after N bytes), ``ignore_since_time`` (a runtime that serves from the start) and
+``refuse_since_time`` (400 for a request with sinceTime).
 """
 
 from __future__ import annotations
@@ -98,6 +99,8 @@ class PodLogs:
         self.containers: dict[Key, ContainerLog] = {}
         #: fault: serve as if ``sinceTime``/``sinceSeconds`` were not given (a runtime that cannot seek)
         self.ignore_since_time = False
+        #: fault: answer a request with ``sinceTime`` 400 (a proxy or runtime that refuses it)
+        self.refuse_since_time = False
         self._last_ts = 0
         self._ids = itertools.count(1)
 
@@ -246,6 +249,8 @@ class PodLogs:
         if not (pod.get("spec") or {}).get("nodeName"):
             return web.Response(body=b"", content_type="text/plain")
         _check_status(pod, container, previous)
+        if self.refuse_since_time and q.get("sinceTime"):
+            raise status.bad_request("sinceTime is not supported (kpy emulator fault)")
         log = self._log(namespace, name, container)
         file = log.previous if previous else log.current
         if file is None:  # status says there is a previous instance, the buffers never saw it

@@ -313,3 +313,17 @@ async def test_twenty_pods_with_random_faults(emulator: Any, client: RestClient)
         assert {g.pod for g in run.gaps} <= faulted | deleted
         # deleted pods' lines printed before they went are kept; no line of an undeleted pod is missing silently
         assert len(printed) > 150
+
+
+async def test_refused_since_time_reads_from_the_start(emulator: Any, client: RestClient) -> None:
+    em = emulator
+    start_pod(em, "web")
+    em.logs.append(NS, "web", "c", "one", "two")
+    async with follow(client, Query(resource="web", namespace=NS)) as run:
+        await wait_for(lambda: len(run.lines) == 2, "two lines")
+        em.logs.refuse_since_time = True
+        em.logs.cut(NS, "web", "c")
+        em.logs.append(NS, "web", "c", "three")
+        await wait_for(lambda: len(run.lines) == 3, "three lines")
+        assert [line.split()[-1] for line in run.lines] == ["one", "two", "three"]
+        assert run.gaps == []
