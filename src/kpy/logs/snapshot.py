@@ -57,7 +57,7 @@ async def copy_stream(
     """One container's log, the bytes as they come."""
     async for chunk in client.stream_bytes(log_path(pod), options.params(container, timestamps=timestamps)):
         out.write(chunk)
-        out.flush()
+    out.flush()
 
 
 async def read_sequentially(

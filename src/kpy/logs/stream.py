@@ -169,6 +169,7 @@ class ContainerStream:
                     self.requests_ok += 1
                     for line in splitter.feed(chunk):
                         emit(line)
+                    self.renderer.flush()  # followed lines reach a pipe as they come
             self.requests_ok += 1
         finally:
             rest = splitter.rest()

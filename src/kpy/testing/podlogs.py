@@ -297,17 +297,21 @@ class PodLogs:
         limited = tail >= 0 and not follow
         remaining = tail
         new_line = True
+        pending: list[bytes] = []  # sent in blocks of up to 64 KiB, as the apiserver's proxy copies them
+        size = 0
         while True:
-            if limited and remaining == 0:
-                return
-            if reader.cut:
-                return
+            if (limited and remaining == 0) or reader.cut:
+                break
             if index >= len(file.entries):
                 if follow and not previous and log.running and log.current is not file:
                     file, index = log.current, 0  # rotated: go on with the new file
                     continue
                 if not follow or previous or not log.running:
-                    return
+                    break
+                if pending:
+                    await response.write(b"".join(pending))
+                    pending, size = [], 0
+                    continue
                 fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
                 log.waiters.append(fut)
                 await fut
@@ -326,9 +330,15 @@ class PodLogs:
             if limit is not None:
                 line = line[:limit]
                 limit -= len(line)
-            await response.write(line)
+            pending.append(line)
+            size += len(line)
             if limit is not None and limit <= 0:
-                return
+                break
+            if size >= 65536:
+                await response.write(b"".join(pending))
+                pending, size = [], 0
+        if pending and not reader.cut:
+            await response.write(b"".join(pending))
 
 
 def _check_status(pod: Obj, container: str, previous: bool) -> None:
