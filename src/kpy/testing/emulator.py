@@ -140,6 +140,7 @@ class Emulator:
         """Close the listening socket and every connection (watches, port-forwards): a stopped API server."""
         self.faults.resume()
         self.store.drop_subscriptions()
+        self.logs.cut()  # open log follows end, as when an API server goes away
         for session in list(self._pf_sessions):
             with contextlib.suppress(Exception):  # best effort, as on shutdown
                 await session.abort()
