@@ -44,6 +44,9 @@ Examples:
 
   # For scripts: one JSON object per line (namespace, pod, container, time, line)
   kpy logs deploy/web --all-pods -o json --since 1h
+
+  # Structured (JSON) log lines: print one field of each
+  kpy logs web --jsonpath '{.level} {.msg}'
 """
 
 USAGE = (
@@ -102,6 +105,13 @@ class LogsOptions(ClientOptions):
         default="text",
         complete=complete_logs_output,
         help="text, or json (one object a line).",
+    )
+    jsonpath: str = option(
+        "--jsonpath",
+        default="",
+        metavar="TEMPLATE",
+        help="For log lines that are JSON: print this kubectl JSONPath template of each instead.",
+        show_default=False,
     )
     max_streams: int = option(
         "--max-streams",
@@ -195,6 +205,20 @@ class LogsOptions(ClientOptions):
             )
         if self.max_streams < 1:
             raise UsageError("--max-streams must be greater than 0")
+        self.template()
+
+    def template(self) -> Any:
+        """The compiled ``--jsonpath`` (None without one); kubectl's parse error otherwise."""
+        if not self.jsonpath:
+            return None
+        from kpy.errors import TemplateError
+        from kpy.jsonpath import parse
+        from kpy.printers.jsonpath import parse_error
+
+        try:
+            return parse(self.jsonpath)
+        except TemplateError as exc:
+            raise parse_error(self.jsonpath, exc) from None
 
     async def run(self, ctx: RunContext) -> int:
         import sys
@@ -235,6 +259,7 @@ class LogsOptions(ClientOptions):
                 timestamps=self.timestamps,
                 as_json=self.output == "json",
                 colour=use_colour(out),
+                template=self.template(),
             )
             if not resolved.pods and resolved.empty_message:
                 err.write(resolved.empty_message + "\n")
@@ -243,7 +268,7 @@ class LogsOptions(ClientOptions):
             if self.follow and not self.previous:
                 await self._follow(client, query, resolved, renderer)
                 return 0
-            if len(streams) == 1 and not renderer.prefix and not renderer.as_json:
+            if len(streams) == 1 and not renderer.prefix and not renderer.as_json and not self.jsonpath:
                 pod, container = streams[0]
                 await copy_stream(client, pod, container, read, out, timestamps=self.timestamps)
                 return 0

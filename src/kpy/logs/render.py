@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import os
 import zlib
-from typing import BinaryIO, TextIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from kpy.logs.resume import Gap
 from kpy.logs.stamps import format_ts
+
+if TYPE_CHECKING:
+    from kpy.jsonpath import Template
 
 #: ANSI foreground colours for pod prefixes (no black/white: they vanish on some backgrounds)
 PALETTE = (31, 32, 33, 34, 35, 36, 91, 92, 93, 94, 95, 96)
@@ -40,6 +43,7 @@ class Renderer:
         timestamps: bool = False,
         as_json: bool = False,
         colour: bool = False,
+        template: Template | None = None,
     ) -> None:
         self.out = out
         self.err = err
@@ -47,6 +51,8 @@ class Renderer:
         self.timestamps = timestamps
         self.as_json = as_json
         self.colour = colour
+        #: ``--jsonpath``: applied to lines that are JSON (the others are printed as they are)
+        self.template = template
         self.lines = 0
         self.gaps: list[Gap] = []
         self._prefixes: dict[tuple[str, str], bytes] = {}
@@ -64,6 +70,8 @@ class Renderer:
     def line(self, namespace: str, pod: str, container: str, ts: int | None, text: bytes) -> None:
         """One line as the kubelet sent it without its timestamp (``ts``), newline included if it had one."""
         self.lines += 1
+        if self.template is not None:
+            text = self._apply(text)
         if self.as_json:
             record = {
                 "namespace": namespace,
@@ -78,6 +86,24 @@ class Renderer:
         if self.timestamps and ts is not None:
             head += format_ts(ts).encode() + b" "
         self.out.write(head + text if head else text)
+
+    def _apply(self, text: bytes) -> bytes:
+        """The template's output for a JSON line (newline kept); the line itself when it is no JSON or the
+        template cannot be applied to it."""
+        from kpy.errors import TemplateError
+
+        assert self.template is not None
+        try:
+            obj = json.loads(text)
+        except ValueError:
+            return text
+        if not isinstance(obj, dict | list):
+            return text
+        try:
+            rendered = self.template.render(obj)
+        except TemplateError:
+            return text
+        return rendered.encode() + (b"\n" if text.endswith(b"\n") else b"")
 
     def gap(self, gap: Gap) -> None:
         self.gaps.append(gap)

@@ -170,3 +170,20 @@ def test_bad_output_and_max_streams(emu: Any) -> None:
     )
     res = Res(*kpy_in_process(emu, ["-n", scene.NS, "logs", "web", "--max-streams=0"]))
     assert (res.code, res.err) == (1, "error: --max-streams must be greater than 0\n")
+
+
+def test_jsonpath_on_json_lines(emu: Any) -> None:
+    def arrange(em: Any) -> None:
+        em.api.create(
+            em.logs.pods,
+            scene.NS,
+            {"metadata": {"name": "structured"}, "spec": {"containers": [{"name": "c", "image": "x"}]}},
+        )
+        em.logs.run_pod(scene.NS, "structured")
+        em.logs.append(scene.NS, "structured", "c", '{"level": "info", "msg": "ready"}', "not json")
+
+    emu.call(arrange, emu.emulator)
+    res = Res(*kpy_in_process(emu, ["-n", scene.NS, "logs", "structured", "--jsonpath", "{.level}: {.msg}"]))
+    assert (res.code, res.out, res.err) == (0, "info: ready\nnot json\n", "")
+    res = Res(*kpy_in_process(emu, ["-n", scene.NS, "logs", "structured", "--jsonpath", "{.level"]))
+    assert res.code == 1 and res.err.startswith("error: error parsing jsonpath {.level, ")

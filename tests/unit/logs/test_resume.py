@@ -156,3 +156,20 @@ def test_colour_only_on_a_tty_without_no_color() -> None:
     assert use_colour(Tty(), {"NO_COLOR": "1"}) is False
     assert use_colour(io.BytesIO(), {}) is False
     assert colour_of("web") == colour_of("web")
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (b'{"level": "info", "msg": "ready"}\n', b"info ready\n"),
+        (b"plain text\n", b"plain text\n"),  # not JSON: as it is
+        (b'"a string"\n', b'"a string"\n'),  # JSON but no object
+        (b'{"msg": "no level"}\n', b" no level\n"),  # a missing key is empty, as in kubectl
+    ],
+)
+def test_renderer_jsonpath(line: bytes, expected: bytes) -> None:
+    from kpy.jsonpath import parse
+
+    out = io.BytesIO()
+    Renderer(out, io.StringIO(), template=parse("{.level} {.msg}")).line("ns", "p", "c", None, line)
+    assert out.getvalue() == expected
