@@ -187,3 +187,66 @@ def test_jsonpath_on_json_lines(emu: Any) -> None:
     assert (res.code, res.out, res.err) == (0, "info: ready\nnot json\n", "")
     res = Res(*kpy_in_process(emu, ["-n", scene.NS, "logs", "structured", "--jsonpath", "{.level"]))
     assert res.code == 1 and res.err.startswith("error: error parsing jsonpath {.level, ")
+
+
+def test_follow_one_pod_like_kubectl_then_through_a_restart(emu: Any) -> None:
+    """kubectl logs -f and kpy logs -f print the same bytes while the container runs; when it restarts
+    kubectl's stream ends with the old instance, kpy goes on with the new one; Ctrl-C exits 130."""
+    import signal
+    import subprocess
+    import threading
+    import time
+
+    from tests.integration.clihelpers import KPY
+
+    em = emu.emulator
+    key = (scene.NS, "followed", "c")
+
+    def arrange() -> None:
+        em.api.create(
+            em.logs.pods,
+            scene.NS,
+            {"metadata": {"name": "followed"}, "spec": {"containers": [{"name": "c", "image": "x"}]}},
+        )
+        em.logs.run_pod(scene.NS, "followed")
+        em.logs.append(*key, "before")
+
+    def wait(cond: Any, what: str) -> None:
+        deadline = time.monotonic() + 30
+        while not cond() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert cond(), what
+
+    emu.call(arrange)
+    env = {**os.environ, "KUBECONFIG": str(emu.kubeconfig_path), "NO_COLOR": "1"}
+    argv = ["-n", scene.NS, "logs", "-f", "followed"]
+    kpy_proc = subprocess.Popen([KPY, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    kubectl_proc = subprocess.Popen(
+        [str(KUBECTL), *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    )
+    kpy_out = bytearray()
+
+    def pump() -> None:
+        assert kpy_proc.stdout is not None
+        for line in kpy_proc.stdout:
+            kpy_out.extend(line)
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+    try:
+        wait(lambda: emu.call(lambda: len(em.logs.containers[key].streams)) >= 2, "both follow streams open")
+        emu.call(lambda: em.logs.append(*key, "while following"))
+        emu.call(lambda: em.logs.restart(*key))
+        kubectl_out, _ = kubectl_proc.communicate(timeout=30)  # its stream ended with the instance
+        assert (kubectl_proc.returncode, kubectl_out) == (0, b"before\nwhile following\n")
+        emu.call(lambda: em.logs.append(*key, "new instance"))
+        wait(lambda: bytes(kpy_out).endswith(b"new instance\n"), "kpy prints the new instance")
+        assert bytes(kpy_out) == kubectl_out + b"new instance\n"
+        kpy_proc.send_signal(signal.SIGINT)
+        assert kpy_proc.wait(30) == 130
+    finally:
+        for proc in (kpy_proc, kubectl_proc):
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        reader.join(5)
