@@ -32,12 +32,8 @@ PRIVATE_ATTRIBUTES = frozenset(
 #: merging their branches. (file, what) pairs.
 ALLOWED_PRIVATE: frozenset[tuple[str, str]] = frozenset(
     {
-        ("kpy/rest/client.py", "_retry_connection"),  # streams helper (§3: aiohttp privates in rest/)
         ("kpy/testing/portforward.py", "set_parser"),  # streams helper (§3: the emulator's stream side)
         ("kpy/testing/portforward.py", "set_protocol"),  # streams helper (§3)
-        ("kpy/cli/docs.py", "typer._completion_shared"),  # struct helper, being replaced (§2)
-        ("kpy/cli/tuning.py", "typer._coercion"),  # struct helper, being replaced (§2)
-        ("kpy/cli/tuning.py", "_runtime_param"),  # struct helper, being replaced (§2)
     }
 )
 #: Known import cycles (sets of modules) in code another helper is rewriting; emptied at merge time.

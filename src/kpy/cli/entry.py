@@ -1,5 +1,5 @@
 """Console-script entry point, kept import-free so that ``kpy --version``, ``--help`` of every command and
-``kpy version --client`` answer before typer loads (see ``kpy.cli.fastpath``)."""
+``kpy version --client`` answer before click loads (see ``kpy.cli.fastpath``)."""
 
 from __future__ import annotations
 

@@ -54,11 +54,14 @@ class ListResult:
 
 @dataclass(frozen=True)
 class WatchEvent:
-    """``ADDED``/``MODIFIED``/``DELETED`` (``initial`` for the first list's items) or ``SYNCED``."""
+    """``ADDED``/``MODIFIED``/``DELETED`` (``initial`` for the first list's items) or ``SYNCED``; ``relisted``
+    marks a change found by relisting after a 410 (a ``DELETED`` then carries the last state seen, like
+    client-go's ``DeletedFinalStateUnknown``)."""
 
     type: str
     object: dict[str, Any] = field(default_factory=dict)
     initial: bool = False
+    relisted: bool = False
 
 
 def _selectors(label_selector: str | None, field_selector: str | None) -> dict[str, str]:
@@ -237,13 +240,13 @@ class Reflector:
         for key, old in self._store.items():
             replacement = fresh.get(key)
             if replacement is None or (_uid(old) and _uid(replacement) and _uid(old) != _uid(replacement)):
-                events.append(WatchEvent("DELETED", old))
+                events.append(WatchEvent("DELETED", old, relisted=True))
         for key, new in fresh.items():
             known = self._store.get(key)
             if known is None or (_uid(known) and _uid(new) and _uid(known) != _uid(new)):
-                events.append(WatchEvent("ADDED", new))
+                events.append(WatchEvent("ADDED", new, relisted=True))
             elif _rv(known) != _rv(new):
-                events.append(WatchEvent("MODIFIED", new))
+                events.append(WatchEvent("MODIFIED", new, relisted=True))
         self._store = fresh
         self._rv = result.resource_version
         return events
