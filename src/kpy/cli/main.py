@@ -23,7 +23,19 @@ HELP = """kpy: client-go's tools for kubectl users.
 Port-forward over WebSocket, kubectl-identical JSONPath, leader election for any process, and event
 tailing/recording, all on one kubeconfig layer that behaves like kubectl's."""
 
-COMMAND_MODULES = ("get", "port_forward", "exec", "cp", "elect", "events", "certs", "sandbox", "version", "on")
+COMMAND_MODULES = (
+    "get",
+    "port_forward",
+    "exec",
+    "cp",
+    "logs",
+    "elect",
+    "events",
+    "certs",
+    "sandbox",
+    "version",
+    "on",
+)
 
 
 def _root_callback(**values: Any) -> None:

@@ -562,6 +562,33 @@ class RestClient:
         finally:
             response.close()
 
+    async def stream_bytes(
+        self,
+        path: str,
+        params: Params = None,
+        accept: str = "*/*",
+        header_timeout: float | None = None,
+    ) -> AsyncGenerator[bytes, None]:
+        """GET ``path`` and yield its body as it arrives, byte for byte (container logs). A dropped stream raises
+        ``ConnectionFailed``; a clean end just stops."""
+        response, _ = await self._send(
+            "GET",
+            path,
+            params=params,
+            body=None,
+            content_type=None,
+            accept=accept,
+            timeout=header_timeout,
+            stream=True,
+        )
+        try:
+            async for chunk in response.content.iter_any():
+                yield chunk
+        except (aiohttp.ClientError, OSError, EOFError) as exc:
+            raise self._transport_error(exc) from exc
+        finally:
+            response.close()
+
     async def dial_websocket(
         self,
         path: str,

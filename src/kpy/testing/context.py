@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from kpy.testing.csrsigner import Signers
     from kpy.testing.exec import ExecService
     from kpy.testing.faults import Faults
+    from kpy.testing.podlogs import PodLogs
     from kpy.testing.requestlog import RequestLog
     from kpy.testing.resources import ResourceRegistry
     from kpy.testing.store import Store
@@ -35,8 +36,8 @@ class ServerContext(Protocol):
     tokens: dict[str, str]
     #: tokens issued through serviceaccounts/NAME/token
     issued_tokens: dict[str, IssuedToken]
-    #: (namespace, pod) -> what pods/NAME/log answers
-    pod_logs: dict[tuple[str, str], str]
+    #: container logs, served by pods/NAME/log as the kubelet does
+    logs: PodLogs
     endpoints_deprecated: bool
     #: the CSR signers (which issue, deny, never answer) and the CA they issue from (PEM)
     signers: Signers

@@ -74,7 +74,12 @@ class Emulator:
         self.nobody_kubeconfig_path = Path()
         #: tokens issued through ``serviceaccounts/NAME/token`` (kubectl create token) → their ServiceAccount
         self.issued_tokens: dict[str, IssuedToken] = {}
-        self.pod_logs: dict[tuple[str, str], str] = {}
+        from kpy.testing.podlogs import PodLogs
+
+        pods = self.registry.find("", "v1", "pods")
+        assert pods is not None
+        #: container logs as the kubelet serves them, with faults (:class:`kpy.testing.podlogs.PodLogs`)
+        self.logs = PodLogs(self.api, pods)
         self.url = ""
         self.ca_pem = b""
         self.ca_key_pem = b""
@@ -139,6 +144,7 @@ class Emulator:
         self.faults.resume()
         self.store.drop_subscriptions()
         await self.exec.close()
+        self.logs.cut()  # open log follows end, as when an API server goes away
         for session in list(self._pf_sessions):
             with contextlib.suppress(Exception):  # best effort, as on shutdown
                 await session.abort()
@@ -170,6 +176,9 @@ class Emulator:
             ):
                 continue
             self.api.create(rt, str(meta.get("namespace", "")), obj, keep_identity=True)
+        from kpy.testing.podlogs import seed_logs
+
+        seed_logs(self.logs, self.store.now())
 
     async def stop(self) -> None:
         await self.stop_listening()
@@ -274,6 +283,7 @@ class Emulator:
     def _on_delete(self, rt: ResourceType, obj: Obj) -> None:
         if (rt.group, rt.resource) == ("", "pods"):
             meta = obj.get("metadata") or {}
+            self.logs.pod_deleted(str(meta.get("namespace", "")), str(meta.get("name", "")))
             with_loop = True
             try:
                 asyncio.get_running_loop()

@@ -57,6 +57,8 @@ def _runs_until_interrupted(argv: list[str]) -> bool:
         return "--" not in argv
     if argv[1:2] in (["port-forward"], ["on"]):
         return True
+    if argv[1:2] == ["logs"]:
+        return "-f" in argv or "--follow" in argv
     if argv[1:3] == ["events", "tail"]:
         return "--no-watch" not in argv
     return any(a in ("-w", "--watch", "--watch-only") for a in argv)
