@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
-from typing import Any
 
 from aiohttp import web
 
@@ -48,6 +46,7 @@ from kpy.streams.websocket import (
     frame_header,
     valid_key,
 )
+from kpy.testing.pfsession import Backend, PortForwardSession
 from kpy.testing.spdyforward import PORTFORWARD_PROTOCOL, TUNNEL_PROTOCOL, SpdySession
 
 #: largest message accepted from a client (golang.org/x/net/websocket's DefaultMaxPayloadBytes)
@@ -67,49 +66,6 @@ _HEAD_ROOM = 11
 #: how long to wait for the client's close frame after ours
 CLOSE_WAIT = 2.0
 
-Backend = Callable[[int], "tuple[str, int] | None"]
-
-
-class PortForwardSession:
-    """One upgraded port-forward WebSocket. ``abort()`` drops it mid-stream (no close frame)."""
-
-    def __init__(self, namespace: str, pod: str, ports: list[int]) -> None:
-        self.namespace = namespace
-        self.pod = pod
-        self.ports = list(ports)
-        self.aborted: str | None = None
-        #: how the client came: "v4" (WebSocket channels), "spdy" (HTTP upgrade) or "tunnel" (SPDY in WebSocket)
-        self.protocol = "v4"
-        self._transport: asyncio.Transport | None = None
-        self._done = asyncio.Event()
-        self._stop: Callable[[], None] | None = None
-        self._error_writer: Callable[[str], Any] | None = None
-
-    def __repr__(self) -> str:
-        return f"PortForwardSession({self.namespace}/{self.pod} ports={self.ports})"
-
-    async def abort(self, reason: str = "") -> None:
-        """Drop the WebSocket like a broken network path would: TCP torn down, no close frame.
-
-        With a ``reason`` the session first writes it on every port's error channel (what a kubelet does when
-        the container goes away), then drops. Returns once the session has cleaned up.
-        """
-        if self._done.is_set():
-            return
-        self.aborted = reason or "aborted"
-        if reason and self._error_writer is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._error_writer(reason), 1.0)
-        if self._transport is not None:
-            self._transport.abort()
-        if self._stop is not None:
-            self._stop()
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self._done.wait(), 5.0)
-
-    @property
-    def done(self) -> bool:
-        return self._done.is_set()
 
 
 def _status(code: int, reason: str, message: str) -> web.Response:

@@ -41,7 +41,7 @@ from kpy.streams.websocket import (
 )
 
 if TYPE_CHECKING:
-    from kpy.testing.portforward import Backend, PortForwardSession
+    from kpy.testing.pfsession import Backend, PortForwardSession
 
 #: the tunnel's WebSocket subprotocol and the SPDY upgrade's stream protocol
 TUNNEL_PROTOCOL = "SPDY/3.1+portforward.k8s.io"
