@@ -99,7 +99,14 @@ def _zero_object(kind: str) -> Obj:
     obj: Obj = {"metadata": {}}
     if kind in specs:
         obj["spec"] = json.loads(json.dumps(specs[kind]))
-    elif kind in ("Service", "Namespace", "Node", "Lease", "CustomResourceDefinition"):
+    elif kind in (
+        "Service",
+        "Namespace",
+        "Node",
+        "Lease",
+        "CustomResourceDefinition",
+        "SelfSubjectAccessReview",
+    ):
         obj["spec"] = {}
     if kind in (
         "Deployment",

@@ -336,6 +336,32 @@ MESSAGES: dict[str, Schema] = {
         4: ("extra", "{ExtraValue"),
     },
     "ExtraValue": {1: ("items", "[string")},
+    # authorization/v1 SelfSubjectAccessReview (kubectl auth can-i)
+    "SelfSubjectAccessReview": {
+        1: ("metadata", _META),
+        2: ("spec", "SelfSubjectAccessReviewSpec"),
+        3: ("status", "SubjectAccessReviewStatus"),
+    },
+    "SelfSubjectAccessReviewSpec": {
+        1: ("resourceAttributes", "ResourceAttributes"),
+        2: ("nonResourceAttributes", "NonResourceAttributes"),
+    },
+    "ResourceAttributes": {
+        1: ("namespace", "string"),
+        2: ("verb", "string"),
+        3: ("group", "string"),
+        4: ("version", "string"),
+        5: ("resource", "string"),
+        6: ("subresource", "string"),
+        7: ("name", "string"),
+    },
+    "NonResourceAttributes": {1: ("path", "string"), 2: ("verb", "string")},
+    "SubjectAccessReviewStatus": {
+        1: ("allowed", "bool"),
+        4: ("denied", "bool"),
+        2: ("reason", "string"),
+        3: ("evaluationError", "string"),
+    },
     # rbac.authorization.k8s.io/v1 (kubectl create role|clusterrole|rolebinding|clusterrolebinding)
     "Role": {1: ("metadata", _META), 2: ("rules", "[PolicyRule")},
     "ClusterRole": {
@@ -402,6 +428,7 @@ KINDS: dict[tuple[str, str], str] = {
     ("apps/v1", "ReplicaSet"): "ReplicaSet",
     ("authentication.k8s.io/v1", "TokenRequest"): "TokenRequest",
     ("authentication.k8s.io/v1", "SelfSubjectReview"): "SelfSubjectReview",
+    ("authorization.k8s.io/v1", "SelfSubjectAccessReview"): "SelfSubjectAccessReview",
     ("certificates.k8s.io/v1", "CertificateSigningRequest"): "CertificateSigningRequest",
     ("rbac.authorization.k8s.io/v1", "Role"): "Role",
     ("rbac.authorization.k8s.io/v1", "ClusterRole"): "ClusterRole",

@@ -184,6 +184,14 @@ def builtin_types() -> list[ResourceType]:
             "authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", False, verbs=("create",)
         ),
         _rt(
+            "authorization.k8s.io",
+            "v1",
+            "selfsubjectaccessreviews",
+            "SelfSubjectAccessReview",
+            False,
+            verbs=("create",),
+        ),
+        _rt(
             "certificates.k8s.io",
             "v1",
             "certificatesigningrequests",

@@ -28,7 +28,13 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from kpy.testing.subresources.base import SubresourceCall
-from kpy.testing.subresources.certificates import csr_approval, csr_create, csr_status, self_subject_review
+from kpy.testing.subresources.certificates import (
+    csr_approval,
+    csr_create,
+    csr_status,
+    self_subject_access_review,
+    self_subject_review,
+)
 from kpy.testing.subresources.logs import pod_log
 from kpy.testing.subresources.portforward import pod_portforward
 from kpy.testing.subresources.scale import scale
@@ -54,6 +60,7 @@ SUBRESOURCES: dict[tuple[str, str, str], Handler] = {
 CREATES: dict[tuple[str, str], Handler] = {
     ("certificates.k8s.io", "certificatesigningrequests"): csr_create,
     ("authentication.k8s.io", "selfsubjectreviews"): self_subject_review,
+    ("authorization.k8s.io", "selfsubjectaccessreviews"): self_subject_access_review,
 }
 
 
