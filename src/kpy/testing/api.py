@@ -290,6 +290,9 @@ class Api:
             else:
                 raise status.unsupported_media_type("")
         except PatchError as exc:
+            if patch_type == "json":  # the handler's NewGenericServerResponse: the reason is not passed on
+                generic = "the server rejected our request due to an error in our request"
+                raise StatusError(422, status.status_body(422, "Invalid", generic, {})) from None
             raise StatusError(422, status.status_body(422, "Invalid", str(exc))) from None
         if not isinstance(patched, dict):
             raise status.bad_request("the patched object is not a JSON object")

@@ -280,10 +280,10 @@ async def _resource_request(
     if (method == "POST" and not name and namespace is not None) or (
         method == "POST" and not rt.namespaced and not name
     ):
-        body, _ = await read_body(request)
+        body, _ = await read_body(request, kind=rt.kind)
         return json_response(ctx.api.create(rt, ns, body, dry_run=dry_run), 201)
     if method == "PUT" and name:
-        body, _ = await read_body(request)
+        body, _ = await read_body(request, kind=rt.kind)
         obj, created = ctx.api.update(rt, ns, name, body, subresource=sub, dry_run=dry_run)
         return json_response(obj, 201 if created else 200)
     if method == "PATCH" and name:

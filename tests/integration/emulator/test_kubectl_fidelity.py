@@ -73,3 +73,109 @@ def test_access_review_names_the_binding_that_allows_it(emu: Any, tmp_path: Path
     )
 
 
+_UNRECOGNIZED = (
+    "Error from server (BadRequest): the object provided is unrecognized (must be of type ConfigMap): "
+    "couldn't get version/kind; json parse error: "
+)
+_TYPE_META = (
+    'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }'
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        (
+            '{"apiVersion":"v1","kind":"ConfigMap",',
+            'unexpected end of JSON input ({"apiVersion":"v1","kind":"Con ...)',
+        ),
+        ("[1,2]", f"json: cannot unmarshal array into Go value of type {_TYPE_META} (5b312c325d)"),
+        ("", "unexpected end of JSON input (<empty>)"),
+        ("{x}", "invalid character 'x' looking for beginning of object key string ({x})"),
+        (
+            "abcdefghijklmnopqrstuvwxyz0123456789",
+            "invalid character 'a' looking for beginning of value "
+            "(6162636465666768696a6b6c6d6e6f707172737475767778797a30313233 ...)",
+        ),
+    ],
+)
+def test_undecodable_create_and_replace_bodies(emu: Any, tmp_path: Path, body: str, error: str) -> None:
+    """kubectl create/replace --raw send the bytes as they are; the handler names the kind it wanted, Go's
+    json error and the start of the body (hex unless it starts with "{")."""
+    path = tmp_path / "body.json"
+    path.write_text(body)
+    expected = (1, "", _UNRECOGNIZED + error + "\n")
+    assert k(emu, "create", "--raw", "/api/v1/namespaces/default/configmaps", "-f", str(path)) == expected
+    if body.startswith("{"):
+        assert (
+            k(emu, "replace", "--raw", "/api/v1/namespaces/default/configmaps/x", "-f", str(path)) == expected
+        )
+
+
+def test_json_patch_that_does_not_apply_is_the_generic_invalid(emu: Any) -> None:
+    assert k(emu, "create", "cm", "jp", "--from-literal=a=b")[0] == 0
+    expected = (
+        1,
+        "",
+        "The request is invalid: the server rejected our request due to an error in our request\n",
+    )
+    for ops in ('[{"op":"test","path":"/data/a","value":"z"}]', '[{"op":"remove","path":"/data/nosuch"}]'):
+        assert k(emu, "patch", "cm", "jp", "--type", "json", "-p", ops) == expected
+
+
+_MAP = "map[string]interface {}"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "code", "message"),
+    [
+        ("application/json", '{"data":{}}', 415, "415: Unsupported Media Type"),
+        ("text/plain", "{}", 415, "415: Unsupported Media Type"),
+        ("application/merge-patch+json", '{"data":', 400, "error decoding patch: unexpected end of JSON input"),
+        ("application/merge-patch+json", "[1]", 400, f"error decoding patch: json: cannot unmarshal array into Go value of type {_MAP}"),
+        ("application/merge-patch+json", "null", 400, "Invalid JSON Patch"),
+        ("application/json-patch+json", "{x}", 400, "error decoding patch: invalid character 'x' looking for beginning of object key string"),
+        ("application/json-patch+json", '{"a":1}', 400, "error decoding patch: json: cannot unmarshal object into Go value of type []handlers.jsonPatchOp"),
+        ("application/json-patch+json", "[1]", 400, "error decoding patch: json: cannot unmarshal number into Go value of type handlers.jsonPatchOp"),
+        ("application/json-patch+json", '[{"op":"bogus","path":"/data"}]', 422, "the server rejected our request due to an error in our request"),
+        ("application/strategic-merge-patch+json", "", 400, "unexpected end of JSON input"),
+        ("application/strategic-merge-patch+json", '"s"', 400, f"json: cannot unmarshal string into Go value of type {_MAP}"),
+    ],
+)  # fmt: skip
+def test_undecodable_patch_bodies(api: Any, content_type: str, body: str, code: int, message: str) -> None:
+    """What a raw client gets for a PATCH kube-apiserver cannot read (kubectl checks its patches first)."""
+    import urllib.error
+    import urllib.request
+
+    api.call("POST", "/api/v1/namespaces/default/configmaps", {"metadata": {"name": "raw-patch"}})
+    req = urllib.request.Request(
+        api.url + "/api/v1/namespaces/default/configmaps/raw-patch", data=body.encode(), method="PATCH"
+    )
+    req.add_header("Authorization", f"Bearer {api.token}")
+    req.add_header("Content-Type", content_type)
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(req, context=api.ctx)
+    answer = json.loads(caught.value.read())
+    assert (caught.value.code, answer["message"]) == (code, message)
+    if code == 415 or code == 422:
+        assert answer["details"] == {}
+
+
+def test_create_or_replace_in_a_media_type_the_server_does_not_read(api: Any) -> None:
+    import urllib.error
+    import urllib.request
+
+    for method, path in (("POST", ""), ("PUT", "/raw-patch")):
+        req = urllib.request.Request(
+            api.url + "/api/v1/namespaces/default/configmaps" + path, data=b"{}", method=method
+        )
+        req.add_header("Authorization", f"Bearer {api.token}")
+        req.add_header("Content-Type", "text/plain")
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(req, context=api.ctx)
+        answer = json.loads(caught.value.read())
+        assert (caught.value.code, answer["message"]) == (
+            415,
+            "the body of the request was in an unknown format - accepted media types include: application/json, "
+            "application/yaml, application/vnd.kubernetes.protobuf",
+        )
