@@ -12,7 +12,7 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from kpy.testing import eventsconv, managedfields, status
+from kpy.testing import eventsconv, managedfields, podspec, status
 from kpy.testing.conversion import body_without, from_api, is_events_v1, storage_gr, to_api, tracks_generation
 from kpy.testing.defaults import prepare_create
 from kpy.testing.listing import list_objects
@@ -122,6 +122,8 @@ class Api:
             has_status="status" in rt.subresources,
             now=status_time(self.store),
         )
+        if not rt.crd_name and (causes := podspec.object_errors(rt.group, rt.resource, obj)):
+            raise status.invalid(rt.resource, rt.group, rt.kind, name, causes)
         stored = from_api(rt, obj)
         if is_events_v1(rt) and (errors := eventsconv.create_v1_errors(stored)):
             raise status.invalid(rt.resource, "", rt.kind, name, errors)  # the real server names no group
@@ -225,6 +227,9 @@ class Api:
             has_status="status" in rt.subresources,
             now=status_time(self.store),
         )
+        changed = subresource == "" and not rt.crd_name and new != current
+        if changed and (causes := podspec.object_errors(rt.group, rt.resource, new)):
+            raise status.invalid(rt.resource, rt.group, rt.kind, name, causes)
         if new == current or dry_run:
             return new if dry_run else current  # nothing changed: no write, same resourceVersion
         stored = self.store.update(storage_gr(rt), from_api(rt, new))

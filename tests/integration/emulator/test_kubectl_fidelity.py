@@ -179,3 +179,62 @@ def test_create_or_replace_in_a_media_type_the_server_does_not_read(api: Any) ->
             "the body of the request was in an unknown format - accepted media types include: application/json, "
             "application/yaml, application/vnd.kubernetes.protobuf",
         )
+
+
+_POD_P2 = """apiVersion: v1
+kind: Pod
+metadata:
+  name: p2
+spec:
+  restartPolicy: Bogus
+  initContainers:
+  - name: c
+    image: x
+  containers:
+  - name: c
+    ports:
+    - containerPort: 70000
+  - name: C_1
+    image: img
+"""
+_DEPLOY_D1 = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: d1
+spec:
+  selector:
+    matchLabels: {a: b}
+  template:
+    metadata:
+      labels: {a: b}
+    spec:
+      containers: []
+"""
+
+
+def test_pod_specs_are_validated(emu: Any) -> None:
+    """ValidatePodSpec's everyday mistakes, for a Pod and a Deployment's template (kubectl create -f)."""
+    create = ("create", "--validate=false", "-f", "-")
+    no_containers = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p1\n"
+    assert k(emu, *create, stdin=no_containers) == (
+        1,
+        "",
+        'The Pod "p1" is invalid: spec.containers: Required value\n',
+    )
+    assert k(emu, *create, stdin=_POD_P2) == (
+        1,
+        "",
+        'The Pod "p2" is invalid: \n'
+        "* spec.containers[0].image: Required value\n"
+        "* spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive\n"
+        '* spec.containers[1].name: Invalid value: "C_1": a lowercase RFC 1123 label must consist of lower case '
+        "alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  "
+        "or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')\n"
+        '* spec.initContainers[0].name: Duplicate value: "c"\n'
+        '* spec.restartPolicy: Unsupported value: "Bogus": supported values: "Always", "OnFailure", "Never"\n',
+    )
+    assert k(emu, *create, stdin=_DEPLOY_D1) == (
+        1,
+        "",
+        'The Deployment "d1" is invalid: spec.template.spec.containers: Required value\n',
+    )
