@@ -8,11 +8,12 @@ events.k8s.io/v1 view is converted on the way in and out).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import random
 from collections.abc import Callable
 from typing import Any
 
-from kpy.testing import eventsconv, managedfields, podspec, status
+from kpy.testing import applyprune, eventsconv, lastapplied, managedfields, podspec, status
 from kpy.testing.conversion import body_without, from_api, is_events_v1, storage_gr, to_api, tracks_generation
 from kpy.testing.defaults import prepare_create
 from kpy.testing.listing import list_objects
@@ -292,6 +293,10 @@ class Api:
                 if not isinstance(body, dict):
                     raise PatchError("expected an object")
                 patched = merge_patch(current, _without_nulls(body))
+                ctx = managedfields.CURRENT.get()
+                if ctx is not None and ctx.operation == "Apply":
+                    applyprune.prune(current, patched, body, ctx.manager)
+                _from_client_side_apply(current, patched, body)
             else:
                 raise status.unsupported_media_type("")
         except PatchError as exc:
@@ -427,6 +432,16 @@ class Api:
         assert rt is not None
         if not self.store.exists(("", "namespaces"), "", name):
             self.create(rt, "", {"metadata": {"name": name}})
+
+
+def _from_client_side_apply(current: Obj, patched: Obj, applied: Obj) -> None:
+    """An apply by ``kubectl`` takes over what client-side apply recorded (:mod:`kpy.testing.lastapplied`)."""
+    ctx = managedfields.CURRENT.get()
+    if ctx is None or ctx.operation != "Apply" or ctx.manager != "kubectl":
+        return
+    allowed = frozenset() if ctx.force else lastapplied.allowed_conflicts(current)
+    owner = lastapplied.PATH if lastapplied.rewrite(current, patched, applied) else None
+    managedfields.CURRENT.set(dataclasses.replace(ctx, allowed=allowed, untracked=owner))
 
 
 def _without_nulls(value: Any) -> Any:

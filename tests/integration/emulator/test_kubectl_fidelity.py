@@ -8,6 +8,7 @@ decides them (ages, uids and times are never part of the expectation).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -237,4 +238,78 @@ def test_pod_specs_are_validated(emu: Any) -> None:
         1,
         "",
         'The Deployment "d1" is invalid: spec.template.spec.containers: Required value\n',
+    )
+
+
+_CM = """apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: csa
+  labels: {app: fid}
+data:
+  a: "{a}"
+"""
+_CM_MIGRATED = """apiVersion: v1
+data:
+  a: "2"
+kind: ConfigMap
+metadata:
+  annotations:
+    kubectl.kubernetes.io/last-applied-configuration: |
+      {"apiVersion":"v1","data":{"a":"2"},"kind":"ConfigMap","metadata":{"labels":{"app":"fid"},"name":"csa","namespace":"default"}}
+  creationTimestamp: T
+  labels:
+    app: fid
+  managedFields:
+  - apiVersion: v1
+    fieldsType: FieldsV1
+    fieldsV1:
+      f:metadata:
+        f:annotations:
+          f:kubectl.kubernetes.io/last-applied-configuration: {}
+    manager: kubectl-last-applied
+    operation: Apply
+  - apiVersion: v1
+    fieldsType: FieldsV1
+    fieldsV1:
+      f:data:
+        f:a: {}
+      f:metadata:
+        f:labels:
+          f:app: {}
+    manager: kubectl
+    operation: Apply
+    time: T
+  name: csa
+  namespace: default
+  resourceVersion: RV
+  uid: UID
+"""
+
+
+def test_client_side_apply_then_server_side_apply(emu: Any) -> None:
+    """kubectl apply, then kubectl apply --server-side with a changed value: no conflict (the server forces
+    what the last-applied annotation recorded and rewrites it; kubectl moves the client-side manager's fields),
+    then the fields belong to "kubectl", another manager conflicts, and what kubectl stops applying goes."""
+    apply = ("apply", "--validate=false", "-f", "-")
+    assert k(emu, *apply, stdin=_CM.replace("{a}", "1")) == (0, "configmap/csa created\n", "")
+    migrated = k(emu, *apply, "--server-side", stdin=_CM.replace("{a}", "2"))
+    assert migrated == (0, "configmap/csa serverside-applied\n", "")
+    code, out, err = k(emu, "get", "cm", "csa", "-o", "yaml", "--show-managed-fields")
+    out = re.sub(r'(creationTimestamp|time): "[^"]+"', r"\1: T", out)
+    out = re.sub(r'resourceVersion: "\d+"', "resourceVersion: RV", re.sub(r"uid: \S+", "uid: UID", out))
+    assert (code, out, err) == (0, _CM_MIGRATED, "")
+    code, out, err = k(emu, *apply, "--server-side", "--field-manager=other", stdin=_CM.replace("{a}", "1"))
+    assert (code, out, err.splitlines()[0]) == (
+        1,
+        "",
+        'error: Apply failed with 1 conflict: conflict with "kubectl": .data.a',
+    )
+    no_label = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: csa\ndata:\n  a: "3"\n  z: "1"\n'
+    assert k(emu, *apply, "--server-side", stdin=no_label) == (0, "configmap/csa serverside-applied\n", "")
+    view = "{.metadata.labels}|{.data}|{.metadata.managedFields[*].manager}"
+    assert k(emu, "get", "cm", "csa", "-o", f"jsonpath={view}") == (
+        0,
+        '|{"a":"3","z":"1"}|kubectl-last-applied kubectl',
+        "",
     )
