@@ -308,6 +308,34 @@ MESSAGES: dict[str, Schema] = {
         5: ("availableReplicas", "int"),
         3: ("observedGeneration", "int"),
     },
+    # core/v1 ResourceQuota and LimitRange (kubectl create quota; describe namespace reads both)
+    "ResourceQuota": {
+        1: ("metadata", _META),
+        2: ("spec", "ResourceQuotaSpec"),
+        3: ("status", "ResourceQuotaStatus"),
+    },
+    "ResourceQuotaSpec": {
+        1: ("hard", "{Quantity"),
+        2: ("scopes", "[string"),
+        3: ("scopeSelector", "ScopeSelector"),
+    },
+    "ScopeSelector": {1: ("matchExpressions", "[ScopedResourceSelectorRequirement")},
+    "ScopedResourceSelectorRequirement": {
+        1: ("scopeName", "string"),
+        2: ("operator", "string"),
+        3: ("values", "[string"),
+    },
+    "ResourceQuotaStatus": {1: ("hard", "{Quantity"), 2: ("used", "{Quantity")},
+    "LimitRange": {1: ("metadata", _META), 2: ("spec", "LimitRangeSpec")},
+    "LimitRangeSpec": {1: ("limits", "[LimitRangeItem")},
+    "LimitRangeItem": {
+        1: ("type", "string"),
+        2: ("max", "{Quantity"),
+        3: ("min", "{Quantity"),
+        4: ("default", "{Quantity"),
+        5: ("defaultRequest", "{Quantity"),
+        6: ("maxLimitRequestRatio", "{Quantity"),
+    },
     # k8s.io/api authentication/v1 (kubectl create token)
     "TokenRequest": {
         1: ("metadata", _META),
@@ -424,6 +452,8 @@ KINDS: dict[tuple[str, str], str] = {
     ("v1", "ServiceAccount"): "ServiceAccount",
     ("v1", "Service"): "Service",
     ("v1", "Pod"): "Pod",
+    ("v1", "ResourceQuota"): "ResourceQuota",
+    ("v1", "LimitRange"): "LimitRange",
     ("apps/v1", "Deployment"): "Deployment",
     ("apps/v1", "ReplicaSet"): "ReplicaSet",
     ("authentication.k8s.io/v1", "TokenRequest"): "TokenRequest",

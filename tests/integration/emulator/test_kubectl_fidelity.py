@@ -313,3 +313,43 @@ def test_client_side_apply_then_server_side_apply(emu: Any) -> None:
         '|{"a":"3","z":"1"}|kubectl-last-applied kubectl',
         "",
     )
+
+
+_LIMITS = """apiVersion: v1
+kind: LimitRange
+metadata: {name: lr1}
+spec:
+  limits:
+  - type: Container
+    default: {cpu: 500m}
+"""
+
+
+def test_describe_namespace_shows_quotas_and_limit_ranges(emu: Any) -> None:
+    """describe ns reads resourcequotas and limitranges (kubectl create quota sends protobuf; a LimitRange's
+    default request falls back to its default limit)."""
+    assert k(emu, "create", "ns", "quotas")[0] == 0
+    empty = (
+        "Name:         quotas\nLabels:       kubernetes.io/metadata.name=quotas\nAnnotations:  <none>\n"
+        "Status:       Active\n\nNo resource quota.\n\nNo LimitRange resource.\n"
+    )
+    assert k(emu, "describe", "ns", "quotas") == (0, empty, "")
+    quota = k(emu, "create", "quota", "q1", "-n", "quotas", "--hard=pods=10,cpu=2")
+    assert quota == (0, "resourcequota/q1 created\n", "")
+    assert k(emu, "create", "-n", "quotas", "-f", "-", stdin=_LIMITS)[0] == 0
+    full = (
+        "Name:         quotas\nLabels:       kubernetes.io/metadata.name=quotas\nAnnotations:  <none>\n"
+        "Status:       Active\n\n"
+        "Resource Quotas\n  Name:     q1\n  Resource  Used  Hard\n  --------  ---   ---\n\n"
+        "Resource Limits\n"
+        " Type       Resource  Min  Max  Default Request  Default Limit  Max Limit/Request Ratio\n"
+        " ----       --------  ---  ---  ---------------  -------------  -----------------------\n"
+        " Container  cpu       -    -    500m             500m           -\n"
+    )
+    assert k(emu, "describe", "ns", "quotas") == (0, full, "")
+    code, out, _ = k(emu, "get", "quota,limits", "-n", "quotas")
+    assert (code, [line.split()[0] for line in out.splitlines() if line]) == (
+        0,
+        ["NAME", "resourcequota/q1", "NAME", "limitrange/lr1"],
+    )
+    assert out.splitlines()[0].split() == ["NAME", "REQUEST", "LIMIT", "AGE"]
