@@ -353,3 +353,74 @@ def test_describe_namespace_shows_quotas_and_limit_ranges(emu: Any) -> None:
         ["NAME", "resourcequota/q1", "NAME", "limitrange/lr1"],
     )
     assert out.splitlines()[0].split() == ["NAME", "REQUEST", "LIMIT", "AGE"]
+
+
+_CM_V1 = 'ConfigMap in version "v1" cannot be handled as a ConfigMap: '
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            {"metadata": {"name": "x", "labels": {"v": 1}, "annotations": {"a": True}}, "data": {"a": 2}},
+            _CM_V1
+            + "json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string",
+        ),
+        (
+            {"metadata": {"name": "x", "labels": []}},
+            _CM_V1 + "json: cannot unmarshal array into Go struct field ObjectMeta.metadata.labels of type "
+            "map[string]string",
+        ),
+        (
+            {"metadata": []},
+            _CM_V1
+            + "json: cannot unmarshal array into Go struct field ConfigMap.metadata of type v1.ObjectMeta",
+        ),
+        (
+            {"metadata": {"name": "x"}, "data": "zz"},
+            _CM_V1
+            + "json: cannot unmarshal string into Go struct field ConfigMap.data of type map[string]string",
+        ),
+        (
+            {"kind": "Secret", "metadata": {"name": "x"}},
+            'Secret in version "v1" cannot be handled as a ConfigMap: converting (v1.Secret) to (core.ConfigMap): '
+            "unknown conversion",
+        ),
+        (
+            {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "x"}},
+            'Deployment in version "v1" cannot be handled as a ConfigMap: converting (v1.Deployment) to '
+            "(core.ConfigMap): unknown conversion",
+        ),
+        (
+            {"apiVersion": "v2", "kind": "ConfigMap", "metadata": {"name": "x"}},
+            'ConfigMap in version "v2" cannot be handled as a ConfigMap: no kind "ConfigMap" is registered for '
+            'version "v2" in scheme "kubernetes/pkg/api/legacyscheme/scheme.go:30"',
+        ),
+        (
+            {"apiVersion": "v1", "kind": "Foo", "metadata": {"name": "x"}},
+            'Foo in version "v1" cannot be handled as a ConfigMap: no kind "Foo" is registered for version "v1" '
+            'in scheme "kubernetes/pkg/api/legacyscheme/scheme.go:30"',
+        ),
+    ],
+)
+def test_bodies_of_the_wrong_shape_or_kind(
+    emu: Any, tmp_path: Path, body: dict[str, Any], message: str
+) -> None:
+    """The decoder's words: the first wrongly typed field in document order, or the kind it cannot convert."""
+    path = tmp_path / "body.json"
+    path.write_text(json.dumps({"apiVersion": "v1", "kind": "ConfigMap", **body}))
+    assert k(emu, "create", "--raw", "/api/v1/namespaces/default/configmaps", "-f", str(path)) == (
+        1,
+        "",
+        f"Error from server (BadRequest): {message}\n",
+    )
+
+
+def test_secret_data_that_is_not_base64(emu: Any) -> None:
+    manifest = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: sec\ndata:\n  password: not-base64!\n"
+    assert k(emu, "create", "--validate=false", "-f", "-", stdin=manifest) == (
+        1,
+        "",
+        'Error from server (BadRequest): error when creating "STDIN": Secret in version "v1" cannot be handled '
+        "as a Secret: illegal base64 data at input byte 3\n",
+    )
