@@ -424,3 +424,33 @@ def test_secret_data_that_is_not_base64(emu: Any) -> None:
         'Error from server (BadRequest): error when creating "STDIN": Secret in version "v1" cannot be handled '
         "as a Secret: illegal base64 data at input byte 3\n",
     )
+
+
+_TYPO = (
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: typo\n  lables: {a: b}\ndata:\n  a: "1"\nbogus: 1\n'
+)
+
+
+def test_unknown_fields_follow_field_validation(emu: Any, api: Any) -> None:
+    """kubectl sends fieldValidation=Strict (the emulator's OpenAPI lists the parameter): a typo is refused as
+    kube-apiserver refuses it; --validate=warn prints the server's warnings; the fields are never stored. The
+    texts are kube-apiserver 1.36's answers to the same JSON (kubectl sorts the keys)."""
+    assert k(emu, "create", "-f", "-", stdin=_TYPO) == (
+        1,
+        "",
+        'Error from server (BadRequest): error when creating "STDIN": ConfigMap in version "v1" cannot be '
+        'handled as a ConfigMap: strict decoding error: unknown field "bogus", unknown field "metadata.lables"\n',
+    )
+    assert k(emu, "create", "--validate=warn", "-f", "-", stdin=_TYPO) == (
+        0,
+        "configmap/typo created\n",
+        'Warning: unknown field "bogus"\nWarning: unknown field "metadata.lables"\n',
+    )
+    stored = json.loads(k(emu, "get", "cm", "typo", "-o", "json")[1])
+    assert "bogus" not in stored and "lables" not in stored["metadata"]
+    code, body = api.call("POST", "/api/v1/namespaces/default/configmaps?fieldValidation=Bogus", {})
+    assert (code, body["message"]) == (
+        422,
+        'CreateOptions.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: "Bogus": supported values: '
+        '"", "Ignore", "Strict", "Warn"',
+    )
