@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import random
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -128,7 +129,10 @@ class Api:
         stored = from_api(rt, obj)
         if is_events_v1(rt) and (errors := eventsconv.create_v1_errors(stored)):
             raise status.invalid(rt.resource, "", rt.kind, name, errors)  # the real server names no group
-        if dry_run:
+        if dry_run:  # what a create would answer, minus the resourceVersion storage gives
+            dry_meta = stored.setdefault("metadata", {})
+            dry_meta.setdefault("uid", str(uuid.uuid4()))
+            dry_meta.setdefault("creationTimestamp", status_time(self.store))
             return to_api(rt, stored)
         result = self.store.create(gr, stored, keep_identity=keep_identity)
         if (rt.group, rt.resource) == ("apiextensions.k8s.io", "customresourcedefinitions"):

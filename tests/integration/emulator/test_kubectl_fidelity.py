@@ -454,3 +454,12 @@ def test_unknown_fields_follow_field_validation(emu: Any, api: Any) -> None:
         'CreateOptions.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: "Bogus": supported values: '
         '"", "Ignore", "Strict", "Warn"',
     )
+
+
+def test_server_dry_run_create_answers_an_identity_but_no_resource_version(emu: Any) -> None:
+    code, out, err = k(emu, "create", "cm", "dry", "--from-literal=a=b", "--dry-run=server", "-o", "json")
+    assert (code, err) == (0, "")
+    meta = json.loads(out)["metadata"]
+    assert re.fullmatch(r"[0-9a-f-]{36}", meta["uid"]) and meta["creationTimestamp"].endswith("Z")
+    assert "resourceVersion" not in meta
+    assert k(emu, "get", "cm", "dry") == (1, "", 'Error from server (NotFound): configmaps "dry" not found\n')
