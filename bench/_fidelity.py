@@ -2,7 +2,9 @@
 day, run with kubectl alone against one server. Run it on the real kube-apiserver and on ``kpy sandbox`` with
 ``--save`` each, then ``--cross real.json emu.json`` lists every answer that differs between the two servers.
 
-The commands work in their own namespace (``kpy-fidelity``, created first and deleted last), from manifests
+The commands work in their own namespace (``kpy-fidelity``, or ``-n NS`` when given: created first, deleted
+last; on the realk8s kit, which has no namespace controller, a deleted namespace stays Terminating, so give
+each run there a fresh ``-n``), from manifests
 written to a fixed directory, so both runs send the same bytes and print the same paths. Answers are
 normalised for what differs on every run: uids, resourceVersions, timestamps, ages, klog headers.
 
@@ -66,11 +68,11 @@ def write_manifests() -> Path:
     return WORKDIR
 
 
-def commands() -> Iterator[tuple[str, list[str]]]:
+def commands(namespace: str = NAMESPACE) -> Iterator[tuple[str, list[str]]]:
     """(name, kubectl arguments), in order: each may depend on the ones before it."""
-    d, n = WORKDIR, ["-n", NAMESPACE]
-    nv = ["-n", NAMESPACE, "--validate=false"]
-    yield "create namespace", ["create", "namespace", NAMESPACE]
+    d, n = WORKDIR, ["-n", namespace]
+    nv = ["-n", namespace, "--validate=false"]
+    yield "create namespace", ["create", "namespace", namespace]
     yield (
         "create sa default",
         ["create", "serviceaccount", "default", *n],
@@ -78,8 +80,8 @@ def commands() -> Iterator[tuple[str, list[str]]]:
     # reads
     for what in ("pods", "deploy", "svc", "cm", "events", "leases", "secrets"):
         yield f"get {what} (none)", ["get", what, *n]
-    yield "get ns NAME", ["get", "ns", NAMESPACE]
-    yield "describe ns", ["describe", "ns", NAMESPACE]
+    yield "get ns NAME", ["get", "ns", namespace]
+    yield "describe ns", ["describe", "ns", namespace]
     yield "get nosuch type", ["get", "nosuchtype", *n]
     yield "get pod nosuch", ["get", "pod", "nosuch", *n]
     # creates
@@ -129,7 +131,7 @@ def commands() -> Iterator[tuple[str, list[str]]]:
     yield "pod without containers", ["create", *nv, "-f", str(d / "nocontainers.yaml")]
     yield "pod with many errors", ["create", *nv, "-f", str(d / "badpod.yaml")]
     for body in ("truncated.json", "array.json", "empty.json"):
-        path = f"/api/v1/namespaces/{NAMESPACE}/configmaps"
+        path = f"/api/v1/namespaces/{namespace}/configmaps"
         yield f"create --raw {body}", ["create", "--raw", path, "-f", str(d / body)]
     # pods and wait
     yield "create pod", ["create", *nv, "-f", str(d / "pod.yaml")]
@@ -156,4 +158,4 @@ def commands() -> Iterator[tuple[str, list[str]]]:
     yield "delete pod --wait", ["delete", "pod", "p3", *n, "--wait=true", "--timeout=20s"]
     yield "wait --for=delete (gone)", ["wait", "pod/p3", *n, "--for=delete", "--timeout=2s"]
     yield "delete --all cm", ["delete", "cm", "--all", *n]
-    yield "delete namespace", ["delete", "namespace", NAMESPACE, "--wait=false"]
+    yield "delete namespace", ["delete", "namespace", namespace, "--wait=false"]

@@ -522,10 +522,10 @@ def raw_cases(e: Env) -> Iterator[Case]:
 
 def fidelity_cases(e: Env) -> Iterator[Case]:
     """kubectl-only: compared across servers with --cross (bench/_fidelity.py lists them)."""
-    from _fidelity import commands, norm_fidelity, write_manifests
+    from _fidelity import NAMESPACE, commands, norm_fidelity, write_manifests
 
     write_manifests()
-    for name, args in commands():
+    for name, args in commands(e.namespace if e.namespace != "default" else NAMESPACE):
         yield Case("fidelity", name, args, norms=(norm_klog, norm_fidelity), kubectl_only=True)
 
 
