@@ -84,3 +84,58 @@ def review(body: Any, user: UserInfo, store: Store, now: str) -> dict[str, Any]:
     managedfields.record(KIND, API_VERSION, None, answer, subresource="", has_status=True, now=now)
     answer["status"] = {"allowed": True, "reason": reason} if reason else {"allowed": reason is not None}
     return answer
+
+
+_BASIC_USER_RULES = [
+    {
+        "verbs": ["create"],
+        "apiGroups": [GROUP],
+        "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"],
+    },
+    {"verbs": ["create"], "apiGroups": ["authentication.k8s.io"], "resources": ["selfsubjectreviews"]},
+]
+_PUBLIC_URLS = ["/healthz", "/livez", "/readyz", "/version", "/version/"]
+_BOOTSTRAP_URLS = [
+    ["/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/openapi", "/openapi/*", "/readyz", "/version",
+     "/version/"],
+    _PUBLIC_URLS,
+    ["/.well-known", "/.well-known/*"],
+]  # fmt: skip
+
+
+def rules_review(body: Any, user: UserInfo, store: Store) -> dict[str, Any]:
+    """The answer to a SelfSubjectRulesReview create (``kubectl auth can-i --list``): the rules of the
+    bootstrap roles every authenticated user has, cluster-admin's for ``system:masters``, and those of the
+    Roles/ClusterRoles bound to the user in ``spec.namespace`` (the namespace is required)."""
+    raw_spec = body.get("spec") if isinstance(body, dict) else None
+    namespace = raw_spec.get("namespace") if isinstance(raw_spec, dict) else None
+    if not namespace or not isinstance(namespace, str):
+        raise status.bad_request("no namespace on request")
+    resource_rules: list[dict[str, Any]] = []
+    non_resource_rules: list[dict[str, Any]] = []
+    if user.is_admin:
+        resource_rules.append({"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]})
+        non_resource_rules.append({"verbs": ["*"], "nonResourceURLs": ["*"]})
+    resource_rules += [dict(r) for r in _BASIC_USER_RULES]
+    non_resource_rules += [{"verbs": ["get"], "nonResourceURLs": list(urls)} for urls in _BOOTSTRAP_URLS]
+    for rule, cluster_wide in rbac.rules_of(store, user, namespace):
+        if rule.get("resources"):
+            out = {
+                k: list(rule[k]) for k in ("verbs", "apiGroups", "resources", "resourceNames") if rule.get(k)
+            }
+            resource_rules.append(out)
+        if cluster_wide and rule.get("nonResourceURLs"):
+            non_resource_rules.append(
+                {"verbs": list(rule["verbs"]), "nonResourceURLs": list(rule["nonResourceURLs"])}
+            )
+    return {
+        "kind": "SelfSubjectRulesReview",
+        "apiVersion": API_VERSION,
+        "metadata": {},
+        "spec": {},
+        "status": {
+            "resourceRules": resource_rules,
+            "nonResourceRules": non_resource_rules,
+            "incomplete": False,
+        },
+    }

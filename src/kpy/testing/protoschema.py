@@ -384,6 +384,25 @@ MESSAGES: dict[str, Schema] = {
         7: ("name", "string"),
     },
     "NonResourceAttributes": {1: ("path", "string"), 2: ("verb", "string")},
+    "SelfSubjectRulesReview": {
+        1: ("metadata", _META),
+        2: ("spec", "SelfSubjectRulesReviewSpec"),
+        3: ("status", "SubjectRulesReviewStatus"),
+    },
+    "SelfSubjectRulesReviewSpec": {1: ("namespace", "string")},
+    "SubjectRulesReviewStatus": {
+        1: ("resourceRules", "[ResourceRule"),
+        2: ("nonResourceRules", "[NonResourceRule"),
+        3: ("incomplete", "bool"),
+        4: ("evaluationError", "string"),
+    },
+    "ResourceRule": {
+        1: ("verbs", "[string"),
+        2: ("apiGroups", "[string"),
+        3: ("resources", "[string"),
+        4: ("resourceNames", "[string"),
+    },
+    "NonResourceRule": {1: ("verbs", "[string"), 2: ("nonResourceURLs", "[string")},
     "SubjectAccessReviewStatus": {
         1: ("allowed", "bool"),
         4: ("denied", "bool"),
@@ -459,6 +478,7 @@ KINDS: dict[tuple[str, str], str] = {
     ("authentication.k8s.io/v1", "TokenRequest"): "TokenRequest",
     ("authentication.k8s.io/v1", "SelfSubjectReview"): "SelfSubjectReview",
     ("authorization.k8s.io/v1", "SelfSubjectAccessReview"): "SelfSubjectAccessReview",
+    ("authorization.k8s.io/v1", "SelfSubjectRulesReview"): "SelfSubjectRulesReview",
     ("certificates.k8s.io/v1", "CertificateSigningRequest"): "CertificateSigningRequest",
     ("rbac.authorization.k8s.io/v1", "Role"): "Role",
     ("rbac.authorization.k8s.io/v1", "ClusterRole"): "ClusterRole",

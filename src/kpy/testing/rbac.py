@@ -132,6 +132,24 @@ def allowed_by(
     return None
 
 
+def rules_of(store: Store, user: UserInfo, namespace: str) -> list[tuple[dict[str, Any], bool]]:
+    """The PolicyRules of the roles bound to ``user`` (cluster-wide, and in ``namespace``), each with whether
+    it came from a ClusterRoleBinding (only those grant non-resource URLs)."""
+    found: list[tuple[dict[str, Any], bool]] = []
+    bindings: list[tuple[Any, str]] = [(b, "") for b in store.list((GROUP, "clusterrolebindings"), None)]
+    bindings += [(b, namespace) for b in store.list((GROUP, "rolebindings"), namespace)]
+    for binding, ns in bindings:
+        if not any(_subject_matches(s, user) for s in _l(binding.get("subjects"))):
+            continue
+        ref = _d(binding.get("roleRef"))
+        if ref.get("kind") == "ClusterRole":
+            role = store.get((GROUP, "clusterroles"), "", str(ref.get("name", "")))
+        else:
+            role = store.get((GROUP, "roles"), ns, str(ref.get("name", "")))
+        found += [(rule, not ns) for rule in _l((role or {}).get("rules")) if isinstance(rule, dict)]
+    return found
+
+
 def non_resource_allowed_by(store: Store, user: UserInfo, verb: str, path: str) -> str | None:
     """The reason RBAC allows ``verb`` on a non-resource URL (``/healthz``), or None."""
     if AUTHENTICATED in user.groups and verb == "get" and _url_matches(_DISCOVERY_URLS, path):

@@ -194,6 +194,14 @@ def builtin_types() -> list[ResourceType]:
             verbs=("create",),
         ),
         _rt(
+            "authorization.k8s.io",
+            "v1",
+            "selfsubjectrulesreviews",
+            "SelfSubjectRulesReview",
+            False,
+            verbs=("create",),
+        ),
+        _rt(
             "certificates.k8s.io",
             "v1",
             "certificatesigningrequests",

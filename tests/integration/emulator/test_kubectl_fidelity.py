@@ -463,3 +463,44 @@ def test_server_dry_run_create_answers_an_identity_but_no_resource_version(emu: 
     assert re.fullmatch(r"[0-9a-f-]{36}", meta["uid"]) and meta["creationTimestamp"].endswith("Z")
     assert "resourceVersion" not in meta
     assert k(emu, "get", "cm", "dry") == (1, "", 'Error from server (NotFound): configmaps "dry" not found\n')
+
+
+_CAN_I_LIST_HEADER = (
+    "Resources                                       Non-Resource URLs   Resource Names   Verbs"
+)
+_CAN_I_LIST_COMMON = (
+    "selfsubjectreviews.authentication.k8s.io        []                  []               [create]\n"
+    "selfsubjectaccessreviews.authorization.k8s.io   []                  []               [create]\n"
+    "selfsubjectrulesreviews.authorization.k8s.io    []                  []               [create]\n"
+    "                                                [/.well-known/*]    []               [get]\n"
+    "                                                [/.well-known]      []               [get]\n"
+    "                                                [/api/*]            []               [get]\n"
+    "                                                [/api]              []               [get]\n"
+    "                                                [/apis/*]           []               [get]\n"
+    "                                                [/apis]             []               [get]\n"
+    "                                                [/healthz]          []               [get]\n"
+    "                                                [/healthz]          []               [get]\n"
+    "                                                [/livez]            []               [get]\n"
+    "                                                [/livez]            []               [get]\n"
+    "                                                [/openapi/*]        []               [get]\n"
+    "                                                [/openapi]          []               [get]\n"
+    "                                                [/readyz]           []               [get]\n"
+    "                                                [/readyz]           []               [get]\n"
+    "                                                [/version/]         []               [get]\n"
+    "                                                [/version/]         []               [get]\n"
+    "                                                [/version]          []               [get]\n"
+    "                                                [/version]          []               [get]\n"
+)
+_CAN_I_LIST_ADMIN = (
+    "*.*                                             []                  []               [*]\n"
+    "                                                [*]                 []               [*]\n"
+)
+
+
+def test_auth_can_i_list_asks_self_subject_rules_reviews(emu: Any) -> None:
+    """The bootstrap roles' rules for everyone (the discovery and health URLs twice, from two roles), plus
+    cluster-admin's for system:masters; output as kube-apiserver 1.36 answered kubectl."""
+    expected = _CAN_I_LIST_HEADER + "\n" + _CAN_I_LIST_COMMON
+    assert k(emu, "auth", "can-i", "--list", "--as=nobody") == (0, expected, "")
+    admin = _CAN_I_LIST_HEADER + "\n" + _CAN_I_LIST_ADMIN + _CAN_I_LIST_COMMON
+    assert k(emu, "auth", "can-i", "--list") == (0, admin, "")

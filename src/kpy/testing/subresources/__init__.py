@@ -34,6 +34,7 @@ from kpy.testing.subresources.certificates import (
     csr_status,
     self_subject_access_review,
     self_subject_review,
+    self_subject_rules_review,
 )
 from kpy.testing.subresources.logs import pod_log
 from kpy.testing.subresources.portforward import pod_portforward
@@ -61,6 +62,7 @@ CREATES: dict[tuple[str, str], Handler] = {
     ("certificates.k8s.io", "certificatesigningrequests"): csr_create,
     ("authentication.k8s.io", "selfsubjectreviews"): self_subject_review,
     ("authorization.k8s.io", "selfsubjectaccessreviews"): self_subject_access_review,
+    ("authorization.k8s.io", "selfsubjectrulesreviews"): self_subject_rules_review,
 }
 
 

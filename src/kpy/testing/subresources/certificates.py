@@ -102,3 +102,8 @@ async def self_subject_access_review(call: SubresourceCall) -> web.StreamRespons
     set_write_context(call.request)
     answer = accessreview.review(body, _user(), call.ctx.store, status_time(call.ctx.store))
     return json_response(answer, 201)
+
+
+async def self_subject_rules_review(call: SubresourceCall) -> web.StreamResponse:
+    body, _ = await read_body(call.request)
+    return json_response(accessreview.rules_review(body, _user(), call.ctx.store), 201)
