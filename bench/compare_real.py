@@ -11,7 +11,12 @@ stdout, stderr and the exit code of ``kubectl ARGS`` and ``kpy ARGS``:
     python bench/compare_real.py --cross real.json emu.json   # ... and diff kubectl's answers on two servers
 
 Sections: get, output, errors, forbidden, watch, events, portforward, exec, version, elect, raw (kubectl-only requests
-whose answers are compared across servers with ``--cross``). ``forbidden`` uses ``--forbidden-kubeconfig``
+whose answers are compared across servers with ``--cross``), fidelity (``--emulator-fidelity``: the kubectl
+commands an SRE runs daily, kubectl-only, in a namespace of their own; listed in bench/_fidelity.py):
+
+    python bench/compare_real.py --emulator-fidelity --save real.json     # KUBECONFIG: the real server
+    python bench/compare_real.py --emulator-fidelity --save emu.json --kubeconfig /tmp/kpy-emulator-.../kubeconfig
+    python bench/compare_real.py --cross real.json emu.json ``forbidden`` uses ``--forbidden-kubeconfig``
 (default: ``kubeconfig-nobody`` and ``kubeconfig-restricted`` next to KUBECONFIG, when present: the realk8s kit
 writes both, the emulator and ``kpy sandbox`` write ``kubeconfig-nobody``).
 
@@ -55,6 +60,7 @@ SECTIONS = (
     "version",
     "elect",
     "raw",
+    "fidelity",
 )
 Normalizer = Callable[[str], str]
 MAX_DIFF_LINES = 40
@@ -516,6 +522,15 @@ def raw_cases(e: Env) -> Iterator[Case]:
         )
 
 
+def fidelity_cases(e: Env) -> Iterator[Case]:
+    """kubectl-only: compared across servers with --cross (bench/_fidelity.py lists them)."""
+    from _fidelity import NAMESPACE, commands, norm_fidelity, write_manifests
+
+    write_manifests()
+    for name, args in commands(e.namespace if e.namespace != "default" else NAMESPACE):
+        yield Case("fidelity", name, args, norms=(norm_klog, norm_fidelity), kubectl_only=True)
+
+
 def run_case(e: Env, c: Case) -> Outcome:
     kc = c.kubeconfig or e.kubeconfig
     k_argv = [e.kubectl, *c.args]
@@ -960,6 +975,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--cross", nargs=2, metavar=("A.json", "B.json"), help="diff kubectl's answers of two runs"
     )
     ap.add_argument("-v", "--verbose", action="store_true", help="list matching cases too")
+    ap.add_argument(
+        "--emulator-fidelity", action="store_true", help="only the fidelity section (= --only fidelity)"
+    )
     ns = ap.parse_args(argv)
     if ns.cross:
         return cross(*ns.cross)
@@ -981,7 +999,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         watch_seconds=ns.watch_seconds,
         timeout=ns.timeout,
     )
-    sections = ns.only or list(SECTIONS)
+    sections = ["fidelity"] if ns.emulator_fidelity else ns.only or [s for s in SECTIONS if s != "fidelity"]
     print(
         f"# kubectl: {e.kubectl}\n# kpy: {e.kpy}\n# KUBECONFIG: {e.kubeconfig}\n# sections: {' '.join(sections)}"
     )
@@ -1005,6 +1023,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "events": events_cases,
         "version": version_cases,
         "raw": raw_cases,
+        "fidelity": fidelity_cases,
     }
     outcomes: list[Outcome] = []
     for section in sections:
