@@ -3,7 +3,7 @@
 command per key: ``kpy on``)."""
 
 from kpy.cache.informer import ADDED, DELETED, EVENT_TYPES, MODIFIED, SYNC, Handler, Informer, InformerEvent
-from kpy.cache.store import Store, object_key, split_key
+from kpy.cache.store import Store, StoredObject, object_key, split_key
 
 __all__ = [
     "ADDED",
@@ -15,6 +15,7 @@ __all__ = [
     "Informer",
     "InformerEvent",
     "Store",
+    "StoredObject",
     "object_key",
     "split_key",
 ]

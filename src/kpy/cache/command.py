@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
-import json
 import os
 import signal
 from collections.abc import Mapping, Sequence
@@ -171,10 +170,3 @@ async def run_command(
     if timed_out:
         return RunResult(EXIT_TIMEOUT, timed_out=True)
     return RunResult(exit_code_of(returncode))
-
-
-def object_stdin(obj: Mapping[str, object]) -> bytes:
-    """The object as one JSON line, ``kind`` and ``apiVersion`` first as the API server writes them (list
-    items lack them; the reflector adds them)."""
-    head = {k: obj[k] for k in ("kind", "apiVersion") if k in obj}
-    return json.dumps({**head, **obj}, separators=(",", ":")).encode() + b"\n"

@@ -21,11 +21,11 @@ import signal
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from kpy.cache.command import LineWriter, RunResult, object_stdin, run_command
+from kpy.cache.command import LineWriter, RunResult, run_command
 from kpy.cache.informer import ADDED, DELETED, EVENT_TYPES, MODIFIED, SYNC, InformerEvent
-from kpy.cache.store import resource_version, split_key
+from kpy.cache.store import StoredObject, split_key
 from kpy.workqueue import RateLimitingQueue, ShutDown, default_controller_rate_limiter
 
 if TYPE_CHECKING:
@@ -79,7 +79,7 @@ class CommandController:
         )
         self.stats = ControllerStats()
         self.running: dict[int, str] = {}  #: process group → key of the runs in progress
-        self._objects: dict[str, dict[str, Any]] = {}  #: latest state per key (last known for deletes)
+        self._objects: dict[str, StoredObject] = {}  #: latest state per key (last known for deletes)
         self._pending: dict[str, str] = {}  #: key → event type queued since it last ran
         self._stopping = False
         self._workers: list[asyncio.Task[None]] = []
@@ -97,7 +97,7 @@ class CommandController:
         if template is None or event.type != MODIFIED or event.old is None:
             return True
         try:
-            return template.find(event.old) != template.find(event.object)
+            return template.find(event.old.decode()) != template.find(event.object.decode())
         except Exception:  # an execution error on either side counts as a change: let the command decide
             return True
 
@@ -114,7 +114,7 @@ class CommandController:
         self.queue.add(key)
 
     # -- workers ------------------------------------------------------------------------------------
-    def _env(self, key: str, kind: str, obj: dict[str, Any]) -> dict[str, str]:
+    def _env(self, key: str, kind: str, obj: StoredObject) -> dict[str, str]:
         namespace, name = split_key(key)
         return {
             **self.env,
@@ -122,7 +122,7 @@ class CommandController:
             "KPY_KEY": key,
             "KPY_NAMESPACE": namespace,
             "KPY_NAME": name,
-            "KPY_RESOURCE_VERSION": resource_version(obj),
+            "KPY_RESOURCE_VERSION": obj.resource_version,
             "KPY_RETRIES": str(self.queue.num_requeues(key)),
         }
 
@@ -135,7 +135,7 @@ class CommandController:
         result = await run_command(
             self.options.argv,
             self._env(key, kind, obj),
-            object_stdin(obj),
+            obj.line,
             key,
             self.out,
             self.err,

@@ -7,6 +7,10 @@ hands each one to the handlers as an ``InformerEvent``: ``Added``, ``Modified`` 
 last state seen: ``final_state_unknown``, client-go's ``DeletedFinalStateUnknown``) and, every ``resync``
 seconds after the first sync, ``Sync`` for every stored object (client-go's resync ``OnUpdate(obj, obj)``).
 Handlers are plain callables run on the loop; they should be quick (queue a key, as a controller does).
+
+Objects are stored and handed over as ``StoredObject`` (a read-only mapping over the object's compact JSON
+line): the reflector turns each list item and watch event into one as it arrives (client-go's transform), so
+neither the store nor the list keeps decoded objects (``kpy.cache.store``).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from kpy.cache.store import Object, Store, object_key
+from kpy.cache.store import Store, StoredObject, compact
 
 if TYPE_CHECKING:
     from kpy.rest.client import RestClient
@@ -32,8 +36,8 @@ EVENT_TYPES = (ADDED, MODIFIED, DELETED, SYNC)
 class InformerEvent:
     type: str  #: Added, Modified, Deleted or Sync
     key: str  #: namespace/name (name for cluster-scoped objects)
-    object: Object  #: the new state (for Deleted: the last one known)
-    old: Object | None = None  #: Modified/Sync: the state before
+    object: StoredObject  #: the new state (for Deleted: the last one known)
+    old: StoredObject | None = None  #: Modified/Sync: the state before
     initial: bool = False  #: part of the first list
     final_state_unknown: bool = False  #: a delete found by relisting: ``object`` is the last state seen
 
@@ -68,7 +72,7 @@ class Informer:
         self.field_selector = field_selector
         self.resync = resync
         self.chunk_size = chunk_size
-        self.store = Store()
+        self.store: Store[StoredObject] = Store()
         self.synced = asyncio.Event()
         self.handlers: list[Handler] = []
         self._sleep = sleep
@@ -84,11 +88,13 @@ class Informer:
 
     def apply(self, change: WatchEvent) -> InformerEvent | None:
         """Fold one reflector change into the store; the event handed to the handlers (also returned)."""
-        obj = change.object
-        key = object_key(obj)
+        obj = StoredObject.of(change.object)
+        key = obj.key
         event: InformerEvent | None
         if change.type == "DELETED":
             last = self.store.pop(key)
+            if change.relisted and last is not None:  # the reflector's copy: the store's is the same state
+                obj = last
             event = InformerEvent(DELETED, key, obj, last, final_state_unknown=change.relisted)
         elif change.type in ("ADDED", "MODIFIED"):
             old = self.store.put(obj)
@@ -103,7 +109,7 @@ class Informer:
         """Hand every stored object to the handlers as ``Sync``; how many."""
         objects = self.store.list()
         for obj in objects:
-            self._emit(InformerEvent(SYNC, object_key(obj), obj, obj))
+            self._emit(InformerEvent(SYNC, obj.key, obj, obj))
         return len(objects)
 
     async def _resync_loop(self) -> None:
@@ -121,6 +127,7 @@ class Informer:
             label_selector=self.label_selector,
             field_selector=self.field_selector,
             chunk_size=self.chunk_size,
+            transform=compact,
             **self._reflector_kwargs,
         )
         resync: asyncio.Task[None] | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 import shutil
 import signal
@@ -202,6 +203,14 @@ async def run_on(
             )
         stopping.append(asyncio.ensure_future(controller.stop(now=now)))
 
+    async def freeze_when_synced() -> None:
+        # what exists once the first list is stored (imports, the store) is never garbage: leave it out of the
+        # cyclic collector's full passes, which would otherwise walk it all (a pause of the event loop that
+        # grows with the store: ~0.3 s per 10,000 pods on a busy machine)
+        await informer.synced.wait()
+        gc.freeze()
+
+    freezer = asyncio.ensure_future(freeze_when_synced())
     installed: list[int] = []
     if handle_signals:
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -228,6 +237,8 @@ async def run_on(
             await asyncio.gather(*stopping)
         return code
     finally:
+        freezer.cancel()
+        gc.unfreeze()
         controller.kill_running()
         for signum in installed:
             loop.remove_signal_handler(signum)

@@ -42,6 +42,9 @@ RECONNECT_JITTER = 0.2
 RECONNECT_TIMEOUT = 30.0
 #: what a reconnect may fail with and still be retried
 RETRYABLE = (ConnectionFailed, TooManyRequests, ServerError, ResponseError)
+#: client-go's ``TransformFunc``: what the reflector keeps and delivers instead of each object (it must keep
+#: ``metadata``'s name, namespace, uid and resourceVersion)
+Transform = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -82,9 +85,11 @@ async def list_all(
     field_selector: str | None = None,
     chunk_size: int = 500,
     timeout: float | None = None,
+    transform: Transform | None = None,
 ) -> ListResult:
     """Every object of a type (in ``namespace``, or all), fetched in chunks of ``chunk_size`` (0 = one go);
-    ``timeout`` bounds each request (default: the client's request timeout)."""
+    ``timeout`` bounds each request (default: the client's request timeout). ``transform`` is applied to each
+    item as its page arrives (so a large list's decoded pages need not all be alive at once)."""
     path = info.path(namespace)
     params: dict[str, Any] = _selectors(label_selector, field_selector)
     if chunk_size > 0:
@@ -102,7 +107,9 @@ async def list_all(
             params.pop("limit", None)
             items = []
             page = await client.get_json(path, params, timeout)
-        items.extend(page.get("items") or [])
+        page_items = page.pop("items", None) or []
+        items.extend(page_items if transform is None else map(transform, page_items))
+        del page_items
         meta = page.get("metadata") or {}
         token = meta.get("continue")
         if not token or "limit" not in params:
@@ -166,8 +173,10 @@ class Reflector:
         on_health: Callable[[WatchHealth], None] | None = None,
         max_retry_time: float | None = None,
         reconnect_timeout: float = RECONNECT_TIMEOUT,
+        transform: Transform | None = None,
     ) -> None:
         self.client = client
+        self.transform = transform
         self.reconnect_timeout = reconnect_timeout
         self.info = info
         self.namespace = namespace
@@ -200,8 +209,14 @@ class Reflector:
         return self._run()
 
     # -- list ---------------------------------------------------------------------------------------
+    def _complete(self, item: dict[str, Any]) -> dict[str, Any]:
+        """List items lack kind and apiVersion: add them; then the transform, if any."""
+        item.setdefault("apiVersion", self.info.group_version)
+        item.setdefault("kind", self.info.kind)
+        return item if self.transform is None else self.transform(item)
+
     async def _list(self, timeout: float | None = None) -> ListResult:
-        result = await list_all(
+        return await list_all(
             self.client,
             self.info,
             self.namespace,
@@ -209,11 +224,8 @@ class Reflector:
             field_selector=self.field_selector,
             chunk_size=self.chunk_size,
             timeout=timeout,
+            transform=self._complete,
         )
-        for item in result.items:
-            item.setdefault("apiVersion", self.info.group_version)
-            item.setdefault("kind", self.info.kind)
-        return result
 
     async def _relist_until_done(self) -> ListResult:
         await self._sleep(self.backoff.next_delay())
@@ -283,8 +295,7 @@ class Reflector:
         previous = self._store.get(key)
         if rv:
             self._rv = rv
-        obj.setdefault("apiVersion", self.info.group_version)
-        obj.setdefault("kind", self.info.kind)
+        obj = self._complete(obj)
         if kind == "DELETED":
             if previous is None:
                 return None  # already known to be gone (delivered by a relist)
