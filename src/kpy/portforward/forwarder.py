@@ -34,6 +34,7 @@ from kpy.portforward.events import (
     ConnectionFailed,
     ForwardEvent,
     ForwardingStarted,
+    HalfCloseUnsupported,
     Listener,
     ListenFailed,
     PodLost,
@@ -171,6 +172,7 @@ class PortForwarder:
         self._closed = False
         #: connections handled so far (for tests and -v output)
         self.connections_handled = 0
+        self._half_close_told = False
 
     # -- public ----------------------------------------------------------------------------------------
     @property
@@ -371,7 +373,14 @@ class PortForwarder:
         except BaseException:
             conn.close()
             raise
-        return await relay(ws, conn, remote, peer)  # the relay closes both sockets
+        loop = asyncio.get_running_loop()
+
+        def unanswered_eof() -> None:  # in the relay's thread
+            if not self._half_close_told:
+                self._half_close_told = True
+                loop.call_soon_threadsafe(self._emit, HalfCloseUnsupported(local))
+
+        return await relay(ws, conn, remote, peer, unanswered_eof)  # the relay closes both sockets
 
     async def _relay_multiplexed(
         self, mux: SpdyConnection, conn: socket.socket, remote: int, peer: str
