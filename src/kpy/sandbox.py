@@ -15,8 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 WEB_PAGE = (
-    "<!doctype html>\n<title>kpy sandbox</title>\n"
-    "<p>Hello from pod default/web in the kpy sandbox.</p>\n"
+    "<!doctype html>\n<title>kpy sandbox</title>\n<p>Hello from pod default/web in the kpy sandbox.</p>\n"
 )
 
 

@@ -311,6 +311,29 @@ def test_v4_half_close_is_explained_once_on_stderr(sandbox: Any) -> None:
     ]
 
 
+def test_verbose_says_each_fallback_in_order(sandbox: Any) -> None:
+    sandbox.call(sandbox.emulator.faults.refuse_portforward, "tunnel", "spdy")
+    try:
+        proc = start(sandbox, "pod/web", ":80", "--address", "127.0.0.1", "-v=1")
+        try:
+            port = forwarded_port(readline(proc))
+            assert echo_through(port) == b"hello kpy"
+        finally:
+            code, _, err = finish(proc, signal.SIGINT)
+    finally:
+        sandbox.call(sandbox.emulator.faults.refused_portforward.clear)
+    assert code == 0
+    said = [line[line.index("port-forward: ") :] for line in err.splitlines() if "port-forward: " in line]
+    assert len(said) == 3, err
+    assert said[0].startswith("port-forward: the server refused the SPDY tunnel (")
+    assert said[0].endswith("); trying SPDY over an HTTP upgrade")
+    assert said[1].startswith("port-forward: the server refused SPDY over an HTTP upgrade (")
+    assert said[1].endswith("); trying v4")
+    assert said[2] == (
+        "port-forward: using WebSocket v4.channel.k8s.io, one connection per local connection (no half-close)"
+    )
+
+
 def test_unknown_protocol_is_a_usage_error(sandbox: Any) -> None:
     proc = start(sandbox, "pod/web", ":80", "--protocol", "h2")
     _, err = proc.communicate(timeout=20)

@@ -152,3 +152,35 @@ async def test_a_refused_port_reports_the_kubelets_error(pods: Pods, client: Res
 async def test_unknown_protocol_is_a_usage_error(client: RestClient) -> None:
     with pytest.raises(UsageError, match='invalid argument "h2" for "--protocol" flag'):
         PortForwarder(client, "pod/web", [":80"], protocol="h2")
+
+
+@pytest.mark.parametrize(("refused", "used"), [(("tunnel",), "spdy"), (("tunnel", "spdy"), "v4")])
+async def test_auto_falls_back_in_order_when_the_server_refuses(
+    pods: Pods, client: RestClient, emulator: Any, refused: tuple[str, ...], used: str
+) -> None:
+    await pods.serve("web", 80, echo)
+    emulator.faults.refuse_portforward(*refused)
+    async with PortForwarder(client, "pod/web", [":80"]) as fw:
+        reader, writer = await asyncio.open_connection("127.0.0.1", fw.listeners[0].local_port)
+        writer.write(b"hello")
+        assert await asyncio.wait_for(reader.readexactly(5), 10) == b"hello"
+        writer.close()
+        assert fw.protocol_in_use == used
+    assert [s.protocol for s in emulator.portforward_sessions] in ([], [used])
+
+
+async def test_a_forced_protocol_that_the_server_refuses_is_an_error(
+    pods: Pods, client: RestClient, emulator: Any
+) -> None:
+    await pods.serve("web", 80, echo)
+    emulator.faults.refuse_portforward("tunnel")
+    rec: list[ev.ForwardEvent] = []
+    async with PortForwarder(client, "pod/web", [":80"], protocol="tunnel", on_event=rec.append) as fw:
+        reader, writer = await asyncio.open_connection("127.0.0.1", fw.listeners[0].local_port)
+        assert await asyncio.wait_for(reader.read(), 10) == b""
+        writer.close()
+        async with asyncio.timeout(10):
+            while not any(isinstance(e, ev.ConnectionFailed) for e in rec):
+                await asyncio.sleep(0.01)
+    [failed] = [e for e in rec if isinstance(e, ev.ConnectionFailed)]
+    assert "requested protocol(s) are not supported" in failed.message, failed.message
