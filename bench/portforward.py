@@ -1,7 +1,8 @@
-"""Port-forward throughput and set-up latency: kpy vs the ``kubernetes`` package vs direct loopback TCP.
+"""Port-forward throughput and set-up latency: kpy vs the ``kubernetes`` package vs direct loopback TCP, and
+(issue 16) kpy over the SPDY tunnel vs kubectl 1.32 over the tunnel and vs kpy's own v4, in the same run.
 
 Run: .venv/bin/python bench/portforward.py [--quick] [--plain] [--big-mib 1024] [--conc 32] [--conc-mib 64]
-     [--latency 1000] [--repeat 3]
+     [--latency 1000] [--repeat 3] [--no-kubectl]
 
 The defaults are the issue's configuration (1 GiB on one connection, 32 x 64 MiB concurrent, set-up latency
 over 1,000 connections; each direction measured separately, after a 64 MiB warm-up transfer). A
@@ -294,6 +295,30 @@ def measure(dialer: Dialer, args: argparse.Namespace, server_pids: list[int],
 # --- main --------------------------------------------------------------------------------------------------
 
 
+def forwarded(info: dict[str, Any], args: argparse.Namespace, argv: list[str],
+              env: dict[str, str]) -> tuple[dict[str, Any], float]:
+    """``measure`` through a ``port-forward`` process (kpy or kubectl); its results and peak RSS (MiB)."""
+    fwd = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    assert fwd.stdout is not None
+    line = fwd.stdout.readline()
+    if not line.startswith("Forwarding from 127.0.0.1:"):
+        fwd.kill()
+        raise SystemExit(f"{argv[0]} did not start forwarding: {line!r}")
+    port = int(line.split(":")[1].split()[0])
+    try:
+        if getattr(args, "latency_only", False):
+            p50, p99 = latency(Tcp(port), args.latency)
+            out = {f"set-up p50 ms ({args.latency})": p50, f"set-up p99 ms ({args.latency})": p99}
+        else:
+            out = measure(Tcp(port), args, info["server_pids"],
+                          cpu=lambda: cpu_seconds(fwd.pid) + time.process_time())
+        rss = peak_rss_mib(fwd.pid)
+    finally:
+        fwd.terminate()
+        fwd.wait(30)
+    return out, rss
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process (from /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -317,6 +342,7 @@ def main() -> None:
                         help="single-stream transfers per direction (the median is reported; CPU is the mean)")
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run in well under a minute")
     parser.add_argument("--plain", action="store_true", help="serve plain HTTP (ws://) instead of HTTPS")
+    parser.add_argument("--no-kubectl", action="store_true", help="skip kubectl 1.32 and kpy's v4 (issue 16)")
     parser.add_argument("--serve", metavar="DIR", help=argparse.SUPPRESS)
     parser.add_argument("--k8s", metavar="JSON", help=argparse.SUPPRESS)
     parser.add_argument("--pod", action="store_true", help=argparse.SUPPRESS)
@@ -354,19 +380,20 @@ def main() -> None:
             print(f"server: {info['kind']} at {info['url']}", flush=True)
             direct = measure(Tcp(info["direct"]), args, info["server_pids"][1:])
             print("direct loopback done", flush=True)
-            kpy = Path(sys.executable).with_name("kpy")
-            env = {**os.environ, "KUBECONFIG": info["kubeconfig"]}
-            fwd = subprocess.Popen([str(kpy), "port-forward", "pod/bench", ":80", "--address", "127.0.0.1",
-                                    "-o", "json"], stdout=subprocess.PIPE, text=True, env=env)
-            assert fwd.stdout is not None
-            port = json.loads(fwd.stdout.readline())["localPort"]
-            try:
-                ours = measure(Tcp(port), args, info["server_pids"], cpu=lambda: cpu_seconds(fwd.pid) + time.process_time())
-                rss = peak_rss_mib(fwd.pid)
-            finally:
-                fwd.terminate()
-                fwd.wait(30)
+            kpy = str(Path(sys.executable).with_name("kpy"))
+            env = {**os.environ, "KUBECONFIG": info["kubeconfig"], "HOME": tmp}
+            common = ["port-forward", "pod/bench", ":80", "--address", "127.0.0.1"]
+            ours, rss = forwarded(info, args, [kpy, *common], env)
             print("kpy done", flush=True)
+            kubectl_bin = os.environ.get("KUBECTL_PF", "/usr/lib/google-cloud-sdk/bin/kubectl.1.32")
+            kubectl: dict[str, Any] | None = None
+            v4: dict[str, Any] | None = None
+            if Path(kubectl_bin).exists() and not args.no_kubectl:
+                kubectl, _ = forwarded(info, args, [kubectl_bin, *common], env)
+                print("kubectl done", flush=True)
+                latency_only = argparse.Namespace(**{**vars(args), "latency_only": True})
+                v4, _ = forwarded(info, latency_only, [kpy, *common, "--protocol", "v4"], env)
+                print("kpy v4 done", flush=True)
             k8s = subprocess.run([sys.executable, __file__, "--k8s", json.dumps(info), *sizes], capture_output=True,
                                  text=True, check=True)
             theirs = json.loads(k8s.stdout.strip().splitlines()[-1])
@@ -395,6 +422,35 @@ def main() -> None:
                 for name, value, minimum in checks]
     verdicts.append(f"kpy peak RSS {rss:.0f} MiB (< 100) {'met' if rss < 100 else 'MISSED'}")
     print("targets (issue 7; throughput of one stream):\n  " + "\n  ".join(verdicts))
+    if kubectl is not None and v4 is not None:
+        issue16(ours, kubectl, v4, args)
+
+
+def issue16(ours: dict[str, Any], kubectl: dict[str, Any], v4: dict[str, Any], args: argparse.Namespace) -> None:
+    """kpy (tunnel) against kubectl 1.32 (tunnel) through the same emulator, and set-up against kpy's v4."""
+    from _common import print_table
+
+    rows = []
+    for key, value in ours.items():
+        theirs = kubectl[key]
+        rows.append((key, f"{value:.2f}", f"{theirs:.2f}", f"{value / theirs:.2f}" if theirs else "nan",
+                     f"{v4[key]:.2f}" if key in v4 else "", f"{value / v4[key]:.2f}" if key in v4 else ""))
+    print_table("kpy port-forward (tunnel) vs kubectl 1.32 (tunnel), same emulator, same run", rows,
+                header=("measurement", "kpy", "kubectl", "kpy/kubectl", "kpy v4", "kpy/v4"))
+    checks: list[tuple[str, float, str, float]] = []
+    for direction in ("local->pod", "pod->local"):
+        for key in (f"1x{args.big_mib} MiB {direction} MiB/s", f"{args.conc}x{args.conc_mib} MiB {direction} MiB/s"):
+            checks.append((f"{key} kpy/kubectl", ours[key] / kubectl[key], ">=", 1.0))
+        key = f"1x{args.big_mib} MiB {direction} client CPU s/GiB"
+        checks.append((f"{key} kpy/kubectl", ours[key] / kubectl[key], "<=", 0.5))
+    for q in ("p50", "p99"):
+        key = f"set-up {q} ms ({args.latency})"
+        checks.append((f"{key} kpy/kubectl", ours[key] / kubectl[key], "<=", 1.0))
+        checks.append((f"{key} kpy/kpy-v4", ours[key] / v4[key], "<=", 0.5))
+    lines = [f"{name} {value:.2f} ({op} {limit}) "
+             f"{'met' if (value >= limit if op == '>=' else value <= limit) else 'MISSED'}"
+             for name, value, op, limit in checks]
+    print("targets (issue 16):\n  " + "\n  ".join(lines))
 
 
 if __name__ == "__main__":

@@ -42,7 +42,10 @@ class UsageError(KpyError):
         return f"{line}\n{_USAGE_HINTS[self.hint].format(path=self.command_path)}"
 
 
-_USAGE_HINTS = {"usage": "See '{path} --help' for usage.", "examples": "See '{path} -h' for help and examples"}
+_USAGE_HINTS = {
+    "usage": "See '{path} --help' for usage.",
+    "examples": "See '{path} -h' for help and examples",
+}
 
 
 class ConfigError(KpyError):
@@ -68,7 +71,7 @@ class TemplateError(KpyError):
         start = self.template.rfind("\n", 0, self.position) + 1
         end = self.template.find("\n", self.position)
         text = self.template[start:] if end < 0 else self.template[start:end]
-        pad = "".join("\t" if ch == "\t" else " " for ch in text[:self.position - start])
+        pad = "".join("\t" if ch == "\t" else " " for ch in text[: self.position - start])
         return f"{line.rstrip(chr(10))}\n\t{text}\n\t{pad}^"
 
 
@@ -107,8 +110,15 @@ class ApiError(KpyError):
     prefix = ""
     code: int = 0
 
-    def __init__(self, message: str, *, code: int | None = None, reason: str = "", status: dict[str, Any] | None = None,
-                 retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: int | None = None,
+        reason: str = "",
+        status: dict[str, Any] | None = None,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message)
         if code is not None:
             self.code = code
@@ -195,8 +205,9 @@ _BY_CODE: dict[int, type[ApiError]] = {
 }
 
 
-def api_error_from_status(code: int, status: dict[str, Any] | None, *, body_text: str = "",
-                          retry_after: float | None = None) -> ApiError:
+def api_error_from_status(
+    code: int, status: dict[str, Any] | None, *, body_text: str = "", retry_after: float | None = None
+) -> ApiError:
     """Build the typed error for an HTTP error answer (``status`` is the decoded Status body, if any)."""
     status = status if isinstance(status, dict) and status.get("kind") == "Status" else None
     reason = str(status.get("reason", "")) if status else ""
@@ -207,7 +218,9 @@ def api_error_from_status(code: int, status: dict[str, Any] | None, *, body_text
     if not message:
         # kubectl's wording when the body is not a Status (see client-go rest.Result / errors.NewGenericServerResponse)
         text = body_text.strip()
-        message = text or _GENERIC.get(code, "an error on the server (\"unknown\") has prevented the request from succeeding")
+        message = text or _GENERIC.get(
+            code, 'an error on the server ("unknown") has prevented the request from succeeding'
+        )
         if not reason:
             reason = _GENERIC_REASON.get(code, "")
     return cls(message, code=code, reason=reason, status=status, retry_after=retry_after)
@@ -220,5 +233,12 @@ _GENERIC = {
     409: "the server reported a conflict",
     429: "the server has received too many requests and has asked us to try again later",
 }
-_GENERIC_REASON = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict", 429: "TooManyRequests",
-                   500: "InternalError", 503: "ServiceUnavailable"}
+_GENERIC_REASON = {
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    409: "Conflict",
+    429: "TooManyRequests",
+    500: "InternalError",
+    503: "ServiceUnavailable",
+}

@@ -83,9 +83,7 @@ def test_kpy_and_kubectl_agree_on_generated_templates(data: Any, tmpl: str, stri
         return
     got = run_kpy(obj, tmpl, not strict)
     unordered = "*" in tmpl or ".." in tmpl
-    same = got[0] == want[0] and (
-        _unordered_equal(got[1], want[1]) if unordered else got[1] == want[1]
-    )
+    same = got[0] == want[0] and (_unordered_equal(got[1], want[1]) if unordered else got[1] == want[1])
     assert same, "regression case: " + json.dumps(
         {"data": data, "template": tmpl, "strict": strict, "kubectl": want, "kpy": got}
     )

@@ -24,12 +24,20 @@ class Result:
     err: str
 
 
-def run_tool(argv: list[str], kubeconfig: Path | str, *, stdin: str | None = None, timeout: float = 60,
-             env: dict[str, str] | None = None, cwd: Path | str | None = None) -> Result:
+def run_tool(
+    argv: list[str],
+    kubeconfig: Path | str,
+    *,
+    stdin: str | None = None,
+    timeout: float = 60,
+    env: dict[str, str] | None = None,
+    cwd: Path | str | None = None,
+) -> Result:
     full_env = {**os.environ, "KUBECONFIG": str(kubeconfig), "NO_COLOR": "1", **(env or {})}
     full_env.pop("KUBERNETES_SERVICE_HOST", None)
-    proc = subprocess.run(argv, input=stdin, capture_output=True, text=True, env=full_env, timeout=timeout,
-                          check=False, cwd=cwd)
+    proc = subprocess.run(
+        argv, input=stdin, capture_output=True, text=True, env=full_env, timeout=timeout, check=False, cwd=cwd
+    )
     return Result(proc.returncode, proc.stdout, proc.stderr)
 
 
@@ -50,8 +58,9 @@ class Api:
         self.ctx = ssl.create_default_context(cadata=ca_pem.decode())
         self.token = token
 
-    def call(self, method: str, path: str, body: Any = None,
-             content_type: str = "application/json") -> tuple[int, Any]:
+    def call(
+        self, method: str, path: str, body: Any = None, content_type: str = "application/json"
+    ) -> tuple[int, Any]:
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(self.url + path, data=data, method=method)
         req.add_header("Authorization", f"Bearer {self.token}")
@@ -65,8 +74,9 @@ class Api:
             return exc.code, json.loads(exc.read() or b"null")
 
 
-def pod(name: str, namespace: str = "default", labels: dict[str, str] | None = None,
-        phase: str = "Running") -> dict[str, Any]:
+def pod(
+    name: str, namespace: str = "default", labels: dict[str, str] | None = None, phase: str = "Running"
+) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "Pod",

@@ -26,8 +26,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.skip("no .wheelhouse/: run the README test command, which prepares it for this offline test")
     tmp = tmp_path_factory.mktemp("pkg")
     dist = tmp / "dist"
-    subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(ROOT)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
     wheels = list(dist.glob("kpy-*.whl"))
     assert len(wheels) == 1
     env = {
@@ -38,8 +41,13 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "PIP_NO_INDEX": "1",
         "PIP_FIND_LINKS": str(WHEELHOUSE),
     }
-    proc = subprocess.run([sys.executable, "-m", "pipx", "install", f"{wheels[0]}[testing]"], env=env,
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipx", "install", f"{wheels[0]}[testing]"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return tmp / "bin"
 
@@ -52,16 +60,27 @@ def _clean_env(bindir: Path) -> dict[str, str]:
 
 
 def test_pipx_installed_kpy_runs_the_sandbox(installed: Path) -> None:
-    proc = subprocess.run([str(installed / "kpy"), "sandbox", "--", "kpy", "get", "pods"], env=_clean_env(installed),
-                          capture_output=True, text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        [str(installed / "kpy"), "sandbox", "--", "kpy", "get", "pods"],
+        env=_clean_env(installed),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     names = [line.split()[0] for line in proc.stdout.splitlines()[1:]]
     assert names == ["web", "worker"]
 
 
 def test_pipx_installed_kpy_reports_its_version(installed: Path) -> None:
-    proc = subprocess.run([str(installed / "kpy"), "--version"], env=_clean_env(installed), capture_output=True,
-                          text=True, check=True)
+    proc = subprocess.run(
+        [str(installed / "kpy"), "--version"],
+        env=_clean_env(installed),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert proc.stdout == f"kpy {__version__}\n"
 
 
@@ -71,7 +90,12 @@ def test_installing_makes_kubectl_kpy_work(installed: Path) -> None:
     assert (installed / "kubectl_complete-kpy").exists()  # kubectl's plugin completion: kubectl kpy <TAB>
     kubectl = shutil.which("kubectl")
     assert kubectl is not None
-    proc = subprocess.run([kubectl, "kpy", "version", "--client"], env=_clean_env(installed),
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [kubectl, "kpy", "version", "--client"],
+        env=_clean_env(installed),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == f"Client Version: v{__version__}\n"

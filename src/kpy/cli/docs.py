@@ -72,8 +72,14 @@ def _synopsis(path: list[str], command: Any, subcommands: dict[str, Any]) -> lis
 def _page(path: list[str], command: Any, subcommands: dict[str, Any]) -> str:
     title = "-".join(path)
     summary, description, examples = _split_help(command.help or "")
-    lines = [f'.TH {title.upper()} 1 "" "kpy {__version__}" "kpy manual"', ".ad l", ".SH NAME",
-             f"{_esc(title)} \\- {_esc(summary)}", ".SH SYNOPSIS", *_synopsis(path, command, subcommands)]
+    lines = [
+        f'.TH {title.upper()} 1 "" "kpy {__version__}" "kpy manual"',
+        ".ad l",
+        ".SH NAME",
+        f"{_esc(title)} \\- {_esc(summary)}",
+        ".SH SYNOPSIS",
+        *_synopsis(path, command, subcommands),
+    ]
     if description:
         lines += [".SH DESCRIPTION", *[_esc(p) + "\n.PP" for p in description.split("\n\n")]]
         lines[-1] = lines[-1].removesuffix("\n.PP")
@@ -82,8 +88,9 @@ def _page(path: list[str], command: Any, subcommands: dict[str, Any]) -> str:
         for name, sub in subcommands.items():
             sub_summary = _split_help(sub.help or "")[0]
             lines += [".TP", f"\\fB{_esc(name)}\\fR", _esc(sub_summary)]
-    params = [p for p in command.params if p.param_type_name == "argument"] + \
-             [p for p in command.params if p.param_type_name == "option"]
+    params = [p for p in command.params if p.param_type_name == "argument"] + [
+        p for p in command.params if p.param_type_name == "option"
+    ]
     opts = [line for p in params for line in _option_lines(p)]
     if opts:
         lines += [".SH OPTIONS", *opts]
@@ -142,7 +149,6 @@ def write_all(root: Path) -> list[Path]:
         path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
         written.append(path)
     return written
-
 
 
 if __name__ == "__main__":

@@ -104,9 +104,11 @@ async def run_exec(options: ExecOptions, ctx: RunContext) -> int:
     import contextlib
     import signal
 
-    from kpy.exec.session import ExecRequest, ExecSession, open_exec
+    from kpy.exec.session import ExecRequest
+    from kpy.exec.spdy import open_exec_any, session_for
     from kpy.exec.target import default_container, resolve_pod
     from kpy.exec.tty import RawTerminal, terminal_size
+    from kpy.rest.logs import log, v
     from kpy.streams.workers import run_in_thread
 
     assert options.command is not None
@@ -135,10 +137,11 @@ async def run_exec(options: ExecOptions, ctx: RunContext) -> int:
             stdin=options.stdin,
             tty=tty,
         )
-        dialed = await open_exec(client, request)
+        dialed = await open_exec_any(client, request, lambda message: log.log(v(1), message))
     sys.stdout.flush()
-    session = ExecSession(
+    session = session_for(
         dialed,
+        request,
         stdin=(lambda n: os.read(stdin_fd, n)) if options.stdin else None,
         stdout=lambda data: _write_all(stdout_fd, data),
         stderr=lambda data: _write_all(2, data),

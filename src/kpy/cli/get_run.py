@@ -524,7 +524,9 @@ class _Getter:
         try:
             path = info.path(ns, name, self.options.subresource or None)
             # kubectl's Info.Get: a 404 in a namespace that does not exist reports the namespace
-            response = await self.client.get_named(path, ns if info.namespaced else None, params or None, accept)
+            response = await self.client.get_named(
+                path, ns if info.namespaced else None, params or None, accept
+            )
         except ApiError as exc:
             return None, exc
         obj: dict[str, Any] = response.json()

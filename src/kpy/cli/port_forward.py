@@ -187,7 +187,7 @@ class Renderer:
         elif isinstance(event, ev.Reconnected):
             ports = ", ".join(str(p) for p in event.remote_ports)
             self._line(self.err, f"Forwarding to pod {event.pod} (was {event.previous_pod}), ports {ports}")
-        elif isinstance(event, ev.WatchProblem):
+        elif isinstance(event, ev.WatchProblem | ev.HalfCloseUnsupported):
             self._line(self.err, f"warning: {event.message}")
 
 

@@ -63,4 +63,3 @@ def merge_flags(base: ConnectionFlags, override: ConnectionFlags) -> ConnectionF
 
 #: the field names, which are also the parameter names of the global flags on the command line
 FIELD_NAMES = tuple(f.name for f in fields(ConnectionFlags))
-

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from kpy.errors import KpyError
 from kpy.exec import protocol as p
-from kpy.exec.session import ExecRequest, ExecSession, open_exec
+from kpy.exec.session import ExecRequest
 
 if TYPE_CHECKING:
     from kpy.rest import RestClient
@@ -67,8 +67,10 @@ class RemoteRunner:
         stdin: Callable[[int], bytes] | None = None,
     ) -> p.ExitResult:
         request = ExecRequest(self.namespace, self.pod, self.container, command, stdin=stdin is not None)
-        dialed = asyncio.run_coroutine_threadsafe(open_exec(self.client, request), self.loop).result()
-        return ExecSession(dialed, stdin=stdin, stdout=stdout, stderr=stderr).run()
+        from kpy.exec.spdy import open_exec_any, session_for
+
+        dialed = asyncio.run_coroutine_threadsafe(open_exec_any(self.client, request), self.loop).result()
+        return session_for(dialed, request, stdin=stdin, stdout=stdout, stderr=stderr).run()
 
     def capture(self, command: list[str]) -> tuple[p.ExitResult, bytes, bytes]:
         out, err = bytearray(), bytearray()

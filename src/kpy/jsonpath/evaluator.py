@@ -247,7 +247,9 @@ def _kind(value: Any) -> int:
 
 
 def _equal(left: Any, right: Any) -> bool:
-    if type(left) is str and type(right) is str:  # the common filter (@.status.phase=="Running"): no kinds needed
+    if (
+        type(left) is str and type(right) is str
+    ):  # the common filter (@.status.phase=="Running"): no kinds needed
         return left == right
     k1 = _kind(left)
     k2 = _kind(right)

@@ -85,6 +85,21 @@ class WatchProblem:
     message: str
 
 
+@dataclass(frozen=True)
+class HalfCloseUnsupported:
+    """``--protocol v4``: a local client ended its sending side before any answer came. v4 has no half-close,
+    so the stream ends there and the pod's answer may be missing. Reported once per forwarder."""
+
+    local_port: int
+
+    @property
+    def message(self) -> str:
+        return (
+            f"a client of port {self.local_port} closed its sending side and may get no answer: "
+            "v4.channel.k8s.io has no half-close (use --protocol auto, tunnel or spdy)"
+        )
+
+
 ForwardEvent = (
     ForwardingStarted
     | ListenFailed
@@ -93,4 +108,5 @@ ForwardEvent = (
     | PodLost
     | Reconnected
     | WatchProblem
+    | HalfCloseUnsupported
 )

@@ -34,6 +34,7 @@ from kpy.portforward.events import (
     ConnectionFailed,
     ForwardEvent,
     ForwardingStarted,
+    HalfCloseUnsupported,
     Listener,
     ListenFailed,
     PodLost,
@@ -75,6 +76,7 @@ _DESCRIPTIONS = {
     "spdy": "SPDY/3.1 over an HTTP upgrade, one connection for all",
     "v4": "WebSocket v4.channel.k8s.io, one connection per local connection (no half-close)",
 }
+_NAMES = {"tunnel": "the SPDY tunnel", "spdy": "SPDY over an HTTP upgrade", "v4": "v4"}
 _NO_STREAM = StreamProblem("local", "")  # the v4 stream could not be opened (already reported)
 #: how long the API server may take to answer whether a pod whose stream dropped still exists
 DIAGNOSE_TIMEOUT = 10.0
@@ -171,6 +173,7 @@ class PortForwarder:
         self._closed = False
         #: connections handled so far (for tests and -v output)
         self.connections_handled = 0
+        self._half_close_told = False
 
     # -- public ----------------------------------------------------------------------------------------
     @property
@@ -371,7 +374,14 @@ class PortForwarder:
         except BaseException:
             conn.close()
             raise
-        return await relay(ws, conn, remote, peer)  # the relay closes both sockets
+        loop = asyncio.get_running_loop()
+
+        def unanswered_eof() -> None:  # in the relay's thread
+            if not self._half_close_told:
+                self._half_close_told = True
+                loop.call_soon_threadsafe(self._emit, HalfCloseUnsupported(local))
+
+        return await relay(ws, conn, remote, peer, unanswered_eof)  # the relay closes both sockets
 
     async def _relay_multiplexed(
         self, mux: SpdyConnection, conn: socket.socket, remote: int, peer: str
@@ -417,10 +427,18 @@ class PortForwarder:
                 except NotFound:
                     raise
                 except KpyError as exc:  # the server does not speak it: try the next one
-                    log.log(v(4), "port-forward: %s refused: %s", name, exc)
                     last = exc
                     if self.protocol != "auto":
                         raise
+                    following = order[order.index(name) + 1 :]
+                    if following:
+                        log.log(
+                            v(1),
+                            "port-forward: the server refused %s (%s); trying %s",
+                            _NAMES[name],
+                            exc,
+                            _NAMES[following[0]],
+                        )
                     continue
                 if self.protocol_in_use != name:
                     log.log(v(1), "port-forward: using %s", _DESCRIPTIONS[name])

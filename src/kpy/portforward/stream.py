@@ -220,9 +220,18 @@ class Relay:
     """The two threads of one forwarded connection. ``run()`` blocks until both sides are done."""
 
     def __init__(
-        self, ws: DialedWebSocket, local: socket.socket, remote_port: int, peer: str | None = None
+        self,
+        ws: DialedWebSocket,
+        local: socket.socket,
+        remote_port: int,
+        peer: str | None = None,
+        on_unanswered_eof: Callable[[], None] | None = None,
     ) -> None:
         self.ws = ws
+        #: called (from the relay's thread) when the local client ends its side right after sending, before
+        #: any answer: v4 cannot pass that half-close on, so the answer may never come
+        self.on_unanswered_eof = on_unanswered_eof
+        self._awaiting_answer = False  # the local client sent data and nothing came back since
         self.sock = ws.sock
         self.local = local
         self.channels = ClientChannels([remote_port], Framing.for_subprotocol(ws.subprotocol))
@@ -337,6 +346,7 @@ class Relay:
                     n = 0  # a reset local peer ends the connection like EOF does
                 if not n:
                     break
+                self._awaiting_answer = True
                 if binary:
                     self._send_frame(OP_BINARY, view[: 1 + n])
                 else:
@@ -354,6 +364,8 @@ class Relay:
             return  # nothing left to close: the other side has finished
         # local EOF: no half-close in v4, so end the stream; keep delivering what the pod already sent
         self.closing = True
+        if self._awaiting_answer and self.on_unanswered_eof is not None:
+            self.on_unanswered_eof()
         try:
             self._send_frame(OP_CLOSE, _NORMAL_CLOSE_FRAME)
         except OSError:
@@ -406,6 +418,7 @@ class Relay:
                             pending.append(piece)
                         continue
                     if pending:
+                        self._awaiting_answer = False
                         _local_write(local, pending)
                         pending.clear()
                     if isinstance(event, Message):
@@ -415,6 +428,7 @@ class Relay:
                     elif isinstance(event, Close):
                         self._closed_by_server(event)
                 if pending:
+                    self._awaiting_answer = False
                     _local_write(local, pending)
                     pending.clear()
             if len(data) == len(buf) < RECV_BUFFER:  # the last read filled the buffer: bulk data, read more
@@ -428,6 +442,7 @@ class Relay:
     def _deliver(self, message: bytes | str) -> None:
         for event in self.channels.receive(message):
             if isinstance(event, DataReceived):
+                self._awaiting_answer = False
                 _local_write(self.local, (event.data,))
             elif isinstance(event, ErrorReceived):
                 raise _Closed(event.message, "pod")
@@ -456,7 +471,11 @@ def _sendall_parts(sock: socket.socket, parts: Sequence[bytes | memoryview]) -> 
 
 
 async def relay(
-    ws: DialedWebSocket, local: socket.socket, remote_port: int, peer: str | None = None
+    ws: DialedWebSocket,
+    local: socket.socket,
+    remote_port: int,
+    peer: str | None = None,
+    on_unanswered_eof: Callable[[], None] | None = None,
 ) -> StreamProblem | None:
     """Move bytes between ``local`` and the WebSocket until either side ends (both sockets are closed after).
 
@@ -464,7 +483,7 @@ async def relay(
     (both sockets torn down) and waits for its threads to finish.
     """
     local.setblocking(True)
-    worker = Relay(ws, local, remote_port, peer)
+    worker = Relay(ws, local, remote_port, peer, on_unanswered_eof)
     done = run_in_thread(worker.run, name="kpy-pf-down")
     try:
         return await asyncio.shield(done)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def human_duration(seconds: float) -> str:
-    """"5s", "119s", "3m10s", "70m", "7h59m", "47h", "2d1h", "367d", "2y1d" (whole seconds, truncated)."""
+    """ "5s", "119s", "3m10s", "70m", "7h59m", "47h", "2d1h", "367d", "2y1d" (whole seconds, truncated)."""
     s = int(seconds)
     if s < -1:
         return "<invalid>"

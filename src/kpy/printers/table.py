@@ -188,7 +188,10 @@ class TablePrinter:
         if flush:
             self.writer.flush()
         return len(rows)
-    def _cells(self, table: dict[str, Any], rows: list[dict[str, Any]], kind_prefix: str) -> Iterable[list[str]]:
+
+    def _cells(
+        self, table: dict[str, Any], rows: list[dict[str, Any]], kind_prefix: str
+    ) -> Iterable[list[str]]:
         """``row_cells`` for every row, with the per-table work (visible columns, prefix) done once."""
         options = self.options
         if options.with_namespace or options.show_labels or options.label_columns:

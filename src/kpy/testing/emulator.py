@@ -293,12 +293,14 @@ class Emulator:
                 self.abort_portforward(str(meta.get("namespace", "")), str(meta.get("name", "")))
 
     async def portforward(self, request: web.Request, namespace: str, pod: str) -> web.StreamResponse:
-        from kpy.testing.portforward import handle_portforward, wants_spdy
+        from kpy.testing.portforward import handle_portforward, refusal, requested_protocol, wants_spdy
 
         rt = self.registry.find("", "v1", "pods")
         assert rt is not None
         obj = self.api.get(rt, namespace, pod)  # 404 Status when the pod does not exist
         uid = str((obj.get("metadata") or {}).get("uid", ""))
+        if (wanted := requested_protocol(request)) in self.faults.refused_portforward:
+            return refusal(request, wanted)
         # SPDY names the port per stream: only v4 needs ``ports``
         ports = [] if wants_spdy(request) else parse_ports(request.query.getall("ports", []))
 

@@ -57,6 +57,8 @@ class ExecRecord:
     resizes: list[tuple[int, int]] = field(default_factory=list)
     stdin_closed: bool = False
     exit_code: int | None = None
+    #: "websocket", or "spdy" (an HTTP upgrade: kpy.testing.spdyexec)
+    transport: str = "websocket"
 
 
 class ExecService:
@@ -68,6 +70,9 @@ class ExecService:
         self.protocols: tuple[str, ...] = p.SERVER_SUBPROTOCOLS
         #: answer every upgrade with this (code, reason, message) Status instead
         self.refuse: tuple[int, str, str] | None = None
+        #: answer WebSocket upgrades (only) with this (code, reason, message) Status: a server or proxy
+        #: without WebSocket exec, where clients fall back to SPDY
+        self.websocket_refusal: tuple[int, str, str] | None = None
         #: one entry per coming session: drop the connection after this many output bytes (None: do not)
         self.drops: list[int | None] = []
         #: stop relaying (without closing) after this many output bytes
@@ -108,6 +113,14 @@ class ExecService:
             raise status.bad_request("stdout and stderr cannot both be requested with tty")  # kubelet's words
         if self.refuse is not None:
             code, reason, message = self.refuse
+            raise status.StatusError(code, status.status_body(code, reason, message))
+        if request.headers.get("Upgrade", "").lower().startswith("spdy/"):
+            from kpy.testing.spdyexec import serve_spdy_exec
+
+            record = ExecRecord(namespace, pod, container, list(command), None, want["tty"], want["stdin"])
+            return await serve_spdy_exec(self, request, record, want, self.root(namespace, pod, container))
+        if self.websocket_refusal is not None:
+            code, reason, message = self.websocket_refusal
             raise status.StatusError(code, status.status_body(code, reason, message))
         offered = [
             x.strip() for v in request.headers.getall("Sec-WebSocket-Protocol", []) for x in v.split(",")

@@ -65,6 +65,8 @@ class Faults:
     rules: list[FailRule] = field(default_factory=list)
     #: resource (plural, e.g. "pods") -> user: every request for it is answered 403 as RBAC would
     forbidden_resources: dict[str, str] = field(default_factory=dict)
+    #: port-forward protocols ("tunnel", "spdy", "v4") the server refuses, as a server without them would
+    refused_portforward: set[str] = field(default_factory=set)
     _running: asyncio.Event | None = None
 
     def set_latency(self, seconds: float, match: str | None = None) -> None:
@@ -80,6 +82,7 @@ class Faults:
         self.path_latency.clear()
         self.rules.clear()
         self.forbidden_resources.clear()
+        self.refused_portforward.clear()
         self.resume()
 
     def delay_for(self, path: str) -> float:
@@ -105,6 +108,15 @@ class Faults:
         self.rules.append(
             FailRule(n, status, retry_after, re.compile(match) if match else None, verb, message or default)
         )
+
+    def refuse_portforward(self, *protocols: str) -> None:
+        """Refuse port-forward over ``protocols``: ``tunnel`` (SPDY in a WebSocket) is answered as a kubelet
+        without PortForwardWebsockets answers it (403, protocol not supported), ``spdy`` (HTTP upgrade) as a
+        proxy that does not pass SPDY upgrades (400), ``v4`` like the tunnel."""
+        unknown = set(protocols) - {"tunnel", "spdy", "v4"}
+        if unknown:
+            raise ValueError(f"unknown port-forward protocols: {sorted(unknown)}")
+        self.refused_portforward.update(protocols)
 
     def forbid(self, resource: str, user: str = "system:serviceaccount:default:restricted") -> None:
         """Answer every request for ``resource`` (plural) with RBAC's 403, as if ``user`` had no role for it."""

@@ -86,6 +86,25 @@ def wants_spdy(request: web.Request) -> bool:
     ).lower() == "websocket" and TUNNEL_PROTOCOL in _offered_protocols(request)
 
 
+def requested_protocol(request: web.Request) -> str:
+    """Which port-forward protocol the request asks for: ``tunnel``, ``spdy`` or ``v4``."""
+    if request.headers.get("Upgrade", "").lower().startswith("spdy/"):
+        return "spdy"
+    return "tunnel" if wants_spdy(request) else "v4"
+
+
+def refusal(request: web.Request, protocol: str) -> web.Response:
+    """How a server that does not speak ``protocol`` answers it (see ``Faults.refuse_portforward``)."""
+    if protocol == "spdy":
+        return _status(400, "BadRequest", "Upgrade request required")
+    offered = _offered_protocols(request)
+    supported = [p for p in SUBPROTOCOLS if p not in offered] if protocol == "tunnel" else []
+    return web.Response(
+        status=403,
+        text=f"requested protocol(s) are not supported: {offered}; supports {supported}",
+    )
+
+
 async def _serve_spdy(
     request: web.Request,
     namespace: str,

@@ -59,8 +59,9 @@ class Shell:
         requests = self.sandbox.emulator.requests
         before = len(requests)
         start = time.perf_counter()
-        proc = subprocess.run(argv, env={**self.env, **env}, capture_output=True, text=True, timeout=30,
-                              check=False)
+        proc = subprocess.run(
+            argv, env={**self.env, **env}, capture_output=True, text=True, timeout=30, check=False
+        )
         wall = time.perf_counter() - start
         seen = [(r.method, r.path) for r in requests[before:]]
         return Completed([], proc.stdout, proc.stderr, proc.returncode, wall, seen)
@@ -68,11 +69,13 @@ class Shell:
     def bash(self, line: str) -> Completed:
         """``line`` as typed before <TAB>: a trailing space means a new, empty word is being completed."""
         words = shlex.split(line) + ([""] if line.endswith(" ") or not line else [])
-        script = (f"source {shlex.quote(str(BASH_SCRIPT))}\n"
-                  f"COMP_WORDS=({' '.join(shlex.quote(w) for w in words)})\n"
-                  f"COMP_CWORD={len(words) - 1}\n"
-                  "_kpy_completion kpy\n"
-                  "printf '%s\\n' \"${COMPREPLY[@]}\"\n")
+        script = (
+            f"source {shlex.quote(str(BASH_SCRIPT))}\n"
+            f"COMP_WORDS=({' '.join(shlex.quote(w) for w in words)})\n"
+            f"COMP_CWORD={len(words) - 1}\n"
+            "_kpy_completion kpy\n"
+            "printf '%s\\n' \"${COMPREPLY[@]}\"\n"
+        )
         done = self._run(["bash", "--norc", "--noprofile", "-c", script], {})
         done.values = [v for v in done.out.split("\n") if v]
         return done
@@ -81,12 +84,18 @@ class Shell:
         done = self._run([KPY], {"_KPY_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": line})
         out = done.out.strip()
         if out.startswith("_arguments '*: :((") and out.endswith("))'"):
-            done.values = [v.strip('"') for v in out[len("_arguments '*: :(("):-3].split("\n")]
+            done.values = [v.strip('"') for v in out[len("_arguments '*: :((") : -3].split("\n")]
         return done
 
     def fish(self, line: str) -> Completed:
-        done = self._run([KPY], {"_KPY_COMPLETE": "complete_fish", "_TYPER_COMPLETE_FISH_ACTION": "get-args",
-                                 "_TYPER_COMPLETE_ARGS": line})
+        done = self._run(
+            [KPY],
+            {
+                "_KPY_COMPLETE": "complete_fish",
+                "_TYPER_COMPLETE_FISH_ACTION": "get-args",
+                "_TYPER_COMPLETE_ARGS": line,
+            },
+        )
         done.values = [v for v in done.out.split("\n") if v]
         return done
 
@@ -100,9 +109,15 @@ def shell(sandbox: Any, tmp_path: Path) -> Shell:
 def objects(sandbox: Any) -> Iterator[None]:
     em = sandbox.emulator
     sandbox.call(em.create_object, pod("dns", namespace="kube-system"))
-    sandbox.call(em.create_object, {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
-                                    "metadata": {"name": "nightly", "namespace": "default"},
-                                    "spec": {"holderIdentity": ""}})
+    sandbox.call(
+        em.create_object,
+        {
+            "apiVersion": "coordination.k8s.io/v1",
+            "kind": "Lease",
+            "metadata": {"name": "nightly", "namespace": "default"},
+            "spec": {"holderIdentity": ""},
+        },
+    )
     yield
 
 
@@ -121,7 +136,11 @@ def test_contexts_in_every_shell_without_a_request(shell: Shell, sandbox: Any) -
     shell.env["KUBECONFIG"] = f"{sandbox.kubeconfig_path}{os.pathsep}{other}"
     current = extra["current-context"]
 
-    for done in (shell.bash("kpy --context "), shell.zsh("kpy get pods --context "), shell.fish("kpy --context ")):
+    for done in (
+        shell.bash("kpy --context "),
+        shell.zsh("kpy get pods --context "),
+        shell.fish("kpy --context "),
+    ):
         assert quiet(done).values == sorted([current, "other"])
         assert done.requests == []
     assert quiet(shell.bash("kpy --context ot")).values == ["other"]
@@ -136,7 +155,11 @@ def test_namespaces_in_every_shell_then_from_the_cache(shell: Shell) -> None:
     for done in (shell.zsh("kpy get pods --namespace "), shell.fish("kpy -n ")):
         assert quiet(done).values == expected
         assert done.requests == []
-    assert quiet(shell.bash("kpy get pods -n kube-")).values == ["kube-node-lease", "kube-public", "kube-system"]
+    assert quiet(shell.bash("kpy get pods -n kube-")).values == [
+        "kube-node-lease",
+        "kube-public",
+        "kube-system",
+    ]
 
 
 # -- resource types ---------------------------------------------------------------------------------------
@@ -152,7 +175,9 @@ def test_resource_types_from_discovery(shell: Shell) -> None:
 
 
 # -- object names -----------------------------------------------------------------------------------------
-def test_pod_names_second_tab_is_answered_from_the_cache(shell: Shell, capsys: pytest.CaptureFixture[str]) -> None:
+def test_pod_names_second_tab_is_answered_from_the_cache(
+    shell: Shell, capsys: pytest.CaptureFixture[str]
+) -> None:
     first = quiet(shell.bash("kpy get pods "))
     assert first.values == ["web", "worker"]
     assert ("GET", "/api/v1/namespaces/default/pods") in first.requests
@@ -160,8 +185,10 @@ def test_pod_names_second_tab_is_answered_from_the_cache(shell: Shell, capsys: p
     assert second.values == ["web", "worker"]
     assert second.requests == []  # the cached path makes no API request at all
     with capsys.disabled():
-        print(f"\n[completion] kpy get pods <TAB>: first {first.wall * 1000:.0f} ms, "
-              f"cached {second.wall * 1000:.0f} ms (bash, real script)")
+        print(
+            f"\n[completion] kpy get pods <TAB>: first {first.wall * 1000:.0f} ms, "
+            f"cached {second.wall * 1000:.0f} ms (bash, real script)"
+        )
 
     # every spelling of the type shares the entry; names already on the line are not offered again
     for done in (shell.zsh("kpy get po w"), shell.fish("kpy get pod web "), shell.bash("kpy get pod/")):
@@ -218,7 +245,9 @@ def test_a_hanging_server_with_nothing_cached_completes_nothing_within_the_deadl
     assert done.wall < 10  # the live request is cut off after ~1 s; this bound only catches a hang
 
 
-def test_a_lookup_cut_off_by_the_deadline_fills_the_cache_for_the_next_tab(shell: Shell, sandbox: Any) -> None:
+def test_a_lookup_cut_off_by_the_deadline_fills_the_cache_for_the_next_tab(
+    shell: Shell, sandbox: Any
+) -> None:
     sandbox.emulator.faults.set_latency(2.5, match="/pods$")  # longer than the 1 s completion deadline
     try:
         first = quiet(shell.deadlines().bash("kpy get pods "))
@@ -233,10 +262,26 @@ def test_a_lookup_cut_off_by_the_deadline_fills_the_cache_for_the_next_tab(shell
 
 def test_output_formats(shell: Shell) -> None:
     assert quiet(shell.bash("kpy get pods -o ")).values == [
-        "json", "yaml", "name", "go-template", "go-template-file", "template", "templatefile", "jsonpath",
-        "jsonpath-as-json", "jsonpath-file", "custom-columns", "custom-columns-file", "wide"]
-    assert quiet(shell.zsh("kpy get pods -o js")).values == ["json", "jsonpath", "jsonpath-as-json",
-                                                             "jsonpath-file"]
+        "json",
+        "yaml",
+        "name",
+        "go-template",
+        "go-template-file",
+        "template",
+        "templatefile",
+        "jsonpath",
+        "jsonpath-as-json",
+        "jsonpath-file",
+        "custom-columns",
+        "custom-columns-file",
+        "wide",
+    ]
+    assert quiet(shell.zsh("kpy get pods -o js")).values == [
+        "json",
+        "jsonpath",
+        "jsonpath-as-json",
+        "jsonpath-file",
+    ]
     assert quiet(shell.bash("kpy port-forward -o ")).values == ["json"]
     assert quiet(shell.fish("kpy version -o ")).values == ["json", "yaml"]
     assert quiet(shell.bash("kpy get pods -o ")).requests == []
@@ -248,8 +293,14 @@ def test_kubectl_kpy_tab_completes_through_kubectls_plugin_protocol(shell: Shell
     assert kubectl is not None
     env = {**shell.env, "PATH": f"{Path(KPY).parent}{os.pathsep}{shell.env['PATH']}"}
     for words, expected in ((["get", "pods", ""], ["web", "worker"]), (["get", "pods", "-o", "y"], ["yaml"])):
-        proc = subprocess.run([kubectl, "__complete", "kpy", *words], env=env, capture_output=True, text=True,
-                              timeout=60, check=False)
+        proc = subprocess.run(
+            [kubectl, "__complete", "kpy", *words],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert proc.returncode == 0, proc.stderr
         assert proc.stdout.split("\n") == [*expected, ":4", ""]
 
@@ -265,7 +316,12 @@ def test_port_forward_targets(shell: Shell) -> None:
 
 
 def test_event_objects_and_lease_names(shell: Shell) -> None:
-    assert quiet(shell.bash("kpy events tail --for ")).values == ["pod/web", "pod/worker", "svc/web", "deploy/web"]
+    assert quiet(shell.bash("kpy events tail --for ")).values == [
+        "pod/web",
+        "pod/worker",
+        "svc/web",
+        "deploy/web",
+    ]
     assert quiet(shell.bash("kpy elect --lease ")).values == ["nightly"]
     assert quiet(shell.zsh("kpy elect status --lease n")).values == ["nightly"]
     assert quiet(shell.fish("kpy elect status --lease ")).values == ["nightly"]

@@ -70,8 +70,10 @@ def test_tables_match_kubectl_apart_from_age(sandbox: Any, args: list[str]) -> N
 
     def strip_age(text: str) -> list[list[str]]:
         # AGE can tick between the two runs; compare every other cell.
-        return [[c for c in line.split() if not (c[:-1].isdigit() and c[-1] in "smhd")] for line in
-                text.splitlines()]
+        return [
+            [c for c in line.split() if not (c[:-1].isdigit() and c[-1] in "smhd")]
+            for line in text.splitlines()
+        ]
 
     assert strip_age(mine.out) == strip_age(theirs.out)
 
@@ -84,8 +86,15 @@ def test_label_selector_filters(sandbox: Any) -> None:
 
 
 def test_field_selector_filters(sandbox: Any) -> None:
-    res = kpy("get", "pods", "--field-selector", "metadata.name=worker", "-o", "name",
-              kubeconfig=sandbox.kubeconfig_path)
+    res = kpy(
+        "get",
+        "pods",
+        "--field-selector",
+        "metadata.name=worker",
+        "-o",
+        "name",
+        kubeconfig=sandbox.kubeconfig_path,
+    )
     assert (res.code, res.out) == (0, "pod/worker\n")
 
 
@@ -117,17 +126,33 @@ def test_empty_namespace_says_no_resources_found(sandbox: Any, api: Api) -> None
 
 
 def test_unreachable_server_is_one_line(sandbox: Any) -> None:
-    res = kpy("get", "pods", "-s", "https://127.0.0.1:1", "--insecure-skip-tls-verify",
-              kubeconfig=sandbox.kubeconfig_path)
+    res = kpy(
+        "get",
+        "pods",
+        "-s",
+        "https://127.0.0.1:1",
+        "--insecure-skip-tls-verify",
+        kubeconfig=sandbox.kubeconfig_path,
+    )
     assert res.code == 1
-    assert res.err.strip() == ("The connection to the server 127.0.0.1:1 was refused - did you specify the "
-                               "right host or port?")
+    assert res.err.strip() == (
+        "The connection to the server 127.0.0.1:1 was refused - did you specify the right host or port?"
+    )
 
 
 def test_untrusted_certificate_fails_closed(sandbox: Any, tmp_path: Any) -> None:
     # Same server, but no CA: TLS verification is on by default, so this must fail.
-    res = kpy("get", "pods", "-s", sandbox.emulator.url, "--token", sandbox.emulator.token,
-              "--kubeconfig", str(tmp_path / "missing"), kubeconfig=sandbox.kubeconfig_path)
+    res = kpy(
+        "get",
+        "pods",
+        "-s",
+        sandbox.emulator.url,
+        "--token",
+        sandbox.emulator.token,
+        "--kubeconfig",
+        str(tmp_path / "missing"),
+        kubeconfig=sandbox.kubeconfig_path,
+    )
     assert res.code == 1
     assert "Traceback" not in res.err
     assert res.err.count("\n") == 1
@@ -180,8 +205,13 @@ def test_watch_survives_dropped_connections_without_repeats(sandbox: Any, api: A
     api.call("POST", "/api/v1/namespaces", {"metadata": {"name": "watched"}})
     api.call("POST", "/api/v1/namespaces/watched/pods", pod("first", "watched"))
     env = {**os.environ, "KUBECONFIG": str(sandbox.kubeconfig_path)}
-    proc = subprocess.Popen([KPY, "get", "pods", "-n", "watched", "-w", "-o", "name"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [KPY, "get", "pods", "-n", "watched", "-w", "-o", "name"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         lines = _read_until(proc, lambda ls: "pod/first" in ls)
         # The watch is established after the list; wait for the emulator to see it, then drop it.

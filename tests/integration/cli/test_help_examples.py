@@ -68,20 +68,26 @@ def _runs_until_interrupted(argv: list[str]) -> bool:
 def sandbox_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, str], Path]]:
     env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
     env["NO_COLOR"] = "1"
-    proc = subprocess.Popen([KPY, "sandbox"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env)
+    proc = subprocess.Popen(
+        [KPY, "sandbox"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
     assert proc.stdout is not None
     first = proc.stdout.readline()
     assert first.startswith("export KUBECONFIG="), proc.stderr.read() if proc.stderr else first
     env["KUBECONFIG"] = first.strip().split("=", 1)[1]
     workdir = tmp_path_factory.mktemp("examples")
-    pods = subprocess.run([KPY, "get", "pods", "-o", "json"], capture_output=True, text=True, env=env,
-                          check=True).stdout
+    pods = subprocess.run(
+        [KPY, "get", "pods", "-o", "json"], capture_output=True, text=True, env=env, check=True
+    ).stdout
     (workdir / "pods.json").write_text(pods)
     (workdir / "job.sh").write_text("#!/bin/sh\necho job ran as $KPY_IDENTITY\n")
     (workdir / "job.sh").chmod(0o755)
-    (workdir / "events.jsonl").write_text(json.dumps(
-        {"for": "pod/web", "type": "Warning", "reason": "DiskPressure", "message": "disk almost full"}) + "\n")
+    (workdir / "events.jsonl").write_text(
+        json.dumps(
+            {"for": "pod/web", "type": "Warning", "reason": "DiskPressure", "message": "disk almost full"}
+        )
+        + "\n"
+    )
     (workdir / "columns.txt").write_text("NAME          PHASE\nmetadata.name status.phase\n")
     (workdir / "template.jsonpath").write_text("{.items[*].metadata.name}\n")
     try:
@@ -107,13 +113,15 @@ def test_help_example_runs_against_the_sandbox(
     argv = shlex.split(example, comments=True)
     argv[0] = KPY
     if not _runs_until_interrupted(argv):
-        proc = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=workdir, timeout=60,
-                              check=False)
+        proc = subprocess.run(
+            argv, capture_output=True, text=True, env=env, cwd=workdir, timeout=60, check=False
+        )
         assert proc.returncode == 0, f"{example!r} failed ({proc.returncode}): {proc.stderr}"
         assert "Traceback" not in proc.stderr
         return
-    proc2 = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                             cwd=workdir)
+    proc2 = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=workdir
+    )
     assert proc2.stdout is not None
     sel = selectors.DefaultSelector()
     sel.register(proc2.stdout, selectors.EVENT_READ)

@@ -13,8 +13,15 @@ from tests.integration.clihelpers import KPY
 
 def _sandbox(*args: str, timeout: float = 60, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
-    return subprocess.run([KPY, "sandbox", *args], capture_output=True, text=True, env=env, timeout=timeout,
-                          check=False, cwd=cwd)
+    return subprocess.run(
+        [KPY, "sandbox", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        check=False,
+        cwd=cwd,
+    )
 
 
 def test_runs_a_command_against_the_seeded_sandbox() -> None:
@@ -44,7 +51,7 @@ def test_web_pod_port_80_is_served_through_port_forward(tmp_path: Path) -> None:
     script = (
         "kpy port-forward pod/web :80 -o json > pf.out & pid=$!; "
         "for i in $(seq 100); do grep -q localPort pf.out 2>/dev/null && break; sleep 0.1; done; "
-        "port=$(python3 -c 'import json;print(json.loads(open(\"pf.out\").readline())[\"localPort\"])'); "
+        'port=$(python3 -c \'import json;print(json.loads(open("pf.out").readline())["localPort"])\'); '
         "python3 -c \"import urllib.request,sys;print(urllib.request.urlopen('http://127.0.0.1:'+sys.argv[1]).status)\" $port; "
         "kill -INT $pid; wait $pid"
     )
@@ -55,8 +62,10 @@ def test_web_pod_port_80_is_served_through_port_forward(tmp_path: Path) -> None:
 
 def test_two_sandboxes_run_at_once_and_stop_cleanly(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
-    procs = [subprocess.Popen([KPY, "sandbox"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              env=env) for _ in range(2)]
+    procs = [
+        subprocess.Popen([KPY, "sandbox"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        for _ in range(2)
+    ]
     try:
         configs = []
         for proc in procs:
@@ -66,8 +75,14 @@ def test_two_sandboxes_run_at_once_and_stop_cleanly(tmp_path: Path) -> None:
             configs.append(first.strip().split("=", 1)[1])
         assert configs[0] != configs[1]
         for cfg in configs:
-            res = subprocess.run([KPY, "get", "pods", "-o", "name"], capture_output=True, text=True,
-                                 env={**env, "KUBECONFIG": cfg}, timeout=60, check=False)
+            res = subprocess.run(
+                [KPY, "get", "pods", "-o", "name"],
+                capture_output=True,
+                text=True,
+                env={**env, "KUBECONFIG": cfg},
+                timeout=60,
+                check=False,
+            )
             assert res.stdout.split() == ["pod/web", "pod/worker"], res.stderr
     finally:
         for proc in procs:
@@ -85,9 +100,11 @@ def test_page_server_answers_200() -> None:
 
     async def fetch() -> tuple[int, str]:
         async with _web_backend() as port:
+
             def get() -> tuple[int, str]:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as resp:
                     return resp.status, resp.read().decode()
+
             return await asyncio.to_thread(get)
 
     assert asyncio.run(fetch()) == (200, WEB_PAGE)

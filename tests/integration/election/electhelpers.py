@@ -43,8 +43,16 @@ LINUX_ONLY = pytest.mark.skipif(
 #: loses the lease when it cannot run for about 0.9 × LEASE − GRACE − RETRY (2.2 s here): long enough for a
 #: machine whose two cores are busy with something else
 LEASE, RENEW, RETRY, GRACE = 3.0, 2.0, 0.25, 0.25
-TIMINGS = ["--lease-duration", "3s", "--renew-deadline", "2s", "--retry-period", "250ms",
-           "--grace-period", "250ms"]
+TIMINGS = [
+    "--lease-duration",
+    "3s",
+    "--renew-deadline",
+    "2s",
+    "--retry-period",
+    "250ms",
+    "--grace-period",
+    "250ms",
+]
 
 CHILD = r"""
 import fcntl, os, signal, sys, time
@@ -140,8 +148,11 @@ PATIENCE = 60.0
 def last_lease_write(emu: Any, lease: str, before: float) -> float:
     """When the emulator received the last write (PUT/POST) of Lease ``lease`` before ``before`` (monotonic,
     the test process's clock). A follower can take over no sooner than a lease duration after that."""
-    times = [r.started for r in list(emu.emulator.requests)
-             if r.method in ("PUT", "POST") and r.path.endswith(f"/leases/{lease}") and r.started <= before]
+    times = [
+        r.started
+        for r in list(emu.emulator.requests)
+        if r.method in ("PUT", "POST") and r.path.endswith(f"/leases/{lease}") and r.started <= before
+    ]
     assert times, f"no write of lease {lease} seen"
     return max(times)
 
@@ -189,11 +200,21 @@ class Pool:
         argv = [KPY, "elect", "--lease", self.lease]
         if ident is not None:
             argv += ["--identity", ident]
-        argv += [*self.timings, *extra, "--", sys.executable, str(self.script), str(self.journal),
-                 str(self.lockfile), label, mode]
+        argv += [
+            *self.timings,
+            *extra,
+            "--",
+            sys.executable,
+            str(self.script),
+            str(self.journal),
+            str(self.lockfile),
+            label,
+            mode,
+        ]
         with err.open("w") as errf:
-            proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=errf)
+            proc = subprocess.Popen(
+                argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errf
+            )
         elector = Elector(proc, label, err)
         self.electors.append(elector)
         return elector

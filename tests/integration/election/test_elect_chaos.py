@@ -66,8 +66,9 @@ def test_the_overlap_detector_catches_two_live_children(tmp_path: Path) -> None:
     script = tmp_path / "child.py"
     script.write_text(CHILD)
     journal, lock = tmp_path / "journal", tmp_path / "lock"
-    procs = [subprocess.Popen([sys.executable, str(script), str(journal), str(lock), name])
-             for name in ("x", "y")]
+    procs = [
+        subprocess.Popen([sys.executable, str(script), str(journal), str(lock), name]) for name in ("x", "y")
+    ]
     try:
         wait_until(lambda: len(read_runs(journal)) == 2, 10, "both children")
         time.sleep(0.2)  # let both beat a few times
@@ -110,7 +111,9 @@ def test_chaos_failovers_never_run_two_children_at_once(emu: Any, pool: Pool) ->
         n = len(pool.runs())
         # background noise on the lease: failed requests (retried by kpy) and short latency spikes
         if rng.random() < 0.6:
-            emu.call(faults.fail_next, rng.randint(1, 3), rng.choice([500, 429]), match=f"/leases/{pool.lease}")
+            emu.call(
+                faults.fail_next, rng.randint(1, 3), rng.choice([500, 429]), match=f"/leases/{pool.lease}"
+            )
         if rng.random() < 0.4:
             emu.call(faults.set_latency, rng.uniform(0.05, 0.4), match=f"/leases/{pool.lease}")
         time.sleep(rng.uniform(0.0, 2 * RETRY))  # let the leader renew through it (or not)
@@ -121,7 +124,9 @@ def test_chaos_failovers_never_run_two_children_at_once(emu: Any, pool: Pool) ->
         leader_pid = leader.pid
         if action == "kill":  # SIGKILL the leader's kpy; its child dies with it
             leader_kpy.proc.send_signal(signal.SIGKILL)
-        elif action == "stop":  # freeze the leader's kpy; its guard must stop the child before anyone takes over
+        elif (
+            action == "stop"
+        ):  # freeze the leader's kpy; its guard must stop the child before anyone takes over
             leader_kpy.proc.send_signal(signal.SIGSTOP)
         elif action == "exit":  # the command exits by itself; kpy releases the lease
             with contextlib.suppress(ProcessLookupError):  # it may have lost the lease to the noise
@@ -137,7 +142,9 @@ def test_chaos_failovers_never_run_two_children_at_once(emu: Any, pool: Pool) ->
         if action == "stop":
             try:
                 leader = next_start(n)
-                assert not pid_alive(leader_pid), "the frozen leader's command was alive when the next started"
+                assert not pid_alive(leader_pid), (
+                    "the frozen leader's command was alive when the next started"
+                )
             finally:
                 leader_kpy.proc.send_signal(signal.SIGCONT)
             assert leader_kpy.proc.wait(PATIENCE) == 1

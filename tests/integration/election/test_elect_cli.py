@@ -189,7 +189,9 @@ def test_sigkill_of_the_leader_fails_over_no_sooner_than_the_lease_allows(
     time.sleep(1.0)
     killed_at = time.monotonic()
     electors[first].proc.send_signal(signal.SIGKILL)
-    wait_until(lambda: len(starts(spawn.journal)) >= 2, LEASE + 2.2 * RETRY + PATIENCE, "a new leader's child")
+    wait_until(
+        lambda: len(starts(spawn.journal)) >= 2, LEASE + 2.2 * RETRY + PATIENCE, "a new leader's child"
+    )
     second, started = starts(spawn.journal)[1]
     assert second != first
     # not before a lease duration after the old leader's last renewal reached the server (how soon after
@@ -198,9 +200,7 @@ def test_sigkill_of_the_leader_fails_over_no_sooner_than_the_lease_allows(
     assert_no_overlap(spawn.journal)
 
 
-def test_graceful_exit_releases_and_hands_over(
-    emu: Any, spawn: Any, lease_name: str
-) -> None:
+def test_graceful_exit_releases_and_hands_over(emu: Any, spawn: Any, lease_name: str) -> None:
     a = spawn("a", mode="exit")
     wait_until(lambda: starts(spawn.journal), PATIENCE, "a's child")
     b = spawn("b")
@@ -256,10 +256,24 @@ def test_status_takes_flags_given_before_the_subcommand(emu: Any, spawn: Any, le
     # a namespace before the subcommand counts too (the lease is in "default", not in kube-system)
     res = kpy("elect", "-n", "kube-system", "--lease", lease_name, "status", kubeconfig=emu.kubeconfig_path)
     assert res.code == 1
-    assert res.err.strip() == f'Error from server (NotFound): leases.coordination.k8s.io "{lease_name}" not found'
+    assert (
+        res.err.strip()
+        == f'Error from server (NotFound): leases.coordination.k8s.io "{lease_name}" not found'
+    )
     # and the subcommand's own flags win
-    res = kpy("elect", "-n", "kube-system", "--lease", "nope", "status", "-n", "default", "--lease", lease_name,
-              kubeconfig=emu.kubeconfig_path)
+    res = kpy(
+        "elect",
+        "-n",
+        "kube-system",
+        "--lease",
+        "nope",
+        "status",
+        "-n",
+        "default",
+        "--lease",
+        lease_name,
+        kubeconfig=emu.kubeconfig_path,
+    )
     assert res.code == 0, res.err
     assert "Holder:         a\n" in res.out
 

@@ -38,7 +38,6 @@ from tests.integration.election.electhelpers import (
 pytestmark = LINUX_ONLY
 
 
-
 @pytest.fixture
 def lease_name() -> str:
     return f"l-{uuid.uuid4().hex[:8]}"
@@ -71,8 +70,11 @@ def test_five_electors_one_child_at_a_time_through_kill_and_graceful_exit(
     first = wait_until(lambda: pool.runs(), PATIENCE, "the first child")[0]
     for ident in idents:
         if ident != first.ident:
-            wait_until(lambda i=ident: f"new leader: {first.ident}" in pool.by_ident(i).stderr(), PATIENCE,
-                       f"{ident} to observe the leader")
+            wait_until(
+                lambda i=ident: f"new leader: {first.ident}" in pool.by_ident(i).stderr(),
+                PATIENCE,
+                f"{ident} to observe the leader",
+            )
     # a follower that ignored the renewals would take over within LeaseDuration + 2.2 × RetryPeriod
     hold_until = time.monotonic() + LEASE + 2.2 * RETRY + 0.5
     while time.monotonic() < hold_until:
@@ -176,20 +178,23 @@ def test_default_identity_is_hostname_and_a_uuid(emu: Any, pool: Pool, lease_nam
     ident_file = Path(str(pool.journal) + ".identity")
     identity = wait_until(lambda: ident_file.exists() and ident_file.read_text(), PATIENCE, "KPY_IDENTITY")
     hostname = re.escape(socket.gethostname())
-    assert re.fullmatch(hostname + r"_[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}",
-                        identity), identity
+    assert re.fullmatch(
+        hostname + r"_[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", identity
+    ), identity
     assert lease_spec(emu, lease_name)["holderIdentity"] == identity
 
 
-@pytest.mark.parametrize("args", [
-    ["elect", "--lease", "x"],
-    ["elect", "--lease", "x", "--"],
-    ["elect", "--lease", "x", "echo", "hi"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["elect", "--lease", "x"],
+        ["elect", "--lease", "x", "--"],
+        ["elect", "--lease", "x", "echo", "hi"],
+    ],
+)
 def test_missing_double_dash_is_a_usage_error(emu: Any, args: list[str]) -> None:
     res = kpy(*args, kubeconfig=emu.kubeconfig_path, timeout=30)
     assert res.code == 1, res  # usage errors exit 1, as kubectl
     assert res.err.strip().splitlines()[1:] == ["See 'kpy elect --help' for usage."]
     assert "after '--' (kpy elect --lease NAME -- CMD)" in res.err
     assert res.out == ""
-

@@ -31,7 +31,9 @@ EVENTS = f"/api/v1/namespaces/{NS}/events"
 @pytest.fixture
 def sandbox() -> Iterator[Any]:
     with testing.EmulatorThread(seed=True) as thread:
-        thread.run(thread.emulator.create_object({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}}))
+        thread.run(
+            thread.emulator.create_object({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}})
+        )
         yield thread
 
 
@@ -94,8 +96,9 @@ def rows_with(lines: list[str], message: str) -> list[str]:
     return [line for line in lines if line.split() and line.split()[-1] == message]
 
 
-def start_tail(sandbox: Any, *args: str, stdout: int | None = None, env: dict[str, str] | None = None
-               ) -> subprocess.Popen[bytes]:
+def start_tail(
+    sandbox: Any, *args: str, stdout: int | None = None, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     full_env = {**os.environ, "KUBECONFIG": str(sandbox.kubeconfig_path), **(env or {})}
     full_env.pop("KUBERNETES_SERVICE_HOST", None)
     return subprocess.Popen(
@@ -138,8 +141,12 @@ def test_follow_prints_new_and_updated_events_exactly_once_across_dropped_watche
         sandbox.call(em.wait_for_watches, 1)
         assert api.call("POST", EVENTS, event(4, "Warning"))[0] == 201
         out.wait_for("msg-4", lambda ls: rows_with(ls, "msg-4"))
-        code, _ = api.call("PATCH", f"{EVENTS}/web.00000001", {"count": 2, "lastTimestamp": "2024-01-01T00:01:00Z"},
-                           content_type="application/strategic-merge-patch+json")
+        code, _ = api.call(
+            "PATCH",
+            f"{EVENTS}/web.00000001",
+            {"count": 2, "lastTimestamp": "2024-01-01T00:01:00Z"},
+            content_type="application/strategic-merge-patch+json",
+        )
         assert code == 200
         out.wait_for("msg-1 (x2)", lambda ls: len(rows_with(ls, "msg-1")) == 2)
         assert "(x2 over" in rows_with(out.lines, "msg-1")[1]
@@ -163,10 +170,13 @@ def test_follow_prints_new_and_updated_events_exactly_once_across_dropped_watche
             await em.update_object(stored)
             em.faults.compact()
 
-        lists_before = sum(1 for r in em.requests if r.path == EVENTS and r.method == "GET" and "watch" not in r.query)
+        lists_before = sum(
+            1 for r in em.requests if r.path == EVENTS and r.method == "GET" and "watch" not in r.query
+        )
         sandbox.run(break_and_compact())
-        out.wait_for("msg-6 and msg-2 (x2)",
-                     lambda ls: rows_with(ls, "msg-6") and len(rows_with(ls, "msg-2")) == 2)
+        out.wait_for(
+            "msg-6 and msg-2 (x2)", lambda ls: rows_with(ls, "msg-6") and len(rows_with(ls, "msg-2")) == 2
+        )
 
         # a sentinel after everything: anything repeated by the relist would have been printed before it
         assert api.call("POST", EVENTS, event(7))[0] == 201
@@ -176,12 +186,15 @@ def test_follow_prints_new_and_updated_events_exactly_once_across_dropped_watche
         code, err = stop(proc)
 
     messages = [line.split()[-1] for line in lines[1:]]
-    assert sorted(messages) == sorted(["msg-1", "msg-2", "msg-3", "msg-4", "msg-1", "msg-5", "msg-6", "msg-2",
-                                       "msg-7"]), lines
+    assert sorted(messages) == sorted(
+        ["msg-1", "msg-2", "msg-3", "msg-4", "msg-1", "msg-5", "msg-6", "msg-2", "msg-7"]
+    ), lines
     assert messages[-1] == "msg-7"
     assert sum(1 for line in lines if line.split()[:2] == ["LAST", "SEEN"]) == 1  # one header, ever
     assert "(x2 over" in rows_with(lines, "msg-2")[1]
-    lists_after = sum(1 for r in em.requests if r.path == EVENTS and r.method == "GET" and "watch" not in r.query)
+    lists_after = sum(
+        1 for r in em.requests if r.path == EVENTS and r.method == "GET" and "watch" not in r.query
+    )
     assert lists_after > lists_before, "the 410 must have made kpy relist"
     assert code == 130, err  # Ctrl-C: 128 + SIGINT, like a shell reports it
     assert "Traceback" not in err and err.strip() == "", err

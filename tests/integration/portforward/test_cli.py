@@ -285,6 +285,55 @@ def test_verbose_says_which_protocol_is_used(sandbox: Any, protocol: str, says: 
     assert says in err
 
 
+async def _answer_at_eof(reader: Any, writer: Any) -> None:
+    writer.write(await reader.read())
+    await writer.drain()
+    writer.close()
+
+
+def test_v4_half_close_is_explained_once_on_stderr(sandbox: Any) -> None:
+    sandbox.run(sandbox.pods.serve("web", 81, _answer_at_eof))
+    proc = start(sandbox, "pod/web", ":81", "--address", "127.0.0.1", "--protocol", "v4")
+    try:
+        port = forwarded_port(readline(proc))
+        for _ in range(2):
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+                sock.sendall(b"question")
+                sock.shutdown(socket.SHUT_WR)
+                assert sock.recv(100) == b""  # v4: the answer is lost
+    finally:
+        code, _, err = finish(proc, signal.SIGINT)
+    assert code == 0
+    lines = [line for line in err.splitlines() if "half-close" in line]
+    assert lines == [
+        f"warning: a client of port {port} closed its sending side and may get no answer: "
+        "v4.channel.k8s.io has no half-close (use --protocol auto, tunnel or spdy)"
+    ]
+
+
+def test_verbose_says_each_fallback_in_order(sandbox: Any) -> None:
+    sandbox.call(sandbox.emulator.faults.refuse_portforward, "tunnel", "spdy")
+    try:
+        proc = start(sandbox, "pod/web", ":80", "--address", "127.0.0.1", "-v=1")
+        try:
+            port = forwarded_port(readline(proc))
+            assert echo_through(port) == b"hello kpy"
+        finally:
+            code, _, err = finish(proc, signal.SIGINT)
+    finally:
+        sandbox.call(sandbox.emulator.faults.refused_portforward.clear)
+    assert code == 0
+    said = [line[line.index("port-forward: ") :] for line in err.splitlines() if "port-forward: " in line]
+    assert len(said) == 3, err
+    assert said[0].startswith("port-forward: the server refused the SPDY tunnel (")
+    assert said[0].endswith("); trying SPDY over an HTTP upgrade")
+    assert said[1].startswith("port-forward: the server refused SPDY over an HTTP upgrade (")
+    assert said[1].endswith("); trying v4")
+    assert said[2] == (
+        "port-forward: using WebSocket v4.channel.k8s.io, one connection per local connection (no half-close)"
+    )
+
+
 def test_unknown_protocol_is_a_usage_error(sandbox: Any) -> None:
     proc = start(sandbox, "pod/web", ":80", "--protocol", "h2")
     _, err = proc.communicate(timeout=20)

@@ -56,12 +56,33 @@ async def test_half_close_and_one_connection_for_all(
         assert [s.protocol for s in emulator.portforward_sessions] == [sessions]
 
 
-async def test_v4_has_no_half_close_and_one_websocket_per_connection(pods: Pods, client: RestClient) -> None:
+async def test_v4_has_no_half_close_and_says_why_once(pods: Pods, client: RestClient) -> None:
     await pods.serve("web", 80, echo_until_eof)
-    async with PortForwarder(client, "pod/web", [":80"], protocol="v4") as fw:
-        got = await asyncio.to_thread(half_close, fw.listeners[0].local_port, PAYLOAD)
-        assert got == b""  # the local EOF ends the v4 stream before the pod answers
+    rec: list[ev.ForwardEvent] = []
+    async with PortForwarder(client, "pod/web", [":80"], protocol="v4", on_event=rec.append) as fw:
+        port = fw.listeners[0].local_port
+        for _ in range(2):
+            got = await asyncio.to_thread(half_close, port, PAYLOAD)
+            assert got == b""  # the local EOF ends the v4 stream before the pod answers
         assert fw.protocol_in_use == "v4"
+    told = [e for e in rec if isinstance(e, ev.HalfCloseUnsupported)]
+    assert told == [ev.HalfCloseUnsupported(port)]
+    assert "v4.channel.k8s.io has no half-close" in told[0].message
+
+
+async def test_v4_says_nothing_when_the_client_closes_after_its_answer(
+    pods: Pods, client: RestClient
+) -> None:
+    await pods.serve("web", 80, echo)
+    rec: list[ev.ForwardEvent] = []
+    async with PortForwarder(client, "pod/web", [":80"], protocol="v4", on_event=rec.append) as fw:
+        reader, writer = await asyncio.open_connection("127.0.0.1", fw.listeners[0].local_port)
+        writer.write(b"request")
+        assert await asyncio.wait_for(reader.readexactly(7), 10) == b"request"
+        writer.write_eof()
+        assert await asyncio.wait_for(reader.read(), 10) == b""
+        writer.close()
+    assert not [e for e in rec if isinstance(e, ev.HalfCloseUnsupported)]
 
 
 @pytest.mark.parametrize("protocol", ["tunnel", "spdy"])
@@ -131,3 +152,35 @@ async def test_a_refused_port_reports_the_kubelets_error(pods: Pods, client: Res
 async def test_unknown_protocol_is_a_usage_error(client: RestClient) -> None:
     with pytest.raises(UsageError, match='invalid argument "h2" for "--protocol" flag'):
         PortForwarder(client, "pod/web", [":80"], protocol="h2")
+
+
+@pytest.mark.parametrize(("refused", "used"), [(("tunnel",), "spdy"), (("tunnel", "spdy"), "v4")])
+async def test_auto_falls_back_in_order_when_the_server_refuses(
+    pods: Pods, client: RestClient, emulator: Any, refused: tuple[str, ...], used: str
+) -> None:
+    await pods.serve("web", 80, echo)
+    emulator.faults.refuse_portforward(*refused)
+    async with PortForwarder(client, "pod/web", [":80"]) as fw:
+        reader, writer = await asyncio.open_connection("127.0.0.1", fw.listeners[0].local_port)
+        writer.write(b"hello")
+        assert await asyncio.wait_for(reader.readexactly(5), 10) == b"hello"
+        writer.close()
+        assert fw.protocol_in_use == used
+    assert [s.protocol for s in emulator.portforward_sessions] in ([], [used])
+
+
+async def test_a_forced_protocol_that_the_server_refuses_is_an_error(
+    pods: Pods, client: RestClient, emulator: Any
+) -> None:
+    await pods.serve("web", 80, echo)
+    emulator.faults.refuse_portforward("tunnel")
+    rec: list[ev.ForwardEvent] = []
+    async with PortForwarder(client, "pod/web", [":80"], protocol="tunnel", on_event=rec.append) as fw:
+        reader, writer = await asyncio.open_connection("127.0.0.1", fw.listeners[0].local_port)
+        assert await asyncio.wait_for(reader.read(), 10) == b""
+        writer.close()
+        async with asyncio.timeout(10):
+            while not any(isinstance(e, ev.ConnectionFailed) for e in rec):
+                await asyncio.sleep(0.01)
+    [failed] = [e for e in rec if isinstance(e, ev.ConnectionFailed)]
+    assert "requested protocol(s) are not supported" in failed.message, failed.message

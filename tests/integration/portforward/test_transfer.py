@@ -167,8 +167,10 @@ async def test_sequential_connections_leave_no_fds_or_tasks_behind(
         # connections' tasks, sockets and relay threads end asynchronously (later still on a busy machine):
         # wait until the counts are back, with a deadline that only a leak can exhaust
         before = (tasks_before, fds_before, threads_before)
-        counts = await _until_back_to(before, lambda: (len(asyncio.all_tasks()), len(os.listdir("/proc/self/fd")),
-                                                       threading.active_count()))
+        counts = await _until_back_to(
+            before,
+            lambda: (len(asyncio.all_tasks()), len(os.listdir("/proc/self/fd")), threading.active_count()),
+        )
         assert counts[0] <= tasks_before, f"{counts[0] - tasks_before} asyncio tasks left behind"
         assert counts[1] <= fds_before, f"{counts[1] - fds_before} file descriptors left behind"
         assert counts[2] <= threads_before, f"{counts[2] - threads_before} relay threads left behind"
@@ -176,9 +178,7 @@ async def test_sequential_connections_leave_no_fds_or_tasks_behind(
     print(f"{SEQUENTIAL} sequential connections in {elapsed:.1f}s")
 
 
-async def _until_back_to(
-    baseline: tuple[int, ...], read: Any, deadline: float = 60.0
-) -> tuple[int, ...]:
+async def _until_back_to(baseline: tuple[int, ...], read: Any, deadline: float = 60.0) -> tuple[int, ...]:
     """Poll ``read()`` (collecting garbage) until no count exceeds ``baseline``, or the deadline; the last counts."""
     end = time.monotonic() + deadline
     while True:
@@ -234,7 +234,9 @@ async def test_a_local_reader_that_stops_reading_holds_the_pod_back_and_loses_no
         reader, writer = await asyncio.open_connection("127.0.0.1", fw.listeners[0].local_port)
         try:
             stalled_at = await _until_progress_stops(lambda: sent)
-            assert stalled_at < 96 * MiB, f"the pod wrote {stalled_at // MiB} MiB to a reader that reads nothing"
+            assert stalled_at < 96 * MiB, (
+                f"the pod wrote {stalled_at // MiB} MiB to a reader that reads nothing"
+            )
             h, want, got = hashlib.sha256(), hashlib.sha256(), 0
             while data := await asyncio.wait_for(reader.read(4 * MiB), 30):
                 h.update(data)

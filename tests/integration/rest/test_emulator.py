@@ -217,6 +217,7 @@ async def test_python_kubernetes_package_lists_what_list_all_lists(
 ) -> None:
     """Cross-check against the official Python client (run in a thread: it is synchronous)."""
     import kubernetes
+
     for i in range(7):
         await create(client, f"x-{i}")
     info = await Discovery(client, None).resolve("configmaps")

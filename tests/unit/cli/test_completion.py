@@ -45,7 +45,9 @@ def clock() -> Clock:
 
 @pytest.fixture
 def cache(tmp_path: Path, clock: Clock) -> CompletionCache:
-    return CompletionCache(tmp_path / "c", ttl=60, max_stale=3600, live_timeout=1.0, stale_timeout=0.25, now=clock)
+    return CompletionCache(
+        tmp_path / "c", ttl=60, max_stale=3600, live_timeout=1.0, stale_timeout=0.25, now=clock
+    )
 
 
 KEY = ("names", "default", "pods")
@@ -130,8 +132,12 @@ def test_type_aliases_are_remembered(cache: CompletionCache) -> None:
     assert cache.aliases() == {}
     cache.add_alias("po", "pods")
     cache.add_alias("deploy", "deployments.apps")
-    assert cache.aliases() == {"po": "pods", "pods": "pods", "deploy": "deployments.apps",
-                               "deployments.apps": "deployments.apps"}
+    assert cache.aliases() == {
+        "po": "pods",
+        "pods": "pods",
+        "deploy": "deployments.apps",
+        "deployments.apps": "deployments.apps",
+    }
 
 
 def test_server_directory_names_match_the_discovery_cache() -> None:
@@ -142,24 +148,32 @@ def test_server_directory_names_match_the_discovery_cache() -> None:
 
 
 def test_resource_type_names_are_plurals_then_short_names_without_subresources() -> None:
-    doc: dict[str, Any] = {"resources": [
-        {"group": "", "resource": "pods", "shortNames": ["po"], "verbs": ["get", "list"]},
-        {"group": "", "resource": "pods/log", "verbs": ["get"]},
-        {"group": "", "resource": "bindings", "verbs": ["create"]},
-        {"group": "apps", "resource": "deployments", "shortNames": ["deploy"], "verbs": ["list"]},
-        {"group": "events.k8s.io", "resource": "events", "shortNames": ["ev"], "verbs": ["list"]},
-        {"group": "", "resource": "events", "shortNames": ["ev"], "verbs": ["list"]},
-    ]}
+    doc: dict[str, Any] = {
+        "resources": [
+            {"group": "", "resource": "pods", "shortNames": ["po"], "verbs": ["get", "list"]},
+            {"group": "", "resource": "pods/log", "verbs": ["get"]},
+            {"group": "", "resource": "bindings", "verbs": ["create"]},
+            {"group": "apps", "resource": "deployments", "shortNames": ["deploy"], "verbs": ["list"]},
+            {"group": "events.k8s.io", "resource": "events", "shortNames": ["ev"], "verbs": ["list"]},
+            {"group": "", "resource": "events", "shortNames": ["ev"], "verbs": ["list"]},
+        ]
+    }
     assert completion._type_names(doc) == ["pods", "deployments", "events", "po", "deploy", "ev"]
 
 
 # -- kubeconfig names, through the completion protocol (no network) ------------------------------------
 def _kubeconfig(path: Path, contexts: list[str], current: str) -> Path:
     doc = {
-        "apiVersion": "v1", "kind": "Config", "current-context": current,
-        "clusters": [{"name": f"cluster-{c}", "cluster": {"server": "https://127.0.0.1:1"}} for c in contexts],
+        "apiVersion": "v1",
+        "kind": "Config",
+        "current-context": current,
+        "clusters": [
+            {"name": f"cluster-{c}", "cluster": {"server": "https://127.0.0.1:1"}} for c in contexts
+        ],
         "users": [{"name": f"user-{c}", "user": {"token": "t"}} for c in contexts],
-        "contexts": [{"name": c, "context": {"cluster": f"cluster-{c}", "user": f"user-{c}"}} for c in contexts],
+        "contexts": [
+            {"name": c, "context": {"cluster": f"cluster-{c}", "user": f"user-{c}"}} for c in contexts
+        ],
     }
     path.write_text(json.dumps(doc), encoding="utf-8")
     return path
@@ -219,7 +233,9 @@ def test_a_broken_kubeconfig_completes_nothing_silently(
     assert capsys.readouterr() == ("", "")
 
 
-@pytest.mark.parametrize(("shell", "committed"), [("bash", "kpy.bash"), ("zsh", "_kpy"), ("fish", "kpy.fish")])
+@pytest.mark.parametrize(
+    ("shell", "committed"), [("bash", "kpy.bash"), ("zsh", "_kpy"), ("fish", "kpy.fish")]
+)
 def test_show_completion_prints_the_committed_script_of_the_users_shell(
     shell: str, committed: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -16,8 +16,15 @@ REGENERATE = "regenerate with: python -m kpy.cli.docs ."
 
 
 def test_every_command_has_a_man_page() -> None:
-    assert {"kpy.1", "kpy-get.1", "kpy-port-forward.1", "kpy-elect.1", "kpy-events.1",
-            "kpy-sandbox.1", "kpy-version.1"} <= set(man_pages())
+    assert {
+        "kpy.1",
+        "kpy-get.1",
+        "kpy-port-forward.1",
+        "kpy-elect.1",
+        "kpy-events.1",
+        "kpy-sandbox.1",
+        "kpy-version.1",
+    } <= set(man_pages())
 
 
 def test_committed_man_pages_are_current() -> None:
@@ -37,8 +44,12 @@ def test_committed_completion_scripts_are_current() -> None:
 @pytest.mark.skipif(shutil.which("groff") is None, reason="groff is not installed")
 @pytest.mark.parametrize("name", sorted(man_pages()))
 def test_man_page_renders_without_warnings(name: str) -> None:
-    proc = subprocess.run(["groff", "-man", "-Tutf8", "-ww", str(ROOT / "man" / name)], capture_output=True,
-                          text=True, check=False)
+    proc = subprocess.run(
+        ["groff", "-man", "-Tutf8", "-ww", str(ROOT / "man" / name)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0
     assert proc.stderr == ""
     text = re.sub(".\x08", "", proc.stdout)  # the tty device marks bold by overstriking
@@ -59,10 +70,23 @@ def test_synopsis_lines_say_how_each_command_runs() -> None:
     assert _synopsis("kpy-sandbox.1") == ["kpy sandbox [OPTIONS] [-- CMD [ARGS...]]"]
 
 
-@pytest.mark.parametrize("command", [[], ["get"], ["elect"], ["elect", "status"], ["events", "tail"],
-                                     ["events", "record"], ["port-forward"], ["sandbox"], ["version"]])
-def test_help_shows_no_python_types_or_float_noise(command: list[str],
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["get"],
+        ["elect"],
+        ["elect", "status"],
+        ["events", "tail"],
+        ["events", "record"],
+        ["port-forward"],
+        ["sandbox"],
+        ["version"],
+    ],
+)
+def test_help_shows_no_python_types_or_float_noise(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
     from kpy.cli.main import run
 
     assert run([*command, "--help"]) == 0

@@ -19,10 +19,12 @@ def test_version_flag_prints_version_and_exits_zero(capsys: pytest.CaptureFixtur
 
 
 def test_console_script_version_answers_without_loading_click() -> None:
-    code = ("import sys; sys.argv=['kpy','--version']\n"
-            "from kpy.cli.entry import main\n"
-            "try:\n    main()\nexcept SystemExit as e:\n    assert e.code == 0\n"
-            "assert 'click' not in sys.modules, 'click was imported'\n")
+    code = (
+        "import sys; sys.argv=['kpy','--version']\n"
+        "from kpy.cli.entry import main\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    assert e.code == 0\n"
+        "assert 'click' not in sys.modules, 'click was imported'\n"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == f"kpy {__version__}\n"
@@ -46,7 +48,10 @@ def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) ->
 
 def test_missing_flag_value_is_cobras_message(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["get", "pods", "--output"]) == 1
-    assert capsys.readouterr().err == "error: flag needs an argument: --output\nSee 'kpy get --help' for usage.\n"
+    assert (
+        capsys.readouterr().err
+        == "error: flag needs an argument: --output\nSee 'kpy get --help' for usage.\n"
+    )
 
 
 def test_help_command_is_help(capsys: pytest.CaptureFixture[str]) -> None:
@@ -58,8 +63,10 @@ def test_port_forward_without_arguments_is_an_error(capsys: pytest.CaptureFixtur
     assert run(["port-forward"]) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err == ("error: TYPE/NAME and list of ports are required for port-forward\n"
-                            "See 'kpy port-forward -h' for help and examples\n")
+    assert captured.err == (
+        "error: TYPE/NAME and list of ports are required for port-forward\n"
+        "See 'kpy port-forward -h' for help and examples\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -93,7 +100,9 @@ def test_local_get_prints_a_file_as_json_without_a_server(
     pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web", "namespace": "default"}}
     manifest = tmp_path / "pod.json"
     manifest.write_text(json.dumps(pod))
-    assert run(["get", "-f", str(manifest), "--local", "-o", "json", "--kubeconfig", str(tmp_path / "x")]) == 0
+    assert (
+        run(["get", "-f", str(manifest), "--local", "-o", "json", "--kubeconfig", str(tmp_path / "x")]) == 0
+    )
     assert json.loads(capsys.readouterr().out) == pod
 
 
@@ -110,7 +119,9 @@ def test_local_requires_files(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().err.startswith("error: ")
 
 
-def test_boolean_flags_accept_kubectl_true_false_values(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_boolean_flags_accept_kubectl_true_false_values(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # kubectl (pflag) accepts --allow-missing-template-keys=false; a missing key is then an error.
     pod = tmp_path / "pod.json"
     pod.write_text(json.dumps({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"}}))

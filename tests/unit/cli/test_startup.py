@@ -16,16 +16,20 @@ HEAVY = ("pydantic", "rich", "asyncio", "yaml", "aiohttp", "markdown_it")
 
 def _modules_after(argv: list[str]) -> tuple[int, str, list[str]]:
     """Run the console entry point in a fresh interpreter; return (exit code, stdout, heavy modules loaded)."""
-    code = ("import sys\n"
-            f"sys.argv = ['kpy', *{argv!r}]\n"
-            "from kpy.cli.entry import main\n"
-            "rc = 0\n"
-            "try:\n    main()\nexcept SystemExit as e:\n    rc = e.code or 0\n"
-            "sys.stdout.flush()\n"
-            f"heavy = sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))\n"
-            "sys.stderr.write('HEAVY=' + ','.join(heavy) + '\\n')\n"
-            "raise SystemExit(rc)\n")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60)
+    code = (
+        "import sys\n"
+        f"sys.argv = ['kpy', *{argv!r}]\n"
+        "from kpy.cli.entry import main\n"
+        "rc = 0\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    rc = e.code or 0\n"
+        "sys.stdout.flush()\n"
+        f"heavy = sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))\n"
+        "sys.stderr.write('HEAVY=' + ','.join(heavy) + '\\n')\n"
+        "raise SystemExit(rc)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60
+    )
     marker = [line for line in proc.stderr.splitlines() if line.startswith("HEAVY=")]
     assert marker, proc.stderr
     loaded = [m for m in marker[-1].removeprefix("HEAVY=").split(",") if m]
@@ -40,9 +44,14 @@ def test_get_help_loads_neither_pydantic_nor_rich_nor_asyncio() -> None:
 
 
 def test_local_jsonpath_get_runs_without_the_network_or_yaml_stacks(tmp_path: Path) -> None:
-    pods = {"apiVersion": "v1", "kind": "PodList", "items": [
-        {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": f"p{i}"}, "status": {"phase": "Running"}}
-        for i in range(3)]}
+    pods = {
+        "apiVersion": "v1",
+        "kind": "PodList",
+        "items": [
+            {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": f"p{i}"}, "status": {"phase": "Running"}}
+            for i in range(3)
+        ],
+    }
     path = tmp_path / "pods.json"
     path.write_text(json.dumps(pods))
     template = 'jsonpath={range .items[*]}{.metadata.name}{"\\t"}{.status.phase}{"\\n"}{end}'
@@ -59,11 +68,15 @@ def test_get_help_is_plain_text_with_examples_verbatim_and_global_flags_apart(
     out = capsys.readouterr().out
     assert "╭" not in out and "│" not in out  # no rich panels
     assert out.startswith("Usage: kpy get [OPTIONS]")
-    assert "\n  Examples:\n    # List all pods in the current namespace, with more information\n" \
-           "    kpy get pods -o wide\n" in out
+    assert (
+        "\n  Examples:\n    # List all pods in the current namespace, with more information\n"
+        "    kpy get pods -o wide\n" in out
+    )
     # the long example is not re-wrapped
-    assert "\n    kpy get pods -o jsonpath='{range .items[*]}{.metadata.name}{\"\\t\"}{.status.phase}" \
-           "{\"\\n\"}{end}'\n" in out
+    assert (
+        '\n    kpy get pods -o jsonpath=\'{range .items[*]}{.metadata.name}{"\\t"}{.status.phase}'
+        '{"\\n"}{end}\'\n' in out
+    )
     options, _, global_flags = out.partition("\nGlobal flags:\n")
     assert "\nOptions:\n" in options and "--output" in options and "--kubeconfig" not in options
     assert "--kubeconfig" in global_flags and "-n, --namespace" in global_flags
@@ -102,25 +115,33 @@ def test_a_value_of_a_root_flag_is_not_taken_for_the_command(capsys: pytest.Capt
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["get", "pods", "--chunk-size", "abc"],
-         'invalid argument "abc" for "--chunk-size" flag: strconv.ParseInt: parsing "abc": invalid syntax'),
-        (["get", "pods", "--chunk-size", "99999999999999999999"],
-         'invalid argument "99999999999999999999" for "--chunk-size" flag: strconv.ParseInt: parsing '
-         '"99999999999999999999": value out of range'),
-        (["get", "pods", "--qps", "x"],
-         'invalid argument "x" for "--qps" flag: strconv.ParseFloat: parsing "x": invalid syntax'),
-        (["get", "pods", "-v", "1_0"],
-         'invalid argument "1_0" for "-v, --v" flag: strconv.ParseInt: parsing "1_0": invalid syntax'),
+        (
+            ["get", "pods", "--chunk-size", "abc"],
+            'invalid argument "abc" for "--chunk-size" flag: strconv.ParseInt: parsing "abc": invalid syntax',
+        ),
+        (
+            ["get", "pods", "--chunk-size", "99999999999999999999"],
+            'invalid argument "99999999999999999999" for "--chunk-size" flag: strconv.ParseInt: parsing '
+            '"99999999999999999999": value out of range',
+        ),
+        (
+            ["get", "pods", "--qps", "x"],
+            'invalid argument "x" for "--qps" flag: strconv.ParseFloat: parsing "x": invalid syntax',
+        ),
+        (
+            ["get", "pods", "-v", "1_0"],
+            'invalid argument "1_0" for "-v, --v" flag: strconv.ParseInt: parsing "1_0": invalid syntax',
+        ),
     ],
 )
-def test_a_bad_number_is_kubectls_flag_error(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_bad_number_is_kubectls_flag_error(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run(argv) == 1
     assert capsys.readouterr().err == f"error: {message}\nSee 'kpy get --help' for usage.\n"
 
 
-@pytest.mark.parametrize(
-    ("value", "expected"), [("007", 7), ("-17", -17), ("+5", 5), ("0", 0)]
-)
+@pytest.mark.parametrize(("value", "expected"), [("007", 7), ("-17", -17), ("+5", 5), ("0", 0)])
 def test_numbers_are_read_as_go_reads_them(value: str, expected: int) -> None:
     from kpy.cli.framework import FLOAT, INT
 

@@ -261,7 +261,8 @@ async def test_undecodable_output(plugin: Plugin, text: str) -> None:
 
 
 async def test_failing_plugin_reports_client_gos_error_and_its_stderr_reaches_ours(
-        plugin: Plugin, tmp_path: Path) -> None:
+    plugin: Plugin, tmp_path: Path
+) -> None:
     with open(tmp_path / "stderr", "w") as sink:
         creds = _creds(plugin, environ={"PLUGIN_EXIT": "3", "PLUGIN_STDERR": "login required\nsecond line\n"})
         creds.stderr = sink

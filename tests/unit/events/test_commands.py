@@ -89,10 +89,16 @@ class MemoryWriter:
 
 @pytest.mark.parametrize(
     ("line", "message"),
-    [("[" * 200000, "line 1: invalid JSON: invalid character '[' exceeded max depth"),
-     ('{"for": ' + "9" * 5000 + "}", "line 1: invalid JSON: json: cannot unmarshal number " + "9" * 5000
-      + " into Go value of type float64"),
-     ('{"for": NaN}', "line 1: invalid JSON: invalid character 'N' looking for beginning of value")],
+    [
+        ("[" * 200000, "line 1: invalid JSON: invalid character '[' exceeded max depth"),
+        (
+            '{"for": ' + "9" * 5000 + "}",
+            "line 1: invalid JSON: json: cannot unmarshal number "
+            + "9" * 5000
+            + " into Go value of type float64",
+        ),
+        ('{"for": NaN}', "line 1: invalid JSON: invalid character 'N' looking for beginning of value"),
+    ],
     ids=["deep", "digits", "nan"],
 )
 def test_hostile_lines_are_one_line_errors_in_gos_words(line: str, message: str) -> None:
@@ -177,10 +183,14 @@ async def test_record_all_resolves_ahead_but_records_in_input_order(tmp_path: An
     assert (stats.read, stats.created, stats.failed) == (40, 38, 2)
     assert resolver.most > 1  # objects were resolved concurrently
     by_time = [  # an event's name ends in the nanotime it was recorded at
-        e["message"] for name, e in sorted(writer.events.items(), key=lambda kv: int(kv[0].split(".")[-1], 16))
+        e["message"]
+        for name, e in sorted(writer.events.items(), key=lambda kv: int(kv[0].split(".")[-1], 16))
     ]
     assert by_time == [f"m{i}" for i in range(40) if i not in (5, 7)]
-    assert err.getvalue().splitlines() == [  # errors in input order, though line 8 was parsed before 6 resolved
-        'error: line 6: the server doesn\'t have a resource type "widget"',
-        "error: line 8: invalid JSON: invalid character 'o' in literal null (expecting 'u')",
-    ]
+    assert (
+        err.getvalue().splitlines()
+        == [  # errors in input order, though line 8 was parsed before 6 resolved
+            'error: line 6: the server doesn\'t have a resource type "widget"',
+            "error: line 8: invalid JSON: invalid character 'o' in literal null (expecting 'u')",
+        ]
+    )

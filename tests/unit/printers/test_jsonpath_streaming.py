@@ -22,8 +22,10 @@ class CountingSink:
 
 
 def test_fifty_thousand_items_are_written_in_bounded_pieces() -> None:
-    items = [{"metadata": {"name": f"pod-{i:06d}-" + "x" * 40}, "status": {"phase": "Running"}}
-             for i in range(50_000)]
+    items = [
+        {"metadata": {"name": f"pod-{i:06d}-" + "x" * 40}, "status": {"phase": "Running"}}
+        for i in range(50_000)
+    ]
     obj: dict[str, Any] = {"apiVersion": "v1", "kind": "List", "items": items}
     printer = JSONPathPrinter('{range .items[*]}{.metadata.name}{"\\t"}{.status.phase}{"\\n"}{end}')
     sink = CountingSink()

@@ -17,10 +17,16 @@ TABLE: dict[str, Any] = {
         {"name": "IP", "type": "string", "priority": 1},
     ],
     "rows": [
-        {"cells": ["web", "1/1", "Running", 0, "10.0.0.7"],
-         "object": {"metadata": {"name": "web", "namespace": "default", "labels": {"app": "web", "tier": "a"}}}},
-        {"cells": ["worker-with-long-name", "0/1", "Pending", 12, None],
-         "object": {"metadata": {"name": "worker-with-long-name", "namespace": "jobs"}}},
+        {
+            "cells": ["web", "1/1", "Running", 0, "10.0.0.7"],
+            "object": {
+                "metadata": {"name": "web", "namespace": "default", "labels": {"app": "web", "tier": "a"}}
+            },
+        },
+        {
+            "cells": ["worker-with-long-name", "0/1", "Pending", 12, None],
+            "object": {"metadata": {"name": "worker-with-long-name", "namespace": "jobs"}},
+        },
     ],
 }
 

@@ -305,7 +305,9 @@ async def test_second_401_is_raised_as_unauthorized(server: FakeApiServer, fake_
             await client.request("GET", "/api")
     assert creds.invalidations == 1
     assert len(server.requests) == 2
-    assert info.value.format() == "error: You must be logged in to the server (Unauthorized)"  # kubectl's wording
+    assert (
+        info.value.format() == "error: You must be logged in to the server (Unauthorized)"
+    )  # kubectl's wording
 
 
 # -- error mapping -------------------------------------------------------------------------------------
@@ -533,9 +535,7 @@ async def test_websocket_rejection_is_the_typed_api_error(server: FakeApiServer,
             )
 
 
-async def test_websocket_is_throttled_unless_asked_not_to(
-    server: FakeApiServer, fake_time: FakeTime
-) -> None:
+async def test_websocket_is_throttled_unless_asked_not_to(server: FakeApiServer, fake_time: FakeTime) -> None:
     handler = sends_one_message(b"\x00" + b"x" * 2048)
 
     path = "/api/v1/namespaces/default/pods/web/portforward"

@@ -141,7 +141,9 @@ async def test_websocket_uses_the_same_tls_settings(pki: Pki) -> None:
             assert await first_portforward_message(client) == b"\x01\x50\x00"
         wrong = make_config(srv.url, ca_data=pki.ca_pem)
         async with RestClient(wrong) as client:
-            with pytest.raises(ConnectionFailed, match=r"x509: cannot validate certificate for 127\.0\.0\.1 because"):
+            with pytest.raises(
+                ConnectionFailed, match=r"x509: cannot validate certificate for 127\.0\.0\.1 because"
+            ):
                 await client.dial_websocket(PORTFORWARD, {"ports": "80"}, ["v4.channel.k8s.io"])
     finally:
         await srv.close()
@@ -160,7 +162,10 @@ async def test_websocket_goes_through_the_kubeconfig_proxy_with_tls_end_to_end(p
     port = srv.url.rpartition(":")[2]
     try:
         config = make_config(
-            srv.url, ca_data=pki.ca_pem, tls_server_name="kubernetes.example", proxy_url=proxy_url,
+            srv.url,
+            ca_data=pki.ca_pem,
+            tls_server_name="kubernetes.example",
+            proxy_url=proxy_url,
             credentials=FakeCredentials(token="via-proxy"),
         )
         async with RestClient(config) as client:
@@ -188,7 +193,9 @@ async def test_an_https_proxy_carries_requests_and_websockets_with_tls_inside_it
     srv.script("GET", "/version", (200, {"gitVersion": "v1.32.0"}))
     srv.script("GET", PORTFORWARD, handler)
     try:
-        config = make_config(srv.url, ca_data=both.ca_pem, tls_server_name="kubernetes.example", proxy_url=proxy_url)
+        config = make_config(
+            srv.url, ca_data=both.ca_pem, tls_server_name="kubernetes.example", proxy_url=proxy_url
+        )
         async with RestClient(config) as client:
             assert (await client.get_json("/version"))["gitVersion"] == "v1.32.0"
             assert await first_portforward_message(client) == b"\x00" + payload
