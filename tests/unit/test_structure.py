@@ -31,10 +31,11 @@ PRIVATE_ATTRIBUTES = frozenset(
 #: The one accepted exception, (file, what) pairs: the emulator (the optional ``kpy[testing]`` extra) takes an
 #: upgraded connection over from aiohttp with asyncio's public ``Transport.set_protocol``, because aiohttp has
 #: no public API to hand over a connection upgraded to a protocol other than WebSocket (SPDY/3.1 for kubectl's
-#: port-forward). pyproject pins aiohttp below 4 for it; the port-forward tests catch a break.
+#: port-forward and exec). pyproject pins aiohttp below 4 for it; the port-forward and exec tests catch a break.
 ALLOWED_PRIVATE: frozenset[tuple[str, str]] = frozenset(
     {
         ("kpy/testing/portforward.py", "set_protocol"),
+        ("kpy/testing/spdyexec.py", "set_protocol"),
     }
 )
 #: Known import cycles (sets of modules) in code another helper is rewriting; emptied at merge time.

@@ -29,6 +29,7 @@ from kpy.testing.faults import Faults
 from kpy.testing.requestlog import DEFAULT_MAXLEN, RequestLog
 from kpy.testing.resources import ResourceRegistry, ResourceType
 from kpy.testing.server import build_app
+from kpy.testing.spdyexec import serve_spdy_exec
 from kpy.testing.store import Obj, Store
 from kpy.testing.tokens import IssuedToken
 
@@ -91,7 +92,7 @@ class Emulator:
         self._port_backends: dict[tuple[str, str, int], tuple[str, int]] = {}
         self._pf_sessions: set[Any] = set()
         #: ``pods/NAME/exec``: commands run as local processes in per-container directories (kpy.testing.exec)
-        self.exec = ExecService(lambda: self._tmpdir)
+        self.exec = ExecService(lambda: self._tmpdir, spdy_server=serve_spdy_exec)
         self._runner: web.AppRunner | None = None
         self._ssl_ctx: ssl.SSLContext | None = None
         self._tmpdir: Path | None = None

@@ -28,7 +28,7 @@ import pty
 import signal
 import struct
 import termios
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,12 @@ from kpy.testing import status
 #: bytes read from the command's stdout/stderr at a time (one WebSocket message each at most)
 READ_CHUNK = 256 * 1024
 _TRUE = ("1", "true", "True")
+
+
+#: how an exec upgraded to SPDY is served: (service, request, record, wanted streams, the container's root)
+SpdyServer = Callable[
+    ["ExecService", web.Request, "ExecRecord", dict[str, bool], Path], Awaitable[web.StreamResponse]
+]
 
 
 @dataclass
@@ -64,8 +70,11 @@ class ExecRecord:
 class ExecService:
     """The emulator's exec endpoint: settings, fault injection, and running sessions."""
 
-    def __init__(self, state_dir: Callable[[], Path | None]) -> None:
+    def __init__(self, state_dir: Callable[[], Path | None], spdy_server: SpdyServer | None = None) -> None:
         self._state_dir = state_dir
+        #: serves an exec upgraded to SPDY (``kpy.testing.spdyexec.serve_spdy_exec``, passed in by the emulator
+        #: so that this module and that one do not import each other); None: SPDY upgrades are refused
+        self.spdy_server = spdy_server
         #: subprotocols accepted, best first (``(V4,)``: a server without v5)
         self.protocols: tuple[str, ...] = p.SERVER_SUBPROTOCOLS
         #: answer every upgrade with this (code, reason, message) Status instead
@@ -114,11 +123,9 @@ class ExecService:
         if self.refuse is not None:
             code, reason, message = self.refuse
             raise status.StatusError(code, status.status_body(code, reason, message))
-        if request.headers.get("Upgrade", "").lower().startswith("spdy/"):
-            from kpy.testing.spdyexec import serve_spdy_exec
-
+        if request.headers.get("Upgrade", "").lower().startswith("spdy/") and self.spdy_server is not None:
             record = ExecRecord(namespace, pod, container, list(command), None, want["tty"], want["stdin"])
-            return await serve_spdy_exec(self, request, record, want, self.root(namespace, pod, container))
+            return await self.spdy_server(self, request, record, want, self.root(namespace, pod, container))
         if self.websocket_refusal is not None:
             code, reason, message = self.websocket_refusal
             raise status.StatusError(code, status.status_body(code, reason, message))
