@@ -25,12 +25,12 @@ def complete_key_types(ctx: Any, incomplete: str) -> list[str]:
     return [k for k in KEY_TYPES if k.startswith(incomplete)]
 
 
+def complete_user_output(ctx: Any, incomplete: str) -> list[str]:
+    return [o for o in ("kubeconfig", "json") if o.startswith(incomplete)]
+
+
 def complete_check_output(ctx: Any, incomplete: str) -> list[str]:
     return [k for k in ("wide", "json") if k.startswith(incomplete)]
-
-
-def complete_json(ctx: Any, incomplete: str) -> list[str]:
-    return [k for k in ("json",) if k.startswith(incomplete)]
 
 
 def parse_duration(flag_name: str, text: str) -> dt.timedelta:
@@ -131,7 +131,12 @@ class UserOptions(ClientOptions):
     )
     overwrite: bool = flag("--overwrite", help="Replace an existing file at --out.")
     output: str = option(
-        "-o", "--output", default="", complete=complete_json, help="json: the outcome as JSON."
+        "-o",
+        "--output",
+        default="",
+        complete=complete_user_output,
+        help="kubeconfig (the default: the kubeconfig written to --out, a summary on stdout) or json (the "
+        "kubeconfig written to --out, the outcome as JSON on stdout).",
     )
     cluster_name: str = ""
 
@@ -164,8 +169,8 @@ class UserOptions(ClientOptions):
         if parse_duration("--expiration", self.expiration) < dt.timedelta(minutes=10):
             raise UsageError("--expiration must be at least 10m (the API's minimum)")
         parse_duration("--wait", self.wait)
-        if self.output not in ("", "json"):
-            raise UsageError(f"--output must be 'json', not '{self.output}'")
+        if self.output not in ("", "kubeconfig", "json"):
+            raise UsageError(f"--output must be 'kubeconfig' or 'json', not '{self.output}'")
         for text in self.bind:
             Binding.parse(text)
         if Path(self.out).exists() and not self.overwrite:

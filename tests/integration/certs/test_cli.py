@@ -258,7 +258,7 @@ def test_ca_and_serving_write_private_files(tmp_path: Path, run_kpy: Any) -> Non
         (["user", "x", "--expiration", "soon"], 'error: invalid argument "soon" for "--expiration" flag: time: invalid duration "soon"'),
         (["user", "x", "--bind", "role/reader"], 'error: invalid --bind "role/reader": a Role lives in a namespace: role/NAME:NAMESPACE'),
         (["user", "a/b"], 'error: invalid NAME "a/b": it names the CSR, which may not be "." or ".." or contain "/" or "%"'),
-        (["user", "x", "-o", "yaml"], "error: --output must be 'json', not 'yaml'"),
+        (["user", "x", "-o", "yaml"], "error: --output must be 'kubeconfig' or 'json', not 'yaml'"),
         (["check", "-o", "name"], "error: --output must be 'wide' or 'json', not 'name'"),
     ],
 )  # fmt: skip
@@ -266,3 +266,16 @@ def test_bad_input_is_one_line(run_kpy: Any, args: list[str], message: str) -> N
     res = run_kpy("certs", *args, kubeconfig="none")
     assert (res.code, res.err.splitlines()[0]) == (1, message)
     assert "Traceback" not in res.err and not res.out
+
+
+def test_output_kubeconfig_is_the_default_written_to_out(emu: Any, tmp_path: Path, run_kpy: Any) -> None:
+    em = emu.emulator
+    target = tmp_path / "frank.conf"
+    res = run_kpy(
+        "certs", "user", "frank", "--approve", "-o", "kubeconfig", "--out", str(target),
+        kubeconfig=em.kubeconfig_path,
+    )  # fmt: skip
+    assert res.code == 0, res.err
+    assert f'kubeconfig "{target}" written for user "frank"' in res.out
+    assert (target.stat().st_mode & 0o777) == 0o600
+    assert "client-certificate-data" in target.read_text()
