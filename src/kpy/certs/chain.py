@@ -2,15 +2,20 @@
 
 Two handshakes: one that accepts anything (to read what is presented, even an expired or self-signed chain)
 and one with the kubeconfig's CA (or the system trust store) and server name, whose failure reason (e.g.
-"certificate has expired") is reported as is. The whole chain is read on Python 3.13+
-(``SSLObject.get_unverified_chain``); older Pythons see the leaf certificate only.
+"certificate has expired") is reported as is. The whole presented chain is read: on Python 3.13+ with the
+stdlib (``SSLObject.get_unverified_chain``), before that with pyOpenSSL (``Connection.get_peer_cert_chain``,
+imported here only when needed); if that handshake fails, the stdlib one reports why (and reads the leaf).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
+import select
+import socket
 import ssl
+import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -44,6 +49,42 @@ async def _handshake(
     return ssl_object  # type: ignore[no-any-return]
 
 
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def _presented_chain_pyopenssl(host: str, port: int, server_name: str, timeout: float) -> list[bytes]:
+    """DER of every certificate the server presents, from a handshake that verifies nothing (blocking)."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+    from OpenSSL import SSL
+
+    deadline = time.monotonic() + timeout
+    ctx = SSL.Context(SSL.TLS_CLIENT_METHOD)
+    ctx.set_verify(SSL.VERIFY_NONE)
+    with socket.create_connection((host, port), timeout=timeout) as sock:
+        sock.setblocking(False)
+        conn = SSL.Connection(ctx, sock)
+        if server_name and not _is_ip(server_name):  # as the stdlib: no SNI for an IP address
+            conn.set_tlsext_host_name(server_name.encode("idna"))
+        conn.set_connect_state()
+        while True:
+            try:
+                conn.do_handshake()
+                break
+            except SSL.WantReadError:
+                ready = select.select([sock], [], [], max(0.0, deadline - time.monotonic()))[0]
+            except SSL.WantWriteError:
+                ready = select.select([], [sock], [], max(0.0, deadline - time.monotonic()))[1]
+            if not ready:
+                raise TimeoutError("timed out")
+        chain = conn.get_peer_cert_chain() or []  # as presented: leaf first, nothing verified
+    return [c.to_cryptography().public_bytes(Encoding.DER) for c in chain]
+
+
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, ssl.SSLCertVerificationError):
         return str(exc.verify_message or exc.reason or exc)
@@ -54,6 +95,20 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, ssl.SSLError):
         return str(exc.reason or exc)
     return str(exc.strerror if isinstance(exc, OSError) and exc.strerror else exc) or type(exc).__name__
+
+
+async def _open_chain(
+    host: str, port: int, ctx: ssl.SSLContext, server_name: str, timeout: float
+) -> tuple[CertInfo, ...]:
+    seen = await _handshake(host, port, ctx, server_name, timeout)
+    chain_fn = getattr(seen, "get_unverified_chain", None)  # public from Python 3.13
+    ders: list[bytes] = []
+    if chain_fn is not None:
+        ders = [c for c in chain_fn() or [] if isinstance(c, bytes)]  # DER bytes, as documented
+    if not ders:
+        leaf = seen.getpeercert(binary_form=True)
+        ders = [leaf] if leaf else []
+    return tuple(parse_der(d) for d in ders)
 
 
 async def fetch_chain(
@@ -72,18 +127,21 @@ async def fetch_chain(
     open_ctx = ssl.create_default_context()
     open_ctx.check_hostname = False
     open_ctx.verify_mode = ssl.CERT_NONE
-    try:
-        seen = await _handshake(host, port, open_ctx, name, timeout)
-    except (OSError, ssl.SSLError, TimeoutError) as exc:
-        return ServerChain(server, error=_reason(exc))
-    chain_fn = getattr(seen, "get_unverified_chain", None)  # public from Python 3.13
     ders: list[bytes] = []
-    if chain_fn is not None:
-        ders = [c for c in chain_fn() or [] if isinstance(c, bytes)]  # DER bytes, as documented
-    if not ders:
-        leaf = seen.getpeercert(binary_form=True)
-        ders = [leaf] if leaf else []
-    certs = tuple(parse_der(d) for d in ders)
+    if not hasattr(ssl.SSLObject, "get_unverified_chain"):  # public from Python 3.13
+        try:
+            ders = await asyncio.to_thread(_presented_chain_pyopenssl, host, port, name, timeout)
+        except (OSError, TimeoutError) as exc:  # refused, unresolvable, timed out: as the stdlib path says
+            return ServerChain(server, error=_reason(exc))
+        except Exception:  # a TLS failure: the stdlib handshake below says why, in its words
+            ders = []
+    if ders:
+        certs = tuple(parse_der(d) for d in ders)
+    else:
+        try:
+            certs = await _open_chain(host, port, open_ctx, name, timeout)
+        except (OSError, ssl.SSLError, TimeoutError) as exc:
+            return ServerChain(server, error=_reason(exc))
     if insecure_skip_tls_verify:
         return ServerChain(server, certs, verify_error="not verified (insecure-skip-tls-verify)")
     verify_ctx = (

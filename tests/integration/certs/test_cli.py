@@ -152,6 +152,8 @@ class _TlsServer:
         (tmp / "srv.key").write_bytes(cert.key_pem)
         self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.ctx.load_cert_chain(tmp / "srv.crt", tmp / "srv.key")
+        self.sni: list[str | None] = []  # the server name each handshake asked for
+        self.ctx.sni_callback = lambda _sock, name, _ctx: self.sni.append(name)  # type: ignore[func-returns-value]
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         self.thread = threading.Thread(target=self._serve, daemon=True)
@@ -279,3 +281,114 @@ def test_output_kubeconfig_is_the_default_written_to_out(emu: Any, tmp_path: Pat
     assert f'kubeconfig "{target}" written for user "frank"' in res.out
     assert (target.stat().st_mode & 0o777) == 0o600
     assert "client-certificate-data" in target.read_text()
+
+
+def _intermediate_ca(root: keys.Issued, cn: str, not_after: dt.datetime) -> keys.Issued:
+    """A CA certificate signed by ``root`` (CA:TRUE, may sign leaves), valid until ``not_after``."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    root_cert = x509.load_pem_x509_certificate(root.cert_pem)
+    root_key: Any = keys.load_key(root.key_pem)
+    key: Any = keys.generate_key()
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, cn)]))
+        .issuer_name(root_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW - dt.timedelta(days=1))
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(True, False, False, False, False, True, False, False, False), critical=True
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), critical=False
+        )
+        .sign(root_key, keys._hash_for(root_key))
+    )
+    return keys.Issued(cert.public_bytes(serialization.Encoding.PEM), keys.key_pem(key))
+
+
+def test_check_lists_the_whole_presented_chain_sorted_by_time_left(tmp_path: Path, run_kpy: Any) -> None:
+    """Leaf + intermediate, the intermediate expiring first: both listed (also on Python < 3.13)."""
+    root = keys.self_signed_ca("chain-root", NOW - dt.timedelta(days=1))
+    inter = _intermediate_ca(root, "chain-intermediate", NOW + dt.timedelta(days=10))
+    leaf = keys.signed_certificate(inter, "chain-apiserver", NOW, hosts=("127.0.0.1",), days=200)
+    server = _TlsServer(keys.Issued(leaf.cert_pem + inter.cert_pem, leaf.key_pem), tmp_path)
+    config = {
+        "apiVersion": "v1", "kind": "Config",
+        "clusters": [{"name": "chained", "cluster": {
+            "server": f"https://127.0.0.1:{server.port}",
+            "certificate-authority-data": base64.b64encode(root.cert_pem).decode()}}],
+        "users": [], "contexts": [{"name": "c", "context": {"cluster": "chained", "user": ""}}],
+        "current-context": "c",
+    }  # fmt: skip
+    (tmp_path / "config").write_text(yaml.safe_dump(config))
+    try:
+        res = run_kpy("certs", "check", "--within", "1d", kubeconfig=tmp_path / "config")
+        doc = run_kpy("certs", "check", "-o", "json", "--within", "1d", kubeconfig=tmp_path / "config")
+    finally:
+        server.close()
+    assert res.code == 0, res.err
+    lines = res.out.splitlines()[1:]
+    assert [line.split()[:3] for line in lines] == [
+        ["server", "chained", "CN=chain-intermediate"],
+        ["server", "chained", "CN=chain-apiserver"],
+        ["ca", "chained", "CN=chain-root"],
+    ]
+    assert "9d" in lines[0] and "199d" in lines[1], res.out
+    assert lines[1].endswith("verified")  # the verifying handshake's verdict, on the leaf's row
+    items = json.loads(doc.out)["items"]
+    servers = [i for i in items if i["kind"] == "server"]
+    assert [s["subject"] for s in servers] == ["CN=chain-intermediate", "CN=chain-apiserver"]
+    assert servers[0]["secondsLeft"] < servers[1]["secondsLeft"]
+
+
+async def test_fetch_chain_sends_tls_server_name_in_both_handshakes(tmp_path: Path) -> None:
+    from kpy.certs.chain import fetch_chain
+
+    root = keys.self_signed_ca("sni-root", NOW - dt.timedelta(days=1))
+    leaf = keys.signed_certificate(root, "sni-apiserver", NOW, hosts=("api.internal",))
+    server = _TlsServer(leaf, tmp_path)
+    try:
+        named = await fetch_chain(f"https://127.0.0.1:{server.port}", ca_pem=root.cert_pem,
+                                  tls_server_name="api.internal", timeout=5)  # fmt: skip
+        sni_named = list(server.sni)
+        by_ip = await fetch_chain(f"https://127.0.0.1:{server.port}", ca_pem=root.cert_pem, timeout=5)
+    finally:
+        server.close()
+    assert named.verified, named.verify_error
+    assert [c.subject for c in named.certs] == ["CN=sni-apiserver"]
+    assert sni_named == ["api.internal", "api.internal"]  # reading the chain, then verifying
+    assert server.sni[2:] == [None, None]  # an IP address is never sent as SNI
+    assert not by_ip.verified and "IP address mismatch" in str(by_ip.verify_error)
+
+
+async def test_fetch_chain_from_a_server_speaking_no_tls_gives_the_stdlib_reason() -> None:
+    """The chain-reading handshake fails; the reason is the one the stdlib's handshake gives (as before)."""
+    from kpy.certs.chain import fetch_chain
+
+    sock = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                return
+            with conn:
+                conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        chain = await fetch_chain(f"https://127.0.0.1:{sock.getsockname()[1]}", timeout=5)
+    finally:
+        sock.close()
+    assert chain.certs == ()
+    assert chain.error is not None
+    assert chain.error.isupper() and "_" in chain.error, (
+        chain.error
+    )  # ssl.SSLError.reason, e.g. WRONG_VERSION_NUMBER
