@@ -1,6 +1,7 @@
 """`kpy logs` against `kubectl logs`, one pod, no follow, in the same run (the emulator serves the log).
 
 Run: .venv/bin/python bench/logs.py [--mib N] [--line-bytes B] [--runs R]
+     .venv/bin/python bench/logs.py --follow [--pods 50] [--rate 1000] [--seconds 60]   (bench/logs_follow.py)
 
 A pod whose container log holds N MiB of B-byte lines; each tool prints it to /dev/null (kpy copies the body as
 it comes, like kubectl). Reported: wall time, client CPU (user+sys of the child) and throughput, median of R runs,
@@ -36,7 +37,16 @@ def main() -> None:
     parser.add_argument("--mib", type=int, default=64)
     parser.add_argument("--line-bytes", type=int, default=1024)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--follow", action="store_true", help="the many-pods -f mode (bench/logs_follow.py)")
+    parser.add_argument("--pods", type=int, default=50)
+    parser.add_argument("--rate", type=int, default=1000, help="lines per second per pod (--follow)")
+    parser.add_argument("--seconds", type=float, default=60.0)
     args = parser.parse_args()
+    if args.follow:
+        from logs_follow import follow_bench
+
+        follow_bench(args.pods, args.rate, args.seconds)
+        return
     kubectl = kubectl_exe()
     if kubectl is None:
         raise SystemExit("kubectl is needed as the reference")

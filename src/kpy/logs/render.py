@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
 #: ANSI foreground colours for pod prefixes (no black/white: they vanish on some backgrounds)
 PALETTE = (31, 32, 33, 34, 35, 36, 91, 92, 93, 94, 95, 96)
+#: rendered bytes held before a write (a ``flush`` writes them sooner)
+PENDING_MAX = 64 * 1024
 
 
 def use_colour(stream: BinaryIO | TextIO, env: dict[str, str] | None = None) -> bool:
@@ -56,6 +58,10 @@ class Renderer:
         self.lines = 0
         self.gaps: list[Gap] = []
         self._prefixes: dict[tuple[str, str], bytes] = {}
+        #: lines not written yet: one write per ``flush`` (or per ``PENDING_MAX``), not one per line (stdout
+        #: may be unbuffered: PYTHONUNBUFFERED makes ``sys.stdout.buffer`` a raw file)
+        self._pending: list[bytes] = []
+        self._pending_size = 0
 
     def _prefix(self, pod: str, container: str) -> bytes:
         key = (pod, container)
@@ -80,12 +86,23 @@ class Renderer:
                 "time": format_ts(ts) if ts is not None else None,
                 "line": text.removesuffix(b"\n").decode("utf-8", errors="replace"),
             }
-            self.out.write(json.dumps(record, ensure_ascii=False).encode() + b"\n")
+            self._write(json.dumps(record, ensure_ascii=False).encode() + b"\n")
             return
         head = self._prefix(pod, container) if self.prefix else b""
         if self.timestamps and ts is not None:
             head += format_ts(ts).encode() + b" "
-        self.out.write(head + text if head else text)
+        self._write(head + text if head else text)
+
+    def _write(self, data: bytes) -> None:
+        self._pending.append(data)
+        self._pending_size += len(data)
+        if self._pending_size >= PENDING_MAX:
+            self._write_out()
+
+    def _write_out(self) -> None:
+        if self._pending:
+            data, self._pending, self._pending_size = b"".join(self._pending), [], 0
+            write_all(self.out, data)
 
     def _apply(self, text: bytes) -> bytes:
         """The template's output for a JSON line (newline kept); the line itself when it is no JSON or the
@@ -108,12 +125,25 @@ class Renderer:
     def gap(self, gap: Gap) -> None:
         self.gaps.append(gap)
         if self.as_json:
-            self.out.write(json.dumps(gap.as_json()).encode() + b"\n")
+            self._write(json.dumps(gap.as_json()).encode() + b"\n")
+        self.flush()  # the lines before the notice come before it
         self.err.write(gap.message() + "\n")
 
     def notice(self, message: str) -> None:
+        self.flush()
         self.err.write(message + "\n")
 
     def flush(self) -> None:
+        self._write_out()
         self.out.flush()
         self.err.flush()
+
+
+def write_all(out: BinaryIO, data: bytes | memoryview) -> None:
+    """``out.write(data)`` to the last byte, also when ``out`` is a raw file (which may write part of it)."""
+    view = memoryview(data)
+    while view:
+        n = out.write(view)
+        if n is None or n >= len(view):
+            return
+        view = view[n:]

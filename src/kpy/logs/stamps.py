@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 
 NS = 1_000_000_000
 
@@ -43,9 +44,16 @@ def parse_rfc3339(text: str) -> int:
     whole, _, frac = clock.partition(".")
     if frac and not (frac.isascii() and frac.isdigit()):
         raise ValueError(text)
-    parsed = dt.datetime.strptime(f"{date}T{whole}", "%Y-%m-%dT%H:%M:%S")
-    seconds = calendar.timegm(parsed.timetuple()) - offset
+    seconds = _epoch_seconds(date, whole) - offset
     return seconds * NS + int((frac + "000000000")[:9])
+
+
+@functools.lru_cache(maxsize=64)
+def _epoch_seconds(date: str, whole: str) -> int:
+    """``YYYY-MM-DD``, ``hh:mm:ss`` (UTC) → seconds since the epoch; cached: a followed stream's lines share
+    their second (strptime was most of kpy logs -f's time per line)."""
+    parsed = dt.datetime.strptime(f"{date}T{whole}", "%Y-%m-%dT%H:%M:%S")
+    return calendar.timegm(parsed.timetuple())
 
 
 def split_stamp(line: bytes) -> tuple[int | None, bytes]:

@@ -175,6 +175,7 @@ class ContainerStream:
             rest = splitter.rest()
             if rest:
                 emit(rest)
+            self.renderer.flush()
         return printed
 
     async def _read_abortable(self, params: dict[str, Any], boundary: Boundary | None) -> int:

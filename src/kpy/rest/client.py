@@ -658,6 +658,7 @@ class RestClient:
         *,
         method: str = "POST",
         throttle: bool = True,
+        expect: int = 101,
     ) -> DialedUpgrade:
         """Upgrade ``path`` to another protocol (``upgrade_headers``: ``Connection: Upgrade``, ``Upgrade:
         SPDY/3.1``...) with the client's TLS, proxy and credentials, like ``dial_websocket``: a blocking socket
@@ -691,6 +692,7 @@ class RestClient:
                     proxy=proxy,
                     user_agent=self.user_agent,
                     timeout=self.config.request_timeout or None,
+                    expect=expect,
                 )
 
             try:
@@ -706,5 +708,28 @@ class RestClient:
                 raise error_from_response(exc.status, exc.headers, exc.body, method) from None
             except (OSError, TimeoutError, EOFError) as exc:
                 raise (await self._transport_failure(exc)) from exc
-            self._log_response(method, url, 101, "Switching Protocols", started, headers, None)
+            reason = "OK" if expect == 200 else "Switching Protocols"
+            answer = connection.headers if expect != 101 else None
+            self._log_response(method, url, expect, reason, started, headers, answer)
             return connection
+
+    async def copy_body(
+        self, path: str, params: Params, write: Callable[[memoryview], object], accept: str = "*/*"
+    ) -> None:
+        """GET ``path`` and hand its body to ``write`` as it arrives, from a blocking socket in a worker thread
+        (``write`` runs there and gets views of a reused buffer). For one large body copied as it is (``kpy
+        logs POD``): no asyncio stream reader in between. Errors as ``stream_bytes``: the typed API error from
+        a refusal's Status, ``ConnectionFailed`` for a dropped connection; what ``write`` raises (a closed
+        stdout) comes through as it is."""
+        from kpy.streams.httpbody import ReadFailed, copy_body
+        from kpy.streams.workers import run_in_thread
+
+        conn = await self.dial_upgrade(path, params, [("Accept", accept)], method="GET", expect=200)
+        try:
+            await run_in_thread(
+                lambda: copy_body(conn.sock, conn.headers, conn.leftover, write), name="kpy-body"
+            )
+        except ReadFailed as exc:
+            raise (await self._transport_failure(exc.cause)) from exc.cause
+        finally:
+            conn.close()  # also ends the thread's read if this task was cancelled

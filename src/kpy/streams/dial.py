@@ -149,10 +149,12 @@ def dial_upgrade(
     proxy: str | None,
     user_agent: str | None,
     timeout: float | None,
+    expect: int = 101,
 ) -> DialedUpgrade:
     """An HTTP/1.1 upgrade (``headers`` name the protocol: ``Upgrade: SPDY/3.1``...) on a blocking socket, through
     ``proxy``, TLS for ``https``/``wss``. Raises ``UpgradeRefused`` for a non-101 answer (with its body),
-    ``OSError``/``ssl.SSLError``/``TimeoutError``/``EOFError`` for the transport."""
+    ``OSError``/``ssl.SSLError``/``TimeoutError``/``EOFError`` for the transport. ``expect=200`` makes it a
+    plain request whose body the caller reads from the socket (``kpy.streams.httpbody``)."""
     from websockets.sync.client import ClientConnection, connect
     from websockets.sync.utils import Deadline
 
@@ -200,15 +202,13 @@ def dial_upgrade(
         for line in header_lines:
             name, _, value = line.partition(":")
             answer[name.strip().lower()] = value.strip()
-        if status != 101:
-            body = bytearray(rest)
-            size = int(answer.get("content-length", "0") or 0)
-            while len(body) < min(size, 1 << 20):
-                chunk = sock.recv(65536)
-                if not chunk:
-                    break
-                body += chunk
-            raise UpgradeRefused(status, reason, answer, bytes(body[:size]))
+        if status != expect:
+            from kpy.streams.httpbody import read_body
+
+            framing = answer
+            if "transfer-encoding" not in answer and "content-length" not in answer:
+                framing = {"content-length": "0"}  # a refusal without a length: no body to wait for
+            raise UpgradeRefused(status, reason, answer, read_body(sock, framing, rest))
         sock.settimeout(None)
         return DialedUpgrade(sock, answer, rest)
     except BaseException:

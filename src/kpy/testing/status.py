@@ -173,9 +173,10 @@ def check_watch_options(match: str, send_initial_events: str | None, continue_to
 
 
 def pod_log_options_invalid(
-    name: str, tail: int | None, limit: int | None, since: int | None, since_time: str
+    name: str, tail: int | None, limit: int | None, since: int | None, since_time: str, stream: bool = False
 ) -> None:
-    """ValidatePodLogOptions: 422 Invalid ``PodLogOptions "NAME"`` (checked before the pod is looked up)."""
+    """ValidatePodLogOptions: 422 Invalid ``PodLogOptions "NAME"`` (checked before the pod is looked up).
+    ``stream``: the request named one (even empty); PodLogsQuerySplitStreams is off, as on a default server."""
     causes: list[dict[str, str]] = []
     if tail is not None and tail < 0:
         causes.append(invalid_field("tailLines", tail, "must be greater than or equal to 0"))
@@ -185,6 +186,8 @@ def pod_log_options_invalid(
         causes.append(forbidden_field("[]", "at most one of `sinceTime` or `sinceSeconds` may be specified"))
     elif since is not None and since < 1:
         causes.append(invalid_field("sinceSeconds", since, "must be greater than 0"))
+    if stream:
+        causes.append(forbidden_field("stream", "may not be specified"))
     if causes:
         raise invalid("", "", "PodLogOptions", name, causes)
 

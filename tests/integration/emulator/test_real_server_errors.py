@@ -259,6 +259,14 @@ def test_watch_list_options_are_validated_before_the_stream(
             "specified",
         ),
         ("container=nosuch", 400, "container nosuch is not valid for pod web"),
+        ("stream=All", 422, 'PodLogOptions "web" is invalid: stream: Forbidden: may not be specified'),
+        ("stream=", 422, 'PodLogOptions "web" is invalid: stream: Forbidden: may not be specified'),
+        (
+            "stream=Stdout&limitBytes=0",
+            422,
+            'PodLogOptions "web" is invalid: [limitBytes: Invalid value: 0: must be greater than 0, '
+            "stream: Forbidden: may not be specified]",
+        ),
     ],
 )
 def test_pod_log_options_are_checked_like_the_apiserver(
@@ -268,6 +276,16 @@ def test_pod_log_options_are_checked_like_the_apiserver(
     container (400)."""
     got, body = api.call("GET", f"{NS}/pods/web/log?{query}")
     assert (got, body["message"]) == (code, message)
+
+
+def test_the_stream_option_is_refused_like_the_apiserver(api: Api) -> None:
+    """A v1.36 API server (PodLogsQuerySplitStreams off) refuses ``stream`` with a FieldValueForbidden cause,
+    before it looks the pod up."""
+    code, body = api.call("GET", f"{NS}/pods/nosuch/log?stream=Stderr")
+    assert (code, body["reason"], body["details"]["kind"]) == (422, "Invalid", "PodLogOptions")
+    assert body["details"]["causes"] == [
+        {"reason": "FieldValueForbidden", "message": "Forbidden: may not be specified", "field": "stream"}
+    ]
 
 
 def test_pod_log_options_are_validated_before_the_pod_is_looked_up(api: Api) -> None:

@@ -97,3 +97,23 @@ async def test_cut_after_bytes_and_refused_since_time(emulator: Any, client: Res
     em.logs.refuse_since_time = False
     em.logs.ignore_since_time = True
     assert await read(client, "p", sinceTime="2099-01-01T00:00:00Z") == b"0123456789\n"
+
+
+async def test_copy_body_gives_the_same_bytes_and_errors_as_stream_bytes(
+    emulator: Any, client: RestClient
+) -> None:
+    """kpy logs POD's fast path (blocking socket in a thread) against the asyncio one: a log of many 64 KiB
+    chunks comes back byte for byte, and a refusal is the same typed error."""
+    em = emulator
+    create(em, "big", {"containerStatuses": [{"name": "c", "state": {"running": {}}}]})
+    em.logs.append(NS, "big", "c", *(f"line {i} " + "y" * (i % 300) for i in range(3000)))
+    path = f"/api/v1/namespaces/{NS}/pods/big/log"
+    copied = bytearray()
+    await client.copy_body(path, {"container": "c"}, copied.extend)
+    assert bytes(copied) == await read(client, "big", container="c") == em.logs.text(NS, "big", "c")
+    assert len(copied) > 4 * 65536
+    with pytest.raises(BadRequest) as fast:
+        await client.copy_body(path, {"container": "nope"}, copied.extend)
+    with pytest.raises(BadRequest) as slow:
+        await read(client, "big", container="nope")
+    assert fast.value.format() == slow.value.format()

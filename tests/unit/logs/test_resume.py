@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 
@@ -143,8 +144,32 @@ def test_gap_message_and_json() -> None:
 )
 def test_renderer(options: dict[str, bool], expected: bytes) -> None:
     out, err = io.BytesIO(), io.StringIO()
-    Renderer(out, err, **options).line("ns", "web", "c", T, b"hello\n")
+    renderer = Renderer(out, err, **options)
+    renderer.line("ns", "web", "c", T, b"hello\n")
+    renderer.flush()
     assert out.getvalue() == expected
+
+
+class RawOut(io.BytesIO):
+    """A raw file (stdout under PYTHONUNBUFFERED): each write takes at most 5 bytes; writes are counted."""
+
+    writes = 0
+
+    def write(self, data: Any) -> int:
+        self.writes += 1
+        return super().write(bytes(data[:5]))
+
+
+def test_lines_are_written_whole_and_together_before_a_notice() -> None:
+    out, err = RawOut(), io.StringIO()
+    renderer = Renderer(out, err, prefix=True)
+    for i in range(100):
+        renderer.line("ns", "web", "c", T, b"line %d\n" % i)
+    renderer.notice("a notice")
+    expected = b"".join(b"[pod/web/c] line %d\n" % i for i in range(100))
+    assert out.getvalue() == expected  # every byte, though the file took 5 at a time
+    assert out.writes == -(-len(expected) // 5)  # no write per line: one batch, written to its end
+    assert err.getvalue() == "a notice\n"
 
 
 def test_colour_only_on_a_tty_without_no_color() -> None:
@@ -171,5 +196,7 @@ def test_renderer_jsonpath(line: bytes, expected: bytes) -> None:
     from kpy.jsonpath import parse
 
     out = io.BytesIO()
-    Renderer(out, io.StringIO(), template=parse("{.level} {.msg}")).line("ns", "p", "c", None, line)
+    renderer = Renderer(out, io.StringIO(), template=parse("{.level} {.msg}"))
+    renderer.line("ns", "p", "c", None, line)
+    renderer.flush()
     assert out.getvalue() == expected

@@ -41,7 +41,7 @@ def check_log_options(
     if since_time:
         status.check_since_time(since_time)
     status.pod_log_options_invalid(
-        name, ints["tailLines"], ints["limitBytes"], ints["sinceSeconds"], since_time
+        name, ints["tailLines"], ints["limitBytes"], ints["sinceSeconds"], since_time, "stream" in q
     )
     pod = get(rt, namespace, name)
     container = q.get("container", "")
