@@ -175,6 +175,15 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coro)
 
 
+def run_oneshot(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """The boundary of a command that makes a few requests one after the other: its coroutine is driven without
+    an event loop over the REST layer's blocking transport (no asyncio/aiohttp import), or run under asyncio
+    when the connection needs one (``kpy.rest.blocking``)."""
+    from kpy.rest.blocking import run
+
+    return run(factory)
+
+
 _warnings_stream: list[Any] = []  # the stderr the installed warning writer writes to
 
 

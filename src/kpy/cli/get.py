@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from kpy.cli.common import connection_options, run_async
+from kpy.cli.common import connection_options, run_async, run_oneshot
 from kpy.cli.completion import complete_get_args, complete_get_output
 from kpy.config.flags import ConnectionFlags
 
@@ -208,4 +208,6 @@ def get_command(
     )
     if options.local and options.filenames:  # offline: no event loop to start
         raise typer.Exit(run_get_local(options))
-    raise typer.Exit(run_async(run_get(options, flags)))
+    if options.watch:
+        raise typer.Exit(run_async(run_get(options, flags)))
+    raise typer.Exit(run_oneshot(lambda: run_get(options, flags)))

@@ -8,12 +8,12 @@ reconnects): it resets to the initial duration when no backoff was needed for ``
 
 from __future__ import annotations
 
-import asyncio
 import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from kpy.flowcontrol.sleep import sleep as adaptive_sleep
 from kpy.flowcontrol.tokenbucket import Clock, Sleep
 
 Rand = Callable[[], float]
@@ -56,7 +56,7 @@ class BackoffExhausted(Exception):
 
 
 async def exponential_backoff(
-    backoff: Backoff, condition: Callable[[], Awaitable[bool]], *, sleep: Sleep = asyncio.sleep
+    backoff: Backoff, condition: Callable[[], Awaitable[bool]], *, sleep: Sleep = adaptive_sleep
 ) -> None:
     """Call ``condition`` up to ``backoff.steps`` times, sleeping ``backoff.step()`` between tries."""
     while backoff.steps > 0:

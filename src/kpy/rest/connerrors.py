@@ -57,9 +57,10 @@ def x509_reason(exc: BaseException, host: str) -> str:
 
 def is_name_mismatch(exc: BaseException) -> bool:
     """OpenSSL's "Hostname mismatch"/"IP address mismatch" (X509_V_ERR_HOSTNAME/IP_ADDRESS_MISMATCH)."""
-    return getattr(exc, "verify_code", None) in (62, 64) or "mismatch" in str(
-        getattr(exc, "verify_message", "") or ""
-    ).lower()
+    return (
+        getattr(exc, "verify_code", None) in (62, 64)
+        or "mismatch" in str(getattr(exc, "verify_message", "") or "").lower()
+    )
 
 
 def is_retryable_os_error(exc: BaseException) -> bool:

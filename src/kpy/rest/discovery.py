@@ -10,7 +10,6 @@ trusted for ``ttl`` (kubectl's default: 6 hours). An unknown type triggers one r
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from kpy.errors import ApiError, ConnectionFailed, UsageError
 from kpy.flowcontrol import TokenBucket
+from kpy.flowcontrol.sleep import loop_running
 from kpy.rest.discovery_docs import (
     DiscoveryTable,
     ResourceInfo,
@@ -33,9 +33,12 @@ from kpy.rest.discovery_docs import (
     parse_resource_list,
     resolve_type,
 )
+from kpy.rest.gather import gather
 from kpy.rest.logs import log, v
 
 if TYPE_CHECKING:
+    import asyncio
+
     from kpy.rest.client import RestClient
 
 __all__ = ["AGGREGATED_ACCEPT", "Discovery", "DiscoveryTable", "ResourceInfo", "cache_subdir"]
@@ -76,7 +79,7 @@ class Discovery:
             self.cache_file = base / CACHE_FILE
         self._table: DiscoveryTable | None = None
         self._from_server = False
-        self._lock = asyncio.Lock()
+        self._lock: asyncio.Lock | None = None  # made in the event loop; driven without one, none is needed
         # kubectl's discovery client has its own, looser limits (50 QPS, burst 300)
         self._bucket = TokenBucket(50.0, 300)
         self.failed: dict[str, str] = {}  #: group-version -> error, for legacy groups that could not be read
@@ -101,16 +104,25 @@ class Discovery:
         return (await self.table()).ordered()
 
     async def table(self, refresh: bool = False) -> DiscoveryTable:
+        if not loop_running():  # driven without an event loop: nothing runs concurrently
+            return await self._table_locked(refresh)
+        if self._lock is None:
+            import asyncio
+
+            self._lock = asyncio.Lock()
         async with self._lock:
-            if refresh and not self._from_server:
-                self._table = None
-            if self._table is None and not refresh:
-                self._table = self._read_cache()
-            if self._table is None:
-                self._table = await self._fetch()
-                self._from_server = True
-                self._write_cache(self._table)
-            return self._table
+            return await self._table_locked(refresh)
+
+    async def _table_locked(self, refresh: bool) -> DiscoveryTable:
+        if refresh and not self._from_server:
+            self._table = None
+        if self._table is None and not refresh:
+            self._table = self._read_cache()
+        if self._table is None:
+            self._table = await self._fetch()
+            self._from_server = True
+            self._write_cache(self._table)
+        return self._table
 
     def invalidate(self) -> None:
         """Forget what was discovered (memory and disk)."""
@@ -164,7 +176,7 @@ class Discovery:
             raise
 
     async def _fetch(self) -> DiscoveryTable:
-        core, apis = await asyncio.gather(self._get_optional("/api"), self._get_optional("/apis"))
+        core, apis = await gather(self._get_optional("/api"), self._get_optional("/apis"))
         table = DiscoveryTable()
         legacy: list[tuple[str, list[str]]] = []
         for doc, is_core in ((core, True), (apis, False)):
@@ -177,7 +189,7 @@ class Discovery:
         for group, versions in legacy:
             table.add_group(group, versions)
         jobs = [(group, version) for group, versions in legacy for version in versions]
-        results = await asyncio.gather(*(self._legacy_resources(g, ver) for g, ver in jobs))
+        results = await gather(*(self._legacy_resources(g, ver) for g, ver in jobs))
         for (group, version), infos in zip(jobs, results, strict=True):
             if infos is not None:
                 table.resources[(group, version)] = infos
