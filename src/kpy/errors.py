@@ -23,7 +23,26 @@ class KpyError(Exception):
 
 
 class UsageError(KpyError):
-    """Bad flags or arguments (kubectl exits 1 for these too, after validating)."""
+    """Bad flags or arguments: the one usage-error type, exit code 1 for every command (kubectl's and cobra's).
+
+    ``hint`` adds kubectl's second line once the CLI has set ``command_path`` (``kpy get``): ``"usage"`` is
+    cobra's ``See 'kpy get --help' for usage.``, ``"examples"`` kubectl's ``See 'kpy get -h' for help and
+    examples`` (``cmdutil.UsageErrorf``).
+    """
+
+    def __init__(self, message: str, *, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint
+        self.command_path = ""
+
+    def format(self) -> str:
+        line = super().format()
+        if not self.command_path or self.hint not in _USAGE_HINTS:
+            return line
+        return f"{line}\n{_USAGE_HINTS[self.hint].format(path=self.command_path)}"
+
+
+_USAGE_HINTS = {"usage": "See '{path} --help' for usage.", "examples": "See '{path} -h' for help and examples"}
 
 
 class ConfigError(KpyError):

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import fields, replace
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from kpy.cli import completion
+from kpy.cli.command import RunContext, default_open_client
+from kpy.cli.command import run_async as run_async  # re-exported for the commands not yet converted
 from kpy.config.flags import ConnectionFlags
 
 if TYPE_CHECKING:
@@ -25,18 +27,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 PANEL = "Global flags"
-
-
-@dataclass
-class CliState:
-    """Process-wide CLI state: the root-level flags and how loud to be about failures."""
-
-    root_flags: ConnectionFlags = field(default_factory=ConnectionFlags)
-    verbosity: int = 0
-    debug: bool = False
-
-
-STATE = CliState()
 
 
 def _opt(*names: str, help: str, metavar: str | None = None,
@@ -125,19 +115,22 @@ def connection_options(fn: Callable[..., T]) -> Callable[..., T]:
     ]
     added.append(inspect.Parameter("debug_", inspect.Parameter.KEYWORD_ONLY, default=_DEBUG_OPTION, annotation=bool))
 
+    # typer hands the context to one parameter: the command's own when it has one
+    own_ctx = next((p.name for p in own if p.annotation is typer.Context), None)
+    if own_ctx is None:
+        added.append(inspect.Parameter("ctx_", inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context))
+
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> T:
-        values = {name: kwargs.pop(name, None) for name in _CONNECTION_PARAMS}
-        debug = bool(kwargs.pop("debug_", False))  # --debug after the command too
-        STATE.debug = STATE.debug or debug
-        flags = merge_flags(STATE.root_flags, flags_from_values(values))
-        STATE.verbosity = max(STATE.verbosity, flags.verbosity)
-        configure_logging(flags.verbosity)
+        ctx = kwargs[own_ctx] if own_ctx is not None else kwargs.pop("ctx_")
+        flags = command_flags(run_context(ctx), kwargs)
         return fn(*args, flags=flags, **kwargs)
 
     annotations = {k: v for k, v in hints.items() if k != "flags"}
     annotations.update({name: annotation for name, (annotation, _) in _CONNECTION_PARAMS.items()})
     annotations["debug_"] = bool
+    if own_ctx is None:
+        annotations["ctx_"] = typer.Context
     wrapper.__annotations__ = annotations
     wrapper.__signature__ = sig.replace(parameters=[*own, *added])  # type: ignore[attr-defined]
     del wrapper.__wrapped__  # typer must see the new signature, not the wrapped one
@@ -152,74 +145,36 @@ def root_callback_params() -> list[inspect.Parameter]:
     ]
 
 
-def configure_logging(verbosity: int) -> None:
-    """kubectl's -v levels on the ``logging`` module (requests at 6, bodies at 8), to stderr."""
-    if verbosity <= 0:
-        return
-    import logging
-
-    # kpy modules log kubectl level N at logging level INFO - N, so -v=N shows levels up to N.
-    level = logging.INFO - verbosity
-    root = logging.getLogger("kpy")
-    if not root.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
-        root.addHandler(handler)
-    root.setLevel(level)
+def connection_params() -> list[inspect.Parameter]:
+    """The global flags (and ``--debug``) as keyword parameters of a command's typer callback."""
+    return [
+        *root_callback_params(),
+        inspect.Parameter("debug_", inspect.Parameter.KEYWORD_ONLY, default=_DEBUG_OPTION, annotation=bool),
+    ]
 
 
-def run_async(coro: Coroutine[Any, Any, T]) -> T:
-    """The one asyncio boundary of a command. Ctrl-C becomes KeyboardInterrupt for ``main`` to turn into 130."""
-    import asyncio  # here, not at the top: start-up and offline paths (help, get --local) never load it
-
-    return asyncio.run(coro)
-
-
-def run_oneshot(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """The boundary of a command that makes a few requests one after the other: its coroutine is driven without
-    an event loop over the REST layer's blocking transport (no asyncio/aiohttp import), or run under asyncio
-    when the connection needs one (``kpy.rest.blocking``)."""
-    from kpy.rest.blocking import run
-
-    return run(factory)
+def run_context(ctx: typer.Context) -> RunContext:
+    """The ``RunContext`` of this run (``kpy.cli.main.run`` passes it as the root context's ``obj``)."""
+    root = ctx.find_root().obj
+    if not isinstance(root, RunContext):
+        root = RunContext()
+        ctx.find_root().obj = root
+    return root
 
 
-_warnings_stream: list[Any] = []  # the stderr the installed warning writer writes to
+def command_flags(run: RunContext, values: dict[str, Any]) -> ConnectionFlags:
+    """Pop the global flags given after the command from ``values``; merge them over the root ones."""
+    connection = {name: values.pop(name, None) for name in _CONNECTION_PARAMS}
+    debug = bool(values.pop("debug_", False))  # --debug after the command too
+    run.debug = run.debug or debug
+    flags = merge_flags(run.root_flags, flags_from_values(connection))
+    run.set_logging(flags.verbosity)
+    return flags
 
 
-def install_warning_writer() -> None:
-    """kubectl's warning handler for the whole command: the API server's ``Warning`` headers as
-    ``Warning: <text>`` lines on stderr, each text once (bold yellow on a colour terminal). A new stderr
-    (a test runner's next invocation) gets a new writer, so deduplication is per command run."""
-    import os
-    import sys
-
-    from kpy.rest import warnings
-
-    stream = sys.stderr
-    if _warnings_stream and _warnings_stream[0] is stream:
-        return
-    _warnings_stream[:] = [stream]
-    isatty = getattr(stream, "isatty", None)
-    color = bool(isatty and isatty()) and os.environ.get("TERM") != "dumb" and "NO_COLOR" not in os.environ
-
-    def write(line: str) -> None:
-        stream.write(line)
-        stream.flush()
-
-    warnings.set_default_warning_handler(warnings.WarningWriter(write, deduplicate=True, color=color))
-
-
-@asynccontextmanager
-async def open_client(flags: ConnectionFlags) -> AsyncIterator[RestClient]:
+def open_client(flags: ConnectionFlags) -> AbstractAsyncContextManager[RestClient]:
     """Load the kubeconfig the kubectl way and open one REST client (one connection pool) for the command."""
-    from kpy.config import load_client_config
-    from kpy.rest import RestClient
-
-    install_warning_writer()
-    config = load_client_config(flags)
-    async with RestClient(config) as client:
-        yield client
+    return default_open_client(flags)
 
 
 Opt = Annotated  # re-exported for command modules that want a short name

@@ -160,9 +160,9 @@ def elect_command(
 ) -> None:
     if ctx.invoked_subcommand is not None:
         # `kpy elect --lease x -n ns status`: flags before the subcommand apply to it, as in kubectl
-        from kpy.cli.common import STATE
+        from kpy.cli.common import run_context
 
-        STATE.root_flags = flags
+        run_context(ctx).root_flags = flags
         _group_lease[0] = lease
         return
     command: list[str] = list(ctx.meta.get(COMMAND_KEY) or [])

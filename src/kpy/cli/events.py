@@ -1,28 +1,20 @@
 """``kpy events tail`` and ``kpy events record``: watch and record events like client-go.
 
-Only typer is imported here; the engines live in ``kpy.events.commands`` and are imported when a command runs.
+The command lines are ``TailOptions``/``RecordOptions`` here; the engines are the library's
+(``kpy.events.tail.tail_events``, ``kpy.events.record.run_record``), imported when a command runs.
 """
 
-# no `from __future__ import annotations`: connection_options hands typer the annotations as they are
-# (string annotations would be evaluated in another module and typer would lose the option names).
+from __future__ import annotations
 
-import copy
-import inspect
-from collections.abc import Callable
-from typing import Annotated, Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
-import typer
-
-from kpy.cli.common import (
-    STATE,
-    connection_options,
-    flags_from_values,
-    merge_flags,
-    root_callback_params,
-    run_async,
-)
+from kpy.cli.command import ClientOptions, RunContext, add_group, flag, option
 from kpy.cli.completion import complete_event_object, complete_events_output
-from kpy.config.flags import ConnectionFlags
+
+if TYPE_CHECKING:
+    from kpy.events import record as record_lib
+    from kpy.events import tail as tail_lib
 
 TAIL_HELP = """Print events oldest first, then follow new and updated ones until Ctrl-C.
 
@@ -73,290 +65,235 @@ Examples:
 """
 
 
-def register(app: typer.Typer) -> None:
-    events_app = typer.Typer(
-        name="events",
-        help="Tail and record Kubernetes events like client-go.",
-        no_args_is_help=True,
-        context_settings={"help_option_names": ["-h", "--help"]},
+@dataclass(frozen=True)
+class TailOptions(ClientOptions):
+    """``kpy events tail [flags]``."""
+
+    all_namespaces: bool = flag("-A", "--all-namespaces", help="Events of every namespace.")
+    for_object: str | None = option(
+        "--for", default=None, metavar="KIND/NAME", help="Only events about this object.", complete=complete_event_object
     )
-    events_app.callback()(_events_callback())
-    events_app.command("tail", help=TAIL_HELP)(tail_command)
-    events_app.command("record", help=RECORD_HELP)(record_command)
-    app.add_typer(events_app, name="events")
+    types: str | None = option("--types", default=None, help="Only these types (Normal,Warning).")
+    reason: str | None = option("--reason", default=None, help="Only events with this reason.")
+    since: str | None = option(
+        "--since", default=None, metavar="DURATION", help="Only events seen within this duration (e.g. 10m)."
+    )
+    no_watch: bool = flag("--no-watch", help="Print the current events and exit.")
+    output: str = option(
+        "-o",
+        "--output",
+        default="",
+        complete=complete_events_output,
+        help="Output format: json|yaml|name|jsonpath=... (default: the events table)",
+    )
+    no_headers: bool = flag("--no-headers", help="Don't print headers.")
+    chunk_size: int = option("--chunk-size", default=500, help="List in chunks of this size (0 disables).")
+    show_managed_fields: bool = flag(
+        "--show-managed-fields", help="Keep metadata.managedFields in -o json/yaml (kubectl drops them)."
+    )
+    max_retry_time: str | None = option(
+        "--max-retry-time",
+        default=None,
+        metavar="DURATION",
+        help="Exit 1 with the last error once the server has been "
+        "unreachable this long (e.g. 2m). Default: keep retrying.",
+    )
+    #: set by complete: the library's options and --max-retry-time in seconds
+    tail: tail_lib.TailOptions | None = None
+    retry_seconds: float | None = None
 
+    def complete(self, ctx: RunContext) -> TailOptions:
+        import sys
 
-def _events_callback() -> Callable[..., None]:
-    """Global flags between ``events`` and its subcommand (``kpy events -n ns tail``), as kubectl allows:
-    they count as given before ``events``; flags after the subcommand still win. Hidden from ``kpy events
-    -h``: each subcommand's help lists them."""
-    params = []
-    for param in root_callback_params():
-        option = copy.copy(param.default)  # the root's OptionInfo, shown there; this copy is hidden
-        option.hidden = True
-        params.append(param.replace(default=option))
+        from kpy.events.commands import parse_duration, use_color
+        from kpy.events.tail import TailOptions as LibTailOptions
+        from kpy.events.tail import parse_types
+        from kpy.rest.watchhealth import parse_retry_time
 
-    def callback(**values: Any) -> None:
-        STATE.root_flags = merge_flags(STATE.root_flags, flags_from_values(values))
+        tail = LibTailOptions(
+            for_object=self.for_object,
+            types=parse_types(self.types),
+            reason=self.reason or None,
+            since=None if self.since is None else parse_duration(self.since, "--since"),
+            watch=not self.no_watch,
+            output=self.output,
+            no_headers=self.no_headers,
+            chunk_size=self.chunk_size,
+            color=use_color(sys.stdout),
+            show_managed_fields=self.show_managed_fields,
+        )
+        return replace(self, tail=tail, retry_seconds=parse_retry_time(self.max_retry_time))
 
-    callback.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
-    callback.__annotations__ = {p.name: p.annotation for p in params}
-    return callback
+    def validate(self) -> None:
+        from kpy.errors import UsageError
 
+        if self.for_object and "/" not in self.for_object:
+            raise UsageError("--for must be in resource/name form")
 
-@connection_options
-def tail_command(
-    all_namespaces: Annotated[
-        bool, typer.Option("-A", "--all-namespaces", help="Events of every namespace.")
-    ] = False,
-    for_object: Annotated[
-        str | None,
-        typer.Option(
-            "--for",
-            metavar="KIND/NAME",
-            help="Only events about this object.",
-            autocompletion=complete_event_object,
-        ),
-    ] = None,
-    types: Annotated[str | None, typer.Option("--types", help="Only these types (Normal,Warning).")] = None,
-    reason: Annotated[str | None, typer.Option("--reason", help="Only events with this reason.")] = None,
-    since: Annotated[
-        str | None,
-        typer.Option("--since", metavar="DURATION", help="Only events seen within this duration (e.g. 10m)."),
-    ] = None,
-    no_watch: Annotated[bool, typer.Option("--no-watch", help="Print the current events and exit.")] = False,
-    output: Annotated[
-        str,
-        typer.Option(
-            "-o",
-            "--output",
-            autocompletion=complete_events_output,
-            help="Output format: json|yaml|name|jsonpath=... (default: the events table)",
-        ),
-    ] = "",
-    no_headers: Annotated[bool, typer.Option("--no-headers", help="Don't print headers.")] = False,
-    chunk_size: Annotated[
-        int, typer.Option("--chunk-size", help="List in chunks of this size (0 disables).")
-    ] = 500,
-    show_managed_fields: Annotated[
-        bool,
-        typer.Option(
-            "--show-managed-fields", help="Keep metadata.managedFields in -o json/yaml (kubectl drops them)."
-        ),
-    ] = False,
-    max_retry_time: Annotated[
-        str | None,
-        typer.Option(
-            "--max-retry-time",
-            metavar="DURATION",
-            help="Exit 1 with the last error once the server has been "
-            "unreachable this long (e.g. 2m). Default: keep retrying.",
-        ),
-    ] = None,
-    *,
-    flags: ConnectionFlags,
-) -> None:
-    from kpy.events.commands import run_tail
+    async def run(self, ctx: RunContext) -> int:
+        import sys
 
-    raise typer.Exit(
-        run_async(
-            run_tail(
-                flags,
-                all_namespaces=all_namespaces,
-                for_object=for_object,
-                types=types,
-                reason=reason,
-                since=since,
-                watch=not no_watch,
-                output=output,
-                no_headers=no_headers,
-                chunk_size=chunk_size,
-                show_managed_fields=show_managed_fields,
-                max_retry_time=max_retry_time,
+        from kpy.events.tail import tail_events
+        from kpy.rest.watchhealth import report_to
+
+        assert self.tail is not None
+        tail = replace(self.tail)  # the library fills in the namespace
+        async with ctx.client(self.flags) as client:
+            tail.namespace = None if self.all_namespaces else client.config.namespace
+            printed = await tail_events(
+                client,
+                tail,
+                sys.stdout,
+                reflector_kwargs={"on_health": report_to(sys.stderr), "max_retry_time": self.retry_seconds},
             )
-        )
+        if self.no_watch and printed == 0:  # kubectl events says so whatever the output format
+            sys.stderr.write(
+                "No events found.\n" if self.all_namespaces else f"No events found in {tail.namespace} namespace.\n"
+            )
+        return 0
+
+
+_CORRELATOR = "Correlator (client-go defaults)"
+_SINK = "Buffered sink (audit buffered backend)"
+
+
+@dataclass(frozen=True)
+class RecordOptions(ClientOptions):
+    """``kpy events record [flags]``."""
+
+    for_object: str | None = option("--for", default=None, metavar="KIND/NAME", help="The object the event is about.")
+    event_type: str = option("--type", default="Normal", help="Normal or Warning.")
+    reason: str | None = option("--reason", default=None, help="Why (CamelCase, e.g. Deployed).")
+    message: str | None = option("--message", default=None, help="What happened, for humans.")
+    action: str = option("--action", default="", help="What was done (events.k8s.io action).")
+    related: str | None = option("--related", default=None, metavar="KIND/NAME", help="A second object involved.")
+    reporting_controller: str = option(
+        "--reporting-controller", default="kpy", help="Source component / reporting controller."
     )
-
-
-@connection_options
-def record_command(
-    for_object: Annotated[
-        str | None, typer.Option("--for", metavar="KIND/NAME", help="The object the event is about.")
-    ] = None,
-    event_type: Annotated[str, typer.Option("--type", help="Normal or Warning.")] = "Normal",
-    reason: Annotated[str | None, typer.Option("--reason", help="Why (CamelCase, e.g. Deployed).")] = None,
-    message: Annotated[str | None, typer.Option("--message", help="What happened, for humans.")] = None,
-    action: Annotated[str, typer.Option("--action", help="What was done (events.k8s.io action).")] = "",
-    related: Annotated[
-        str | None, typer.Option("--related", metavar="KIND/NAME", help="A second object involved.")
-    ] = None,
-    reporting_controller: Annotated[
-        str, typer.Option("--reporting-controller", help="Source component / reporting controller.")
-    ] = "kpy",
-    reporting_instance: Annotated[
-        str | None, typer.Option("--reporting-instance", help="Source host (default: this host's name).")
-    ] = None,
-    from_file: Annotated[
-        str | None, typer.Option("--from-file", metavar="FILE|-", help="JSON lines, one event per line.")
-    ] = None,
-    api: Annotated[str, typer.Option("--api", help="Write core v1 or events.k8s.io/v1 events.")] = "v1",
-    delivery: Annotated[
-        str, typer.Option("--delivery", help="block: nothing is dropped; drop: full queues drop (counted).")
-    ] = "block",
-    queue_length: Annotated[
-        int, typer.Option("--queue-length", help="Broadcaster queue per watcher.")
-    ] = 1000,
-    lru_size: Annotated[
-        int, typer.Option("--lru-size", rich_help_panel="Correlator (client-go defaults)")
-    ] = 4096,
-    spam_burst: Annotated[
-        int,
-        typer.Option(
-            "--spam-burst",
-            rich_help_panel="Correlator (client-go defaults)",
-            help="Events per source+object before throttling.",
-        ),
-    ] = 25,
-    spam_qps: Annotated[
-        float,
-        typer.Option(
-            "--spam-qps",
-            rich_help_panel="Correlator (client-go defaults)",
-            help="Refill rate per source+object (default 1/300).",
-        ),
-    ] = 1.0 / 300.0,
-    no_spam_filter: Annotated[
-        bool, typer.Option("--no-spam-filter", rich_help_panel="Correlator (client-go defaults)")
-    ] = False,
-    aggregate_max_events: Annotated[
-        int,
-        typer.Option(
-            "--aggregate-max-events",
-            rich_help_panel="Correlator (client-go defaults)",
-            help="Distinct messages before combining.",
-        ),
-    ] = 10,
-    aggregate_max_interval: Annotated[
-        str,
-        typer.Option(
-            "--aggregate-max-interval", rich_help_panel="Correlator (client-go defaults)", metavar="DURATION"
-        ),
-    ] = "10m",
-    buffer_size: Annotated[
-        int, typer.Option("--buffer-size", rich_help_panel="Buffered sink (audit buffered backend)")
-    ] = 10000,
-    max_batch_size: Annotated[
-        int, typer.Option("--max-batch-size", rich_help_panel="Buffered sink (audit buffered backend)")
-    ] = 400,
-    max_batch_wait: Annotated[
-        str,
-        typer.Option(
-            "--max-batch-wait",
-            rich_help_panel="Buffered sink (audit buffered backend)",
-            metavar="DURATION",
-            help="A batch is sent after this long even if not full.",
-        ),
-    ] = "1s",
-    throttle_qps: Annotated[
-        float,
-        typer.Option(
-            "--throttle-qps",
-            rich_help_panel="Buffered sink (audit buffered backend)",
-            help="Batches per second (0 disables).",
-        ),
-    ] = 10.0,
-    throttle_burst: Annotated[
-        int, typer.Option("--throttle-burst", rich_help_panel="Buffered sink (audit buffered backend)")
-    ] = 15,
-    async_delegate: Annotated[
-        bool,
-        typer.Option(
-            "--async-delegate/--sync-delegate", rich_help_panel="Buffered sink (audit buffered backend)"
-        ),
-    ] = True,
-    max_in_flight: Annotated[
-        int,
-        typer.Option(
-            "--max-in-flight",
-            rich_help_panel="Buffered sink (audit buffered backend)",
-            help="Concurrent writes.",
-        ),
-    ] = 16,
-    max_tries: Annotated[
-        int,
-        typer.Option(
-            "--max-tries",
-            rich_help_panel="Buffered sink (audit buffered backend)",
-            help="Attempts per write, and per lookup of a --for/--related object.",
-        ),
-    ] = 12,
-    retry_sleep: Annotated[
-        str,
-        typer.Option(
-            "--retry-sleep", rich_help_panel="Buffered sink (audit buffered backend)", metavar="DURATION"
-        ),
-    ] = "10s",
-    flush_timeout: Annotated[
-        str,
-        typer.Option(
-            "--flush-timeout",
-            metavar="DURATION",
-            help="After SIGINT/SIGTERM, how long to keep writing the events already read.",
-        ),
-    ] = "5s",
-    progress: Annotated[
-        bool | None,
-        typer.Option(
-            "--progress/--no-progress",
-            help="A live read/written line on stderr (default: when stderr is a terminal).",
-            show_default=False,
-        ),
-    ] = None,
-    *,
-    flags: ConnectionFlags,
-) -> None:
-    from kpy.events.commands import RecordInput, RecordOptions, parse_duration, run_record
-    from kpy.events.correlator import CorrelatorOptions
-    from kpy.events.sink import SinkOptions
-
-    single = None
-    if from_file is None or for_object or reason or message:
-        single = RecordInput(
-            for_object=for_object or "",
-            reason=reason or "",
-            message=message or "",
-            type=event_type,
-            action=action,
-            related=related,
-        )
-    options = RecordOptions(
-        single=single,
-        from_file=from_file,
-        api=api,
-        reporting_controller=reporting_controller,
-        reporting_instance=reporting_instance,
-        delivery=delivery,
-        queue_length=queue_length,
-        correlator=CorrelatorOptions(
-            lru_cache_size=lru_size,
-            spam_burst=spam_burst,
-            spam_qps=spam_qps,
-            aggregate_max_events=aggregate_max_events,
-            aggregate_max_interval=parse_duration(aggregate_max_interval, "--aggregate-max-interval"),
-            spam_filter=not no_spam_filter,
-        ),
-        sink=SinkOptions(
-            buffer_size=buffer_size,
-            max_batch_size=max_batch_size,
-            max_batch_wait=parse_duration(max_batch_wait, "--max-batch-wait"),
-            throttle_qps=throttle_qps,
-            throttle_burst=throttle_burst,
-            async_delegate=async_delegate,
-            max_in_flight=max_in_flight,
-            max_tries=max_tries,
-            retry_sleep=parse_duration(retry_sleep, "--retry-sleep"),
-        ),
-        flush_timeout=parse_duration(flush_timeout, "--flush-timeout"),
-        progress=progress,
+    reporting_instance: str | None = option(
+        "--reporting-instance", default=None, help="Source host (default: this host's name)."
     )
-    raise typer.Exit(run_async(run_record(flags, options)))
+    from_file: str | None = option(
+        "--from-file", default=None, metavar="FILE|-", help="JSON lines, one event per line."
+    )
+    api: str = option("--api", default="v1", help="Write core v1 or events.k8s.io/v1 events.")
+    delivery: str = option(
+        "--delivery", default="block", help="block: nothing is dropped; drop: full queues drop (counted)."
+    )
+    queue_length: int = option("--queue-length", default=1000, help="Broadcaster queue per watcher.")
+    lru_size: int = option("--lru-size", default=4096, help="", panel=_CORRELATOR)
+    spam_burst: int = option(
+        "--spam-burst", default=25, panel=_CORRELATOR, help="Events per source+object before throttling."
+    )
+    spam_qps: float = option(
+        "--spam-qps", default=1.0 / 300.0, panel=_CORRELATOR, help="Refill rate per source+object (default 1/300)."
+    )
+    no_spam_filter: bool = flag("--no-spam-filter", panel=_CORRELATOR)
+    aggregate_max_events: int = option(
+        "--aggregate-max-events", default=10, panel=_CORRELATOR, help="Distinct messages before combining."
+    )
+    aggregate_max_interval: str = option(
+        "--aggregate-max-interval", default="10m", panel=_CORRELATOR, metavar="DURATION", help=""
+    )
+    buffer_size: int = option("--buffer-size", default=10000, panel=_SINK, help="")
+    max_batch_size: int = option("--max-batch-size", default=400, panel=_SINK, help="")
+    max_batch_wait: str = option(
+        "--max-batch-wait",
+        default="1s",
+        panel=_SINK,
+        metavar="DURATION",
+        help="A batch is sent after this long even if not full.",
+    )
+    throttle_qps: float = option("--throttle-qps", default=10.0, panel=_SINK, help="Batches per second (0 disables).")
+    throttle_burst: int = option("--throttle-burst", default=15, panel=_SINK, help="")
+    async_delegate: bool = flag("--async-delegate/--sync-delegate", default=True, panel=_SINK)
+    max_in_flight: int = option("--max-in-flight", default=16, panel=_SINK, help="Concurrent writes.")
+    max_tries: int = option(
+        "--max-tries",
+        default=12,
+        panel=_SINK,
+        help="Attempts per write, and per lookup of a --for/--related object.",
+    )
+    retry_sleep: str = option("--retry-sleep", default="10s", panel=_SINK, metavar="DURATION", help="")
+    flush_timeout: str = option(
+        "--flush-timeout",
+        default="5s",
+        metavar="DURATION",
+        help="After SIGINT/SIGTERM, how long to keep writing the events already read.",
+    )
+    progress: bool | None = flag(
+        "--progress/--no-progress",
+        default=None,
+        show_default=False,
+        help="A live read/written line on stderr (default: when stderr is a terminal).",
+    )
+    #: set by complete: the library's options
+    record: record_lib.RecordOptions | None = None
+
+    def complete(self, ctx: RunContext) -> RecordOptions:
+        from kpy.events.commands import parse_duration
+        from kpy.events.correlator import CorrelatorOptions
+        from kpy.events.record import RecordInput
+        from kpy.events.record import RecordOptions as LibRecordOptions
+        from kpy.events.sink import SinkOptions
+
+        single = None
+        if self.from_file is None or self.for_object or self.reason or self.message:
+            single = RecordInput(
+                for_object=self.for_object or "",
+                reason=self.reason or "",
+                message=self.message or "",
+                type=self.event_type,
+                action=self.action,
+                related=self.related,
+            )
+        record = LibRecordOptions(
+            single=single,
+            from_file=self.from_file,
+            api=self.api,
+            reporting_controller=self.reporting_controller,
+            reporting_instance=self.reporting_instance,
+            delivery=self.delivery,
+            queue_length=self.queue_length,
+            correlator=CorrelatorOptions(
+                lru_cache_size=self.lru_size,
+                spam_burst=self.spam_burst,
+                spam_qps=self.spam_qps,
+                aggregate_max_events=self.aggregate_max_events,
+                aggregate_max_interval=parse_duration(self.aggregate_max_interval, "--aggregate-max-interval"),
+                spam_filter=not self.no_spam_filter,
+            ),
+            sink=SinkOptions(
+                buffer_size=self.buffer_size,
+                max_batch_size=self.max_batch_size,
+                max_batch_wait=parse_duration(self.max_batch_wait, "--max-batch-wait"),
+                throttle_qps=self.throttle_qps,
+                throttle_burst=self.throttle_burst,
+                async_delegate=self.async_delegate,
+                max_in_flight=self.max_in_flight,
+                max_tries=self.max_tries,
+                retry_sleep=parse_duration(self.retry_sleep, "--retry-sleep"),
+            ),
+            flush_timeout=parse_duration(self.flush_timeout, "--flush-timeout"),
+            progress=self.progress,
+        )
+        return replace(self, record=record)
+
+    def validate(self) -> None:
+        assert self.record is not None
+        self.record.validate()
+
+    async def run(self, ctx: RunContext) -> int:
+        from kpy.events.record import run_record
+
+        assert self.record is not None
+        return await run_record(lambda: ctx.client(self.flags), self.record)
+
+
+def register(app: Any) -> None:
+    add_group(
+        app,
+        "events",
+        help="Tail and record Kubernetes events like client-go.",
+        commands=[("tail", TailOptions, TAIL_HELP), ("record", RecordOptions, RECORD_HELP)],
+    )

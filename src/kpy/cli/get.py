@@ -1,14 +1,17 @@
-"""``kpy get``: kubectl get on the shared REST layer (server-side tables, -o json/yaml/name/jsonpath/...)."""
+"""``kpy get``: kubectl get on the shared REST layer (server-side tables, -o json/yaml/name/jsonpath/...).
+
+The command line is ``GetOptions`` below; the engine that fetches and prints is ``get_run`` (lists, named
+objects, ``-f``, ``--raw``), and ``--watch`` is ``get_watch``.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Coroutine
+from dataclasses import dataclass, replace
+from typing import Any
 
-import typer
-
-from kpy.cli.common import connection_options, run_async, run_oneshot
+from kpy.cli.command import ClientOptions, RunContext, add_command, argument, flag, option
 from kpy.cli.completion import complete_get_args, complete_get_output
-from kpy.config.flags import ConnectionFlags
 
 EXAMPLES = """
 
@@ -32,182 +35,128 @@ Examples:
 """
 
 
-def register(app: typer.Typer) -> None:
-    app.command("get", help="Display one or many resources." + EXAMPLES, no_args_is_help=False)(get_command)
+@dataclass(frozen=True)
+class GetOptions(ClientOptions):
+    """``kpy get [TYPE[.VERSION][.GROUP] [NAME ...] | TYPE/NAME ...] [flags]``."""
 
-
-@connection_options
-def get_command(
-    args: Annotated[
-        list[str] | None,
-        typer.Argument(
-            metavar="[TYPE[.VERSION][.GROUP] [NAME ...] | TYPE[.VERSION][.GROUP]/NAME ...]",
-            show_default=False,
-            autocompletion=complete_get_args,
-        ),
-    ] = None,
-    output: Annotated[
-        str,
-        typer.Option(
-            "-o",
-            "--output",
-            autocompletion=complete_get_output,
-            help="Output format: json|yaml|name|wide|jsonpath=...|"
-            "jsonpath-file=...|jsonpath-as-json=...|custom-columns=...|"
-            "custom-columns-file=...|go-template=...|go-template-file=...",
-        ),
-    ] = "",
-    selector: Annotated[
-        str | None, typer.Option("-l", "--selector", help="Label selector (e.g. -l key1=value1,key2=value2).")
-    ] = None,
-    field_selector: Annotated[
-        str | None, typer.Option("--field-selector", help="Field selector (e.g. status.phase=Running).")
-    ] = None,
-    all_namespaces: Annotated[
-        bool, typer.Option("-A", "--all-namespaces", help="List across all namespaces.")
-    ] = False,
-    watch: Annotated[bool, typer.Option("-w", "--watch", help="After listing, watch for changes.")] = False,
-    watch_only: Annotated[
-        bool, typer.Option("--watch-only", help="Watch for changes without listing first.")
-    ] = False,
-    chunk_size: Annotated[
-        int, typer.Option("--chunk-size", help="Return large lists in chunks (0 disables).")
-    ] = 500,
-    no_headers: Annotated[
-        bool, typer.Option("--no-headers", help="Don't print headers in table output.")
-    ] = False,
-    show_labels: Annotated[
-        bool, typer.Option("--show-labels", help="Show all labels as the last column.")
-    ] = False,
-    label_columns: Annotated[
-        list[str] | None, typer.Option("-L", "--label-columns", help="Labels to show as columns.")
-    ] = None,
-    filename: Annotated[
-        list[str] | None, typer.Option("-f", "--filename", help="Files (or - for stdin) with the objects.")
-    ] = None,
-    local: Annotated[
-        bool, typer.Option("--local", help="With -f: print the objects from the files, without a server.")
-    ] = False,
-    allow_missing_template_keys: Annotated[
-        bool,
-        typer.Option(
-            "--allow-missing-template-keys/--no-allow-missing-template-keys",
-            help="Ignore errors in templates when a field or map key is missing.",
-        ),
-    ] = True,
-    template: Annotated[
-        str | None,
-        typer.Option(
-            "--template",
-            help="Template string or path to template file to use when -o=go-template, "
-            "-o=go-template-file, -o=jsonpath or -o=jsonpath-file.",
-        ),
-    ] = None,
-    show_managed_fields: Annotated[
-        bool,
-        typer.Option(
-            "--show-managed-fields",
-            help="If true, keep the managedFields when printing objects in JSON or YAML format.",
-        ),
-    ] = False,
-    sort_by: Annotated[
-        str,
-        typer.Option(
-            "--sort-by",
-            help="If non-empty, sort list types using this field specification (a JSONPath "
-            "expression, e.g. '{.metadata.name}').",
-        ),
-    ] = "",
-    show_kind: Annotated[
-        bool,
-        typer.Option("--show-kind", help="If present, list the resource type for the requested object(s)."),
-    ] = False,
-    ignore_not_found: Annotated[
-        bool,
-        typer.Option(
-            "--ignore-not-found",
-            help="If set to true, suppresses NotFound error for specific objects that do not exist.",
-        ),
-    ] = False,
-    recursive: Annotated[
-        bool,
-        typer.Option("-R", "--recursive", help="Process the directory used in -f, --filename recursively."),
-    ] = False,
-    raw: Annotated[
-        str,
-        typer.Option(
-            "--raw",
-            help="Raw URI to request from the server. Uses the transport specified by the kubeconfig file.",
-        ),
-    ] = "",
-    subresource: Annotated[
-        str,
-        typer.Option(
-            "--subresource",
-            help="If specified, gets the subresource of the requested object. Must be one of [status scale].",
-        ),
-    ] = "",
-    output_watch_events: Annotated[
-        bool,
-        typer.Option(
-            "--output-watch-events",
-            help="Output watch event objects when --watch or --watch-only is used. "
-            "Existing objects are output as initial ADDED events.",
-        ),
-    ] = False,
-    max_retry_time: Annotated[
-        str | None,
-        typer.Option(
-            "--max-retry-time",
-            metavar="DURATION",
-            help="With --watch: exit 1 with the last error once the server has been unreachable this long "
-            "(e.g. 2m). Default: keep retrying.",
-        ),
-    ] = None,
-    *,
-    flags: ConnectionFlags,
-) -> None:
-    from kpy.cli.get_run import GetOptions, run_get, run_get_local
-    from kpy.cli.main import prog_name
-
-    retry_time = None
-    if max_retry_time is not None:  # kpy.rest imports the network stack: only when the flag is used
-        from kpy.rest.watchhealth import parse_retry_time
-
-        retry_time = parse_retry_time(max_retry_time)
-
-    label_cols: list[str] = []
-    for value in label_columns or []:
-        label_cols.extend(v for v in value.split(",") if v)
-    options = GetOptions(
-        args=list(args or []),
-        output=output,
-        selector=selector,
-        field_selector=field_selector,
-        all_namespaces=all_namespaces,
-        watch=watch or watch_only,
-        watch_only=watch_only,
-        chunk_size=chunk_size,
-        no_headers=no_headers,
-        show_labels=show_labels,
-        label_columns=tuple(label_cols),
-        filenames=list(filename or []),
-        local=local,
-        allow_missing_template_keys=allow_missing_template_keys,
-        template=template,
-        show_managed_fields=show_managed_fields,
-        sort_by=sort_by,
-        show_kind=show_kind,
-        ignore_not_found=ignore_not_found,
-        recursive=recursive,
-        raw=raw,
-        subresource=subresource,
-        output_watch_events=output_watch_events,
-        prog=prog_name(),
-        max_retry_time=retry_time,
+    args: tuple[str, ...] = argument(
+        metavar="[TYPE[.VERSION][.GROUP] [NAME ...] | TYPE[.VERSION][.GROUP]/NAME ...]",
+        multiple=True,
+        complete=complete_get_args,
     )
-    if options.local and options.filenames:  # offline: no event loop to start
-        raise typer.Exit(run_get_local(options))
-    if options.watch:
-        raise typer.Exit(run_async(run_get(options, flags)))
-    raise typer.Exit(run_oneshot(lambda: run_get(options, flags)))
+    output: str = option(
+        "-o",
+        "--output",
+        default="",
+        complete=complete_get_output,
+        help="Output format: json|yaml|name|wide|jsonpath=...|"
+        "jsonpath-file=...|jsonpath-as-json=...|custom-columns=...|"
+        "custom-columns-file=...|go-template=...|go-template-file=...",
+    )
+    selector: str | None = option("-l", "--selector", default=None, help="Label selector (e.g. -l key1=value1,key2=value2).")
+    field_selector: str | None = option(
+        "--field-selector", default=None, help="Field selector (e.g. status.phase=Running)."
+    )
+    all_namespaces: bool = flag("-A", "--all-namespaces", help="List across all namespaces.")
+    watch: bool = flag("-w", "--watch", help="After listing, watch for changes.")
+    watch_only: bool = flag("--watch-only", help="Watch for changes without listing first.")
+    chunk_size: int = option("--chunk-size", default=500, help="Return large lists in chunks (0 disables).")
+    no_headers: bool = flag("--no-headers", help="Don't print headers in table output.")
+    show_labels: bool = flag("--show-labels", help="Show all labels as the last column.")
+    label_columns: tuple[str, ...] = option(
+        "-L", "--label-columns", default=(), multiple=True, help="Labels to show as columns."
+    )
+    filename: tuple[str, ...] = option(
+        "-f", "--filename", default=(), multiple=True, help="Files (or - for stdin) with the objects."
+    )
+    local: bool = flag("--local", help="With -f: print the objects from the files, without a server.")
+    allow_missing_template_keys: bool = flag(
+        "--allow-missing-template-keys/--no-allow-missing-template-keys",
+        default=True,
+        help="Ignore errors in templates when a field or map key is missing.",
+    )
+    template: str | None = option(
+        "--template",
+        default=None,
+        help="Template string or path to template file to use when -o=go-template, "
+        "-o=go-template-file, -o=jsonpath or -o=jsonpath-file.",
+    )
+    show_managed_fields: bool = flag(
+        "--show-managed-fields",
+        help="If true, keep the managedFields when printing objects in JSON or YAML format.",
+    )
+    sort_by: str = option(
+        "--sort-by",
+        default="",
+        help="If non-empty, sort list types using this field specification (a JSONPath "
+        "expression, e.g. '{.metadata.name}').",
+    )
+    show_kind: bool = flag("--show-kind", help="If present, list the resource type for the requested object(s).")
+    ignore_not_found: bool = flag(
+        "--ignore-not-found",
+        help="If set to true, suppresses NotFound error for specific objects that do not exist.",
+    )
+    recursive: bool = flag("-R", "--recursive", help="Process the directory used in -f, --filename recursively.")
+    raw: str = option(
+        "--raw",
+        default="",
+        help="Raw URI to request from the server. Uses the transport specified by the kubeconfig file.",
+    )
+    subresource: str = option(
+        "--subresource",
+        default="",
+        help="If specified, gets the subresource of the requested object. Must be one of [status scale].",
+    )
+    output_watch_events: bool = flag(
+        "--output-watch-events",
+        help="Output watch event objects when --watch or --watch-only is used. "
+        "Existing objects are output as initial ADDED events.",
+    )
+    max_retry_time: str | None = option(
+        "--max-retry-time",
+        default=None,
+        metavar="DURATION",
+        help="With --watch: exit 1 with the last error once the server has been unreachable this long "
+        "(e.g. 2m). Default: keep retrying.",
+    )
+    #: set by complete: the command's name in messages, and --max-retry-time in seconds (None: retry forever)
+    prog: str = "kpy"
+    retry_seconds: float | None = None
+
+    @property
+    def table(self) -> bool:
+        return self.output in ("", "wide") and not (self.template and not self.output)
+
+    def complete(self, ctx: RunContext) -> GetOptions:
+        retry_seconds = None
+        if self.max_retry_time is not None:  # kpy.rest imports the network stack: only when the flag is used
+            from kpy.rest.watchhealth import parse_retry_time
+
+            retry_seconds = parse_retry_time(self.max_retry_time)
+        label_columns = tuple(v for value in self.label_columns for v in value.split(",") if v)
+        return replace(
+            self,
+            watch=self.watch or self.watch_only,
+            label_columns=label_columns,
+            prog=ctx.prog,
+            retry_seconds=retry_seconds,
+        )
+
+    def validate(self) -> None:
+        from kpy.cli.get_run import validate
+
+        validate(self)
+
+    def one_shot(self) -> bool:
+        return not self.watch
+
+    def run(self, ctx: RunContext) -> int | Coroutine[Any, Any, int]:
+        from kpy.cli.get_run import run_get, run_get_local
+
+        if self.local and self.filename:  # offline: no event loop to start
+            return run_get_local(self)
+        return run_get(self, ctx.client)
+
+
+def register(app: Any) -> None:
+    add_command(app, "get", GetOptions, help="Display one or many resources." + EXAMPLES)

@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Awaitable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
-from kpy.cli.common import open_client
 from kpy.config.flags import ConnectionFlags
 from kpy.errors import ApiError, KpyError, NotFound, UsageError
 from kpy.printers import make_printer
 from kpy.printers.table import TableOptions, TablePrinter
 
 if TYPE_CHECKING:
+    from kpy.cli.get import GetOptions
     from kpy.rest import RestClient
     from kpy.rest.discovery import Discovery, ResourceInfo
 
@@ -32,39 +33,6 @@ TABLE_ACCEPT = (
     "application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json"
 )
 _MANIFEST_EXTENSIONS = (".json", ".yaml", ".yml")
-
-
-@dataclass
-class GetOptions:
-    args: list[str] = field(default_factory=list)
-    output: str = ""
-    selector: str | None = None
-    field_selector: str | None = None
-    all_namespaces: bool = False
-    watch: bool = False
-    watch_only: bool = False
-    chunk_size: int = 500
-    no_headers: bool = False
-    show_labels: bool = False
-    label_columns: tuple[str, ...] = ()
-    filenames: list[str] = field(default_factory=list)
-    local: bool = False
-    allow_missing_template_keys: bool = True
-    template: str | None = None
-    show_managed_fields: bool = False
-    sort_by: str = ""
-    show_kind: bool = False
-    ignore_not_found: bool = False
-    recursive: bool = False
-    raw: str = ""
-    subresource: str = ""
-    output_watch_events: bool = False
-    prog: str = "kpy"
-    max_retry_time: float | None = None  #: --watch: seconds down before giving up (None: retry forever)
-
-    @property
-    def table(self) -> bool:
-        return self.output in ("", "wide") and not (self.template and not self.output)
 
 
 @dataclass(frozen=True)
@@ -91,7 +59,7 @@ _SEPARATE_TYPE = (
 )
 
 
-def parse_args(args: list[str], prog: str = "kpy") -> list[Request]:
+def parse_args(args: Sequence[str], prog: str = "kpy") -> list[Request]:
     """kubectl's argument forms: ``TYPE [NAME...]``, ``TYPE1,TYPE2``, ``TYPE/NAME [TYPE/NAME...]``."""
     if not args:
         raise UsageError(f"Required resource not specified.\nSee '{prog} get -h' for help and examples")
@@ -122,17 +90,22 @@ def format_errors(errors: list[KpyError]) -> str:
     return "".join((e.format() if isinstance(e, ApiError) else str(e)).rstrip("\n") + "\n" for e in errors)
 
 
+OpenClient = Callable[[ConnectionFlags], AbstractAsyncContextManager["RestClient"]]
+
+
 async def run_get(
-    options: GetOptions, flags: ConnectionFlags, out: TextIO | None = None, err: TextIO | None = None
+    options: GetOptions, open_client: OpenClient, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
+    """Run a validated ``get``: ``open_client`` is the engine seam (``RunContext.client``)."""
     out = out or sys.stdout
     err = err or sys.stderr
+    flags = options.flags
     if options.raw:
-        return await _raw(options, flags, out)
+        return await _raw(options, open_client, out)
     printer = _validate(options, err)
-    if options.filenames and options.local:
+    if options.filename and options.local:
         return _print_local(options, out, printer)
-    requests = [] if options.filenames else parse_args(options.args, options.prog)
+    requests = [] if options.filename else parse_args(options.args, options.prog)
     async with open_client(flags) as client:
         getter = _Getter(client, options, out, err, printer)
         targets = await getter.targets(requests)
@@ -149,17 +122,24 @@ def run_get_local(options: GetOptions, out: TextIO | None = None) -> int:
     return _print_local(options, out or sys.stdout, printer)
 
 
-def _validate(options: GetOptions, err: TextIO) -> Any:
-    """The flag checks every ``get`` starts with (kubectl's Complete/Validate); returns the printer (None for
-    tables)."""
-    if options.local and not options.filenames:
+def validate(options: GetOptions) -> None:
+    """The flag checks every ``get`` starts with (kubectl's Validate), before anything is printed."""
+    if options.raw:
+        _validate_raw(options)
+        return
+    if options.local and not options.filename:
         raise UsageError("--local requires -f/--filename: there is no server to read from")
-    if options.filenames and options.args:
+    if options.filename and options.args:
         raise UsageError("when paths (-f) are given, resource types and names cannot be given too")
     if options.show_labels and not options.table:
         raise UsageError(f"--show-labels option cannot be used with {options.output} printer")
     if options.output_watch_events and not options.watch:
         raise UsageError("--output-watch-events option can only be used with --watch or --watch-only")
+
+
+def _validate(options: GetOptions, err: TextIO) -> Any:
+    """The checks that come with output (a warning, kubectl's hint before an error); returns the printer (None
+    for tables)."""
     if options.sort_by and options.watch:
         which = (
             "--watch-only requested, --sort-by will be ignored"
@@ -167,13 +147,13 @@ def _validate(options: GetOptions, err: TextIO) -> Any:
             else "--watch requested, --sort-by will be ignored for watch events received"
         )
         err.write(f"warning: {which}\n")
-    if not options.args and not options.filenames and options.watch:
+    if not options.args and not options.filename and options.watch:
         raise UsageError(
             "You must provide one or more resources by argument or filename.\nExample resource "
             "specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   "
             "'<resource> <name>'\n   '<resource>'"
         )
-    if not options.args and not options.filenames:
+    if not options.args and not options.filename:
         err.write(
             'You must specify the type of resource to get. Use "kubectl api-resources" for a complete list '
             "of supported resources.\n\n"
@@ -190,8 +170,7 @@ def _validate(options: GetOptions, err: TextIO) -> Any:
     )
 
 
-async def _raw(options: GetOptions, flags: ConnectionFlags, out: TextIO) -> int:
-    """``--raw PATH``: the server's answer, byte for byte (kubectl's RawGet)."""
+def _validate_raw(options: GetOptions) -> None:
     if options.args:
         raise UsageError("arguments may not be passed when --raw is specified")
     if options.watch or options.selector:
@@ -202,10 +181,14 @@ async def _raw(options: GetOptions, flags: ConnectionFlags, out: TextIO) -> int:
         raise UsageError("--raw and --output are mutually exclusive")
     if not options.raw.startswith("/"):
         raise UsageError(f'--raw must be a valid URL path: parse "{options.raw}": invalid URI for request')
+
+
+async def _raw(options: GetOptions, open_client: OpenClient, out: TextIO) -> int:
+    """``--raw PATH``: the server's answer, byte for byte (kubectl's RawGet)."""
     path, _, query = options.raw.partition("?")
     from urllib.parse import parse_qsl
 
-    async with open_client(flags) as client:
+    async with open_client(options.flags) as client:
         response = await client.request(
             "GET",
             path,
@@ -226,7 +209,7 @@ def _manifest_paths(options: GetOptions) -> list[str]:
     """-f paths, with directories walked recursively for ``-R`` in ``filepath.Walk`` order (kubectl's
     FilenameOptions): entries sorted by name, a subdirectory's files where the subdirectory sorts."""
     if not options.recursive:
-        return options.filenames
+        return list(options.filename)
 
     def walk(directory: str) -> list[str]:
         found: list[str] = []
@@ -239,7 +222,7 @@ def _manifest_paths(options: GetOptions) -> list[str]:
         return found
 
     paths: list[str] = []
-    for path in options.filenames:
+    for path in options.filename:
         paths.extend(walk(path) if path != "-" and os.path.isdir(path) else [path])
     return paths
 
@@ -374,7 +357,7 @@ class _Getter:
 
     # -- complete ---------------------------------------------------------------------------------------
     async def targets(self, requests: list[Request]) -> list[Target]:
-        if self.options.filenames:
+        if self.options.filename:
             return await self._targets_from_files()
         if (self.options.selector or self.options.field_selector) and any(r.names for r in requests):
             raise UsageError(  # kubectl's Builder refuses names with selectors before it resolves anything

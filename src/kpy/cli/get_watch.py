@@ -145,7 +145,7 @@ class _TableWatch:
         backoff = ExponentialBackoffManager(
             reflector.RECONNECT_INITIAL, reflector.RECONNECT_MAX, jitter=reflector.RECONNECT_JITTER
         )
-        health = ReconnectTracker(time.monotonic, report_to(self.getter.err), self.options.max_retry_time)
+        health = ReconnectTracker(time.monotonic, report_to(self.getter.err), self.options.retry_seconds)
         path = self.target.info.path(self.target.namespace)
         while True:
             opened = False
@@ -279,7 +279,7 @@ class _ObjectWatch:
             field_selector=field_selector,
             chunk_size=self.options.chunk_size,
             on_health=report_to(self.getter.err),
-            max_retry_time=self.options.max_retry_time,
+            max_retry_time=self.options.retry_seconds,
         )
         async for event in reflector:
             if event.type == "SYNCED":

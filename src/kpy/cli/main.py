@@ -17,6 +17,7 @@ import typer
 
 from kpy import __version__
 from kpy.cli import common
+from kpy.cli.command import RunContext
 
 HELP = """kpy: client-go's tools for kubectl users.
 
@@ -32,11 +33,10 @@ def _root_callback(ctx: typer.Context, **values: Any) -> None:
     if version:
         typer.echo(f"kpy {__version__}")
         raise typer.Exit(0)
-    common.STATE.debug = common.STATE.debug or bool(debug)
-    flags = common.flags_from_values(values)
-    common.STATE.root_flags = flags
-    common.STATE.verbosity = max(common.STATE.verbosity, flags.verbosity)
-    common.configure_logging(flags.verbosity)
+    run = common.run_context(ctx)
+    run.debug = run.debug or bool(debug)
+    run.root_flags = common.flags_from_values(values)
+    run.set_logging(run.root_flags.verbosity)
 
 
 def _make_root_callback() -> Any:
@@ -162,13 +162,25 @@ def main(argv: Sequence[str] | None = None) -> None:
     raise SystemExit(run(argv))
 
 
-def run(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI and return its exit code (the tests' entry point)."""
+def run(argv: Sequence[str] | None = None, context: RunContext | None = None) -> int:
+    """Run the CLI and return its exit code (the tests' entry point).
+
+    ``context`` is this run's state (a fresh one by default); a test passes its own to swap the engine
+    (``RunContext.open_client``). Nothing outlives the run: logging levels set by ``-v`` are undone.
+    """
     args = list(sys.argv[1:] if argv is None else argv)
     if args == ["--version"]:  # start-up is a feature: answer without building the app
         sys.stdout.write(f"kpy {__version__}\n")
         return 0
     args = _help_args(_normalize_argv(args))
+    state = context if context is not None else RunContext(prog=_prog_name())
+    try:
+        return _run(args, state)
+    finally:
+        state.close()
+
+
+def _run(args: list[str], state: RunContext) -> int:
     from kpy.errors import KpyError
 
     try:
@@ -176,7 +188,7 @@ def run(argv: Sequence[str] | None = None) -> int:
 
         command = tune(typer.main.get_command(build_app(_command_module(args))))
         args = _normalize_bool_values(args, command)
-        result = command.main(args=args, prog_name=_prog_name(), standalone_mode=False)
+        result = command.main(args=args, prog_name=_prog_name(), standalone_mode=False, obj=state)
         return int(result) if isinstance(result, int) else 0
     except typer.Exit as exc:
         return int(exc.exit_code)
@@ -185,7 +197,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     except typer.TyperException as exc:  # click's usage errors (typer vendors click)
         return _usage_error(exc, args)
     except KpyError as exc:
-        _debug_traceback()
+        _debug_traceback(state)
         _print_error(exc.format())
         return exc.exit_code
     except KeyboardInterrupt:
@@ -194,7 +206,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         _silence_broken_pipe()
         return 0
     except Exception as exc:  # a bug: one line, and the traceback only when asked for
-        _debug_traceback()
+        _debug_traceback(state)
         _print_error(f"error: {type(exc).__name__}: {exc} (run with --debug for a traceback)")
         return 1
 
@@ -316,8 +328,8 @@ def _print_error(line: str) -> None:
         pass
 
 
-def _debug_traceback() -> None:
-    if common.STATE.debug:  # -v N logs requests; only --debug adds tracebacks
+def _debug_traceback(state: RunContext) -> None:
+    if state.debug:  # -v N logs requests; only --debug adds tracebacks
         import traceback
 
         traceback.print_exc(file=sys.stderr)

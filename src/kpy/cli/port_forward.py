@@ -7,16 +7,20 @@ pod, or a stream that fails on the pod's side, exits 1 with ``error: lost connec
 ``--reconnect``).
 """
 
-# no `from __future__ import annotations`: connection_options hands typer the annotations as they are.
+from __future__ import annotations
 
 import sys
-from typing import Annotated, Any, TextIO
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, TextIO
 
-import typer
-
-from kpy.cli.common import connection_options, run_async
+from kpy.cli.command import ClientOptions, RunContext, add_command, argument, flag, option
 from kpy.cli.completion import complete_json_output, complete_port_forward_args
 from kpy.config.flags import ConnectionFlags
+
+if TYPE_CHECKING:
+    from kpy.rest import RestClient
 
 EXAMPLES = """
 
@@ -48,71 +52,65 @@ HELP = (
 )
 
 
-def register(app: typer.Typer) -> None:
-    app.command("port-forward", help=HELP, no_args_is_help=False)(port_forward_command)
+@dataclass(frozen=True)
+class PortForwardOptions(ClientOptions):
+    """``kpy port-forward TYPE/NAME [LOCAL_PORT:]REMOTE_PORT [...] [flags]``."""
 
-
-@connection_options
-def port_forward_command(
-    args: Annotated[
-        list[str] | None,
-        typer.Argument(
-            metavar="TYPE/NAME [LOCAL_PORT:]REMOTE_PORT [...[LOCAL_PORT_N:]REMOTE_PORT_N]",
-            show_default=False,
-            autocompletion=complete_port_forward_args,
-        ),
-    ] = None,
-    address: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--address",
-            help="Addresses to listen on (comma separated). Only accepts IP addresses or localhost as a "
-            "value. When localhost is supplied, kpy will try to bind on both 127.0.0.1 and ::1 and will fail if "
-            "neither of these addresses are available to bind.",
-            show_default="localhost",
-        ),
-    ] = None,
-    pod_running_timeout: Annotated[
-        str,
-        typer.Option(
-            "--pod-running-timeout",
-            metavar="DURATION",
-            help="The length of time (like 5s, 2m, or 3h, higher than zero) to wait until at least one pod is "
-            "running",
-        ),
-    ] = "1m0s",
-    reconnect: Annotated[
-        bool,
-        typer.Option(
-            "--reconnect",
-            help="When the pod goes away, resolve TYPE/NAME again (a new pod of the service or "
-            "workload) and keep serving on the same local ports.",
-        ),
-    ] = False,
-    output: Annotated[
-        str,
-        typer.Option(
-            "-o",
-            "--output",
-            autocompletion=complete_json_output,
-            help="Output format: '' (kubectl's lines) or json (one line per listener).",
-        ),
-    ] = "",
-    *,
-    flags: ConnectionFlags,
-) -> None:
-    raise typer.Exit(
-        run_async(
-            run_port_forward(
-                flags,
-                list(args or []),
-                list(address or ["localhost"]),
-                pod_running_timeout,
-                reconnect,
-                output,
-            )
-        )
+    args: tuple[str, ...] = argument(
+        metavar="TYPE/NAME [LOCAL_PORT:]REMOTE_PORT [...[LOCAL_PORT_N:]REMOTE_PORT_N]",
+        multiple=True,
+        complete=complete_port_forward_args,
     )
+    address: tuple[str, ...] = option(
+        "--address",
+        default=(),
+        multiple=True,
+        help="Addresses to listen on (comma separated). Only accepts IP addresses or localhost as a "
+        "value. When localhost is supplied, kpy will try to bind on both 127.0.0.1 and ::1 and will fail if "
+        "neither of these addresses are available to bind.",
+        show_default="localhost",
+    )
+    pod_running_timeout: str = option(
+        "--pod-running-timeout",
+        default="1m0s",
+        metavar="DURATION",
+        help="The length of time (like 5s, 2m, or 3h, higher than zero) to wait until at least one pod is "
+        "running",
+    )
+    reconnect: bool = flag(
+        "--reconnect",
+        help="When the pod goes away, resolve TYPE/NAME again (a new pod of the service or "
+        "workload) and keep serving on the same local ports.",
+    )
+    output: str = option(
+        "-o",
+        "--output",
+        default="",
+        complete=complete_json_output,
+        help="Output format: '' (kubectl's lines) or json (one line per listener).",
+    )
+    #: set by complete: --pod-running-timeout in seconds
+    timeout: float = 0.0
+
+    def validate(self) -> None:
+        from kpy.errors import UsageError
+
+        if self.output not in ("", "json"):
+            raise UsageError(
+                f'unable to match a printer suitable for the output format "{self.output}", allowed formats are: json'
+            )
+        if len(self.args) < 2:
+            raise UsageError("TYPE/NAME and list of ports are required for port-forward", hint="examples")
+
+    def complete(self, ctx: RunContext) -> PortForwardOptions:
+        return replace(self, address=self.address or ("localhost",))
+
+    async def run(self, ctx: RunContext) -> int:
+        return await run_port_forward(self, ctx.client)
+
+
+def register(app: Any) -> None:
+    add_command(app, "port-forward", PortForwardOptions, help=HELP)
 
 
 def parse_timeout(value: str) -> float:
@@ -192,41 +190,27 @@ class Renderer:
 
 
 async def run_port_forward(
-    flags: ConnectionFlags,
-    args: list[str],
-    addresses: list[str],
-    pod_running_timeout: str,
-    reconnect: bool,
-    output: str,
+    options: PortForwardOptions,
+    open_client: Callable[[ConnectionFlags], AbstractAsyncContextManager[RestClient]],
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
+    """Forward until Ctrl-C/SIGTERM or the pod goes away; ``open_client`` is the engine seam."""
     import asyncio
     import signal
 
-    from kpy.cli.common import open_client
-    from kpy.errors import UsageError
     from kpy.portforward import PortForwarder
 
-    if output not in ("", "json"):
-        raise UsageError(
-            f'unable to match a printer suitable for the output format "{output}", allowed formats are: json'
-        )
-    if len(args) < 2:
-        raise UsageError(
-            "TYPE/NAME and list of ports are required for port-forward\n"
-            f"See '{_prog()} port-forward -h' for help and examples"
-        )
-    timeout = parse_timeout(pod_running_timeout)
-    render = Renderer(output, out or sys.stdout, err or sys.stderr, reconnect=reconnect)
-    async with open_client(flags) as client:
+    timeout = parse_timeout(options.pod_running_timeout)
+    render = Renderer(options.output, out or sys.stdout, err or sys.stderr, reconnect=options.reconnect)
+    async with open_client(options.flags) as client:
         forwarder = PortForwarder(
             client,
-            args[0],
-            args[1:],
-            addresses=addresses,
+            options.args[0],
+            list(options.args[1:]),
+            addresses=list(options.address),
             pod_running_timeout=timeout,
-            reconnect=reconnect,
+            reconnect=options.reconnect,
             on_event=render,
         )
         terminated: list[int] = []
@@ -251,10 +235,3 @@ async def run_port_forward(
                     loop.remove_signal_handler(sig)
     # kubectl stops cleanly on Ctrl-C (exit 0) and dies of SIGTERM (the shell's 128 + 15)
     return 128 + signal.SIGTERM if signal.SIGTERM in terminated else 0
-
-
-def _prog() -> str:
-    """How the user called kpy: ``kubectl kpy`` as a kubectl plugin, else ``kpy``."""
-    import os
-
-    return "kubectl kpy" if os.path.basename(sys.argv[0] if sys.argv else "") == "kubectl-kpy" else "kpy"

@@ -16,13 +16,11 @@ as ``GET /version`` answered. Where kpy differs, on purpose:
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import Any
 
-import typer
-
-from kpy.cli.common import connection_options, run_async
+from kpy.cli.command import ClientOptions, RunContext, add_command, flag, option
 from kpy.cli.completion import complete_version_output
-from kpy.config.flags import ConnectionFlags
 
 #: The Kubernetes release kpy mirrors (kubectl/client-go 1.32): the "client" side of the skew warning.
 KUBERNETES_VERSION = (1, 32)
@@ -31,31 +29,50 @@ SUPPORTED_MINOR_SKEW = 1
 
 _SEMVER = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
 
-
-def register(app: typer.Typer) -> None:
-    app.command(
-        "version",
-        help="Print the client and server version information for the current context.\n\n"
-        "Examples:\n\n  # Print the client and server versions for the current context\n"
-        "  kpy version\n\n  kpy version --client -o json",
-    )(version_command)
+HELP = (
+    "Print the client and server version information for the current context.\n\n"
+    "Examples:\n\n  # Print the client and server versions for the current context\n"
+    "  kpy version\n\n  kpy version --client -o json"
+)
 
 
-@connection_options
-def version_command(
-    client_only: Annotated[
-        bool, typer.Option("--client", help="If true, shows client version only (no server required).")
-    ] = False,
-    output: Annotated[
-        str,
-        typer.Option(
-            "-o", "--output", autocompletion=complete_version_output, help="One of 'yaml' or 'json'."
-        ),
-    ] = "",
-    *,
-    flags: ConnectionFlags,
-) -> None:
-    raise typer.Exit(run_async(_version(client_only, output, flags)))
+@dataclass(frozen=True)
+class VersionOptions(ClientOptions):
+    """``kpy version [--client] [-o json|yaml]``."""
+
+    client_only: bool = flag("--client", help="If true, shows client version only (no server required).")
+    output: str = option(
+        "-o", "--output", default="", complete=complete_version_output, help="One of 'yaml' or 'json'."
+    )
+
+    def validate(self) -> None:
+        from kpy.errors import UsageError
+
+        if self.output not in ("", "json", "yaml"):
+            raise UsageError("--output must be 'yaml' or 'json'")
+
+    async def run(self, ctx: RunContext) -> int:
+        from kpy.errors import KpyError
+
+        info: dict[str, Any] = {"clientVersion": client_version()}
+        error: KpyError | None = None
+        if not self.client_only:
+            try:
+                async with ctx.client(self.flags) as client:
+                    info["serverVersion"] = await client.get_json("/version")
+            except KpyError as exc:
+                error = exc
+        render(info, self.output)
+        if error is not None:
+            import sys
+
+            sys.stderr.write(error.format() + "\n")
+            return 1
+        return 0
+
+
+def register(app: Any) -> None:
+    add_command(app, "version", VersionOptions, help=HELP)
 
 
 def client_version() -> dict[str, str]:
@@ -94,23 +111,11 @@ def skew_warning(server: dict[str, Any]) -> str | None:
     )
 
 
-async def _version(client_only: bool, output: str, flags: ConnectionFlags) -> int:
+def render(info: dict[str, Any], output: str) -> None:
+    """kubectl's output for ``info`` (``clientVersion`` and, when reached, ``serverVersion``), and its skew
+    warning on stderr."""
     import sys
 
-    from kpy.errors import KpyError, UsageError
-
-    if output not in ("", "json", "yaml"):
-        raise UsageError("--output must be 'yaml' or 'json'")
-    info: dict[str, Any] = {"clientVersion": client_version()}
-    error: KpyError | None = None
-    if not client_only:
-        from kpy.cli.common import open_client
-
-        try:
-            async with open_client(flags) as client:
-                info["serverVersion"] = await client.get_json("/version")
-        except KpyError as exc:
-            error = exc
     server = info.get("serverVersion")
     if output == "json":
         import json
@@ -128,7 +133,3 @@ async def _version(client_only: bool, output: str, flags: ConnectionFlags) -> in
     sys.stdout.flush()
     if isinstance(server, dict) and (warning := skew_warning(server)) is not None:
         sys.stderr.write(warning + "\n")
-    if error is not None:
-        sys.stderr.write(error.format() + "\n")
-        return 1
-    return 0

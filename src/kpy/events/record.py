@@ -14,6 +14,7 @@ import signal
 import sys
 from collections import deque
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
@@ -25,8 +26,8 @@ from kpy.events.recorder import EventSource, validate_type
 from kpy.events.sink import SinkOptions
 
 if TYPE_CHECKING:
-    from kpy.config.flags import ConnectionFlags
     from kpy.events.recorder import ObjectRef
+    from kpy.rest import RestClient
 
 
 class Resolver(Protocol):
@@ -412,10 +413,16 @@ class RecordRun:
         err.flush()
 
 
-async def run_record(flags: ConnectionFlags, options: RecordOptions, *, err: TextIO | None = None) -> int:
+async def run_record(
+    open_client: Callable[[], AbstractAsyncContextManager[RestClient]],
+    options: RecordOptions,
+    *,
+    err: TextIO | None = None,
+) -> int:
+    """Record every input (``options``) through a client from ``open_client`` (opened after the signal
+    handlers are installed); returns the exit code (1 if any event failed, 130/143 after a signal)."""
     import socket
 
-    from kpy.cli.common import open_client
     from kpy.events.api import ApiEventWriter, ObjectResolver
     from kpy.rest.discovery import Discovery
 
@@ -425,7 +432,7 @@ async def run_record(flags: ConnectionFlags, options: RecordOptions, *, err: Tex
     interrupts = Interrupts()
     interrupts.install()
     try:
-        async with open_client(flags) as client:
+        async with open_client() as client:
             resolver = ObjectResolver(
                 client,
                 Discovery(client, client.config.cache_dir),

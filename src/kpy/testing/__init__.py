@@ -24,8 +24,14 @@ What it serves (upstream semantics, checked by tests/integration/emulator with t
 :mod:`kpy.testing.resources` plus CRDs, status subresources, strategic/merge/JSON/apply patches, label and
 field selectors, limit/continue, watch with bookmarks/timeouts/410, server-side Table, events in both
 core/v1 and events.k8s.io/v1, token and client-certificate auth, ``pods/NAME/portforward``, and fault
-injection through ``Emulator.faults`` (:class:`kpy.testing.faults.Faults`). ``Emulator.requests`` logs every
-request (Authorization headers redacted).
+injection through ``Emulator.faults`` (:class:`kpy.testing.faults.Faults`). ``Emulator.requests`` logs the
+last 10,000 requests (Authorization headers redacted; :class:`kpy.testing.requestlog.RequestLog`).
+
+Layout: :mod:`.emulator` (lifecycle), :mod:`.server` (routes, middleware) with :mod:`.httpio` and
+:mod:`.authn`, :mod:`.subresources` (one handler per subresource), :mod:`.api` (the verbs) with
+:mod:`.listing`, :mod:`.validation`, :mod:`.conversion`, :mod:`.defaults`, :mod:`.fieldlabels`,
+:mod:`.resources` (the served types), :mod:`.tables` (per API group), :mod:`.seed`, :mod:`.store`,
+:mod:`.watch`. How to add a resource or a subresource/endpoint: see :mod:`kpy.testing.subresources`.
 """
 
 from __future__ import annotations

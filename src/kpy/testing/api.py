@@ -7,32 +7,20 @@ events.k8s.io/v1 view is converted on the way in and out).
 
 from __future__ import annotations
 
-import base64
 import copy
-import json
 import random
-import re
 from collections.abc import Callable
 from typing import Any
 
 from kpy.testing import eventsconv, managedfields, status
+from kpy.testing.conversion import body_without, from_api, is_events_v1, storage_gr, to_api, tracks_generation
+from kpy.testing.defaults import prepare_create
+from kpy.testing.listing import list_objects
 from kpy.testing.patch import PatchError, json_patch, merge_patch, strategic_merge_patch
-from kpy.testing.resources import (
-    ResourceRegistry,
-    ResourceType,
-    field_selector_fields,
-    has_field_label_conversion,
-    prepare_create,
-)
-from kpy.testing.selection import (
-    FieldSelector,
-    LabelSelector,
-    SelectorError,
-    parse_field_selector,
-    parse_label_selector,
-)
+from kpy.testing.resources import ResourceRegistry, ResourceType
 from kpy.testing.status import StatusError
 from kpy.testing.store import GroupResource, Key, Obj, Store
+from kpy.testing.validation import check_body, namespace_of, set_crd_status, validate_name
 
 #: namespaces every cluster has
 SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
@@ -45,125 +33,7 @@ CREATE_ON_UPDATE = {
 }
 #: types whose registry answers DELETE with the object (graceful/finalizer deletion) instead of a Status
 RETURNS_DELETED = {("", "pods"), ("", "namespaces")}
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _GENERATE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
-
-
-def tracks_generation(rt: ResourceType) -> bool:
-    """Types whose metadata.generation counts spec changes (apps, batch, CRDs and custom resources)."""
-    return rt.group in ("apps", "batch", "apiextensions.k8s.io", "networking.k8s.io") or bool(rt.crd_name)
-
-
-def storage_gr(rt: ResourceType) -> GroupResource:
-    if (rt.group, rt.resource) == ("events.k8s.io", "events"):
-        return ("", "events")
-    if rt.crd_name:
-        return (rt.group, rt.resource)  # every served version of a CRD shares one storage
-    return (rt.group, rt.resource)
-
-
-def is_events_v1(rt: ResourceType) -> bool:
-    return (rt.group, rt.resource) == ("events.k8s.io", "events")
-
-
-def to_api(rt: ResourceType, stored: Obj) -> Obj:
-    """The stored object as ``rt``'s API version shows it."""
-    if is_events_v1(rt):
-        return eventsconv.to_events_v1(stored)
-    obj = copy.deepcopy(stored)
-    if (rt.group, rt.resource) == ("", "events"):
-        return eventsconv.core_view(obj)
-    obj["apiVersion"], obj["kind"] = rt.api_version, rt.kind
-    return obj
-
-
-def from_api(rt: ResourceType, obj: Obj) -> Obj:
-    if is_events_v1(rt):
-        return eventsconv.from_events_v1(obj)
-    if (rt.group, rt.resource) == ("", "events"):
-        return eventsconv.normalize_core(copy.deepcopy(obj))
-    return copy.deepcopy(obj)
-
-
-def _body_without(obj: Obj, *keys: str) -> Obj:
-    return {k: v for k, v in obj.items() if k not in keys}
-
-
-def parse_selectors(rt: ResourceType, label: str, field: str) -> tuple[LabelSelector, FieldSelector]:
-    """Parse list/watch selectors, answering 400 like the apiserver for bad syntax or unsupported fields."""
-    try:
-        labels = parse_label_selector(label)
-    except SelectorError as exc:
-        raise status.bad_request(str(exc)) from None
-    try:
-        fields = parse_field_selector(field)
-    except SelectorError as exc:
-        raise status.bad_request(str(exc)) from None
-    supported = field_selector_fields(rt, {})
-    for term in fields.terms:
-        if term.field not in supported:
-            raise status.bad_request(
-                f"field label not supported: {term.field}"
-                if has_field_label_conversion(rt)
-                else f'"{term.field}" is not a known field selector: only "metadata.name", "metadata.namespace"'
-            )
-    return labels, fields
-
-
-def matches(rt: ResourceType, obj: Obj, labels: LabelSelector, fields: FieldSelector) -> bool:
-    if not labels.empty and not labels.matches((obj.get("metadata") or {}).get("labels") or {}):
-        return False
-    return fields.empty or fields.matches(field_selector_fields(rt, obj))
-
-
-def encode_continue(rv: int, key: Key) -> str:
-    raw = json.dumps(
-        {"v": "meta.k8s.io/v1", "rv": rv, "start": f"{key[0]}/{key[1]}\u0000"}, separators=(",", ":")
-    )
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_continue(token: str) -> tuple[int, Key]:
-    """storage.DecodeContinue, with its error texts (base64.RawURLEncoding, then JSON, then the fields)."""
-    data = status.decode_continue_json(token)
-    version = data.get("v")
-    if version != "meta.k8s.io/v1":
-        raise status.invalid_continue(
-            f"continue key is not valid: server does not recognize this encoded version {version or ''}"
-        )
-    rv = data.get("rv")
-    if not isinstance(rv, int) or rv == 0:
-        raise status.invalid_continue(
-            "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)"
-        )
-    start = str(data.get("start") or "").rstrip("\u0000")
-    if not start:
-        raise status.invalid_continue(
-            "continue key is not valid: encoded start key empty (version meta.k8s.io/v1)"
-        )
-    ns, _, name = start.rpartition("/")
-    return rv, (ns, name)
-
-
-def check_list_options(resource_version: str, match: str, continue_token: str) -> None:
-    """ValidateListOptions for a list (not a watch): resourceVersionMatch needs a resourceVersion, no continue,
-    one of the known values, and "Exact" not with resourceVersion "0"."""
-    if not match:
-        return
-    causes: list[dict[str, str]] = []
-    field = "resourceVersionMatch"
-    if not resource_version:
-        causes.append(
-            status.forbidden_field(field, f"{field} is forbidden unless resourceVersion is provided")
-        )
-    if continue_token:
-        causes.append(status.forbidden_field(field, f"{field} is forbidden when continue is provided"))
-    if match not in ("Exact", "NotOlderThan"):
-        causes.append(status.not_supported_field(field, match, ["Exact", "NotOlderThan", ""]))
-    if match == "Exact" and resource_version == "0":
-        causes.append(status.forbidden_field(field, f'{field} "exact" is forbidden for resourceVersion "0"'))
-    if causes:
-        raise status.invalid_list_options(causes)
 
 
 class Api:
@@ -194,142 +64,23 @@ class Api:
         resource_version: str = "",
         resource_version_match: str = "",
     ) -> Obj:
-        labels, fields = parse_selectors(rt, label_selector, field_selector)
-        gr = storage_gr(rt)
-        current = self.store.rv
-        start: Key | None = None
-        check_list_options(resource_version, resource_version_match, continue_token)
-        if continue_token:
-            snap_rv, start = decode_continue(continue_token)
-            if resource_version not in ("", "0"):
-                raise status.bad_request("specifying resource version is not allowed when using continue")
-            if snap_rv < self.store.compacted_rv:
-                raise status.expired(status.CONTINUE_EXPIRED)
-        elif resource_version == "0":
-            snap_rv, limit = current, 0  # served from the watch cache, which ignores limit
-        elif resource_version:
-            if not (resource_version.isascii() and resource_version.isdigit()) or len(resource_version) > 20:
-                raise status.invalid_resource_version(resource_version)
-            wanted = int(resource_version)
-            if wanted > current:
-                raise StatusError(
-                    504,
-                    status.status_body(
-                        504,
-                        "Timeout",
-                        f"Too large resource version: {wanted}, current: {current}",
-                        {
-                            "causes": [
-                                {"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}
-                            ],
-                            "retryAfterSeconds": 1,
-                        },
-                    ),
-                )
-            exact = resource_version_match == "Exact" or (limit > 0 and resource_version_match == "")
-            snap_rv = wanted if exact else current
-            if snap_rv < self.store.compacted_rv:
-                raise status.expired(status.LIST_EXPIRED)
-        else:
-            snap_rv = current
-        pairs = (
-            self.store.items(gr, namespace)
-            if snap_rv == current
-            else self.store.snapshot_at(gr, snap_rv, namespace)
+        """A list (``namespace`` None: all namespaces); see :func:`kpy.testing.listing.list_objects`."""
+        return list_objects(
+            self.store,
+            rt,
+            namespace,
+            label_selector=label_selector,
+            field_selector=field_selector,
+            limit=limit,
+            continue_token=continue_token,
+            resource_version=resource_version,
+            resource_version_match=resource_version_match,
         )
-        if start is not None:
-            pairs = [(k, o) for k, o in pairs if k > start]
-        items: list[Obj] = []
-        next_key: Key | None = None
-        remaining = 0
-        for i, (_key, obj) in enumerate(pairs):
-            view = to_api(rt, obj)
-            if not matches(rt, view, labels, fields):
-                continue
-            if limit and len(items) == limit:
-                next_key = pairs[i - 1][0]
-                remaining = len(pairs) - i
-                break
-            items.append(view)
-        meta: Obj = {"resourceVersion": str(snap_rv)}
-        if next_key is not None:
-            meta["continue"] = encode_continue(snap_rv, next_key)
-            if labels.empty and fields.empty:
-                meta["remainingItemCount"] = remaining
-        if not rt.crd_name:
-            for item in items:  # builtin lists omit each item's apiVersion/kind
-                item.pop("apiVersion", None)
-                item.pop("kind", None)
-        return {"kind": rt.list_kind, "apiVersion": rt.api_version, "metadata": meta, "items": items}
 
     # ------------------------------------------------------------------------------------------ writes
     def _check_namespace(self, rt: ResourceType, namespace: str) -> None:
         if rt.namespaced and not self.store.exists(("", "namespaces"), "", namespace):
             raise status.not_found("namespaces", "", namespace)
-
-    def _validate_name(self, rt: ResourceType, name: str) -> None:
-        if not name:
-            raise status.invalid(
-                rt.resource,
-                rt.group,
-                rt.kind,
-                "",
-                [
-                    {
-                        "field": "metadata.name",
-                        "reason": "FieldValueRequired",
-                        "message": "Required value: name or generateName is required",
-                    }
-                ],
-            )
-        if len(name) > 253 or not _DNS_SUBDOMAIN.match(name):
-            raise status.invalid(
-                rt.resource,
-                rt.group,
-                rt.kind,
-                name,
-                [
-                    {
-                        "field": "metadata.name",
-                        "reason": "FieldValueInvalid",
-                        "message": f'Invalid value: "{name}": a lowercase RFC 1123 subdomain must consist of lower case '
-                        "alphanumeric characters, '-' or '.', and must start and end with an alphanumeric "
-                        "character (e.g. 'example.com', regex used for validation is "
-                        "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
-                    }
-                ],
-            )
-
-    def _check_body(self, rt: ResourceType, body: Any) -> Obj:
-        if not isinstance(body, dict):
-            raise status.bad_request(f"the object provided is unrecognized (must be of type {rt.kind})")
-        api_version, kind = body.get("apiVersion"), body.get("kind")
-        if kind and kind != rt.kind:
-            raise status.bad_request(
-                f"the object provided is unrecognized (must be of type {rt.kind}): "
-                f'{kind} in version "{api_version}"'
-            )
-        if api_version and api_version != rt.api_version and not is_events_v1(rt) and kind:
-            raise status.bad_request(
-                f"the API version in the data ({api_version}) does not match the expected "
-                f"API version ({rt.api_version})"
-            )
-        meta = body.get("metadata")
-        if meta is not None and not isinstance(meta, dict):
-            raise status.bad_request("metadata must be an object")
-        return body
-
-    def _namespace_of(self, rt: ResourceType, obj: Obj, namespace: str) -> None:
-        meta = obj.setdefault("metadata", {})
-        if not rt.namespaced:
-            meta.pop("namespace", None)
-            return
-        body_ns = meta.get("namespace")
-        if body_ns and body_ns != namespace:
-            raise status.bad_request(
-                "the namespace of the provided object does not match the namespace sent on the request"
-            )
-        meta["namespace"] = namespace
 
     def create(
         self,
@@ -340,15 +91,15 @@ class Api:
         dry_run: bool = False,
         keep_identity: bool = False,
     ) -> Obj:
-        obj = copy.deepcopy(self._check_body(rt, body))
-        self._namespace_of(rt, obj, namespace)
+        obj = copy.deepcopy(check_body(rt, body))
+        namespace_of(rt, obj, namespace)
         meta = obj["metadata"]
         if not meta.get("name") and meta.get("generateName"):
             meta["name"] = str(meta["generateName"]) + "".join(
                 self.random.choice(_GENERATE_ALPHABET) for _ in range(5)
             )
         name = str(meta.get("name") or "")
-        self._validate_name(rt, name)
+        validate_name(rt, name)
         self._check_namespace(rt, namespace)
         gr = storage_gr(rt)
         if self.store.exists(gr, namespace if rt.namespaced else "", name):
@@ -361,9 +112,16 @@ class Api:
         if tracks_generation(rt):
             meta["generation"] = 1
         if (rt.group, rt.resource) == ("apiextensions.k8s.io", "customresourcedefinitions"):
-            self._crd_status(obj)
-        managedfields.record(rt.kind, rt.api_version, None, obj, subresource="",
-                             has_status="status" in rt.subresources, now=status_time(self.store))
+            set_crd_status(obj, status_time(self.store))
+        managedfields.record(
+            rt.kind,
+            rt.api_version,
+            None,
+            obj,
+            subresource="",
+            has_status="status" in rt.subresources,
+            now=status_time(self.store),
+        )
         stored = from_api(rt, obj)
         if is_events_v1(rt) and (errors := eventsconv.create_v1_errors(stored)):
             raise status.invalid(rt.resource, "", rt.kind, name, errors)  # the real server names no group
@@ -373,34 +131,6 @@ class Api:
         if (rt.group, rt.resource) == ("apiextensions.k8s.io", "customresourcedefinitions"):
             self.registry.add_crd(result)
         return to_api(rt, result)
-
-    def _crd_status(self, crd: Obj) -> None:
-        names = copy.deepcopy((crd.get("spec") or {}).get("names") or {})
-        names.setdefault("singular", str(names.get("kind", "")).lower())
-        names.setdefault("listKind", f"{names.get('kind', '')}List")
-        now = status_time(self.store)
-        crd["status"] = {
-            "acceptedNames": names,
-            "conditions": [
-                {
-                    "type": "NamesAccepted",
-                    "status": "True",
-                    "lastTransitionTime": now,
-                    "reason": "NoConflicts",
-                    "message": "no conflicts found",
-                },
-                {
-                    "type": "Established",
-                    "status": "True",
-                    "lastTransitionTime": now,
-                    "reason": "InitialNamesAccepted",
-                    "message": "the initial names have been accepted",
-                },
-            ],
-            "storedVersions": [
-                v["name"] for v in (crd.get("spec") or {}).get("versions") or () if v.get("storage")
-            ],
-        }
 
     def update(
         self,
@@ -413,8 +143,8 @@ class Api:
         dry_run: bool = False,
     ) -> tuple[Obj, bool]:
         """PUT. Returns (object, created)."""
-        obj = copy.deepcopy(self._check_body(rt, body))
-        self._namespace_of(rt, obj, namespace)
+        obj = copy.deepcopy(check_body(rt, body))
+        namespace_of(rt, obj, namespace)
         meta = obj["metadata"]
         body_name = meta.get("name")
         if body_name != name:
@@ -475,19 +205,26 @@ class Api:
             "apiextensions.k8s.io",
             "customresourcedefinitions",
         ) and not subresource:
-            self._crd_status(new)
+            set_crd_status(new, status_time(self.store))
             new["status"]["conditions"] = (current.get("status") or {}).get(
                 "conditions", new["status"]["conditions"]
             )
         if tracks_generation(rt) and subresource != "status":
             skip = ("metadata", "status", "apiVersion", "kind")
-            if _body_without(new, *skip) != _body_without(current, *skip):
+            if body_without(new, *skip) != body_without(current, *skip):
                 new["metadata"]["generation"] = int(cur_meta.get("generation") or 0) + 1
         for key in ("labels", "annotations"):  # Go's omitempty: an emptied map is no longer there
             if new["metadata"].get(key) == {} and not rt.crd_name:
                 del new["metadata"][key]
-        managedfields.record(rt.kind, rt.api_version, current, new, subresource=subresource,
-                             has_status="status" in rt.subresources, now=status_time(self.store))
+        managedfields.record(
+            rt.kind,
+            rt.api_version,
+            current,
+            new,
+            subresource=subresource,
+            has_status="status" in rt.subresources,
+            now=status_time(self.store),
+        )
         if new == current or dry_run:
             return new if dry_run else current  # nothing changed: no write, same resourceVersion
         stored = self.store.update(storage_gr(rt), from_api(rt, new))

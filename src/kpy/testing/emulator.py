@@ -24,8 +24,9 @@ from aiohttp import web
 from kpy.testing import kubeconfig, status
 from kpy.testing.api import SYSTEM_NAMESPACES, Api
 from kpy.testing.faults import Faults
+from kpy.testing.requestlog import DEFAULT_MAXLEN, RequestLog
 from kpy.testing.resources import ResourceRegistry, ResourceType
-from kpy.testing.server import RequestRecord, build_app
+from kpy.testing.server import build_app
 from kpy.testing.store import Obj, Store
 from kpy.testing.tokens import IssuedToken
 
@@ -44,6 +45,7 @@ class Emulator:
         token: str | None = None,
         tls: bool = True,
         endpoints_deprecated: bool = False,
+        request_log: int = DEFAULT_MAXLEN,
     ) -> None:
         self.seed = seed
         #: answer every v1 Endpoints request with the 1.33+ ``Warning: 299 - "v1 Endpoints is deprecated ..."``
@@ -60,7 +62,8 @@ class Emulator:
         self.api = Api(self.registry, self.store)
         self.api.on_delete.append(self._on_delete)
         self.faults = Faults(self)
-        self.requests: list[RequestRecord] = []
+        #: the last ``request_log`` requests served (a bounded :class:`~kpy.testing.requestlog.RequestLog`)
+        self.requests = RequestLog(request_log)
         self.token = token or secrets.token_urlsafe(32)
         #: bearer token -> user name; every user but the admin has no RBAC (403 outside discovery)
         self.tokens: dict[str, str] = {self.token: "kpy-admin"}
@@ -121,8 +124,7 @@ class Emulator:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port, ssl_context=self._ssl_ctx, reuse_address=True)
         await site.start()
-        server: Any = site._server
-        return int(server.sockets[0].getsockname()[1])
+        return int(self._runner.addresses[0][1])  # (host, port) of the runner's only site
 
     async def stop_listening(self) -> None:
         """Close the listening socket and every connection (watches, port-forwards): a stopped API server."""

@@ -10,12 +10,32 @@ import asyncio
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from kpy.testing.status import StatusError, status_body
 
 if TYPE_CHECKING:
-    from kpy.testing.emulator import Emulator
+    from kpy.testing.api import Api
+    from kpy.testing.resources import ResourceRegistry
+    from kpy.testing.store import Store
+
+
+class FaultTarget(Protocol):
+    """What the fault switches act on (an :class:`~kpy.testing.Emulator`): its types, objects and streams,
+    and its listening socket."""
+
+    registry: ResourceRegistry
+    api: Api
+    store: Store
+    url: str
+
+    def abort_portforward(
+        self, namespace: str | None = None, pod: str | None = None, reason: str = ""
+    ) -> int: ...
+
+    async def stop_listening(self) -> None: ...
+
+    async def listen(self, port: int) -> int: ...
 
 
 @dataclass
@@ -37,7 +57,7 @@ class FailRule:
 class Faults:
     """Fault injection switches of one :class:`~kpy.testing.Emulator`."""
 
-    emulator: Emulator
+    emulator: FaultTarget
     #: seconds added before every request is handled
     latency: float = 0.0
     #: (path regex, seconds) pairs added on top of ``latency`` for matching paths

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from kpy.testing import status
 from kpy.testing.patch import PatchError, json_patch, merge_patch
 from kpy.testing.status import StatusError
-from kpy.testing.tables import selector_string
+from kpy.testing.tables.common import selector_string
 
 if TYPE_CHECKING:
     from kpy.testing.api import Api

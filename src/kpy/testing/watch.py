@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from kpy.testing import status
-from kpy.testing.api import Api, matches, storage_gr, to_api
+from kpy.testing.api import Api
+from kpy.testing.conversion import storage_gr, to_api
+from kpy.testing.listing import matches
 from kpy.testing.resources import ResourceType
 from kpy.testing.selection import FieldSelector, LabelSelector
 from kpy.testing.store import StoreEvent

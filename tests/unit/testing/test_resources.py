@@ -8,13 +8,12 @@ from typing import Any
 
 import pytest
 
+from kpy.testing.defaults import allocate_cluster_ip, prepare_create
+from kpy.testing.fieldlabels import field_selector_fields
 from kpy.testing.resources import (
     ALL_VERBS,
     ResourceRegistry,
     ResourceType,
-    allocate_cluster_ip,
-    field_selector_fields,
-    prepare_create,
     sort_versions,
 )
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from kpy.testing.resources import ResourceRegistry, ResourceType, field_selector_fields
+from kpy.testing.fieldlabels import field_selector_fields
+from kpy.testing.resources import ResourceRegistry, ResourceType
 from kpy.testing.seed import seed_objects, stable_uid
 from kpy.testing.tables import to_table
 

@@ -1,0 +1,417 @@
+"""The one way to write a kpy command: kubectl's Options → Complete → Validate → Run.
+
+A command module under ``kpy/cli/`` holds one frozen dataclass, a subclass of ``Options`` (or of
+``ClientOptions`` when it talks to a server). Its fields ARE the command line: each field is declared with
+``option()``, ``flag()`` or ``argument()`` and becomes one flag or argument, in field order. Then:
+
+* ``complete(ctx)`` returns a completed copy: defaults derived from the kubeconfig, the namespace, the engine
+  (a client, a clock ...) the command will use; nothing is printed here;
+* ``validate()`` is pure: it raises ``kpy.errors.UsageError`` (the one usage-error type, exit code 1);
+* ``run(ctx)`` calls the library and renders; it returns the exit code (or a coroutine that does: the one
+  asyncio boundary, ``asyncio.run``, is here in ``execute``).
+
+``ctx`` is the ``RunContext`` of this one run: the root flags, ``--debug``, ``-v`` and the engine seam
+(``open_client``: how a ``RestClient`` is opened). Nothing is process-wide, so in-process runs
+(``kpy.cli.main.run([...])``) never leak state into each other; tests swap the engine by passing their own
+``RunContext`` to ``kpy.cli.main.run``. The module's ``register(app)`` is one line: ``add_command(app, ...)``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
+
+from kpy.config.flags import ConnectionFlags
+
+if TYPE_CHECKING:
+    from kpy.rest import RestClient
+
+OptionsT = TypeVar("OptionsT", bound="Options")
+T = TypeVar("T")
+
+#: where a field's command-line declaration is kept in ``dataclasses.field(metadata=...)``
+_PARAM = "kpy.cli.param"
+
+Completer = Callable[[Any, str], list[str]]
+
+
+@dataclass(frozen=True)
+class Param:
+    """How one Options field appears on the command line."""
+
+    kind: Literal["option", "flag", "argument"]
+    decls: tuple[str, ...] = ()
+    help: str = ""
+    metavar: str | None = None
+    complete: Completer | None = None
+    hidden: bool = False
+    #: an option that may be repeated (``list[str]``), or an argument taking every remaining word
+    multiple: bool = False
+    #: True, False, or the text shown as the default (``localhost``)
+    show_default: bool | str = True
+    #: the help section the flag is listed in (default: ``Options``)
+    panel: str | None = None
+
+
+def option(
+    *decls: str,
+    default: Any,
+    help: str,
+    metavar: str | None = None,
+    complete: Completer | None = None,
+    multiple: bool = False,
+    hidden: bool = False,
+    show_default: bool | str = True,
+    panel: str | None = None,
+) -> Any:
+    """A flag that takes a value: ``output: str = option("-o", "--output", default="", help=...)``."""
+    param = Param("option", decls, help, metavar, complete, hidden, multiple, show_default, panel)
+    if multiple:
+        return field(default_factory=lambda: tuple(default or ()), metadata={_PARAM: param})
+    return field(default=default, metadata={_PARAM: param})
+
+
+def flag(
+    *decls: str,
+    help: str = "",
+    default: bool | None = False,
+    hidden: bool = False,
+    show_default: bool = True,
+    panel: str | None = None,
+) -> Any:
+    """A boolean switch (``--client``, or ``--x/--no-x`` with ``default=True``); ``--client=false`` works as in
+    kubectl. ``default=None`` (with ``--x/--no-x``) tells "not given" apart."""
+    param = Param("flag", decls, help, hidden=hidden, show_default=show_default, panel=panel)
+    return field(default=default, metadata={_PARAM: param})
+
+
+def argument(
+    *,
+    metavar: str,
+    help: str = "",
+    multiple: bool = False,
+    complete: Completer | None = None,
+    default: Any = None,
+) -> Any:
+    """A positional argument; ``multiple=True`` takes every remaining word (a tuple of strings)."""
+    param = Param("argument", (), help, metavar, complete, multiple=multiple, show_default=False)
+    if multiple:
+        return field(default=(), metadata={_PARAM: param})
+    return field(default=default, metadata={_PARAM: param})
+
+
+def params(options: type[Options]) -> list[tuple[dataclasses.Field[Any], Param]]:
+    """The command-line fields of an Options class, in declaration order."""
+    return [(f, f.metadata[_PARAM]) for f in dataclasses.fields(options) if _PARAM in f.metadata]
+
+
+@dataclass
+class RunContext:
+    """The state of one run of the CLI (never shared between runs).
+
+    ``open_client`` is the engine seam: the factory every command opens its ``RestClient`` with; tests pass a
+    ``RunContext`` with their own factory to ``kpy.cli.main.run``.
+    """
+
+    root_flags: ConnectionFlags = field(default_factory=ConnectionFlags)
+    #: the command's name in messages: ``kpy``, or ``kubectl kpy`` when run as the kubectl plugin
+    prog: str = "kpy"
+    debug: bool = False
+    verbosity: int = 0
+    open_client: Callable[[ConnectionFlags], AbstractAsyncContextManager[RestClient]] | None = None
+    _cleanups: list[Callable[[], None]] = field(default_factory=list, repr=False)
+
+    def client(self, flags: ConnectionFlags) -> AbstractAsyncContextManager[RestClient]:
+        """Open the command's one REST client (one connection pool) for ``flags``."""
+        if self.open_client is not None:
+            return self.open_client(flags)
+        return default_open_client(flags)
+
+    def set_logging(self, verbosity: int) -> None:
+        """kubectl's ``-v`` for this run; undone by ``close``."""
+        self.verbosity = max(self.verbosity, verbosity)
+        if verbosity > 0:
+            self._cleanups.append(configure_logging(verbosity))
+
+    def close(self) -> None:
+        """Undo what this run changed in the process (logging levels)."""
+        while self._cleanups:
+            self._cleanups.pop()()
+
+
+@dataclass(frozen=True)
+class Options:
+    """Base of every command's options. Subclasses are frozen dataclasses whose fields use ``option()``,
+    ``flag()`` and ``argument()``; they override ``complete``/``validate``/``run``."""
+
+    #: this command takes the global connection flags (``--kubeconfig``, ``-n``, ``--debug`` ...)
+    connection: ClassVar[bool] = False
+
+    def complete(self: OptionsT, ctx: RunContext) -> OptionsT:
+        """Fill in what depends on the environment (kubeconfig, defaults, the engine); no output."""
+        return self
+
+    def validate(self) -> None:
+        """Check the completed options; raise ``kpy.errors.UsageError``. Pure."""
+
+    def run(self, ctx: RunContext) -> int | Coroutine[Any, Any, int]:
+        """Do the work through the library and render it; return the exit code."""
+        raise NotImplementedError
+
+    def one_shot(self) -> bool:
+        """True when ``run``'s coroutine only makes requests one after the other (no watch, no concurrency that
+        matters): it is then driven without an event loop over the REST layer's blocking transport
+        (``kpy.rest.blocking``), which keeps asyncio and aiohttp out of the process."""
+        return False
+
+
+@dataclass(frozen=True)
+class ClientOptions(Options):
+    """Options of a command that talks to a server: ``flags`` are the merged global flags (command-level
+    values win over the ones given before the command)."""
+
+    connection: ClassVar[bool] = True
+    flags: ConnectionFlags = field(default_factory=ConnectionFlags)
+
+
+def execute(options: Options, ctx: RunContext) -> int:
+    """complete → validate → run; the one asyncio boundary of a command."""
+    completed = options.complete(ctx)
+    completed.validate()
+    result = completed.run(ctx)
+    if inspect.iscoroutine(result):
+        if completed.one_shot():
+            from kpy.rest.blocking import run
+
+            pending: list[Coroutine[Any, Any, int]] = [result]
+
+            def coroutine() -> Coroutine[Any, Any, int]:
+                if pending:
+                    return pending.pop()
+                again = completed.run(ctx)  # the first one needed the event loop after all
+                assert inspect.iscoroutine(again)
+                return again
+
+            result = run(coroutine)
+        else:
+            result = run_async(result)
+    assert isinstance(result, int)
+    return result
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run``. Ctrl-C becomes KeyboardInterrupt for ``main`` to turn into 130."""
+    import asyncio  # here, not at the top: start-up and offline paths (help, get --local) never load it
+
+    return asyncio.run(coro)
+
+
+def configure_logging(verbosity: int) -> Callable[[], None]:
+    """kubectl's -v levels on the ``kpy`` logger (requests at 6, bodies at 8), to stderr; returns the undo."""
+    import logging
+
+    # kpy modules log kubectl level N at logging level INFO - N, so -v=N shows levels up to N.
+    root = logging.getLogger("kpy")
+    old_level = root.level
+    handler: logging.Handler | None = None
+    if not root.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+        root.addHandler(handler)
+    root.setLevel(logging.INFO - verbosity)
+
+    def undo() -> None:
+        root.setLevel(old_level)
+        if handler is not None:
+            root.removeHandler(handler)
+
+    return undo
+
+
+def default_open_client(flags: ConnectionFlags) -> AbstractAsyncContextManager[RestClient]:
+    """Load the kubeconfig the kubectl way and open one REST client, with kubectl's warning writer."""
+    from contextlib import asynccontextmanager
+
+    @asynccontextmanager
+    async def opened() -> AsyncIterator[RestClient]:
+        from kpy.config import load_client_config
+        from kpy.rest import RestClient
+
+        install_warning_writer()
+        config = load_client_config(flags)
+        async with RestClient(config) as client:
+            yield client
+
+    return opened()
+
+
+_warnings_stream: list[Any] = []  # the stderr the installed warning writer writes to
+
+
+def install_warning_writer() -> None:
+    """kubectl's warning handler for the whole command: the API server's ``Warning`` headers as
+    ``Warning: <text>`` lines on stderr, each text once (bold yellow on a colour terminal). A new stderr
+    (a test runner's next invocation) gets a new writer, so deduplication is per command run."""
+    import os
+    import sys
+
+    from kpy.rest import warnings
+
+    stream = sys.stderr
+    if _warnings_stream and _warnings_stream[0] is stream:
+        return
+    _warnings_stream[:] = [stream]
+    isatty = getattr(stream, "isatty", None)
+    color = bool(isatty and isatty()) and os.environ.get("TERM") != "dumb" and "NO_COLOR" not in os.environ
+
+    def write(line: str) -> None:
+        stream.write(line)
+        stream.flush()
+
+    warnings.set_default_warning_handler(warnings.WarningWriter(write, deduplicate=True, color=color))
+
+
+def add_command(
+    app: Any, name: str, options: type[Options], *, help: str, context_settings: dict[str, Any] | None = None
+) -> None:
+    """Register ``options`` as the command ``name`` of the root app: its fields become the parameters, and
+    a run builds ``options(**values)`` and ``execute``\\ s it with the run's ``RunContext``."""
+
+    import typer
+
+    from kpy.cli import common
+    from kpy.errors import UsageError
+
+    declared = params(options)
+    signature = [inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context)]
+    for f, p in declared:
+        annotation, default = _typer_param(_annotation(options, f.name), f, p)
+        signature.append(
+            inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+        )
+    if options.connection:
+        signature.extend(common.connection_params())
+
+    def callback(ctx: typer.Context, **values: Any) -> int:
+        root = ctx.find_root().obj
+        run = root if isinstance(root, RunContext) else RunContext()
+        kwargs: dict[str, Any] = {}
+        for f, p in declared:
+            value = values.pop(f.name)
+            kwargs[f.name] = tuple(value or ()) if p.multiple else value
+        if options.connection:
+            kwargs["flags"] = common.command_flags(run, values)
+        try:
+            return execute(options(**kwargs), run)
+        except UsageError as exc:
+            exc.command_path = exc.command_path or ctx.command_path
+            raise
+
+    callback.__signature__ = inspect.Signature(signature)  # type: ignore[attr-defined]
+    callback.__annotations__ = {p.name: p.annotation for p in signature}
+    callback.__doc__ = help
+    app.command(name, help=help, context_settings=context_settings)(callback)
+
+
+def _annotation(options: type[Options], name: str) -> Any:
+    """The evaluated annotation of one command-line field (the others may name types only imported for
+    type checking)."""
+    import sys
+
+    for cls in options.__mro__:
+        annotation = inspect.get_annotations(cls).get(name)
+        if annotation is not None:
+            if isinstance(annotation, str):
+                return eval(annotation, vars(sys.modules[cls.__module__]))
+            return annotation
+    raise LookupError(name)
+
+
+def _typer_param(annotation: Any, f: dataclasses.Field[Any], p: Param) -> tuple[Any, Any]:
+    import typer
+
+    if p.kind == "flag":
+        return annotation, typer.Option(
+            f.default,
+            *p.decls,
+            help=p.help,
+            hidden=p.hidden,
+            show_default=p.show_default,
+            rich_help_panel=p.panel,
+        )
+    if p.kind == "argument":
+        if p.multiple:
+            return list[str] | None, typer.Argument(
+                None, metavar=p.metavar, help=p.help, show_default=False, autocompletion=p.complete
+            )
+        return annotation, typer.Argument(
+            f.default, metavar=p.metavar, help=p.help, show_default=False, autocompletion=p.complete
+        )
+    if p.multiple:
+        return list[str] | None, typer.Option(
+            None,
+            *p.decls,
+            help=p.help,
+            metavar=p.metavar,
+            hidden=p.hidden,
+            show_default=p.show_default,
+            autocompletion=p.complete,
+            rich_help_panel=p.panel,
+        )
+    return annotation, typer.Option(
+        f.default,
+        *p.decls,
+        help=p.help,
+        metavar=p.metavar,
+        hidden=p.hidden,
+        show_default=p.show_default,
+        autocompletion=p.complete,
+        rich_help_panel=p.panel,
+    )
+
+
+def add_group(
+    app: Any, name: str, *, help: str, commands: list[tuple[str, type[Options], str]], short_help: str | None = None
+) -> None:
+    """Register ``name`` as a group of subcommands (``kpy events tail``). The global flags are accepted between
+    the group and its subcommand, as kubectl allows (``kpy events -n ns tail``): they count as given before
+    the group, and flags after the subcommand still win. They are hidden from the group's own help (each
+    subcommand's help lists them)."""
+    import typer
+
+    group = typer.Typer(
+        name=name,
+        help=help,
+        no_args_is_help=True,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    group.callback()(_group_flags_callback())
+    for sub, options, sub_help in commands:
+        add_command(group, sub, options, help=sub_help)
+    app.add_typer(group, name=name, short_help=short_help)
+
+
+def _group_flags_callback() -> Callable[..., None]:
+    import copy
+
+    import typer
+
+    from kpy.cli import common
+
+    signature = [inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context)]
+    for param in common.root_callback_params():
+        hidden = copy.copy(param.default)  # the root's OptionInfo, shown there; this copy is hidden
+        hidden.hidden = True
+        signature.append(param.replace(default=hidden))
+
+    def callback(ctx: typer.Context, **values: Any) -> None:
+        run = common.run_context(ctx)
+        run.root_flags = common.merge_flags(run.root_flags, common.flags_from_values(values))
+
+    callback.__signature__ = inspect.Signature(signature)  # type: ignore[attr-defined]
+    callback.__annotations__ = {p.name: p.annotation for p in signature}
+    return callback
