@@ -21,7 +21,7 @@ Rules:
   completion line at a time;
 * any error means no completions and nothing on stdout/stderr but the completion protocol.
 
-Only the standard library and typer are imported at module level: ``kpy.cli.common`` imports this module for
+Only the standard library is imported at module level (typer only for type checking): ``kpy.cli.common`` imports this module for
 every command, and the cached path must stay cheap (the REST layer, aiohttp, is imported only on a miss).
 """
 
@@ -33,12 +33,15 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import typer
-
 if TYPE_CHECKING:
+    from typer import Context
+
     from kpy.config.client_config import ClientConfig
     from kpy.config.flags import ConnectionFlags
     from kpy.rest import RestClient
+
+else:  # typer passes the ``ctx`` parameter by its name; importing typer for the annotation would cost
+    Context = Any  # every command, quick ones (kpy.cli.quick) included, ~50 ms
 
 # Module-level imports are only what typer has already loaded: every command imports this module at start-up.
 
@@ -356,15 +359,15 @@ def kubeconfig_names(flags: ConnectionFlags, kind: str) -> list[str]:
     return sorted(entries)
 
 
-def complete_contexts(ctx: typer.Context, incomplete: str) -> list[str]:
+def complete_contexts(ctx: Context, incomplete: str) -> list[str]:
     return _quiet(lambda: kubeconfig_names(flags_from_context(ctx), "contexts"))
 
 
-def complete_clusters(ctx: typer.Context, incomplete: str) -> list[str]:
+def complete_clusters(ctx: Context, incomplete: str) -> list[str]:
     return _quiet(lambda: kubeconfig_names(flags_from_context(ctx), "clusters"))
 
 
-def complete_users(ctx: typer.Context, incomplete: str) -> list[str]:
+def complete_users(ctx: Context, incomplete: str) -> list[str]:
     return _quiet(lambda: kubeconfig_names(flags_from_context(ctx), "users"))
 
 
@@ -524,11 +527,11 @@ def _with_target(ctx: Any, fn: Callable[[Target], list[str]]) -> list[str]:
     return _quiet(lambda: fn(target_for(flags_from_context(ctx))))
 
 
-def complete_namespaces(ctx: typer.Context, incomplete: str) -> list[str]:
+def complete_namespaces(ctx: Context, incomplete: str) -> list[str]:
     return _with_target(ctx, namespaces)
 
 
-def complete_get_args(ctx: typer.Context, incomplete: str) -> list[str]:
+def complete_get_args(ctx: Context, incomplete: str) -> list[str]:
     params = _params(ctx)
     if params.get("filename"):
         return []
@@ -536,17 +539,17 @@ def complete_get_args(ctx: typer.Context, incomplete: str) -> list[str]:
     return _with_target(ctx, lambda t: get_args(t, args, incomplete))
 
 
-def complete_port_forward_args(ctx: typer.Context, incomplete: str) -> list[str]:
+def complete_port_forward_args(ctx: Context, incomplete: str) -> list[str]:
     if _params(ctx).get("args"):  # only TYPE/NAME is completed; ports are not
         return []
     return _with_target(ctx, lambda t: workload_names(t, incomplete))
 
 
-def complete_event_object(ctx: typer.Context, incomplete: str) -> list[str]:
+def complete_event_object(ctx: Context, incomplete: str) -> list[str]:
     return _with_target(ctx, lambda t: workload_names(t, incomplete))
 
 
-def complete_leases(ctx: typer.Context, incomplete: str) -> list[str]:
+def complete_leases(ctx: Context, incomplete: str) -> list[str]:
     return _with_target(ctx, leases)
 
 
@@ -565,18 +568,18 @@ def _formats(formats: Iterable[str], incomplete: str) -> list[str]:
     return [f for f in formats if f.startswith(incomplete)]
 
 
-def complete_get_output(ctx: typer.Context, incomplete: str) -> list[str]:
+def complete_get_output(ctx: Context, incomplete: str) -> list[str]:
     return _formats(GET_OUTPUT_FORMATS, incomplete)
 
 
-def complete_events_output(ctx: typer.Context, incomplete: str) -> list[str]:
+def complete_events_output(ctx: Context, incomplete: str) -> list[str]:
     return _formats(EVENTS_OUTPUT_FORMATS, incomplete)
 
 
-def complete_json_output(ctx: typer.Context, incomplete: str) -> list[str]:
+def complete_json_output(ctx: Context, incomplete: str) -> list[str]:
     """``port-forward`` and ``elect status``: ``-o json`` is their one structured format."""
     return _formats(("json",), incomplete)
 
 
-def complete_version_output(ctx: typer.Context, incomplete: str) -> list[str]:
+def complete_version_output(ctx: Context, incomplete: str) -> list[str]:
     return _formats(("json", "yaml"), incomplete)

@@ -24,7 +24,6 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from kpy.errors import ConfigError
@@ -277,6 +276,8 @@ class ExecCredentials:
         stamp = status.get("expirationTimestamp")
         if stamp:
             try:
+                from datetime import datetime
+
                 expiry = datetime.fromisoformat(str(stamp).replace("Z", "+00:00")).timestamp()
             except ValueError:
                 raise ConfigError(f'{prefix}decoding stdout: parsing time "{stamp}" as RFC3339') from None

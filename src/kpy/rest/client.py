@@ -11,7 +11,6 @@ The server's ``Warning`` headers of every answer go to a handler (``kpy.rest.war
 from __future__ import annotations
 
 import json as jsonlib
-import random
 import ssl
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
@@ -59,6 +58,13 @@ __all__ = [
     "query_pairs",
 ]
 
+
+def _random() -> float:
+    import random  # not at import time: one-shot commands never draw
+
+    return random.random()
+
+
 LONG_THROTTLE = 0.05  # client-go longThrottleLatency (logged at V(3))
 EXTRA_LONG_THROTTLE = 1.0  # client-go extraLongThrottleLatency (logged at V(1))
 
@@ -93,7 +99,7 @@ class RestClient:
         user_agent: str | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = adaptive_sleep,
-        rand: Callable[[], float] = random.random,
+        rand: Callable[[], float] = _random,
         max_retries: int = MAX_RETRIES,
         rate_limiter: TokenBucket | None = None,
         retry_backoff: Callable[[], Backoff] = default_retry_backoff,

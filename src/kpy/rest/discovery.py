@@ -14,7 +14,6 @@ import contextlib
 import json
 import os
 import re
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -154,6 +153,8 @@ class Discovery:
         data["server"] = self.client.config.server
         try:
             self.cache_file.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
+            import tempfile
+
             fd, tmp = tempfile.mkstemp(dir=self.cache_file.parent, prefix=".kpy-discovery-")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 json.dump(data, fh, separators=(",", ":"))

@@ -8,7 +8,7 @@ read the same whichever transport sent the request (a test compares the two).
 
 from __future__ import annotations
 
-import platform
+import os
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -39,7 +39,12 @@ def default_user_agent() -> str:
     osname = {"win32": "windows", "cygwin": "windows"}.get(sys.platform, sys.platform)
     if osname.startswith("linux"):
         osname = "linux"
-    machine = platform.machine().lower()
+    try:  # os.uname is platform.machine() without importing platform (and its regexes)
+        machine = os.uname().machine.lower()
+    except AttributeError:  # Windows
+        import platform
+
+        machine = platform.machine().lower()
     return f"kpy/{__version__} ({osname}/{_GO_ARCH.get(machine, machine or 'unknown')})"
 
 
