@@ -25,6 +25,7 @@ from kpy.cli.command import ClientOptions, Options, RunContext, execute, params
 #: the commands (with their group word, if any) answered here: module and Options class
 COMMANDS: dict[tuple[str, ...], tuple[str, str]] = {
     ("get",): ("kpy.cli.get", "GetOptions"),
+    ("events", "tail"): ("kpy.cli.events", "TailOptions"),
 }
 
 #: the global connection flags: option → (ConnectionFlags field, type); kept equal to ``kpy.cli.common``'s by a test

@@ -7,12 +7,14 @@ calls ``advance`` (batch-wait timers a test wants to fire on purpose).
 
 from __future__ import annotations
 
-import asyncio
 import heapq
 import itertools
 import time
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import asyncio
 
 
 class Clock(Protocol):
@@ -34,6 +36,8 @@ class RealClock:
         return time.time_ns()
 
     async def sleep(self, seconds: float) -> None:
+        import asyncio
+
         await asyncio.sleep(max(0.0, seconds))
 
 
@@ -87,8 +91,12 @@ class FakeClock:
         self.sleeps.append(seconds)
         if self.auto_advance and seconds <= self.auto_limit:
             self.advance(seconds)
+            import asyncio
+
             await asyncio.sleep(0)
             return
+        import asyncio
+
         fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         heapq.heappush(self._waiters, (self.t + seconds, next(self._seq), fut))
         if seconds == 0:

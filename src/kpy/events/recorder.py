@@ -10,10 +10,13 @@ from __future__ import annotations
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kpy.errors import UsageError
-from kpy.events.broadcaster import Broadcaster
+
+if TYPE_CHECKING:  # the broadcaster (asyncio) loads with the recorder's users, not with ObjectRef's
+    from kpy.events.broadcaster import Broadcaster
+
 from kpy.events.clock import Clock, NanoTime, RealClock, format_micro_time, format_time
 
 Event = dict[str, Any]

@@ -366,7 +366,6 @@ async def tail_events(
 
     Returns how many events were printed."""
     from kpy.events.api import CORE_EVENTS
-    from kpy.rest.watch import Reflector
 
     selectors: list[str] = []
     if options.for_object:
@@ -378,6 +377,28 @@ async def tail_events(
     check_output(options.output)  # after --for, as kubectl events checks them
     if options.reason:
         selectors.append(f"reason={options.reason}")
+    renderer = EventRenderer(out, options, now=now)
+    accepts = EventFilter(options.types, options.since, now).accepts
+    state = TailState()
+    if not options.watch:  # one list, as the reflector's first one (no event loop needed: kpy.rest.blocking)
+        from kpy.rest.listing import list_all
+
+        listed = await list_all(
+            client,
+            CORE_EVENTS,
+            options.namespace,
+            field_selector=",".join(selectors) or None,
+            chunk_size=options.chunk_size,
+        )
+        for item in listed.items:
+            item.setdefault("apiVersion", CORE_EVENTS.group_version)
+            item.setdefault("kind", CORE_EVENTS.kind)
+        renderer.print_events(
+            [e for e in sort_events([i for i in listed.items if accepts(i)]) if state.first_time(e)]
+        )
+        return renderer.printed
+    from kpy.rest.watch import Reflector
+
     reflector = Reflector(
         client,
         CORE_EVENTS,
@@ -386,9 +407,6 @@ async def tail_events(
         chunk_size=options.chunk_size,
         **(reflector_kwargs or {}),
     )
-    renderer = EventRenderer(out, options, now=now)
-    accepts = EventFilter(options.types, options.since, now).accepts
-    state = TailState()
     initial: list[Event] = []
     async for change in reflector:
         if change.type == "SYNCED":

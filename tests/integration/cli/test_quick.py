@@ -36,6 +36,12 @@ SAME = [
     ["get", "pods", "--raw", "/api"],
     ["get", "--raw", "/version"],
     ["get", "pods", "-o", "jsonpath={.items[*].metadata.name}", "--allow-missing-template-keys"],
+    ["events", "tail", "--no-watch"],
+    ["events", "tail", "--no-watch", "-A", "-o", "json"],
+    ["events", "tail", "--no-watch", "--for", "pod/web", "--types", "Warning,Normal"],
+    ["events", "tail", "--no-watch", "--for", "pod/nosuch"],
+    ["events", "tail", "--no-watch", "-n", "nosuchns", "-o", "yaml"],
+    ["events", "tail", "--no-watch", "--since", "bogus"],
 ]
 
 TYPER_ONLY = [
@@ -50,6 +56,8 @@ TYPER_ONLY = [
     ["get", "pods", "-o", "name", "-o", "json"],
     ["-n", "default", "get", "pods"],
     ["version", "--client"],
+    ["events", "-n", "default", "tail", "--no-watch"],
+    ["events", "record", "--for", "pod/web"],
 ]
 
 
