@@ -7,6 +7,7 @@ calls ``advance`` (batch-wait timers a test wants to fire on purpose).
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import time
@@ -144,6 +145,11 @@ def parse_time(value: object) -> float | None:
     """A metav1.Time / MicroTime string to epoch seconds; None (or unparsable) → None."""
     if not isinstance(value, str) or not value:
         return None
+    return _parse_time_text(value)
+
+
+@functools.lru_cache(maxsize=8192)  # events of one list share many timestamps (seconds precision)
+def _parse_time_text(value: str) -> float | None:
     try:
         return datetime.fromisoformat(value.strip()).timestamp()  # Python >= 3.11 reads the trailing Z
     except ValueError:

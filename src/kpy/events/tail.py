@@ -14,7 +14,6 @@ import io
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import TYPE_CHECKING, Any, TextIO
 
 from kpy.errors import UsageError
@@ -85,17 +84,10 @@ class EventView:
         )
         self.host = str(source.get("host") or event.get("reportingInstance") or "")
 
-    @cached_property
-    def event_time(self) -> float | None:
-        return parse_time(self.raw.get("eventTime"))
-
-    @cached_property
-    def first_timestamp(self) -> float | None:
-        return parse_time(self.raw.get("firstTimestamp") or self.raw.get("deprecatedFirstTimestamp"))
-
-    @cached_property
-    def last_timestamp(self) -> float | None:
-        return parse_time(self.raw.get("lastTimestamp") or self.raw.get("deprecatedLastTimestamp"))
+        # plain attributes (functools.cached_property takes a lock per read: a third of a 3,000-event table)
+        self.event_time = parse_time(event.get("eventTime"))
+        self.first_timestamp = parse_time(event.get("firstTimestamp") or event.get("deprecatedFirstTimestamp"))
+        self.last_timestamp = parse_time(event.get("lastTimestamp") or event.get("deprecatedLastTimestamp"))
 
     @property
     def series_last(self) -> float | None:
