@@ -221,9 +221,14 @@ _ROOT_VALUE_OPTIONS = frozenset(
 
 
 def _command_module(args: Sequence[str]) -> str | None:
-    """The command module the command line names, or None (root help, completion, an unknown command)."""
+    """The command module the command line names, or None (root help, an unknown command, completing the
+    command's name itself). Under shell completion the line being completed is read from the shell's variables,
+    so ``kpy get pods <TAB>`` builds only ``get``."""
     if any(key.endswith("_COMPLETE") for key in os.environ):
-        return None
+        completed = _completion_words()
+        if completed is None:
+            return None
+        args = completed
     skip = False
     for arg in args:
         if skip:
@@ -237,6 +242,23 @@ def _command_module(args: Sequence[str]) -> str | None:
         module = arg.replace("-", "_")
         return module if module in COMMAND_MODULES else None
     return None
+
+
+def _completion_words() -> list[str] | None:
+    """The finished words (after the program name) of the line the shell is completing, as typer reads them
+    (bash: ``COMP_WORDS``/``COMP_CWORD``; zsh, fish, PowerShell: ``_TYPER_COMPLETE_ARGS``); None if unreadable."""
+    import shlex
+
+    try:
+        if "COMP_WORDS" in os.environ and "COMP_CWORD" in os.environ:
+            return shlex.split(os.environ["COMP_WORDS"])[1 : int(os.environ["COMP_CWORD"])]
+        line = os.environ.get("_TYPER_COMPLETE_ARGS")
+        if line is None:
+            return None
+        words = shlex.split(line)
+        return words[1:] if line.endswith(" ") else words[1:-1]
+    except ValueError:
+        return None
 
 
 #: what kubectl-style commands say when a required argument is missing (instead of printing their help)

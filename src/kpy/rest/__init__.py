@@ -1,10 +1,26 @@
 """The shared REST layer: ``RestClient`` (throttling, retries, typed errors), discovery, list/watch.
 
-Import-cheap: ``RestClient`` loads aiohttp only when it is used in an event loop (a one-shot command driven
-without one sends over ``kpy.rest.http1``), so importing this package costs no network stack.
+Import-cheap: the package itself loads nothing (``RestClient`` and friends load on first use), so light modules
+such as ``kpy.rest.discovery_cache`` serve shell completion without the network stack; ``RestClient`` loads
+aiohttp only when it is used in an event loop (one-shot commands send over ``kpy.rest.http1``).
 """
 
-from kpy.rest.client import RestClient
-from kpy.rest.request import Response, default_user_agent
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kpy.rest.client import RestClient
+    from kpy.rest.request import Response, default_user_agent
 
 __all__ = ["Response", "RestClient", "default_user_agent"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "RestClient":
+        from kpy.rest.client import RestClient
+
+        return RestClient
+    if name in ("Response", "default_user_agent"):
+        from kpy.rest import request
+
+        return getattr(request, name)
+    raise AttributeError(f"module 'kpy.rest' has no attribute {name!r}")

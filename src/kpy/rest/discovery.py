@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from kpy.errors import ApiError, ConnectionFailed, UsageError
 from kpy.flowcontrol import TokenBucket
 from kpy.flowcontrol.sleep import loop_running
+from kpy.rest.discovery_cache import CACHE_FILE, DEFAULT_TTL_SECONDS, cache_subdir, read_document
 from kpy.rest.discovery_docs import (
     DiscoveryTable,
     ResourceInfo,
@@ -47,15 +47,7 @@ AGGREGATED_ACCEPT = (
     "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,"
     "application/json"
 )
-CACHE_FILE = "kpy-discovery.json"
-DEFAULT_TTL = timedelta(hours=6)
-_ILLEGAL = re.compile(r"[^(\w/.)]")
-
-
-def cache_subdir(server: str) -> str:
-    """kubectl's per-server directory name: scheme dropped, odd characters → ``_`` (``127.0.0.1_6443``)."""
-    host = server.replace("https://", "", 1).replace("http://", "", 1)
-    return _ILLEGAL.sub("_", host).strip("/")
+DEFAULT_TTL = timedelta(seconds=DEFAULT_TTL_SECONDS)
 
 
 class Discovery:
@@ -74,8 +66,9 @@ class Discovery:
         self._now = now
         self.cache_file: Path | None = None
         if cache_dir is not None:
-            base = Path(cache_dir).expanduser() / "discovery" / cache_subdir(client.config.server)
-            self.cache_file = base / CACHE_FILE
+            self.cache_file = (
+                Path(cache_dir).expanduser() / "discovery" / cache_subdir(client.config.server) / CACHE_FILE
+            )
         self._table: DiscoveryTable | None = None
         self._from_server = False
         self._lock: asyncio.Lock | None = None  # made in the event loop; driven without one, none is needed
@@ -135,15 +128,14 @@ class Discovery:
     def _read_cache(self) -> DiscoveryTable | None:
         if self.cache_file is None:
             return None
+        data = read_document(
+            self.cache_file, self.client.config.server, self.ttl.total_seconds(), now=self._now
+        )
+        if data is None:
+            return None
         try:
-            age = self._now() - self.cache_file.stat().st_mtime
-            if age > self.ttl.total_seconds() or age < -60:
-                return None
-            data = json.loads(self.cache_file.read_text(encoding="utf-8"))
-            if data.get("server") != self.client.config.server:
-                return None
             return DiscoveryTable.from_json(data)
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             return None
 
     def _write_cache(self, table: DiscoveryTable) -> None:
