@@ -491,6 +491,9 @@ def raw_cases(e: Env) -> Iterator[Case]:
         f"/api/v1/namespaces/{ns}/pods/{e.pod}/nosuch",
         "/api/v1/nodes/nosuch",
         "/apis/coordination.k8s.io/v1/namespaces/nosuchns/leases/x",
+        "/apis/certificates.k8s.io/v1",
+        "/apis/certificates.k8s.io/v1/certificatesigningrequests/nosuch",
+        "/apis/certificates.k8s.io/v1/certificatesigningrequests?fieldSelector=spec.signerName%3Dexample.com%2Fnone",
     ):
         norms = (_head,) if path.startswith("/openapi") else ()
         yield Case("raw", f"GET {path}", ["get", "--raw", path], norms=norms, kubectl_only=True)

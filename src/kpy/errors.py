@@ -94,6 +94,10 @@ class ElectionError(KpyError):
     """Leader election could not run (invalid timings, lease not writable)."""
 
 
+class CertificateError(KpyError):
+    """``kpy certs``: a CSR denied, failed or never issued, a name taken by someone else's CSR, a bad file."""
+
+
 class ApiError(KpyError):
     """An error answered by the API server, carrying its ``Status`` body.
 

@@ -67,7 +67,8 @@ def parse(data: bytes | str, source: str) -> Manifest:
     ``---``-separated YAML documents; Lists (anything with ``items``) are flattened. Refusals carry kubectl's
     words: ``error parsing SOURCE: ...`` for bytes that are not JSON/YAML, ``unable to decode "SOURCE": ...``
     for documents that are not Kubernetes objects. Invalid UTF-8 becomes U+FFFD, as in Go."""
-    from kpy import gojson, goyaml
+    from kpy import goyaml
+    from kpy.gocompat import gojson
 
     raw = data.encode("utf-8", "surrogateescape") if isinstance(data, str) else data
     text = raw.decode("utf-8", "replace")
@@ -122,7 +123,7 @@ def decode_problem(doc: Any, raw_text: Callable[[], str]) -> str | None:
     """What kubectl's unstructured decoder (and cli-runtime's metadata check) say about one decoded document,
     or None when it is an object kubectl accepts. ``raw_text`` gives the JSON quoted by ``Object 'Kind' is
     missing in '...'``."""
-    from kpy.gojson import go_type
+    from kpy.gocompat.gojson import go_type
 
     if not isinstance(doc, dict):
         return f"json: cannot unmarshal {go_type(doc)} into Go value of type unstructured.detector"
@@ -151,7 +152,7 @@ _META_STRING_MAPS = frozenset({"labels", "annotations"})
 
 def _metadata_problem(doc: dict[str, Any]) -> str | None:
     """cli-runtime's metadataValidatingDecoder: TypeMeta and ObjectMeta must decode (first error in key order)."""
-    from kpy.gojson import go_type
+    from kpy.gocompat.gojson import go_type
 
     def mismatch(value: Any, where: str, go: str) -> str:
         shown = go_type(value)

@@ -34,9 +34,7 @@ async def _web_backend() -> AsyncIterator[int]:
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    server = site._server
-    assert server is not None and server.sockets  # type: ignore[attr-defined]
-    port = int(server.sockets[0].getsockname()[1])  # type: ignore[attr-defined]
+    port = int(runner.addresses[0][1])  # (host, port) of the runner's only site
     try:
         yield port
     finally:

@@ -20,15 +20,12 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from collections.abc import AsyncIterator, Callable, Coroutine
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
-from kpy.config.flags import ConnectionFlags
-
-if TYPE_CHECKING:
-    from kpy.rest import RestClient
+from kpy.cli.context import RunContext as RunContext  # the per-run state every command's methods take
+from kpy.config.flags import ConnectionFlags, flags_from_values, merge_flags
 
 OptionsT = TypeVar("OptionsT", bound="Options")
 T = TypeVar("T")
@@ -109,40 +106,6 @@ def params(options: type[Options]) -> list[tuple[dataclasses.Field[Any], Param]]
     return [(f, f.metadata[_PARAM]) for f in dataclasses.fields(options) if _PARAM in f.metadata]
 
 
-@dataclass
-class RunContext:
-    """The state of one run of the CLI (never shared between runs).
-
-    ``open_client`` is the engine seam: the factory every command opens its ``RestClient`` with; tests pass a
-    ``RunContext`` with their own factory to ``kpy.cli.main.run``.
-    """
-
-    root_flags: ConnectionFlags = field(default_factory=ConnectionFlags)
-    #: the command's name in messages: ``kpy``, or ``kubectl kpy`` when run as the kubectl plugin
-    prog: str = "kpy"
-    debug: bool = False
-    verbosity: int = 0
-    open_client: Callable[[ConnectionFlags], AbstractAsyncContextManager[RestClient]] | None = None
-    _cleanups: list[Callable[[], None]] = field(default_factory=list, repr=False)
-
-    def client(self, flags: ConnectionFlags) -> AbstractAsyncContextManager[RestClient]:
-        """Open the command's one REST client (one connection pool) for ``flags``."""
-        if self.open_client is not None:
-            return self.open_client(flags)
-        return default_open_client(flags)
-
-    def set_logging(self, verbosity: int) -> None:
-        """kubectl's ``-v`` for this run; undone by ``close``."""
-        self.verbosity = max(self.verbosity, verbosity)
-        if verbosity > 0:
-            self._cleanups.append(configure_logging(verbosity))
-
-    def close(self) -> None:
-        """Undo what this run changed in the process (logging levels)."""
-        while self._cleanups:
-            self._cleanups.pop()()
-
-
 @dataclass(frozen=True)
 class Options:
     """Base of every command's options. Subclasses are frozen dataclasses whose fields use ``option()``,
@@ -210,80 +173,22 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coro)
 
 
-def configure_logging(verbosity: int) -> Callable[[], None]:
-    """kubectl's -v levels on the ``kpy`` logger (requests at 6, bodies at 8), to stderr; returns the undo."""
-    import logging
-
-    # kpy modules log kubectl level N at logging level INFO - N, so -v=N shows levels up to N.
-    root = logging.getLogger("kpy")
-    old_level = root.level
-    handler: logging.Handler | None = None
-    if not root.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
-        root.addHandler(handler)
-    root.setLevel(logging.INFO - verbosity)
-
-    def undo() -> None:
-        root.setLevel(old_level)
-        if handler is not None:
-            root.removeHandler(handler)
-
-    return undo
-
-
-def default_open_client(flags: ConnectionFlags) -> AbstractAsyncContextManager[RestClient]:
-    """Load the kubeconfig the kubectl way and open one REST client, with kubectl's warning writer."""
-    from contextlib import asynccontextmanager
-
-    @asynccontextmanager
-    async def opened() -> AsyncIterator[RestClient]:
-        from kpy.config import load_client_config
-        from kpy.rest import RestClient
-
-        install_warning_writer()
-        config = load_client_config(flags)
-        async with RestClient(config) as client:
-            yield client
-
-    return opened()
-
-
-_warnings_stream: list[Any] = []  # the stderr the installed warning writer writes to
-
-
-def install_warning_writer() -> None:
-    """kubectl's warning handler for the whole command: the API server's ``Warning`` headers as
-    ``Warning: <text>`` lines on stderr, each text once (bold yellow on a colour terminal). A new stderr
-    (a test runner's next invocation) gets a new writer, so deduplication is per command run."""
-    import os
-    import sys
-
-    from kpy.rest import warnings
-
-    stream = sys.stderr
-    if _warnings_stream and _warnings_stream[0] is stream:
-        return
-    _warnings_stream[:] = [stream]
-    isatty = getattr(stream, "isatty", None)
-    color = bool(isatty and isatty()) and os.environ.get("TERM") != "dumb" and "NO_COLOR" not in os.environ
-
-    def write(line: str) -> None:
-        stream.write(line)
-        stream.flush()
-
-    warnings.set_default_warning_handler(warnings.WarningWriter(write, deduplicate=True, color=color))
-
-
 def add_command(
     app: Any, name: str, options: type[Options], *, help: str, context_settings: dict[str, Any] | None = None
 ) -> None:
-    """Register ``options`` as the command ``name`` of the root app: its fields become the parameters, and
-    a run builds ``options(**values)`` and ``execute``\\ s it with the run's ``RunContext``."""
+    """Register ``options`` as the command ``name`` of ``app``: its fields become the parameters, and a run
+    builds ``options(**values)`` and runs it (``execute``) with the run's ``RunContext``."""
+    app.command(name, help=help, context_settings=context_settings)(make_callback(options, help=help))
 
+
+def make_callback(
+    options: type[Options], *, help: str, extra: Callable[[Any], dict[str, Any]] | None = None
+) -> Callable[..., int]:
+    """The typer callback of a command (or of a group that runs like one): ``extra(ctx)`` adds the values
+    of non-flag fields taken from the parsed context (``kpy elect -- CMD``)."""
     import typer
 
-    from kpy.cli import common
+    from kpy.cli import common  # typer: not at import time (kpy.cli.quick runs commands without it)
     from kpy.errors import UsageError
 
     declared = params(options)
@@ -297,14 +202,15 @@ def add_command(
         signature.extend(common.connection_params())
 
     def callback(ctx: typer.Context, **values: Any) -> int:
-        root = ctx.find_root().obj
-        run = root if isinstance(root, RunContext) else RunContext()
+        run = common.run_context(ctx)
         kwargs: dict[str, Any] = {}
         for f, p in declared:
             value = values.pop(f.name)
             kwargs[f.name] = tuple(value or ()) if p.multiple else value
         if options.connection:
             kwargs["flags"] = common.command_flags(run, values)
+        if extra is not None:
+            kwargs.update(extra(ctx))
         try:
             return execute(options(**kwargs), run)
         except UsageError as exc:
@@ -314,7 +220,7 @@ def add_command(
     callback.__signature__ = inspect.Signature(signature)  # type: ignore[attr-defined]
     callback.__annotations__ = {p.name: p.annotation for p in signature}
     callback.__doc__ = help
-    app.command(name, help=help, context_settings=context_settings)(callback)
+    return callback
 
 
 def _annotation(options: type[Options], name: str) -> Any:
@@ -375,7 +281,12 @@ def _typer_param(annotation: Any, f: dataclasses.Field[Any], p: Param) -> tuple[
 
 
 def add_group(
-    app: Any, name: str, *, help: str, commands: list[tuple[str, type[Options], str]], short_help: str | None = None
+    app: Any,
+    name: str,
+    *,
+    help: str,
+    commands: list[tuple[str, type[Options], str]],
+    short_help: str | None = None,
 ) -> None:
     """Register ``name`` as a group of subcommands (``kpy events tail``). The global flags are accepted between
     the group and its subcommand, as kubectl allows (``kpy events -n ns tail``): they count as given before
@@ -410,7 +321,7 @@ def _group_flags_callback() -> Callable[..., None]:
 
     def callback(ctx: typer.Context, **values: Any) -> None:
         run = common.run_context(ctx)
-        run.root_flags = common.merge_flags(run.root_flags, common.flags_from_values(values))
+        run.root_flags = merge_flags(run.root_flags, flags_from_values(values))
 
     callback.__signature__ = inspect.Signature(signature)  # type: ignore[attr-defined]
     callback.__annotations__ = {p.name: p.annotation for p in signature}

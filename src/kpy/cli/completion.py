@@ -21,8 +21,9 @@ Rules:
   completion line at a time;
 * any error means no completions and nothing on stdout/stderr but the completion protocol.
 
-Only the standard library is imported at module level (typer only for type checking): ``kpy.cli.common`` imports this module for
-every command, and the cached path must stay cheap (the REST layer, aiohttp, is imported only on a miss).
+Only the standard library is imported at module level (typer only for type checking, and nothing of
+``kpy.cli``): ``kpy.cli.common`` imports this module for every command, and the cached path must stay cheap (the
+REST layer, aiohttp, is imported only on a miss).
 """
 
 from __future__ import annotations
@@ -279,8 +280,7 @@ def flags_from_context(ctx: Any) -> ConnectionFlags:
     """The connection flags given on the line so far: root-level ones, overridden by each command's own."""
     import contextlib
 
-    from kpy.cli.common import _CONNECTION_PARAMS, flags_from_values, merge_flags
-    from kpy.config.flags import ConnectionFlags
+    from kpy.config.flags import FIELD_NAMES, ConnectionFlags, flags_from_values, merge_flags
 
     chain = []
     while ctx is not None:
@@ -289,7 +289,7 @@ def flags_from_context(ctx: Any) -> ConnectionFlags:
     flags = ConnectionFlags()
     for level in reversed(chain):
         params = getattr(level, "params", None) or {}
-        values = {name: params.get(name) for name in _CONNECTION_PARAMS if params.get(name) is not None}
+        values = {name: params.get(name) for name in FIELD_NAMES if params.get(name) is not None}
         with contextlib.suppress(TypeError, ValueError):
             flags = merge_flags(flags, flags_from_values(values))
     return flags

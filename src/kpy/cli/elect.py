@@ -1,27 +1,27 @@
 """``kpy elect``: run a command only while holding a coordination.k8s.io/v1 Lease (client-go's leader
 election), and ``kpy elect status`` to see who holds it.
 
-``kpy elect [flags] -- CMD [ARGS...]`` is the group's own callback: everything after ``--`` is the command,
-so its flags are never read as kpy's. ``kpy elect status`` is a subcommand.
+``kpy elect [flags] -- CMD [ARGS...]`` is the group's own command (``ElectOptions``): everything after ``--``
+is the command, so its flags are never read as kpy's. ``kpy elect status`` is a subcommand (``StatusOptions``);
+flags given before it (``kpy elect --lease x -n ns status``) apply to it, through ``RunContext.group``.
 """
 
-# no `from __future__ import annotations`: connection_options hands typer the annotations as they are, and
-# string annotations lose their typer.Option metadata (see the report about kpy.cli.common).
+from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Coroutine
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 import typer
-from typer import _click  # typer's vendored click: its errors are typer.TyperException, which main maps
 from typer.core import TyperGroup
 
-from kpy.cli.common import connection_options, run_async
+from kpy.cli.command import ClientOptions, RunContext, add_command, flag, make_callback, option
 from kpy.cli.completion import complete_json_output, complete_leases
-from kpy.config.flags import ConnectionFlags
+
+if TYPE_CHECKING:
+    from kpy.election.config import ElectionConfig
 
 COMMAND_KEY = "kpy.elect.command"
-#: ``--lease`` given before the subcommand (``kpy elect --lease x status``); set by the group's callback,
-#: which always runs first
-_group_lease: list[str | None] = [None]
 
 EXAMPLES = """
 
@@ -45,34 +45,226 @@ HELP = (
     "and KPY_LEASE_TRANSITIONS (a fencing token)." + EXAMPLES
 )
 
+STATUS_HELP = """Show who holds a Lease, when it was last renewed, whether it has expired, and its transitions.
+
+Examples:
+
+  # Who holds the lease "nightly" in the current namespace?
+  kpy elect status --lease nightly
+
+  # The same as JSON, for scripts
+  kpy elect status --lease nightly -o json"""
+
+
+@dataclass(frozen=True)
+class ElectOptions(ClientOptions):
+    """``kpy elect --lease NAME [flags] -- CMD [ARGS...]``."""
+
+    lease: str | None = option(
+        "--lease",
+        default=None,
+        help="Name of the Lease to campaign for.",
+        show_default=False,
+        complete=complete_leases,
+    )
+    identity: str | None = option(
+        "--identity",
+        default=None,
+        help="This candidate's identity (default: hostname_<random uuid>, unique per process).",
+        show_default=False,
+    )
+    lease_duration: str = option(
+        "--lease-duration",
+        default="15s",
+        metavar="DURATION",
+        help="How long followers wait after the last observed renewal before taking over (whole seconds are "
+        "stored in the Lease).",
+    )
+    renew_deadline: str = option(
+        "--renew-deadline",
+        default="10s",
+        metavar="DURATION",
+        help="How long the leader retries renewing before giving up.",
+    )
+    retry_period: str = option(
+        "--retry-period",
+        default="2s",
+        metavar="DURATION",
+        help="Time between tries (acquire tries get jitter up to 1.2x).",
+    )
+    grace_period: str = option(
+        "--grace-period",
+        default="3s",
+        metavar="DURATION",
+        help="Time between SIGTERM and SIGKILL when the command must stop; at most 0.9 × lease duration − "
+        "renew deadline.",
+    )
+    release_on_exit: bool = flag(
+        "--release-on-exit/--no-release-on-exit",
+        default=True,
+        help='When the command exits, give the lease up at once (holderIdentity "") instead of letting it '
+        "expire.",
+    )
+    health_address: str | None = option(
+        "--health-address",
+        default=None,
+        metavar="HOST:PORT",
+        help="Serve /healthz (fails when the leader has not renewed for lease duration + 20s) and /metrics.",
+        show_default=False,
+    )
+    #: from the parsed line: the words after ``--``, the words before it that are not flags, the subcommand
+    command: tuple[str, ...] = ()
+    unexpected: tuple[str, ...] = ()
+    subcommand: str | None = None
+
+    def config(self) -> ElectionConfig:
+        """The election timings (``UsageError`` for a bad duration or combination)."""
+        return election_config(self.lease_duration, self.renew_deadline, self.retry_period, self.grace_period)
+
+    def validate(self) -> None:
+        from kpy.errors import UsageError
+
+        if self.subcommand is not None:
+            return
+        if self.unexpected:
+            raise UsageError(
+                f"unexpected argument {self.unexpected[0]!r}: put the command after '--' "
+                "(kpy elect --lease NAME -- CMD)",
+                hint="usage",
+            )
+        if not self.lease:
+            raise UsageError('required flag(s) "lease" not set', hint="usage")
+        if not self.command:
+            raise UsageError(
+                "a command to run is required after '--' (kpy elect --lease NAME -- CMD)", hint="usage"
+            )
+        self.config()
+
+    def run(self, ctx: RunContext) -> int | Coroutine[Any, Any, int]:
+        if self.subcommand is not None:
+            # `kpy elect --lease x -n ns status`: flags before the subcommand apply to it, as in kubectl
+            ctx.root_flags = self.flags
+            ctx.group = self
+            return 0
+        return self._elect(ctx)
+
+    async def _elect(self, ctx: RunContext) -> int:
+        from kpy.election.health import parse_address
+        from kpy.election.lock import LeaseLock
+        from kpy.election.runner import ElectionRunner, RunOptions
+
+        assert self.lease is not None
+        if self.health_address:
+            parse_address(self.health_address)  # bad input fails before connecting
+        run = RunOptions(
+            argv=self.command,
+            identity=self.identity or default_identity(),
+            config=self.config(),
+            release_on_exit=self.release_on_exit,
+            health_address=self.health_address,
+        )
+        async with ctx.client(self.flags) as client:
+            lock = LeaseLock(client, client.config.namespace, self.lease)
+            return await ElectionRunner(lock, run).run()
+
+
+@dataclass(frozen=True)
+class StatusOptions(ClientOptions):
+    """``kpy elect status --lease NAME [-o json]``."""
+
+    lease: str | None = option(
+        "--lease", default=None, help="Name of the Lease.", show_default=False, complete=complete_leases
+    )
+    output: str = option(
+        "-o",
+        "--output",
+        default="",
+        complete=complete_json_output,
+        help="Output format: json, or empty for text.",
+    )
+
+    def complete(self, ctx: RunContext) -> StatusOptions:
+        group = ctx.group
+        if not self.lease and isinstance(group, ElectOptions):  # `kpy elect --lease x status`
+            return replace(self, lease=group.lease)
+        return self
+
+    def validate(self) -> None:
+        from kpy.errors import UsageError
+
+        if not self.lease:
+            raise UsageError('required flag(s) "lease" not set', hint="usage")
+        if self.output not in ("", "json"):
+            raise UsageError(
+                f'unable to match a printer suitable for the output format "{self.output}", allowed formats are: json',
+                hint="usage",
+            )
+
+    async def run(self, ctx: RunContext) -> int:
+        import json
+        import sys
+        from datetime import UTC, datetime
+
+        from kpy.election.lock import LEASES
+        from kpy.election.status import lease_status
+
+        assert self.lease is not None
+        async with ctx.client(self.flags) as client:
+            path = f"{LEASES.format(namespace=client.config.namespace)}/{self.lease}"
+            obj = (await client.get_named(path, client.config.namespace)).json()
+        status = lease_status(obj, datetime.now(UTC))
+        if self.output == "json":
+            sys.stdout.write(json.dumps(status.to_json(), indent=4) + "\n")
+        else:
+            sys.stdout.write(status.to_text())
+        return 0
+
 
 class ElectGroup(TyperGroup):
     """``kpy elect [flags] -- CMD ...`` runs; ``kpy elect status ...`` is a subcommand."""
 
-    def parse_args(self, ctx: _click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        from kpy.errors import UsageError
+
         if not args and not ctx.resilient_parsing:
-            raise _click.exceptions.NoArgsIsHelpError(ctx)
+            error = UsageError('required flag(s) "lease" not set', hint="usage")
+            error.command_path = ctx.command_path
+            raise error
         if "--" not in args:
-            return super().parse_args(ctx, args)
+            return list(super().parse_args(ctx, args))
         i = args.index("--")
         ctx.meta[COMMAND_KEY] = args[i + 1 :]
-        _click.Command.parse_args(self, ctx, args[:i])
-        return ctx.args
+        return list(super().parse_args(ctx, args[:i]))
 
-    def resolve_command(
-        self, ctx: _click.Context, args: list[str]
-    ) -> tuple[str | None, _click.Command | None, list[str]]:
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        from kpy.errors import UsageError
+
         name = args[0] if args else ""
-        if name and not ctx.resilient_parsing and not name.startswith("-") and self.get_command(ctx, name) is None:
+        if (
+            name
+            and not ctx.resilient_parsing
+            and not name.startswith("-")
+            and self.get_command(ctx, name) is None
+        ):
             # `kpy elect --lease x ./job.sh`: a command without `--`, not an unknown subcommand
-            raise _click.exceptions.UsageError(
+            error = UsageError(
                 f"unexpected argument {name!r}: put the command after '--' (kpy elect --lease NAME -- CMD)",
-                ctx=ctx,
+                hint="usage",
             )
+            error.command_path = ctx.command_path
+            raise error
         return super().resolve_command(ctx, args)
 
 
-def register(app: typer.Typer) -> None:
+def _parsed_line(ctx: Any) -> dict[str, Any]:
+    return {
+        "command": tuple(ctx.meta.get(COMMAND_KEY) or ()),
+        "unexpected": tuple(ctx.args),
+        "subcommand": ctx.invoked_subcommand,
+    }
+
+
+def register(app: Any) -> None:
     elect_app = typer.Typer(
         cls=ElectGroup,
         subcommand_metavar="-- CMD [ARGS...]",  # `kpy elect status` is listed under Commands
@@ -80,112 +272,18 @@ def register(app: typer.Typer) -> None:
         no_args_is_help=False,
         context_settings={"help_option_names": ["-h", "--help"]},
     )
-    elect_app.callback(invoke_without_command=True, help=HELP)(elect_command)
-    elect_app.command("status")(status_command)
+    elect_app.callback(invoke_without_command=True, help=HELP)(
+        make_callback(ElectOptions, help=HELP, extra=_parsed_line)
+    )
+    add_command(elect_app, "status", StatusOptions, help=STATUS_HELP)
     app.add_typer(elect_app, name="elect", help=HELP, short_help=HELP.split(".")[0] + ".")
 
 
-@connection_options
-def elect_command(
-    ctx: typer.Context,
-    lease: Annotated[
-        str | None, typer.Option(
-            "--lease",
-            help="Name of the Lease to campaign for.",
-            show_default=False,
-            autocompletion=complete_leases,
-        )
-    ] = None,
-    identity: Annotated[
-        str | None,
-        typer.Option(
-            "--identity",
-            help="This candidate's identity (default: hostname_<random uuid>, unique per process).",
-            show_default=False,
-        ),
-    ] = None,
-    lease_duration: Annotated[
-        str,
-        typer.Option(
-            "--lease-duration",
-            metavar="DURATION",
-            help="How long followers wait after the last observed renewal before taking over (whole seconds are "
-            "stored in the Lease).",
-        ),
-    ] = "15s",
-    renew_deadline: Annotated[
-        str,
-        typer.Option(
-            "--renew-deadline",
-            metavar="DURATION",
-            help="How long the leader retries renewing before giving up.",
-        ),
-    ] = "10s",
-    retry_period: Annotated[
-        str,
-        typer.Option(
-            "--retry-period",
-            metavar="DURATION",
-            help="Time between tries (acquire tries get jitter up to 1.2x).",
-        ),
-    ] = "2s",
-    grace_period: Annotated[
-        str,
-        typer.Option(
-            "--grace-period",
-            metavar="DURATION",
-            help="Time between SIGTERM and SIGKILL when the command must stop; at most 0.9 × lease duration − "
-            "renew deadline.",
-        ),
-    ] = "3s",
-    release_on_exit: Annotated[
-        bool,
-        typer.Option(
-            "--release-on-exit/--no-release-on-exit",
-            help='When the command exits, give the lease up at once (holderIdentity "") instead of letting it '
-            "expire.",
-        ),
-    ] = True,
-    health_address: Annotated[
-        str | None,
-        typer.Option(
-            "--health-address",
-            metavar="HOST:PORT",
-            help="Serve /healthz (fails when the leader has not renewed for lease duration + 20s) and /metrics.",
-            show_default=False,
-        ),
-    ] = None,
-    *,
-    flags: ConnectionFlags,
-) -> None:
-    if ctx.invoked_subcommand is not None:
-        # `kpy elect --lease x -n ns status`: flags before the subcommand apply to it, as in kubectl
-        from kpy.cli.common import run_context
-
-        run_context(ctx).root_flags = flags
-        _group_lease[0] = lease
-        return
-    command: list[str] = list(ctx.meta.get(COMMAND_KEY) or [])
-    if ctx.args:
-        raise _click.exceptions.UsageError(
-            f"unexpected argument {ctx.args[0]!r}: put the command after '--' (kpy elect --lease NAME -- CMD)",
-            ctx=ctx,
-        )
-    if not lease:
-        raise _click.exceptions.UsageError('required flag(s) "lease" not set', ctx=ctx)
-    if not command:
-        raise _click.exceptions.UsageError(
-            "a command to run is required after '--' (kpy elect --lease NAME -- CMD)", ctx=ctx
-        )
-    options = _election_options(lease_duration, renew_deadline, retry_period, grace_period)
-    raise typer.Exit(
-        run_async(_run(flags, lease, identity, options, command, release_on_exit, health_address))
-    )
-
-
-def _election_options(lease_duration: str, renew_deadline: str, retry_period: str, grace_period: str) -> Any:
+def election_config(
+    lease_duration: str, renew_deadline: str, retry_period: str, grace_period: str
+) -> ElectionConfig:
     from kpy.election.config import ElectionConfig
-    from kpy.election.durations import parse_flag_duration
+    from kpy.gocompat.duration import parse_flag_duration
 
     config = ElectionConfig(
         lease_duration_ns=parse_flag_duration("--lease-duration", lease_duration),
@@ -203,83 +301,3 @@ def default_identity() -> str:
     import uuid
 
     return f"{socket.gethostname()}_{uuid.uuid4()}"
-
-
-async def _run(
-    flags: ConnectionFlags,
-    lease: str,
-    identity: str | None,
-    config: Any,
-    command: list[str],
-    release_on_exit: bool,
-    health_address: str | None,
-) -> int:
-    from kpy.cli.common import open_client
-    from kpy.election.health import parse_address
-    from kpy.election.lock import LeaseLock
-    from kpy.election.runner import ElectionRunner, RunOptions
-
-    if health_address:
-        parse_address(health_address)  # bad input fails before connecting
-    options = RunOptions(
-        argv=tuple(command),
-        identity=identity or default_identity(),
-        config=config,
-        release_on_exit=release_on_exit,
-        health_address=health_address,
-    )
-    async with open_client(flags) as client:
-        lock = LeaseLock(client, client.config.namespace, lease)
-        return await ElectionRunner(lock, options).run()
-
-
-@connection_options
-def status_command(
-    lease: Annotated[
-        str | None, typer.Option("--lease", help="Name of the Lease.", show_default=False, autocompletion=complete_leases)
-    ] = None,
-    output: Annotated[
-        str, typer.Option("-o", "--output", autocompletion=complete_json_output,
-                          help="Output format: json, or empty for text.")
-    ] = "",
-    *,
-    flags: ConnectionFlags,
-) -> None:
-    """Show who holds a Lease, when it was last renewed, whether it has expired, and its transitions.
-
-    Examples:
-
-      # Who holds the lease "nightly" in the current namespace?
-      kpy elect status --lease nightly
-
-      # The same as JSON, for scripts
-      kpy elect status --lease nightly -o json
-    """
-    lease = lease or _group_lease[0]  # `kpy elect --lease x status`
-    if not lease:
-        raise _click.exceptions.UsageError('required flag(s) "lease" not set')
-    if output not in ("", "json"):
-        raise _click.exceptions.UsageError(
-            f'unable to match a printer suitable for the output format "{output}", allowed formats are: json'
-        )
-    raise typer.Exit(run_async(_status(flags, lease, output)))
-
-
-async def _status(flags: ConnectionFlags, lease: str, output: str) -> int:
-    import json
-    import sys
-    from datetime import UTC, datetime
-
-    from kpy.cli.common import open_client
-    from kpy.election.lock import LEASES
-    from kpy.election.status import lease_status
-
-    async with open_client(flags) as client:
-        path = f"{LEASES.format(namespace=client.config.namespace)}/{lease}"
-        obj = (await client.get_named(path, client.config.namespace)).json()
-    status = lease_status(obj, datetime.now(UTC))
-    if output == "json":
-        sys.stdout.write(json.dumps(status.to_json(), indent=4) + "\n")
-    else:
-        sys.stdout.write(status.to_text())
-    return 0

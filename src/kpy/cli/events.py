@@ -71,7 +71,11 @@ class TailOptions(ClientOptions):
 
     all_namespaces: bool = flag("-A", "--all-namespaces", help="Events of every namespace.")
     for_object: str | None = option(
-        "--for", default=None, metavar="KIND/NAME", help="Only events about this object.", complete=complete_event_object
+        "--for",
+        default=None,
+        metavar="KIND/NAME",
+        help="Only events about this object.",
+        complete=complete_event_object,
     )
     types: str | None = option("--types", default=None, help="Only these types (Normal,Warning).")
     reason: str | None = option("--reason", default=None, help="Only events with this reason.")
@@ -151,7 +155,9 @@ class TailOptions(ClientOptions):
             )
         if self.no_watch and printed == 0:  # kubectl events says so whatever the output format
             sys.stderr.write(
-                "No events found.\n" if self.all_namespaces else f"No events found in {tail.namespace} namespace.\n"
+                "No events found.\n"
+                if self.all_namespaces
+                else f"No events found in {tail.namespace} namespace.\n"
             )
         return 0
 
@@ -164,12 +170,16 @@ _SINK = "Buffered sink (audit buffered backend)"
 class RecordOptions(ClientOptions):
     """``kpy events record [flags]``."""
 
-    for_object: str | None = option("--for", default=None, metavar="KIND/NAME", help="The object the event is about.")
+    for_object: str | None = option(
+        "--for", default=None, metavar="KIND/NAME", help="The object the event is about."
+    )
     event_type: str = option("--type", default="Normal", help="Normal or Warning.")
     reason: str | None = option("--reason", default=None, help="Why (CamelCase, e.g. Deployed).")
     message: str | None = option("--message", default=None, help="What happened, for humans.")
     action: str = option("--action", default="", help="What was done (events.k8s.io action).")
-    related: str | None = option("--related", default=None, metavar="KIND/NAME", help="A second object involved.")
+    related: str | None = option(
+        "--related", default=None, metavar="KIND/NAME", help="A second object involved."
+    )
     reporting_controller: str = option(
         "--reporting-controller", default="kpy", help="Source component / reporting controller."
     )
@@ -189,7 +199,10 @@ class RecordOptions(ClientOptions):
         "--spam-burst", default=25, panel=_CORRELATOR, help="Events per source+object before throttling."
     )
     spam_qps: float = option(
-        "--spam-qps", default=1.0 / 300.0, panel=_CORRELATOR, help="Refill rate per source+object (default 1/300)."
+        "--spam-qps",
+        default=1.0 / 300.0,
+        panel=_CORRELATOR,
+        help="Refill rate per source+object (default 1/300).",
     )
     no_spam_filter: bool = flag("--no-spam-filter", panel=_CORRELATOR)
     aggregate_max_events: int = option(
@@ -207,7 +220,9 @@ class RecordOptions(ClientOptions):
         metavar="DURATION",
         help="A batch is sent after this long even if not full.",
     )
-    throttle_qps: float = option("--throttle-qps", default=10.0, panel=_SINK, help="Batches per second (0 disables).")
+    throttle_qps: float = option(
+        "--throttle-qps", default=10.0, panel=_SINK, help="Batches per second (0 disables)."
+    )
     throttle_burst: int = option("--throttle-burst", default=15, panel=_SINK, help="")
     async_delegate: bool = flag("--async-delegate/--sync-delegate", default=True, panel=_SINK)
     max_in_flight: int = option("--max-in-flight", default=16, panel=_SINK, help="Concurrent writes.")
@@ -263,7 +278,9 @@ class RecordOptions(ClientOptions):
                 spam_burst=self.spam_burst,
                 spam_qps=self.spam_qps,
                 aggregate_max_events=self.aggregate_max_events,
-                aggregate_max_interval=parse_duration(self.aggregate_max_interval, "--aggregate-max-interval"),
+                aggregate_max_interval=parse_duration(
+                    self.aggregate_max_interval, "--aggregate-max-interval"
+                ),
                 spam_filter=not self.no_spam_filter,
             ),
             sink=SinkOptions(

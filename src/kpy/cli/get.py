@@ -53,7 +53,9 @@ class GetOptions(ClientOptions):
         "jsonpath-file=...|jsonpath-as-json=...|custom-columns=...|"
         "custom-columns-file=...|go-template=...|go-template-file=...",
     )
-    selector: str | None = option("-l", "--selector", default=None, help="Label selector (e.g. -l key1=value1,key2=value2).")
+    selector: str | None = option(
+        "-l", "--selector", default=None, help="Label selector (e.g. -l key1=value1,key2=value2)."
+    )
     field_selector: str | None = option(
         "--field-selector", default=None, help="Field selector (e.g. status.phase=Running)."
     )
@@ -91,12 +93,16 @@ class GetOptions(ClientOptions):
         help="If non-empty, sort list types using this field specification (a JSONPath "
         "expression, e.g. '{.metadata.name}').",
     )
-    show_kind: bool = flag("--show-kind", help="If present, list the resource type for the requested object(s).")
+    show_kind: bool = flag(
+        "--show-kind", help="If present, list the resource type for the requested object(s)."
+    )
     ignore_not_found: bool = flag(
         "--ignore-not-found",
         help="If set to true, suppresses NotFound error for specific objects that do not exist.",
     )
-    recursive: bool = flag("-R", "--recursive", help="Process the directory used in -f, --filename recursively.")
+    recursive: bool = flag(
+        "-R", "--recursive", help="Process the directory used in -f, --filename recursively."
+    )
     raw: str = option(
         "--raw",
         default="",

@@ -272,13 +272,14 @@ def as_table(obj: dict[str, Any]) -> dict[str, Any]:
         return obj
     import datetime
 
+    from kpy.gocompat.metav1 import parse_optional_time
     from kpy.printers.duration import human_duration
 
     meta = obj.get("metadata") or {}
     age = "<unknown>"
     created = meta.get("creationTimestamp")
-    if isinstance(created, str) and created:
-        when = datetime.datetime.fromisoformat(created.replace("Z", "+00:00"))
+    when = parse_optional_time(created)
+    if when is not None:
         age = human_duration((datetime.datetime.now(datetime.UTC) - when).total_seconds())
     return {
         "kind": "Table",

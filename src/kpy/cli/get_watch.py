@@ -243,7 +243,7 @@ class _ObjectWatch:
         if not self.options.output_watch_events or self.format == "name":
             self.getter.printer.print_obj(obj, out)
         elif self.format == "json":  # kubectl encodes a WatchEvent on one line, its fields in struct order
-            from kpy.printers.structured import go_json
+            from kpy.gocompat.jsonindent import go_json
 
             out.write(f'{{"type":{json.dumps(event_type)},"object":{go_json(obj, indent=None)}}}\n')
         else:

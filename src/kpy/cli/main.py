@@ -17,14 +17,15 @@ import typer
 
 from kpy import __version__
 from kpy.cli import common
-from kpy.cli.command import RunContext
+from kpy.cli.context import RunContext
+from kpy.config.flags import flags_from_values
 
 HELP = """kpy: client-go's tools for kubectl users.
 
 Port-forward over WebSocket, kubectl-identical JSONPath, leader election for any process, and event
 tailing/recording, all on one kubeconfig layer that behaves like kubectl's."""
 
-COMMAND_MODULES = ("get", "port_forward", "elect", "events", "sandbox", "version")
+COMMAND_MODULES = ("get", "port_forward", "elect", "events", "certs", "sandbox", "version")
 
 
 def _root_callback(ctx: typer.Context, **values: Any) -> None:
@@ -35,7 +36,7 @@ def _root_callback(ctx: typer.Context, **values: Any) -> None:
         raise typer.Exit(0)
     run = common.run_context(ctx)
     run.debug = run.debug or bool(debug)
-    run.root_flags = common.flags_from_values(values)
+    run.root_flags = flags_from_values(values)
     run.set_logging(run.root_flags.verbosity)
 
 
@@ -261,13 +262,6 @@ def _completion_words() -> list[str] | None:
         return None
 
 
-#: what kubectl-style commands say when a required argument is missing (instead of printing their help)
-_MISSING_ARGS = {
-    "port-forward": ("TYPE/NAME and list of ports are required for port-forward", True),
-    "elect": ('required flag(s) "lease" not set', False),
-}
-
-
 def _usage_error(exc: typer.TyperException, args: Sequence[str] = ()) -> int:
     """kubectl's two lines (``error: ...`` then where to look), exit 1; a bare ``kpy`` prints help, exit 0.
 
@@ -277,17 +271,9 @@ def _usage_error(exc: typer.TyperException, args: Sequence[str] = ()) -> int:
     ctx = getattr(exc, "ctx", None)
     name = type(exc).__name__
     path = ctx.command_path if ctx is not None else _command_path(args)
-    if name == "NoArgsIsHelpError" and ctx is not None:
-        command = path.rpartition(" ")[2]
-        if (
-            ctx.parent is None or command not in _MISSING_ARGS
-        ):  # the root and command groups: help, like cobra
-            sys.stdout.write(ctx.get_help() + "\n")
-            return 0
-        message, examples = _MISSING_ARGS[command]
-        hint = f"See '{path} -h' for help and examples" if examples else f"See '{path} --help' for usage."
-        _print_error(f"error: {message}\n{hint}")
-        return 1
+    if name == "NoArgsIsHelpError" and ctx is not None:  # the root and command groups: help, like cobra
+        sys.stdout.write(ctx.get_help() + "\n")
+        return 0
     option = str(getattr(exc, "option_name", "") or "")
     if name == "NoSuchOption" and option:
         message = (

@@ -114,15 +114,10 @@ def register(app: Any) -> None:
 
 
 def parse_timeout(value: str) -> float:
-    from kpy.config.duration import parse_go_duration
     from kpy.errors import UsageError
+    from kpy.gocompat.duration import parse_flag_seconds
 
-    try:
-        seconds = parse_go_duration(value)
-    except ValueError:
-        raise UsageError(
-            f'invalid argument "{value}" for "--pod-running-timeout" flag: time: invalid duration "{value}"'
-        ) from None
+    seconds = parse_flag_seconds("--pod-running-timeout", value)
     if seconds <= 0:
         raise UsageError("--pod-running-timeout must be higher than zero")
     return seconds

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Any
 
-import typer
+from kpy.cli.command import Options, RunContext, add_command, argument, flag
 
 EXAMPLES = """
 
@@ -18,22 +19,28 @@ Examples:
   export KUBECONFIG=/tmp/kpy-emulator-.../kubeconfig   # printed by the command above
 """
 
-
-def register(app: typer.Typer) -> None:
-    app.command(
-        "sandbox",
-        help="Start an in-process Kubernetes API emulator with a seeded namespace, optionally running a command "
-             "against it." + EXAMPLES,
-        context_settings={"allow_interspersed_args": False},
-    )(sandbox_command)
+HELP = (
+    "Start an in-process Kubernetes API emulator with a seeded namespace, optionally running a command "
+    "against it." + EXAMPLES
+)
 
 
-def sandbox_command(
-    command: Annotated[list[str] | None, typer.Argument(metavar="[-- CMD [ARGS...]]", show_default=False,
-                                                        help="Command to run with KUBECONFIG set.")] = None,
-    empty: Annotated[bool, typer.Option("--empty", help="Start without the seeded objects.")] = False,
-) -> None:
-    from kpy.cli.common import run_async
-    from kpy.sandbox import run_sandbox
+@dataclass(frozen=True)
+class SandboxOptions(Options):
+    """``kpy sandbox [--empty] [-- CMD [ARGS...]]``."""
 
-    raise typer.Exit(run_async(run_sandbox(list(command or []), seed=not empty)))
+    command: tuple[str, ...] = argument(
+        metavar="[-- CMD [ARGS...]]", multiple=True, help="Command to run with KUBECONFIG set."
+    )
+    empty: bool = flag("--empty", help="Start without the seeded objects.")
+
+    async def run(self, ctx: RunContext) -> int:
+        from kpy.sandbox import run_sandbox
+
+        return await run_sandbox(list(self.command), seed=not self.empty)
+
+
+def register(app: Any) -> None:
+    add_command(
+        app, "sandbox", SandboxOptions, help=HELP, context_settings={"allow_interspersed_args": False}
+    )

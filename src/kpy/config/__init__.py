@@ -1,4 +1,5 @@
-"""kubeconfig loading the kubectl way: ``load_client_config(flags) -> ClientConfig``.
+"""kubeconfig loading the kubectl way: ``load_client_config(flags) -> ClientConfig``, and the same resolution
+handed to the official ``kubernetes`` client (``kubernetes_configuration()``, ``kubernetes_api_client()``).
 
 Cheap to import (the CLI imports it at start-up): only ``ConnectionFlags`` is loaded eagerly; the rest
 (which pulls in ssl, asyncio and, when a file is parsed, yaml) loads on first attribute access.
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     from kpy.config.client_config import ClientConfig
     from kpy.config.credentials import Credentials
     from kpy.config.incluster import InClusterPaths
+    from kpy.config.kubernetes_client import kubernetes_api_client, kubernetes_configuration
     from kpy.config.loader import InvalidConfiguration, load_client_config
     from kpy.config.redact import redact_headers
 
@@ -23,6 +25,8 @@ __all__ = [
     "Credentials",
     "InClusterPaths",
     "InvalidConfiguration",
+    "kubernetes_api_client",
+    "kubernetes_configuration",
     "load_client_config",
     "redact_headers",
 ]
@@ -32,6 +36,8 @@ _LAZY = {
     "Credentials": "kpy.config.credentials",
     "InClusterPaths": "kpy.config.incluster",
     "InvalidConfiguration": "kpy.config.loader",
+    "kubernetes_api_client": "kpy.config.kubernetes_client",
+    "kubernetes_configuration": "kpy.config.kubernetes_client",
     "load_client_config": "kpy.config.loader",
     "redact_headers": "kpy.config.redact",
 }

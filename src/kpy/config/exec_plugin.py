@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kpy.errors import ConfigError
+from kpy.gocompat.metav1 import parse_time
 
 if TYPE_CHECKING:  # asyncio, subprocess and shutil load when a plugin runs, not with every kubeconfig
     import asyncio
@@ -277,9 +278,7 @@ class ExecCredentials:
         stamp = status.get("expirationTimestamp")
         if stamp:
             try:
-                from datetime import datetime
-
-                expiry = datetime.fromisoformat(str(stamp).replace("Z", "+00:00")).timestamp()
+                expiry = parse_time(str(stamp)).timestamp()
             except ValueError:
                 raise ConfigError(f'{prefix}decoding stdout: parsing time "{stamp}" as RFC3339') from None
         return _Cached(token=token, cert=(cert.encode(), key.encode()) if cert else None, expiry=expiry)

@@ -6,7 +6,8 @@ the loader can tell an explicit flag from a default and only override what the u
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -32,3 +33,34 @@ class ConnectionFlags:
     burst: int | None = None  # default 10
     cache_dir: str | None = None  # default ~/.kube/cache
     verbosity: int = 0
+
+
+def flags_from_values(values: dict[str, Any]) -> ConnectionFlags:
+    """Parsed flag values by field name (None = unset) as ConnectionFlags."""
+    kwargs: dict[str, Any] = {}
+    for name, value in values.items():
+        if value is None:
+            continue
+        if name == "as_groups":
+            value = tuple(value)
+            if not value:
+                continue
+        kwargs[name] = value
+    return ConnectionFlags(**kwargs)
+
+
+def merge_flags(base: ConnectionFlags, override: ConnectionFlags) -> ConnectionFlags:
+    """``override``'s set values win over ``base``'s; unset (None/empty/0) values fall through (kubectl: a flag
+    after the command wins over the same flag before it)."""
+    default = ConnectionFlags()
+    changes = {
+        f.name: getattr(override, f.name)
+        for f in fields(ConnectionFlags)
+        if getattr(override, f.name) != getattr(default, f.name)
+    }
+    return replace(base, **changes)
+
+
+#: the field names, which are also the parameter names of the global flags on the command line
+FIELD_NAMES = tuple(f.name for f in fields(ConnectionFlags))
+

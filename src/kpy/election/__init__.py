@@ -6,13 +6,13 @@ Layers: ``durations``/``config`` (flags and client-go's validation), ``record`` 
 ``process``/``runner`` (the child under the lease), ``health`` (/healthz, /metrics), ``status``.
 """
 
-from kpy.election.clock import Clock, FakeClock, RealClock
 from kpy.election.config import ElectionConfig
 from kpy.election.core import Create, ElectionCore, Held, Update
 from kpy.election.elector import LeaderElector
 from kpy.election.lock import LeaseLock, Lock
 from kpy.election.record import LeaderElectionRecord
 from kpy.election.runner import ElectionRunner, RunOptions
+from kpy.gocompat.clock import Clock, FakeClock, RealClock
 
 __all__ = [
     "Clock",

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kpy.election.durations import MILLISECOND, SECOND, format_duration
 from kpy.errors import ElectionError
+from kpy.gocompat.duration import MILLISECOND, SECOND, format_duration
 
 JITTER_FACTOR = 1.2
 #: fraction of a lease kpy trusts its own clock for (10% margin for clock-rate drift between machines)

@@ -25,10 +25,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from kpy.election.clock import Clock, RealClock
 from kpy.election.config import ElectionConfig, jittered
 from kpy.election.core import Create, ElectionCore, Held, Update
-from kpy.election.durations import format_duration
 from kpy.election.lock import Lock
 from kpy.election.record import LeaderElectionRecord
 from kpy.errors import (
@@ -42,6 +40,8 @@ from kpy.errors import (
     NotFound,
     Unauthorized,
 )
+from kpy.gocompat.clock import Clock, RealClock
+from kpy.gocompat.duration import format_duration
 
 log = logging.getLogger("kpy.election")
 T = TypeVar("T")

@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from kpy.election import guard as _guard
-from kpy.election.clock import DEADLINE_CLOCK_ID
+from kpy.gocompat.clock import DEADLINE_CLOCK_ID
 
 PR_SET_PDEATHSIG = 1
 #: False makes spawned children rely on the guard alone (what non-Linux systems do); tests flip it

@@ -10,35 +10,11 @@ leader election) are carried through untouched.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-_TIME = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$"
-)
-
-
-def format_micro_time(t: datetime) -> str:
-    """metav1.MicroTime's JSON form: UTC, ``2006-01-02T15:04:05.000000Z``."""
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=UTC)
-    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def parse_time(text: str) -> datetime:
-    """RFC 3339 with any number of fractional digits (MicroTime or Time) to an aware UTC datetime."""
-    m = _TIME.match(text.strip())
-    if m is None:
-        raise ValueError(f"invalid time {text!r}")
-    year, month, day, hour, minute, second = (int(m.group(i)) for i in range(1, 7))
-    frac = (m.group(7) or "").ljust(6, "0")[:6]
-    t = datetime(year, month, day, hour, minute, second, int(frac), tzinfo=UTC)
-    if m.group(9):
-        offset = timedelta(hours=int(m.group(10)), minutes=int(m.group(11)))
-        t = t - offset if m.group(9) == "+" else t + offset
-    return t
+from kpy.gocompat.metav1 import format_micro_time, parse_time
 
 
 @dataclass(frozen=True)

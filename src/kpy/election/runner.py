@@ -35,7 +35,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TextIO
 
-from kpy.election.clock import Clock, RealClock
 from kpy.election.config import ElectionConfig
 from kpy.election.elector import LeaderElector
 from kpy.election.health import ChildState, HealthServer
@@ -49,6 +48,7 @@ from kpy.election.process import (
     stop_group,
 )
 from kpy.errors import ElectionError
+from kpy.gocompat.clock import Clock, RealClock
 
 FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 EXIT_NOT_FOUND = 127

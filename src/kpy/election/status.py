@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from kpy.election.record import LeaderElectionRecord, format_micro_time
+from kpy.election.record import LeaderElectionRecord
+from kpy.gocompat.metav1 import format_micro_time
 
 
 @dataclass(frozen=True)

@@ -10,20 +10,20 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from kpy.events.broadcaster import Broadcaster, DeliveryMode, Watcher
-    from kpy.events.clock import Clock, FakeClock, RealClock
     from kpy.events.correlator import CorrelateResult, Correlator, CorrelatorOptions
     from kpy.events.pipeline import RecordPipeline, RecordStats
     from kpy.events.recorder import EventSource, ObjectRef, Recorder, make_event
     from kpy.events.sink import BufferedSink, EventWrite, EventWriter, Outcome, SinkOptions, SinkStats
+    from kpy.gocompat.clock import Clock, FakeClock, RealClock
 
 #: where each name lives: loaded on first use, so ``kpy.events.tail`` (``kpy events tail``) imports no asyncio
 _LAZY = {
     "Broadcaster": "kpy.events.broadcaster",
     "DeliveryMode": "kpy.events.broadcaster",
     "Watcher": "kpy.events.broadcaster",
-    "Clock": "kpy.events.clock",
-    "FakeClock": "kpy.events.clock",
-    "RealClock": "kpy.events.clock",
+    "Clock": "kpy.gocompat.clock",
+    "FakeClock": "kpy.gocompat.clock",
+    "RealClock": "kpy.gocompat.clock",
     "CorrelateResult": "kpy.events.correlator",
     "Correlator": "kpy.events.correlator",
     "CorrelatorOptions": "kpy.events.correlator",

@@ -11,9 +11,9 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from kpy.errors import Forbidden, NotFound, UsageError
-from kpy.events.clock import format_micro_time, parse_time
 from kpy.events.recorder import ObjectRef
 from kpy.flowcontrol.sleep import sleep as adaptive_sleep
+from kpy.gocompat.metav1 import format_micro_time, parse_optional_time
 from kpy.rest.discovery_docs import ResourceInfo
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ APIS = ("v1", "events.k8s.io/v1")
 
 
 def _micro(value: Any) -> str | None:
-    ts = parse_time(value)
+    ts = parse_optional_time(value)
     return None if ts is None else format_micro_time(ts)
 
 

@@ -9,17 +9,12 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, TextIO
 
-from kpy.config.duration import parse_go_duration
 from kpy.errors import UsageError
+from kpy.gocompat.duration import parse_flag_seconds
 
 
 def parse_duration(value: str, flag: str) -> float:
-    try:
-        seconds = parse_go_duration(value)
-    except ValueError:
-        raise UsageError(
-            f'invalid argument "{value}" for "{flag}" flag: time: invalid duration "{value}"'
-        ) from None
+    seconds = parse_flag_seconds(flag, value)
     if seconds < 0:
         raise UsageError(f"{flag} must not be negative")
     return seconds

@@ -37,7 +37,9 @@ from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
-from kpy.events.clock import Clock, NanoTime, RealClock, format_time
+from kpy.events.clock import NanoTime
+from kpy.gocompat.clock import Clock, RealClock
+from kpy.gocompat.metav1 import format_time
 
 K = TypeVar("K")
 V = TypeVar("V")

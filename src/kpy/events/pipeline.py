@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kpy.events.broadcaster import Broadcaster, DeliveryMode, Watcher
-from kpy.events.clock import Clock, NanoTime, RealClock
+from kpy.events.clock import NanoTime
 from kpy.events.correlator import Correlator, CorrelatorOptions
 from kpy.events.recorder import EventSource, ObjectRef, Recorder
 from kpy.events.sink import BufferedSink, EventWrite, EventWriter, Outcome, SinkOptions
+from kpy.gocompat.clock import Clock, RealClock
 
 Event = dict[str, Any]
 

@@ -75,7 +75,7 @@ class RecordInput:
 def parse_line(line: str, number: int) -> RecordInput:
     """One JSON line → RecordInput; UsageError names the line."""
     where = f"line {number}"
-    from kpy import gojson
+    from kpy.gocompat import gojson
 
     try:
         data = gojson.loads(line)  # Go's rules and words: no RecursionError, NaN or 4,300-digit ValueError

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kpy.errors import UsageError
+from kpy.events.clock import NanoTime
+from kpy.gocompat.clock import Clock, RealClock
+from kpy.gocompat.metav1 import format_time
 
 if TYPE_CHECKING:  # the broadcaster (asyncio) loads with the recorder's users, not with ObjectRef's
     from kpy.events.broadcaster import Broadcaster
-
-from kpy.events.clock import Clock, NanoTime, RealClock, format_micro_time, format_time
 
 Event = dict[str, Any]
 
@@ -160,8 +161,3 @@ class Recorder:
         event = self.make(ref, event_type, reason, message, action=action, related=related)
         await self.broadcaster.action(event)
         return event
-
-
-def series_stamp(now: float) -> str:
-    """events.k8s.io/v1 ``series.lastObservedTime`` / ``eventTime`` (MicroTime)."""
-    return format_micro_time(now)

@@ -32,7 +32,8 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from kpy.errors import AlreadyExists, ApiError, ConnectionFailed, NotFound
-from kpy.events.clock import Clock, RealClock
+from kpy.flowcontrol.tokenbucket import TokenBucket
+from kpy.gocompat.clock import Clock, RealClock
 
 log = logging.getLogger("kpy.events")
 
@@ -175,8 +176,13 @@ class BufferedSink:
         self._deliveries: set[asyncio.Task[None]] = set()
         self._gathers: set[asyncio.Future[list[None]]] = set()
         self._in_flight = asyncio.Semaphore(self.options.max_in_flight)
-        self._tokens = float(self.options.throttle_burst)
-        self._tokens_at: float | None = None
+        #: client-go's token bucket (flowcontrol.NewTokenBucketRateLimiterWithClock) on this sink's clock
+        self._bucket = TokenBucket(
+            self.options.throttle_qps,
+            self.options.throttle_burst,
+            clock=self.clock.now,
+            sleep=self.clock.sleep,
+        )
         #: events this sink has written: a repeat of one is a PATCH, of any other a create (no doomed PATCH)
         self._known: set[tuple[str, str]] = set()
         self._run_task: asyncio.Task[None] | None = None
@@ -317,18 +323,7 @@ class BufferedSink:
             await asyncio.gather(*list(self._deliveries), return_exceptions=True)
 
     async def _throttle(self) -> None:
-        qps = self.options.throttle_qps
-        if qps <= 0:
-            return
-        now = self.clock.now()
-        if self._tokens_at is not None:
-            self._tokens = min(
-                float(self.options.throttle_burst), self._tokens + (now - self._tokens_at) * qps
-            )
-        self._tokens_at = now
-        self._tokens -= 1.0
-        if self._tokens < 0:
-            await self.clock.sleep(-self._tokens / qps)
+        await self._bucket.wait()  # qps <= 0: no throttle
 
     async def _process(self, batch: list[EventWrite]) -> None:
         if not batch:

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from kpy.flowcontrol.sleep import sleep as adaptive_sleep
-from kpy.flowcontrol.tokenbucket import Clock, Sleep
+from kpy.flowcontrol.tokenbucket import Now
 
 Rand = Callable[[], float]
 
@@ -51,23 +50,6 @@ class Backoff:
         return jitter(current, self.jitter, self.rand) if self.jitter > 0 else current
 
 
-class BackoffExhausted(Exception):
-    """``exponential_backoff`` ran out of steps before the condition held (wait.ErrWaitTimeout)."""
-
-
-async def exponential_backoff(
-    backoff: Backoff, condition: Callable[[], Awaitable[bool]], *, sleep: Sleep = adaptive_sleep
-) -> None:
-    """Call ``condition`` up to ``backoff.steps`` times, sleeping ``backoff.step()`` between tries."""
-    while backoff.steps > 0:
-        if await condition():
-            return
-        if backoff.steps == 1:
-            break
-        await sleep(backoff.step())
-    raise BackoffExhausted("timed out waiting for the condition")
-
-
 class ExponentialBackoffManager:
     """Reconnect backoff: ``initial`` doubling (``factor``) up to ``maximum``, jittered; reset when quiet.
 
@@ -82,7 +64,7 @@ class ExponentialBackoffManager:
         factor: float = 2.0,
         jitter: float = 1.0,
         *,
-        clock: Clock = time.monotonic,
+        clock: Now = time.monotonic,
         rand: Rand = random.random,
     ) -> None:
         self.initial = initial

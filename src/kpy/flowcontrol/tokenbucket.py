@@ -3,7 +3,7 @@
 The bucket starts full (``burst`` tokens) and refills at ``qps`` tokens per second up to ``burst``. ``wait``
 *reserves* a token, so concurrent callers queue up in arrival order: the n-th caller beyond the burst waits
 ``n / qps`` seconds. A reservation whose waiter is cancelled gives its token back. ``qps <= 0`` disables
-throttling (client-go: a negative QPS means no rate limiter). Clock and sleep are injectable so tests drive time.
+throttling (client-go: a negative QPS means no rate limiter). The time source and sleep are injectable so tests drive time.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from collections.abc import Awaitable, Callable
 
 from kpy.flowcontrol.sleep import sleep as adaptive_sleep
 
-Clock = Callable[[], float]
+#: a source of seconds (``time.monotonic``, or ``kpy.gocompat.clock.Clock.monotonic`` in tests)
+Now = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
 
@@ -21,7 +22,7 @@ class TokenBucket:
     """``qps`` tokens per second, at most ``burst`` saved up; ``burst`` < 1 is treated as 1."""
 
     def __init__(
-        self, qps: float, burst: int, *, clock: Clock = time.monotonic, sleep: Sleep = adaptive_sleep
+        self, qps: float, burst: int, *, clock: Now = time.monotonic, sleep: Sleep = adaptive_sleep
     ) -> None:
         self.qps = float(qps)
         self.burst = max(1, int(burst))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kpy.printers.structured import go_json
+from kpy.gocompat.jsonindent import go_json
 
 INT64_MIN = -(1 << 63)
 INT64_MAX = (1 << 63) - 1

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from kpy.errors import ForwardError, UsageError
+from kpy.gocompat.metav1 import parse_optional_time
 
 if TYPE_CHECKING:
     from kpy.rest import RestClient
@@ -282,12 +283,7 @@ def _name(obj: dict[str, Any]) -> str:
 
 
 def _ts(value: Any) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
+    return parse_optional_time(value)
 
 
 def _ready_time(pod: dict[str, Any]) -> datetime | None:

@@ -2,13 +2,14 @@
 
 The I/O layer around ``protocol.ClientChannels``. The upgrade goes through the shared layer
 (``RestClient.dial_websocket``: TLS, proxy, credentials); the bytes are then moved by two threads on blocking
-sockets, because that is where Python port-forwarding spends its CPU (see ``kpy.rest.wsdial``):
+sockets, because that is where Python port-forwarding spends its CPU (see ``kpy.streams.dial``):
 
 * local -> pod: read the local socket straight into a buffer after the channel byte, mask it (``websockets``'
   C ``apply_mask``) and send header and payload with one ``sendmsg`` (over TLS: ``TLSStream.send_parts``);
-* pod -> local: read the WebSocket into a reusable buffer and parse frames in place; data for the port is
-  written to the local socket from that buffer, without assembling messages. Everything that is not bulk data
-  (the port headers, error-channel text, base64 framing, control frames) goes through the sans-I/O core.
+* pod -> local: read the WebSocket into a reusable buffer and feed it to the codec
+  (``kpy.streams.websocket.MessageReader``), which hands bulk data for the port out as views of that buffer;
+  they are written to the local socket without assembling messages. Everything that is not bulk data (the port
+  headers, error-channel text, base64 framing, control frames) goes through the sans-I/O cores.
 
 Backpressure is end to end and every buffer is bounded: a thread reads its source only after the previous bytes
 were written to the other side, so a slow pod stops the reads from the local socket and a slow local reader
@@ -33,7 +34,6 @@ import errno
 import functools
 import os
 import socket
-import struct
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -48,23 +48,28 @@ from kpy.portforward.protocol import (
     Framing,
     ProtocolFailure,
 )
-from kpy.rest.wsdial import (
+from kpy.streams.tls import TLSStream
+from kpy.streams.websocket import (
+    CLOSE_NO_STATUS,
     OP_BINARY,
     OP_CLOSE,
-    OP_CONT,
-    OP_PING,
     OP_PONG,
     OP_TEXT,
-    TLSStream,
+    Chunk,
+    Close,
+    Message,
+    MessageReader,
+    Ping,
+    ProtocolError,
     apply_mask,
+    close_payload,
     frame_header,
-    run_in_thread,
-    workers,
 )
+from kpy.streams.workers import run_in_thread, workers
 
 if TYPE_CHECKING:
     from kpy.rest import RestClient
-    from kpy.rest.wsdial import DialedWebSocket
+    from kpy.streams.dial import DialedWebSocket
 
 #: most bytes read from the local socket per WebSocket message: ``CHUNK`` when ``LARGE_BUFFERS`` allows, else
 #: ``SMALL_CHUNK`` (a 256 KiB message costs a third less CPU per GiB than 64 KiB ones, measured local->pod)
@@ -106,7 +111,7 @@ CLOSE_TIMEOUT = 10.0
 
 #: close codes that end a stream normally (RFC 6455: normal, going away, no status)
 _OK_CLOSE = (1000, 1001, 1005)
-_NORMAL_CLOSE_FRAME = struct.pack("!H", 1000)
+_NORMAL_CLOSE_FRAME = close_payload(1000)
 
 
 def portforward_path(namespace: str, pod: str) -> str:
@@ -370,123 +375,52 @@ class Relay:
                 self.problem = StreamProblem("dropped", STREAM_DROPPED)
 
     def _read_frames(self) -> None:
-        """Parse server frames in place; returns or raises ``_Closed``/``OSError`` when the stream ends."""
-        sock, local = self.sock, self.local
-        binary = self.channels.framing is Framing.BINARY
-        buf = bytearray(max(FIRST_BUFFER, len(self.ws.leftover)))
+        """Read the WebSocket into a reusable buffer and act on the codec's events; returns or raises
+        ``_Closed``/``OSError`` when the stream ends."""
+        sock, local, channels = self.sock, self.local, self.channels
+        binary = channels.framing is Framing.BINARY
+
+        def bulk(opcode: int, first: bytes | memoryview) -> bool:
+            # data for the port (channel byte 0, port header already received): write it as it arrives
+            return binary and opcode == OP_BINARY and first[0] == 0 and channels.header_received(0)
+
+        reader = MessageReader(client=True, max_message=MAX_MESSAGE, stream=bulk)
+        buf = bytearray(FIRST_BUFFER)
         view = memoryview(buf)
-        have = len(self.ws.leftover)
-        buf[:have] = self.ws.leftover
-        pos = 0
-        message: bytearray | None = None  # a message being assembled (not streamed)
-        message_op = 0
-        streaming = False  # the current message is bulk data for the port, written as it arrives
-
-        # data for the port still in ``buf``, written with one sendmsg before ``buf`` is read into again (the
-        # payloads of consecutive frames in one read go out together)
-        pending: list[memoryview] = []
-
-        def flush() -> None:
-            if pending:
-                _local_write(local, pending)
-                pending.clear()
-
-        def fill(need: int) -> None:
-            """Make ``need`` bytes available at ``buf[pos:]`` (need <= 14)."""
-            nonlocal have, pos
-            if have - pos >= need:
-                return
-            flush()
-            if pos == have:
-                have = pos = 0
-            elif pos + need > len(buf):
-                left = have - pos
-                buf[:left] = buf[pos:have]
-                have, pos = left, 0
-            while have - pos < need:
-                n = sock.recv_into(view[have:])
-                if not n:
-                    raise _Closed(STREAM_DROPPED, "dropped")
-                have += n
-
+        data: bytes | memoryview = self.ws.leftover
+        # data for the port from one read, written with one sendmsg before ``buf`` is read into again
+        pending: list[bytes | memoryview] = []
         while True:
-            fill(2)
-            b0, b1 = buf[pos], buf[pos + 1]
-            fin, opcode, masked, length = b0 & 0x80, b0 & 0x0F, b1 & 0x80, b1 & 0x7F
-            if b0 & 0x70 or masked:
-                raise _Closed("protocol error: invalid frame from the server (reserved bits or a mask set)")
-            if length == 126:
-                fill(4)
-                length = struct.unpack_from("!H", buf, pos + 2)[0]
-                pos += 4
-            elif length == 127:
-                fill(10)
-                length = struct.unpack_from("!Q", buf, pos + 2)[0]
-                pos += 10
-            else:
-                pos += 2
-
-            if opcode >= 8:  # control frames: small, never fragmented
-                if length > 125 or not fin:
-                    raise _Closed("protocol error: invalid control frame from the server")
-                fill(length)
-                flush()
-                payload = bytes(buf[pos : pos + length])
-                pos += length
-                if opcode == OP_PING:
-                    self._send_frame(OP_PONG, payload)
-                elif opcode == OP_CLOSE:
-                    self._closed_by_server(payload)
-                continue
-
-            if opcode in (OP_TEXT, OP_BINARY):
-                if message is not None or streaming:
-                    raise _Closed("protocol error: a new message started inside a fragmented one")
-                message_op = opcode
-                streaming = False
-                message = bytearray()
-                # bulk data for the port (channel byte 0, port header already received): stream it
-                if binary and opcode == OP_BINARY and length > 0 and self.channels.header_received(0):
-                    fill(1)
-                    if buf[pos] == 0:
-                        streaming, message = True, None
-                        pos += 1
-                        length -= 1
-            elif opcode != OP_CONT or (message is None and not streaming):
-                raise _Closed(f"protocol error: unexpected frame opcode {opcode} from the server")
-
-            # the payload: stream it to the local socket, or collect it into the message
-            while length:
-                if pos >= have:
-                    flush()
-                    if have == len(buf) < RECV_BUFFER:  # the last read filled it: bulk data, read more
-                        buf = bytearray(min(RECV_BUFFER, 2 * len(buf)))
-                        view = memoryview(buf)
-                    have, pos = sock.recv_into(view), 0  # TLSStream: every complete record at once
-                    if not have:
-                        raise _Closed(STREAM_DROPPED, "dropped")
-                take = min(length, have - pos)
-                if streaming:
-                    pending.append(view[pos : pos + take])
-                else:
-                    assert message is not None
-                    if len(message) + take > MAX_MESSAGE:
-                        raise _Closed("protocol error: message from the server too big")
-                    message += view[pos : pos + take]
-                pos += take
-                length -= take
-            if not fin:
-                continue
-            if streaming:
-                streaming = False
-                continue
-            assert message is not None
-            complete: bytes | str = (
-                bytes(message) if message_op == OP_BINARY else message.decode("utf-8", "replace")
-            )
-            message = None
-            flush()
-            self._deliver(complete)
+            if data:
+                try:
+                    events = reader.feed(data)
+                except ProtocolError as exc:
+                    raise _Closed(f"protocol error: {exc}") from None
+                for event in events:
+                    if isinstance(event, Chunk):
+                        piece = event.data[1:] if event.first else event.data
+                        if piece:
+                            pending.append(piece)
+                        continue
+                    if pending:
+                        _local_write(local, pending)
+                        pending.clear()
+                    if isinstance(event, Message):
+                        self._deliver(event.data if event.opcode == OP_BINARY else event.text)
+                    elif isinstance(event, Ping):
+                        self._send_frame(OP_PONG, event.payload)
+                    elif isinstance(event, Close):
+                        self._closed_by_server(event)
+                if pending:
+                    _local_write(local, pending)
+                    pending.clear()
+            if len(data) == len(buf) < RECV_BUFFER:  # the last read filled the buffer: bulk data, read more
+                buf = bytearray(min(RECV_BUFFER, 2 * len(buf)))
+                view = memoryview(buf)
+            n = sock.recv_into(view)  # TLSStream: every complete record at once
+            if not n:
+                raise _Closed(STREAM_DROPPED, "dropped")
+            data = view[:n]
 
     def _deliver(self, message: bytes | str) -> None:
         for event in self.channels.receive(message):
@@ -497,15 +431,13 @@ class Relay:
             elif isinstance(event, ProtocolFailure):
                 raise _Closed(f"protocol error: {event.message}")
 
-    def _closed_by_server(self, payload: bytes) -> None:
-        code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else 1005
-        reason = payload[2:].decode("utf-8", "replace")
+    def _closed_by_server(self, close: Close) -> None:
         with contextlib.suppress(OSError):
-            self._send_frame(OP_CLOSE, payload[:2] if len(payload) >= 2 else b"")
-        if code in _OK_CLOSE:
+            self._send_frame(OP_CLOSE, b"" if close.code == CLOSE_NO_STATUS else close_payload(close.code))
+        if close.code in _OK_CLOSE:
             raise _Closed(None)
-        detail = f": {reason}" if reason else ""
-        raise _Closed(f"the port-forward stream was closed by the server (code {code}{detail})")
+        detail = f": {close.reason}" if close.reason else ""
+        raise _Closed(f"the port-forward stream was closed by the server (code {close.code}{detail})")
 
 
 def _sendall_parts(sock: socket.socket, parts: Sequence[bytes | memoryview]) -> None:

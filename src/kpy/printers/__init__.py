@@ -17,26 +17,6 @@ class Printer(Protocol):
     def print_obj(self, obj: dict[str, Any], out: TextIO) -> None: ...
 
 
-#: -o values that need the server's Table (or a table built like it) rather than objects
-TABLE_FORMATS = ("", "wide")
-
-SUPPORTED = (
-    "json",
-    "yaml",
-    "name",
-    "go-template",
-    "go-template-file",
-    "template",
-    "templatefile",
-    "jsonpath",
-    "jsonpath-as-json",
-    "jsonpath-file",
-    "custom-columns",
-    "custom-columns-file",
-    "wide",
-)
-
-
 def make_printer(
     output: str,
     *,

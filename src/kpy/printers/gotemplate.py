@@ -23,7 +23,7 @@ class GoTemplatePrinter:
         try:
             self.template.execute(obj, out.write)
         except GoTemplateError as exc:
-            from kpy.printers.structured import go_json
+            from kpy.gocompat.jsonindent import go_json
 
             out.write(
                 f"Error executing template: {exc}. Printing more information for debugging the template:\n"

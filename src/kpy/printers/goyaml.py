@@ -83,7 +83,7 @@ def number_text(value: int | float) -> str:
         if -INT64 <= value < INT64:
             return str(int(value))
         value = float(value)  # Go decodes an out-of-range JSON integer into unstructured as float64
-    from kpy.printers.structured import go_float
+    from kpy.gocompat.jsonindent import go_float
 
     text = go_float(value)
     if "." not in text and "e" not in text:

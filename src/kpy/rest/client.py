@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
     from kpy.config.client_config import ClientConfig
     from kpy.rest.http1 import Connection
-    from kpy.rest.wsdial import DialedWebSocket
+    from kpy.streams.dial import DialedWebSocket
 
 __all__ = [
     "MAX_RETRIES",
@@ -197,6 +197,8 @@ class RestClient:
     async def _get_session(self) -> aiohttp.ClientSession:
         import aiohttp
 
+        from kpy.rest.resend import no_silent_resend
+
         ctx = await self.ssl_context()
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(
@@ -207,11 +209,8 @@ class RestClient:
                 trust_env=False,
                 auto_decompress=True,
                 timeout=aiohttp.ClientTimeout(total=None),
+                middlewares=(no_silent_resend,),
             )
-            # aiohttp silently re-sends idempotent verbs (PUT/DELETE too) once after a dropped connection;
-            # client-go re-sends only GETs, after a pause. Keep one policy: ours (aiohttp's test client does this too).
-            if hasattr(self._session, "_retry_connection"):
-                self._session._retry_connection = False
         return self._session
 
     async def _get_connection(self) -> Connection:
@@ -392,9 +391,13 @@ class RestClient:
                     allow_redirects=False,
                 )
                 payload = b"" if stream and response.status < 400 else await response.read()
-        except BaseException:
+        except BaseException as caught:
             if response is not None:
                 response.close()
+            from kpy.rest.resend import NotResent
+
+            if isinstance(caught, NotResent):  # the drop itself, for _send's retry policy
+                raise caught.error from caught
             raise
         return _Answer(
             response.status,
@@ -653,7 +656,7 @@ class RestClient:
     ) -> DialedWebSocket:
         """Upgrade ``path`` to a WebSocket with the same TLS, proxy, credentials, impersonation and User-Agent.
 
-        The upgrade runs in a thread of its own (``kpy.rest.wsdial``) and the result is a *blocking* socket
+        The upgrade runs in a thread of its own (``kpy.streams.dial``) and the result is a *blocking* socket
         for the caller's threads to read and write (close it). Handshake rejections raise the typed API error
         from the answer's Status body (one re-authentication after a 401, as for requests); transport
         failures raise ``ConnectionFailed``. ``throttle=False`` skips the client-side rate limiter (for
@@ -666,7 +669,8 @@ class RestClient:
 
             raise NeedsEventLoop("a WebSocket needs the event loop")
 
-        from kpy.rest.wsdial import DialedWebSocket, dial, run_in_thread
+        from kpy.streams.dial import DialedWebSocket, dial
+        from kpy.streams.workers import run_in_thread
 
         url = self.url(path, params)
         ws_url = url.with_scheme("wss" if url.scheme == "https" else "ws")

@@ -9,7 +9,6 @@ other transport error. client-go retries transport errors only for GET, and only
 from __future__ import annotations
 
 import errno
-import ssl
 
 from kpy.errors import ConnectionFailed
 
@@ -68,10 +67,6 @@ def is_retryable_os_error(exc: BaseException) -> bool:
     if isinstance(exc, ConnectionResetError | BrokenPipeError | ConnectionAbortedError | EOFError):
         return True
     return isinstance(exc, OSError) and exc.errno in _RESET_ERRNOS
-
-
-def is_ssl_verify_error(exc: BaseException) -> bool:
-    return isinstance(exc, ssl.SSLCertVerificationError)
 
 
 def is_refused(exc: BaseException) -> bool:

@@ -75,8 +75,8 @@ class Response:
         (``invalid character '<' looking for beginning of value``)."""
         if not self.body:
             return None
-        from kpy import gojson
         from kpy.errors import ResponseError
+        from kpy.gocompat import gojson
 
         try:
             return gojson.loads(self.body)

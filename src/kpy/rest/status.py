@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kpy.errors import ApiError, api_error_from_status
+from kpy.gocompat.metav1 import status_body
 
 #: client-go ``maxUnstructuredResponseTextBytes``: non-Status bodies are cut to this before being quoted
 MAX_UNSTRUCTURED_TEXT = 2048
@@ -101,15 +102,7 @@ def generic_status(code: int, method: str, server_message: str) -> dict[str, Any
         message = (
             f"an error on the server ({json.dumps(server_message)}) has prevented the request from succeeding"
         )
-    return {
-        "kind": "Status",
-        "apiVersion": "v1",
-        "metadata": {},
-        "status": "Failure",
-        "message": message,
-        "reason": reason,
-        "code": code,
-    }
+    return status_body(code, reason, message)
 
 
 def error_from_response(

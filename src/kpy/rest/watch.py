@@ -23,9 +23,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from kpy import gojson
 from kpy.errors import ApiError, ConnectionFailed, Gone, ResponseError, ServerError, TooManyRequests
 from kpy.flowcontrol import ExponentialBackoffManager
+from kpy.gocompat import gojson
 from kpy.rest.discovery_docs import ResourceInfo
 from kpy.rest.listing import ListResult, list_all
 from kpy.rest.listing import selector_params as _selectors

@@ -112,14 +112,9 @@ def parse_retry_time(value: str | None, flag: str = "--max-retry-time") -> float
     """A duration flag (``30s``, ``2m``, a bare number of seconds) in pflag's words when it is not one."""
     if value is None or value == "":
         return None
-    from kpy.config.duration import parse_go_duration
+    from kpy.gocompat.duration import parse_flag_seconds
 
-    try:
-        seconds = float(value) if value.replace(".", "", 1).isdigit() else parse_go_duration(value)
-    except ValueError:
-        raise UsageError(
-            f'invalid argument "{value}" for "{flag}" flag: time: invalid duration "{value}"'
-        ) from None
+    seconds = float(value) if value.replace(".", "", 1).isdigit() else parse_flag_seconds(flag, value)
     if seconds < 0:
         raise UsageError(f'invalid argument "{value}" for "{flag}" flag: must not be negative')
     return seconds

@@ -428,6 +428,6 @@ def _without_nulls(value: Any) -> Any:
 
 
 def status_time(store: Store) -> str:
-    from kpy.testing.store import rfc3339
+    from kpy.gocompat.metav1 import format_time
 
-    return rfc3339(store.now())
+    return format_time(store.now())

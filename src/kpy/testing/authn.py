@@ -1,6 +1,9 @@
 """Who is asking, and may they: the emulator's authentication (bearer tokens, client certificates, anonymous)
-and its all-or-nothing RBAC (the admin may do everything; users added with ``Emulator.add_user`` and
-``system:anonymous`` nothing beyond discovery and the public paths).
+and its RBAC (:mod:`kpy.testing.rbac`): system:masters (the admin token, the emulator's client certificate,
+plain HTTP) and ServiceAccount tokens may do everything; users added with ``Emulator.add_user``, client
+certificates of other groups and ``system:anonymous`` what Roles/ClusterRoles bound to them allow (nothing
+by default) beyond discovery and the public paths. The full user info (groups, uid, extra) of the request is
+in :data:`kpy.testing.userinfo.CURRENT_INFO`.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ import contextvars
 
 from aiohttp import web
 
-from kpy.testing import status
+from kpy.testing import rbac, status, userinfo
 from kpy.testing.context import ServerContext
 from kpy.testing.httpio import TRUE
 from kpy.testing.resources import ResourceType
@@ -34,8 +37,14 @@ def authenticate(ctx: ServerContext, request: web.Request) -> str | None:
     proxy``: clients send no credentials there (kubectl and kpy only send them over TLS), so every request
     is the admin user's.
     """
+    info = _user_info(ctx, request)
+    userinfo.CURRENT_INFO.set(info or userinfo.ANONYMOUS_USER)
+    return info.name if info is not None else None
+
+
+def _user_info(ctx: ServerContext, request: web.Request) -> userinfo.UserInfo | None:
     if not ctx.tls:
-        return ADMIN
+        return userinfo.ADMIN
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _, token = header.partition(" ")
@@ -43,15 +52,15 @@ def authenticate(ctx: ServerContext, request: web.Request) -> str | None:
         if user is None and scheme.lower() == "bearer":
             user = token_user(ctx.api, ctx.issued_tokens, token.strip())
         if user:
-            return user
+            return userinfo.token_user(user)
         raise status.unauthorized()
     transport = request.transport
     if transport is not None:
         cert = transport.get_extra_info("peercert")
-        if cert:
-            from kpy.testing.tls import client_common_name
-
-            return client_common_name(cert)
+        if cert:  # CN = user, O = groups; verified against the emulator's CA by the TLS layer
+            ssl_object = transport.get_extra_info("ssl_object")
+            der = ssl_object.getpeercert(True) if ssl_object is not None else None
+            return userinfo.certificate_user(cert, der)
     return None
 
 
@@ -70,10 +79,10 @@ def authorize(
     sub: str,
     watch_segment: bool,
 ) -> None:
-    """RBAC for users added with :meth:`Emulator.add_user`: they may do nothing (the admin, client
-    certificates and plain HTTP may do everything)."""
-    user = CURRENT_USER.get()
-    if user is None or user == ADMIN or (user != ANONYMOUS and user not in ctx.tokens.values()):
+    """RBAC (:mod:`kpy.testing.rbac`) for users outside system:masters; ServiceAccount tokens may do
+    everything (the emulator has no default ServiceAccount roles)."""
+    info = userinfo.CURRENT_INFO.get()
+    if info is None or info.is_admin or info.name.startswith("system:serviceaccount:"):
         return
     method = request.method
     if method == "GET":
@@ -82,5 +91,10 @@ def authorize(
         verb = "delete" if name else "deletecollection"
     else:
         verb = _VERBS.get(method, method.lower())
+    resource = f"{rt.resource}/{sub}" if sub else rt.resource
+    if rbac.allows(ctx.store, info, verb, rt.group, resource, namespace or "", name):
+        return
     scope = name if rt.resource == "namespaces" and rt.group == "" and not namespace else (namespace or "")
-    raise status.forbidden(user, verb, rt.resource, rt.group, name=name, namespace=scope, subresource=sub)
+    raise status.forbidden(
+        info.name, verb, rt.resource, rt.group, name=name, namespace=scope, subresource=sub
+    )

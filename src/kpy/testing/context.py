@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from aiohttp import web
 
     from kpy.testing.api import Api
+    from kpy.testing.csrsigner import Signers
     from kpy.testing.faults import Faults
     from kpy.testing.requestlog import RequestLog
     from kpy.testing.resources import ResourceRegistry
@@ -36,6 +37,10 @@ class ServerContext(Protocol):
     #: (namespace, pod) -> what pods/NAME/log answers
     pod_logs: dict[tuple[str, str], str]
     endpoints_deprecated: bool
+    #: the CSR signers (which issue, deny, never answer) and the CA they issue from (PEM)
+    signers: Signers
+    ca_pem: bytes
+    ca_key_pem: bytes
     watch_timeout: float
     bookmark_interval: float
 

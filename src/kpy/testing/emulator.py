@@ -23,6 +23,7 @@ from aiohttp import web
 
 from kpy.testing import kubeconfig, status
 from kpy.testing.api import SYSTEM_NAMESPACES, Api
+from kpy.testing.csrsigner import Signers
 from kpy.testing.faults import Faults
 from kpy.testing.requestlog import DEFAULT_MAXLEN, RequestLog
 from kpy.testing.resources import ResourceRegistry, ResourceType
@@ -75,6 +76,9 @@ class Emulator:
         self.pod_logs: dict[tuple[str, str], str] = {}
         self.url = ""
         self.ca_pem = b""
+        self.ca_key_pem = b""
+        #: the CSR signers (kube-controller-manager's csrsigning): which issue, deny or never answer
+        self.signers = Signers()
         self.client_cert_pem = b""
         self.client_key_pem = b""
         self.kubeconfig_path = Path()
@@ -100,6 +104,7 @@ class Emulator:
 
         pki = await asyncio.get_running_loop().run_in_executor(None, generate)
         self.ca_pem = pki.ca.cert_pem
+        self.ca_key_pem = pki.ca.key_pem  # the CSR signer issues client certificates from this CA
         self.client_cert_pem, self.client_key_pem = pki.client.cert_pem, pki.client.key_pem
         self._tmpdir = Path(tempfile.mkdtemp(prefix="kpy-emulator-"))
         ssl_ctx = self._ssl_context(pki) if self.tls else None

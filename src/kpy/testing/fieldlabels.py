@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from kpy.testing.fieldpath import first_value
 from kpy.testing.resources import ResourceType
 
 
@@ -95,9 +96,9 @@ def _events_v1_fields(obj: dict[str, Any]) -> dict[str, str]:
     return fields
 
 
-def _jsonpath_simple(obj: dict[str, Any], path: str) -> str:
-    parts = [p for p in path.strip().lstrip(".").split(".") if p]
-    return _s(_get(obj, *parts))
+def _selectable_field(obj: dict[str, Any], path: str) -> str:
+    found, value = first_value(obj, path)
+    return _s(value) if found else ""
 
 
 _KIND_FIELDS: dict[tuple[str, str], Callable[[dict[str, Any]], dict[str, str]]] = {
@@ -109,6 +110,9 @@ _KIND_FIELDS: dict[tuple[str, str], Callable[[dict[str, Any]], dict[str, str]]] 
     },
     ("", "nodes"): lambda o: {"spec.unschedulable": "true" if _get(o, "spec", "unschedulable") else "false"},
     ("", "secrets"): lambda o: {"type": _s(o.get("type"))},
+    ("certificates.k8s.io", "certificatesigningrequests"): lambda o: {
+        "spec.signerName": _s(_get(o, "spec", "signerName")),
+    },
     ("", "replicationcontrollers"): lambda o: {"status.replicas": _s(_get(o, "status", "replicas") or 0)},
     ("", "services"): lambda o: {
         "spec.clusterIP": _s(_get(o, "spec", "clusterIP")),
@@ -118,7 +122,11 @@ _KIND_FIELDS: dict[tuple[str, str], Callable[[dict[str, Any]], dict[str, str]]] 
 
 
 #: Kinds whose field label conversion accepts metadata.name but not metadata.namespace.
-_NO_NAMESPACE_LABEL = {("", "nodes"), ("", "namespaces")}
+_NO_NAMESPACE_LABEL = {
+    ("", "nodes"),
+    ("", "namespaces"),
+    ("certificates.k8s.io", "certificatesigningrequests"),
+}
 
 
 def has_field_label_conversion(rt: ResourceType) -> bool:
@@ -138,5 +146,5 @@ def field_selector_fields(rt: ResourceType, obj: dict[str, Any]) -> dict[str, st
     if not rt.crd_name and key in _NO_NAMESPACE_LABEL:
         del fields["metadata.namespace"]
     for path in rt.selectable_fields:
-        fields[path.lstrip(".")] = _jsonpath_simple(obj, path)
+        fields[path.lstrip(".")] = _selectable_field(obj, path)
     return fields

@@ -11,27 +11,43 @@ port's error channel; the WebSocket closes once every port is done.
 
 The relay is written for throughput, because the emulator shares the machine's cores with the clients that
 the benchmarks compare: after aiohttp has answered the upgrade, the WebSocket frames are parsed and written
-here, on the connection's transport (``request.protocol.set_parser`` receives the bytes, as aiohttp's own
-WebSocket reader does), and the pod connections are plain asyncio protocols. Client payloads are unmasked
-chunk by chunk (``websockets``' C ``apply_mask``) and written to the pod as they arrive, without assembling
-messages. Backpressure is end to end: a pod connection whose write buffer fills pauses reading the
+here: the connection's transport is handed to a protocol of ours (``asyncio.Transport.set_protocol``, once the
+101 is written and before the client may send a frame), whose reads go to the shared codec
+(``kpy.streams.websocket.MessageReader``); the pod connections are plain asyncio protocols. Client payloads are
+unmasked chunk by chunk and written to the pod as they arrive, without assembling messages. Backpressure is end to end: a pod connection whose write buffer fills pauses reading the
 WebSocket; a WebSocket whose write buffer fills pauses reading the pods.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
-import hashlib
-import struct
 from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
 
+from kpy.gocompat.metav1 import status_body
 from kpy.portforward.protocol import SUBPROTOCOLS, Framing, ServerChannels
-from kpy.rest.wsdial import OP_BINARY, OP_CLOSE, OP_CONT, OP_PING, OP_PONG, OP_TEXT, apply_mask, frame_header
+from kpy.streams.websocket import (
+    CLOSE_NO_STATUS,
+    CLOSE_NORMAL,
+    OP_BINARY,
+    OP_CLOSE,
+    OP_PONG,
+    OP_TEXT,
+    Chunk,
+    Close,
+    Message,
+    MessageReader,
+    Ping,
+    ProtocolError,
+    accept_key,
+    close_payload,
+    encode_frame,
+    frame_header,
+    valid_key,
+)
 
 #: largest message accepted from a client (golang.org/x/net/websocket's DefaultMaxPayloadBytes)
 MAX_MESSAGE = 32 << 20
@@ -49,8 +65,6 @@ FRAME_DATA = 32 * 1024
 _HEAD_ROOM = 11
 #: how long to wait for the client's close frame after ours
 CLOSE_WAIT = 2.0
-
-_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 Backend = Callable[[int], "tuple[str, int] | None"]
 
@@ -96,18 +110,7 @@ class PortForwardSession:
 
 
 def _status(code: int, reason: str, message: str) -> web.Response:
-    return web.json_response(
-        {
-            "kind": "Status",
-            "apiVersion": "v1",
-            "metadata": {},
-            "status": "Failure",
-            "message": message,
-            "reason": reason,
-            "code": code,
-        },
-        status=code,
-    )
+    return web.json_response(status_body(code, reason, message), status=code)
 
 
 def _offered_protocols(request: web.Request) -> list[str]:
@@ -150,37 +153,32 @@ async def handle_portforward(
     upgrade = request.headers.get("Upgrade", "").lower() == "websocket" and "upgrade" in [
         t.strip().lower() for t in request.headers.get("Connection", "").split(",")
     ]
-    if not upgrade or request.headers.get("Sec-WebSocket-Version") != "13" or not _valid_key(key):
+    if not upgrade or request.headers.get("Sec-WebSocket-Version") != "13" or not valid_key(key):
         return _status(400, "BadRequest", "Upgrade request required")
     chosen = next((p for p in offered if p in SUBPROTOCOLS), None)
-    accept = base64.b64encode(hashlib.sha1((key + _GUID).encode()).digest()).decode()  # RFC 6455's accept key
-    headers = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Accept": accept}
+    headers = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Accept": accept_key(key)}
     if chosen:
         headers["Sec-WebSocket-Protocol"] = chosen
-    response = web.StreamResponse(status=101, headers=headers)
-    writer = await response.prepare(request)
-    assert writer is not None and request.transport is not None
-    request.protocol.keep_alive(False)
     transport = request.transport
+    if not isinstance(transport, asyncio.Transport):  # the client went away
+        return _status(500, "InternalError", "the connection is gone")
     session = PortForwardSession(namespace, pod, ports)
-    session._transport = transport if isinstance(transport, asyncio.Transport) else None
-    sessions.add(session)
+    session._transport = transport
     relay = _Relay(
-        request, writer, ServerChannels(ports, Framing.for_subprotocol(chosen)), session, backend, pod, uid
+        transport, ServerChannels(ports, Framing.for_subprotocol(chosen)), session, backend, pod, uid
     )
+    # the connection is ours from the 101 on: read it with our protocol before the 101 goes out, so that no
+    # frame of the client's reaches aiohttp's HTTP parser (aiohttp keeps the protocol it had, for the end)
+    transport.set_protocol(_ClientReader(relay, transport.get_protocol()))
+    response = web.StreamResponse(status=101, headers=headers)
+    await response.prepare(request)
+    sessions.add(session)
     try:
         await relay.run()
     finally:
         sessions.discard(session)
         session._done.set()
     return response
-
-
-def _valid_key(key: str) -> bool:
-    try:
-        return len(base64.b64decode(key, validate=True)) == 16
-    except ValueError:
-        return False
 
 
 class _PodConnection(asyncio.BufferedProtocol):
@@ -232,7 +230,7 @@ class _PodConnection(asyncio.BufferedProtocol):
     def resume_writing(self) -> None:
         self.relay.pod_writable(self)
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | memoryview) -> None:
         if self.transport is not None and not self.transport.is_closing():
             self.transport.write(data)
 
@@ -246,8 +244,8 @@ class _ClientReader(asyncio.BufferedProtocol):
 
     aiohttp's protocol gets each read as a new ``bytes``; over TLS asyncio then allocates 256 KiB per TLS record
     and joins them (``SSLProtocol._do_read__copied``), which cost twice the CPU of decrypting straight into a
-    buffer. The parser copies what it keeps (unmasking writes a new buffer), so the buffer is reused at once.
-    Flow control and the end of the connection still go to aiohttp's protocol, which owns the request.
+    buffer. The codec copies what it keeps (unmasking writes a new buffer), so the buffer is reused at once.
+    The end of the connection and flow control are also passed on to aiohttp's protocol, which owns the request.
     """
 
     def __init__(self, relay: _Relay, owner: asyncio.BaseProtocol) -> None:
@@ -270,10 +268,12 @@ class _ClientReader(asyncio.BufferedProtocol):
         self.relay.feed_eof()  # aiohttp feeds its parser EOF only while it still holds the request
 
     def pause_writing(self) -> None:
+        self.relay.writing_paused = True
         self.owner.pause_writing()
 
     def resume_writing(self) -> None:
         self.owner.resume_writing()
+        self.relay.client_writable()
 
 
 class _Relay:
@@ -281,18 +281,14 @@ class _Relay:
 
     def __init__(
         self,
-        request: web.Request,
-        writer: Any,
+        transport: asyncio.Transport,
         channels: ServerChannels,
         session: PortForwardSession,
         backend: Backend,
         pod: str,
         uid: str,
     ) -> None:
-        assert request.transport is not None
-        self.request = request
-        self.transport: asyncio.Transport = request.transport
-        self.writer = writer
+        self.transport = transport
         self.channels = channels
         self.binary = channels.framing is Framing.BINARY
         self.session = session
@@ -307,152 +303,62 @@ class _Relay:
         self.close_sent = False
         self._blocked_pods: set[int] = set()
         self._pods_paused = False
-        self._drainer: asyncio.Task[None] | None = None
         self._out = bytearray()  # where pod reads are framed as several messages
-        # frame parser state
-        self._head = bytearray()
-        self._remaining = 0
-        self._mask = b""
-        self._offset = 0
-        self._opcode = 0
-        self._fin = True
-        self._control = bytearray()
-        self._message_op = 0  # opcode of the data message in progress (0: none)
-        self._channel: int | None = None  # channel byte of the binary message in progress
-        self._assembled: bytearray | None = None  # a text message being collected
+        # the client's frames: binary messages (channel byte + data) are streamed to the pods as they arrive
+        self.reader = MessageReader(
+            client=False, max_message=MAX_MESSAGE, stream=lambda op, _first: self.binary and op == OP_BINARY
+        )
+        self._channel = 0  # channel byte of the binary message in progress
+        self._early = bytearray()  # client bytes that arrived before the pods were dialled
+        self.writing_paused = False  # the client's transport buffer is full
 
-    # -- client -> pods (aiohttp hands us the bytes: set_parser) -------------------------------------------
-    def feed_data(self, data: bytes | memoryview) -> tuple[bool, bytes]:
+    # -- client -> pods (the codec parses what _ClientReader reads) -----------------------------------------
+    def feed_data(self, data: memoryview) -> None:
         if self.client_done.done():
-            return False, b""
+            return
+        if not self._dialled:
+            self._early += data
+            return
         try:
-            self._parse(memoryview(data))
-        except _ProtocolError as exc:
+            events = self.reader.feed(data)
+        except ProtocolError as exc:
             self._fail(exc.code, str(exc))
-        return False, b""
+            return
+        for event in events:
+            if isinstance(event, Chunk):
+                self._client_chunk(event)
+            elif isinstance(event, Message):
+                text: bytes | str = event.text if event.opcode == OP_TEXT else event.data
+                received = self.channels.receive(text)
+                if received is not None and (pod := self.pods[received.index]) is not None:
+                    pod.write(received.data)
+            elif isinstance(event, Ping):
+                self._write(encode_frame(OP_PONG, event.payload))
+            elif isinstance(event, Close):
+                if not self.close_sent:
+                    self.close_sent = True
+                    code = b"" if event.code == CLOSE_NO_STATUS else close_payload(event.code)
+                    self._write(encode_frame(OP_CLOSE, code))
+                self._client_finished()
 
     def feed_eof(self) -> None:
         self._client_finished()
 
-    def _parse(self, data: memoryview) -> None:
-        i, end = 0, len(data)
-        while i < end and not self.client_done.done():
-            if self._remaining == 0:
-                i = self._parse_head(data, i)
-                continue
-            take = min(self._remaining, end - i)
-            if self._channel is None and self._assembled is None and self._opcode < 8:
-                take = 1  # the channel byte on its own: the rest is then written to the pod without a copy
-            rot = self._offset & 3
-            chunk = apply_mask(data[i : i + take], self._mask[rot:] + self._mask[:rot])
-            i += take
-            self._offset += take
-            self._remaining -= take
-            self._payload(chunk)
-            if self._remaining == 0:
-                self._frame_done()
-
-    def _parse_head(self, data: memoryview, i: int) -> int:
-        head = self._head
-        need = 2
-        while True:
-            if len(head) < need:
-                take = min(need - len(head), len(data) - i)
-                head += data[i : i + take]
-                i += take
-                if len(head) < need:
-                    return i
-            b0, b1 = head[0], head[1]
-            if not b1 & 0x80:
-                raise _ProtocolError(1002, "client frames must be masked")
-            size = b1 & 0x7F
-            need = 2 + (2 if size == 126 else 8 if size == 127 else 0) + 4
-            if len(head) >= need:
-                break
-        if b0 & 0x70:
-            raise _ProtocolError(1002, "reserved bits set (no extension was negotiated)")
-        if size == 126:
-            size = struct.unpack_from("!H", head, 2)[0]
-        elif size == 127:
-            size = struct.unpack_from("!Q", head, 2)[0]
-        self._mask = bytes(head[need - 4 : need])
-        self._fin, self._opcode = bool(b0 & 0x80), b0 & 0x0F
-        self._remaining, self._offset = size, 0
-        head.clear()
-        self._frame_start(size)
-        if size == 0:
-            self._frame_done()
-        return i
-
-    def _frame_start(self, size: int) -> None:
-        op = self._opcode
-        if op >= 8:
-            if size > 125 or not self._fin:
-                raise _ProtocolError(1002, "invalid control frame")
-            self._control.clear()
+    def _client_chunk(self, chunk: Chunk) -> None:
+        """Part of a binary message: the first byte of its first part is the channel; the rest goes to the pod."""
+        data = memoryview(chunk.data)
+        if chunk.first:
+            self._channel = data[0]
+            data = data[1:]
+        if not data:
             return
-        if op == OP_CONT:
-            if not self._message_op:
-                raise _ProtocolError(1002, "continuation frame without a message")
-            return
-        if op not in (OP_TEXT, OP_BINARY):
-            raise _ProtocolError(1002, f"unknown opcode {op}")
-        if self._message_op:
-            raise _ProtocolError(1002, "new message inside a fragmented message")
-        self._message_op = op
-        self._channel = None
-        if op == OP_TEXT or not self.binary:
-            self._assembled = bytearray()
-
-    def _payload(self, chunk: bytes) -> None:
-        if self._opcode >= 8:
-            self._control += chunk
-            return
-        if self._assembled is not None:
-            if len(self._assembled) + len(chunk) > MAX_MESSAGE:
-                raise _ProtocolError(1009, "message too big")
-            self._assembled += chunk
-            return
-        if not chunk:
-            return
-        if self._channel is None:
-            self._channel = chunk[0]
-            chunk = chunk[1:]
-            if not chunk:
-                return
         index, is_error = divmod(self._channel, 2)
         if is_error or index >= len(self.pods):
             self.channels.dropped += 1  # client writes to error channels and unknown channels are dropped
             return
         pod = self.pods[index]
         if pod is not None:
-            pod.write(chunk)
-
-    def _frame_done(self) -> None:
-        op = self._opcode
-        self._mask = b""
-        if op >= 8:
-            payload = bytes(self._control)
-            if op == OP_PING:
-                self._write(frame_header(OP_PONG, len(payload)) + payload)
-            elif op == OP_CLOSE:
-                if not self.close_sent:
-                    self.close_sent = True
-                    self._write(frame_header(OP_CLOSE, min(len(payload), 2)) + payload[:2])
-                self._client_finished()
-            self._opcode = 0 if not self._message_op else self._message_op
-            return
-        if not self._fin:
-            return
-        if self._assembled is not None:
-            message = bytes(self._assembled)
-            self._assembled = None
-            text: bytes | str = message.decode("utf-8", "replace") if self._message_op == OP_TEXT else message
-            data = self.channels.receive(text)
-            if data is not None and (pod := self.pods[data.index]) is not None:
-                pod.write(data.data)
-        self._message_op = 0
-        self._channel = None
+            pod.write(data)
 
     # -- pods -> client --------------------------------------------------------------------------------
     def _write(self, data: bytes | memoryview) -> None:
@@ -510,17 +416,18 @@ class _Relay:
 
     def _watch_client_buffer(self) -> None:
         """The client reads slower than the pods write: stop reading the pods until the buffer drains."""
-        if self._pods_paused or not self.request.protocol.writing_paused:
+        if self._pods_paused or not self.writing_paused:
             return
         self._pods_paused = True
         for pod in self.pods:
             if pod is not None and pod.transport is not None and not pod.transport.is_closing():
                 pod.transport.pause_reading()
-        self._drainer = asyncio.ensure_future(self._resume_pods_when_drained())
 
-    async def _resume_pods_when_drained(self) -> None:
-        with contextlib.suppress(Exception):
-            await self.writer.drain()
+    def client_writable(self) -> None:
+        """The client's transport buffer drained: read the pods again."""
+        self.writing_paused = False
+        if not self._pods_paused:
+            return
         self._pods_paused = False
         for pod in self.pods:
             if pod is not None and pod.transport is not None and not pod.transport.is_closing():
@@ -557,8 +464,7 @@ class _Relay:
     def _fail(self, code: int, reason: str) -> None:
         if not self.close_sent:
             self.close_sent = True
-            body = struct.pack("!H", code) + reason.encode("utf-8")[:120]
-            self._write(frame_header(OP_CLOSE, len(body)) + body)
+            self._write(encode_frame(OP_CLOSE, close_payload(code, reason)))
         self._client_finished()
 
     async def run(self) -> None:
@@ -571,11 +477,9 @@ class _Relay:
         self._dialled = True
         if self._pods_open == 0 and not self.pods_done.done():
             self.pods_done.set_result(None)
-        # from here on the client's bytes come to us (those that arrived meanwhile first): aiohttp's own
-        # WebSocket reader is installed the same way, ours has the same feed_data/feed_eof
-        self.request.protocol.set_parser(self)  # type: ignore[arg-type]
-        # then read the connection ourselves into one reused buffer (see _ClientReader)
-        self.transport.set_protocol(_ClientReader(self, self.request.protocol))
+        if self._early:  # what the client sent while the pods were dialled
+            early, self._early = bytes(self._early), bytearray()
+            self.feed_data(memoryview(early))
         if self.transport.is_closing():  # the client went away while the pods were being dialled
             self._client_finished()
         try:
@@ -584,15 +488,13 @@ class _Relay:
                 # every pod connection ended: close the WebSocket, as the kubelet does, and wait for the answer
                 if not self.close_sent:
                     self.close_sent = True
-                    self._write(frame_header(OP_CLOSE, 2) + struct.pack("!H", 1000))
+                    self._write(encode_frame(OP_CLOSE, close_payload(CLOSE_NORMAL)))
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(asyncio.shield(self.client_done), CLOSE_WAIT)
         finally:
             for pod in self.pods:
                 if pod is not None:
                     pod.close()  # the client is gone: end every port, like closing the pipes
-            if self._drainer is not None:
-                self._drainer.cancel()
             if self.session.aborted is None:
                 self.transport.close()  # after what is buffered has been written
 
@@ -612,9 +514,3 @@ class _Relay:
                 return conn
         self.send_message(self.channels.error_message(index, connect_error(port, self.pod, self.uid, detail)))
         return None
-
-
-class _ProtocolError(Exception):
-    def __init__(self, code: int, message: str) -> None:
-        super().__init__(message)
-        self.code = code

@@ -14,6 +14,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from kpy.gocompat.metav1 import format_micro_time, format_time
 from kpy.testing.protoschema import KINDS, MESSAGES
 
 MAGIC = b"k8s\x00"
@@ -91,8 +92,7 @@ def _time(data: bytes, micro: bool = False) -> str | None:
     if seconds == 0 and nanos == 0:
         return None
     stamp = datetime.fromtimestamp(seconds, tz=UTC)
-    text = stamp.strftime("%Y-%m-%dT%H:%M:%S")
-    return f"{text}.{nanos // 1000:06d}Z" if micro else f"{text}Z"
+    return format_micro_time(stamp.replace(microsecond=nanos // 1000)) if micro else format_time(stamp)
 
 
 def _int_or_string(data: bytes) -> int | str:

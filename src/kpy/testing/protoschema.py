@@ -326,6 +326,68 @@ MESSAGES: dict[str, Schema] = {
         4: ("uid", "string"),
     },
     "TokenRequestStatus": {1: ("token", "string"), 2: ("expirationTimestamp", "Time")},
+    # authentication/v1 SelfSubjectReview (kubectl auth whoami)
+    "SelfSubjectReview": {1: ("metadata", _META), 2: ("status", "SelfSubjectReviewStatus")},
+    "SelfSubjectReviewStatus": {1: ("userInfo", "UserInfo")},
+    "UserInfo": {
+        1: ("username", "string"),
+        2: ("uid", "string"),
+        3: ("groups", "[string"),
+        4: ("extra", "{ExtraValue"),
+    },
+    "ExtraValue": {1: ("items", "[string")},
+    # rbac.authorization.k8s.io/v1 (kubectl create role|clusterrole|rolebinding|clusterrolebinding)
+    "Role": {1: ("metadata", _META), 2: ("rules", "[PolicyRule")},
+    "ClusterRole": {
+        1: ("metadata", _META),
+        2: ("rules", "[PolicyRule"),
+        3: ("aggregationRule", "AggregationRule"),
+    },
+    "AggregationRule": {1: ("clusterRoleSelectors", "[LabelSelector")},
+    "PolicyRule": {
+        1: ("verbs", "[string"),
+        2: ("apiGroups", "[string"),
+        3: ("resources", "[string"),
+        4: ("resourceNames", "[string"),
+        5: ("nonResourceURLs", "[string"),
+    },
+    "RoleBinding": {1: ("metadata", _META), 2: ("subjects", "[Subject"), 3: ("roleRef", "RoleRef")},
+    "ClusterRoleBinding": {1: ("metadata", _META), 2: ("subjects", "[Subject"), 3: ("roleRef", "RoleRef")},
+    "Subject": {
+        1: ("kind", "string"),
+        2: ("apiGroup", "string"),
+        3: ("name", "string"),
+        4: ("namespace", "string"),
+    },
+    "RoleRef": {1: ("apiGroup", "string"), 2: ("kind", "string"), 3: ("name", "string")},
+    # certificates.k8s.io/v1 (kubectl certificate approve|deny: PUT .../approval)
+    "CertificateSigningRequest": {
+        1: ("metadata", _META),
+        2: ("spec", "CertificateSigningRequestSpec"),
+        3: ("status", "CertificateSigningRequestStatus"),
+    },
+    "CertificateSigningRequestSpec": {
+        1: ("request", "bytes"),
+        7: ("signerName", "string"),
+        8: ("expirationSeconds", "?int"),
+        5: ("usages", "[string"),
+        2: ("username", "string"),
+        3: ("uid", "string"),
+        4: ("groups", "[string"),
+        6: ("extra", "{ExtraValue"),
+    },
+    "CertificateSigningRequestStatus": {
+        1: ("conditions", "[CertificateSigningRequestCondition"),
+        2: ("certificate", "bytes"),
+    },
+    "CertificateSigningRequestCondition": {
+        1: ("type", "string"),
+        6: ("status", "string"),
+        2: ("reason", "string"),
+        3: ("message", "string"),
+        4: ("lastUpdateTime", "Time"),
+        5: ("lastTransitionTime", "Time"),
+    },
 }
 
 #: (apiVersion, kind) → top-level message.
@@ -339,4 +401,10 @@ KINDS: dict[tuple[str, str], str] = {
     ("apps/v1", "Deployment"): "Deployment",
     ("apps/v1", "ReplicaSet"): "ReplicaSet",
     ("authentication.k8s.io/v1", "TokenRequest"): "TokenRequest",
+    ("authentication.k8s.io/v1", "SelfSubjectReview"): "SelfSubjectReview",
+    ("certificates.k8s.io/v1", "CertificateSigningRequest"): "CertificateSigningRequest",
+    ("rbac.authorization.k8s.io/v1", "Role"): "Role",
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"): "ClusterRole",
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"): "RoleBinding",
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): "ClusterRoleBinding",
 }

@@ -179,6 +179,23 @@ def builtin_types() -> list[ResourceType]:
             categories=("api-extensions",),
             sub=("status",),
         ),
+        # authentication, certificates and RBAC: kpy.testing.userinfo, .certificates, .rbac
+        _rt(
+            "authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", False, verbs=("create",)
+        ),
+        _rt(
+            "certificates.k8s.io",
+            "v1",
+            "certificatesigningrequests",
+            "CertificateSigningRequest",
+            False,
+            ("csr",),
+            sub=("approval", "status"),
+        ),
+        _rt("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", False),
+        _rt("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", False),
+        _rt("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", True),
+        _rt("rbac.authorization.k8s.io", "v1", "roles", "Role", True),
     ]
 
 

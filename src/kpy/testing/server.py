@@ -39,7 +39,7 @@ from kpy.testing.listing import parse_selectors
 from kpy.testing.requestlog import RequestRecord
 from kpy.testing.resources import ResourceType
 from kpy.testing.status import StatusError
-from kpy.testing.subresources import SubresourceCall, handler_for
+from kpy.testing.subresources import SubresourceCall, create_handler_for, handler_for
 from kpy.testing.watch import WatchRequest, serve_watch
 
 Obj = dict[str, Any]
@@ -245,6 +245,9 @@ async def _resource_request(
     handler = handler_for(rt.group, rt.resource, sub) if sub else None
     if handler is not None:
         return await handler(SubresourceCall(ctx, request, rt, namespace or "", name, sub, dry_run))
+    creator = create_handler_for(rt.group, rt.resource) if method == "POST" and not name else None
+    if creator is not None:
+        return await creator(SubresourceCall(ctx, request, rt, namespace or "", name, sub, dry_run))
     if method in ("POST", "PUT", "PATCH"):
         set_write_context(request)
     if sub not in ("", "status"):

@@ -9,6 +9,9 @@ import base64
 import json
 from typing import Any
 
+from kpy.gocompat.metav1 import status_body as status_body  # re-exported: the emulator builds errors here
+from kpy.gocompat.metav1 import success_body
+
 CONFLICT_SUFFIX = (
     "the object has been modified; please apply your changes to the latest version and try again"
 )
@@ -25,23 +28,6 @@ CONTINUE_EXPIRED = (
 def qualified(resource: str, group: str) -> str:
     """``pods`` / ``leases.coordination.k8s.io`` (schema.GroupResource.String())."""
     return f"{resource}.{group}" if group else resource
-
-
-def status_body(
-    code: int, reason: str, message: str, details: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "kind": "Status",
-        "apiVersion": "v1",
-        "metadata": {},
-        "status": "Failure",
-        "message": message,
-        "reason": reason,
-    }
-    if details is not None:
-        body["details"] = details
-    body["code"] = code
-    return body
 
 
 def _details(name: str, group: str, resource: str) -> dict[str, Any]:
@@ -348,4 +334,4 @@ def success_delete(resource: str, group: str, name: str, uid: str) -> dict[str, 
     """What DELETE returns for types whose registry does not return the deleted object."""
     details = _details(name, group, resource)
     details["uid"] = uid
-    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}
+    return success_body(details)

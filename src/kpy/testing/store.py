@@ -21,14 +21,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from kpy.gocompat.metav1 import format_time
+
 Obj = dict[str, Any]
 GroupResource = tuple[str, str]
 Key = tuple[str, str]  # (namespace or "", name)
-
-
-def rfc3339(when: dt.datetime) -> str:
-    """Kubernetes' metav1.Time form: seconds precision, UTC, trailing Z."""
-    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True)
@@ -140,7 +137,7 @@ class Store:
         if not (keep_identity and meta.get("uid")):
             meta["uid"] = str(uuid.uuid4())
         if not (keep_identity and meta.get("creationTimestamp")):
-            meta["creationTimestamp"] = rfc3339(self.now())
+            meta["creationTimestamp"] = format_time(self.now())
         rv = self._next_rv()
         meta["resourceVersion"] = str(rv)
         self._data.setdefault(gr, {})[key] = obj

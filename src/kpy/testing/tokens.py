@@ -17,8 +17,8 @@ import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from kpy.gocompat.metav1 import format_time
 from kpy.testing import status
-from kpy.testing.store import rfc3339
 
 if TYPE_CHECKING:
     from kpy.testing.api import Api
@@ -105,14 +105,14 @@ def create_token(api: Api, namespace: str, name: str, body: Any, issued: dict[st
             "name": name,
             "namespace": namespace,
             "uid": meta.get("uid", ""),
-            "creationTimestamp": rfc3339(now),
+            "creationTimestamp": format_time(now),
         },
         "spec": {
             "audiences": list(spec.get("audiences") or [DEFAULT_AUDIENCE]),
             "expirationSeconds": seconds,
             "boundObjectRef": bound if isinstance(bound, dict) else None,
         },
-        "status": {"token": token, "expirationTimestamp": rfc3339(expires)},
+        "status": {"token": token, "expirationTimestamp": format_time(expires)},
     }
 
 

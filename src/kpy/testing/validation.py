@@ -50,6 +50,9 @@ def validate_name(rt: ResourceType, name: str) -> None:
                 }
             ],
         )
+    if rt.group in _PATH_SEGMENT_NAMES:
+        _validate_path_segment(rt, name)
+        return
     if len(name) > 253 or not _DNS_SUBDOMAIN.match(name):
         raise status.invalid(
             rt.resource,
@@ -67,6 +70,26 @@ def validate_name(rt: ResourceType, name: str) -> None:
                 }
             ],
         )
+
+
+#: groups whose names need only be a path segment: RBAC (ValidateRBACName, so ``system:basic-user``) and
+#: CSRs (ValidateCertificateRequestName: "we don't care what you call your certificate requests")
+_PATH_SEGMENT_NAMES = ("rbac.authorization.k8s.io", "certificates.k8s.io")
+
+
+def _validate_path_segment(rt: ResourceType, name: str) -> None:
+    if name in (".", ".."):
+        why = f"may not be '{name}'"
+    elif "/" in name or "%" in name:
+        why = f"may not contain '{'/' if '/' in name else '%'}'"
+    else:
+        return
+    cause = {
+        "field": "metadata.name",
+        "reason": "FieldValueInvalid",
+        "message": f'Invalid value: "{name}": {why}',
+    }
+    raise status.invalid(rt.resource, rt.group, rt.kind, name, [cause])
 
 
 def namespace_of(rt: ResourceType, obj: Obj, namespace: str) -> None:

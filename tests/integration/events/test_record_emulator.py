@@ -9,11 +9,11 @@ import pytest
 from tests.unit.events.helpers import SOURCE, predict, stored_view, until, workload
 
 from kpy.events.api import CORE_EVENTS, ApiEventWriter
-from kpy.events.clock import FakeClock
 from kpy.events.correlator import CorrelatorOptions
 from kpy.events.pipeline import RecordPipeline
 from kpy.events.recorder import ObjectRef, make_event
 from kpy.events.sink import SinkOptions
+from kpy.gocompat.clock import FakeClock
 from kpy.rest import RestClient
 from kpy.rest.watch import list_all
 

@@ -186,7 +186,9 @@ async def test_multiple_ports_use_channel_pairs(server: Server) -> None:
         assert await recv_exact(ws, 0, 3) == b"abc"
 
 
-def speak_and_close(payload: bytes) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]:
+def speak_and_close(
+    payload: bytes,
+) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]:
     """A pod server that writes ``payload`` and closes its end."""
 
     async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -361,7 +363,9 @@ async def test_unmasked_client_frames_are_refused_with_close_1002(server: Server
     )
     head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
     assert head.startswith(b"HTTP/1.1 101")
-    expected = base64.b64encode(hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest())
+    expected = base64.b64encode(
+        hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()
+    )
     assert b"Sec-WebSocket-Accept: " + expected in head
     await reader.readexactly(10)  # the two port headers
     writer.write(b"\x82\x03\x00hi")  # not masked
@@ -370,9 +374,9 @@ async def test_unmasked_client_frames_are_refused_with_close_1002(server: Server
     writer.close()
 
 
-async def test_frames_sent_with_the_upgrade_request_reach_the_pod(server: Server) -> None:
-    """A client may send its first frame without waiting for the 101: those bytes arrive with the request,
-    before the relay takes over the connection's reads, and must not be lost."""
+async def test_frames_sent_as_soon_as_the_101_arrives_reach_the_pod(server: Server) -> None:
+    """A client sends its first frame as soon as it has the 101 (RFC 6455 4.1: not before), while the kubelet
+    side may still be dialling the pod: those bytes must not be lost nor reach aiohttp's HTTP parser."""
     await server.backends.add(80, echo)
     host, port = server.url.split("//")[1].split("/")[0].split(":")
     reader, writer = await asyncio.open_connection(host, int(port))
@@ -385,12 +389,10 @@ async def test_frames_sent_with_the_upgrade_request_reach_the_pod(server: Server
         f"GET {path}?ports=80 HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
         "Sec-WebSocket-Protocol: v4.channel.k8s.io\r\n\r\n".encode()
-        + bytes((0x82, 0x80 | len(payload)))
-        + mask
-        + masked
     )
     head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
     assert head.startswith(b"HTTP/1.1 101")
+    writer.write(bytes((0x82, 0x80 | len(payload))) + mask + masked)
     assert await asyncio.wait_for(reader.readexactly(10), 10) == b"\x82\x03\x00\x50\x00\x82\x03\x01\x50\x00"
     echoed = await asyncio.wait_for(reader.readexactly(2 + len(payload)), 10)
     assert echoed == bytes((0x82, len(payload))) + payload

@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 from kpy.election.config import ElectionConfig, jittered, validate_client_go
-from kpy.election.durations import (
+from kpy.errors import ElectionError, UsageError
+from kpy.gocompat.duration import (
     MILLISECOND,
     SECOND,
     format_duration,
@@ -11,7 +12,6 @@ from kpy.election.durations import (
     parse_duration_ns,
     parse_flag_duration,
 )
-from kpy.errors import ElectionError, UsageError
 
 
 @pytest.mark.parametrize(

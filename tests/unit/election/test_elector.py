@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from tests.unit.election.fakes import FakeLock, LeaseStore
 
-from kpy.election.clock import FakeClock
 from kpy.election.config import ElectionConfig
-from kpy.election.durations import MILLISECOND, SECOND
 from kpy.election.elector import LeaderElector
 from kpy.errors import Forbidden, NotFound, ServerError
+from kpy.gocompat.clock import FakeClock
+from kpy.gocompat.duration import MILLISECOND, SECOND
+
+
+def election_clock() -> FakeClock:
+    """Monotonic seconds from 1000, wall time from 2024-01-02T03:04:05Z; sleeping advances it."""
+    return FakeClock(1000.0, wall=datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC), auto_advance=True)
+
 
 CFG = ElectionConfig(15 * SECOND, 10 * SECOND, 2 * SECOND, 3 * SECOND)
 
@@ -22,7 +29,7 @@ def elector(store: LeaseStore, identity: str, clock: FakeClock, **kw: Any) -> Le
 
 
 async def test_first_candidate_creates_the_lease_and_leads() -> None:
-    store, clock = LeaseStore(), FakeClock()
+    store, clock = LeaseStore(), election_clock()
     a = elector(store, "a", clock)
     await a.acquire()
     assert a.core.is_leader()
@@ -34,22 +41,22 @@ async def test_first_candidate_creates_the_lease_and_leads() -> None:
 
 
 async def test_second_candidate_waits_until_the_lease_expires_in_its_own_view() -> None:
-    store, clock = LeaseStore(), FakeClock()
+    store, clock = LeaseStore(), election_clock()
     a, b = elector(store, "a", clock), elector(store, "b", clock)
     await a.acquire()
     assert not await b.try_acquire_or_renew()
-    seen_at = clock.now
+    seen_at = clock.monotonic()
     clock.advance(14.9)
     assert not await b.try_acquire_or_renew()
     clock.advance(0.1)
     assert await b.try_acquire_or_renew()
-    assert clock.now - seen_at == pytest.approx(15.0)
+    assert clock.monotonic() - seen_at == pytest.approx(15.0)
     assert store.spec()["holderIdentity"] == "b"
     assert store.spec()["leaseTransitions"] == 1
 
 
 async def test_leader_renews_on_the_fast_path_without_a_get() -> None:
-    store, clock = LeaseStore(), FakeClock()
+    store, clock = LeaseStore(), election_clock()
     a = elector(store, "a", clock)
     await a.acquire()
     lock = a.lock
@@ -64,7 +71,7 @@ async def test_leader_renews_on_the_fast_path_without_a_get() -> None:
 
 
 async def test_fast_path_conflict_falls_back_to_get_and_sees_the_new_holder() -> None:
-    store, clock = LeaseStore(), FakeClock()
+    store, clock = LeaseStore(), election_clock()
     a = elector(store, "a", clock)
     await a.acquire()
     store.put_spec({**store.spec(), "holderIdentity": "intruder", "leaseTransitions": 1})
@@ -77,7 +84,7 @@ async def test_fast_path_conflict_falls_back_to_get_and_sees_the_new_holder() ->
 
 
 async def test_concurrent_takeover_lets_exactly_one_candidate_win_via_409() -> None:
-    store, clock = LeaseStore(), FakeClock()
+    store, clock = LeaseStore(), election_clock()
     old = elector(store, "old", clock)
     await old.acquire()
     b, c = elector(store, "b", clock), elector(store, "c", clock)
@@ -93,7 +100,7 @@ async def test_concurrent_takeover_lets_exactly_one_candidate_win_via_409() -> N
 
 
 async def test_acquire_retries_every_jittered_retry_period() -> None:
-    store, clock = LeaseStore(), FakeClock()
+    store, clock = LeaseStore(), election_clock()
     await elector(store, "a", clock).acquire()
     rands = iter([0.0, 0.5, 0.99, 0.25, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
     b = elector(store, "b", clock, rand=lambda: next(rands))
@@ -105,7 +112,7 @@ async def test_acquire_retries_every_jittered_retry_period() -> None:
 
 
 async def test_new_leader_callback_fires_once_per_holder_change() -> None:
-    store, clock = LeaseStore(), FakeClock()
+    store, clock = LeaseStore(), election_clock()
     await elector(store, "a", clock).acquire()
     seen: list[str] = []
     b = elector(store, "b", clock, on_new_leader=seen.append)
@@ -114,7 +121,7 @@ async def test_new_leader_callback_fires_once_per_holder_change() -> None:
 
 
 async def test_renew_round_fails_after_the_renew_deadline_when_the_server_errors() -> None:
-    store, clock = LeaseStore(), FakeClock()
+    store, clock = LeaseStore(), election_clock()
     a = elector(store, "a", clock)
     await a.acquire()
 
@@ -122,17 +129,17 @@ async def test_renew_round_fails_after_the_renew_deadline_when_the_server_errors
         raise ServerError("etcd is sad", reason="InternalError")
 
     store.fault = fail
-    start = clock.now
+    start = clock.monotonic()
     reason = await a.renew_round()
     assert reason is not None
     assert reason.startswith("failed to renew within --renew-deadline 10s: ")
     assert "etcd is sad" in reason
-    assert clock.now - start == pytest.approx(10.0)
+    assert clock.monotonic() - start == pytest.approx(10.0)
     assert clock.sleeps[-5:] == [2.0] * 5
 
 
 async def test_renew_round_succeeds_when_the_server_recovers_before_the_deadline() -> None:
-    store, clock = LeaseStore(), FakeClock()
+    store, clock = LeaseStore(), election_clock()
     a = elector(store, "a", clock)
     await a.acquire()
     failures = iter(range(5))
@@ -146,19 +153,19 @@ async def test_renew_round_succeeds_when_the_server_recovers_before_the_deadline
 
 
 async def test_renew_round_fails_at_once_when_another_holder_is_observed() -> None:
-    store, clock = LeaseStore(), FakeClock()
+    store, clock = LeaseStore(), election_clock()
     a = elector(store, "a", clock)
     await a.acquire()
     store.put_spec({**store.spec(), "holderIdentity": "b"})
-    start = clock.now
+    start = clock.monotonic()
     assert await a.renew_round() == "new leader: b"
-    assert clock.now == start
+    assert clock.monotonic() == start
 
 
 async def test_renew_loop_runs_rounds_every_retry_period_until_one_fails() -> None:
-    store, clock = LeaseStore(), FakeClock()
+    store, clock = LeaseStore(), election_clock()
     renewed: list[float] = []
-    a = elector(store, "a", clock, on_renewed=lambda: renewed.append(clock.now))
+    a = elector(store, "a", clock, on_renewed=lambda: renewed.append(clock.monotonic()))
     await a.acquire()
     renewed.clear()
     count = iter(range(3))
@@ -176,28 +183,36 @@ async def test_renew_loop_runs_rounds_every_retry_period_until_one_fails() -> No
 
 async def test_forbidden_while_acquiring_is_retried_and_reported_each_time_like_client_go() -> None:
     """RBAC is often granted after the workload starts: client-go retries a 403 forever; kpy too, and says why."""
-    store, clock = LeaseStore(), FakeClock()
+    store, clock = LeaseStore(), election_clock()
     tries = 0
 
     def forbid(verb: str) -> None:
         nonlocal tries
         tries += 1
         if tries <= 3:
-            raise Forbidden('leases.coordination.k8s.io "l" is forbidden: User "app" cannot get resource "leases"',
-                            reason="Forbidden")
+            raise Forbidden(
+                'leases.coordination.k8s.io "l" is forbidden: User "app" cannot get resource "leases"',
+                reason="Forbidden",
+            )
 
     store.fault = forbid
     reported: list[str] = []
     a = elector(store, "a", clock, on_try_failed=reported.append)
     await a.acquire()
     assert a.core.is_leader()
-    assert reported == ['error retrieving resource lock default/l: leases.coordination.k8s.io "l" is forbidden: '
-                        'User "app" cannot get resource "leases"'] * 3
+    assert (
+        reported
+        == [
+            'error retrieving resource lock default/l: leases.coordination.k8s.io "l" is forbidden: '
+            'User "app" cannot get resource "leases"'
+        ]
+        * 3
+    )
     assert clock.sleeps == [2.0, 2.0, 2.0]  # RetryPeriod × (1 + 0 jitter) between tries
 
 
 async def test_missing_namespace_on_create_is_raised_while_acquiring() -> None:
-    store, clock = LeaseStore(), FakeClock()
+    store, clock = LeaseStore(), election_clock()
 
     def no_namespace(verb: str) -> None:
         if verb == "create":
@@ -209,7 +224,7 @@ async def test_missing_namespace_on_create_is_raised_while_acquiring() -> None:
 
 
 async def test_transient_errors_while_acquiring_are_retried() -> None:
-    store, clock = LeaseStore(), FakeClock()
+    store, clock = LeaseStore(), election_clock()
     failures = iter(range(2))
 
     def flaky(verb: str) -> None:
@@ -224,7 +239,7 @@ async def test_transient_errors_while_acquiring_are_retried() -> None:
 
 
 async def test_release_writes_empty_holder_duration_one_and_keeps_transitions() -> None:
-    store, clock = LeaseStore(), FakeClock()
+    store, clock = LeaseStore(), election_clock()
     await elector(store, "a", clock).acquire()
     b = elector(store, "b", clock)
     clock.advance(1)
@@ -245,7 +260,7 @@ async def test_release_writes_empty_holder_duration_one_and_keeps_transitions() 
 
 
 async def test_release_by_a_non_leader_writes_nothing() -> None:
-    store, clock = LeaseStore(), FakeClock()
+    store, clock = LeaseStore(), election_clock()
     await elector(store, "a", clock).acquire()
     b = elector(store, "b", clock)
     await b.try_acquire_or_renew()
@@ -255,7 +270,7 @@ async def test_release_by_a_non_leader_writes_nothing() -> None:
 
 
 async def test_a_hung_request_is_cut_at_the_renew_deadline() -> None:
-    store, clock = LeaseStore(), FakeClock()
+    store, clock = LeaseStore(), election_clock()
     a = LeaderElector(
         FakeLock(store),
         "a",
@@ -270,13 +285,13 @@ async def test_a_hung_request_is_cut_at_the_renew_deadline() -> None:
 
     a.lock.update = hanging_update  # type: ignore[method-assign]
     a.lock.get = hanging_update  # type: ignore[method-assign,assignment]
-    ok = await asyncio.wait_for(a.try_acquire_or_renew(deadline=clock.now + 0.05), 5)
+    ok = await asyncio.wait_for(a.try_acquire_or_renew(deadline=clock.monotonic() + 0.05), 5)
     assert not ok
     assert isinstance(a.last_error, TimeoutError)
 
 
 async def test_send_time_of_the_last_successful_write_is_recorded() -> None:
-    store, clock = LeaseStore(), FakeClock()
+    store, clock = LeaseStore(), election_clock()
     a = elector(store, "a", clock)
     await a.acquire()
     assert a.core.last_success_send == 1000.0
@@ -286,7 +301,7 @@ async def test_send_time_of_the_last_successful_write_is_recorded() -> None:
 
 
 async def test_release_with_a_stale_cached_lease_rereads_and_releases_if_still_ours() -> None:
-    store, clock = LeaseStore(), FakeClock()
+    store, clock = LeaseStore(), election_clock()
     a = elector(store, "a", clock)
     await a.acquire()
     store.put_spec(store.spec())  # our own renewal applied, but its answer was lost: the cache is stale
@@ -295,7 +310,7 @@ async def test_release_with_a_stale_cached_lease_rereads_and_releases_if_still_o
 
 
 async def test_release_after_someone_else_took_over_leaves_their_lease_alone() -> None:
-    store, clock = LeaseStore(), FakeClock()
+    store, clock = LeaseStore(), election_clock()
     a = elector(store, "a", clock)
     await a.acquire()
     store.put_spec({**store.spec(), "holderIdentity": "b", "leaseTransitions": 1})
@@ -306,7 +321,7 @@ async def test_release_after_someone_else_took_over_leaves_their_lease_alone() -
 
 async def test_no_renewal_is_sent_once_the_stop_deadline_has_passed() -> None:
     """A leader frozen past last send + 0.9 × LDS − grace has lost, even if nobody else took the lease."""
-    store, clock = LeaseStore(), FakeClock()
+    store, clock = LeaseStore(), election_clock()
     a = elector(store, "a", clock)
     await a.acquire()
     writes = len(store.writes)
@@ -320,7 +335,7 @@ async def test_no_renewal_is_sent_once_the_stop_deadline_has_passed() -> None:
 
 
 async def test_a_renew_round_gives_up_at_the_stop_deadline_when_it_comes_before_the_renew_deadline() -> None:
-    store, clock = LeaseStore(), FakeClock()
+    store, clock = LeaseStore(), election_clock()
     cfg = ElectionConfig(15 * SECOND, 10 * SECOND, 2 * SECOND, 3 * SECOND)
     a = LeaderElector(FakeLock(store), "a", cfg, clock=clock, rand=lambda: 0.0)
     await a.acquire()
@@ -332,4 +347,6 @@ async def test_a_renew_round_gives_up_at_the_stop_deadline_when_it_comes_before_
     store.fault = fail
     reason = await a.renew_round()
     assert reason is not None and reason.startswith("renewal overdue")
-    assert clock.monotonic() <= 1000.0 + 10.5 + 1e-9  # it stopped trying at the stop deadline, not at 8 + 10 s
+    assert (
+        clock.monotonic() <= 1000.0 + 10.5 + 1e-9
+    )  # it stopped trying at the stop deadline, not at 8 + 10 s

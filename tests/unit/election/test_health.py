@@ -1,19 +1,25 @@
 from __future__ import annotations
 
 import urllib.request
+from datetime import UTC, datetime
 
 import pytest
 from tests.unit.election.fakes import FakeLock, LeaseStore
 
-from kpy.election.clock import FakeClock
 from kpy.election.config import ElectionConfig
 from kpy.election.elector import LeaderElector
 from kpy.election.health import ChildState, HealthServer, healthz, parse_address, render_metrics
 from kpy.errors import UsageError
+from kpy.gocompat.clock import FakeClock
+
+
+def election_clock() -> FakeClock:
+    """Monotonic seconds from 1000, wall time from 2024-01-02T03:04:05Z; sleeping advances it."""
+    return FakeClock(1000.0, wall=datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC), auto_advance=True)
 
 
 async def leader() -> tuple[LeaderElector, FakeClock]:
-    clock = FakeClock()
+    clock = election_clock()
     e = LeaderElector(FakeLock(LeaseStore()), "me", ElectionConfig(), clock=clock)
     await e.acquire()
     return e, clock
@@ -21,21 +27,21 @@ async def leader() -> tuple[LeaderElector, FakeClock]:
 
 async def test_healthz_fails_only_after_lease_duration_plus_twenty_seconds_without_renewal() -> None:
     e, clock = await leader()
-    assert healthz(e, clock.now + 35.0) == (200, "ok")
-    status, body = healthz(e, clock.now + 35.01)
+    assert healthz(e, clock.monotonic() + 35.0) == (200, "ok")
+    status, body = healthz(e, clock.monotonic() + 35.01)
     assert status == 500
     assert "failed election to renew leadership on lease default/l" in body
 
 
 async def test_followers_are_healthy() -> None:
-    clock = FakeClock()
+    clock = election_clock()
     e = LeaderElector(FakeLock(LeaseStore()), "me", ElectionConfig(), clock=clock)
     assert healthz(e, 1e9)[0] == 200
 
 
 async def test_metrics_show_leadership_transitions_and_child_state() -> None:
     e, clock = await leader()
-    text = render_metrics(e, ChildState(running=True, starts=1), clock.now)
+    text = render_metrics(e, ChildState(running=True, starts=1), clock.monotonic())
     assert "# TYPE leader_election_master_status gauge" in text
     assert 'leader_election_master_status{name="default/l"} 1\n' in text
     assert 'kpy_elect_lease_transitions{name="default/l"} 0\n' in text

@@ -4,7 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from kpy.election.record import LeaderElectionRecord, format_micro_time, parse_time
+from kpy.election.record import LeaderElectionRecord
+from kpy.gocompat.metav1 import format_micro_time, parse_time
 
 T = datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
 

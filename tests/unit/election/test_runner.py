@@ -14,9 +14,9 @@ import pytest
 from tests.unit.election.fakes import FakeLock, LeaseStore
 
 from kpy.election.config import ElectionConfig
-from kpy.election.durations import MILLISECOND, SECOND
 from kpy.election.runner import ElectionRunner, RunOptions
 from kpy.errors import ServerError
+from kpy.gocompat.duration import MILLISECOND, SECOND
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX process groups")
 

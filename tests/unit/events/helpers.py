@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from kpy.events.clock import FakeClock
 from kpy.events.recorder import EventSource, ObjectRef, make_event
+from kpy.gocompat.clock import FakeClock
 
 SOURCE = EventSource("kpy-test", "host-1")
 POD = ObjectRef("Pod", "web", "default", uid="uid-web")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from kpy.events.clock import FakeClock, NanoTime
+from kpy.events.clock import NanoTime
 from kpy.events.correlator import (
     COMBINED_PREFIX,
     Correlator,
@@ -15,6 +15,7 @@ from kpy.events.correlator import (
     spam_key,
 )
 from kpy.events.recorder import EventSource, ObjectRef
+from kpy.gocompat.clock import FakeClock
 
 from .helpers import POD, ev
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from kpy.events.clock import FakeClock
 from kpy.events.correlator import Correlator, CorrelatorOptions
+from kpy.gocompat.clock import FakeClock
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "clientgo" / "correlator.json"
 

@@ -5,11 +5,11 @@ import time
 from typing import Any
 
 from kpy.errors import NotFound
-from kpy.events.clock import FakeClock
 from kpy.events.correlator import CorrelatorOptions
 from kpy.events.pipeline import RecordPipeline
 from kpy.events.recorder import ObjectRef, make_event
 from kpy.events.sink import SinkOptions
+from kpy.gocompat.clock import FakeClock
 
 from .helpers import SOURCE, predict, stored_view, until, workload
 

@@ -14,8 +14,8 @@ from kpy.errors import (
     ServerError,
     TooManyRequests,
 )
-from kpy.events.clock import FakeClock
 from kpy.events.sink import BufferedSink, EventWrite, Outcome, SinkOptions
+from kpy.gocompat.clock import FakeClock
 
 from .helpers import until
 

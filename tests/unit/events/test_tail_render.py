@@ -24,7 +24,7 @@ NOW = 1_700_000_000.0  # 2023-11-14T22:13:20Z
 
 
 def stamp(seconds_ago: float) -> str:
-    from kpy.events.clock import format_time
+    from kpy.gocompat.metav1 import format_time
 
     return format_time(NOW - seconds_ago)
 
@@ -90,7 +90,7 @@ def test_interval_shows_repeats_like_kubectl_events() -> None:
 
 
 def test_interval_uses_series_and_event_time_of_events_k8s_io() -> None:
-    from kpy.events.clock import format_micro_time
+    from kpy.gocompat.metav1 import format_micro_time
 
     ev = {
         "metadata": {"name": "x"},
@@ -108,7 +108,7 @@ def test_interval_uses_series_and_event_time_of_events_k8s_io() -> None:
 
 
 def test_sort_is_series_then_last_timestamp_then_event_time_oldest_first() -> None:
-    from kpy.events.clock import format_micro_time
+    from kpy.gocompat.metav1 import format_micro_time
 
     a = core("a", ago=100)
     b = {"metadata": {"name": "b"}, "eventTime": format_micro_time(NOW - 50)}

@@ -19,7 +19,7 @@ import pytest
 
 from kpy.portforward.protocol import V4_BASE64, V4_BINARY
 from kpy.portforward.stream import LARGE_BUFFERS, BufferBudget, Relay, StreamProblem
-from kpy.rest.wsdial import DialedWebSocket
+from kpy.streams.dial import DialedWebSocket
 
 PORT_HEADER = struct.pack("<H", 80)
 

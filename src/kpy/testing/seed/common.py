@@ -6,6 +6,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from kpy.gocompat.metav1 import format_micro_time, format_time
+
 Obj = dict[str, Any]
 
 NODE_NAME = "kpy-node"
@@ -31,12 +33,9 @@ def stable_hex(key: str) -> str:
     return uuid.uuid5(_UID_NAMESPACE, key).hex * 2
 
 
-def ts(t: datetime) -> str:
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def micro_ts(t: datetime) -> str:
-    return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+#: metav1.Time / MicroTime text of a seed timestamp
+ts = format_time
+micro_ts = format_micro_time
 
 
 def object_meta(kind: str, name: str, namespace: str | None, created: datetime, **extra: Any) -> Obj:

@@ -1,6 +1,7 @@
 """Subresource endpoints of the emulator (``pods/NAME/log``, ``pods/NAME/portforward``,
 ``serviceaccounts/NAME/token``, ``deployments/NAME/scale`` ...): one handler per (group, resource,
-subresource) in :data:`SUBRESOURCES`. ``status`` is not here: the generic resource handler serves it.
+subresource) in :data:`SUBRESOURCES`. ``status`` is served by the generic resource handler, except where a
+kind has rules of its own (CertificateSigningRequests).
 
 How to extend the emulator
 --------------------------
@@ -27,12 +28,13 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from kpy.testing.subresources.base import SubresourceCall
+from kpy.testing.subresources.certificates import csr_approval, csr_create, csr_status, self_subject_review
 from kpy.testing.subresources.logs import pod_log
 from kpy.testing.subresources.portforward import pod_portforward
 from kpy.testing.subresources.scale import scale
 from kpy.testing.subresources.token import serviceaccount_token
 
-__all__ = ["SUBRESOURCES", "Handler", "SubresourceCall", "handler_for"]
+__all__ = ["CREATES", "SUBRESOURCES", "Handler", "SubresourceCall", "create_handler_for", "handler_for"]
 
 Handler = Callable[[SubresourceCall], Awaitable[web.StreamResponse]]
 
@@ -44,8 +46,20 @@ SUBRESOURCES: dict[tuple[str, str, str], Handler] = {
     ("apps", "deployments", "scale"): scale,
     ("apps", "replicasets", "scale"): scale,
     ("apps", "statefulsets", "scale"): scale,
+    ("certificates.k8s.io", "certificatesigningrequests", "approval"): csr_approval,
+    ("certificates.k8s.io", "certificatesigningrequests", "status"): csr_status,
+}
+
+#: (group, resource) -> the handler of a create (``POST`` to the collection) with rules of its own
+CREATES: dict[tuple[str, str], Handler] = {
+    ("certificates.k8s.io", "certificatesigningrequests"): csr_create,
+    ("authentication.k8s.io", "selfsubjectreviews"): self_subject_review,
 }
 
 
 def handler_for(group: str, resource: str, subresource: str) -> Handler | None:
     return SUBRESOURCES.get((group, resource, subresource))
+
+
+def create_handler_for(group: str, resource: str) -> Handler | None:
+    return CREATES.get((group, resource))

@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from kpy.testing.resources import ResourceType
-from kpy.testing.tables import apps, coordination, core, discovery, events
+from kpy.testing.tables import apps, certificates, coordination, core, discovery, events, rbac
 from kpy.testing.tables.common import (
     Column,
     Obj,
@@ -68,6 +68,8 @@ PRINTERS: dict[tuple[str, str], Printer] = {
     **discovery.PRINTERS,
     **coordination.PRINTERS,
     **events.PRINTERS,
+    **certificates.PRINTERS,
+    **rbac.PRINTERS,
 }
 
 

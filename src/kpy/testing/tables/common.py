@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from kpy.gocompat.metav1 import ZERO_TIME, format_time, parse_optional_time
 from kpy.printers.duration import human_duration as _human_seconds
 
 Obj = dict[str, Any]
@@ -27,18 +28,7 @@ def human_duration(d: timedelta) -> str:
 
 def parse_time(value: Any) -> datetime | None:
     """An RFC 3339 timestamp (``metav1.Time`` or ``MicroTime``) as an aware datetime; None when unset/bad."""
-    if not isinstance(value, str) or not value:
-        return None
-    text = value.strip()
-    if text.endswith("Z") or text.endswith("z"):
-        text = text[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed
+    return parse_optional_time(value)
 
 
 def translate_timestamp_since(value: Any, now: datetime) -> str:
@@ -56,9 +46,7 @@ def aware(now: datetime) -> datetime:
 def format_rfc3339(value: Any) -> str:
     """``Time.UTC().Format(time.RFC3339)``; the zero time for an unset one (as Go prints it)."""
     ts = parse_time(value)
-    if ts is None:
-        return "0001-01-01T00:00:00Z"
-    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return ZERO_TIME if ts is None else format_time(ts)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -4,11 +4,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from kpy.jsonpath.gofmt import to_text
+from kpy.testing.fieldpath import first_value
 from kpy.testing.tables.common import (
     AGE_DOC,
     NAME,
@@ -39,67 +40,11 @@ DEFAULT_CRD_PRINTER_COLUMNS: tuple[dict[str, Any], ...] = (
 )
 
 
-def _simple_jsonpath(obj: Any, path: str) -> tuple[bool, Any]:
-    """Evaluate a simple JSONPath (``.a.b``, ``.a[0].b``, ``.a['x.y']``) as CRD printer columns use them."""
-    tokens: list[str | int] = []
-    i = 0
-    p = path.strip()
-    if p.startswith("{") and p.endswith("}"):
-        p = p[1:-1]
-    while i < len(p):
-        ch = p[i]
-        if ch == ".":
-            j = i + 1
-            while j < len(p) and p[j] not in ".[":
-                j += 1
-            if j > i + 1:
-                tokens.append(p[i + 1 : j])
-            i = j
-        elif ch == "[":
-            j = p.index("]", i)
-            inner = p[i + 1 : j].strip()
-            if inner.startswith(("'", '"')):
-                tokens.append(inner[1:-1])
-            else:
-                try:
-                    tokens.append(int(inner))
-                except ValueError:
-                    return False, None
-            i = j + 1
-        else:
-            j = i
-            while j < len(p) and p[j] not in ".[":
-                j += 1
-            tokens.append(p[i:j])
-            i = j
-    cur = obj
-    for t in tokens:
-        if isinstance(t, int):
-            if not isinstance(cur, list) or not -len(cur) <= t < len(cur):
-                return False, None
-            cur = cur[t]
-        else:
-            if not isinstance(cur, dict) or t not in cur:
-                return False, None
-            cur = cur[t]
-    return True, cur
-
-
-def _print_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, separators=(",", ":"))
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def _typed_cell(ctype: str, value: Any, now: datetime) -> Any:
     if value is None:
         return None
     if ctype == "string":
-        return _print_value(value)
+        return to_text(value)
     if ctype == "integer" and isinstance(value, (int, float)) and not isinstance(value, bool):
         return int(value)
     if ctype == "number" and isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -135,7 +80,7 @@ def crd_row_fn(printer_columns: tuple[Mapping[str, Any], ...]) -> RowFn:
     def row(obj: Obj, now: datetime) -> tuple[list[Any], None]:
         cells: list[Any] = [dig(obj, "metadata", "name") or ""]
         for c in printer_columns:
-            found, value = _simple_jsonpath(obj, str(c.get("jsonPath", "")))
+            found, value = first_value(obj, str(c.get("jsonPath", "")))
             cells.append(_typed_cell(str(c.get("type", "string")), value, now) if found else None)
         return cells, None
 

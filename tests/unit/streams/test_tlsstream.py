@@ -1,4 +1,4 @@
-"""kpy.rest.wsdial.TLSStream: TLS on memory BIOs over a blocking socket (the port-forward streams' TLS)."""
+"""kpy.streams.tls.TLSStream: TLS on memory BIOs over a blocking socket (the port-forward streams' TLS)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import pytest
 from tests.unit.rest.fakes import Pki, make_pki
 
-from kpy.rest.wsdial import TLSStream
+from kpy.streams.tls import TLSStream
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kpy import gojson
+from kpy.gocompat import gojson
 
 
 @pytest.mark.parametrize(

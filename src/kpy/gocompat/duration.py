@@ -1,7 +1,10 @@
-"""Go-style durations for the election flags (``500ms``, ``0.5s``, ``2s``, ``1m``, ``1h30m``).
+"""Go's ``time.Duration``: ``time.ParseDuration`` with its error texts (``500ms``, ``0.5s``, ``1h30m``, ``-2m``,
+``0``), ``Duration.String()``, and pflag's wording when a duration flag's value is not one
+(``invalid argument "5x" for "--pod-running-timeout" flag: time: unknown unit "x" in duration "5x"``, as kubectl
+1.32 prints it).
 
-Durations are kept as whole nanoseconds, like Go's ``time.Duration``, so that the validation rules compare
-exactly what client-go compares (``1.2 × 250ms`` is 300ms, not 0.30000000000000004 s).
+Durations are whole nanoseconds, like Go's, so that rules compare exactly what client-go compares
+(``1.2 × 250ms`` is 300ms, not 0.30000000000000004 s).
 """
 
 from __future__ import annotations
@@ -75,7 +78,17 @@ def parse_flag_duration(flag: str, text: str) -> int:
     try:
         return parse_duration_ns(text)
     except ValueError as exc:
-        raise UsageError(f'invalid argument "{text}" for "{flag}" flag: {exc}') from None
+        raise UsageError(flag_error(flag, text, exc)) from None
+
+
+def parse_flag_seconds(flag: str, text: str) -> float:
+    """:func:`parse_flag_duration` in (float) seconds."""
+    return parse_flag_duration(flag, text) / SECOND
+
+
+def flag_error(flag: str, text: str, problem: object) -> str:
+    """pflag's words for a flag value it could not parse: ``invalid argument "x" for "--f" flag: <problem>``."""
+    return f'invalid argument "{text}" for "{flag}" flag: {problem}'
 
 
 def format_duration(ns: int) -> str:
@@ -96,11 +109,6 @@ def format_duration(ns: int) -> str:
     if minutes:
         return f"{sign}{minutes}m{secs}"
     return sign + secs
-
-
-def format_seconds(seconds: float) -> str:
-    """``format_duration`` for a float number of seconds (rounded to the nanosecond)."""
-    return format_duration(round(seconds * SECOND))
 
 
 def _frac(value: int, size: int) -> str:
