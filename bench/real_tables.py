@@ -38,7 +38,9 @@ async def seed(namespace: str) -> None:
     async with RestClient(config) as client:
         with contextlib.suppress(AlreadyExists):
             await client.request(
-                "POST", "/api/v1/namespaces", json={"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}
+                "POST",
+                "/api/v1/namespaces",
+                json={"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}},
             )
         gate = asyncio.Semaphore(32)
 
@@ -69,7 +71,12 @@ async def seed(namespace: str) -> None:
                         "apiVersion": "v1",
                         "kind": "Event",
                         "metadata": {"name": f"{pod}.{i:08x}"},
-                        "involvedObject": {"kind": "Pod", "namespace": namespace, "name": pod, "apiVersion": "v1"},
+                        "involvedObject": {
+                            "kind": "Pod",
+                            "namespace": namespace,
+                            "name": pod,
+                            "apiVersion": "v1",
+                        },
                         "reason": ("Scheduled", "Pulled", "Created", "Started", "BackOff")[i % 5],
                         "message": f"message {i} for pod {pod} with some text",
                         "source": {"component": "kubelet", "host": f"node-{i % 3}"},
@@ -91,7 +98,9 @@ def cpu(argv: list[str]) -> tuple[float, bytes]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--namespace", default="kpy-bench-tables")
     parser.add_argument("--keep", action="store_true", help="do not delete the namespace at the end")
@@ -105,9 +114,21 @@ def main() -> None:
     asyncio.run(seed(ns))
     pairs = [
         ("get cm table, 2,000 configmaps", [kpy, "get", "cm", "-n", ns], [kubectl, "get", "cm", "-n", ns]),
-        ("get cm -o name, 2,000 configmaps", [kpy, "get", "cm", "-n", ns, "-o", "name"], [kubectl, "get", "cm", "-n", ns, "-o", "name"]),
-        ("events tail --no-watch vs kubectl events, 3,000", [kpy, "events", "tail", "--no-watch", "-n", ns], [kubectl, "events", "-n", ns]),
-        ("get pods -o name, empty namespace (start-up floor)", [kpy, "get", "pods", "-n", ns, "-o", "name"], [kubectl, "get", "pods", "-n", ns, "-o", "name"]),
+        (
+            "get cm -o name, 2,000 configmaps",
+            [kpy, "get", "cm", "-n", ns, "-o", "name"],
+            [kubectl, "get", "cm", "-n", ns, "-o", "name"],
+        ),
+        (
+            "events tail --no-watch vs kubectl events, 3,000",
+            [kpy, "events", "tail", "--no-watch", "-n", ns],
+            [kubectl, "events", "-n", ns],
+        ),
+        (
+            "get pods -o name, empty namespace (start-up floor)",
+            [kpy, "get", "pods", "-n", ns, "-o", "name"],
+            [kubectl, "get", "pods", "-n", ns, "-o", "name"],
+        ),
     ]
     rows = []
     try:
@@ -125,7 +146,9 @@ def main() -> None:
             rows.append((f"{label}, CPU", f"{k * 1000:.0f} ms", f"{c * 1000:.0f} ms", f"{k / c:.2f}", target))
     finally:
         if not args.keep:
-            subprocess.run([kubectl, "delete", "namespace", ns, "--wait=false"], capture_output=True, check=False)
+            subprocess.run(
+                [kubectl, "delete", "namespace", ns, "--wait=false"], capture_output=True, check=False
+            )
     print_table(f"tables on the API server of $KUBECONFIG, median CPU of {args.runs} runs each", rows)
 
 

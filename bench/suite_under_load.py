@@ -45,14 +45,18 @@ def leftovers(marker: str) -> list[tuple[int, str]]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--burners", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("pytest_args", nargs="*", help="after --: extra pytest arguments")
     args = parser.parse_args()
     burners = [subprocess.Popen([sys.executable, "-c", BURN]) for _ in range(args.burners)]
-    lines = [f"suite under load: {args.burners} busy-loop processes on {os.cpu_count()} cores, {args.runs} runs"]
+    lines = [
+        f"suite under load: {args.burners} busy-loop processes on {os.cpu_count()} cores, {args.runs} runs"
+    ]
     print(lines[0], flush=True)
     passed = 0
     try:
@@ -69,7 +73,11 @@ def main() -> int:
             )
             wall = time.monotonic() - start
             summary = next(
-                (line for line in reversed(proc.stdout.splitlines()) if " in " in line and ("passed" in line or "failed" in line)),
+                (
+                    line
+                    for line in reversed(proc.stdout.splitlines())
+                    if " in " in line and ("passed" in line or "failed" in line)
+                ),
                 "(no summary)",
             )
             failures = [line for line in proc.stdout.splitlines() if line.startswith(("FAILED", "ERROR"))]
