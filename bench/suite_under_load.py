@@ -24,7 +24,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 MARKER = "KPY_SUITE_UNDER_LOAD_RUN"
-BURN = "import signal, sys\nsignal.signal(signal.SIGTERM, lambda *a: sys.exit(0))\nwhile True:\n    pass\n"
+#: a busy loop that ends by itself once this script is gone (so a killed run leaves no burner behind)
+BURN = "import os\nparent = os.getppid()\nwhile os.getppid() == parent:\n    for _ in range(200000):\n        pass\n"
 
 
 def leftovers(marker: str) -> list[tuple[int, str]]:
@@ -53,6 +54,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("pytest_args", nargs="*", help="after --: extra pytest arguments")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a SIGTERM still ends the burners (finally)
     burners = [subprocess.Popen([sys.executable, "-c", BURN]) for _ in range(args.burners)]
     lines = [
         f"suite under load: {args.burners} busy-loop processes on {os.cpu_count()} cores, {args.runs} runs"
