@@ -10,8 +10,13 @@ stdout, stderr and the exit code of ``kubectl ARGS`` and ``kpy ARGS``:
     python bench/compare_real.py --save real.json             # keep every output ...
     python bench/compare_real.py --cross real.json emu.json   # ... and diff kubectl's answers on two servers
 
-Sections: get, output, errors, forbidden, watch, events, portforward, version, elect, raw (kubectl-only requests
-whose answers are compared across servers with ``--cross``). ``forbidden`` uses ``--forbidden-kubeconfig``
+Sections: get, output, errors, forbidden, watch, events, portforward, exec, version, elect, raw (kubectl-only requests
+whose answers are compared across servers with ``--cross``), fidelity (``--emulator-fidelity``: the kubectl
+commands an SRE runs daily, kubectl-only, in a namespace of their own; listed in bench/_fidelity.py):
+
+    python bench/compare_real.py --emulator-fidelity --save real.json     # KUBECONFIG: the real server
+    python bench/compare_real.py --emulator-fidelity --save emu.json --kubeconfig /tmp/kpy-emulator-.../kubeconfig
+    python bench/compare_real.py --cross real.json emu.json ``forbidden`` uses ``--forbidden-kubeconfig``
 (default: ``kubeconfig-nobody`` and ``kubeconfig-restricted`` next to KUBECONFIG, when present: the realk8s kit
 writes both, the emulator and ``kpy sandbox`` write ``kubeconfig-nobody``).
 
@@ -51,9 +56,11 @@ SECTIONS = (
     "watch",
     "events",
     "portforward",
+    "exec",
     "version",
     "elect",
     "raw",
+    "fidelity",
 )
 Normalizer = Callable[[str], str]
 MAX_DIFF_LINES = 40
@@ -227,6 +234,7 @@ class Case:
     kubeconfig: str | None = None
     norms: tuple[Normalizer, ...] = ()
     kubectl_only: bool = False
+    stdin: str | None = None
 
 
 def get_cases(e: Env) -> Iterator[Case]:
@@ -514,15 +522,51 @@ def raw_cases(e: Env) -> Iterator[Case]:
         )
 
 
+def fidelity_cases(e: Env) -> Iterator[Case]:
+    """kubectl-only: compared across servers with --cross (bench/_fidelity.py lists them)."""
+    from _fidelity import NAMESPACE, commands, norm_fidelity, write_manifests
+
+    write_manifests()
+    for name, args in commands(e.namespace if e.namespace != "default" else NAMESPACE):
+        yield Case("fidelity", name, args, norms=(norm_klog, norm_fidelity), kubectl_only=True)
+
+
 def run_case(e: Env, c: Case) -> Outcome:
     kc = c.kubeconfig or e.kubeconfig
     k_argv = [e.kubectl, *c.args]
-    k = apply(c.norms, run(k_argv, kubeconfig=kc, timeout=e.timeout))
+    k = apply(c.norms, run(k_argv, kubeconfig=kc, timeout=e.timeout, stdin=c.stdin))
     if c.kubectl_only:
         return Outcome(c.section, c.name, k_argv, [], k, None)
     p_argv = [e.kpy, *(c.kpy_args if c.kpy_args is not None else c.args)]
-    p = apply((norm_program, *c.norms), run(p_argv, kubeconfig=kc, timeout=e.timeout))
+    p = apply((norm_program, *c.norms), run(p_argv, kubeconfig=kc, timeout=e.timeout, stdin=c.stdin))
     return Outcome(c.section, c.name, k_argv, p_argv, k, p)
+
+
+def exec_cases(e: Env) -> Iterator[Case]:
+    """kpy exec (stdout, stderr, exit codes, stdin close, targets, messages)."""
+    ns, pod = ["-n", e.namespace], e.pod
+    yield Case(
+        "exec",
+        "stdout + stderr + exit 3",
+        ["exec", *ns, pod, "--", "sh", "-c", "echo out; echo err >&2; exit 3"],
+    )
+    for code in ("0", "1", "42"):
+        yield Case("exec", f"exit {code}", ["exec", *ns, pod, "--", "sh", "-c", f"exit {code}"])
+    yield Case("exec", "killed (137)", ["exec", *ns, pod, "--", "sh", "-c", "kill -9 $$"])
+    yield Case("exec", "stdin closed at EOF", ["exec", "-i", *ns, pod, "--", "wc", "-c"], stdin="abc")
+    yield Case("exec", "stdin cat", ["exec", "-i", *ns, pod, "--", "cat"], stdin="line 1\nline 2\n")
+    yield Case("exec", "pod/NAME", ["exec", *ns, f"pod/{pod}", "--", "echo", "hi"])
+    yield Case("exec", "deploy/NAME", ["exec", *ns, f"deploy/{e.deployment}", "--", "echo", "hi"])
+    yield Case("exec", "no such command", ["exec", *ns, pod, "--", "no-such-command-x"])
+    yield Case("exec", "no command", ["exec", *ns, pod])
+    yield Case("exec", "no --", ["exec", *ns, pod, "echo", "hi"])
+    yield Case("exec", "no such pod", ["exec", *ns, "nosuch", "--", "true"])
+    yield Case("exec", "no such container", ["exec", *ns, pod, "-c", "zzz", "--", "true"])
+    yield Case("exec", "-t without -i", ["exec", "-t", *ns, pod, "--", "true"])
+    yield Case("exec", "-it without a terminal", ["exec", "-it", *ns, pod, "--", "true"])
+    yield Case("exec", "cp: source and destination", ["cp", "x"])
+    yield Case("exec", "cp: both remote", ["cp", f"{pod}:/a", f"{pod}:/b"])
+    yield Case("exec", "cp: no such pod", ["cp", *ns, "nosuch:/a", "/tmp/kpy-compare-cp"])
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -931,6 +975,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--cross", nargs=2, metavar=("A.json", "B.json"), help="diff kubectl's answers of two runs"
     )
     ap.add_argument("-v", "--verbose", action="store_true", help="list matching cases too")
+    ap.add_argument(
+        "--emulator-fidelity", action="store_true", help="only the fidelity section (= --only fidelity)"
+    )
     ns = ap.parse_args(argv)
     if ns.cross:
         return cross(*ns.cross)
@@ -952,7 +999,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         watch_seconds=ns.watch_seconds,
         timeout=ns.timeout,
     )
-    sections = ns.only or list(SECTIONS)
+    sections = ["fidelity"] if ns.emulator_fidelity else ns.only or [s for s in SECTIONS if s != "fidelity"]
     print(
         f"# kubectl: {e.kubectl}\n# kpy: {e.kpy}\n# KUBECONFIG: {e.kubeconfig}\n# sections: {' '.join(sections)}"
     )
@@ -971,10 +1018,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "get": get_cases,
         "output": output_cases,
         "errors": error_cases,
+        "exec": exec_cases,
         "forbidden": forbidden_cases,
         "events": events_cases,
         "version": version_cases,
         "raw": raw_cases,
+        "fidelity": fidelity_cases,
     }
     outcomes: list[Outcome] = []
     for section in sections:

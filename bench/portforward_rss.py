@@ -1,6 +1,6 @@
 """Peak RSS of ``kpy port-forward`` with many concurrent streams (issue 12 §5: < 100 MiB at any concurrency).
 
-Run: .venv/bin/python bench/portforward_rss.py [--streams 64] [--mib 16] [--plain]
+Run: .venv/bin/python bench/portforward_rss.py [--streams 64] [--mib 16] [--plain] [--protocol auto|tunnel|spdy|v4]
 
 Uses ``bench/portforward.py``'s server (the emulator and a pod process). Each of ``--streams`` concurrent
 connections downloads then uploads ``--mib`` MiB through one ``kpy port-forward``; the row is the forwarder's
@@ -35,6 +35,7 @@ def main() -> None:
     parser.add_argument("--streams", type=int, default=64)
     parser.add_argument("--mib", type=int, default=16)
     parser.add_argument("--plain", action="store_true", help="serve plain HTTP (ws://) instead of HTTPS")
+    parser.add_argument("--protocol", default="auto", help="kpy port-forward --protocol (auto, tunnel, spdy, v4)")
     args = parser.parse_args()
     here = Path(__file__).with_name("portforward.py")
     with tempfile.TemporaryDirectory() as tmp:
@@ -51,7 +52,8 @@ def main() -> None:
         info = json.loads(server.stdout.readline())
         kpy = Path(sys.executable).with_name("kpy")
         fwd = subprocess.Popen(
-            [str(kpy), "port-forward", "pod/bench", ":80", "--address", "127.0.0.1", "-o", "json"],
+            [str(kpy), "port-forward", "pod/bench", ":80", "--address", "127.0.0.1", "-o", "json",
+             "--protocol", args.protocol],
             stdout=subprocess.PIPE,
             text=True,
             env={**os.environ, "KUBECONFIG": info["kubeconfig"]},
@@ -86,7 +88,7 @@ def main() -> None:
             server.stdin.close()
             server.wait(30)
     print(
-        f"{info['kind']}: {args.streams} streams x {args.mib} MiB down+up, errors {len(errors)}: "
+        f"{info['kind']}, --protocol {args.protocol}: {args.streams} streams x {args.mib} MiB down+up, errors {len(errors)}: "
         f"kpy RSS idle {idle:.0f} MiB, peak {peak:.0f} MiB (target < 100), after {after:.0f} MiB"
     )
 

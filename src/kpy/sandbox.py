@@ -11,22 +11,32 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 WEB_PAGE = (
-    "<!doctype html>\n<title>kpy sandbox</title>\n"
-    "<p>Hello from pod default/web in the kpy sandbox.</p>\n"
+    "<!doctype html>\n<title>kpy sandbox</title>\n<p>Hello from pod default/web in the kpy sandbox.</p>\n"
 )
 
 
 @asynccontextmanager
-async def _web_backend() -> AsyncIterator[int]:
-    """The 'container' behind pod web's port 80: a small HTTP server on loopback (``GET /`` answers 200)."""
+async def _web_backend(access_log: Callable[[str], object] | None = None) -> AsyncIterator[int]:
+    """The 'container' behind pod web's port 80: a small HTTP server on loopback (``GET /`` answers 200).
+    Each request is handed to ``access_log`` as an nginx access line (the sandbox writes them to pod web's log)."""
+    import time
+
     from aiohttp import web
 
     async def index(request: web.Request) -> web.Response:
-        return web.Response(text=WEB_PAGE, content_type="text/html")
+        response = web.Response(text=WEB_PAGE, content_type="text/html")
+        if access_log is not None:
+            when = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime())
+            agent = request.headers.get("User-Agent", "-")
+            access_log(
+                f'{request.remote or "-"} - - [{when}] "{request.method} {request.path_qs} '
+                f'HTTP/{request.version.major}.{request.version.minor}" 200 {len(WEB_PAGE)} "-" "{agent}"'
+            )
+        return response
 
     app = web.Application()
     app.router.add_get("/", index)
@@ -44,7 +54,12 @@ async def _web_backend() -> AsyncIterator[int]:
 async def run_sandbox(command: list[str], *, seed: bool = True) -> int:
     from kpy.testing import Emulator
 
-    async with Emulator(seed=seed) as emulator, _web_backend() as web_port:
+    emulator = Emulator(seed=seed)
+
+    def access_log(line: str) -> None:
+        emulator.logs.append("default", "web", "web", line)
+
+    async with emulator, _web_backend(access_log if seed else None) as web_port:
         if seed:
             emulator.set_port_backend("default", "web", 80, "127.0.0.1", web_port)
         kubeconfig = str(emulator.kubeconfig_path)

@@ -1,1 +1,1 @@
-"""The ``kpy`` command line: a thin typer layer over the kpy library (options → complete → validate → run)."""
+"""The ``kpy`` command line: a thin click layer over the kpy library (options → complete → validate → run)."""

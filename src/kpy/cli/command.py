@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, TypeVar
 
 from kpy.cli.context import RunContext as RunContext  # the per-run state every command's methods take
-from kpy.config.flags import ConnectionFlags, flags_from_values, merge_flags
+from kpy.config.flags import ConnectionFlags
 
 OptionsT = TypeVar("OptionsT", bound="Options")
 T = TypeVar("T")
@@ -174,34 +174,55 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
 
 
 def add_command(
-    app: Any, name: str, options: type[Options], *, help: str, context_settings: dict[str, Any] | None = None
+    group: Any,
+    name: str,
+    options: type[Options],
+    *,
+    help: str,
+    context_settings: dict[str, Any] | None = None,
+    after_dash: str | None = None,
+    no_args_is_help: bool = False,
 ) -> None:
-    """Register ``options`` as the command ``name`` of ``app``: its fields become the parameters, and a run
-    builds ``options(**values)`` and runs it (``execute``) with the run's ``RunContext``."""
-    app.command(name, help=help, context_settings=context_settings)(make_callback(options, help=help))
+    """Register ``options`` as the command ``name`` of ``group``: its fields become the parameters, and a run
+    builds ``options(**values)`` and runs it (``execute``) with the run's ``RunContext``.
+
+    ``after_dash`` names a field (``tuple[str, ...] | None``) that receives the words after ``--``
+    (``kpy exec POD -- CMD ARGS``), never parsed as kpy's; it is None when the line has no ``--``.
+    """
+    from kpy.cli import framework
+
+    key = f"kpy.after-dash.{after_dash}"
+
+    def words(ctx: Any) -> dict[str, Any]:
+        found = ctx.meta.get(key)
+        return {after_dash: None if found is None else tuple(found)} if after_dash else {}
+
+    command = framework.Command(
+        name,
+        params=click_params(options),
+        callback=make_callback(options, extra=words if after_dash else None),
+        help=help,
+        no_args_is_help=no_args_is_help,
+        dash_key=key if after_dash else None,
+        context_settings={"help_option_names": ["-h", "--help"], **(context_settings or {})},
+    )
+    group.add_command(command, name)
 
 
 def make_callback(
-    options: type[Options], *, help: str, extra: Callable[[Any], dict[str, Any]] | None = None
+    options: type[Options], *, extra: Callable[[Any], dict[str, Any]] | None = None
 ) -> Callable[..., int]:
-    """The typer callback of a command (or of a group that runs like one): ``extra(ctx)`` adds the values
+    """The click callback of a command (or of a group that runs like one): ``extra(ctx)`` adds the values
     of non-flag fields taken from the parsed context (``kpy elect -- CMD``)."""
-    import typer
+    import click
 
-    from kpy.cli import common  # typer: not at import time (kpy.cli.quick runs commands without it)
+    from kpy.cli import common  # not at import time: kpy.cli.quick runs commands without click
     from kpy.errors import UsageError
 
     declared = params(options)
-    signature = [inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context)]
-    for f, p in declared:
-        annotation, default = _typer_param(_annotation(options, f.name), f, p)
-        signature.append(
-            inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
-        )
-    if options.connection:
-        signature.extend(common.connection_params())
 
-    def callback(ctx: typer.Context, **values: Any) -> int:
+    def callback(**values: Any) -> int:
+        ctx = click.get_current_context()
         run = common.run_context(ctx)
         kwargs: dict[str, Any] = {}
         for f, p in declared:
@@ -217,10 +238,17 @@ def make_callback(
             exc.command_path = exc.command_path or ctx.command_path
             raise
 
-    callback.__signature__ = inspect.Signature(signature)  # type: ignore[attr-defined]
-    callback.__annotations__ = {p.name: p.annotation for p in signature}
-    callback.__doc__ = help
     return callback
+
+
+def click_params(options: type[Options]) -> list[Any]:
+    """The click parameters of an Options class: its fields, then the global flags if it takes them."""
+    from kpy.cli import common
+
+    out = [_click_param(_annotation(options, f.name), f, p) for f, p in params(options)]
+    if options.connection:
+        out.extend([*common.connection_options(), common.debug_option()])
+    return out
 
 
 def _annotation(options: type[Options], name: str) -> Any:
@@ -237,46 +265,60 @@ def _annotation(options: type[Options], name: str) -> Any:
     raise LookupError(name)
 
 
-def _typer_param(annotation: Any, f: dataclasses.Field[Any], p: Param) -> tuple[Any, Any]:
-    import typer
+def _value_type(annotation: Any) -> Any:
+    import types
+    import typing
 
+    import click
+
+    from kpy.cli import framework
+
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if (
+        isinstance(annotation, types.UnionType)
+        or typing.get_origin(annotation) is typing.Union
+        or typing.get_origin(annotation) is tuple
+    ):
+        annotation = args[0]
+    return {int: framework.INT, float: framework.FLOAT}.get(annotation, click.STRING)
+
+
+def _click_param(annotation: Any, f: dataclasses.Field[Any], p: Param) -> Any:
+    from kpy.cli import common, framework
+
+    complete = common.completer(p.complete)
+    decls = [*p.decls, f.name]
     if p.kind == "flag":
-        return annotation, typer.Option(
-            f.default,
-            *p.decls,
-            help=p.help,
+        return framework.Option(
+            decls,
+            is_flag=True,
+            default=f.default,
+            help=p.help or None,
             hidden=p.hidden,
             show_default=p.show_default,
-            rich_help_panel=p.panel,
+            panel=p.panel,
         )
     if p.kind == "argument":
-        if p.multiple:
-            return list[str] | None, typer.Argument(
-                None, metavar=p.metavar, help=p.help, show_default=False, autocompletion=p.complete
-            )
-        return annotation, typer.Argument(
-            f.default, metavar=p.metavar, help=p.help, show_default=False, autocompletion=p.complete
-        )
-    if p.multiple:
-        return list[str] | None, typer.Option(
-            None,
-            *p.decls,
-            help=p.help,
+        return framework.Argument(
+            [f.name],
+            nargs=-1 if p.multiple else 1,
+            required=False,
+            default=None if p.multiple else f.default,
             metavar=p.metavar,
-            hidden=p.hidden,
-            show_default=p.show_default,
-            autocompletion=p.complete,
-            rich_help_panel=p.panel,
+            help=p.help or None,
+            shell_complete=complete,
         )
-    return annotation, typer.Option(
-        f.default,
-        *p.decls,
-        help=p.help,
+    return framework.Option(
+        decls,
+        type=_value_type(annotation),
+        multiple=p.multiple,
+        default=None if p.multiple else f.default,
+        help=p.help or None,
         metavar=p.metavar,
         hidden=p.hidden,
-        show_default=p.show_default,
-        autocompletion=p.complete,
-        rich_help_panel=p.panel,
+        show_default=p.show_default if f.default != "" else False,
+        shell_complete=complete,
+        panel=p.panel,
     )
 
 
@@ -292,37 +334,22 @@ def add_group(
     the group and its subcommand, as kubectl allows (``kpy events -n ns tail``): they count as given before
     the group, and flags after the subcommand still win. They are hidden from the group's own help (each
     subcommand's help lists them)."""
-    import typer
+    import click
 
-    group = typer.Typer(
-        name=name,
+    from kpy.cli import common, framework
+
+    def callback(**values: Any) -> None:
+        common.group_flags(common.run_context(click.get_current_context()), values)
+
+    group = framework.Group(
+        name,
+        params=common.connection_options(hidden=True),
+        callback=callback,
         help=help,
+        short_help=short_help,
         no_args_is_help=True,
         context_settings={"help_option_names": ["-h", "--help"]},
     )
-    group.callback()(_group_flags_callback())
     for sub, options, sub_help in commands:
         add_command(group, sub, options, help=sub_help)
-    app.add_typer(group, name=name, short_help=short_help)
-
-
-def _group_flags_callback() -> Callable[..., None]:
-    import copy
-
-    import typer
-
-    from kpy.cli import common
-
-    signature = [inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context)]
-    for param in common.root_callback_params():
-        hidden = copy.copy(param.default)  # the root's OptionInfo, shown there; this copy is hidden
-        hidden.hidden = True
-        signature.append(param.replace(default=hidden))
-
-    def callback(ctx: typer.Context, **values: Any) -> None:
-        run = common.run_context(ctx)
-        run.root_flags = merge_flags(run.root_flags, flags_from_values(values))
-
-    callback.__signature__ = inspect.Signature(signature)  # type: ignore[attr-defined]
-    callback.__annotations__ = {p.name: p.annotation for p in signature}
-    return callback
+    app.add_command(group, name)

@@ -1,8 +1,8 @@
 """Dynamic shell completion: contexts, clusters and users from the kubeconfig; namespaces, resource types and
 object names from the server, cached on disk so that a repeated ``<TAB>`` answers without a request.
 
-The shell scripts in ``completions/`` call ``kpy`` with ``_KPY_COMPLETE`` set; typer parses the line and calls
-the ``autocompletion=`` callbacks below with the context parsed so far (flags given earlier on the line —
+The shell scripts in ``completions/`` call ``kpy`` with ``_KPY_COMPLETE`` set; click parses the line
+(``kpy.cli.shells``) and calls the completers below with the context parsed so far (flags given earlier on the line —
 ``--kubeconfig``, ``--context``, ``-n`` — are honoured, root-level or command-level).
 
 Rules:
@@ -21,9 +21,8 @@ Rules:
   completion line at a time;
 * any error means no completions and nothing on stdout/stderr but the completion protocol.
 
-Only the standard library is imported at module level (typer only for type checking, and nothing of
-``kpy.cli``): ``kpy.cli.common`` imports this module for every command, and the cached path must stay cheap (the
-REST layer, aiohttp, is imported only on a miss).
+Only the standard library is imported at module level (and nothing of ``kpy.cli``):
+``kpy.cli.common`` imports this module for every command, and the cached path must stay cheap (the REST layer, aiohttp, is imported only on a miss).
 """
 
 from __future__ import annotations
@@ -37,16 +36,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from kpy.rest.discovery_cache import CACHE_FILE, DEFAULT_TTL_SECONDS, cache_subdir, read_document
 
 if TYPE_CHECKING:
-    from typer import Context
-
     from kpy.config.client_config import ClientConfig
     from kpy.config.flags import ConnectionFlags
     from kpy.rest import RestClient
 
-else:  # typer passes the ``ctx`` parameter by its name; importing typer for the annotation would cost
-    Context = Any  # every command, quick ones (kpy.cli.quick) included, ~50 ms
-
-# Module-level imports are only what typer has already loaded: every command imports this module at start-up.
 
 T = TypeVar("T")
 
@@ -351,15 +344,15 @@ def kubeconfig_names(flags: ConnectionFlags, kind: str) -> list[str]:
     return sorted(entries)
 
 
-def complete_contexts(ctx: Context, incomplete: str) -> list[str]:
+def complete_contexts(ctx: Any, incomplete: str) -> list[str]:
     return _quiet(lambda: kubeconfig_names(flags_from_context(ctx), "contexts"))
 
 
-def complete_clusters(ctx: Context, incomplete: str) -> list[str]:
+def complete_clusters(ctx: Any, incomplete: str) -> list[str]:
     return _quiet(lambda: kubeconfig_names(flags_from_context(ctx), "clusters"))
 
 
-def complete_users(ctx: Context, incomplete: str) -> list[str]:
+def complete_users(ctx: Any, incomplete: str) -> list[str]:
     return _quiet(lambda: kubeconfig_names(flags_from_context(ctx), "users"))
 
 
@@ -506,11 +499,11 @@ def _with_target(ctx: Any, fn: Callable[[Target], list[str]]) -> list[str]:
     return _quiet(lambda: fn(target_for(flags_from_context(ctx))))
 
 
-def complete_namespaces(ctx: Context, incomplete: str) -> list[str]:
+def complete_namespaces(ctx: Any, incomplete: str) -> list[str]:
     return _with_target(ctx, namespaces)
 
 
-def complete_get_args(ctx: Context, incomplete: str) -> list[str]:
+def complete_get_args(ctx: Any, incomplete: str) -> list[str]:
     params = _params(ctx)
     if params.get("filename"):
         return []
@@ -518,17 +511,17 @@ def complete_get_args(ctx: Context, incomplete: str) -> list[str]:
     return _with_target(ctx, lambda t: get_args(t, args, incomplete))
 
 
-def complete_port_forward_args(ctx: Context, incomplete: str) -> list[str]:
+def complete_port_forward_args(ctx: Any, incomplete: str) -> list[str]:
     if _params(ctx).get("args"):  # only TYPE/NAME is completed; ports are not
         return []
     return _with_target(ctx, lambda t: workload_names(t, incomplete))
 
 
-def complete_event_object(ctx: Context, incomplete: str) -> list[str]:
+def complete_event_object(ctx: Any, incomplete: str) -> list[str]:
     return _with_target(ctx, lambda t: workload_names(t, incomplete))
 
 
-def complete_leases(ctx: Context, incomplete: str) -> list[str]:
+def complete_leases(ctx: Any, incomplete: str) -> list[str]:
     return _with_target(ctx, leases)
 
 
@@ -547,18 +540,18 @@ def _formats(formats: Iterable[str], incomplete: str) -> list[str]:
     return [f for f in formats if f.startswith(incomplete)]
 
 
-def complete_get_output(ctx: Context, incomplete: str) -> list[str]:
+def complete_get_output(ctx: Any, incomplete: str) -> list[str]:
     return _formats(GET_OUTPUT_FORMATS, incomplete)
 
 
-def complete_events_output(ctx: Context, incomplete: str) -> list[str]:
+def complete_events_output(ctx: Any, incomplete: str) -> list[str]:
     return _formats(EVENTS_OUTPUT_FORMATS, incomplete)
 
 
-def complete_json_output(ctx: Context, incomplete: str) -> list[str]:
+def complete_json_output(ctx: Any, incomplete: str) -> list[str]:
     """``port-forward`` and ``elect status``: ``-o json`` is their one structured format."""
     return _formats(("json",), incomplete)
 
 
-def complete_version_output(ctx: Context, incomplete: str) -> list[str]:
+def complete_version_output(ctx: Any, incomplete: str) -> list[str]:
     return _formats(("json", "yaml"), incomplete)

@@ -1,4 +1,4 @@
-"""Generate the committed man pages and shell completion scripts from the typer app.
+"""Generate the committed man pages and shell completion scripts from the click app.
 
 ``python -m kpy.cli.docs`` rewrites ``man/`` and ``completions/``; a test regenerates them in memory and fails
 when the committed files are stale. Pages carry no date so that regenerating is deterministic.
@@ -9,8 +9,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 from typing import Any
-
-import typer
 
 from kpy import __version__
 
@@ -45,7 +43,7 @@ def _option_lines(param: Any) -> list[str]:
     else:
         head = ", ".join(f"\\fB{_esc(n)}\\fR" for n in names)
         if not getattr(param, "is_flag", False) and not getattr(param, "count", False):
-            # typer >= 0.29 parameters carry no click ``type``; name the value after the option instead.
+            # name the value after the option (click would say TEXT/INTEGER)
             metavar = param.metavar or (param.name or "value").upper()
             head += f" \\fI{_esc(str(metavar))}\\fR"
     return [".TP", head, _esc(" ".join((getattr(param, "help", None) or "").split()))]
@@ -55,10 +53,8 @@ def _usage(path: list[str], command: Any) -> str:
     """One SYNOPSIS line: the command path in bold, then click's usage pieces (as ``--help`` shows them)."""
     import click
 
-    from kpy.cli.tuning import usage_pieces
-
     ctx = click.Context(command, info_name=" ".join(path))
-    pieces = " ".join(usage_pieces(command, ctx))
+    pieces = " ".join(command.collect_usage_pieces(ctx))
     return f"\\fB{_esc(' '.join(path))}\\fR {_esc(pieces)}".rstrip()
 
 
@@ -104,26 +100,33 @@ def _page(path: list[str], command: Any, subcommands: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def man_pages(app: typer.Typer | None = None) -> dict[str, str]:
+def _commands(group: Any) -> dict[str, Any]:
+    """A group's subcommands in the order its help lists them."""
+    import click
+
+    if not isinstance(group, click.Group):
+        return {}
+    ctx = click.Context(group)
+    return {name: group.commands[name] for name in group.list_commands(ctx)}
+
+
+def man_pages(app: Any = None) -> dict[str, str]:
     """File name → roff text: ``kpy.1`` plus one page per command (groups document their subcommands)."""
     from kpy.cli.main import build_app
-    from kpy.cli.tuning import tune
 
-    root = tune(typer.main.get_command(app or build_app()))
-    commands: dict[str, Any] = dict(getattr(root, "commands", {}))
+    root = app or build_app()
+    commands = _commands(root)
     pages = {"kpy.1": _page(["kpy"], root, commands)}
     for name, command in sorted(commands.items()):
-        subs = dict(getattr(command, "commands", {}) or {})
-        pages[f"kpy-{name}.1"] = _page(["kpy", name], command, subs)
+        pages[f"kpy-{name}.1"] = _page(["kpy", name], command, _commands(command))
     return pages
 
 
 def completion_scripts() -> dict[str, str]:
     """Shell name → script. The scripts call back into kpy, which completes from the live app and kubeconfig."""
-    from typer._completion_shared import get_completion_script
+    from kpy.cli.shells import script
 
-    return {shell: get_completion_script(prog_name="kpy", complete_var="_KPY_COMPLETE", shell=shell)
-            for shell in SHELLS}
+    return {shell: script(shell) for shell in SHELLS}
 
 
 def write_all(root: Path) -> list[Path]:

@@ -12,9 +12,9 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-import typer
-from typer.core import TyperGroup
+import click
 
+from kpy.cli import framework
 from kpy.cli.command import ClientOptions, RunContext, add_command, flag, make_callback, option
 from kpy.cli.completion import complete_json_output, complete_leases
 
@@ -220,10 +220,10 @@ class StatusOptions(ClientOptions):
         return 0
 
 
-class ElectGroup(TyperGroup):
+class ElectGroup(framework.Group):
     """``kpy elect [flags] -- CMD ...`` runs; ``kpy elect status ...`` is a subcommand."""
 
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         from kpy.errors import UsageError
 
         if not args and not ctx.resilient_parsing:
@@ -236,7 +236,9 @@ class ElectGroup(TyperGroup):
         ctx.meta[COMMAND_KEY] = args[i + 1 :]
         return list(super().parse_args(ctx, args[:i]))
 
-    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
         from kpy.errors import UsageError
 
         name = args[0] if args else ""
@@ -265,18 +267,21 @@ def _parsed_line(ctx: Any) -> dict[str, Any]:
 
 
 def register(app: Any) -> None:
-    elect_app = typer.Typer(
-        cls=ElectGroup,
+    from kpy.cli.command import click_params
+
+    group = ElectGroup(
+        "elect",
+        params=click_params(ElectOptions),
+        callback=make_callback(ElectOptions, extra=_parsed_line),
+        help=HELP,
+        short_help=HELP.split(".")[0] + ".",
         subcommand_metavar="-- CMD [ARGS...]",  # `kpy elect status` is listed under Commands
         invoke_without_command=True,
         no_args_is_help=False,
         context_settings={"help_option_names": ["-h", "--help"]},
     )
-    elect_app.callback(invoke_without_command=True, help=HELP)(
-        make_callback(ElectOptions, help=HELP, extra=_parsed_line)
-    )
-    add_command(elect_app, "status", StatusOptions, help=STATUS_HELP)
-    app.add_typer(elect_app, name="elect", help=HELP, short_help=HELP.split(".")[0] + ".")
+    add_command(group, "status", StatusOptions, help=STATUS_HELP)
+    app.add_command(group, "elect")
 
 
 def election_config(

@@ -1,5 +1,5 @@
 """Console-script entry point, kept import-free so that ``kpy --version``, ``--help`` of every command and
-``kpy version --client`` answer before typer loads (see ``kpy.cli.fastpath``)."""
+``kpy version --client`` answer before click loads (see ``kpy.cli.fastpath``)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def main() -> None:
     code = answer(args)
     if code is not None:
         raise SystemExit(code)
-    from kpy.cli.quick import answer as quick_answer  # plain `kpy get ...` lines, without typer
+    from kpy.cli.quick import answer as quick_answer  # plain `kpy get ...` lines, without click
 
     code = quick_answer(args)
     if code is not None:

@@ -1,6 +1,6 @@
-"""Answers that need no typer: ``--help`` of every command, a bare ``kpy``, and ``kpy version --client``.
+"""Answers that need no click: ``--help`` of every command, a bare ``kpy``, and ``kpy version --client``.
 
-typer, click, inspect and the command modules cost ~0.3 s to import; these answers never change between two
+click, inspect and the command modules cost ~0.1 s to import; these answers never change between two
 runs of one kpy build, so they are rendered once from the real app by ``python -m kpy.cli.fastpath_gen`` into
 ``fastpath_table`` (committed) and printed from there. A test renders them again through the app and fails when
 the table is stale, so the printed bytes are always the app's.

@@ -1,4 +1,4 @@
-"""The ``kpy`` root: builds the typer app, and is the one place where errors become messages and exit codes.
+"""The ``kpy`` root: builds the click app, and is the one place where errors become messages and exit codes.
 
 Exit codes follow kubectl: 0 ok, 1 error (usage errors too, in cobra's words), 130 after
 Ctrl-C; ``kpy elect`` and ``kpy sandbox -- CMD`` exit with their child's code.
@@ -6,67 +6,50 @@ Ctrl-C; ``kpy elect`` and ``kpy sandbox -- CMD`` exit with their child's code.
 
 from __future__ import annotations
 
-import inspect
 import os
 import re
 import sys
 from collections.abc import Sequence
 from typing import Any
 
-import typer
+import click
 
 from kpy import __version__
 from kpy.cli import common
 from kpy.cli.context import RunContext
-from kpy.config.flags import flags_from_values
 
 HELP = """kpy: client-go's tools for kubectl users.
 
 Port-forward over WebSocket, kubectl-identical JSONPath, leader election for any process, and event
 tailing/recording, all on one kubeconfig layer that behaves like kubectl's."""
 
-COMMAND_MODULES = ("get", "port_forward", "elect", "events", "certs", "sandbox", "version")
+COMMAND_MODULES = (
+    "get",
+    "port_forward",
+    "exec",
+    "cp",
+    "logs",
+    "elect",
+    "events",
+    "certs",
+    "sandbox",
+    "version",
+    "on",
+)
 
 
-def _root_callback(ctx: typer.Context, **values: Any) -> None:
+def _root_callback(**values: Any) -> None:
     version = values.pop("version", False)
     debug = values.pop("debug", False)
     if version:
-        typer.echo(f"kpy {__version__}")
-        raise typer.Exit(0)
-    run = common.run_context(ctx)
+        sys.stdout.write(f"kpy {__version__}\n")
+        raise click.exceptions.Exit(0)
+    run = common.run_context(click.get_current_context())
     run.debug = run.debug or bool(debug)
-    run.root_flags = flags_from_values(values)
-    run.set_logging(run.root_flags.verbosity)
+    common.root_flags(run, values)
 
 
-def _make_root_callback() -> Any:
-    params = [
-        inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context),
-        inspect.Parameter(
-            "version",
-            inspect.Parameter.KEYWORD_ONLY,
-            annotation=bool,
-            default=typer.Option(False, "--version", help="Print kpy's version and exit.", is_eager=True),
-        ),
-        inspect.Parameter(
-            "debug",
-            inspect.Parameter.KEYWORD_ONLY,
-            annotation=bool,
-            default=typer.Option(False, "--debug", help="Show tracebacks for errors."),
-        ),
-        *common.root_callback_params(),
-    ]
-
-    def callback(ctx: typer.Context, **values: Any) -> None:
-        _root_callback(ctx, **values)
-
-    callback.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
-    callback.__annotations__ = {p.name: p.annotation for p in params}
-    return callback
-
-
-def build_app(only: str | None = None) -> typer.Typer:
+def build_app(only: str | None = None) -> click.Group:
     """The whole CLI. Command modules register themselves and import heavy things only when they run.
 
     ``only`` (a module of COMMAND_MODULES) registers just that command: ``run`` uses it when the command line
@@ -74,15 +57,21 @@ def build_app(only: str | None = None) -> typer.Typer:
     """
     import importlib
 
-    app = typer.Typer(
-        name="kpy",
+    from kpy.cli import framework, shells
+
+    app = framework.Group(
+        "kpy",
+        params=[
+            framework.Option(["--version"], is_flag=True, is_eager=True, help="Print kpy's version and exit."),
+            common.debug_option("debug", panel=None),
+            *common.connection_options(),
+            *shells.completion_options(),
+        ],
+        callback=_root_callback,
         help=HELP,
         no_args_is_help=True,
-        add_completion=True,
-        pretty_exceptions_enable=False,
         context_settings={"help_option_names": ["-h", "--help"]},
     )
-    app.callback()(_make_root_callback())
     for name in COMMAND_MODULES if only is None else (only,):
         try:
             module = importlib.import_module(f"kpy.cli.{name}")
@@ -113,7 +102,7 @@ _GO_FALSE = {"0", "f", "F", "false", "FALSE", "False"}
 _BOOL_VALUE = re.compile(r"^(--[a-z0-9-]+)=(.*)$")
 
 
-def _bool_flags(app: typer.Typer | Any) -> dict[str, tuple[str, str | None]]:
+def _bool_flags(app: Any) -> dict[str, tuple[str, str | None]]:
     """Every boolean long flag of the app: name → (the flag itself, its ``--no-`` form if it has one)."""
     out: dict[str, tuple[str, str | None]] = {}
 
@@ -127,11 +116,11 @@ def _bool_flags(app: typer.Typer | Any) -> dict[str, tuple[str, str | None]]:
         for sub in (getattr(command, "commands", None) or {}).values():
             walk(sub)
 
-    walk(typer.main.get_command(app) if isinstance(app, typer.Typer) else app)
+    walk(app)
     return out
 
 
-def _normalize_bool_values(args: list[str], app: typer.Typer | Any) -> list[str]:
+def _normalize_bool_values(args: list[str], app: Any) -> list[str]:
     """kubectl (pflag) accepts ``--flag=false`` for boolean flags; click does not. Rewrite it the click way."""
     candidates = [
         i
@@ -185,17 +174,17 @@ def _run(args: list[str], state: RunContext) -> int:
     from kpy.errors import KpyError
 
     try:
-        from kpy.cli.tuning import tune
-
-        command = tune(typer.main.get_command(build_app(_command_module(args))))
+        command = build_app(_command_module(args))
+        if (code := _shell_completion(command)) is not None:
+            return code
         args = _normalize_bool_values(args, command)
         result = command.main(args=args, prog_name=_prog_name(), standalone_mode=False, obj=state)
         return int(result) if isinstance(result, int) else 0
-    except typer.Exit as exc:
+    except click.exceptions.Exit as exc:
         return int(exc.exit_code)
-    except typer.Abort:
+    except click.Abort:
         return 130
-    except typer.TyperException as exc:  # click's usage errors (typer vendors click)
+    except click.ClickException as exc:  # click's usage errors
         return _usage_error(exc, args)
     except KpyError as exc:
         _debug_traceback(state)
@@ -213,12 +202,7 @@ def _run(args: list[str], state: RunContext) -> int:
 
 
 # Root options that take a value (the connection flags; --version/--debug and bool flags take none).
-_ROOT_VALUE_OPTIONS = frozenset(
-    opt
-    for name, (annotation, option) in common._CONNECTION_PARAMS.items()
-    if annotation != (bool | None)
-    for opt in option.param_decls
-)
+_ROOT_VALUE_OPTIONS = common.VALUE_FLAGS
 
 
 def _command_module(args: Sequence[str]) -> str | None:
@@ -246,14 +230,16 @@ def _command_module(args: Sequence[str]) -> str | None:
 
 
 def _completion_words() -> list[str] | None:
-    """The finished words (after the program name) of the line the shell is completing, as typer reads them
-    (bash: ``COMP_WORDS``/``COMP_CWORD``; zsh, fish, PowerShell: ``_TYPER_COMPLETE_ARGS``); None if unreadable."""
+    """The finished words (after the program name) of the line the shell is completing, as ``kpy.cli.shells``
+    reads them (bash: ``COMP_WORDS``/``COMP_CWORD``; zsh, fish: ``shells.ARGS_VAR``); None if unreadable."""
     import shlex
+
+    from kpy.cli.shells import ARGS_VAR
 
     try:
         if "COMP_WORDS" in os.environ and "COMP_CWORD" in os.environ:
             return shlex.split(os.environ["COMP_WORDS"])[1 : int(os.environ["COMP_CWORD"])]
-        line = os.environ.get("_TYPER_COMPLETE_ARGS")
+        line = os.environ.get(ARGS_VAR)
         if line is None:
             return None
         words = shlex.split(line)
@@ -262,7 +248,17 @@ def _completion_words() -> list[str] | None:
         return None
 
 
-def _usage_error(exc: typer.TyperException, args: Sequence[str] = ()) -> int:
+def _shell_completion(command: click.Command) -> int | None:
+    """Answer the shell's completion request (``_KPY_COMPLETE`` set by the scripts in ``completions/``)."""
+    instruction = os.environ.get("_KPY_COMPLETE")
+    if not instruction:
+        return None
+    from kpy.cli import shells
+
+    return shells.complete(command, _prog_name(), instruction)
+
+
+def _usage_error(exc: click.ClickException, args: Sequence[str] = ()) -> int:
     """kubectl's two lines (``error: ...`` then where to look), exit 1; a bare ``kpy`` prints help, exit 0.
 
     cobra's words for the parse errors click reports: ``unknown flag: --x``, ``unknown shorthand flag: 'x' in
@@ -287,8 +283,10 @@ def _usage_error(exc: typer.TyperException, args: Sequence[str] = ()) -> int:
             if option.startswith("--")
             else f"flag needs an argument: {option[1:2]!r} in {option}"
         )
-    elif name == "UsageError" and (m := re.fullmatch(r"No such command '(.*)'\.", exc.format_message())):
-        _print_error(f'error: unknown command "{m.group(1)}" for "{path}"')  # cobra adds no hint here
+    elif name in ("UsageError", "NoSuchCommand") and (m := re.match(r"No such command '(.*)'\.", exc.format_message())):
+        # click >= 8.4 raises NoSuchCommand (with the name), older ones a UsageError with this message
+        command_name = getattr(exc, "command_name", None) or m.group(1)
+        _print_error(f'error: unknown command "{command_name}" for "{path}"')  # cobra adds no hint here
         return 1
     else:
         message = exc.format_message().rstrip(".")

@@ -1,4 +1,4 @@
-"""``kpy port-forward``: kubectl port-forward over the v4 WebSocket protocol, with ``--reconnect`` and ``-o json``.
+"""``kpy port-forward``: kubectl port-forward (SPDY tunnel, SPDY, or v4 WebSocket), with ``--reconnect`` and ``-o json``.
 
 Output follows kubectl: ``Forwarding from 127.0.0.1:8080 -> 80`` per listener and ``Handling connection for
 8080`` per connection on stdout; ``Unable to listen on port ...`` and per-connection errors on stderr. Ctrl-C
@@ -82,6 +82,13 @@ class PortForwardOptions(ClientOptions):
         help="When the pod goes away, resolve TYPE/NAME again (a new pod of the service or "
         "workload) and keep serving on the same local ports.",
     )
+    protocol: str = option(
+        "--protocol",
+        default="auto",
+        help="How to reach the kubelet: auto (the SPDY tunnel in a WebSocket, then SPDY over an HTTP "
+        "upgrade, then v4), tunnel, spdy or v4 (one WebSocket per connection, no half-close). -v says "
+        "which is used.",
+    )
     output: str = option(
         "-o",
         "--output",
@@ -106,7 +113,7 @@ class PortForwardOptions(ClientOptions):
         return replace(self, address=self.address or ("localhost",))
 
     async def run(self, ctx: RunContext) -> int:
-        return await run_port_forward(self, ctx.client)
+        return await run_port_forward(self, ctx.client, protocol=self.protocol)
 
 
 def register(app: Any) -> None:
@@ -189,6 +196,8 @@ async def run_port_forward(
     open_client: Callable[[ConnectionFlags], AbstractAsyncContextManager[RestClient]],
     out: TextIO | None = None,
     err: TextIO | None = None,
+    *,
+    protocol: str = "auto",
 ) -> int:
     """Forward until Ctrl-C/SIGTERM or the pod goes away; ``open_client`` is the engine seam."""
     import asyncio
@@ -207,6 +216,7 @@ async def run_port_forward(
             pod_running_timeout=timeout,
             reconnect=options.reconnect,
             on_event=render,
+            protocol=protocol,
         )
         terminated: list[int] = []
 

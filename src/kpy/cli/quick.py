@@ -1,12 +1,12 @@
-"""Plain command lines of a few commands, run without typer: ``kpy get pods -o name -n web``.
+"""Plain command lines of a few commands, run without click: ``kpy get pods -o name -n web``.
 
-Building the typer app costs more CPU (~0.1 s: typer, click, inspect, the command's parameter objects) than
+Building the click app costs more CPU (~0.1 s: click, inspect, the command's parameter objects) than
 kubectl spends on a whole small ``get``. A command's ``Options`` already declare its command line
 (``kpy.cli.command``), so a command line that uses only the simple forms is parsed here from those declarations:
 ``-o json``, ``-ojson``, ``--output json``, ``--output=json``, switches, ``-n=ns``/``-v=6`` (kubectl's forms),
 words as arguments. Anything else (``--help``, ``--``, switches given a value, bundled short switches, an unknown
 or repeated-but-single flag, a missing or malformed value, flags before the command, shell completion) returns
-None and the typer app parses the line, so every error message stays the app's. A test runs the same command
+None and the click app parses the line, so every error message stays the app's. A test runs the same command
 lines both ways and compares the output, the errors and the exit codes.
 
 Imports nothing heavy: the command's module, ``kpy.cli.command`` and the library the command itself needs.
@@ -28,7 +28,7 @@ COMMANDS: dict[tuple[str, ...], tuple[str, str]] = {
     ("events", "tail"): ("kpy.cli.events", "TailOptions"),
 }
 
-#: the global connection flags: option → (ConnectionFlags field, type); kept equal to ``kpy.cli.common``'s by a test
+#: the global connection flags: option → (ConnectionFlags field, type); a subset of ``kpy.cli.common``'s, kept so by a test
 CONNECTION_FLAGS: dict[str, tuple[str, type]] = {
     "--kubeconfig": ("kubeconfig", str),
     "--context": ("context", str),
@@ -56,11 +56,11 @@ _KUBECTL_EQUALS = ("-v", "-n", "-s")  # ``-v=6``: kpy.cli.main normalizes these 
 
 
 class _Unsupported(Exception):
-    """The command line uses a form this parser leaves to typer."""
+    """The command line uses a form this parser leaves to the click app."""
 
 
 def answer(argv: Sequence[str]) -> int | None:
-    """Run ``argv`` (without the program name) and return its exit code, or None when typer must parse it."""
+    """Run ``argv`` (without the program name) and return its exit code, or None when the click app must parse it."""
     if any(key.endswith("_COMPLETE") for key in os.environ):
         return None
     for words, (module, name) in COMMANDS.items():
@@ -113,7 +113,7 @@ def parse(options_cls: type[Options], argv: Sequence[str]) -> tuple[Options, boo
                 attached = attached[1:]
         takes_value = name in CONNECTION_FLAGS or (name in longs and longs[name][1] == "option")
         if not takes_value:
-            if eq:  # a switch given a value (--x=false), or bundled short switches (-Aw): typer's forms
+            if eq:  # a switch given a value (--x=false), or bundled short switches (-Aw): the app's forms
                 raise _Unsupported(word)
             if name == "--debug":
                 debug = True
@@ -173,7 +173,7 @@ def parse(options_cls: type[Options], argv: Sequence[str]) -> tuple[Options, boo
 def _convert(value: str, kind: type) -> Any:
     if kind is int:
         if not _INT.fullmatch(value):
-            raise _Unsupported(value)  # typer says how it is wrong
+            raise _Unsupported(value)  # the app says how it is wrong
         return int(value)
     return value
 

@@ -20,13 +20,15 @@ Usage::
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import os
 import socket
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from kpy.errors import ForwardError, KpyError, NotFound
+from kpy.errors import ConnectionFailed as ConnectionFailed_
+from kpy.errors import ForwardError, KpyError, NotFound, UsageError
 from kpy.portforward.events import (
     ConnectionAccepted,
     ConnectionFailed,
@@ -39,6 +41,7 @@ from kpy.portforward.events import (
     WatchProblem,
     join_host_port,
 )
+from kpy.portforward.multiplex import SPDY_UPGRADE_HEADERS, TUNNEL_SUBPROTOCOL, SpdyConnection, relay_local
 from kpy.portforward.protocol import SUBPROTOCOLS
 from kpy.portforward.resolve import (
     ForwardedPort,
@@ -50,12 +53,29 @@ from kpy.portforward.resolve import (
     resolve,
     validate_port_syntax,
 )
-from kpy.portforward.stream import STREAM_DROPPED, open_stream, relay
+from kpy.portforward.stream import (
+    STREAM_DROPPED,
+    StreamProblem,
+    open_stream,
+    portforward_path,
+    relay,
+)
+from kpy.rest.logs import log, v
+from kpy.streams.workers import run_in_thread
 
 if TYPE_CHECKING:
     from kpy.rest import RestClient
 
 EventHandler = Callable[[ForwardEvent], None]
+#: ``--protocol``: auto tries the WebSocket tunnel, then SPDY over an HTTP upgrade, then v4 (kubectl's order)
+PROTOCOLS = ("auto", "tunnel", "spdy", "v4")
+_ORDER = {"auto": ["tunnel", "spdy", "v4"], "tunnel": ["tunnel"], "spdy": ["spdy"], "v4": ["v4"]}
+_DESCRIPTIONS = {
+    "tunnel": f"SPDY/3.1 tunnelled in a WebSocket ({TUNNEL_SUBPROTOCOL}), one connection for all",
+    "spdy": "SPDY/3.1 over an HTTP upgrade, one connection for all",
+    "v4": "WebSocket v4.channel.k8s.io, one connection per local connection (no half-close)",
+}
+_NO_STREAM = StreamProblem("local", "")  # the v4 stream could not be opened (already reported)
 #: how long the API server may take to answer whether a pod whose stream dropped still exists
 DIAGNOSE_TIMEOUT = 10.0
 
@@ -115,6 +135,7 @@ class PortForwarder:
         on_event: EventHandler | None = None,
         watch_pod: bool = True,
         subprotocols: Sequence[str] = SUBPROTOCOLS,
+        protocol: str = "auto",
     ) -> None:
         self.client = client
         self.target = parse_target(target) if isinstance(target, str) else target
@@ -125,6 +146,16 @@ class PortForwarder:
         self.reconnect = reconnect
         self.watch_pod = watch_pod
         self.subprotocols = tuple(subprotocols)
+        if protocol not in PROTOCOLS:
+            raise UsageError(
+                f'invalid argument "{protocol}" for "--protocol" flag: must be one of {", ".join(PROTOCOLS)}'
+            )
+        self.protocol = protocol
+        #: the protocol in use once the first connection was made: "tunnel", "spdy" or "v4"
+        self.protocol_in_use: str | None = None
+        self._mux: SpdyConnection | None = None
+        self._mux_pod = ""
+        self._dial_lock = asyncio.Lock()
         self._on_event = on_event
         self.listeners: list[Listener] = []
         self.resolved: Resolved | None = None
@@ -201,6 +232,9 @@ class PortForwarder:
         for sock in self._listening:
             sock.close()
         self._listening.clear()
+        if self._mux is not None:
+            self._mux.close()
+            self._mux = None
         self._acceptors.clear()
 
     # -- listeners -------------------------------------------------------------------------------------
@@ -283,9 +317,10 @@ class PortForwarder:
             assert resolved is not None
             remote = self._ports[index].remote
             try:
-                ws = await open_stream(
-                    self.client, resolved.namespace, resolved.pod, [remote], self.subprotocols
-                )
+                if self.protocol == "v4" and self.protocol_in_use is None:
+                    self.protocol_in_use = "v4"
+                    log.log(v(1), "port-forward: using %s", _DESCRIPTIONS["v4"])
+                mux = await self._multiplexed(resolved) if self.protocol != "v4" else None
             except NotFound as exc:
                 self._emit(ConnectionFailed(local, remote, str(exc)))
                 self._losses.put_nowait((resolved.pod, str(exc)))
@@ -293,8 +328,14 @@ class PortForwarder:
             except KpyError as exc:
                 self._emit(ConnectionFailed(local, remote, str(exc)))
                 return
-            handed_over = True  # the relay closes both sockets
-            problem = await relay(ws, conn, remote, peer)
+            if mux is not None:
+                handed_over = True
+                problem = await self._relay_multiplexed(mux, conn, remote, peer or "")
+            else:
+                handed_over = True
+                problem = await self._relay_v4(conn, index, remote, peer, resolved)
+                if problem is _NO_STREAM:
+                    return
             if problem is None:
                 return
             message = problem.message
@@ -307,6 +348,106 @@ class PortForwarder:
         finally:
             if not handed_over:
                 conn.close()
+
+    async def _relay_v4(
+        self, conn: socket.socket, index: int, remote: int, peer: str | None, resolved: Resolved
+    ) -> StreamProblem | None:
+        """One WebSocket for this connection (v4.channel.k8s.io)."""
+        local = self._ports[index].local
+        try:
+            try:
+                ws = await open_stream(
+                    self.client, resolved.namespace, resolved.pod, [remote], self.subprotocols
+                )
+            except NotFound as exc:
+                self._emit(ConnectionFailed(local, remote, str(exc)))
+                self._losses.put_nowait((resolved.pod, str(exc)))
+                conn.close()
+                return _NO_STREAM
+            except KpyError as exc:
+                self._emit(ConnectionFailed(local, remote, str(exc)))
+                conn.close()
+                return _NO_STREAM
+        except BaseException:
+            conn.close()
+            raise
+        return await relay(ws, conn, remote, peer)  # the relay closes both sockets
+
+    async def _relay_multiplexed(
+        self, mux: SpdyConnection, conn: socket.socket, remote: int, peer: str
+    ) -> StreamProblem | None:
+        """A stream pair on the shared SPDY connection for this local connection."""
+        conn.setblocking(True)
+
+        def run() -> StreamProblem | None:  # in a thread: opening the streams may wait for the connection
+            try:
+                forward = mux.open(conn, remote, peer)
+            except OSError:
+                conn.close()
+                return StreamProblem("dropped", STREAM_DROPPED)
+            return relay_local(mux, forward)
+
+        done = run_in_thread(run, name="kpy-pf-up")
+        try:
+            return await asyncio.shield(done)
+        except asyncio.CancelledError:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(done, 10.0)
+            raise
+
+    async def _multiplexed(self, resolved: Resolved) -> SpdyConnection | None:
+        """The SPDY connection every local connection shares (dialled on first need, and again after it
+        broke or the pod changed); None when v4 is the protocol to use."""
+        async with self._dial_lock:
+            if self.protocol_in_use == "v4":
+                return None
+            mux = self._mux
+            if mux is not None and not mux.closed.is_set() and self._mux_pod == resolved.pod:
+                return mux
+            if mux is not None:
+                mux.close()
+                self._mux = None
+            order = [self.protocol_in_use] if self.protocol_in_use else _ORDER[self.protocol]
+            last: KpyError | None = None
+            for name in order:
+                try:
+                    mux = await self._dial(name, resolved)
+                except NotFound:
+                    raise
+                except KpyError as exc:  # the server does not speak it: try the next one
+                    log.log(v(4), "port-forward: %s refused: %s", name, exc)
+                    last = exc
+                    if self.protocol != "auto":
+                        raise
+                    continue
+                if self.protocol_in_use != name:
+                    log.log(v(1), "port-forward: using %s", _DESCRIPTIONS[name])
+                self.protocol_in_use = name
+                self._mux, self._mux_pod = mux, resolved.pod
+                return mux
+            assert last is not None
+            raise last
+
+    async def _dial(self, name: str, resolved: Resolved) -> SpdyConnection | None:
+        path = portforward_path(resolved.namespace, resolved.pod)
+        if name == "v4":
+            return None
+        if name == "tunnel":
+            try:
+                ws = await self.client.dial_websocket(path, None, [TUNNEL_SUBPROTOCOL], throttle=False)
+            except ConnectionFailed_ as exc:
+                raise ConnectionFailed_(f"error upgrading connection: {exc}", exc.host) from exc
+            if ws.subprotocol != TUNNEL_SUBPROTOCOL:
+                ws.close()
+                raise ForwardError(f"the server did not accept the {TUNNEL_SUBPROTOCOL} subprotocol")
+            return SpdyConnection(ws.sock, ws.leftover, tunnel=True)
+        try:
+            up = await self.client.dial_upgrade(path, None, SPDY_UPGRADE_HEADERS, throttle=False)
+        except ConnectionFailed_ as exc:
+            raise ConnectionFailed_(f"error upgrading connection: {exc}", exc.host) from exc
+        return SpdyConnection(up.sock, up.leftover, tunnel=False)
 
     async def _diagnose_drop(self, resolved: Resolved) -> str:
         """A stream dropped without a close frame: ask the API server about the pod, to say whose side failed."""

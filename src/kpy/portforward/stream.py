@@ -207,6 +207,15 @@ _LOCAL_WHAT = {
 }
 
 
+def local_problem_text(peer: str, op: str, exc: OSError) -> str:
+    """What happened to the local client, in its words: ``local client 127.0.0.1:5000 reset the connection
+    (read: connection reset by peer)``."""
+    what = _LOCAL_WHAT.get(exc.errno or 0, "connection failed")
+    reason = os.strerror(exc.errno) if exc.errno else str(exc)
+    reason = reason[:1].lower() + reason[1:]
+    return f"local client {peer} {what} ({op}: {reason})"
+
+
 class Relay:
     """The two threads of one forwarded connection. ``run()`` blocks until both sides are done."""
 
@@ -278,14 +287,8 @@ class Relay:
         return self.problem if self._fatal or not self._aborted else None
 
     def _local_problem(self, op: str, exc: OSError) -> None:
-        """What happened to the local client, in its words: ``local client 127.0.0.1:5000 reset the
-        connection (read: connection reset by peer)``."""
-        if self.problem is not None:
-            return
-        what = _LOCAL_WHAT.get(exc.errno or 0, "connection failed")
-        reason = os.strerror(exc.errno) if exc.errno else str(exc)
-        reason = reason[:1].lower() + reason[1:]
-        self.problem = StreamProblem("local", f"local client {self.peer} {what} ({op}: {reason})")
+        if self.problem is None:
+            self.problem = StreamProblem("local", local_problem_text(self.peer, op, exc))
 
     # -- local -> pod ---------------------------------------------------------------------------------
     def _send_frame(self, opcode: int, payload: bytes | bytearray | memoryview) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json as jsonlib
 import ssl
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
     from kpy.config.client_config import ClientConfig
     from kpy.rest.http1 import Connection
-    from kpy.streams.dial import DialedWebSocket
+    from kpy.streams.dial import DialedUpgrade, DialedWebSocket
 
 __all__ = [
     "MAX_RETRIES",
@@ -646,6 +646,37 @@ class RestClient:
         finally:
             response.close()
 
+    async def stream_bytes(
+        self,
+        path: str,
+        params: Params = None,
+        accept: str = "*/*",
+        header_timeout: float | None = None,
+    ) -> AsyncGenerator[bytes, None]:
+        """GET ``path`` and yield its body as it arrives, byte for byte (container logs). A dropped stream raises
+        ``ConnectionFailed``; a clean end just stops."""
+        import aiohttp
+
+        answer = await self._send(
+            "GET",
+            path,
+            params=params,
+            body=None,
+            content_type=None,
+            accept=accept,
+            timeout=header_timeout,
+            stream=True,
+        )
+        response = answer.raw
+        assert response is not None  # streamed answers come from aiohttp
+        try:
+            async for chunk in response.content.iter_any():
+                yield chunk
+        except (aiohttp.ClientError, OSError, EOFError) as exc:
+            raise self._transport_error(exc) from exc
+        finally:
+            response.close()
+
     async def dial_websocket(
         self,
         path: str,
@@ -662,14 +693,12 @@ class RestClient:
         failures raise ``ConnectionFailed``. ``throttle=False`` skips the client-side rate limiter (for
         streams that are not API requests of their own, like one port-forward connection).
         """
-        from websockets.exceptions import InvalidHandshake, InvalidStatus
-
         if self.blocking():
             from kpy.rest.blocking import NeedsEventLoop
 
             raise NeedsEventLoop("a WebSocket needs the event loop")
 
-        from kpy.streams.dial import DialedWebSocket, dial
+        from kpy.streams.dial import DialedWebSocket, UpgradeRefused, dial
         from kpy.streams.workers import run_in_thread
 
         url = self.url(path, params)
@@ -701,21 +730,79 @@ class RestClient:
 
             try:
                 connection = await run_in_thread(upgrade, name="kpy-ws-dial", discard=DialedWebSocket.close)
-            except InvalidStatus as exc:
-                status = exc.response.status_code
-                resp_headers = dict(exc.response.headers.raw_items())
-                self._log_response(
-                    "GET", url, status, exc.response.reason_phrase, started, headers, resp_headers
-                )
-                handle_warnings(exc.response.headers.get_all("Warning"), self.warning_handler)
-                if status == 401 and not reauthenticated:
+            except UpgradeRefused as exc:
+                self._log_response("GET", url, exc.status, exc.reason, started, headers, exc.headers)
+                handle_warnings([v for k, v in exc.headers.items() if k == "warning"], self.warning_handler)
+                if exc.status == 401 and not reauthenticated:
                     reauthenticated = True
                     self.config.credentials.invalidate()
                     continue
-                raise error_from_response(
-                    status, resp_headers, bytes(exc.response.body or b""), "GET"
-                ) from None
-            except (OSError, TimeoutError, EOFError, InvalidHandshake) as exc:
+                raise error_from_response(exc.status, exc.headers, exc.body, "GET") from None
+            except (OSError, TimeoutError, EOFError) as exc:
                 raise (await self._transport_failure(exc)) from exc
             self._log_response("GET", url, 101, "Switching Protocols", started, headers, None)
+            return connection
+
+    async def dial_upgrade(
+        self,
+        path: str,
+        params: Params,
+        upgrade_headers: Sequence[tuple[str, str]],
+        *,
+        method: str = "POST",
+        throttle: bool = True,
+    ) -> DialedUpgrade:
+        """Upgrade ``path`` to another protocol (``upgrade_headers``: ``Connection: Upgrade``, ``Upgrade:
+        SPDY/3.1``...) with the client's TLS, proxy and credentials, like ``dial_websocket``: a blocking socket
+        for threads; a refusal raises the typed API error from its Status, a transport failure
+        ``ConnectionFailed``."""
+        if self.blocking():
+            from kpy.rest.blocking import NeedsEventLoop
+
+            raise NeedsEventLoop("an upgraded connection needs the event loop")
+
+        from kpy.streams.dial import DialedUpgrade, UpgradeRefused, dial_upgrade
+        from kpy.streams.workers import run_in_thread
+
+        url = self.url(path, params)
+        if throttle:
+            await self.throttle(method, url)
+        proxy = self.proxy()
+        reauthenticated = False
+        while True:
+            ctx = await self.ssl_context()
+            headers = await self.headers(accept=None)
+            headers.popall("User-Agent", None)
+            for name, value in upgrade_headers:
+                headers[name] = value
+            started = time.monotonic()
+
+            def upgrade(
+                ctx: ssl.SSLContext | None = ctx, headers: CIMultiDict[str] = headers
+            ) -> DialedUpgrade:
+                return dial_upgrade(
+                    str(url),
+                    list(headers.items()),
+                    method=method,
+                    ssl_context=ctx,
+                    server_hostname=self.config.tls_server_name or None,
+                    proxy=proxy,
+                    user_agent=self.user_agent,
+                    timeout=self.config.request_timeout or None,
+                )
+
+            try:
+                connection = await run_in_thread(upgrade, name="kpy-upgrade", discard=DialedUpgrade.close)
+            except UpgradeRefused as exc:
+                self._log_response(method, url, exc.status, exc.reason, started, headers, exc.headers)
+                warnings = [v for k, v in exc.headers.items() if k == "warning"]
+                handle_warnings(warnings, self.warning_handler)
+                if exc.status == 401 and not reauthenticated:
+                    reauthenticated = True
+                    self.config.credentials.invalidate()
+                    continue
+                raise error_from_response(exc.status, exc.headers, exc.body, method) from None
+            except (OSError, TimeoutError, EOFError) as exc:
+                raise (await self._transport_failure(exc)) from exc
+            self._log_response(method, url, 101, "Switching Protocols", started, headers, None)
             return connection

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,9 @@ if TYPE_CHECKING:
     from kpy.rest.client import RestClient
     from kpy.rest.discovery_docs import ResourceInfo
 
+#: client-go's ``TransformFunc``: what the reflector keeps and delivers instead of each object (it must keep
+#: ``metadata``'s name, namespace, uid and resourceVersion)
+Transform = Callable[[dict[str, Any]], dict[str, Any]]
 
 @dataclass(frozen=True)
 class ListResult:
@@ -41,9 +45,11 @@ async def list_all(
     field_selector: str | None = None,
     chunk_size: int = 500,
     timeout: float | None = None,
+    transform: Transform | None = None,
 ) -> ListResult:
     """Every object of a type (in ``namespace``, or all), fetched in chunks of ``chunk_size`` (0 = one go);
-    ``timeout`` bounds each request (default: the client's request timeout)."""
+    ``timeout`` bounds each request (default: the client's request timeout). ``transform`` is applied to each
+    item as its page arrives (so a large list's decoded pages need not all be alive at once)."""
     path = info.path(namespace)
     params: dict[str, Any] = selector_params(label_selector, field_selector)
     if chunk_size > 0:
@@ -61,7 +67,9 @@ async def list_all(
             params.pop("limit", None)
             items = []
             page = await client.get_json(path, params, timeout)
-        items.extend(page.get("items") or [])
+        page_items = page.pop("items", None) or []
+        items.extend(page_items if transform is None else map(transform, page_items))
+        del page_items
         meta = page.get("metadata") or {}
         token = meta.get("continue")
         if not token or "limit" not in params:

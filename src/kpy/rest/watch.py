@@ -27,12 +27,12 @@ from kpy.errors import ApiError, ConnectionFailed, Gone, ResponseError, ServerEr
 from kpy.flowcontrol import ExponentialBackoffManager
 from kpy.gocompat import gojson
 from kpy.rest.discovery_docs import ResourceInfo
-from kpy.rest.listing import ListResult, list_all
+from kpy.rest.listing import ListResult, Transform, list_all
 from kpy.rest.listing import selector_params as _selectors
 from kpy.rest.logs import log, v
 from kpy.rest.watchhealth import ReconnectTracker, WatchHealth
 
-__all__ = ["ListResult", "Reflector", "WatchEvent", "list_all", "object_key"]
+__all__ = ["ListResult", "Reflector", "Transform", "WatchEvent", "list_all", "object_key"]
 
 if TYPE_CHECKING:
     from kpy.rest.client import RestClient
@@ -50,11 +50,14 @@ RETRYABLE = (ConnectionFailed, TooManyRequests, ServerError, ResponseError)
 
 @dataclass(frozen=True)
 class WatchEvent:
-    """``ADDED``/``MODIFIED``/``DELETED`` (``initial`` for the first list's items) or ``SYNCED``."""
+    """``ADDED``/``MODIFIED``/``DELETED`` (``initial`` for the first list's items) or ``SYNCED``; ``relisted``
+    marks a change found by relisting after a 410 (a ``DELETED`` then carries the last state seen, like
+    client-go's ``DeletedFinalStateUnknown``)."""
 
     type: str
     object: dict[str, Any] = field(default_factory=dict)
     initial: bool = False
+    relisted: bool = False
 
 
 def object_key(obj: dict[str, Any]) -> str:
@@ -108,8 +111,10 @@ class Reflector:
         on_health: Callable[[WatchHealth], None] | None = None,
         max_retry_time: float | None = None,
         reconnect_timeout: float = RECONNECT_TIMEOUT,
+        transform: Transform | None = None,
     ) -> None:
         self.client = client
+        self.transform = transform
         self.reconnect_timeout = reconnect_timeout
         self.info = info
         self.namespace = namespace
@@ -142,8 +147,14 @@ class Reflector:
         return self._run()
 
     # -- list ---------------------------------------------------------------------------------------
+    def _complete(self, item: dict[str, Any]) -> dict[str, Any]:
+        """List items lack kind and apiVersion: add them; then the transform, if any."""
+        item.setdefault("apiVersion", self.info.group_version)
+        item.setdefault("kind", self.info.kind)
+        return item if self.transform is None else self.transform(item)
+
     async def _list(self, timeout: float | None = None) -> ListResult:
-        result = await list_all(
+        return await list_all(
             self.client,
             self.info,
             self.namespace,
@@ -151,11 +162,8 @@ class Reflector:
             field_selector=self.field_selector,
             chunk_size=self.chunk_size,
             timeout=timeout,
+            transform=self._complete,
         )
-        for item in result.items:
-            item.setdefault("apiVersion", self.info.group_version)
-            item.setdefault("kind", self.info.kind)
-        return result
 
     async def _relist_until_done(self) -> ListResult:
         await self._sleep(self.backoff.next_delay())
@@ -182,13 +190,13 @@ class Reflector:
         for key, old in self._store.items():
             replacement = fresh.get(key)
             if replacement is None or (_uid(old) and _uid(replacement) and _uid(old) != _uid(replacement)):
-                events.append(WatchEvent("DELETED", old))
+                events.append(WatchEvent("DELETED", old, relisted=True))
         for key, new in fresh.items():
             known = self._store.get(key)
             if known is None or (_uid(known) and _uid(new) and _uid(known) != _uid(new)):
-                events.append(WatchEvent("ADDED", new))
+                events.append(WatchEvent("ADDED", new, relisted=True))
             elif _rv(known) != _rv(new):
-                events.append(WatchEvent("MODIFIED", new))
+                events.append(WatchEvent("MODIFIED", new, relisted=True))
         self._store = fresh
         self._rv = result.resource_version
         return events
@@ -225,8 +233,7 @@ class Reflector:
         previous = self._store.get(key)
         if rv:
             self._rv = rv
-        obj.setdefault("apiVersion", self.info.group_version)
-        obj.setdefault("kind", self.info.kind)
+        obj = self._complete(obj)
         if kind == "DELETED":
             if previous is None:
                 return None  # already known to be gone (delivered by a relist)

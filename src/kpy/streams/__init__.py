@@ -14,7 +14,7 @@ Shared by port-forward (client relay), the emulator's kubelet side, and exec/att
 * ``FrameParser``: the layer below, bytes to frame ``Piece``s without rule checks.
 
 ``kpy.streams.dial.dial(url, headers, subprotocols, ...)`` - the client handshake on a blocking socket
-(proxy, TLS, subprotocols; a refused upgrade raises ``websockets``' ``InvalidStatus`` with the body); usually
+(proxy, TLS, subprotocols; a refused upgrade raises ``UpgradeRefused`` with the status and body); usually
 reached through ``kpy.rest.RestClient.dial_websocket`` (credentials, typed errors). It returns a
 ``DialedWebSocket`` (socket + negotiated subprotocol + bytes already received).
 

@@ -8,11 +8,13 @@ events.k8s.io/v1 view is converted on the way in and out).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import random
+import uuid
 from collections.abc import Callable
 from typing import Any
 
-from kpy.testing import eventsconv, managedfields, status
+from kpy.testing import applyprune, eventsconv, lastapplied, managedfields, podspec, status
 from kpy.testing.conversion import body_without, from_api, is_events_v1, storage_gr, to_api, tracks_generation
 from kpy.testing.defaults import prepare_create
 from kpy.testing.listing import list_objects
@@ -122,10 +124,15 @@ class Api:
             has_status="status" in rt.subresources,
             now=status_time(self.store),
         )
+        if not rt.crd_name and (causes := podspec.object_errors(rt.group, rt.resource, obj)):
+            raise status.invalid(rt.resource, rt.group, rt.kind, name, causes)
         stored = from_api(rt, obj)
         if is_events_v1(rt) and (errors := eventsconv.create_v1_errors(stored)):
             raise status.invalid(rt.resource, "", rt.kind, name, errors)  # the real server names no group
-        if dry_run:
+        if dry_run:  # what a create would answer, minus the resourceVersion storage gives
+            dry_meta = stored.setdefault("metadata", {})
+            dry_meta.setdefault("uid", str(uuid.uuid4()))
+            dry_meta.setdefault("creationTimestamp", status_time(self.store))
             return to_api(rt, stored)
         result = self.store.create(gr, stored, keep_identity=keep_identity)
         if (rt.group, rt.resource) == ("apiextensions.k8s.io", "customresourcedefinitions"):
@@ -225,6 +232,9 @@ class Api:
             has_status="status" in rt.subresources,
             now=status_time(self.store),
         )
+        changed = subresource == "" and not rt.crd_name and new != current
+        if changed and (causes := podspec.object_errors(rt.group, rt.resource, new)):
+            raise status.invalid(rt.resource, rt.group, rt.kind, name, causes)
         if new == current or dry_run:
             return new if dry_run else current  # nothing changed: no write, same resourceVersion
         stored = self.store.update(storage_gr(rt), from_api(rt, new))
@@ -287,9 +297,16 @@ class Api:
                 if not isinstance(body, dict):
                     raise PatchError("expected an object")
                 patched = merge_patch(current, _without_nulls(body))
+                ctx = managedfields.CURRENT.get()
+                if ctx is not None and ctx.operation == "Apply":
+                    applyprune.prune(current, patched, body, ctx.manager)
+                _from_client_side_apply(current, patched, body)
             else:
                 raise status.unsupported_media_type("")
         except PatchError as exc:
+            if patch_type == "json":  # the handler's NewGenericServerResponse: the reason is not passed on
+                generic = "the server rejected our request due to an error in our request"
+                raise StatusError(422, status.status_body(422, "Invalid", generic, {})) from None
             raise StatusError(422, status.status_body(422, "Invalid", str(exc))) from None
         if not isinstance(patched, dict):
             raise status.bad_request("the patched object is not a JSON object")
@@ -419,6 +436,16 @@ class Api:
         assert rt is not None
         if not self.store.exists(("", "namespaces"), "", name):
             self.create(rt, "", {"metadata": {"name": name}})
+
+
+def _from_client_side_apply(current: Obj, patched: Obj, applied: Obj) -> None:
+    """An apply by ``kubectl`` takes over what client-side apply recorded (:mod:`kpy.testing.lastapplied`)."""
+    ctx = managedfields.CURRENT.get()
+    if ctx is None or ctx.operation != "Apply" or ctx.manager != "kubectl":
+        return
+    allowed = frozenset() if ctx.force else lastapplied.allowed_conflicts(current)
+    owner = lastapplied.PATH if lastapplied.rewrite(current, patched, applied) else None
+    managedfields.CURRENT.set(dataclasses.replace(ctx, allowed=allowed, untracked=owner))
 
 
 def _without_nulls(value: Any) -> Any:

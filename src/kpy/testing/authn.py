@@ -38,8 +38,25 @@ def authenticate(ctx: ServerContext, request: web.Request) -> str | None:
     is the admin user's.
     """
     info = _user_info(ctx, request)
+    if info is not None and request.headers.get("Impersonate-User"):
+        info = _impersonated(ctx, request, info)
     userinfo.CURRENT_INFO.set(info or userinfo.ANONYMOUS_USER)
     return info.name if info is not None else None
+
+
+def _impersonated(ctx: ServerContext, request: web.Request, info: userinfo.UserInfo) -> userinfo.UserInfo:
+    """``kubectl --as=USER [--as-group=G]``: the request is USER's once the caller may ``impersonate`` users
+    (and groups); the impersonated user is in ``system:authenticated`` as the apiserver's filter adds it."""
+    name = request.headers["Impersonate-User"]
+    groups = tuple(request.headers.getall("Impersonate-Group", ()))
+    wanted = [("users", name)] + [("groups", g) for g in groups]
+    if not (info.is_admin or info.name.startswith("system:serviceaccount:")):
+        for resource, value in wanted:
+            if not rbac.allows(ctx.store, info, "impersonate", "", resource, "", value):
+                raise status.forbidden(info.name, "impersonate", resource, "", name=value)
+    if name != ANONYMOUS and userinfo.AUTHENTICATED not in groups:
+        groups = (*groups, userinfo.AUTHENTICATED)
+    return userinfo.UserInfo(name, groups, uid=request.headers.get("Impersonate-Uid", ""))
 
 
 def _user_info(ctx: ServerContext, request: web.Request) -> userinfo.UserInfo | None:

@@ -13,7 +13,9 @@ if TYPE_CHECKING:
 
     from kpy.testing.api import Api
     from kpy.testing.csrsigner import Signers
+    from kpy.testing.exec import ExecService
     from kpy.testing.faults import Faults
+    from kpy.testing.podlogs import PodLogs
     from kpy.testing.requestlog import RequestLog
     from kpy.testing.resources import ResourceRegistry
     from kpy.testing.store import Store
@@ -34,8 +36,8 @@ class ServerContext(Protocol):
     tokens: dict[str, str]
     #: tokens issued through serviceaccounts/NAME/token
     issued_tokens: dict[str, IssuedToken]
-    #: (namespace, pod) -> what pods/NAME/log answers
-    pod_logs: dict[tuple[str, str], str]
+    #: container logs, served by pods/NAME/log as the kubelet does
+    logs: PodLogs
     endpoints_deprecated: bool
     #: the CSR signers (which issue, deny, never answer) and the CA they issue from (PEM)
     signers: Signers
@@ -43,6 +45,8 @@ class ServerContext(Protocol):
     ca_key_pem: bytes
     watch_timeout: float
     bookmark_interval: float
+    #: pods/NAME/exec (the kubelet side)
+    exec: ExecService
 
     async def portforward(self, request: web.Request, namespace: str, pod: str) -> web.StreamResponse:
         """Serve ``pods/NAME/portforward`` (the pod exists; the kubelet side)."""

@@ -231,4 +231,24 @@ def prepare_create(rt: ResourceType, obj: dict[str, Any], now: datetime) -> dict
         _namespace_defaults(obj)
     elif key == ("", "secrets"):
         _secret_defaults(obj)
+    elif key == ("", "limitranges"):
+        _limitrange_defaults(obj)
     return obj
+
+
+def _limitrange_defaults(obj: dict[str, Any]) -> None:
+    """SetDefaults_LimitRangeItem: a Container item's default limit falls back to max, its default request
+    to the default limit, then to min."""
+    for item in (obj.get("spec") or {}).get("limits") or []:
+        if not isinstance(item, dict) or item.get("type") != "Container":
+            continue
+        default = dict(item.get("default") or {})
+        request = dict(item.get("defaultRequest") or {})
+        for key, value in (item.get("max") or {}).items():
+            default.setdefault(key, value)
+        for source in (default, item.get("min") or {}):
+            for key, value in source.items():
+                request.setdefault(key, value)
+        for name, values in (("default", default), ("defaultRequest", request)):
+            if values:
+                item[name] = values

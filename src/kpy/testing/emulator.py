@@ -24,6 +24,7 @@ from aiohttp import web
 from kpy.testing import kubeconfig, status
 from kpy.testing.api import SYSTEM_NAMESPACES, Api
 from kpy.testing.csrsigner import Signers
+from kpy.testing.exec import ExecService
 from kpy.testing.faults import Faults
 from kpy.testing.requestlog import DEFAULT_MAXLEN, RequestLog
 from kpy.testing.resources import ResourceRegistry, ResourceType
@@ -73,7 +74,12 @@ class Emulator:
         self.nobody_kubeconfig_path = Path()
         #: tokens issued through ``serviceaccounts/NAME/token`` (kubectl create token) → their ServiceAccount
         self.issued_tokens: dict[str, IssuedToken] = {}
-        self.pod_logs: dict[tuple[str, str], str] = {}
+        from kpy.testing.podlogs import PodLogs
+
+        pods = self.registry.find("", "v1", "pods")
+        assert pods is not None
+        #: container logs as the kubelet serves them, with faults (:class:`kpy.testing.podlogs.PodLogs`)
+        self.logs = PodLogs(self.api, pods)
         self.url = ""
         self.ca_pem = b""
         self.ca_key_pem = b""
@@ -84,6 +90,8 @@ class Emulator:
         self.kubeconfig_path = Path()
         self._port_backends: dict[tuple[str, str, int], tuple[str, int]] = {}
         self._pf_sessions: set[Any] = set()
+        #: ``pods/NAME/exec``: commands run as local processes in per-container directories (kpy.testing.exec)
+        self.exec = ExecService(lambda: self._tmpdir)
         self._runner: web.AppRunner | None = None
         self._ssl_ctx: ssl.SSLContext | None = None
         self._tmpdir: Path | None = None
@@ -135,6 +143,8 @@ class Emulator:
         """Close the listening socket and every connection (watches, port-forwards): a stopped API server."""
         self.faults.resume()
         self.store.drop_subscriptions()
+        await self.exec.close()
+        self.logs.cut()  # open log follows end, as when an API server goes away
         for session in list(self._pf_sessions):
             with contextlib.suppress(Exception):  # best effort, as on shutdown
                 await session.abort()
@@ -166,6 +176,9 @@ class Emulator:
             ):
                 continue
             self.api.create(rt, str(meta.get("namespace", "")), obj, keep_identity=True)
+        from kpy.testing.podlogs import seed_logs
+
+        seed_logs(self.logs, self.store.now())
 
     async def stop(self) -> None:
         await self.stop_listening()
@@ -250,6 +263,11 @@ class Emulator:
         """Make ``pods/pod/portforward`` for ``port`` connect to ``host:tcp_port``."""
         self._port_backends[(namespace, pod, port)] = (host, tcp_port)
 
+    @property
+    def portforward_sessions(self) -> list[Any]:
+        """The port-forward connections open now (``PortForwardSession``: ``protocol`` says how each came)."""
+        return list(self._pf_sessions)
+
     def abort_portforward(
         self, namespace: str | None = None, pod: str | None = None, reason: str = ""
     ) -> int:
@@ -265,6 +283,7 @@ class Emulator:
     def _on_delete(self, rt: ResourceType, obj: Obj) -> None:
         if (rt.group, rt.resource) == ("", "pods"):
             meta = obj.get("metadata") or {}
+            self.logs.pod_deleted(str(meta.get("namespace", "")), str(meta.get("name", "")))
             with_loop = True
             try:
                 asyncio.get_running_loop()
@@ -274,13 +293,14 @@ class Emulator:
                 self.abort_portforward(str(meta.get("namespace", "")), str(meta.get("name", "")))
 
     async def portforward(self, request: web.Request, namespace: str, pod: str) -> web.StreamResponse:
-        from kpy.testing.portforward import handle_portforward
+        from kpy.testing.portforward import handle_portforward, wants_spdy
 
         rt = self.registry.find("", "v1", "pods")
         assert rt is not None
         obj = self.api.get(rt, namespace, pod)  # 404 Status when the pod does not exist
         uid = str((obj.get("metadata") or {}).get("uid", ""))
-        ports = parse_ports(request.query.getall("ports", []))
+        # SPDY names the port per stream: only v4 needs ``ports``
+        ports = [] if wants_spdy(request) else parse_ports(request.query.getall("ports", []))
 
         def backend(port: int) -> tuple[str, int] | None:
             return self._port_backends.get((namespace, pod, port))

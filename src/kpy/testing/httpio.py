@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from kpy.testing import managedfields, status
+from kpy.testing import bodies, managedfields, status
 from kpy.testing.status import StatusError
 
 Obj = dict[str, Any]
@@ -33,9 +33,13 @@ def json_response(
     obj: Any, code: int = 200, content_type: str = "application/json", *, newline: bool = True
 ) -> web.Response:
     """A JSON body as the apiserver's serializer writes it: compact, one line, ending with a newline (the
-    OpenAPI handlers write json.Marshal's bytes: ``newline=False``)."""
+    OpenAPI handlers write json.Marshal's bytes: ``newline=False``); ``<``, ``>`` and ``&`` escaped as Go's
+    encoder escapes them (``<`` as a backslash-u003c escape)."""
+    text = json.dumps(obj, separators=(",", ":"))
+    if "<" in text or ">" in text or "&" in text:  # only inside strings: JSON has no other place for them
+        text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return web.Response(
-        body=json.dumps(obj, separators=(",", ":")).encode() + (b"\n" if newline else b""),
+        body=text.encode() + (b"\n" if newline else b""),
         status=code,
         headers={"Content-Type": content_type},
     )
@@ -89,23 +93,18 @@ def aggregated_accept(request: web.Request) -> str | None:
     return None
 
 
-async def read_body(request: web.Request, *, patch: bool = False) -> tuple[Any, str]:
+async def read_body(request: web.Request, *, patch: bool = False, kind: str = "") -> tuple[Any, str]:
     """The decoded request body and its kind: "json", "yaml", "protobuf", or for ``patch=True`` the patch type
-    ("json", "merge", "strategic", "apply"). Undecodable bodies answer 400/415 as the apiserver does."""
+    ("json", "merge", "strategic", "apply"). Undecodable bodies answer 400/415 as the apiserver does
+    (:mod:`kpy.testing.bodies`); ``kind`` (the resource's kind) goes into a create/update's decoding error."""
     ctype = request.headers.get("Content-Type", "application/json").split(";")[0].strip().lower()
     raw = await request.read()
     if patch:
         if ctype not in _PATCH_TYPES:
-            raise StatusError(
-                415,
-                status.status_body(
-                    415,
-                    "UnsupportedMediaType",
-                    f'the server does not support the media type "{ctype}" for this request',
-                    {},
-                ),
-            )
-        kind = _PATCH_TYPES[ctype]
+            raise bodies.unsupported_patch()
+        body_kind = _PATCH_TYPES[ctype]
+        if body_kind != "apply":
+            return bodies.patch_body(raw, body_kind), body_kind
     elif ctype == "application/vnd.kubernetes.protobuf":  # kubectl's typed clients (create cm/deployment ...)
         from kpy.testing.protobuf import ProtobufError, decode_object
 
@@ -116,17 +115,18 @@ async def read_body(request: web.Request, *, patch: bool = False) -> tuple[Any, 
                 message = f"the kpy emulator cannot read this protobuf body ({exc}); send JSON"
                 raise StatusError(415, status.status_body(415, "UnsupportedMediaType", message, {})) from None
             raise status.bad_request(f"couldn't get version/kind; protobuf parse error: {exc}") from None
+    elif ctype == "application/json":
+        return bodies.object_body(raw, kind), "json"
+    elif ctype == "application/yaml":
+        body_kind = "yaml"
     else:
-        kind = "yaml" if ctype in ("application/yaml", "application/apply-patch+yaml") else "json"
+        raise bodies.unsupported_body()
     try:
-        if kind in ("yaml", "apply"):
-            import yaml
+        import yaml
 
-            return yaml.safe_load(raw.decode() or "null"), kind
-        return json.loads(raw.decode() or "null"), kind
-    except (ValueError, UnicodeDecodeError) as exc:
-        what = "json parse error" if kind != "yaml" else "yaml parse error"
-        raise status.bad_request(f"couldn't get version/kind; {what}: {exc}") from None
+        return yaml.safe_load(raw.decode() or "null"), body_kind
+    except UnicodeDecodeError as exc:
+        raise status.bad_request(f"couldn't get version/kind; yaml parse error: {exc}") from None
     except Exception as exc:  # yaml.YAMLError
         raise status.bad_request(f"error decoding YAML: {exc}") from None
 

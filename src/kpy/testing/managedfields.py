@@ -39,6 +39,10 @@ class WriteContext:
     operation: str = "Update"  # or "Apply"
     applied: Obj | None = None  # the applied configuration, for Apply
     force: bool = False  # Apply with force=true (kubectl apply --server-side --force-conflicts)
+    #: fields an Apply may take without force (client-side → server-side apply: :mod:`.lastapplied`)
+    allowed: frozenset[Path] = frozenset()
+    #: a field the server itself set (the rewritten last-applied annotation): nobody takes it over
+    untracked: Path | None = None
 
 
 CURRENT: contextvars.ContextVar[WriteContext | None] = contextvars.ContextVar(
@@ -99,7 +103,14 @@ def _zero_object(kind: str) -> Obj:
     obj: Obj = {"metadata": {}}
     if kind in specs:
         obj["spec"] = json.loads(json.dumps(specs[kind]))
-    elif kind in ("Service", "Namespace", "Node", "Lease", "CustomResourceDefinition"):
+    elif kind in (
+        "Service",
+        "Namespace",
+        "Node",
+        "Lease",
+        "CustomResourceDefinition",
+        "SelfSubjectAccessReview",
+    ):
         obj["spec"] = {}
     if kind in (
         "Deployment",
@@ -261,6 +272,10 @@ def record(
     meta = new.setdefault("metadata", {})
     entries = [dict(e) for e in ((live or {}).get("metadata") or {}).get("managedFields") or []]
     ctx = CURRENT.get()
+    given = meta.get("managedFields")
+    if ctx is not None and not subresource and isinstance(given, list) and given:
+        # a write that sets managedFields replaces them (kubectl's client-side → server-side apply upgrade)
+        entries = [dict(e) for e in given if isinstance(e, dict)]
     if ctx is None:
         if entries:
             meta["managedFields"] = entries
@@ -272,6 +287,8 @@ def record(
     removed: set[Path] = set()
     _walk(_without_managed(base), _without_managed(new), (), "", changed, removed, False)
     changed = _scoped(changed, subresource, has_status)
+    if ctx.untracked is not None:
+        changed.discard(ctx.untracked)
     if live is None:  # set by the registry after the field manager ran, so owned by nobody
         changed = {p for p in changed if not _allocated(kind, p)}
     if ctx.operation == "Apply" and ctx.applied is not None:
@@ -280,7 +297,9 @@ def record(
         mine = _scoped(owned, subresource, has_status)
         taken = changed  # an applied field whose value is unchanged is shared, not taken
         if not ctx.force:
-            _check_conflicts(entries, (ctx.manager, ctx.operation, subresource), changed & mine)
+            _check_conflicts(
+                entries, (ctx.manager, ctx.operation, subresource), (changed & mine) - ctx.allowed
+            )
     else:
         mine, taken = set(), changed
     object_changed = live is None or _without_managed(live) != _without_managed(new)
@@ -323,6 +342,13 @@ def record(
         meta["managedFields"] = result
     else:
         meta.pop("managedFields", None)
+
+
+def field_set(obj: Obj) -> set[Path]:
+    """Every field path of ``obj`` as an Apply of it would own them."""
+    out: set[Path] = set()
+    _walk(_MISSING, _without_managed(obj), (), "", out, set(), True)
+    return out
 
 
 def path_string(path: Path) -> str:

@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
-from typing import Any
 
 from aiohttp import web
 
@@ -48,6 +46,8 @@ from kpy.streams.websocket import (
     frame_header,
     valid_key,
 )
+from kpy.testing.pfsession import Backend, PortForwardSession
+from kpy.testing.spdyforward import PORTFORWARD_PROTOCOL, TUNNEL_PROTOCOL, SpdySession
 
 #: largest message accepted from a client (golang.org/x/net/websocket's DefaultMaxPayloadBytes)
 MAX_MESSAGE = 32 << 20
@@ -66,47 +66,6 @@ _HEAD_ROOM = 11
 #: how long to wait for the client's close frame after ours
 CLOSE_WAIT = 2.0
 
-Backend = Callable[[int], "tuple[str, int] | None"]
-
-
-class PortForwardSession:
-    """One upgraded port-forward WebSocket. ``abort()`` drops it mid-stream (no close frame)."""
-
-    def __init__(self, namespace: str, pod: str, ports: list[int]) -> None:
-        self.namespace = namespace
-        self.pod = pod
-        self.ports = list(ports)
-        self.aborted: str | None = None
-        self._transport: asyncio.Transport | None = None
-        self._done = asyncio.Event()
-        self._stop: Callable[[], None] | None = None
-        self._error_writer: Callable[[str], Any] | None = None
-
-    def __repr__(self) -> str:
-        return f"PortForwardSession({self.namespace}/{self.pod} ports={self.ports})"
-
-    async def abort(self, reason: str = "") -> None:
-        """Drop the WebSocket like a broken network path would: TCP torn down, no close frame.
-
-        With a ``reason`` the session first writes it on every port's error channel (what a kubelet does when
-        the container goes away), then drops. Returns once the session has cleaned up.
-        """
-        if self._done.is_set():
-            return
-        self.aborted = reason or "aborted"
-        if reason and self._error_writer is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._error_writer(reason), 1.0)
-        if self._transport is not None:
-            self._transport.abort()
-        if self._stop is not None:
-            self._stop()
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self._done.wait(), 5.0)
-
-    @property
-    def done(self) -> bool:
-        return self._done.is_set()
 
 
 def _status(code: int, reason: str, message: str) -> web.Response:
@@ -116,6 +75,83 @@ def _status(code: int, reason: str, message: str) -> web.Response:
 def _offered_protocols(request: web.Request) -> list[str]:
     raw = request.headers.getall("Sec-WebSocket-Protocol", [])
     return [p.strip() for value in raw for p in value.split(",") if p.strip()]
+
+
+def wants_spdy(request: web.Request) -> bool:
+    """An upgrade to SPDY/3.1, or a WebSocket offering the SPDY tunnel (then no ``ports`` are needed)."""
+    if request.headers.get("Upgrade", "").lower().startswith("spdy/"):
+        return True
+    return request.headers.get(
+        "Upgrade", ""
+    ).lower() == "websocket" and TUNNEL_PROTOCOL in _offered_protocols(request)
+
+
+async def _serve_spdy(
+    request: web.Request,
+    namespace: str,
+    pod: str,
+    backend: Backend,
+    sessions: set[PortForwardSession],
+    uid: str,
+    offered: list[str],
+) -> web.StreamResponse:
+    tunnel = request.headers.get("Upgrade", "").lower() == "websocket"
+    if tunnel:
+        key = request.headers.get("Sec-WebSocket-Key", "")
+        if request.headers.get("Sec-WebSocket-Version") != "13" or not valid_key(key):
+            return _status(400, "BadRequest", "Upgrade request required")
+        headers = {
+            "Upgrade": "websocket",
+            "Connection": "Upgrade",
+            "Sec-WebSocket-Accept": accept_key(key),
+            "Sec-WebSocket-Protocol": TUNNEL_PROTOCOL,
+        }
+    else:
+        wanted = [
+            p.strip()
+            for v in request.headers.getall("X-Stream-Protocol-Version", [])
+            for p in v.split(",")
+            if p.strip()
+        ]
+        if wanted and PORTFORWARD_PROTOCOL not in wanted:
+            return web.Response(
+                status=403,
+                text=f"unable to upgrade: unable to negotiate protocol: client supports {wanted}, server "
+                f"accepts {[PORTFORWARD_PROTOCOL]}",
+            )
+        headers = {"Connection": "Upgrade", "Upgrade": "SPDY/3.1"}
+        if wanted:
+            headers["X-Stream-Protocol-Version"] = PORTFORWARD_PROTOCOL
+    transport = request.transport
+    if not isinstance(transport, asyncio.Transport):
+        return _status(500, "InternalError", "the connection is gone")
+    session = PortForwardSession(namespace, pod, [])
+    session.protocol = "tunnel" if tunnel else "spdy"
+    session._transport = transport
+
+    def error_text(port: int, detail: str) -> str:
+        return connect_error(port, pod, uid, detail or refused_detail(port, pod))
+
+    server = SpdySession(
+        transport,
+        transport.get_protocol(),
+        tunnel=tunnel,
+        backend=backend,
+        pod=pod,
+        uid=uid,
+        session=session,
+        connect_error=error_text,
+    )
+    transport.set_protocol(server)  # before the 101: the client's frames are ours (see handle_portforward)
+    response = web.StreamResponse(status=101, headers=headers)
+    await response.prepare(request)
+    sessions.add(session)
+    try:
+        await server.run()
+    finally:
+        sessions.discard(session)
+        session._done.set()
+    return response
 
 
 def connect_error(port: int, pod: str, uid: str, detail: str) -> str:
@@ -142,8 +178,11 @@ async def handle_portforward(
     sessions: set[PortForwardSession],
     uid: str = "",
 ) -> web.StreamResponse:
-    """Serve one port-forward WebSocket (the route has already checked auth, the pod and ``ports``)."""
+    """Serve one port-forward connection (the route has already checked auth, the pod and ``ports``): SPDY after
+    an HTTP upgrade, SPDY tunnelled in a WebSocket, or a v4 WebSocket."""
     offered = _offered_protocols(request)
+    if wants_spdy(request):
+        return await _serve_spdy(request, namespace, pod, backend, sessions, uid, offered)
     if offered and not any(p in SUBPROTOCOLS for p in offered):
         return web.Response(
             status=403,

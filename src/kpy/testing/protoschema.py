@@ -308,6 +308,34 @@ MESSAGES: dict[str, Schema] = {
         5: ("availableReplicas", "int"),
         3: ("observedGeneration", "int"),
     },
+    # core/v1 ResourceQuota and LimitRange (kubectl create quota; describe namespace reads both)
+    "ResourceQuota": {
+        1: ("metadata", _META),
+        2: ("spec", "ResourceQuotaSpec"),
+        3: ("status", "ResourceQuotaStatus"),
+    },
+    "ResourceQuotaSpec": {
+        1: ("hard", "{Quantity"),
+        2: ("scopes", "[string"),
+        3: ("scopeSelector", "ScopeSelector"),
+    },
+    "ScopeSelector": {1: ("matchExpressions", "[ScopedResourceSelectorRequirement")},
+    "ScopedResourceSelectorRequirement": {
+        1: ("scopeName", "string"),
+        2: ("operator", "string"),
+        3: ("values", "[string"),
+    },
+    "ResourceQuotaStatus": {1: ("hard", "{Quantity"), 2: ("used", "{Quantity")},
+    "LimitRange": {1: ("metadata", _META), 2: ("spec", "LimitRangeSpec")},
+    "LimitRangeSpec": {1: ("limits", "[LimitRangeItem")},
+    "LimitRangeItem": {
+        1: ("type", "string"),
+        2: ("max", "{Quantity"),
+        3: ("min", "{Quantity"),
+        4: ("default", "{Quantity"),
+        5: ("defaultRequest", "{Quantity"),
+        6: ("maxLimitRequestRatio", "{Quantity"),
+    },
     # k8s.io/api authentication/v1 (kubectl create token)
     "TokenRequest": {
         1: ("metadata", _META),
@@ -336,6 +364,51 @@ MESSAGES: dict[str, Schema] = {
         4: ("extra", "{ExtraValue"),
     },
     "ExtraValue": {1: ("items", "[string")},
+    # authorization/v1 SelfSubjectAccessReview (kubectl auth can-i)
+    "SelfSubjectAccessReview": {
+        1: ("metadata", _META),
+        2: ("spec", "SelfSubjectAccessReviewSpec"),
+        3: ("status", "SubjectAccessReviewStatus"),
+    },
+    "SelfSubjectAccessReviewSpec": {
+        1: ("resourceAttributes", "ResourceAttributes"),
+        2: ("nonResourceAttributes", "NonResourceAttributes"),
+    },
+    "ResourceAttributes": {
+        1: ("namespace", "string"),
+        2: ("verb", "string"),
+        3: ("group", "string"),
+        4: ("version", "string"),
+        5: ("resource", "string"),
+        6: ("subresource", "string"),
+        7: ("name", "string"),
+    },
+    "NonResourceAttributes": {1: ("path", "string"), 2: ("verb", "string")},
+    "SelfSubjectRulesReview": {
+        1: ("metadata", _META),
+        2: ("spec", "SelfSubjectRulesReviewSpec"),
+        3: ("status", "SubjectRulesReviewStatus"),
+    },
+    "SelfSubjectRulesReviewSpec": {1: ("namespace", "string")},
+    "SubjectRulesReviewStatus": {
+        1: ("resourceRules", "[ResourceRule"),
+        2: ("nonResourceRules", "[NonResourceRule"),
+        3: ("incomplete", "bool"),
+        4: ("evaluationError", "string"),
+    },
+    "ResourceRule": {
+        1: ("verbs", "[string"),
+        2: ("apiGroups", "[string"),
+        3: ("resources", "[string"),
+        4: ("resourceNames", "[string"),
+    },
+    "NonResourceRule": {1: ("verbs", "[string"), 2: ("nonResourceURLs", "[string")},
+    "SubjectAccessReviewStatus": {
+        1: ("allowed", "bool"),
+        4: ("denied", "bool"),
+        2: ("reason", "string"),
+        3: ("evaluationError", "string"),
+    },
     # rbac.authorization.k8s.io/v1 (kubectl create role|clusterrole|rolebinding|clusterrolebinding)
     "Role": {1: ("metadata", _META), 2: ("rules", "[PolicyRule")},
     "ClusterRole": {
@@ -398,10 +471,14 @@ KINDS: dict[tuple[str, str], str] = {
     ("v1", "ServiceAccount"): "ServiceAccount",
     ("v1", "Service"): "Service",
     ("v1", "Pod"): "Pod",
+    ("v1", "ResourceQuota"): "ResourceQuota",
+    ("v1", "LimitRange"): "LimitRange",
     ("apps/v1", "Deployment"): "Deployment",
     ("apps/v1", "ReplicaSet"): "ReplicaSet",
     ("authentication.k8s.io/v1", "TokenRequest"): "TokenRequest",
     ("authentication.k8s.io/v1", "SelfSubjectReview"): "SelfSubjectReview",
+    ("authorization.k8s.io/v1", "SelfSubjectAccessReview"): "SelfSubjectAccessReview",
+    ("authorization.k8s.io/v1", "SelfSubjectRulesReview"): "SelfSubjectRulesReview",
     ("certificates.k8s.io/v1", "CertificateSigningRequest"): "CertificateSigningRequest",
     ("rbac.authorization.k8s.io/v1", "Role"): "Role",
     ("rbac.authorization.k8s.io/v1", "ClusterRole"): "ClusterRole",

@@ -5,8 +5,8 @@ The evaluation is upstream's RBAC authorizer in small: a request is allowed when
 user (kind User) or one of their groups (kind Group, ServiceAccount subjects by their user name) matches
 verb, API group, resource (``resource/subresource`` for subresources) and, when the rule names some,
 resourceNames. ClusterRoleBindings apply everywhere, RoleBindings in their namespace (to a Role there or a
-ClusterRole). Bootstrap policy that matters here: every authenticated user may create SelfSubjectReviews
-(``system:basic-user``).
+ClusterRole). Bootstrap policy that matters here: every authenticated user may create the self-reviews
+(``system:basic-user``) and GET the discovery URLs (``system:discovery``).
 """
 
 from __future__ import annotations
@@ -72,12 +72,40 @@ def allows(
     """Whether RBAC objects in ``store`` allow the request (``namespace`` "" = cluster scope)."""
     if user.is_admin:
         return True
-    if AUTHENTICATED in user.groups and (group, resource, verb) == (
-        "authentication.k8s.io",
-        "selfsubjectreviews",
-        "create",
-    ):
-        return True
+    return allowed_by(store, user, verb, group, resource, namespace, name) is not None
+
+
+#: bootstrap policy every authenticated user gets (system:basic-user): the self-reviews
+_BASIC_USER = (
+    ("authentication.k8s.io", "selfsubjectreviews"),
+    ("authorization.k8s.io", "selfsubjectaccessreviews"),
+    ("authorization.k8s.io", "selfsubjectrulesreviews"),
+)
+#: the non-resource URLs of ClusterRole system:discovery (bound to system:authenticated)
+_DISCOVERY_URLS = (
+    "/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/openapi", "/openapi/*", "/readyz",
+    "/version", "/version/", "/.well-known", "/.well-known/*",
+)  # fmt: skip
+
+
+def _bootstrap(name: str) -> str:
+    return f'RBAC: allowed by ClusterRoleBinding "{name}" of ClusterRole "{name}" to Group "{AUTHENTICATED}"'
+
+
+def _describe_subject(subject: dict[str, Any], binding_ns: str) -> str:
+    kind, name = subject.get("kind", ""), subject.get("name", "")
+    if kind == "ServiceAccount":
+        return f'{kind} "{name}/{subject.get("namespace") or binding_ns}"'
+    return f'{kind} "{name}"'
+
+
+def allowed_by(
+    store: Store, user: UserInfo, verb: str, group: str, resource: str, namespace: str, name: str
+) -> str | None:
+    """The RBAC authorizer's reason for allowing the request ("RBAC: allowed by ClusterRoleBinding ..."), or
+    None when no binding allows it (``system:masters`` is not RBAC: check ``user.is_admin`` first)."""
+    if AUTHENTICATED in user.groups and verb == "create" and (group, resource) in _BASIC_USER:
+        return _bootstrap("system:basic-user")
 
     def role_rules(kind: str, role_name: str, role_ns: str) -> list[Any]:
         if kind == "ClusterRole":
@@ -91,11 +119,62 @@ def allows(
     if namespace:
         bindings += [(b, namespace) for b in store.list((GROUP, "rolebindings"), namespace)]
     for binding, ns in bindings:
-        subjects = _l(binding.get("subjects"))
-        if not any(_subject_matches(s, user) for s in subjects):
+        subject = next((s for s in _l(binding.get("subjects")) if _subject_matches(s, user)), None)
+        if subject is None:
             continue
         ref = _d(binding.get("roleRef"))
-        for rule in role_rules(str(ref.get("kind", "")), str(ref.get("name", "")), ns):
+        kind, role = str(ref.get("kind", "")), str(ref.get("name", ""))
+        for rule in role_rules(kind, role, ns):
             if rule_allows(rule, verb, group, resource, name):
-                return True
-    return False
+                bname = _d(binding.get("metadata")).get("name", "")
+                what = f'RoleBinding "{bname}/{ns}"' if ns else f'ClusterRoleBinding "{bname}"'
+                return f'RBAC: allowed by {what} of {kind} "{role}" to {_describe_subject(subject, ns)}'
+    return None
+
+
+def rules_of(store: Store, user: UserInfo, namespace: str) -> list[tuple[dict[str, Any], bool]]:
+    """The PolicyRules of the roles bound to ``user`` (cluster-wide, and in ``namespace``), each with whether
+    it came from a ClusterRoleBinding (only those grant non-resource URLs)."""
+    found: list[tuple[dict[str, Any], bool]] = []
+    bindings: list[tuple[Any, str]] = [(b, "") for b in store.list((GROUP, "clusterrolebindings"), None)]
+    bindings += [(b, namespace) for b in store.list((GROUP, "rolebindings"), namespace)]
+    for binding, ns in bindings:
+        if not any(_subject_matches(s, user) for s in _l(binding.get("subjects"))):
+            continue
+        ref = _d(binding.get("roleRef"))
+        if ref.get("kind") == "ClusterRole":
+            role = store.get((GROUP, "clusterroles"), "", str(ref.get("name", "")))
+        else:
+            role = store.get((GROUP, "roles"), ns, str(ref.get("name", "")))
+        found += [(rule, not ns) for rule in _l((role or {}).get("rules")) if isinstance(rule, dict)]
+    return found
+
+
+def non_resource_allowed_by(store: Store, user: UserInfo, verb: str, path: str) -> str | None:
+    """The reason RBAC allows ``verb`` on a non-resource URL (``/healthz``), or None."""
+    if AUTHENTICATED in user.groups and verb == "get" and _url_matches(_DISCOVERY_URLS, path):
+        return _bootstrap("system:discovery")
+    for binding in store.list((GROUP, "clusterrolebindings"), None):
+        subject = next((s for s in _l(binding.get("subjects")) if _subject_matches(s, user)), None)
+        ref = _d(binding.get("roleRef"))
+        if subject is None or ref.get("kind") != "ClusterRole":
+            continue
+        role = store.get((GROUP, "clusterroles"), "", str(ref.get("name", "")))
+        for rule in _l((role or {}).get("rules")):
+            if _matches(_d(rule).get("verbs"), verb) and _url_matches(
+                _l(_d(rule).get("nonResourceURLs")), path
+            ):
+                bname = _d(binding.get("metadata")).get("name", "")
+                return (
+                    f'RBAC: allowed by ClusterRoleBinding "{bname}" of ClusterRole "{ref.get("name", "")}" '
+                    f"to {_describe_subject(subject, '')}"
+                )
+    return None
+
+
+def _url_matches(patterns: Any, path: str) -> bool:
+    """rbacv1helpers.NonResourceURLMatches: exact, ``*``, or a prefix ending in ``*``."""
+    return any(
+        p == "*" or p == path or (isinstance(p, str) and p.endswith("*") and path.startswith(p[:-1]))
+        for p in patterns
+    )

@@ -100,6 +100,7 @@ def builtin_types() -> list[ResourceType]:
         _rt("", "v1", "configmaps", "ConfigMap", True, ("cm",)),
         _rt("", "v1", "endpoints", "Endpoints", True, ("ep",)),
         _rt("", "v1", "events", "Event", True, ("ev",)),
+        _rt("", "v1", "limitranges", "LimitRange", True, ("limits",)),
         _rt(
             "",
             "v1",
@@ -131,6 +132,7 @@ def builtin_types() -> list[ResourceType]:
                 "status",
             ),
         ),
+        _rt("", "v1", "resourcequotas", "ResourceQuota", True, ("quota",), sub=("status",)),
         _rt("", "v1", "secrets", "Secret", True),
         _rt("", "v1", "serviceaccounts", "ServiceAccount", True, ("sa",), sub=("token",)),
         _rt("", "v1", "services", "Service", True, ("svc",), categories=("all",), sub=("proxy", "status")),
@@ -182,6 +184,22 @@ def builtin_types() -> list[ResourceType]:
         # authentication, certificates and RBAC: kpy.testing.userinfo, .certificates, .rbac
         _rt(
             "authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", False, verbs=("create",)
+        ),
+        _rt(
+            "authorization.k8s.io",
+            "v1",
+            "selfsubjectaccessreviews",
+            "SelfSubjectAccessReview",
+            False,
+            verbs=("create",),
+        ),
+        _rt(
+            "authorization.k8s.io",
+            "v1",
+            "selfsubjectrulesreviews",
+            "SelfSubjectRulesReview",
+            False,
+            verbs=("create",),
         ),
         _rt(
             "certificates.k8s.io",

@@ -19,7 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from kpy.rest.warnings import format_warning_header
-from kpy.testing import discovery, status
+from kpy.testing import discovery, fieldcheck, status
 from kpy.testing.authn import ANONYMOUS, CURRENT_USER, PUBLIC_PATHS, authenticate, authorize, is_resource_path
 from kpy.testing.context import ServerContext
 from kpy.testing.httpio import (
@@ -280,10 +280,14 @@ async def _resource_request(
     if (method == "POST" and not name and namespace is not None) or (
         method == "POST" and not rt.namespaced and not name
     ):
-        body, _ = await read_body(request)
+        fieldcheck.check_mode(q.get("fieldValidation", ""), "CreateOptions")
+        body, _ = await read_body(request, kind=rt.kind)
+        body = fieldcheck.screen(rt, body, q.get("fieldValidation", ""), _warnings(request))
         return json_response(ctx.api.create(rt, ns, body, dry_run=dry_run), 201)
     if method == "PUT" and name:
-        body, _ = await read_body(request)
+        fieldcheck.check_mode(q.get("fieldValidation", ""), "UpdateOptions")
+        body, _ = await read_body(request, kind=rt.kind)
+        body = fieldcheck.screen(rt, body, q.get("fieldValidation", ""), _warnings(request))
         obj, created = ctx.api.update(rt, ns, name, body, subresource=sub, dry_run=dry_run)
         return json_response(obj, 201 if created else 200)
     if method == "PATCH" and name:
@@ -323,6 +327,15 @@ async def _resource_request(
             )
         )
     raise status.method_not_allowed()
+
+
+def _warnings(request: web.Request) -> list[str]:
+    """The request's list of ``Warning`` header texts (created on first use)."""
+    found: list[str] | None = request.get(WARNINGS_KEY)
+    if found is None:
+        found = []
+        request[WARNINGS_KEY] = found
+    return found
 
 
 async def _watch(

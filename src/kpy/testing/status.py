@@ -335,3 +335,12 @@ def success_delete(resource: str, group: str, name: str, uid: str) -> dict[str, 
     details = _details(name, group, resource)
     details["uid"] = uid
     return success_body(details)
+
+
+def check_since_time(value: str) -> None:
+    """400 for a ``sinceTime`` the apiserver's query conversion cannot parse."""
+    from kpy.logs.stamps import since_time_error
+
+    error = since_time_error(value)
+    if error is not None:
+        raise bad_request(error)

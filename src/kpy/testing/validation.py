@@ -4,6 +4,7 @@ the name is a DNS subdomain, the namespace in the body matches the URL's; and th
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from typing import Any
 
@@ -11,20 +12,67 @@ from kpy.testing import status
 from kpy.testing.conversion import is_events_v1
 from kpy.testing.resources import ResourceType
 from kpy.testing.store import Obj
+from kpy.testing.typecheck import TypeMismatch, check_types, internal_package
 
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+_SCHEME = "kubernetes/pkg/api/legacyscheme/scheme.go:30"
 
 
 def check_body(rt: ResourceType, body: Any) -> Obj:
     if not isinstance(body, dict):
         raise status.bad_request(f"the object provided is unrecognized (must be of type {rt.kind})")
+    if rt.crd_name:
+        return _check_custom_body(rt, body)
+    api_version = body.get("apiVersion") or rt.api_version
+    kind = body.get("kind") or rt.kind
+    group, _, version = str(api_version).rpartition("/")
+    handled = f'{kind} in version "{version}" cannot be handled as a {rt.kind}'
+    if (str(api_version), kind) != (rt.api_version, rt.kind) and not is_events_v1(rt):
+        if (str(api_version), kind) in _builtin_kinds():
+            if kind == rt.kind:  # an older version of the same kind: decodable, but not this endpoint's
+                raise status.bad_request(
+                    f"the API version in the data ({api_version}) does not match the expected "
+                    f"API version ({rt.api_version})"
+                )
+            raise status.bad_request(
+                f"{handled}: converting ({version}.{kind}) to ({internal_package(rt.group)}.{rt.kind}): "
+                "unknown conversion"
+            )
+        if group == rt.group and kind == rt.kind and re.fullmatch(r"v\d+(alpha|beta)\d+", version):
+            raise status.bad_request(
+                f"the API version in the data ({api_version}) does not match the expected "
+                f"API version ({rt.api_version})"
+            )
+        raise status.bad_request(
+            f'{handled}: no kind "{kind}" is registered for version "{api_version}" in scheme "{_SCHEME}"'
+        )
+    try:
+        check_types(rt.kind, body)
+    except TypeMismatch as exc:
+        raise status.bad_request(f"{handled}: {exc}") from None
+    if "metadata" in body and body["metadata"] is None:  # null is Go's zero ObjectMeta
+        body = {k: v for k, v in body.items() if k != "metadata"}
+    checked: Obj = body
+    return checked
+
+
+@functools.cache
+def _builtin_kinds() -> frozenset[tuple[str, str]]:
+    from kpy.testing.resources import builtin_types
+
+    return frozenset((t.api_version, t.kind) for t in builtin_types())
+
+
+def _check_custom_body(rt: ResourceType, body: Obj) -> Obj:
     api_version, kind = body.get("apiVersion"), body.get("kind")
     if kind and kind != rt.kind:
         raise status.bad_request(
             f"the object provided is unrecognized (must be of type {rt.kind}): "
             f'{kind} in version "{api_version}"'
         )
-    if api_version and api_version != rt.api_version and not is_events_v1(rt) and kind:
+    if api_version and api_version != rt.api_version and kind:
         raise status.bad_request(
             f"the API version in the data ({api_version}) does not match the expected "
             f"API version ({rt.api_version})"

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
 from tests.integration.clihelpers import KPY
 
 from kpy.cli.main import build_app
@@ -32,7 +31,7 @@ def _commands(command: Any, path: list[str]) -> Iterator[tuple[list[str], Any]]:
 
 def examples() -> list[tuple[str, str]]:
     """(command path, example line) for every `kpy ...` line in an Examples: section."""
-    root = typer.main.get_command(build_app())
+    root = build_app()
     found: list[tuple[str, str]] = []
     for path, command in _commands(root, ["kpy"]):
         text = command.help or ""
@@ -56,8 +55,10 @@ EXAMPLES = examples()
 def _runs_until_interrupted(argv: list[str]) -> bool:
     if argv[1:2] == ["sandbox"]:
         return "--" not in argv
-    if argv[1:2] == ["port-forward"]:
+    if argv[1:2] in (["port-forward"], ["on"]):
         return True
+    if argv[1:2] == ["logs"]:
+        return "-f" in argv or "--follow" in argv
     if argv[1:3] == ["events", "tail"]:
         return "--no-watch" not in argv
     return any(a in ("-w", "--watch", "--watch-only") for a in argv)
@@ -92,7 +93,7 @@ def sandbox_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict
 
 def test_every_command_has_examples() -> None:
     documented = {path for path, _ in EXAMPLES}
-    root = typer.main.get_command(build_app())
+    root = build_app()
     leaves = {" ".join(p) for p, c in _commands(root, ["kpy"]) if not getattr(c, "commands", None)}
     missing = sorted(leaves - documented - {"kpy"})
     assert not missing, f"commands without examples in --help: {missing}"

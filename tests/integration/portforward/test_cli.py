@@ -264,3 +264,32 @@ def test_usage_errors(sandbox: Any) -> None:
     proc = start(sandbox, "pod/nope", "80")
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 1 and err.strip() == 'Error from server (NotFound): pods "nope" not found'
+
+
+@pytest.mark.parametrize(
+    ("protocol", "says"),
+    [
+        ("auto", "using SPDY/3.1 tunnelled in a WebSocket (SPDY/3.1+portforward.k8s.io)"),
+        ("spdy", "using SPDY/3.1 over an HTTP upgrade"),
+        ("v4", "using WebSocket v4.channel.k8s.io"),
+    ],
+)
+def test_verbose_says_which_protocol_is_used(sandbox: Any, protocol: str, says: str) -> None:
+    proc = start(sandbox, "pod/web", ":80", "--address", "127.0.0.1", "--protocol", protocol, "-v=1")
+    try:
+        port = forwarded_port(readline(proc))
+        assert echo_through(port) == b"hello kpy"
+    finally:
+        code, _, err = finish(proc, signal.SIGINT)
+    assert code == 0
+    assert says in err
+
+
+def test_unknown_protocol_is_a_usage_error(sandbox: Any) -> None:
+    proc = start(sandbox, "pod/web", ":80", "--protocol", "h2")
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode != 0
+    assert (
+        err.splitlines()[0]
+        == 'error: invalid argument "h2" for "--protocol" flag: must be one of auto, tunnel, spdy, v4'
+    )

@@ -131,8 +131,9 @@ async def test_connections_are_not_held_back_by_the_client_rate_limiter(emulator
 
 
 @pytest.mark.timeout(max(300, SEQUENTIAL // 10))
+@pytest.mark.parametrize("protocol", ["auto", "v4"])
 async def test_sequential_connections_leave_no_fds_or_tasks_behind(
-    emulator: Any, pods: Pods, client: RestClient
+    emulator: Any, pods: Pods, client: RestClient, protocol: str
 ) -> None:
     async def one_shot(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         data = await reader.read(16)
@@ -141,7 +142,7 @@ async def test_sequential_connections_leave_no_fds_or_tasks_behind(
         writer.close()
 
     await pods.serve("web", 80, one_shot)
-    async with PortForwarder(client, "pod/web", [":80"], addresses=["127.0.0.1"]) as fw:
+    async with PortForwarder(client, "pod/web", [":80"], addresses=["127.0.0.1"], protocol=protocol) as fw:
         port = fw.listeners[0].local_port
 
         async def connect_once(i: int) -> None:
@@ -189,9 +190,15 @@ async def _until_back_to(
 
 
 async def _settle(fw: PortForwarder, emulator: Any) -> None:
-    """Until every connection task and every emulator session is gone (both end asynchronously)."""
+    """Until every connection task is gone, and every emulator session (v4: one per connection) or every stream
+    pair of the one shared SPDY connection (both end asynchronously)."""
+    shared = 1 if fw.protocol_in_use in ("tunnel", "spdy") else 0
     async with asyncio.timeout(60):
-        while fw._connections or emulator._pf_sessions:
+        while (
+            fw._connections
+            or len(emulator._pf_sessions) > shared
+            or (fw._mux is not None and fw._mux._forwards)
+        ):
             await asyncio.sleep(0.01)
 
 

@@ -70,3 +70,29 @@ def test_a_usage_hint_names_the_command_path() -> None:
     assert error.format() == "error: bad"
     error.command_path = "kpy get"
     assert error.format() == "error: bad\nSee 'kpy get -h' for help and examples"
+
+
+def test_the_words_after_dash_are_the_commands_not_kpys(capsys: pytest.CaptureFixture[str]) -> None:
+    from dataclasses import dataclass
+
+    from kpy.cli import framework
+    from kpy.cli.command import Options, add_command, argument, flag
+
+    seen: list[Any] = []
+
+    @dataclass(frozen=True)
+    class ProbeOptions(Options):
+        args: tuple[str, ...] = argument(metavar="NAME", multiple=True)
+        quiet: bool = flag("-q", help="Quiet.")
+        command: tuple[str, ...] | None = None
+
+        def run(self, ctx: RunContext) -> int:
+            seen.append((self.args, self.quiet, self.command))
+            return 3
+
+    group = framework.Group("kpy")
+    add_command(group, "probe", ProbeOptions, help="Probe.", after_dash="command")
+    run_ctx = RunContext()
+    assert group.main(["probe", "a", "-q", "--", "ls", "-q", "--x"], standalone_mode=False, obj=run_ctx) == 3
+    assert group.main(["probe", "b"], standalone_mode=False, obj=run_ctx) == 3
+    assert seen == [(("a",), True, ("ls", "-q", "--x")), (("b",), False, None)]

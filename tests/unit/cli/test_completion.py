@@ -1,5 +1,5 @@
 """Dynamic completion without a server: the on-disk cache (TTL, stale-while-error, deadlines) and the names that
-come from the kubeconfig alone (contexts, clusters, users), completed through typer's completion machinery."""
+come from the kubeconfig alone (contexts, clusters, users), completed through the completion protocol (kpy.cli.shells)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
-from typer._completion_classes import BashComplete
 
 from kpy.cli import completion
 from kpy.cli.completion import CompletionCache
 from kpy.cli.main import build_app
+from kpy.cli.shells import BashComplete
 
 
 class Clock:
@@ -154,7 +153,7 @@ def test_resource_type_names_are_plurals_then_short_names_without_subresources()
     assert completion._type_names(doc) == ["pods", "deployments", "events", "po", "deploy", "ev"]
 
 
-# -- kubeconfig names, through typer's completion protocol (no network) ------------------------------------
+# -- kubeconfig names, through the completion protocol (no network) ------------------------------------
 def _kubeconfig(path: Path, contexts: list[str], current: str) -> Path:
     doc = {
         "apiVersion": "v1", "kind": "Config", "current-context": current,
@@ -167,7 +166,7 @@ def _kubeconfig(path: Path, contexts: list[str], current: str) -> Path:
 
 
 def complete(args: list[str], incomplete: str) -> list[str]:
-    command = typer.main.get_command(build_app())
+    command = build_app()
     comp = BashComplete(command, {}, "kpy", "_KPY_COMPLETE")
     return [item.value for item in comp.get_completions(args, incomplete)]
 
@@ -218,3 +217,31 @@ def test_a_broken_kubeconfig_completes_nothing_silently(
     assert complete(["--context"], "") == []
     assert complete(["get"], "") == []
     assert capsys.readouterr() == ("", "")
+
+
+@pytest.mark.parametrize(("shell", "committed"), [("bash", "kpy.bash"), ("zsh", "_kpy"), ("fish", "kpy.fish")])
+def test_show_completion_prints_the_committed_script_of_the_users_shell(
+    shell: str, committed: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kpy.cli.main import run
+
+    monkeypatch.setenv("SHELL", f"/bin/{shell}")
+    assert run(["--show-completion"]) == 0
+    root = Path(__file__).resolve().parents[3]
+    assert capsys.readouterr().out == (root / "completions" / committed).read_text(encoding="utf-8")
+
+
+def test_install_completion_writes_the_script_where_the_shell_loads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kpy.cli.main import run
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("SHELL", "/bin/bash")
+    assert run(["--install-completion"]) == 0
+    script = tmp_path / ".bash_completions" / "kpy.sh"
+    assert "_KPY_COMPLETE=complete_bash" in script.read_text()
+    assert f"source '{script}'" in (tmp_path / ".bashrc").read_text()
+    assert "bash completion installed in" in capsys.readouterr().out
+    monkeypatch.setenv("SHELL", "/bin/tcsh")
+    assert run(["--install-completion"]) == 1

@@ -1,4 +1,4 @@
-"""The typer-free answers (``kpy.cli.fastpath``): the app's exact bytes, a table that cannot go stale silently,
+"""The click-free answers (``kpy.cli.fastpath``): the app's exact bytes, a table that cannot go stale silently,
 and the modules each fast command line may import, so start-up cannot regress unnoticed."""
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def test_each_fast_answer_is_byte_identical_to_the_app(
 
 
 @pytest.mark.parametrize("argv", FAST_LINES, ids=lambda a: " ".join(a) or "(no arguments)")
-def test_fast_command_lines_import_neither_typer_nor_the_network_stack(argv: list[str]) -> None:
+def test_fast_command_lines_import_neither_click_nor_the_network_stack(argv: list[str]) -> None:
     rc, out, imported = _console(argv)
     assert rc == 0
     assert out
@@ -105,7 +105,7 @@ def test_a_narrow_terminal_gets_the_apps_wrapping(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rc, out, imported = _console(["get", "--help"], env={**_env(), "COLUMNS": "60"})
-    assert "typer" in imported  # the app answered, not the 80-column table
+    assert "click" in imported  # the app answered, not the 80-column table
     monkeypatch.setattr(sys, "argv", ["kpy"])
     monkeypatch.setenv("COLUMNS", "60")
     assert (out, rc) == _app(["get", "--help"], capsys)[::2]

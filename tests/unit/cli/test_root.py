@@ -18,11 +18,11 @@ def test_version_flag_prints_version_and_exits_zero(capsys: pytest.CaptureFixtur
     assert capsys.readouterr().out == f"kpy {__version__}\n"
 
 
-def test_console_script_version_answers_without_loading_typer() -> None:
+def test_console_script_version_answers_without_loading_click() -> None:
     code = ("import sys; sys.argv=['kpy','--version']\n"
             "from kpy.cli.entry import main\n"
             "try:\n    main()\nexcept SystemExit as e:\n    assert e.code == 0\n"
-            "assert 'typer' not in sys.modules, 'typer was imported'\n")
+            "assert 'click' not in sys.modules, 'click was imported'\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == f"kpy {__version__}\n"

@@ -6,13 +6,10 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Annotated, Any
 
 import pytest
-import typer
 
 from kpy.cli.main import _command_module, run
-from kpy.cli.tuning import tune
 
 HEAVY = ("pydantic", "rich", "asyncio", "yaml", "aiohttp", "markdown_it")
 
@@ -102,47 +99,32 @@ def test_a_value_of_a_root_flag_is_not_taken_for_the_command(capsys: pytest.Capt
     assert 'unknown command "pods" for "kpy"' in capsys.readouterr().err
 
 
-def _probe_app() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.command()
-    def probe(
-        name: Annotated[str, typer.Option("--name")] = "",
-        opt_name: Annotated[str | None, typer.Option("--opt-name")] = None,
-        count: Annotated[int, typer.Option("--count")] = 500,
-        opt_count: Annotated[int | None, typer.Option("--opt-count")] = None,
-        ratio: Annotated[float | None, typer.Option("--ratio")] = None,
-        switch: Annotated[bool | None, typer.Option("--switch")] = None,
-        flag: Annotated[bool, typer.Option("--flag/--no-flag")] = True,
-        items: Annotated[list[str] | None, typer.Option("--item")] = None,
-        args: Annotated[list[str] | None, typer.Argument()] = None,
-    ) -> None:
-        values = dict(locals())
-        print(json.dumps({k: [type(v).__name__, v] for k, v in values.items()}))
-
-    return app
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["get", "pods", "--chunk-size", "abc"],
+         'invalid argument "abc" for "--chunk-size" flag: strconv.ParseInt: parsing "abc": invalid syntax'),
+        (["get", "pods", "--chunk-size", "99999999999999999999"],
+         'invalid argument "99999999999999999999" for "--chunk-size" flag: strconv.ParseInt: parsing '
+         '"99999999999999999999": value out of range'),
+        (["get", "pods", "--qps", "x"],
+         'invalid argument "x" for "--qps" flag: strconv.ParseFloat: parsing "x": invalid syntax'),
+        (["get", "pods", "-v", "1_0"],
+         'invalid argument "1_0" for "-v, --v" flag: strconv.ParseInt: parsing "1_0": invalid syntax'),
+    ],
+)
+def test_a_bad_number_is_kubectls_flag_error(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(argv) == 1
+    assert capsys.readouterr().err == f"error: {message}\nSee 'kpy get --help' for usage.\n"
 
 
 @pytest.mark.parametrize(
-    "argv",
-    [
-        [],
-        ["--name", "x", "--opt-name", "", "--count", "0", "--opt-count", "-17", "--ratio", "2.5"],
-        ["--count", "007"], ["--count", "1_000"], ["--count", " 5"], ["--count", "5.0"], ["--count", "abc"],
-        ["--count", "99999999999999999999999"], ["--count", "-0"],
-        ["--ratio", "1e3"], ["--ratio", "-0.5"], ["--ratio", "nan"], ["--ratio", ".5"], ["--ratio", "x"],
-        ["--switch", "--no-flag"], ["--item", "a", "--item", "b", "c", "d"],
-        ["--opt-count", ""], ["--name"],
-    ],
+    ("value", "expected"), [("007", 7), ("-17", -17), ("+5", 5), ("0", 0)]
 )
-def test_fast_coercion_gives_typers_values_and_errors(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    def outcome(command: Any) -> tuple[str, str]:
-        try:
-            command.main(args=list(argv), prog_name="probe", standalone_mode=False)
-        except typer.TyperException as exc:
-            return "error", exc.format_message()
-        return "ok", capsys.readouterr().out
+def test_numbers_are_read_as_go_reads_them(value: str, expected: int) -> None:
+    from kpy.cli.framework import FLOAT, INT
 
-    plain = outcome(typer.main.get_command(_probe_app()))
-    tuned = outcome(tune(typer.main.get_command(_probe_app())))
-    assert tuned == plain
+    assert INT.convert(value, None, None) == expected
+    assert FLOAT.convert(value, None, None) == float(expected)
+    assert FLOAT.convert("1e3", None, None) == 1000.0
+    assert FLOAT.convert(".5", None, None) == 0.5

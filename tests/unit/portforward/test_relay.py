@@ -94,7 +94,7 @@ def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
     subprotocol, leftover = getattr(request, "param", (V4_BINARY, b""))
     ws_client, ws_server = socket.socketpair()
     local, user = socket.socketpair()
-    dialed = DialedWebSocket(ws_client, subprotocol, leftover, protocol=None)  # type: ignore[arg-type]
+    dialed = DialedWebSocket(ws_client, subprotocol, leftover)
     relay = Relay(dialed, local, 80)
     h = Harness(ws_server, user, relay)
     h.thread = threading.Thread(target=lambda: h.result.append(relay.run()), daemon=True)

@@ -238,21 +238,15 @@ def make_pki(
 
 
 def first_message(ws: Any) -> bytes | str:
-    """Blocking: the first data message on a ``DialedWebSocket``, framed by its ``websockets`` protocol (run it in
-    a thread when the server is on the test's loop)."""
-    from websockets.frames import Frame, Opcode
+    """Blocking: the first data message on a ``DialedWebSocket``, read with ``kpy.streams.connection`` (run it
+    in a thread when the server is on the test's loop)."""
+    from kpy.streams.connection import WebSocketConnection
+    from kpy.streams.websocket import OP_BINARY, Message
 
-    protocol = ws.protocol
-    protocol.receive_data(ws.leftover)
-    while True:
-        for event in protocol.events_received():
-            if isinstance(event, Frame) and event.opcode in (Opcode.BINARY, Opcode.TEXT):
-                return bytes(event.data) if event.opcode is Opcode.BINARY else event.data.decode()
-        chunk = ws.sock.recv(65536)
-        if not chunk:
-            protocol.receive_eof()
-            raise EOFError("the WebSocket ended before a data message")
-        protocol.receive_data(chunk)
+    event = WebSocketConnection(ws).receive()
+    if not isinstance(event, Message):
+        raise EOFError("the WebSocket ended before a data message")
+    return event.data if event.opcode == OP_BINARY else event.text
 
 
 def sends_one_message(message: Callable[[web.Request], bytes] | bytes) -> Handler:

@@ -166,6 +166,34 @@ async def test_list_items_get_api_version_and_kind(client: RestClient, script: W
     await events.aclose()
 
 
+async def test_transform_is_applied_to_each_item_as_its_page_arrives_and_to_watch_events(
+    client: RestClient, script: WatchScript
+) -> None:
+    script.lists = [pod_list(10, pod("a", 5), cont="t1"), pod_list(10, pod("b", 7))]
+    script.watches = [[ev("MODIFIED", pod("a", 12)), ev("MODIFIED", pod("a", 12))]]
+    pages: list[int] = []
+
+    def slim(obj: dict[str, Any]) -> dict[str, Any]:
+        pages.append(len(script.list_queries))
+        meta = obj["metadata"]
+        return {
+            "metadata": {"name": meta["name"], "resourceVersion": meta["resourceVersion"]},
+            "k": obj["kind"],
+        }
+
+    r = reflector(client, Sleeps(), transform=slim, chunk_size=1)
+    events = events_of(r)
+    assert await take(events, 4) == [
+        ("ADDED", "a", "5", True),
+        ("ADDED", "b", "7", True),
+        ("SYNCED", "", "", True),
+        ("MODIFIED", "a", "12", False),
+    ]
+    assert pages[:2] == [1, 2]  # each item transformed before the next page was asked for
+    assert r.store["default/a"] == {"metadata": {"name": "a", "resourceVersion": "12"}, "k": "Pod"}
+    await events.aclose()
+
+
 async def test_ended_watch_resumes_from_the_last_event_or_bookmark(
     client: RestClient, script: WatchScript
 ) -> None:

@@ -12,7 +12,7 @@ from kpy.streams.websocket import OP_BINARY, OP_TEXT, Close, Message, MessageRea
 def pair(leftover: bytes = b"") -> tuple[WebSocketConnection, socket.socket, MessageReader]:
     client, server = socket.socketpair()
     server.settimeout(10)
-    dialed = DialedWebSocket(client, "v5.channel.k8s.io", leftover, protocol=None)  # type: ignore[arg-type]
+    dialed = DialedWebSocket(client, "v5.channel.k8s.io", leftover)
     return WebSocketConnection(dialed), server, MessageReader(client=False)
 
 

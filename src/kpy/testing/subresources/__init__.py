@@ -28,7 +28,15 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from kpy.testing.subresources.base import SubresourceCall
-from kpy.testing.subresources.certificates import csr_approval, csr_create, csr_status, self_subject_review
+from kpy.testing.subresources.certificates import (
+    csr_approval,
+    csr_create,
+    csr_status,
+    self_subject_access_review,
+    self_subject_review,
+    self_subject_rules_review,
+)
+from kpy.testing.subresources.exec import pod_exec
 from kpy.testing.subresources.logs import pod_log
 from kpy.testing.subresources.portforward import pod_portforward
 from kpy.testing.subresources.scale import scale
@@ -40,6 +48,7 @@ Handler = Callable[[SubresourceCall], Awaitable[web.StreamResponse]]
 
 #: (group, resource, subresource) -> the handler serving it
 SUBRESOURCES: dict[tuple[str, str, str], Handler] = {
+    ("", "pods", "exec"): pod_exec,
     ("", "pods", "log"): pod_log,
     ("", "pods", "portforward"): pod_portforward,
     ("", "serviceaccounts", "token"): serviceaccount_token,
@@ -54,6 +63,8 @@ SUBRESOURCES: dict[tuple[str, str, str], Handler] = {
 CREATES: dict[tuple[str, str], Handler] = {
     ("certificates.k8s.io", "certificatesigningrequests"): csr_create,
     ("authentication.k8s.io", "selfsubjectreviews"): self_subject_review,
+    ("authorization.k8s.io", "selfsubjectaccessreviews"): self_subject_access_review,
+    ("authorization.k8s.io", "selfsubjectrulesreviews"): self_subject_rules_review,
 }
 
 

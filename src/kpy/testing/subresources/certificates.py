@@ -1,7 +1,7 @@
 """certificates.k8s.io CSRs and SelfSubjectReview over HTTP (the rules are :mod:`kpy.testing.certificates`
 and :mod:`kpy.testing.userinfo`): ``POST certificatesigningrequests`` (the requestor's identity goes into
 ``spec``), ``PUT certificatesigningrequests/NAME/approval`` (approve/deny, then the signer's turn) and
-``POST selfsubjectreviews``."""
+``POST selfsubjectreviews`` and ``POST selfsubjectaccessreviews`` (:mod:`kpy.testing.accessreview`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from kpy.testing import certificates, csrsigner, rbac, status, userinfo
+from kpy.testing import accessreview, certificates, csrsigner, rbac, status, userinfo
 from kpy.testing.api import status_time
 from kpy.testing.httpio import json_response, read_body, set_write_context
 from kpy.testing.subresources.base import SubresourceCall
@@ -95,3 +95,15 @@ async def csr_status(call: SubresourceCall) -> web.StreamResponse:
         rt, "", name, {**current, "status": stored}, subresource="status", dry_run=call.dry_run
     )
     return json_response(result)
+
+
+async def self_subject_access_review(call: SubresourceCall) -> web.StreamResponse:
+    body, _ = await read_body(call.request)
+    set_write_context(call.request)
+    answer = accessreview.review(body, _user(), call.ctx.store, status_time(call.ctx.store))
+    return json_response(answer, 201)
+
+
+async def self_subject_rules_review(call: SubresourceCall) -> web.StreamResponse:
+    body, _ = await read_body(call.request)
+    return json_response(accessreview.rules_review(body, _user(), call.ctx.store), 201)

@@ -1,4 +1,5 @@
-"""``GET pods/NAME/log``: the apiserver's checks of the options, then the text set with ``Emulator.pod_logs``."""
+"""``GET pods/NAME/log``: the apiserver's checks of the options, then the kubelet's reader over the container's
+log buffer (``Emulator.logs``, :class:`kpy.testing.podlogs.PodLogs`)."""
 
 from __future__ import annotations
 
@@ -18,9 +19,8 @@ Obj = dict[str, Any]
 async def pod_log(call: SubresourceCall) -> web.StreamResponse:
     if call.method != "GET":
         raise status.method_not_allowed()
-    check_log_options(call.ctx.api.get, call.request, call.rt, call.namespace, call.name)
-    text = call.ctx.pod_logs.get((call.namespace, call.name), "")
-    return web.Response(text=text, content_type="text/plain")
+    pod, container = check_log_options(call.ctx.api.get, call.request, call.rt, call.namespace, call.name)
+    return await call.ctx.logs.serve(call.request, pod, container)
 
 
 def check_log_options(
@@ -29,16 +29,19 @@ def check_log_options(
     rt: ResourceType,
     namespace: str,
     name: str,
-) -> None:
+) -> tuple[Obj, str]:
     """The apiserver's checks of a pods/log request, in its order: query parsing (400), PodLogOptions
-    validation (422), the pod (404), the container (400)."""
+    validation (422), the pod (404), the container (400). The pod and the container to read."""
     q = request.query
     ints = {
         k: int_param(request, k) if q.get(k, "") != "" else None
         for k in ("tailLines", "limitBytes", "sinceSeconds")
     }
+    since_time = q.get("sinceTime", "")
+    if since_time:
+        status.check_since_time(since_time)
     status.pod_log_options_invalid(
-        name, ints["tailLines"], ints["limitBytes"], ints["sinceSeconds"], q.get("sinceTime", "")
+        name, ints["tailLines"], ints["limitBytes"], ints["sinceSeconds"], since_time
     )
     pod = get(rt, namespace, name)
     container = q.get("container", "")
@@ -57,3 +60,4 @@ def check_log_options(
         if spec.get("containers"):
             message += f", choose one of: [{' '.join(names)}]"
         raise status.bad_request(message)
+    return pod, container or names[0]

@@ -410,6 +410,38 @@ def serviceaccount_row(sa: Obj, now: datetime) -> tuple[list[Any], None]:
 SERVICEACCOUNT_COLUMNS = [NAME, Column("Secrets", description="Number of secrets listed."), AGE]
 
 
+def resourcequota_row(quota: Obj, now: datetime) -> tuple[list[Any], None]:
+    """printResourceQuota: ``RESOURCE: used/hard`` of ``status.hard`` (set by the quota controller), sorted,
+    ``limits.*`` in the Limit column, the rest in Request."""
+    hard, used = as_dict(dig(quota, "status", "hard")), as_dict(dig(quota, "status", "used"))
+    columns: dict[bool, list[str]] = {False: [], True: []}
+    for resource in sorted(hard):
+        columns[resource.split(".")[0] == "limits" and "." in resource].append(
+            f"{resource}: {used.get(resource, '0')}/{hard[resource]}"
+        )
+    return [
+        dig(quota, "metadata", "name") or "",
+        ", ".join(columns[False]),
+        ", ".join(columns[True]),
+        translate_timestamp_since(dig(quota, "metadata", "creationTimestamp"), now),
+    ], None
+
+
+RESOURCEQUOTA_COLUMNS = [
+    NAME,
+    Column(
+        "Request",
+        description="Request represents a minimum amount of cpu/memory that a container may consume.",
+    ),
+    Column(
+        "Limit",
+        description="Limits control the maximum amount of cpu/memory that a container may use independent of "
+        "contention on the node.",
+    ),
+    AGE,
+]
+
+
 PRINTERS: dict[tuple[str, str], Printer] = {
     ("", "pods"): (POD_COLUMNS, pod_row),
     ("", "services"): (SERVICE_COLUMNS, service_row),
@@ -419,4 +451,5 @@ PRINTERS: dict[tuple[str, str], Printer] = {
     ("", "secrets"): (SECRET_COLUMNS, secret_row),
     ("", "configmaps"): (CONFIGMAP_COLUMNS, configmap_row),
     ("", "serviceaccounts"): (SERVICEACCOUNT_COLUMNS, serviceaccount_row),
+    ("", "resourcequotas"): (RESOURCEQUOTA_COLUMNS, resourcequota_row),
 }

@@ -1,0 +1,225 @@
+"""``kpy exec -i -- cat``-style throughput and ``kpy cp`` from the pod: kpy vs kubectl in the same run.
+
+Run: .venv/bin/python bench/exec.py [--mib 1024] [--repeat 1]
+
+Both tools talk to the same ``kpy sandbox`` (its own process: the emulator, whose exec runs commands as local
+processes in the pod's directory). Each transfer moves ``--mib`` MiB of random bytes and checks the sha256 on
+the other end:
+
+* up: ``TOOL exec -i web -- sha256sum`` with the file on stdin (kpy closes stdin at its end; kubectl 1.32 too);
+* down: ``TOOL exec web -- cat big.bin`` into a local file;
+* cp: ``TOOL cp web:big.bin out.bin`` (kpy verifies size and sha256 in the pod afterwards, kubectl does not).
+
+The ``kubernetes`` package's ``stream()`` (binary mode, in a helper process) is measured for up and down too; it
+cannot close stdin, so its up command is ``head -c SIZE | sha256sum``; it moves at most 32 MiB (``K8S_MIB``) and
+its figures are scaled to the same size (it gets slower as sizes grow, so this favours it).
+
+Reported per tool: wall throughput (MiB/s), the tool's CPU per GiB (user+system of its process) and its peak
+RSS (from ``wait4``). Ratios: throughput kpy/kubectl (target >= 1), CPU kpy/kubectl (target <= 0.5), RSS (target
+< 100 MiB). Not a test. The issue's 1 GiB configuration is ``--mib 1024``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _common import kpy_exe, kubectl_exe, print_table
+
+
+def run(
+    argv: list[str], env: dict[str, str], stdin_path: Path | None, stdout_path: Path | None
+) -> tuple[float, float, int, int]:
+    """(wall s, CPU s, peak RSS KiB, exit code) of one process."""
+    stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL  # noqa: SIM115
+    stdout = open(stdout_path, "wb") if stdout_path else subprocess.DEVNULL  # noqa: SIM115
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read() if proc.stderr else b""
+    for f in (stdin, stdout):
+        if not isinstance(f, int):
+            f.close()
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}): {err.decode(errors='replace')}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, proc.returncode
+
+
+def sha(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+#: the kubernetes package moves at most this much (it slows down with the size: ~1 MiB/s at 128 MiB here)
+K8S_MIB = 32
+
+
+def k8s_stream(mode: str, data: Path, size: int) -> None:
+    """The ``kubernetes`` package moving the bytes (stdin: ``data``; stdout of down: this process's stdout)."""
+    from kubernetes import client, config
+    from kubernetes.stream import stream
+
+    config.load_kube_config()
+    api = client.CoreV1Api()
+    command = (
+        ["head", "-c", str(size), "big.bin"]
+        if mode == "down"
+        else ["sh", "-c", f"head -c {size} | sha256sum"]
+    )
+    ws = stream(
+        api.connect_get_namespaced_pod_exec,
+        "web",
+        "default",
+        command=command,
+        stdin=mode == "up",
+        stdout=True,
+        stderr=True,
+        tty=False,
+        _preload_content=False,
+        binary=True,
+    )
+    out = sys.stdout.buffer
+    with open(data, "rb") if mode == "up" else open(os.devnull, "rb") as source:
+        while ws.is_open():
+            ws.update(timeout=1)
+            if ws.peek_stdout():
+                out.write(ws.read_stdout())
+            if mode == "up" and ws.is_open() and (chunk := source.read(min(1 << 20, size))):
+                size -= len(chunk)
+                ws.write_stdin(chunk)
+    out.flush()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mib", type=int, default=256)
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--k8s", nargs=3, metavar=("MODE", "DATA", "SIZE"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.k8s:
+        k8s_stream(args.k8s[0], Path(args.k8s[1]), int(args.k8s[2]))
+        return
+    kubectl = kubectl_exe()
+    if kubectl is None:
+        raise SystemExit("kubectl not found")
+    env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
+    sandbox = subprocess.Popen([kpy_exe(), "sandbox"], stdout=subprocess.PIPE, text=True, env=env)
+    assert sandbox.stdout is not None
+    first = sandbox.stdout.readline()
+    env["KUBECONFIG"] = first.strip().split("=", 1)[1]
+    work = Path(tempfile.mkdtemp(prefix="kpy-bench-exec-"))
+    try:
+        data = work / "big.bin"
+        with open(data, "wb") as f:
+            for _ in range(args.mib):
+                f.write(os.urandom(1 << 20))
+        want = sha(data)
+        tools = {"kpy": [kpy_exe()], "kubectl": [kubectl]}
+        k8s = [sys.executable, __file__, "--k8s"]
+        # the pod's copy (the sandbox's container directory is the exec working directory)
+        run([kpy_exe(), "cp", str(data), "web:big.bin", "--no-verify"], env, None, None)
+        results: dict[tuple[str, str], tuple[float, float, int]] = {}
+        for what in ("up", "down", "cp"):
+            for name, base in tools.items():
+                best: tuple[float, float, int] | None = None
+                for _ in range(args.repeat):
+                    out = work / f"out-{name}.bin"
+                    if what == "up":
+                        argv = [*base, "exec", "-i", "web", "--", "sha256sum"]
+                        wall, cpu, rss, _ = run(argv, env, data, out)
+                        assert out.read_text().split()[0] == want, f"{name} up: sha256 differs"
+                    elif what == "down":
+                        wall, cpu, rss, _ = run(
+                            [*base, "exec", "web", "--", "cat", "big.bin"], env, None, out
+                        )
+                        assert sha(out) == want, f"{name} down: sha256 differs"
+                    else:
+                        out.unlink(missing_ok=True)
+                        wall, cpu, rss, _ = run([*base, "cp", "web:big.bin", str(out)], env, None, None)
+                        assert sha(out) == want, f"{name} cp: sha256 differs"
+                    out.unlink(missing_ok=True)
+                    if best is None or wall < best[0]:
+                        best = (wall, cpu, rss)
+                assert best is not None
+                results[(what, name)] = best
+            if what in ("up", "down"):
+                out = work / "out-k8s.bin"
+                size = min(args.mib, K8S_MIB) << 20
+                wall, cpu, rss, _ = run([*k8s, what, str(data), str(size)], env, None, out)
+                with open(data, "rb") as f:
+                    head = hashlib.sha256(f.read(size)).hexdigest()
+                got = out.read_text().split()[0] if what == "up" else sha(out)
+                assert got == head, f"kubernetes package {what}: sha256 differs"
+                out.unlink()
+                scale = args.mib / min(args.mib, K8S_MIB)  # per-MiB figures, as if it moved the same size
+                results[(what, "k8s")] = (wall * scale, cpu * scale, rss)
+        rows = []
+        gib = args.mib / 1024
+        for what, label in (
+            ("up", "exec -i up"),
+            ("down", "exec down"),
+            ("cp", "cp from pod (kpy verifies)"),
+        ):
+            k, r = results[(what, "kpy")], results[(what, "kubectl")]
+            rows.append(
+                (
+                    f"{label}, MiB/s",
+                    f"{args.mib / k[0]:.0f}",
+                    f"{args.mib / r[0]:.0f}",
+                    f"{r[0] / k[0]:.2f}",
+                    ">= 1",
+                )
+            )
+            rows.append(
+                (
+                    f"{label}, client CPU s/GiB",
+                    f"{k[1] / gib:.2f}",
+                    f"{r[1] / gib:.2f}",
+                    f"{k[1] / r[1]:.2f}",
+                    "<= 0.5" if what != "cp" else "-",
+                )
+            )
+            rows.append((f"{label}, peak RSS MiB", f"{k[2] / 1024:.0f}", f"{r[2] / 1024:.0f}", "-", "< 100"))
+            if (what, "k8s") in results:
+                q = results[(what, "k8s")]
+                rows.append(
+                    (
+                        f"{label}, MiB/s vs kubernetes pkg",
+                        f"{args.mib / k[0]:.0f}",
+                        f"{args.mib / q[0]:.0f}",
+                        f"{q[0] / k[0]:.2f}",
+                        ">= 3",
+                    )
+                )
+                rows.append(
+                    (
+                        f"{label}, CPU s/GiB vs kubernetes pkg",
+                        f"{k[1] / gib:.2f}",
+                        f"{q[1] / gib:.2f}",
+                        f"{k[1] / q[1]:.2f}",
+                        "-",
+                    )
+                )
+        print_table(f"kpy vs kubectl, {args.mib} MiB of random bytes", rows)
+    finally:
+        sandbox.terminate()
+        sandbox.wait(20)
+        for p in sorted(work.glob("*")):
+            p.unlink()
+        work.rmdir()
+
+
+if __name__ == "__main__":
+    main()

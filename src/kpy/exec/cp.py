@@ -1,0 +1,402 @@
+"""``kpy cp``: tar over exec like kubectl, plus verification, resume, and a path for images without tar.
+
+Pod → local runs ``tar cf - PATH`` and unpacks the stream as it arrives (kubectl's rules: member names must
+start with the source's prefix, nothing is written outside the destination, symlinks are skipped with a
+warning). Every file is written under a temporary name and renamed once complete, so a failed copy never
+leaves a truncated file under the real name. When the stream breaks, a fresh exec resumes it at the last byte
+received (``tar cf - PATH | tail -c+N``; tar's output is the same for unchanged files) up to ``retries``
+times. Local → pod writes a tar (Python's ``tarfile``) into the stdin of ``tar -xmf - -C DIR``.
+
+Verification: afterwards, the size and sha256 of every regular file are read in the pod (``sha256sum`` and
+``stat``, one exec: ``kpy.exec.remote``) and compared with what was written or read locally; any difference is an error.
+Without ``tar`` in the image, files are copied one exec at a time with ``cat`` (``method`` says which).
+Blocking code: it runs in a worker thread, and dials each exec through the event loop (``RemoteRunner``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import posixpath
+import queue
+import tarfile
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any, cast
+
+from kpy.exec import protocol as p
+from kpy.exec.cpspec import tar_prefix
+from kpy.exec.remote import (
+    CopyError,
+    CopyReport,
+    RemoteRunner,
+    compare,
+    failed,
+    parse_sums,
+    relative,
+    remote_sums,
+)
+from kpy.exec.session import StreamLost
+
+__all__ = [
+    "CopyError",
+    "CopyReport",
+    "RemoteRunner",
+    "compare",
+    "copy_from_pod",
+    "copy_to_pod",
+    "parse_sums",
+    "remote_sums",
+]
+
+CHUNK = 256 * 1024
+#: chunks of pod output waiting for the unpacker (bounds memory: 64 x 256 KiB at most)
+QUEUE_DEPTH = 64
+PART_SUFFIX = ".kpy-part"
+
+_LIST = (
+    'find "$1" -exec sh -c \'for f do if [ -L "$f" ]; then t=l; elif [ -d "$f" ]; then t=d; else t=f; fi; '
+    'printf "%s %s\\0" "$t" "$f"; done\' sh {} +'
+)
+
+
+# --- pod -> local --------------------------------------------------------------------------------------
+
+
+Warn = Callable[[str], None]
+Progress = Callable[[int], None]
+
+
+class _ResumingStream:
+    """The stdout of ``tar cf - PATH`` as a readable stream, resumed with a fresh exec when it breaks."""
+
+    def __init__(self, runner: RemoteRunner, path: str, retries: int, warn: Warn, progress: Progress) -> None:
+        self.runner, self.path, self.retries = runner, path, retries
+        self.warn, self.progress = warn, progress
+        self.offset = 0
+        self.resumed = 0
+        self._queue: queue.Queue[object] = queue.Queue(QUEUE_DEPTH)
+        self._buffer = memoryview(b"")
+        self._stderr = bytearray()
+        self._start()
+
+    def _start(self) -> None:
+        path = self.path.replace("'", "'\\''")
+        command = (
+            ["tar", "cf", "-", self.path]
+            if self.offset == 0
+            else ["sh", "-c", f"tar cf - '{path}' | tail -c+{self.offset + 1}"]
+        )
+
+        def work() -> None:
+            try:
+                outcome: object = self.runner.run(
+                    command, stdout=lambda data: self._queue.put(bytes(data)), stderr=self._stderr.extend
+                )
+            except (StreamLost, OSError) as exc:
+                outcome = exc
+            except BaseException as exc:  # handed to the reading thread
+                outcome = exc
+            self._queue.put(outcome)
+
+        threading.Thread(target=work, name="kpy-cp-from-pod", daemon=True).start()
+
+    def read(self, size: int = -1) -> bytes:
+        while not self._buffer:
+            item = self._queue.get()
+            if isinstance(item, bytes):
+                self._buffer = memoryview(item)
+            elif isinstance(item, p.ExitResult):
+                if item.code != 0:
+                    raise failed(item, bytes(self._stderr))
+                self._queue.put(item)  # EOF for every later read too
+                return b""
+            elif isinstance(item, StreamLost | OSError):
+                if self.resumed >= self.retries:
+                    raise CopyError(f"the stream from the pod broke after {self.offset} bytes: {item}")
+                self.resumed += 1
+                self.warn(f"resuming copy at {self.offset} bytes, retry {self.resumed}/{self.retries}")
+                self._start()
+            else:
+                assert isinstance(item, BaseException)
+                raise item
+        n = len(self._buffer) if size < 0 else min(size, len(self._buffer))
+        chunk = bytes(self._buffer[:n])
+        self._buffer = self._buffer[n:]
+        self.offset += n
+        self.progress(n)
+        return chunk
+
+
+def _inside(dest: Path, target: Path) -> bool:
+    base = os.path.abspath(dest)
+    full = os.path.abspath(target)
+    return full == base or full.startswith(base.rstrip(os.sep) + os.sep)
+
+
+def _write_file(target: Path, chunks: Iterator[bytes]) -> tuple[int, str]:
+    """Write ``chunks`` to ``target`` through a temporary name; (size, sha256). Nothing at ``target`` on failure."""
+    part = target.with_name(target.name + PART_SUFFIX)
+    digest, size = hashlib.sha256(), 0
+    try:
+        with open(part, "wb") as out:
+            for chunk in chunks:
+                out.write(chunk)
+                digest.update(chunk)
+                size += len(chunk)
+        os.replace(part, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            part.unlink()
+        raise
+    return size, digest.hexdigest()
+
+
+def _chunks(stream: Any) -> Iterator[bytes]:
+    while chunk := stream.read(CHUNK):
+        yield chunk
+
+
+def copy_from_pod(
+    runner: RemoteRunner,
+    src: str,
+    dest: Path,
+    *,
+    retries: int = 3,
+    verify: bool = True,
+    tools: set[str] | None = None,
+    warn: Warn = lambda _m: None,
+    progress: Progress = lambda _n: None,
+) -> CopyReport:
+    tools = runner.tools() if tools is None else tools
+    report = CopyReport(method="tar" if "tar" in tools else "cat")
+    written: dict[str, tuple[int, str]] = {}  # path relative to the source -> (size, sha256)
+    if report.method == "tar":
+        _untar(runner, src, dest, retries, tools, warn, progress, report, written)
+    else:
+        _cat_from_pod(runner, src, dest, warn, progress, report, written)
+    report.files, report.bytes = len(written), sum(size for size, _ in written.values())
+    if verify and {"sha256sum", "stat"} <= tools:
+        remote = {relative(src, k): v for k, v in remote_sums(runner, src).items()}
+        report.mismatches = compare(written, remote)
+        report.verified = not report.mismatches
+    return report
+
+
+def _untar(
+    runner: RemoteRunner,
+    src: str,
+    dest: Path,
+    retries: int,
+    tools: set[str],
+    warn: Warn,
+    progress: Progress,
+    report: CopyReport,
+    written: dict[str, tuple[int, str]],
+) -> None:
+    prefix = tar_prefix(src)
+    stream = _ResumingStream(runner, src, retries if "tail" in tools else 0, warn, progress)
+    try:
+        with tarfile.open(fileobj=cast(IO[bytes], stream), mode="r|", bufsize=CHUNK) as archive:
+            for member in archive:
+                if not member.name.startswith(prefix):
+                    raise CopyError("tar contents corrupted")
+                rel = member.name[len(prefix) :].lstrip("/")
+                target = dest / rel if rel else dest
+                if not _inside(dest, target):
+                    warn(f'file "{target}" is outside target destination, skipping')
+                    continue
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if member.isdir():
+                    target.mkdir(parents=True, exist_ok=True)
+                elif member.issym() or member.islnk():
+                    report.skipped_symlinks.append(rel)
+                    warn(f'skipping symlink: "{target}" -> "{member.linkname}"')
+                elif member.isfile():
+                    source = archive.extractfile(member)
+                    assert source is not None
+                    written[rel] = _write_file(target, _chunks(source))
+        while stream.read(CHUNK):  # tar's padding, then its exit status (an error after an empty archive)
+            pass
+    except tarfile.TarError as exc:
+        raise CopyError(f"the tar stream from the pod is not valid: {exc}") from None
+    finally:
+        report.resumed = stream.resumed
+
+
+def _cat_from_pod(
+    runner: RemoteRunner,
+    src: str,
+    dest: Path,
+    warn: Warn,
+    progress: Progress,
+    report: CopyReport,
+    written: dict[str, tuple[int, str]],
+) -> None:
+    result, out, err = runner.capture(["sh", "-c", _LIST, "sh", src])
+    if result.code != 0:
+        raise failed(result, err)
+    for record in out.split(b"\0"):
+        if not record:
+            continue
+        kind, name = record[:1].decode(), os.fsdecode(record[2:])
+        rel = relative(src, name)
+        target = dest / rel if rel else dest
+        if not _inside(dest, target):
+            continue
+        if kind == "d":
+            target.mkdir(parents=True, exist_ok=True)
+        elif kind == "l":
+            report.skipped_symlinks.append(rel)
+            warn(f'skipping symlink: "{target}" -> (a link in the pod)')
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            data = bytearray()
+            result = runner.run(["cat", "--", name], stdout=data.extend, stderr=lambda _b: None)
+            if result.code != 0:
+                raise failed(result)
+            progress(len(data))
+            written[rel] = _write_file(target, iter([bytes(data)]))
+
+
+# --- local -> pod ----------------------------------------------------------------------------------------
+
+
+def _local_files(src: Path) -> Iterator[tuple[Path, str]]:
+    """(path, path relative to ``src``) for ``src`` and everything under it, parents first."""
+    yield src, ""
+    if src.is_dir() and not src.is_symlink():
+        for root, dirs, files in os.walk(src):
+            dirs.sort()
+            for name in sorted(dirs) + sorted(files):
+                full = Path(root) / name
+                yield full, str(full.relative_to(src))
+
+
+class _HashingReader:
+    def __init__(self, path: Path, progress: Progress) -> None:
+        self.file = open(path, "rb")  # noqa: SIM115 - closed by the tar writer's caller
+        self.digest = hashlib.sha256()
+        self.size = 0
+        self.progress = progress
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.file.read(n)
+        self.digest.update(data)
+        self.size += len(data)
+        self.progress(len(data))
+        return data
+
+
+def copy_to_pod(
+    runner: RemoteRunner,
+    src: Path,
+    dest: str,
+    *,
+    verify: bool = True,
+    tools: set[str] | None = None,
+    warn: Warn = lambda _m: None,
+    progress: Progress = lambda _n: None,
+) -> CopyReport:
+    if not src.exists() and not src.is_symlink():
+        raise CopyError(f"{src} doesn't exist in local filesystem")
+    tools = runner.tools() if tools is None else tools
+    report = CopyReport(method="tar" if "tar" in tools else "cat")
+    result, _, _ = runner.capture(["test", "-d", dest])
+    target = posixpath.join(dest, src.name) if result.code == 0 else dest
+    sent: dict[str, tuple[int, str]] = {}
+    if report.method == "tar":
+        _tar_to_pod(runner, src, target, progress, sent)
+    else:
+        _cat_to_pod(runner, src, target, progress, sent)
+    report.files, report.bytes = len(sent), sum(size for size, _ in sent.values())
+    if verify and {"sha256sum", "stat"} <= tools:
+        remote = {relative(target, k): v for k, v in remote_sums(runner, target).items()}
+        report.mismatches = compare(sent, remote)
+        report.verified = not report.mismatches
+    return report
+
+
+def _tar_to_pod(
+    runner: RemoteRunner, src: Path, target: str, progress: Progress, sent: dict[str, tuple[int, str]]
+) -> None:
+    read_fd, write_fd = os.pipe()
+    failure: list[BaseException] = []
+    base = posixpath.basename(target.rstrip("/")) or "."
+
+    def produce() -> None:
+        try:
+            with (
+                os.fdopen(write_fd, "wb") as pipe,
+                tarfile.open(fileobj=pipe, mode="w|", format=tarfile.PAX_FORMAT) as tar,
+            ):
+                for path, rel in _local_files(src):
+                    info = tar.gettarinfo(str(path), arcname=posixpath.join(base, rel) if rel else base)
+                    if info.isfile():
+                        reader = _HashingReader(path, progress)
+                        try:
+                            tar.addfile(info, cast(IO[bytes], reader))
+                        finally:
+                            reader.file.close()
+                        sent[rel] = (reader.size, reader.digest.hexdigest())
+                    else:
+                        tar.addfile(info)
+        except BaseException as exc:  # reported by the caller
+            failure.append(exc)
+
+    producer = threading.Thread(target=produce, name="kpy-cp-tar", daemon=True)
+    producer.start()
+    parent = posixpath.dirname(target.rstrip("/"))
+    command = ["tar", "-xmf", "-"] + (["-C", parent] if parent else [])
+    err = bytearray()
+    try:
+        result = runner.run(
+            command, stdin=lambda n: os.read(read_fd, n), stdout=lambda _b: None, stderr=err.extend
+        )
+    finally:
+        os.close(read_fd)
+        producer.join()
+    if failure:
+        raise CopyError(f"reading {src}: {failure[0]}")
+    if result.code != 0:
+        raise failed(result, bytes(err))
+
+
+def _cat_to_pod(
+    runner: RemoteRunner, src: Path, target: str, progress: Progress, sent: dict[str, tuple[int, str]]
+) -> None:
+    for path, rel in _local_files(src):
+        remote = posixpath.join(target, rel) if rel else target
+        if path.is_symlink():
+            continue
+        if path.is_dir():
+            result, _, err = runner.capture(["mkdir", "-p", remote])
+        else:
+            reader = _HashingReader(path, progress)
+            err_buf = bytearray()
+            try:
+                result = runner.run(
+                    ["sh", "-c", 'cat > "$1"', "sh", remote],
+                    stdin=reader.read,
+                    stdout=lambda _b: None,
+                    stderr=err_buf.extend,
+                )
+            finally:
+                reader.file.close()
+            err = bytes(err_buf)
+            sent[rel] = (reader.size, reader.digest.hexdigest())
+        if result.code != 0:
+            raise failed(result, err)
+
+
+def describe(report: CopyReport) -> Any:
+    """A dict for ``-v`` output and tests."""
+    return {
+        "method": report.method,
+        "files": report.files,
+        "bytes": report.bytes,
+        "resumed": report.resumed,
+        "verified": report.verified,
+    }

@@ -1,0 +1,158 @@
+"""What ``kpy cp`` runs in the pod besides the copy itself: ``RemoteRunner`` (commands in one container, from a
+worker thread), the tool probe, the size + sha256 listing that verification compares, and the copy's
+``CopyReport``/``CopyError``."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from kpy.errors import KpyError
+from kpy.exec import protocol as p
+from kpy.exec.session import ExecRequest, ExecSession, open_exec
+
+if TYPE_CHECKING:
+    from kpy.rest import RestClient
+
+#: per batch of files (find's ``{} +``): their sha256sum lines, a marker, then their sizes in the same order
+_SUMS = (
+    'find "$1" -type f -exec sh -c \'sha256sum -- "$@" && echo "'
+    + "{marker}"
+    + '" && stat -c %s -- "$@"\' sh {} +'
+)
+_MARKER = "--kpy-sizes-follow--"
+_TOOLS = "for t in tar sha256sum stat tail; do command -v $t >/dev/null 2>&1 && echo $t; done"
+
+
+class CopyError(KpyError):
+    """A copy that did not complete or did not verify."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+@dataclass
+class CopyReport:
+    """What a copy did: ``method`` (tar or cat), files and bytes, resumes, verification."""
+
+    method: str = "tar"
+    files: int = 0
+    bytes: int = 0
+    resumed: int = 0
+    skipped_symlinks: list[str] = field(default_factory=list)
+    #: None: not verified (no sha256sum in the container, or --no-verify)
+    verified: bool | None = None
+    mismatches: list[str] = field(default_factory=list)
+
+
+class RemoteRunner:
+    """Runs commands in one container from a worker thread (each exec dialled on ``loop``)."""
+
+    def __init__(
+        self, client: RestClient, loop: asyncio.AbstractEventLoop, namespace: str, pod: str, container: str
+    ) -> None:
+        self.client, self.loop = client, loop
+        self.namespace, self.pod, self.container = namespace, pod, container
+
+    def run(
+        self,
+        command: list[str],
+        *,
+        stdout: Callable[[bytes | memoryview], None],
+        stderr: Callable[[bytes | memoryview], None],
+        stdin: Callable[[int], bytes] | None = None,
+    ) -> p.ExitResult:
+        request = ExecRequest(self.namespace, self.pod, self.container, command, stdin=stdin is not None)
+        dialed = asyncio.run_coroutine_threadsafe(open_exec(self.client, request), self.loop).result()
+        return ExecSession(dialed, stdin=stdin, stdout=stdout, stderr=stderr).run()
+
+    def capture(self, command: list[str]) -> tuple[p.ExitResult, bytes, bytes]:
+        out, err = bytearray(), bytearray()
+        result = self.run(command, stdout=out.extend, stderr=err.extend)
+        return result, bytes(out), bytes(err)
+
+    def tools(self) -> set[str]:
+        result, out, _ = self.capture(["sh", "-c", _TOOLS])
+        return set(out.decode(errors="replace").split()) if result.code == 0 else set()
+
+
+def failed(result: p.ExitResult, stderr: bytes = b"") -> CopyError:
+    text = stderr.decode(errors="replace").strip()
+    if result.message is not None:
+        return CopyError(result.message)
+    return CopyError(
+        (text + "\n" if text else "") + f"command terminated with exit code {result.code}", result.code
+    )
+
+
+def remote_sums(runner: RemoteRunner, path: str) -> dict[str, tuple[int, str]]:
+    """``{path in the pod: (size, sha256)}`` for every regular file under ``path`` (a few execs in the pod
+    per thousands of files: ``sha256sum`` and ``stat`` run once per batch of names)."""
+    script = _SUMS.replace("{marker}", _MARKER)
+    result, out, err = runner.capture(["sh", "-c", script, "sh", path])
+    if result.code != 0:
+        raise failed(result, err)
+    return parse_sums(out)
+
+
+def _unescape(name: str) -> str:
+    """GNU sha256sum's escaping of names with a backslash or newline (the line then starts with ``\\``)."""
+    out, i = [], 0
+    while i < len(name):
+        if name[i] == "\\" and i + 1 < len(name):
+            out.append("\n" if name[i + 1] == "n" else name[i + 1])
+            i += 2
+        else:
+            out.append(name[i])
+            i += 1
+    return "".join(out)
+
+
+def parse_sums(out: bytes) -> dict[str, tuple[int, str]]:
+    """The output of ``_SUMS``: batches of ``HASH  NAME`` lines, the marker, then as many sizes."""
+    sums: dict[str, tuple[int, str]] = {}
+    lines = os.fsdecode(out).split("\n")
+    hashes: list[tuple[str, str]] = []
+    sizes: list[str] | None = None
+    for line in lines:
+        if line == _MARKER:
+            sizes = []
+        elif sizes is None:
+            if line:
+                escaped = line.startswith("\\")
+                digest, _, name = line.lstrip("\\").partition("  ")
+                hashes.append((digest, _unescape(name) if escaped else name))
+        elif line.isdigit():
+            sizes.append(line)
+            if len(sizes) == len(hashes):
+                for (digest, name), size in zip(hashes, sizes, strict=True):
+                    sums[name] = (int(size), digest)
+                hashes, sizes = [], None
+    return sums
+
+
+def relative(root: str, name: str) -> str:
+    root = root.rstrip("/") or "/"
+    if name == root:
+        return ""
+    return name[len(root) :].lstrip("/") if name.startswith(root) else name
+
+
+def compare(local: dict[str, tuple[int, str]], remote: dict[str, tuple[int, str]]) -> list[str]:
+    """Differences between two ``{relative path: (size, sha256)}`` maps, one line each."""
+    problems = []
+    for rel in sorted(set(local) | set(remote)):
+        shown = rel or "."
+        if rel not in local:
+            problems.append(f"{shown}: only in the pod")
+        elif rel not in remote:
+            problems.append(f"{shown}: missing in the pod")
+        elif local[rel][0] != remote[rel][0]:
+            problems.append(f"{shown}: size {local[rel][0]} here, {remote[rel][0]} in the pod")
+        elif local[rel][1] != remote[rel][1]:
+            problems.append(f"{shown}: sha256 differs")
+    return problems

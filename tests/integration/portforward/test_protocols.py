@@ -1,0 +1,133 @@
+"""PortForwarder's protocols against the emulator: the SPDY tunnel, SPDY over an HTTP upgrade and v4.
+
+Half-close (a client that sends, then shuts down its write side, and waits for the answer) works on both SPDY
+paths; every local connection shares one connection on them, which is dialled again when it breaks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import socket
+from typing import Any
+
+import pytest
+from tests.integration.portforward.conftest import Pods, echo
+
+from kpy.errors import UsageError
+from kpy.portforward import PortForwarder
+from kpy.portforward import events as ev
+from kpy.rest import RestClient
+
+PAYLOAD = hashlib.sha256(b"half").digest() * 3125  # 100,000 bytes
+
+
+async def echo_until_eof(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Read everything until the client's EOF, then answer it all and close."""
+    data = await reader.read()
+    writer.write(data)
+    await writer.drain()
+    writer.close()
+
+
+def half_close(port: int, payload: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(payload)
+        sock.shutdown(socket.SHUT_WR)
+        got = bytearray()
+        while chunk := sock.recv(1 << 16):
+            got += chunk
+    return bytes(got)
+
+
+@pytest.mark.parametrize(
+    ("protocol", "sessions"), [("auto", "tunnel"), ("tunnel", "tunnel"), ("spdy", "spdy")]
+)
+async def test_half_close_and_one_connection_for_all(
+    pods: Pods, client: RestClient, emulator: Any, protocol: str, sessions: str
+) -> None:
+    await pods.serve("web", 80, echo_until_eof)
+    async with PortForwarder(client, "pod/web", [":80"], protocol=protocol) as fw:
+        port = fw.listeners[0].local_port
+        for _ in range(3):
+            assert await asyncio.to_thread(half_close, port, PAYLOAD) == PAYLOAD
+        assert fw.protocol_in_use == sessions
+        assert [s.protocol for s in emulator.portforward_sessions] == [sessions]
+
+
+async def test_v4_has_no_half_close_and_one_websocket_per_connection(pods: Pods, client: RestClient) -> None:
+    await pods.serve("web", 80, echo_until_eof)
+    async with PortForwarder(client, "pod/web", [":80"], protocol="v4") as fw:
+        got = await asyncio.to_thread(half_close, fw.listeners[0].local_port, PAYLOAD)
+        assert got == b""  # the local EOF ends the v4 stream before the pod answers
+        assert fw.protocol_in_use == "v4"
+
+
+@pytest.mark.parametrize("protocol", ["tunnel", "spdy"])
+async def test_concurrent_connections_are_byte_exact(pods: Pods, client: RestClient, protocol: str) -> None:
+    await pods.serve("web", 80, echo)
+
+    def exchange(port: int, seed: int) -> bool:
+        data = os.urandom(200_000 + seed)
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+            sock.sendall(data)
+            sock.shutdown(socket.SHUT_WR)
+            got = bytearray()
+            while chunk := sock.recv(1 << 16):
+                got += chunk
+        return bytes(got) == data
+
+    async with PortForwarder(client, "pod/web", [":80"], protocol=protocol) as fw:
+        port = fw.listeners[0].local_port
+        results = await asyncio.gather(*(asyncio.to_thread(exchange, port, i) for i in range(16)))
+        assert all(results)
+
+
+@pytest.mark.parametrize("protocol", ["tunnel", "spdy"])
+async def test_a_broken_connection_is_dialled_again(
+    pods: Pods, client: RestClient, emulator: Any, protocol: str
+) -> None:
+    await pods.serve("web", 80, echo)
+    rec: list[ev.ForwardEvent] = []
+    async with PortForwarder(
+        client, "pod/web", [":80"], protocol=protocol, reconnect=True, on_event=rec.append
+    ) as fw:
+        port = fw.listeners[0].local_port
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"one")
+        assert await asyncio.wait_for(reader.readexactly(3), 10) == b"one"
+        [session] = emulator.portforward_sessions
+        await session.abort()  # the connection drops mid-stream
+        assert await asyncio.wait_for(reader.read(), 10) == b""
+        writer.close()
+        failed = [e for e in rec if isinstance(e, ev.ConnectionFailed)]
+        async with asyncio.timeout(10):
+            while not failed:
+                await asyncio.sleep(0.01)
+                failed = [e for e in rec if isinstance(e, ev.ConnectionFailed)]
+        assert "the port-forward stream ended without a close frame" in failed[0].message
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"two")
+        assert await asyncio.wait_for(reader.readexactly(3), 10) == b"two"
+        writer.close()
+
+
+async def test_a_refused_port_reports_the_kubelets_error(pods: Pods, client: RestClient) -> None:
+    rec: list[ev.ForwardEvent] = []
+    async with PortForwarder(
+        client, "pod/web", [":81"], protocol="tunnel", reconnect=True, on_event=rec.append
+    ) as fw:
+        reader, writer = await asyncio.open_connection("127.0.0.1", fw.listeners[0].local_port)
+        assert await asyncio.wait_for(reader.read(), 10) == b""
+        writer.close()
+        async with asyncio.timeout(10):
+            while not any(isinstance(e, ev.ConnectionFailed) for e in rec):
+                await asyncio.sleep(0.01)
+    [failed] = [e for e in rec if isinstance(e, ev.ConnectionFailed)]
+    assert failed.message.startswith("error forwarding port 81 to pod web, uid ")
+
+
+async def test_unknown_protocol_is_a_usage_error(client: RestClient) -> None:
+    with pytest.raises(UsageError, match='invalid argument "h2" for "--protocol" flag'):
+        PortForwarder(client, "pod/web", [":80"], protocol="h2")
