@@ -173,8 +173,13 @@ def refresh_in_background(directory: Path) -> None:
     import subprocess
     import sys
 
-    line = "\0".join([*sys.argv[1:], *(f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("COMP")),
-                      os.environ.get("_TYPER_COMPLETE_ARGS", "")])
+    line = "\0".join(
+        [
+            *sys.argv[1:],
+            *(f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("COMP")),
+            os.environ.get("_TYPER_COMPLETE_ARGS", ""),
+        ]
+    )
     marker = directory / f".refresh-{hashlib.sha256(line.encode()).hexdigest()[:16]}"
     try:
         directory.mkdir(parents=True, exist_ok=True, mode=0o750)
@@ -221,7 +226,9 @@ def _daemon_executor() -> Any:
     import threading
 
     class DaemonExecutor(concurrent.futures.ThreadPoolExecutor):
-        def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[Any]:
+        def submit(
+            self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any
+        ) -> concurrent.futures.Future[Any]:
             future: concurrent.futures.Future[Any] = concurrent.futures.Future()
 
             def run() -> None:
@@ -264,7 +271,9 @@ async def _list_names(client: RestClient, path: str) -> list[str]:
     response = await client.request("GET", path, accept=_METADATA_ACCEPT)
     doc = response.json()
     items = doc.get("items") if isinstance(doc, dict) else None
-    names = [str((item.get("metadata") or {}).get("name") or "") for item in items or [] if isinstance(item, dict)]
+    names = [
+        str((item.get("metadata") or {}).get("name") or "") for item in items or [] if isinstance(item, dict)
+    ]
     return sorted(n for n in names if n)
 
 
@@ -531,8 +540,21 @@ def _unique(names: Iterable[str]) -> list[str]:
 
 # -- output formats (no network) ----------------------------------------------------------------------------
 #: ``kpy get -o <TAB>``: kubectl's list and order, less the Go-template formats kpy does not print
-GET_OUTPUT_FORMATS = ("json", "yaml", "name", "go-template", "go-template-file", "template", "templatefile",
-                      "jsonpath", "jsonpath-as-json", "jsonpath-file", "custom-columns", "custom-columns-file", "wide")
+GET_OUTPUT_FORMATS = (
+    "json",
+    "yaml",
+    "name",
+    "go-template",
+    "go-template-file",
+    "template",
+    "templatefile",
+    "jsonpath",
+    "jsonpath-as-json",
+    "jsonpath-file",
+    "custom-columns",
+    "custom-columns-file",
+    "wide",
+)
 EVENTS_OUTPUT_FORMATS = ("json", "yaml", "name", "jsonpath", "jsonpath-as-json", "jsonpath-file")
 
 

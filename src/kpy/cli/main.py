@@ -62,7 +62,9 @@ def build_app(only: str | None = None) -> click.Group:
     app = framework.Group(
         "kpy",
         params=[
-            framework.Option(["--version"], is_flag=True, is_eager=True, help="Print kpy's version and exit."),
+            framework.Option(
+                ["--version"], is_flag=True, is_eager=True, help="Print kpy's version and exit."
+            ),
             common.debug_option("debug", panel=None),
             *common.connection_options(),
             *shells.completion_options(),
@@ -283,7 +285,9 @@ def _usage_error(exc: click.ClickException, args: Sequence[str] = ()) -> int:
             if option.startswith("--")
             else f"flag needs an argument: {option[1:2]!r} in {option}"
         )
-    elif name in ("UsageError", "NoSuchCommand") and (m := re.match(r"No such command '(.*)'\.", exc.format_message())):
+    elif name in ("UsageError", "NoSuchCommand") and (
+        m := re.match(r"No such command '(.*)'\.", exc.format_message())
+    ):
         # click >= 8.4 raises NoSuchCommand (with the name), older ones a UsageError with this message
         command_name = getattr(exc, "command_name", None) or m.group(1)
         _print_error(f'error: unknown command "{command_name}" for "{path}"')  # cobra adds no hint here

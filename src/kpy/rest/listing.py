@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 #: ``metadata``'s name, namespace, uid and resourceVersion)
 Transform = Callable[[dict[str, Any]], dict[str, Any]]
 
+
 @dataclass(frozen=True)
 class ListResult:
     items: list[dict[str, Any]]
