@@ -24,7 +24,6 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, TypeVar
 
-from kpy.cli import common
 from kpy.cli.context import RunContext as RunContext  # the per-run state every command's methods take
 from kpy.config.flags import ConnectionFlags
 
@@ -126,6 +125,12 @@ class Options:
         """Do the work through the library and render it; return the exit code."""
         raise NotImplementedError
 
+    def one_shot(self) -> bool:
+        """True when ``run``'s coroutine only makes requests one after the other (no watch, no concurrency that
+        matters): it is then driven without an event loop over the REST layer's blocking transport
+        (``kpy.rest.blocking``), which keeps asyncio and aiohttp out of the process."""
+        return False
+
 
 @dataclass(frozen=True)
 class ClientOptions(Options):
@@ -142,7 +147,21 @@ def execute(options: Options, ctx: RunContext) -> int:
     completed.validate()
     result = completed.run(ctx)
     if inspect.iscoroutine(result):
-        result = run_async(result)
+        if completed.one_shot():
+            from kpy.rest.blocking import run
+
+            pending: list[Coroutine[Any, Any, int]] = [result]
+
+            def coroutine() -> Coroutine[Any, Any, int]:
+                if pending:
+                    return pending.pop()
+                again = completed.run(ctx)  # the first one needed the event loop after all
+                assert inspect.iscoroutine(again)
+                return again
+
+            result = run(coroutine)
+        else:
+            result = run_async(result)
     assert isinstance(result, int)
     return result
 
@@ -197,6 +216,7 @@ def make_callback(
     of non-flag fields taken from the parsed context (``kpy elect -- CMD``)."""
     import click
 
+    from kpy.cli import common  # not at import time: kpy.cli.quick runs commands without click
     from kpy.errors import UsageError
 
     declared = params(options)
@@ -223,6 +243,8 @@ def make_callback(
 
 def click_params(options: type[Options]) -> list[Any]:
     """The click parameters of an Options class: its fields, then the global flags if it takes them."""
+    from kpy.cli import common
+
     out = [_click_param(_annotation(options, f.name), f, p) for f, p in params(options)]
     if options.connection:
         out.extend([*common.connection_options(), common.debug_option()])
@@ -262,7 +284,7 @@ def _value_type(annotation: Any) -> Any:
 
 
 def _click_param(annotation: Any, f: dataclasses.Field[Any], p: Param) -> Any:
-    from kpy.cli import framework
+    from kpy.cli import common, framework
 
     complete = common.completer(p.complete)
     decls = [*p.decls, f.name]
@@ -314,7 +336,7 @@ def add_group(
     subcommand's help lists them)."""
     import click
 
-    from kpy.cli import framework
+    from kpy.cli import common, framework
 
     def callback(**values: Any) -> None:
         common.group_flags(common.run_context(click.get_current_context()), values)

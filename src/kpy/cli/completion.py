@@ -33,6 +33,8 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from kpy.rest.discovery_cache import CACHE_FILE, DEFAULT_TTL_SECONDS, cache_subdir, read_document
+
 if TYPE_CHECKING:
     from kpy.config.client_config import ClientConfig
     from kpy.config.flags import ConnectionFlags
@@ -48,8 +50,7 @@ STALE_TIMEOUT = 0.25  #: deadline of the refresh when a stale answer can be serv
 BACKGROUND_TIMEOUT = 20.0  #: deadline of the detached refresh that finishes a request cut off by LIVE_TIMEOUT
 TIMEOUT_ENV = "KPY_COMPLETION_TIMEOUT"  #: seconds, overrides both LIVE_TIMEOUT and STALE_TIMEOUT
 BACKGROUND_ENV = "KPY_COMPLETION_REFRESH"  #: set in the detached refresh (its marker file's path)
-DISCOVERY_TTL = 6 * 3600.0  #: the discovery cache's own TTL (kpy.rest.discovery.DEFAULT_TTL)
-DISCOVERY_FILE = "kpy-discovery.json"
+DISCOVERY_TTL = DEFAULT_TTL_SECONDS  #: the discovery cache's own TTL
 
 #: what ``kpy port-forward <TAB>`` and ``kpy events tail --for <TAB>`` offer: pods, services, deployments
 WORKLOAD_TYPES = ("pod", "svc", "deploy")
@@ -217,15 +218,6 @@ def _safe(part: str) -> str:
     return "_" + text if text.startswith(".") else text
 
 
-def cache_subdir(server: str) -> str:
-    """kubectl's per-server directory name (the same as ``kpy.rest.discovery.cache_subdir``, without
-    importing the REST layer)."""
-    import re
-
-    host = server.replace("https://", "", 1).replace("http://", "", 1)
-    return re.sub(_ILLEGAL, "_", host).strip("/")
-
-
 # -- live requests with a hard deadline --------------------------------------------------------------------
 def _daemon_executor() -> Any:
     """An executor for blocking calls (getaddrinfo, exec plugins' helpers) on daemon threads that are never
@@ -335,7 +327,7 @@ def target_for(flags: ConnectionFlags, *, now: Callable[[], float] = time.time) 
 
         cache.live_timeout = cache.stale_timeout = BACKGROUND_TIMEOUT
         atexit.register(_background_done)
-    return Target(config, cache, base / "discovery" / subdir / DISCOVERY_FILE)
+    return Target(config, cache, base / "discovery" / subdir / CACHE_FILE)
 
 
 def _quiet(fn: Callable[[], list[str]]) -> list[str]:
@@ -406,20 +398,7 @@ async def _refresh_discovery(client: RestClient) -> None:
 
 
 def _read_discovery(target: Target, max_age: float | None) -> dict[str, Any] | None:
-    import json
-
-    try:
-        path = target.discovery_file
-        if max_age is not None:
-            age = time.time() - path.stat().st_mtime
-            if age > max_age or age < -60:
-                return None
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(data, dict) or data.get("server") != target.config.server:
-        return None
-    return data
+    return read_document(target.discovery_file, target.config.server, max_age)
 
 
 def _type_names(doc: dict[str, Any]) -> list[str]:

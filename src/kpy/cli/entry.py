@@ -18,6 +18,11 @@ def main() -> None:
     code = answer(args)
     if code is not None:
         raise SystemExit(code)
+    from kpy.cli.quick import answer as quick_answer  # plain `kpy get ...` lines, without click
+
+    code = quick_answer(args)
+    if code is not None:
+        raise SystemExit(code)
     from kpy.cli.main import main as run_main
 
     run_main()

@@ -134,6 +134,9 @@ class TailOptions(ClientOptions):
         if self.for_object and "/" not in self.for_object:
             raise UsageError("--for must be in resource/name form")
 
+    def one_shot(self) -> bool:
+        return self.no_watch
+
     async def run(self, ctx: RunContext) -> int:
         import sys
 

@@ -153,6 +153,9 @@ class GetOptions(ClientOptions):
 
         validate(self)
 
+    def one_shot(self) -> bool:
+        return not self.watch
+
     def run(self, ctx: RunContext) -> int | Coroutine[Any, Any, int]:
         from kpy.cli.get_run import run_get, run_get_local
 

@@ -487,7 +487,7 @@ class _Getter:
 
     async def objects(self, target: Target) -> tuple[list[dict[str, Any]], list[KpyError]]:
         """The objects of one target and the errors met (kubectl's ContinueOnError)."""
-        from kpy.rest.watch import list_all
+        from kpy.rest.listing import list_all
 
         info, ns = target.info, target.namespace
         if target.names:
@@ -637,10 +637,10 @@ class _Getter:
 
 
 def _gather(*aws: Awaitable[T]) -> Awaitable[list[T]]:
-    """``asyncio.gather``, with asyncio imported only by the paths that talk to a server."""
-    import asyncio
+    """``asyncio.gather`` in an event loop; in turn when driven without one (``kpy.rest.gather``)."""
+    from kpy.rest.gather import gather
 
-    return asyncio.gather(*aws)
+    return gather(*aws)
 
 
 def _kind_prefix(info: ResourceInfo) -> str:

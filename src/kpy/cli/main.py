@@ -208,9 +208,14 @@ _ROOT_VALUE_OPTIONS = common.VALUE_FLAGS
 
 
 def _command_module(args: Sequence[str]) -> str | None:
-    """The command module the command line names, or None (root help, completion, an unknown command)."""
+    """The command module the command line names, or None (root help, an unknown command, completing the
+    command's name itself). Under shell completion the line being completed is read from the shell's variables,
+    so ``kpy get pods <TAB>`` builds only ``get``."""
     if any(key.endswith("_COMPLETE") for key in os.environ):
-        return None
+        completed = _completion_words()
+        if completed is None:
+            return None
+        args = completed
     skip = False
     for arg in args:
         if skip:
@@ -224,6 +229,25 @@ def _command_module(args: Sequence[str]) -> str | None:
         module = arg.replace("-", "_")
         return module if module in COMMAND_MODULES else None
     return None
+
+
+def _completion_words() -> list[str] | None:
+    """The finished words (after the program name) of the line the shell is completing, as ``kpy.cli.shells``
+    reads them (bash: ``COMP_WORDS``/``COMP_CWORD``; zsh, fish: ``shells.ARGS_VAR``); None if unreadable."""
+    import shlex
+
+    from kpy.cli.shells import ARGS_VAR
+
+    try:
+        if "COMP_WORDS" in os.environ and "COMP_CWORD" in os.environ:
+            return shlex.split(os.environ["COMP_WORDS"])[1 : int(os.environ["COMP_CWORD"])]
+        line = os.environ.get(ARGS_VAR)
+        if line is None:
+            return None
+        words = shlex.split(line)
+        return words[1:] if line.endswith(" ") else words[1:-1]
+    except ValueError:
+        return None
 
 
 def _shell_completion(command: click.Command) -> int | None:

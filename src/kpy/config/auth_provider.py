@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import json
@@ -114,6 +113,8 @@ class OIDCCredentials:
         self._config = config
         self._persist = persist
         self._clock = clock
+        import asyncio  # only OIDC credentials need it: not at import time
+
         self._lock = asyncio.Lock()
 
     def __repr__(self) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -114,6 +113,7 @@ class ClientConfig:
 def load_cert_chain_from_memory(ctx: ssl.SSLContext, cert_pem: bytes, key_pem: bytes) -> None:
     """``ctx.load_cert_chain`` for in-memory PEM: via 0600 temp files deleted before returning."""
     import ssl
+    import tempfile
 
     with tempfile.TemporaryDirectory(prefix="kpy-tls-") as tmp:
         cert_path = os.path.join(tmp, "client.crt")

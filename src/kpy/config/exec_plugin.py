@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import json
-import logging
 import os
 import sys
 import time
@@ -32,7 +31,9 @@ from kpy.gocompat.metav1 import parse_time
 if TYPE_CHECKING:  # asyncio, subprocess and shutil load when a plugin runs, not with every kubeconfig
     import asyncio
 
-log = logging.getLogger("kpy.config.exec")
+from kpy.rest.logs import LazyLogger  # logging loads on first use
+
+log: Any = LazyLogger("kpy.config.exec")
 
 GROUP = "client.authentication.k8s.io"
 API_VERSIONS = (f"{GROUP}/v1", f"{GROUP}/v1beta1")

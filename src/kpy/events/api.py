@@ -7,16 +7,18 @@ as client-go's ``EventSinkImpl`` does) or, with ``api="events.k8s.io/v1"``, the 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from kpy.errors import Forbidden, NotFound, UsageError
 from kpy.events.recorder import ObjectRef
+from kpy.flowcontrol.sleep import sleep as adaptive_sleep
 from kpy.gocompat.metav1 import format_micro_time, parse_optional_time
 from kpy.rest.discovery_docs import ResourceInfo
 
 if TYPE_CHECKING:
+    import asyncio
+
     from kpy.flowcontrol.backoff import Backoff
     from kpy.rest import RestClient
     from kpy.rest.discovery import Discovery
@@ -123,7 +125,7 @@ class ObjectResolver:
         *,
         max_tries: int = LOOKUP_TRIES,
         backoff: Callable[[], Backoff] | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[None]] = adaptive_sleep,
     ) -> None:
         from kpy.rest.client import default_retry_backoff
 
@@ -143,7 +145,11 @@ class ObjectResolver:
         key = (arg, ns)
         lookup = self._cache.get(key)
         if lookup is None:
+            import asyncio  # not at import time: ``kpy events tail`` imports this module for CORE_EVENTS
+
             lookup = self._cache[key] = asyncio.ensure_future(self._lookup(kind, name, ns))
+        import asyncio
+
         try:
             return await asyncio.shield(lookup)
         except UsageError:

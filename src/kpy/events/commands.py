@@ -7,10 +7,9 @@ Library errors are raised as ``kpy.errors`` types for the CLI root to report.
 from __future__ import annotations
 
 import os
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from kpy.errors import UsageError
-from kpy.events.recorder import EVENT_TYPES
 from kpy.gocompat.duration import parse_flag_seconds
 
 
@@ -31,14 +30,25 @@ def use_color(out: TextIO, env: dict[str, str] | None = None) -> bool:
 
 
 # -- record: kpy.events.record (re-exported here, where the CLI looks for its engines) ------------------------
-from kpy.events.record import (  # noqa: E402
-    FIELDS,
-    RecordInput,
-    RecordOptions,
-    parse_line,
-    record_all,
-    run_record,
-)
+# loaded on first use: ``kpy events tail`` needs only the two functions above, not the record pipeline (asyncio)
+if TYPE_CHECKING:
+    from kpy.events.record import FIELDS, RecordInput, RecordOptions, parse_line, record_all, run_record
+    from kpy.events.recorder import EVENT_TYPES
+
+_RECORD_NAMES = ("FIELDS", "RecordInput", "RecordOptions", "parse_line", "record_all", "run_record")
+
+
+def __getattr__(name: str) -> Any:
+    if name == "EVENT_TYPES":
+        from kpy.events.recorder import EVENT_TYPES
+
+        return EVENT_TYPES
+    if name in _RECORD_NAMES:
+        from kpy.events import record
+
+        return getattr(record, name)
+    raise AttributeError(f"module 'kpy.events.commands' has no attribute {name!r}")
+
 
 __all__ = [
     "EVENT_TYPES",

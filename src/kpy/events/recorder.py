@@ -10,13 +10,15 @@ from __future__ import annotations
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kpy.errors import UsageError
-from kpy.events.broadcaster import Broadcaster
 from kpy.events.clock import NanoTime
 from kpy.gocompat.clock import Clock, RealClock
 from kpy.gocompat.metav1 import format_time
+
+if TYPE_CHECKING:  # the broadcaster (asyncio) loads with the recorder's users, not with ObjectRef's
+    from kpy.events.broadcaster import Broadcaster
 
 Event = dict[str, Any]
 

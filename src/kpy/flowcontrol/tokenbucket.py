@@ -8,9 +8,10 @@ throttling (client-go: a negative QPS means no rate limiter). The time source an
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable
+
+from kpy.flowcontrol.sleep import sleep as adaptive_sleep
 
 #: a source of seconds (``time.monotonic``, or ``kpy.gocompat.clock.Clock.monotonic`` in tests)
 Now = Callable[[], float]
@@ -21,7 +22,7 @@ class TokenBucket:
     """``qps`` tokens per second, at most ``burst`` saved up; ``burst`` < 1 is treated as 1."""
 
     def __init__(
-        self, qps: float, burst: int, *, clock: Now = time.monotonic, sleep: Sleep = asyncio.sleep
+        self, qps: float, burst: int, *, clock: Now = time.monotonic, sleep: Sleep = adaptive_sleep
     ) -> None:
         self.qps = float(qps)
         self.burst = max(1, int(burst))
@@ -79,7 +80,7 @@ class TokenBucket:
             return 0.0
         try:
             await self._sleep(delay)
-        except asyncio.CancelledError:
+        except BaseException:  # cancelled (or interrupted): the token was not used
             self.cancel_reservation()
             raise
         return delay

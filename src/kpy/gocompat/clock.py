@@ -17,12 +17,14 @@ same instant as ``start`` read as epoch seconds) and moves with it.
 
 from __future__ import annotations
 
-import asyncio
 import heapq
 import itertools
 import time
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:  # asyncio loads when something sleeps: one-shot commands (kpy.cli.quick) never do
+    import asyncio
 
 
 class Clock(Protocol):
@@ -77,6 +79,8 @@ class RealClock:
         return time.clock_gettime(DEADLINE_CLOCK_ID)
 
     async def sleep(self, seconds: float) -> None:
+        import asyncio
+
         await asyncio.sleep(max(0.0, seconds))
 
 
@@ -144,8 +148,12 @@ class FakeClock:
         self.sleeps.append(seconds)
         if self.auto_advance and seconds <= self.auto_limit:
             self.advance(seconds)
+            import asyncio
+
             await asyncio.sleep(0)
             return
+        import asyncio
+
         fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         heapq.heappush(self._waiters, (self.t + seconds, next(self._seq), fut))
         if seconds == 0:

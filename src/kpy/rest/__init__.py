@@ -1,8 +1,26 @@
-"""The shared async REST layer: ``RestClient`` (throttling, retries, typed errors), discovery, list/watch.
+"""The shared REST layer: ``RestClient`` (throttling, retries, typed errors), discovery, list/watch.
 
-``kpy.rest`` pulls in aiohttp, so only command bodies import it (never the CLI at start-up).
+Import-cheap: the package itself loads nothing (``RestClient`` and friends load on first use), so light modules
+such as ``kpy.rest.discovery_cache`` serve shell completion without the network stack; ``RestClient`` loads
+aiohttp only when it is used in an event loop (one-shot commands send over ``kpy.rest.http1``).
 """
 
-from kpy.rest.client import Response, RestClient, default_user_agent
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kpy.rest.client import RestClient
+    from kpy.rest.request import Response, default_user_agent
 
 __all__ = ["Response", "RestClient", "default_user_agent"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "RestClient":
+        from kpy.rest.client import RestClient
+
+        return RestClient
+    if name in ("Response", "default_user_agent"):
+        from kpy.rest import request
+
+        return getattr(request, name)
+    raise AttributeError(f"module 'kpy.rest' has no attribute {name!r}")

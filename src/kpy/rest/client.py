@@ -10,141 +10,87 @@ The server's ``Warning`` headers of every answer go to a handler (``kpy.rest.war
 
 from __future__ import annotations
 
-import asyncio
 import json as jsonlib
-import platform
-import random
 import ssl
-import sys
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import aiohttp
-from multidict import CIMultiDict, CIMultiDictProxy
-from yarl import URL
-
-from kpy import __version__
 from kpy.config.redact import redact_headers
 from kpy.errors import ConnectionFailed
 from kpy.flowcontrol import Backoff, TokenBucket
+from kpy.flowcontrol.sleep import loop_running
+from kpy.flowcontrol.sleep import sleep as adaptive_sleep
 from kpy.rest import connerrors
 from kpy.rest.logs import enabled, log, v
 from kpy.rest.proxy import select_proxy
+from kpy.rest.request import (
+    MAX_RETRIES,
+    Params,
+    Response,
+    default_retry_backoff,
+    default_user_agent,
+    log_body,
+    query_pairs,
+    url_string,
+)
 from kpy.rest.status import check_wait, error_from_response
 from kpy.rest.warnings import WarningHandler, handle_warnings
 
 if TYPE_CHECKING:
+    import aiohttp
+    from multidict import CIMultiDict
+    from yarl import URL
+
     from kpy.config.client_config import ClientConfig
+    from kpy.rest.http1 import Connection
     from kpy.streams.dial import DialedUpgrade, DialedWebSocket
 
-Params = Mapping[str, Any] | Iterable[tuple[str, Any]] | None
+__all__ = [
+    "MAX_RETRIES",
+    "Params",
+    "Response",
+    "RestClient",
+    "default_retry_backoff",
+    "default_user_agent",
+    "query_pairs",
+]
 
-MAX_RETRIES = 10  # client-go rest.Request maxRetries
+
+def _random() -> float:
+    import random  # not at import time: one-shot commands never draw
+
+    return random.random()
+
+
 LONG_THROTTLE = 0.05  # client-go longThrottleLatency (logged at V(3))
 EXTRA_LONG_THROTTLE = 1.0  # client-go extraLongThrottleLatency (logged at V(1))
-_GO_ARCH = {
-    "x86_64": "amd64",
-    "amd64": "amd64",
-    "aarch64": "arm64",
-    "arm64": "arm64",
-    "i386": "386",
-    "i686": "386",
-    "armv7l": "arm",
-    "ppc64le": "ppc64le",
-    "s390x": "s390x",
-}
 
 
-def default_user_agent() -> str:
-    """``kpy/<version> (<os>/<arch>)``, the shape of kubectl's ``kubectl/v1.32.0 (linux/amd64)``."""
-    osname = {"win32": "windows", "cygwin": "windows"}.get(sys.platform, sys.platform)
-    if osname.startswith("linux"):
-        osname = "linux"
-    machine = platform.machine().lower()
-    return f"kpy/{__version__} ({osname}/{_GO_ARCH.get(machine, machine or 'unknown')})"
-
-
-def _log_body(prefix: str, body: bytes) -> None:
-    """client-go's ``logBody`` at V(8): truncated by -v level, Secret values and tokens masked."""
-    from kpy.rest.bodylog import format_body
-
-    verbosity = 10 if enabled(10) else 9 if enabled(9) else 8
-    log.log(v(8), "%s", format_body(prefix, body, verbosity))
-
-
-def default_retry_backoff() -> Backoff:
-    """Jittered growth under the server's Retry-After: 0.25 s doubling to 4 s, +10% jitter."""
-    return Backoff(duration=0.25, factor=2.0, jitter=0.1, steps=MAX_RETRIES, cap=4.0)
-
-
-@dataclass(frozen=True)
-class Response:
-    """A complete answer (status < 400; errors are raised instead)."""
+@dataclass
+class _Answer:
+    """One attempt's answer: status line, headers, the body (empty while streaming) and aiohttp's response."""
 
     status: int
+    reason: str
     headers: Mapping[str, str]
-    body: bytes
-    reason: str = ""
+    payload: bytes
+    raw: aiohttp.ClientResponse | None = None
 
-    def json(self) -> Any:
-        """The decoded body; a body that is not JSON raises ``ResponseError`` in Go's words, as kubectl says it
-        (``invalid character '<' looking for beginning of value``)."""
-        if not self.body:
-            return None
-        from kpy.errors import ResponseError
-        from kpy.gocompat import gojson
-
-        try:
-            return gojson.loads(self.body)
-        except gojson.GoJSONError as exc:
-            raise ResponseError(str(exc)) from None
-
-    def text(self) -> str:
-        return self.body.decode("utf-8", "replace")
-
-
-def query_pairs(params: Params) -> list[tuple[str, str]]:
-    """Query parameters as ordered string pairs (lists repeat the key; booleans are ``true``/``false``)."""
-    if params is None:
-        return []
-    items = params.items() if isinstance(params, Mapping) else params
-    pairs: list[tuple[str, str]] = []
-    for key, value in items:
-        if value is None:
-            continue
-        values = value if isinstance(value, list | tuple) else [value]
-        for item in values:
-            pairs.append((key, ("true" if item else "false") if isinstance(item, bool) else str(item)))
-    return pairs
-
-
-class _NotResent(aiohttp.ClientError):
-    """A dropped connection, carried past aiohttp's own silent re-send (``error`` is what happened)."""
-
-    def __init__(self, error: aiohttp.ClientError) -> None:
-        super().__init__(str(error))
-        self.error = error
-
-
-async def _no_silent_resend(
-    request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
-) -> aiohttp.ClientResponse:
-    """aiohttp re-sends idempotent verbs (PUT/DELETE too) once when a kept-alive connection turns out dropped;
-    client-go re-sends only GETs, after a pause. Keep one policy, kpy's (``_send``): a client middleware (public
-    since aiohttp 3.12) hands the drop on as an error aiohttp does not retry; ``_send`` unwraps it."""
-    try:
-        return await handler(request)
-    except aiohttp.ClientConnectorError:
-        raise  # not a dropped connection: aiohttp never retries these
-    except (aiohttp.ClientOSError, aiohttp.ServerDisconnectedError) as exc:
-        raise _NotResent(exc) from exc
+    def all_headers(self, name: str) -> list[str]:
+        getall = getattr(self.headers, "getall", None)
+        return list(getall(name, [])) if getall is not None else []
 
 
 class RestClient:
-    """One API server, one connection pool. Use as ``async with RestClient(config) as client``."""
+    """One API server, one connection pool. Use as ``async with RestClient(config) as client``.
+
+    In an event loop requests go over aiohttp. Driven without one (``kpy.rest.blocking.drive``, kpy's one-shot
+    commands), the same coroutines send them over a blocking HTTP/1.1 connection and never suspend; a client
+    that cannot do that (a proxy, exec-plugin credentials) raises ``NeedsEventLoop`` before its first request.
+    """
 
     def __init__(
         self,
@@ -152,8 +98,8 @@ class RestClient:
         *,
         user_agent: str | None = None,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        rand: Callable[[], float] = random.random,
+        sleep: Callable[[float], Awaitable[None]] = adaptive_sleep,
+        rand: Callable[[], float] = _random,
         max_retries: int = MAX_RETRIES,
         rate_limiter: TokenBucket | None = None,
         retry_backoff: Callable[[], Backoff] = default_retry_backoff,
@@ -177,6 +123,10 @@ class RestClient:
         self._retired: list[aiohttp.ClientSession] = []
         self._proxy: str | None = None
         self._proxy_resolved = False
+        self._blocking: bool | None = (
+            None  #: decided at the first request: no event loop → blocking transport
+        )
+        self._connection: Connection | None = None
         parts = urlsplit(config.server)
         default_port = 443 if parts.scheme == "https" else 80
         self.host_port = f"{parts.hostname}:{parts.port or default_port}"
@@ -184,12 +134,16 @@ class RestClient:
         self._port = parts.port or default_port
 
     async def __aenter__(self) -> RestClient:
+        self.blocking()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
     async def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
         sessions, self._retired = self._retired, []
         if self._session is not None:
             sessions.append(self._session)
@@ -197,8 +151,24 @@ class RestClient:
         for session in sessions:
             await session.close()
 
+    def blocking(self) -> bool:
+        """Whether this client sends over the blocking transport: it is used without a running event loop.
+        Raises ``kpy.rest.blocking.NeedsEventLoop`` when that is so but the blocking transport cannot serve it."""
+        if self._blocking is None:
+            if loop_running():
+                self._blocking = False
+            else:
+                from kpy.rest import blocking
+
+                if not blocking.supports(self.config, self.proxy()):
+                    raise blocking.NeedsEventLoop("a proxy or credential plugin needs the event loop")
+                self._blocking = True
+        return self._blocking
+
     # -- plumbing ---------------------------------------------------------------------------------------
     def url(self, path: str, params: Params = None) -> URL:
+        from yarl import URL
+
         if not path.startswith("/"):
             path = "/" + path
         url = URL(self.config.server + path)
@@ -225,6 +195,10 @@ class RestClient:
         return self._ssl
 
     async def _get_session(self) -> aiohttp.ClientSession:
+        import aiohttp
+
+        from kpy.rest.resend import no_silent_resend
+
         ctx = await self.ssl_context()
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(
@@ -235,28 +209,57 @@ class RestClient:
                 trust_env=False,
                 auto_decompress=True,
                 timeout=aiohttp.ClientTimeout(total=None),
-                middlewares=(_no_silent_resend,),
+                middlewares=(no_silent_resend,),
             )
         return self._session
+
+    async def _get_connection(self) -> Connection:
+        """The blocking transport's connection (a new one when the TLS context changed)."""
+        ctx = await self.ssl_context()
+        if self._connection is not None and self._connection.context is not ctx:
+            self._connection.close()
+            self._connection = None
+        if self._connection is None:
+            from kpy.rest.http1 import Connection
+
+            origin = url_string(self.config.server, "/", [])[0]
+            self._connection = Connection(
+                self._host,
+                self._port,
+                context=ctx,
+                server_hostname=self.config.tls_server_name or None,
+                host_header=origin.partition("://")[2].partition("/")[0],
+            )
+        return self._connection
+
+    async def header_items(
+        self, accept: str | None = "application/json", content_type: str | None = None
+    ) -> list[tuple[str, str]]:
+        """Request headers in order: Accept, User-Agent, Content-Type, credentials, impersonation (each
+        Impersonate-Group value its own header)."""
+        out: list[tuple[str, str]] = []
+        if accept:
+            out.append(("Accept", accept))
+        out.append(("User-Agent", self.user_agent))
+        if content_type:
+            out.append(("Content-Type", content_type))
+        out.extend((await self.config.credentials.auth_headers()).items())
+        for name, hv in self.config.impersonation_headers.items():
+            out.extend((name, item) for item in ([hv] if isinstance(hv, str) else hv))
+        return out
 
     async def headers(
         self, accept: str | None = "application/json", content_type: str | None = None
     ) -> CIMultiDict[str]:
-        """Request headers: Accept, User-Agent, credentials, impersonation (Impersonate-Group repeated)."""
+        """``header_items`` as a case-insensitive multi-dict (aiohttp's and the WebSocket dialer's form)."""
+        from multidict import CIMultiDict
+
         out: CIMultiDict[str] = CIMultiDict()
-        if accept:
-            out["Accept"] = accept
-        out["User-Agent"] = self.user_agent
-        if content_type:
-            out["Content-Type"] = content_type
-        for name, value in (await self.config.credentials.auth_headers()).items():
-            out[name] = value
-        for name, hv in self.config.impersonation_headers.items():
-            for item in [hv] if isinstance(hv, str) else hv:
-                out.add(name, item)
+        for name, value in await self.header_items(accept, content_type):
+            out.add(name, value)
         return out
 
-    async def throttle(self, method: str, url: URL) -> None:
+    async def throttle(self, method: str, url: object) -> None:
         waited = await self.rate_limiter.wait()
         if waited > LONG_THROTTLE:
             level = 1 if waited > EXTRA_LONG_THROTTLE else 3
@@ -269,6 +272,12 @@ class RestClient:
             )
 
     def _transport_error(self, exc: BaseException) -> ConnectionFailed:
+        if self._blocking:
+            from kpy.rest import blocking
+
+            return blocking.failure(exc, self.host_port, self.config.tls_server_name or self._host)
+        import aiohttp
+
         if isinstance(exc, TimeoutError):
             return connerrors.timed_out(self.host_port)
         if isinstance(exc, aiohttp.ClientConnectorCertificateError):
@@ -299,23 +308,35 @@ class RestClient:
     async def _transport_failure(self, exc: BaseException) -> ConnectionFailed:
         """``_transport_error``, with Go's wording for a certificate that does not match the server name
         (the SANs and the name asked for; that needs the certificate, read again without the name check)."""
-        cert_error = (
-            exc.certificate_error if isinstance(exc, aiohttp.ClientConnectorCertificateError) else exc
-        )
+        cert_error: BaseException = exc
+        if not self._blocking:
+            import aiohttp
+
+            if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+                cert_error = exc.certificate_error
         if isinstance(cert_error, ssl.SSLCertVerificationError) and connerrors.is_name_mismatch(cert_error):
             from kpy.rest import tlsnames
 
             name = self.config.tls_server_name or self._host
             cert = None
-            if self.proxy() is None:
+            if self._blocking:
+                from kpy.rest.blocking import peer_certificate
+
+                cert = peer_certificate(self._host, self._port, self._ssl, name)
+            elif self.proxy() is None:
                 cert = await tlsnames.peer_certificate(self._host, self._port, self._ssl, name)
             reason = f"tls: failed to verify certificate: {tlsnames.hostname_error(name, cert)}"
             return connerrors.unable(reason, self.host_port)
         return self._transport_error(exc)
 
-    @staticmethod
-    def _retryable_transport_error(method: str, exc: BaseException) -> bool:
+    def _retryable_transport_error(self, method: str, exc: BaseException) -> bool:
         """client-go: only GET, only resets and (probable) EOFs."""
+        if self._blocking:
+            from kpy.rest import blocking
+
+            return blocking.retryable(method.upper(), exc)
+        import aiohttp
+
         if method.upper() != "GET" or isinstance(exc, aiohttp.ClientConnectorError | TimeoutError):
             return False
         if isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError):
@@ -325,11 +346,11 @@ class RestClient:
     def _log_response(
         self,
         method: str,
-        url: URL,
+        url: object,
         status: int | None,
         reason: str,
         started: float,
-        request_headers: Mapping[str, str],
+        request_headers: Mapping[str, str] | Iterable[tuple[str, str]],
         response_headers: Mapping[str, str] | None,
     ) -> None:
         if not enabled(6):
@@ -341,6 +362,71 @@ class RestClient:
             log.log(v(8), "Request Headers: %s", redact_headers(request_headers))
             if response_headers is not None:
                 log.log(v(8), "Response Headers: %s", redact_headers(response_headers))
+
+    # -- one attempt, per transport -----------------------------------------------------------------------
+    async def _attempt_aiohttp(
+        self,
+        method: str,
+        url: URL,
+        headers: list[tuple[str, str]],
+        body: bytes | None,
+        remaining: float | None,
+        stream: bool,
+    ) -> _Answer:
+        import asyncio
+
+        from multidict import CIMultiDict, CIMultiDictProxy
+
+        session = await self._get_session()
+        response: aiohttp.ClientResponse | None = None
+        try:
+            async with asyncio.timeout(remaining):
+                response = await session.request(
+                    method,
+                    url,
+                    data=body,
+                    headers=CIMultiDict(headers),
+                    proxy=self.proxy(),
+                    server_hostname=self.config.tls_server_name,
+                    allow_redirects=False,
+                )
+                payload = b"" if stream and response.status < 400 else await response.read()
+        except BaseException as caught:
+            if response is not None:
+                response.close()
+            from kpy.rest.resend import NotResent
+
+            if isinstance(caught, NotResent):  # the drop itself, for _send's retry policy
+                raise caught.error from caught
+            raise
+        return _Answer(
+            response.status,
+            response.reason or "",
+            CIMultiDictProxy(CIMultiDict(response.headers)),
+            payload,
+            response,
+        )
+
+    async def _attempt_blocking(
+        self,
+        method: str,
+        target: str,
+        headers: list[tuple[str, str]],
+        body: bytes | None,
+        remaining: float | None,
+    ) -> _Answer:
+        connection = await self._get_connection()
+        status, reason, response_headers, payload = connection.request(
+            method, target, headers, body, remaining
+        )
+        return _Answer(status, reason, response_headers, payload)
+
+    def _transport_exceptions(self) -> tuple[type[BaseException], ...]:
+        if self._blocking:
+            return (OSError, TimeoutError, EOFError)
+        import aiohttp
+
+        return (aiohttp.ClientError, OSError, TimeoutError, EOFError)
 
     # -- the request loop -----------------------------------------------------------------------------
     async def _send(
@@ -355,10 +441,20 @@ class RestClient:
         timeout: float | None,
         stream: bool,
         throttle: bool = True,
-    ) -> tuple[aiohttp.ClientResponse, bytes]:
-        """Run the retry loop; return the open response (status < 400) and, unless ``stream``, its body."""
+    ) -> _Answer:
+        """Run the retry loop; return the answer (status < 400) with its body, or open (aiohttp) if ``stream``."""
         method = method.upper()
-        url = self.url(path, params)
+        blocking = self.blocking()
+        if blocking and stream:
+            from kpy.rest.blocking import NeedsEventLoop
+
+            raise NeedsEventLoop("a streamed answer needs the event loop")
+        target = ""
+        url: object
+        if blocking:
+            url, target = url_string(self.config.server, path, query_pairs(params))
+        else:
+            url = self.url(path, params)
         if throttle:  # the first try is throttled before the timeout starts (client-go does the same)
             await self.throttle(method, url)
         limit = timeout if timeout is not None else self.config.request_timeout
@@ -367,53 +463,41 @@ class RestClient:
         reauthenticated = False
         backoff = self._retry_backoff()
         if enabled(8):
-            _log_body("Request Body", body or b"")
-        proxy = self.proxy()
+            log_body("Request Body", body or b"")
+        transport_errors = self._transport_exceptions()
         while True:
-            session = await self._get_session()
-            headers = await self.headers(accept, content_type)
+            headers = await self.header_items(accept, content_type)
             started = time.monotonic()
             remaining = None if deadline is None else max(0.0, deadline - self._clock())
             if remaining == 0.0:  # expired before it could be sent: Go's client says only this
                 raise ConnectionFailed(connerrors.TIMEOUT_MESSAGE, self.host_port)
-            response: aiohttp.ClientResponse | None = None
             try:
-                async with asyncio.timeout(remaining):
-                    response = await session.request(
-                        method,
-                        url,
-                        data=body,
-                        headers=headers,
-                        proxy=proxy,
-                        server_hostname=self.config.tls_server_name,
-                        allow_redirects=False,
-                    )
-                    payload = b"" if stream and response.status < 400 else await response.read()
-            except (aiohttp.ClientError, OSError, TimeoutError, EOFError) as caught:
-                exc = caught.error if isinstance(caught, _NotResent) else caught
-                if response is not None:
-                    response.close()
+                if blocking:
+                    answer = await self._attempt_blocking(method, target, headers, body, remaining)
+                else:
+                    answer = await self._attempt_aiohttp(method, url, headers, body, remaining, stream)  # type: ignore[arg-type]
+            except transport_errors as exc:
                 self._log_response(method, url, None, "", started, headers, None)
                 if retries < self.max_retries and self._retryable_transport_error(method, exc):
                     retries += 1
                     await self._retry_sleep(method, url, 1, backoff, deadline, None, f"error: {exc!r}")
                     continue
                 raise (await self._transport_failure(exc)) from exc
-            status = response.status
-            self._log_response(method, url, status, response.reason or "", started, headers, response.headers)
-            handle_warnings(response.headers.getall("Warning", []), self.warning_handler)
-            if payload and enabled(8):
-                _log_body("Response Body", payload)
+            status = answer.status
+            self._log_response(method, url, status, answer.reason, started, headers, answer.headers)
+            handle_warnings(answer.all_headers("Warning"), self.warning_handler)
+            if answer.payload and enabled(8):
+                log_body("Response Body", answer.payload)
             if status < 400:
-                return response, payload
-            response.release()
-            resp_headers: Mapping[str, str] = CIMultiDictProxy(CIMultiDict(response.headers))
-            error = error_from_response(status, resp_headers, payload, method)
+                return answer
+            if answer.raw is not None:
+                answer.raw.release()
+            error = error_from_response(status, answer.headers, answer.payload, method)
             if status == 401 and not reauthenticated:
                 reauthenticated = True
                 self.config.credentials.invalidate()
                 continue
-            wait = check_wait(status, resp_headers)
+            wait = check_wait(status, answer.headers)
             if wait is not None and retries < self.max_retries:
                 retries += 1
                 await self._retry_sleep(method, url, wait, backoff, deadline, error, str(status))
@@ -423,7 +507,7 @@ class RestClient:
     async def _retry_sleep(
         self,
         method: str,
-        url: URL,
+        url: object,
         retry_after: int,
         backoff: Backoff,
         deadline: float | None,
@@ -467,7 +551,7 @@ class RestClient:
         if json is not None:
             body = jsonlib.dumps(json, separators=(",", ":")).encode()
             content_type = content_type or "application/json"
-        response, payload = await self._send(
+        answer = await self._send(
             method,
             path,
             params=params,
@@ -478,15 +562,9 @@ class RestClient:
             stream=False,
             throttle=throttle,
         )
-        try:
-            return Response(
-                response.status,
-                CIMultiDictProxy(CIMultiDict(response.headers)),
-                payload,
-                response.reason or "",
-            )
-        finally:
-            response.release()
+        if answer.raw is not None:
+            answer.raw.release()
+        return Response(answer.status, answer.headers, answer.payload, answer.reason)
 
     async def get_named(
         self, path: str, namespace: str | None, params: Params = None, accept: str = "application/json"
@@ -529,7 +607,11 @@ class RestClient:
         (None = none) bounds the whole stream. A dropped stream raises ``ConnectionFailed``; a clean end just stops. ``on_open`` is
         called once the server has answered (status < 400), before any line: the stream is established.
         """
-        response, _ = await self._send(
+        import asyncio
+
+        import aiohttp
+
+        answer = await self._send(
             "GET",
             path,
             params=params,
@@ -539,6 +621,8 @@ class RestClient:
             timeout=header_timeout,
             stream=True,
         )
+        response = answer.raw
+        assert response is not None  # streamed answers come from aiohttp
         if on_open is not None:
             on_open()
         buffer = b""
@@ -571,7 +655,9 @@ class RestClient:
     ) -> AsyncGenerator[bytes, None]:
         """GET ``path`` and yield its body as it arrives, byte for byte (container logs). A dropped stream raises
         ``ConnectionFailed``; a clean end just stops."""
-        response, _ = await self._send(
+        import aiohttp
+
+        answer = await self._send(
             "GET",
             path,
             params=params,
@@ -581,6 +667,8 @@ class RestClient:
             timeout=header_timeout,
             stream=True,
         )
+        response = answer.raw
+        assert response is not None  # streamed answers come from aiohttp
         try:
             async for chunk in response.content.iter_any():
                 yield chunk
@@ -605,6 +693,11 @@ class RestClient:
         failures raise ``ConnectionFailed``. ``throttle=False`` skips the client-side rate limiter (for
         streams that are not API requests of their own, like one port-forward connection).
         """
+        if self.blocking():
+            from kpy.rest.blocking import NeedsEventLoop
+
+            raise NeedsEventLoop("a WebSocket needs the event loop")
+
         from kpy.streams.dial import DialedWebSocket, UpgradeRefused, dial
         from kpy.streams.workers import run_in_thread
 
@@ -664,6 +757,11 @@ class RestClient:
         SPDY/3.1``...) with the client's TLS, proxy and credentials, like ``dial_websocket``: a blocking socket
         for threads; a refusal raises the typed API error from its Status, a transport failure
         ``ConnectionFailed``."""
+        if self.blocking():
+            from kpy.rest.blocking import NeedsEventLoop
+
+            raise NeedsEventLoop("an upgraded connection needs the event loop")
+
         from kpy.streams.dial import DialedUpgrade, UpgradeRefused, dial_upgrade
         from kpy.streams.workers import run_in_thread
 

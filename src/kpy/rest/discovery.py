@@ -10,12 +10,9 @@ trusted for ``ttl`` (kubectl's default: 6 hours). An unknown type triggers one r
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
-import re
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -24,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from kpy.errors import ApiError, ConnectionFailed, UsageError
 from kpy.flowcontrol import TokenBucket
+from kpy.flowcontrol.sleep import loop_running
+from kpy.rest.discovery_cache import CACHE_FILE, DEFAULT_TTL_SECONDS, cache_subdir, read_document
 from kpy.rest.discovery_docs import (
     DiscoveryTable,
     ResourceInfo,
@@ -33,9 +32,12 @@ from kpy.rest.discovery_docs import (
     parse_resource_list,
     resolve_type,
 )
+from kpy.rest.gather import gather
 from kpy.rest.logs import log, v
 
 if TYPE_CHECKING:
+    import asyncio
+
     from kpy.rest.client import RestClient
 
 __all__ = ["AGGREGATED_ACCEPT", "Discovery", "DiscoveryTable", "ResourceInfo", "cache_subdir"]
@@ -45,15 +47,7 @@ AGGREGATED_ACCEPT = (
     "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,"
     "application/json"
 )
-CACHE_FILE = "kpy-discovery.json"
-DEFAULT_TTL = timedelta(hours=6)
-_ILLEGAL = re.compile(r"[^(\w/.)]")
-
-
-def cache_subdir(server: str) -> str:
-    """kubectl's per-server directory name: scheme dropped, odd characters → ``_`` (``127.0.0.1_6443``)."""
-    host = server.replace("https://", "", 1).replace("http://", "", 1)
-    return _ILLEGAL.sub("_", host).strip("/")
+DEFAULT_TTL = timedelta(seconds=DEFAULT_TTL_SECONDS)
 
 
 class Discovery:
@@ -72,11 +66,12 @@ class Discovery:
         self._now = now
         self.cache_file: Path | None = None
         if cache_dir is not None:
-            base = Path(cache_dir).expanduser() / "discovery" / cache_subdir(client.config.server)
-            self.cache_file = base / CACHE_FILE
+            self.cache_file = (
+                Path(cache_dir).expanduser() / "discovery" / cache_subdir(client.config.server) / CACHE_FILE
+            )
         self._table: DiscoveryTable | None = None
         self._from_server = False
-        self._lock = asyncio.Lock()
+        self._lock: asyncio.Lock | None = None  # made in the event loop; driven without one, none is needed
         # kubectl's discovery client has its own, looser limits (50 QPS, burst 300)
         self._bucket = TokenBucket(50.0, 300)
         self.failed: dict[str, str] = {}  #: group-version -> error, for legacy groups that could not be read
@@ -101,16 +96,25 @@ class Discovery:
         return (await self.table()).ordered()
 
     async def table(self, refresh: bool = False) -> DiscoveryTable:
+        if not loop_running():  # driven without an event loop: nothing runs concurrently
+            return await self._table_locked(refresh)
+        if self._lock is None:
+            import asyncio
+
+            self._lock = asyncio.Lock()
         async with self._lock:
-            if refresh and not self._from_server:
-                self._table = None
-            if self._table is None and not refresh:
-                self._table = self._read_cache()
-            if self._table is None:
-                self._table = await self._fetch()
-                self._from_server = True
-                self._write_cache(self._table)
-            return self._table
+            return await self._table_locked(refresh)
+
+    async def _table_locked(self, refresh: bool) -> DiscoveryTable:
+        if refresh and not self._from_server:
+            self._table = None
+        if self._table is None and not refresh:
+            self._table = self._read_cache()
+        if self._table is None:
+            self._table = await self._fetch()
+            self._from_server = True
+            self._write_cache(self._table)
+        return self._table
 
     def invalidate(self) -> None:
         """Forget what was discovered (memory and disk)."""
@@ -124,15 +128,14 @@ class Discovery:
     def _read_cache(self) -> DiscoveryTable | None:
         if self.cache_file is None:
             return None
+        data = read_document(
+            self.cache_file, self.client.config.server, self.ttl.total_seconds(), now=self._now
+        )
+        if data is None:
+            return None
         try:
-            age = self._now() - self.cache_file.stat().st_mtime
-            if age > self.ttl.total_seconds() or age < -60:
-                return None
-            data = json.loads(self.cache_file.read_text(encoding="utf-8"))
-            if data.get("server") != self.client.config.server:
-                return None
             return DiscoveryTable.from_json(data)
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             return None
 
     def _write_cache(self, table: DiscoveryTable) -> None:
@@ -142,6 +145,8 @@ class Discovery:
         data["server"] = self.client.config.server
         try:
             self.cache_file.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
+            import tempfile
+
             fd, tmp = tempfile.mkstemp(dir=self.cache_file.parent, prefix=".kpy-discovery-")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 json.dump(data, fh, separators=(",", ":"))
@@ -164,7 +169,7 @@ class Discovery:
             raise
 
     async def _fetch(self) -> DiscoveryTable:
-        core, apis = await asyncio.gather(self._get_optional("/api"), self._get_optional("/apis"))
+        core, apis = await gather(self._get_optional("/api"), self._get_optional("/apis"))
         table = DiscoveryTable()
         legacy: list[tuple[str, list[str]]] = []
         for doc, is_core in ((core, True), (apis, False)):
@@ -177,7 +182,7 @@ class Discovery:
         for group, versions in legacy:
             table.add_group(group, versions)
         jobs = [(group, version) for group, versions in legacy for version in versions]
-        results = await asyncio.gather(*(self._legacy_resources(g, ver) for g, ver in jobs))
+        results = await gather(*(self._legacy_resources(g, ver) for g, ver in jobs))
         for (group, version), infos in zip(jobs, results, strict=True):
             if infos is not None:
                 table.resources[(group, version)] = infos

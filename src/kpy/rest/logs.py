@@ -3,19 +3,41 @@
 klog verbosity ``V(n)`` maps to the logging level ``INFO - n`` (V(6) = 14, V(8) = 12), so a handler set to
 ``logging.INFO - verbosity`` shows exactly what ``kubectl -v=N`` would. Tokens never reach these loggers: header
 dumps go through ``kpy.config.redact_headers``.
+
+``logging`` (with traceback, string and threading, a few ms of start-up) is imported only when something is
+logged or ``-v`` configured it: until then no level below WARNING can be enabled, so ``enabled`` answers False
+without it, and ``log`` is a stand-in that loads the real logger on its first use.
 """
 
 from __future__ import annotations
 
-import logging
+import sys
+from typing import Any
 
-log = logging.getLogger("kpy.rest")
+_INFO = 20  # logging.INFO
+
+
+class LazyLogger:
+    """``logging.getLogger(name)``, fetched on first use."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        import logging
+
+        return getattr(logging.getLogger(self._name), attr)
+
+
+log: Any = LazyLogger("kpy.rest")
 
 
 def v(level: int) -> int:
     """The logging level for klog's ``V(level)``."""
-    return max(1, logging.INFO - level)
+    return max(1, _INFO - level)
 
 
 def enabled(level: int) -> bool:
-    return log.isEnabledFor(v(level))
+    if "logging" not in sys.modules:  # nothing configured a level below WARNING
+        return False
+    return bool(log.isEnabledFor(v(level)))

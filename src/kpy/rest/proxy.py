@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from collections.abc import Mapping
 from urllib.parse import urlsplit
@@ -15,6 +14,8 @@ def _is_loopback(host: str) -> bool:
     if host.lower() == "localhost":
         return True
     try:
+        import ipaddress  # not at import: a request without a proxy never needs it
+
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
@@ -49,6 +50,8 @@ def select_proxy(server: str, proxy_url: str | None, env: Mapping[str, str] | No
             ):
                 return None
             try:
+                import ipaddress
+
                 if ipaddress.ip_address(host) in ipaddress.ip_network(entry, strict=False):
                     return None
             except ValueError:

@@ -10,7 +10,6 @@ the certificate in a second handshake that checks the chain (the same CA) but no
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import ipaddress
 import ssl
@@ -81,13 +80,8 @@ def hostname_error(host: str, cert: Cert | None) -> str:
     return f"x509: certificate is valid for {valid}, not {host}"
 
 
-async def peer_certificate(
-    host: str, port: int, context: ssl.SSLContext | None, server_name: str, timeout: float = 5.0
-) -> Cert | None:
-    """The server's certificate as ``getpeercert()`` decodes it, with the chain verified but not the name.
-
-    None when it cannot be read (no context, the chain does not verify either, the server went away).
-    """
+def probe_context(context: ssl.SSLContext | None) -> ssl.SSLContext | None:
+    """A context that verifies the chain as ``context`` does but not the name (None: nothing to verify)."""
     if context is None or context.verify_mode != ssl.CERT_REQUIRED:
         return None
     probe = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -99,6 +93,21 @@ async def peer_certificate(
             probe.load_verify_locations(cadata=ssl.DER_cert_to_PEM_cert(der))
     else:
         probe.load_default_certs(ssl.Purpose.SERVER_AUTH)
+    return probe
+
+
+async def peer_certificate(
+    host: str, port: int, context: ssl.SSLContext | None, server_name: str, timeout: float = 5.0
+) -> Cert | None:
+    """The server's certificate as ``getpeercert()`` decodes it, with the chain verified but not the name.
+
+    None when it cannot be read (no context, the chain does not verify either, the server went away).
+    """
+    import asyncio
+
+    probe = probe_context(context)
+    if probe is None:
+        return None
     try:
         async with asyncio.timeout(timeout):
             _reader, writer = await asyncio.open_connection(

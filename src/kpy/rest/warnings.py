@@ -13,9 +13,7 @@ INFO level (client-go's default ``WarningLogger`` logs them through klog).
 
 from __future__ import annotations
 
-import email.header
 import re
-import threading
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -79,6 +77,8 @@ def _decode_rfc2047(text: str) -> str:
     if "=?" not in text:
         return text
     try:
+        import email.header  # only for a warning that is MIME-encoded
+
         parts = email.header.decode_header(text)
         decoded = "".join(
             part.decode(charset or "utf-8") if isinstance(part, bytes) else part for part, charset in parts
@@ -163,6 +163,8 @@ class WarningWriter:
         self._deduplicate = deduplicate
         self._color = color
         self._written: set[str] = set()
+        import threading
+
         self._lock = threading.Lock()
         self.count = 0
 

@@ -27,8 +27,12 @@ from kpy.errors import ApiError, ConnectionFailed, Gone, ResponseError, ServerEr
 from kpy.flowcontrol import ExponentialBackoffManager
 from kpy.gocompat import gojson
 from kpy.rest.discovery_docs import ResourceInfo
+from kpy.rest.listing import ListResult, Transform, list_all
+from kpy.rest.listing import selector_params as _selectors
 from kpy.rest.logs import log, v
 from kpy.rest.watchhealth import ReconnectTracker, WatchHealth
+
+__all__ = ["ListResult", "Reflector", "Transform", "WatchEvent", "list_all", "object_key"]
 
 if TYPE_CHECKING:
     from kpy.rest.client import RestClient
@@ -42,17 +46,6 @@ RECONNECT_JITTER = 0.2
 RECONNECT_TIMEOUT = 30.0
 #: what a reconnect may fail with and still be retried
 RETRYABLE = (ConnectionFailed, TooManyRequests, ServerError, ResponseError)
-#: client-go's ``TransformFunc``: what the reflector keeps and delivers instead of each object (it must keep
-#: ``metadata``'s name, namespace, uid and resourceVersion)
-Transform = Callable[[dict[str, Any]], dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class ListResult:
-    items: list[dict[str, Any]]
-    resource_version: str
-    kind: str
-    api_version: str
 
 
 @dataclass(frozen=True)
@@ -65,61 +58,6 @@ class WatchEvent:
     object: dict[str, Any] = field(default_factory=dict)
     initial: bool = False
     relisted: bool = False
-
-
-def _selectors(label_selector: str | None, field_selector: str | None) -> dict[str, str]:
-    params: dict[str, str] = {}
-    if label_selector:
-        params["labelSelector"] = label_selector
-    if field_selector:
-        params["fieldSelector"] = field_selector
-    return params
-
-
-async def list_all(
-    client: RestClient,
-    info: ResourceInfo,
-    namespace: str | None,
-    *,
-    label_selector: str | None = None,
-    field_selector: str | None = None,
-    chunk_size: int = 500,
-    timeout: float | None = None,
-    transform: Transform | None = None,
-) -> ListResult:
-    """Every object of a type (in ``namespace``, or all), fetched in chunks of ``chunk_size`` (0 = one go);
-    ``timeout`` bounds each request (default: the client's request timeout). ``transform`` is applied to each
-    item as its page arrives (so a large list's decoded pages need not all be alive at once)."""
-    path = info.path(namespace)
-    params: dict[str, Any] = _selectors(label_selector, field_selector)
-    if chunk_size > 0:
-        params["limit"] = chunk_size
-    items: list[dict[str, Any]] = []
-    while True:
-        try:
-            page = await client.get_json(path, params, timeout)
-        except Gone:
-            if "continue" not in params:
-                raise
-            # the continue token expired: like client-go's pager, fall back to one full, unpaginated list
-            log.log(v(2), "continue token for %s expired; relisting without limit", path)
-            params.pop("continue")
-            params.pop("limit", None)
-            items = []
-            page = await client.get_json(path, params, timeout)
-        page_items = page.pop("items", None) or []
-        items.extend(page_items if transform is None else map(transform, page_items))
-        del page_items
-        meta = page.get("metadata") or {}
-        token = meta.get("continue")
-        if not token or "limit" not in params:
-            return ListResult(
-                items,
-                str(meta.get("resourceVersion", "") or ""),
-                str(page.get("kind") or f"{info.kind}List"),
-                str(page.get("apiVersion") or info.group_version),
-            )
-        params["continue"] = token
 
 
 def object_key(obj: dict[str, Any]) -> str:

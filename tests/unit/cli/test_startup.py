@@ -107,6 +107,23 @@ def test_only_the_named_command_is_built(argv: list[str], module: str | None) ->
     assert _command_module(argv) == module
 
 
+@pytest.mark.parametrize(
+    ("env", "module"),
+    [
+        ({"_KPY_COMPLETE": "complete_bash", "COMP_WORDS": "kpy -n web get po", "COMP_CWORD": "4"}, "get"),
+        ({"_KPY_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "kpy port-forward "}, "port_forward"),
+        ({"_KPY_COMPLETE": "complete_fish", "_TYPER_COMPLETE_ARGS": "kpy ge"}, None),  # the command's name itself
+        ({"_KPY_COMPLETE": "complete_bash"}, None),  # the line cannot be read: every command
+    ],
+)
+def test_completion_builds_only_the_command_on_the_line(
+    env: dict[str, str], module: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    assert _command_module(["ignored"]) == module
+
+
 def test_a_value_of_a_root_flag_is_not_taken_for_the_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["-n", "get", "pods"]) == 1
     assert 'unknown command "pods" for "kpy"' in capsys.readouterr().err

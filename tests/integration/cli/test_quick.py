@@ -1,0 +1,132 @@
+"""``kpy.cli.quick`` (plain ``kpy get`` lines without click) answers exactly as the click app does, and leaves
+every other form to the app."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kpy.cli import quick
+
+AGE = re.compile(r"(?<![\w-])(?:\d+[smhdy])+(?![\w-])")  # an AGE cell can tick between the two runs
+SAME = [
+    ["get", "pods"],
+    ["get", "pods", "-o", "name"],
+    ["get", "po", "-owide", "-A"],
+    ["get", "pods,services", "--no-headers", "--show-kind"],
+    ["get", "pods", "-n=kube-system"],
+    ["get", "pods", "--namespace", "nosuchns"],
+    ["get", "pods", "-l", "app=web", "--output=json"],
+    ["get", "pods", "-L", "app", "-L", "tier", "--show-labels"],
+    ["get", "ns", "default", "-o", "yaml"],
+    ["get", "pods", "--sort-by", "{.metadata.name}", "-o", "name"],
+    ["get", "pods", "--chunk-size", "1", "-o", "name"],
+    ["get", "pods", "nosuchpod", "--ignore-not-found"],
+    ["get", "pods", "nosuchpod"],
+    ["get", "nosuchtype"],
+    ["get", "pods", "-o", "bogus"],
+    ["get", "pods", "--show-labels", "-o", "json"],
+    ["get"],
+    ["get", "pods/web", "services"],
+    ["get", "pods", "--raw", "/api"],
+    ["get", "--raw", "/version"],
+    ["get", "pods", "-o", "jsonpath={.items[*].metadata.name}", "--allow-missing-template-keys"],
+    ["events", "tail", "--no-watch"],
+    ["events", "tail", "--no-watch", "-A", "-o", "json"],
+    ["events", "tail", "--no-watch", "--for", "pod/web", "--types", "Warning,Normal"],
+    ["events", "tail", "--no-watch", "--for", "pod/nosuch"],
+    ["events", "tail", "--no-watch", "-n", "nosuchns", "-o", "yaml"],
+    ["events", "tail", "--no-watch", "--since", "bogus"],
+]
+
+APP_ONLY = [
+    ["get", "--help"],
+    ["get", "pods", "-h"],
+    ["get", "pods", "-Aw"],
+    ["get", "pods", "--no-headers=false"],
+    ["get", "--", "pods"],
+    ["get", "pods", "--bogus"],
+    ["get", "pods", "--chunk-size", "x"],
+    ["get", "pods", "-o"],
+    ["get", "pods", "-o", "name", "-o", "json"],
+    ["-n", "default", "get", "pods"],
+    ["version", "--client"],
+    ["events", "-n", "default", "tail", "--no-watch"],
+    ["events", "record", "--for", "pod/web"],
+]
+
+
+def _run(fn: Any, argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[Any, str, str]:
+    code = fn(argv)
+    captured = capsys.readouterr()
+    return code, AGE.sub("<age>", captured.out), captured.err
+
+
+@pytest.fixture
+def env(sandbox: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KUBECONFIG", str(sandbox.kubeconfig_path))
+    monkeypatch.setenv("KUBECACHEDIR", str(tmp_path))
+    monkeypatch.setattr(sys, "argv", ["kpy"])
+
+
+@pytest.mark.parametrize("argv", SAME, ids=" ".join)
+def test_plain_get_lines_answer_as_the_click_app_does(
+    env: None, argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kpy.cli.main import run
+
+    ours = _run(quick.answer, argv, capsys)
+    theirs = _run(run, argv, capsys)
+    assert ours[0] is not None, "the quick path should have answered"
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("argv", APP_ONLY, ids=" ".join)
+def test_other_forms_are_left_to_the_click_app(
+    env: None, argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run(quick.answer, argv, capsys) == (None, "", "")
+
+
+def test_the_connection_flags_are_the_apps() -> None:
+    from kpy.cli import common
+
+    kinds = {"str": str, "int": int}
+    value_options = {
+        decl: (name, kinds.get(kind))
+        for name, (decls, _, _, kind, _) in common._CONNECTION_FLAGS.items()
+        if kind != "bool"
+        for decl in decls
+    }
+    switches = {
+        decl: name
+        for name, (decls, _, _, kind, _) in common._CONNECTION_FLAGS.items()
+        if kind == "bool"
+        for decl in decls
+    }
+    assert quick.CONNECTION_FLAGS.items() <= value_options.items()
+    assert switches == quick.CONNECTION_SWITCHES
+
+
+def test_a_plain_get_imports_no_click_asyncio_or_aiohttp(sandbox: Any, tmp_path: Path) -> None:
+    code = (
+        "import sys; from kpy.cli.entry import main\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('typer', 'click', 'asyncio', 'aiohttp', 'yarl'))\n"
+        "print(code, heavy, file=sys.stderr)\n"
+    )
+    env = {"KUBECONFIG": str(sandbox.kubeconfig_path), "KUBECACHEDIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    proc = subprocess.run(
+        [sys.executable, "-c", code, "get", "pods", "-o", "name"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert "pod/" in proc.stdout
+    assert proc.stderr.strip().splitlines()[-1] == "0 []"
