@@ -173,16 +173,59 @@ def copy_from_pod(
     tools = runner.tools() if tools is None else tools
     report = CopyReport(method="tar" if "tar" in tools else "cat")
     written: dict[str, tuple[int, str]] = {}  # path relative to the source -> (size, sha256)
-    if report.method == "tar":
-        _untar(runner, src, dest, retries, tools, warn, progress, report, written)
-    else:
-        _cat_from_pod(runner, src, dest, warn, progress, report, written)
-    report.files, report.bytes = len(written), sum(size for size, _ in written.values())
+    # the pod hashes its files while they are copied (the local side hashes what it writes as it writes);
+    # its exec is dialled before the copy's, so the execs reach the server in a fixed order
+    sums = None
     if verify and {"sha256sum", "stat"} <= tools:
-        remote = {relative(src, k): v for k, v in remote_sums(runner, src).items()}
+        upgraded = threading.Event()
+        sums = _Background(lambda: remote_sums(runner, src, upgraded), upgraded)
+        upgraded.wait()
+    try:
+        if report.method == "tar":
+            _untar(runner, src, dest, retries, tools, warn, progress, report, written)
+        else:
+            _cat_from_pod(runner, src, dest, warn, progress, report, written)
+    except BaseException:
+        if sums is not None:
+            sums.join()  # no exec left running; the copy's own error is the one reported
+        raise
+    remote_found = sums.result() if sums is not None else None
+    report.files, report.bytes = len(written), sum(size for size, _ in written.values())
+    if remote_found is not None:
+        remote = {relative(src, k): v for k, v in remote_found.items()}
         report.mismatches = compare(written, remote)
         report.verified = not report.mismatches
     return report
+
+
+class _Background:
+    """``fn`` running in a thread; ``result`` waits for it and returns its value or raises its exception.
+    ``started`` is set when ``fn`` ends, if it has not set it itself."""
+
+    def __init__(self, fn: Callable[[], dict[str, tuple[int, str]]], started: threading.Event) -> None:
+        self._fn, self._started = fn, started
+        self._value: dict[str, tuple[int, str]] | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, name="kpy-cp-sums", daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        try:
+            self._value = self._fn()
+        except BaseException as exc:  # handed to the caller of result()
+            self._error = exc
+        finally:
+            self._started.set()
+
+    def join(self) -> None:
+        self._thread.join()
+
+    def result(self) -> dict[str, tuple[int, str]]:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None
+        return self._value
 
 
 def _untar(
