@@ -139,19 +139,58 @@ def _inside(dest: Path, target: Path) -> bool:
 def _write_file(target: Path, chunks: Iterator[bytes]) -> tuple[int, str]:
     """Write ``chunks`` to ``target`` through a temporary name; (size, sha256). Nothing at ``target`` on failure."""
     part = target.with_name(target.name + PART_SUFFIX)
-    digest, size = hashlib.sha256(), 0
+    hasher = _Hasher()
     try:
-        with open(part, "wb") as out:
-            for chunk in chunks:
-                out.write(chunk)
-                digest.update(chunk)
-                size += len(chunk)
+        try:
+            with open(part, "wb") as out:
+                for chunk in chunks:
+                    out.write(chunk)
+                    hasher.update(chunk)
+        finally:
+            digest = hasher.hexdigest()
         os.replace(part, target)
     except BaseException:
         with contextlib.suppress(OSError):
             part.unlink()
         raise
-    return size, digest.hexdigest()
+    return hasher.size, digest
+
+
+class _Hasher:
+    """sha256 of what is written, computed beside the writing: past ``THREADED_AFTER`` bytes in a thread of its
+    own (hashlib releases the GIL, so hashing a chunk overlaps with writing the next one)."""
+
+    THREADED_AFTER = 1 << 20
+
+    def __init__(self) -> None:
+        self.digest = hashlib.sha256()
+        self.size = 0
+        self._queue: queue.Queue[bytes | None] | None = None
+        self._thread: threading.Thread | None = None
+
+    def update(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self._queue is not None:
+            self._queue.put(chunk)
+            return
+        self.digest.update(chunk)
+        if self.size >= self.THREADED_AFTER:
+            self._queue = queue.Queue(8)
+            self._thread = threading.Thread(target=self._work, name="kpy-cp-hash", daemon=True)
+            self._thread.start()
+
+    def _work(self) -> None:
+        assert self._queue is not None
+        while (chunk := self._queue.get()) is not None:
+            self.digest.update(chunk)
+
+    def hexdigest(self) -> str:
+        """The digest of everything given so far (ends the thread)."""
+        if self._queue is not None and self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._queue = self._thread = None
+        return self.digest.hexdigest()
 
 
 def _chunks(stream: Any) -> Iterator[bytes]:
