@@ -139,19 +139,58 @@ def _inside(dest: Path, target: Path) -> bool:
 def _write_file(target: Path, chunks: Iterator[bytes]) -> tuple[int, str]:
     """Write ``chunks`` to ``target`` through a temporary name; (size, sha256). Nothing at ``target`` on failure."""
     part = target.with_name(target.name + PART_SUFFIX)
-    digest, size = hashlib.sha256(), 0
+    hasher = _Hasher()
     try:
-        with open(part, "wb") as out:
-            for chunk in chunks:
-                out.write(chunk)
-                digest.update(chunk)
-                size += len(chunk)
+        try:
+            with open(part, "wb") as out:
+                for chunk in chunks:
+                    out.write(chunk)
+                    hasher.update(chunk)
+        finally:
+            digest = hasher.hexdigest()
         os.replace(part, target)
     except BaseException:
         with contextlib.suppress(OSError):
             part.unlink()
         raise
-    return size, digest.hexdigest()
+    return hasher.size, digest
+
+
+class _Hasher:
+    """sha256 of what is written, computed beside the writing: past ``THREADED_AFTER`` bytes in a thread of its
+    own (hashlib releases the GIL, so hashing a chunk overlaps with writing the next one)."""
+
+    THREADED_AFTER = 1 << 20
+
+    def __init__(self) -> None:
+        self.digest = hashlib.sha256()
+        self.size = 0
+        self._queue: queue.Queue[bytes | None] | None = None
+        self._thread: threading.Thread | None = None
+
+    def update(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self._queue is not None:
+            self._queue.put(chunk)
+            return
+        self.digest.update(chunk)
+        if self.size >= self.THREADED_AFTER:
+            self._queue = queue.Queue(8)
+            self._thread = threading.Thread(target=self._work, name="kpy-cp-hash", daemon=True)
+            self._thread.start()
+
+    def _work(self) -> None:
+        assert self._queue is not None
+        while (chunk := self._queue.get()) is not None:
+            self.digest.update(chunk)
+
+    def hexdigest(self) -> str:
+        """The digest of everything given so far (ends the thread)."""
+        if self._queue is not None and self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._queue = self._thread = None
+        return self.digest.hexdigest()
 
 
 def _chunks(stream: Any) -> Iterator[bytes]:
@@ -173,16 +212,59 @@ def copy_from_pod(
     tools = runner.tools() if tools is None else tools
     report = CopyReport(method="tar" if "tar" in tools else "cat")
     written: dict[str, tuple[int, str]] = {}  # path relative to the source -> (size, sha256)
-    if report.method == "tar":
-        _untar(runner, src, dest, retries, tools, warn, progress, report, written)
-    else:
-        _cat_from_pod(runner, src, dest, warn, progress, report, written)
-    report.files, report.bytes = len(written), sum(size for size, _ in written.values())
+    # the pod hashes its files while they are copied (the local side hashes what it writes as it writes);
+    # its exec is dialled before the copy's, so the execs reach the server in a fixed order
+    sums = None
     if verify and {"sha256sum", "stat"} <= tools:
-        remote = {relative(src, k): v for k, v in remote_sums(runner, src).items()}
+        upgraded = threading.Event()
+        sums = _Background(lambda: remote_sums(runner, src, upgraded), upgraded)
+        upgraded.wait()
+    try:
+        if report.method == "tar":
+            _untar(runner, src, dest, retries, tools, warn, progress, report, written)
+        else:
+            _cat_from_pod(runner, src, dest, warn, progress, report, written)
+    except BaseException:
+        if sums is not None:
+            sums.join()  # no exec left running; the copy's own error is the one reported
+        raise
+    remote_found = sums.result() if sums is not None else None
+    report.files, report.bytes = len(written), sum(size for size, _ in written.values())
+    if remote_found is not None:
+        remote = {relative(src, k): v for k, v in remote_found.items()}
         report.mismatches = compare(written, remote)
         report.verified = not report.mismatches
     return report
+
+
+class _Background:
+    """``fn`` running in a thread; ``result`` waits for it and returns its value or raises its exception.
+    ``started`` is set when ``fn`` ends, if it has not set it itself."""
+
+    def __init__(self, fn: Callable[[], dict[str, tuple[int, str]]], started: threading.Event) -> None:
+        self._fn, self._started = fn, started
+        self._value: dict[str, tuple[int, str]] | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, name="kpy-cp-sums", daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        try:
+            self._value = self._fn()
+        except BaseException as exc:  # handed to the caller of result()
+            self._error = exc
+        finally:
+            self._started.set()
+
+    def join(self) -> None:
+        self._thread.join()
+
+    def result(self) -> dict[str, tuple[int, str]]:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None
+        return self._value
 
 
 def _untar(

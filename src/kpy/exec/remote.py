@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -65,16 +66,24 @@ class RemoteRunner:
         stdout: Callable[[bytes | memoryview], None],
         stderr: Callable[[bytes | memoryview], None],
         stdin: Callable[[int], bytes] | None = None,
+        upgraded: threading.Event | None = None,
     ) -> p.ExitResult:
+        """Run ``command``; ``upgraded`` is set once its exec is dialled (or failed to be)."""
         request = ExecRequest(self.namespace, self.pod, self.container, command, stdin=stdin is not None)
         from kpy.exec.spdy import open_exec_any, session_for
 
-        dialed = asyncio.run_coroutine_threadsafe(open_exec_any(self.client, request), self.loop).result()
+        try:
+            dialed = asyncio.run_coroutine_threadsafe(open_exec_any(self.client, request), self.loop).result()
+        finally:
+            if upgraded is not None:
+                upgraded.set()
         return session_for(dialed, request, stdin=stdin, stdout=stdout, stderr=stderr).run()
 
-    def capture(self, command: list[str]) -> tuple[p.ExitResult, bytes, bytes]:
+    def capture(
+        self, command: list[str], upgraded: threading.Event | None = None
+    ) -> tuple[p.ExitResult, bytes, bytes]:
         out, err = bytearray(), bytearray()
-        result = self.run(command, stdout=out.extend, stderr=err.extend)
+        result = self.run(command, stdout=out.extend, stderr=err.extend, upgraded=upgraded)
         return result, bytes(out), bytes(err)
 
     def tools(self) -> set[str]:
@@ -91,11 +100,14 @@ def failed(result: p.ExitResult, stderr: bytes = b"") -> CopyError:
     )
 
 
-def remote_sums(runner: RemoteRunner, path: str) -> dict[str, tuple[int, str]]:
+def remote_sums(
+    runner: RemoteRunner, path: str, upgraded: threading.Event | None = None
+) -> dict[str, tuple[int, str]]:
     """``{path in the pod: (size, sha256)}`` for every regular file under ``path`` (a few execs in the pod
-    per thousands of files: ``sha256sum`` and ``stat`` run once per batch of names)."""
+    per thousands of files: ``sha256sum`` and ``stat`` run once per batch of names). ``upgraded`` is set
+    once the exec is dialled."""
     script = _SUMS.replace("{marker}", _MARKER)
-    result, out, err = runner.capture(["sh", "-c", script, "sh", path])
+    result, out, err = runner.capture(["sh", "-c", script, "sh", path], upgraded)
     if result.code != 0:
         raise failed(result, err)
     return parse_sums(out)

@@ -92,7 +92,8 @@ def test_broken_stream_resumes(sandbox: Any, tmp_path: Path) -> None:
     root = sandbox.emulator.exec.root("default", "web", "web")
     data = os.urandom(3 << 20)
     (root / "resume.bin").write_bytes(data)
-    sandbox.emulator.exec.drops = [None, 1 << 20]  # the tool probe, then the tar stream
+    # the tool probe, the pod's sha256 pass, then the tar stream
+    sandbox.emulator.exec.drops = [None, None, 1 << 20]
     result = tool([KPY, "cp", "web:resume.bin", "out.bin"], sandbox, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "warning: resuming copy at" in result.stderr

@@ -7,6 +7,8 @@ import hashlib
 import os
 import random
 import shutil
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -76,8 +78,13 @@ async def test_drops_resume_to_an_identical_file(
     data = random.Random(seed).randbytes(4 << 20)
     (root / "big.bin").write_bytes(data)
     rng = random.Random(seed)
-    # the first exec is the tool probe: drops apply to the tar streams after it
-    seeded.exec.drops = [None, rng.randrange(1, 3 << 19), rng.randrange(1, 3 << 19)]  # each < half the rest
+    # the first exec is the tool probe, the second the pod's sha256 pass: drops apply to the tar streams after
+    seeded.exec.drops = [
+        None,
+        None,
+        rng.randrange(1, 3 << 19),
+        rng.randrange(1, 3 << 19),
+    ]  # each < half the rest
     warnings: list[str] = []
     report = await asyncio.to_thread(
         copy_from_pod, runner(sclient), "big.bin", tmp_path / "out.bin", retries=3, warn=warnings.append
@@ -92,14 +99,14 @@ async def test_drop_without_retries_fails_and_leaves_no_short_file(
 ) -> None:
     root = seeded.exec.root("default", "web", "web")
     (root / "big.bin").write_bytes(os.urandom(2 << 20))
-    seeded.exec.drops = [None, 1 << 20]
+    seeded.exec.drops = [None, None, 1 << 20]  # the tool probe, the pod's sha256 pass, the tar stream
     with pytest.raises(CopyError, match="broke after"):
         await asyncio.to_thread(copy_from_pod, runner(sclient), "big.bin", tmp_path / "out.bin", retries=0)
     assert list(tmp_path.iterdir()) == []  # neither out.bin nor its .kpy-part
 
 
 async def test_mismatch_is_reported(sclient: RestClient, seeded: Any, tmp_path: Path) -> None:
-    """Verification compares against the pod after the copy: a file changed there meanwhile is found."""
+    """Verification compares against the pod: a file changed there before its sha256 pass read it is found."""
     root = seeded.exec.root("default", "web", "web")
     (root / "d").mkdir()
     (root / "d" / "a").write_bytes(b"abc")
@@ -108,7 +115,14 @@ async def test_mismatch_is_reported(sclient: RestClient, seeded: Any, tmp_path: 
 
     real = cp.remote_sums
 
-    def changed(run: RemoteRunner, path: str) -> dict[str, tuple[int, str]]:
+    def changed(
+        run: RemoteRunner, path: str, upgraded: threading.Event | None = None
+    ) -> dict[str, tuple[int, str]]:
+        if upgraded is not None:
+            upgraded.set()  # let the copy start, and change the pod's file once it is here
+        deadline = time.monotonic() + 30
+        while not (tmp_path / "d" / "a").exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
         (root / "d" / "a").write_bytes(b"abcd")
         return real(run, path)
 
@@ -164,7 +178,7 @@ async def test_random_drops_end_identical_or_failed_never_short(
     outcomes = set()
     for i in range(8):
         drops = [rng.randrange(1, 200_000) for _ in range(rng.randrange(0, 4))]  # all within the tar streams
-        seeded.exec.drops = list(drops)
+        seeded.exec.drops = [None, *drops]  # the pod's sha256 pass, then the tar streams
         target = tmp_path / f"out{i}.bin"
         try:
             report = await asyncio.to_thread(
