@@ -21,10 +21,13 @@ from kpy.rest.request import (
     default_user_agent,
     query_pairs,
 )
+from kpy.rest.sending import EXTRA_LONG_THROTTLE, LONG_THROTTLE
 from kpy.rest.streaming import Streaming
 from kpy.rest.upgrading import Upgrading
 
 __all__ = [
+    "EXTRA_LONG_THROTTLE",
+    "LONG_THROTTLE",
     "MAX_RETRIES",
     "Params",
     "Response",
