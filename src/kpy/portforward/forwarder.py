@@ -20,21 +20,14 @@ Usage::
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import errno
 import os
 import socket
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
 
-from kpy.errors import ConnectionFailed as ConnectionFailed_
-from kpy.errors import ForwardError, KpyError, NotFound, UsageError
+from kpy.errors import ForwardError, KpyError
+from kpy.portforward.connection_handling import ConnectionHandling
 from kpy.portforward.events import (
-    ConnectionAccepted,
-    ConnectionFailed,
-    ForwardEvent,
     ForwardingStarted,
-    HalfCloseUnsupported,
     Listener,
     ListenFailed,
     PodLost,
@@ -42,44 +35,13 @@ from kpy.portforward.events import (
     WatchProblem,
     join_host_port,
 )
-from kpy.portforward.multiplex import SPDY_UPGRADE_HEADERS, TUNNEL_SUBPROTOCOL, SpdyConnection, relay_local
-from kpy.portforward.protocol import SUBPROTOCOLS
+from kpy.portforward.forwarder_core import DIAGNOSE_TIMEOUT, PROTOCOLS, EventHandler
 from kpy.portforward.resolve import (
     ForwardedPort,
     ListenAddress,
     Resolved,
-    Target,
-    parse_addresses,
-    parse_target,
     resolve,
-    validate_port_syntax,
 )
-from kpy.portforward.stream import (
-    STREAM_DROPPED,
-    StreamProblem,
-    open_stream,
-    portforward_path,
-    relay,
-)
-from kpy.rest.logs import log, v
-from kpy.streams.workers import run_in_thread
-
-if TYPE_CHECKING:
-    from kpy.rest import RestClient
-
-EventHandler = Callable[[ForwardEvent], None]
-#: ``--protocol``: auto tries the WebSocket tunnel, then SPDY over an HTTP upgrade, then v4 (kubectl's order)
-PROTOCOLS = ("auto", "tunnel", "spdy", "v4")
-_ORDER = {"auto": ["tunnel", "spdy", "v4"], "tunnel": ["tunnel"], "spdy": ["spdy"], "v4": ["v4"]}
-_DESCRIPTIONS = {
-    "tunnel": f"SPDY/3.1 tunnelled in a WebSocket ({TUNNEL_SUBPROTOCOL}), one connection for all",
-    "spdy": "SPDY/3.1 over an HTTP upgrade, one connection for all",
-    "v4": "WebSocket v4.channel.k8s.io, one connection per local connection (no half-close)",
-}
-_NAMES = {"tunnel": "the SPDY tunnel", "spdy": "SPDY over an HTTP upgrade", "v4": "v4"}
-_NO_STREAM = StreamProblem("local", "")  # the v4 stream could not be opened (already reported)
-#: how long the API server may take to answer whether a pod whose stream dropped still exists
-DIAGNOSE_TIMEOUT = 10.0
 
 
 def _go_errno_text(exc: OSError) -> str:
@@ -116,74 +78,13 @@ def bind_socket(address: ListenAddress, port: int, backlog: int = socket.SOMAXCO
     return sock
 
 
-class PortForwarder:
+class PortForwarder(ConnectionHandling):
     """Forward local ports to a pod (or the pod behind a service/workload) of the API server ``client`` talks to.
 
     ``target``: ``pod/NAME``, ``NAME``, ``svc/NAME``, ``deploy/NAME``, ``rs/``, ``sts/``, ...; ``ports``:
     ``8080:80``, ``80``, ``:80`` (random local port), ``8080:http`` (named). ``on_event`` receives the
     ``kpy.portforward.events`` a CLI prints. Argument errors raise ``UsageError`` right away.
     """
-
-    def __init__(
-        self,
-        client: RestClient,
-        target: str | Target,
-        ports: Sequence[str],
-        *,
-        namespace: str | None = None,
-        addresses: Sequence[str] = ("localhost",),
-        pod_running_timeout: float = 60.0,
-        reconnect: bool = False,
-        on_event: EventHandler | None = None,
-        watch_pod: bool = True,
-        subprotocols: Sequence[str] = SUBPROTOCOLS,
-        protocol: str = "auto",
-    ) -> None:
-        self.client = client
-        self.target = parse_target(target) if isinstance(target, str) else target
-        self.specs = validate_port_syntax(list(ports))
-        self.addresses = parse_addresses(list(addresses))
-        self.namespace = namespace or client.config.namespace
-        self.pod_running_timeout = pod_running_timeout
-        self.reconnect = reconnect
-        self.watch_pod = watch_pod
-        self.subprotocols = tuple(subprotocols)
-        if protocol not in PROTOCOLS:
-            raise UsageError(
-                f'invalid argument "{protocol}" for "--protocol" flag: must be one of {", ".join(PROTOCOLS)}'
-            )
-        self.protocol = protocol
-        #: the protocol in use once the first connection was made: "tunnel", "spdy" or "v4"
-        self.protocol_in_use: str | None = None
-        self._mux: SpdyConnection | None = None
-        self._mux_pod = ""
-        self._dial_lock = asyncio.Lock()
-        self._on_event = on_event
-        self.listeners: list[Listener] = []
-        self.resolved: Resolved | None = None
-        self._ports: list[ForwardedPort] = []
-        self._listening: list[socket.socket] = []
-        self._acceptors: list[asyncio.Task[None]] = []
-        self._connections: set[asyncio.Task[Any]] = set()
-        self._supervisor: asyncio.Task[None] | None = None
-        self._losses: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
-        self._pod_ready = asyncio.Event()
-        self._done = asyncio.Event()
-        self._failure: KpyError | None = None
-        self._closed = False
-        #: connections handled so far (for tests and -v output)
-        self.connections_handled = 0
-        self._half_close_told = False
-
-    # -- public ----------------------------------------------------------------------------------------
-    @property
-    def pod(self) -> str:
-        return self.resolved.pod if self.resolved else ""
-
-    @property
-    def ports(self) -> list[ForwardedPort]:
-        """The numeric pairs, with bound local ports filled in."""
-        return list(self._ports)
 
     async def __aenter__(self) -> PortForwarder:
         await self.start()
@@ -240,11 +141,7 @@ class PortForwarder:
             self._mux = None
         self._acceptors.clear()
 
-    # -- listeners -------------------------------------------------------------------------------------
-    def _emit(self, event: ForwardEvent) -> None:
-        if self._on_event is not None:
-            self._on_event(event)
-
+    # -- listeners ----------------------------------------------------------------------------------------
     async def _bind_all(self) -> None:
         assert self.resolved is not None
         any_bound = False
@@ -307,203 +204,7 @@ class PortForwarder:
             self._connections.add(task)
             task.add_done_callback(self._connections.discard)
 
-    # -- one connection --------------------------------------------------------------------------------
-    async def _handle(self, conn: socket.socket, index: int, peer: str | None = None) -> None:
-        local = self._ports[index].local
-        self.connections_handled += 1
-        self._emit(ConnectionAccepted(local))
-        handed_over = False
-        try:
-            if not await self._wait_pod_ready():
-                return
-            resolved = self.resolved
-            assert resolved is not None
-            remote = self._ports[index].remote
-            try:
-                if self.protocol == "v4" and self.protocol_in_use is None:
-                    self.protocol_in_use = "v4"
-                    log.log(v(1), "port-forward: using %s", _DESCRIPTIONS["v4"])
-                mux = await self._multiplexed(resolved) if self.protocol != "v4" else None
-            except NotFound as exc:
-                self._emit(ConnectionFailed(local, remote, str(exc)))
-                self._losses.put_nowait((resolved.pod, str(exc)))
-                return
-            except KpyError as exc:
-                self._emit(ConnectionFailed(local, remote, str(exc)))
-                return
-            if mux is not None:
-                handed_over = True
-                problem = await self._relay_multiplexed(mux, conn, remote, peer or "")
-            else:
-                handed_over = True
-                problem = await self._relay_v4(conn, index, remote, peer, resolved)
-                if problem is _NO_STREAM:
-                    return
-            if problem is None:
-                return
-            message = problem.message
-            if problem.side == "dropped":
-                message = await self._diagnose_drop(resolved)
-            self._emit(ConnectionFailed(local, remote, message))
-            if problem.side != "local" and not self.reconnect:
-                # kubectl: a stream that fails on the pod's side ends the whole session
-                self._fail(ForwardError("lost connection to pod"))
-        finally:
-            if not handed_over:
-                conn.close()
-
-    async def _relay_v4(
-        self, conn: socket.socket, index: int, remote: int, peer: str | None, resolved: Resolved
-    ) -> StreamProblem | None:
-        """One WebSocket for this connection (v4.channel.k8s.io)."""
-        local = self._ports[index].local
-        try:
-            try:
-                ws = await open_stream(
-                    self.client, resolved.namespace, resolved.pod, [remote], self.subprotocols
-                )
-            except NotFound as exc:
-                self._emit(ConnectionFailed(local, remote, str(exc)))
-                self._losses.put_nowait((resolved.pod, str(exc)))
-                conn.close()
-                return _NO_STREAM
-            except KpyError as exc:
-                self._emit(ConnectionFailed(local, remote, str(exc)))
-                conn.close()
-                return _NO_STREAM
-        except BaseException:
-            conn.close()
-            raise
-        loop = asyncio.get_running_loop()
-
-        def unanswered_eof() -> None:  # in the relay's thread
-            if not self._half_close_told:
-                self._half_close_told = True
-                loop.call_soon_threadsafe(self._emit, HalfCloseUnsupported(local))
-
-        return await relay(ws, conn, remote, peer, unanswered_eof)  # the relay closes both sockets
-
-    async def _relay_multiplexed(
-        self, mux: SpdyConnection, conn: socket.socket, remote: int, peer: str
-    ) -> StreamProblem | None:
-        """A stream pair on the shared SPDY connection for this local connection."""
-        conn.setblocking(True)
-
-        def run() -> StreamProblem | None:  # in a thread: opening the streams may wait for the connection
-            try:
-                forward = mux.open(conn, remote, peer)
-            except OSError:
-                conn.close()
-                return StreamProblem("dropped", STREAM_DROPPED)
-            return relay_local(mux, forward)
-
-        done = run_in_thread(run, name="kpy-pf-up")
-        try:
-            return await asyncio.shield(done)
-        except asyncio.CancelledError:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(done, 10.0)
-            raise
-
-    async def _multiplexed(self, resolved: Resolved) -> SpdyConnection | None:
-        """The SPDY connection every local connection shares (dialled on first need, and again after it
-        broke or the pod changed); None when v4 is the protocol to use."""
-        async with self._dial_lock:
-            if self.protocol_in_use == "v4":
-                return None
-            mux = self._mux
-            if mux is not None and not mux.closed.is_set() and self._mux_pod == resolved.pod:
-                return mux
-            if mux is not None:
-                mux.close()
-                self._mux = None
-            order = [self.protocol_in_use] if self.protocol_in_use else _ORDER[self.protocol]
-            last: KpyError | None = None
-            for name in order:
-                try:
-                    mux = await self._dial(name, resolved)
-                except NotFound:
-                    raise
-                except KpyError as exc:  # the server does not speak it: try the next one
-                    last = exc
-                    if self.protocol != "auto":
-                        raise
-                    following = order[order.index(name) + 1 :]
-                    if following:
-                        log.log(
-                            v(1),
-                            "port-forward: the server refused %s (%s); trying %s",
-                            _NAMES[name],
-                            exc,
-                            _NAMES[following[0]],
-                        )
-                    continue
-                if self.protocol_in_use != name:
-                    log.log(v(1), "port-forward: using %s", _DESCRIPTIONS[name])
-                self.protocol_in_use = name
-                self._mux, self._mux_pod = mux, resolved.pod
-                return mux
-            assert last is not None
-            raise last
-
-    async def _dial(self, name: str, resolved: Resolved) -> SpdyConnection | None:
-        path = portforward_path(resolved.namespace, resolved.pod)
-        if name == "v4":
-            return None
-        if name == "tunnel":
-            try:
-                ws = await self.client.dial_websocket(path, None, [TUNNEL_SUBPROTOCOL], throttle=False)
-            except ConnectionFailed_ as exc:
-                raise ConnectionFailed_(f"error upgrading connection: {exc}", exc.host) from exc
-            if ws.subprotocol != TUNNEL_SUBPROTOCOL:
-                ws.close()
-                raise ForwardError(f"the server did not accept the {TUNNEL_SUBPROTOCOL} subprotocol")
-            return SpdyConnection(ws.sock, ws.leftover, tunnel=True)
-        try:
-            up = await self.client.dial_upgrade(path, None, SPDY_UPGRADE_HEADERS, throttle=False)
-        except ConnectionFailed_ as exc:
-            raise ConnectionFailed_(f"error upgrading connection: {exc}", exc.host) from exc
-        return SpdyConnection(up.sock, up.leftover, tunnel=False)
-
-    async def _diagnose_drop(self, resolved: Resolved) -> str:
-        """A stream dropped without a close frame: ask the API server about the pod, to say whose side failed."""
-        from kpy.errors import ConnectionFailed as Unreachable
-
-        try:
-            await self.client.request(
-                "GET",
-                f"/api/v1/namespaces/{resolved.namespace}/pods/{resolved.pod}",
-                timeout=DIAGNOSE_TIMEOUT,
-            )
-        except NotFound as exc:
-            self._losses.put_nowait((resolved.pod, str(exc)))
-            return f"{STREAM_DROPPED}: {exc}"
-        except Unreachable as exc:
-            return f"{STREAM_DROPPED}, and the API server cannot be reached: {exc}"
-        except KpyError as exc:
-            return f"{STREAM_DROPPED} ({exc.format()})"
-        return f"{STREAM_DROPPED} by the pod's side (the kubelet or its node); the API server is reachable"
-
-    async def _wait_pod_ready(self) -> bool:
-        if self._pod_ready.is_set():
-            return True
-        ready = asyncio.ensure_future(self._pod_ready.wait())
-        done = asyncio.ensure_future(self._done.wait())
-        try:
-            await asyncio.wait({ready, done}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            ready.cancel()
-            done.cancel()
-        return self._pod_ready.is_set() and not self._done.is_set()
-
     # -- pod loss --------------------------------------------------------------------------------------
-    def _fail(self, exc: KpyError) -> None:
-        if self._failure is None:
-            self._failure = exc
-        self._done.set()
-
     async def _supervise(self) -> None:
         while not self._done.is_set():
             resolved = self.resolved
@@ -586,4 +287,4 @@ class PortForwarder:
             self._emit(WatchProblem(f"cannot watch pod {resolved.pod}: {exc}"))
 
 
-__all__ = ["PortForwarder", "bind_socket"]
+__all__ = ["DIAGNOSE_TIMEOUT", "PROTOCOLS", "EventHandler", "PortForwarder", "bind_socket"]
