@@ -40,8 +40,9 @@ def kubectl_exe() -> str | None:
     return os.environ.get("KUBECTL") or shutil.which("kubectl")
 
 
-def run_timed(argv: Sequence[str], *, env: dict[str, str] | None = None, stdin: bytes | None = None,
-              check: bool = True) -> tuple[float, int, bytes]:
+def run_timed(
+    argv: Sequence[str], *, env: dict[str, str] | None = None, stdin: bytes | None = None, check: bool = True
+) -> tuple[float, int, bytes]:
     """Run once; return (wall seconds, peak RSS of the child in KiB, stdout)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
@@ -49,18 +50,23 @@ def run_timed(argv: Sequence[str], *, env: dict[str, str] | None = None, stdin: 
     wall = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if check and proc.returncode != 0:
-        raise SystemExit(f"benchmark command failed ({proc.returncode}): {' '.join(argv)}\n"
-                         f"{proc.stderr.decode(errors='replace')}")
+        raise SystemExit(
+            f"benchmark command failed ({proc.returncode}): {' '.join(argv)}\n"
+            f"{proc.stderr.decode(errors='replace')}"
+        )
     # RUSAGE_CHILDREN keeps the maximum over all children so far; only a new maximum is attributable.
     return wall, max(peak, before) if peak > before else peak, proc.stdout
 
 
 def peak_rss_kib(argv: Sequence[str], *, env: dict[str, str] | None = None) -> int:
     """Peak RSS of one run, measured in a fresh helper process so earlier children do not mask it."""
-    code = ("import resource,subprocess,sys;subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,"
-            "stderr=subprocess.DEVNULL);print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-    out = subprocess.run([sys.executable, "-c", code, *argv], env=env, capture_output=True, text=True,
-                         check=True)
+    code = (
+        "import resource,subprocess,sys;subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,"
+        "stderr=subprocess.DEVNULL);print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, *argv], env=env, capture_output=True, text=True, check=True
+    )
     return int(out.stdout.strip())
 
 

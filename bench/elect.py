@@ -55,11 +55,15 @@ def flag(seconds: float) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--failovers", type=int, default=100)
     parser.add_argument("--candidates", type=int, default=4)
     parser.add_argument("--defaults", action="store_true", help="use kpy's default timings 15s/10s/2s/3s")
-    parser.add_argument("--actions", default="kill,exit,latency,stop", help="comma-separated subset to draw from")
+    parser.add_argument(
+        "--actions", default="kill,exit,latency,stop", help="comma-separated subset to draw from"
+    )
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     actions = [a for a in args.actions.split(",") if a]
@@ -73,8 +77,16 @@ def main() -> None:
     from kpy.testing import EmulatorThread
 
     lease, renew, retry, grace = DEFAULTS if args.defaults else FAST
-    timings = ["--lease-duration", flag(lease), "--renew-deadline", flag(renew), "--retry-period", flag(retry),
-               "--grace-period", flag(grace)]
+    timings = [
+        "--lease-duration",
+        flag(lease),
+        "--renew-deadline",
+        flag(renew),
+        "--retry-period",
+        flag(retry),
+        "--grace-period",
+        flag(grace),
+    ]
     failover_deadline = 3 * lease + 2.2 * retry + 10
     rng = random.Random(args.seed)
     ensure_bytecode()
@@ -102,8 +114,9 @@ def main() -> None:
                 serial += 1
 
         def next_start(after: int) -> Run:
-            runs: list[Run] = wait_until(lambda: pool.runs()[after:], failover_deadline,
-                                         f"child #{after + 1} to start", step=0.005)
+            runs: list[Run] = wait_until(
+                lambda: pool.runs()[after:], failover_deadline, f"child #{after + 1} to start", step=0.005
+            )
             return runs[0]
 
         try:
@@ -135,7 +148,9 @@ def main() -> None:
                         os.kill(old.pid, signal.SIGTERM)
                 else:
                     thread.call(faults.set_latency, renew + 0.3, match=match)
-                    wait_until(lambda k=leader_kpy: not k.alive(), renew + lease + 10, "the leader to give up")
+                    wait_until(
+                        lambda k=leader_kpy: not k.alive(), renew + lease + 10, "the leader to give up"
+                    )
                     thread.call(faults.clear)
                 if action != "stop":
                     replenish()
@@ -146,9 +161,14 @@ def main() -> None:
                         stale_alive += pid_alive(old.pid)
                         leader_kpy.proc.send_signal(signal.SIGCONT)
                 if action in ("kill", "stop"):
-                    writes = [r.started for r in list(thread.emulator.requests)
-                              if r.method in ("PUT", "POST") and r.path.endswith(match) and r.status in (200, 201)
-                              and t0 <= r.started <= leader.start]
+                    writes = [
+                        r.started
+                        for r in list(thread.emulator.requests)
+                        if r.method in ("PUT", "POST")
+                        and r.path.endswith(match)
+                        and r.status in (200, 201)
+                        and t0 <= r.started <= leader.start
+                    ]
                     if writes:
                         taken_times.append(min(writes) - t0)
                         spawn_times.append(leader.start - min(writes))
@@ -166,7 +186,9 @@ def main() -> None:
                 replenish()
                 done = len(pool.runs()) - 1
                 if done % 10 == 0:
-                    print(f"  {done} failovers, {time.monotonic() - started:.0f}s", file=sys.stderr, flush=True)
+                    print(
+                        f"  {done} failovers, {time.monotonic() - started:.0f}s", file=sys.stderr, flush=True
+                    )
         finally:
             pool.close()
         runs = read_runs(pool.journal)
@@ -180,35 +202,69 @@ def main() -> None:
         if not values:
             return (name, "0", "-", "-", f"<= {target:.2f} s", "n/a")
         med, mx = statistics.median(values), max(values)
-        return (name, str(len(values)), f"{med:.2f} s", f"{mx:.2f} s", f"<= {target:.2f} s",
-                "PASS" if mx <= target else "FAIL")
+        return (
+            name,
+            str(len(values)),
+            f"{med:.2f} s",
+            f"{mx:.2f} s",
+            f"<= {target:.2f} s",
+            "PASS" if mx <= target else "FAIL",
+        )
 
     rows = [
         row("failover after SIGKILL of the leader", kill_times, kill_target),
         row("failover after SIGSTOP of the leader", stop_times, kill_target),
         row("failover after graceful release", exit_times, exit_target),
         row("  SIGKILL/SIGSTOP: lease taken (election only)", taken_times, lease + 2 * 2.2 * retry),
-        ("  SIGKILL/SIGSTOP: then child started (start-up)", str(len(spawn_times)),
-         f"{statistics.median(spawn_times):.2f} s" if spawn_times else "-",
-         f"{max(spawn_times):.2f} s" if spawn_times else "-", "-", "info"),
-        ("frozen leader's command alive at the next start", str(len(stop_times)), "-", str(stale_alive), "0",
-         "PASS" if stale_alive == 0 else "FAIL"),
-        ("thawed leader not exiting 1 with \"lost lease\"", str(len(stop_times)), "-", str(len(bad_exits)), "0",
-         "PASS" if not bad_exits else "FAIL"),
-        ("children overlapping (count)", str(len(runs) - 1), "-", str(overlaps), "0",
-         "PASS" if overlaps == 0 else "FAIL"),
+        (
+            "  SIGKILL/SIGSTOP: then child started (start-up)",
+            str(len(spawn_times)),
+            f"{statistics.median(spawn_times):.2f} s" if spawn_times else "-",
+            f"{max(spawn_times):.2f} s" if spawn_times else "-",
+            "-",
+            "info",
+        ),
+        (
+            "frozen leader's command alive at the next start",
+            str(len(stop_times)),
+            "-",
+            str(stale_alive),
+            "0",
+            "PASS" if stale_alive == 0 else "FAIL",
+        ),
+        (
+            'thawed leader not exiting 1 with "lost lease"',
+            str(len(stop_times)),
+            "-",
+            str(len(bad_exits)),
+            "0",
+            "PASS" if not bad_exits else "FAIL",
+        ),
+        (
+            "children overlapping (count)",
+            str(len(runs) - 1),
+            "-",
+            str(overlaps),
+            "0",
+            "PASS" if overlaps == 0 else "FAIL",
+        ),
     ]
     name = "defaults" if args.defaults else "fast"
-    print_table(f"kpy elect, {args.candidates} candidates, lease/renew/retry/grace = "
-               f"{lease:g}s/{renew:g}s/{retry:g}s/{grace:g}s ({name}); {len(runs) - 1} failovers "
-               f"(kill {counts['kill']}, exit {counts['exit']}, latency {counts['latency']}, stop {counts['stop']}, "
-               "rest by noise) "
-               f"in {time.monotonic() - started:.0f}s", rows,
-                header=("measurement", "n", "median", "max", "target", "result"))
+    print_table(
+        f"kpy elect, {args.candidates} candidates, lease/renew/retry/grace = "
+        f"{lease:g}s/{renew:g}s/{retry:g}s/{grace:g}s ({name}); {len(runs) - 1} failovers "
+        f"(kill {counts['kill']}, exit {counts['exit']}, latency {counts['latency']}, stop {counts['stop']}, "
+        "rest by noise) "
+        f"in {time.monotonic() - started:.0f}s",
+        rows,
+        header=("measurement", "n", "median", "max", "target", "result"),
+    )
     for line in bad_exits:
         print("  thawed leader:", line)
-    print("max must meet the target; SIGKILL/SIGSTOP failover counts from the signal, release failover from the "
-          "stopped child's last journal line, each up to the next child's first line.")
+    print(
+        "max must meet the target; SIGKILL/SIGSTOP failover counts from the signal, release failover from the "
+        "stopped child's last journal line, each up to the next child's first line."
+    )
 
 
 if __name__ == "__main__":

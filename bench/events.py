@@ -50,8 +50,12 @@ def record_lines(count: int, lag: int = 100) -> tuple[list[dict[str, str]], int]
     distinct = count // 2
 
     def item(i: int) -> dict[str, str]:
-        return {"for": f"pod/p-{i // 5:05d}", "type": "Warning" if i % 7 == 0 else "Normal",
-                "reason": f"Reason{i % 5}", "message": f"event {i} happened"}
+        return {
+            "for": f"pod/p-{i // 5:05d}",
+            "type": "Warning" if i % 7 == 0 else "Normal",
+            "reason": f"Reason{i % 5}",
+            "message": f"event {i} happened",
+        }
 
     order: list[int] = []
     for i in range(distinct):
@@ -66,16 +70,25 @@ def stored_event(namespace: str, i: int) -> dict[str, Any]:
     base = 1_700_000_000 + i
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(base))
     return {
-        "apiVersion": "v1", "kind": "Event",
+        "apiVersion": "v1",
+        "kind": "Event",
         "metadata": {"name": f"pod-{i % 997:04d}.{base:x}{i:06d}", "namespace": namespace},
-        "involvedObject": {"kind": "Pod", "name": f"pod-{i % 997:04d}", "namespace": namespace, "apiVersion": "v1",
-                           "uid": f"00000000-0000-0000-0000-{i % 997:012d}"},
+        "involvedObject": {
+            "kind": "Pod",
+            "name": f"pod-{i % 997:04d}",
+            "namespace": namespace,
+            "apiVersion": "v1",
+            "uid": f"00000000-0000-0000-0000-{i % 997:012d}",
+        },
         "reason": ("Pulled", "Created", "Started", "BackOff")[i % 4],
-        "message": f"Container image \"registry.k8s.io/app:{i % 13}\" already present on machine ({i})",
+        "message": f'Container image "registry.k8s.io/app:{i % 13}" already present on machine ({i})',
         "source": {"component": "kubelet", "host": f"node-{i % 20}"},
-        "firstTimestamp": stamp, "lastTimestamp": stamp, "count": 1 + i % 3,
+        "firstTimestamp": stamp,
+        "lastTimestamp": stamp,
+        "count": 1 + i % 3,
         "type": "Warning" if i % 4 == 3 else "Normal",
-        "reportingComponent": "kubelet", "reportingInstance": f"node-{i % 20}",
+        "reportingComponent": "kubelet",
+        "reportingInstance": f"node-{i % 20}",
     }
 
 
@@ -110,8 +123,9 @@ def stored_counts(thread: Any, namespace: str) -> tuple[int, int]:
 
 
 # -- record ------------------------------------------------------------------------------------------------
-def bench_record_cli(thread: Any, env: dict[str, str], count: int, namespace: str, qps: list[str]
-                     ) -> tuple[float, int, int, int, str]:
+def bench_record_cli(
+    thread: Any, env: dict[str, str], count: int, namespace: str, qps: list[str]
+) -> tuple[float, int, int, int, str]:
     """Returns (wall, event writes, all requests, distinct, summary)."""
     inputs, distinct = record_lines(count)
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as fh:
@@ -144,13 +158,17 @@ def bench_record_lib(thread: Any, count: int, namespace: str) -> tuple[float, in
     em = thread.emulator
 
     async def run() -> tuple[float, str]:
-        config = load_client_config(ConnectionFlags(kubeconfig=str(thread.kubeconfig_path), qps=-1.0),
-                                    env={"HOME": "/nonexistent"})
+        config = load_client_config(
+            ConnectionFlags(kubeconfig=str(thread.kubeconfig_path), qps=-1.0), env={"HOME": "/nonexistent"}
+        )
         async with RestClient(config) as client:
             await client.get_json("/version")  # connect before timing
             t0 = time.perf_counter()
-            pipeline = RecordPipeline(ApiEventWriter(client), sink_options=SinkOptions(max_batch_wait=1.0),
-                                      source=EventSource("bench", "bench-host"))
+            pipeline = RecordPipeline(
+                ApiEventWriter(client),
+                sink_options=SinkOptions(max_batch_wait=1.0),
+                source=EventSource("bench", "bench-host"),
+            )
             async with pipeline:
                 for i in inputs:
                     await pipeline.record(refs[i["for"]], i["type"], i["reason"], i["message"])
@@ -182,7 +200,9 @@ def output_lines(argv: list[str], env: dict[str, str]) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="small run: 2,000 record inputs, 5,000/500 tail")
     parser.add_argument("--record", type=int, default=20_000, help="record inputs (half repeats)")
     parser.add_argument("--tail", type=int, default=50_000, help="events in the tail namespace")
@@ -205,32 +225,98 @@ def main() -> None:
         # ---- record
         rows: list[tuple[str, str, str, str, str]] = []
 
-        def add(label: str, wall: float, inputs: int, writes: int, total: int, distinct: int,
-                stored: tuple[int, int], summary: str, *, rate_target: bool = True) -> None:
+        def add(
+            label: str,
+            wall: float,
+            inputs: int,
+            writes: int,
+            total: int,
+            distinct: int,
+            stored: tuple[int, int],
+            summary: str,
+            *,
+            rate_target: bool = True,
+        ) -> None:
             rate = inputs / wall
-            rows.append((label, f"{rate:,.0f} ev/s ({wall:.2f} s)", ">= 2,000 ev/s" if rate_target else "-",
-                         ("yes" if rate >= 2000 else "NO") if rate_target else "-", ""))
-            rows.append(("  event writes (POST+PATCH) / distinct events", f"{writes} / {distinct}",
-                         "<= distinct", "yes" if writes <= distinct else "NO",
-                         f"{writes / inputs * 1000:.0f} writes per 1,000 inputs"))
-            rows.append(("  all requests (discovery, pod GETs too)", str(total), "", "",
-                         f"{total / inputs * 1000:.0f} per 1,000 inputs"))
-            rows.append(("  stored events / sum of their counts", f"{stored[0]} / {stored[1]}",
-                         f"{distinct} / {inputs}", "yes" if stored == (distinct, inputs) else "NO", summary))
+            rows.append(
+                (
+                    label,
+                    f"{rate:,.0f} ev/s ({wall:.2f} s)",
+                    ">= 2,000 ev/s" if rate_target else "-",
+                    ("yes" if rate >= 2000 else "NO") if rate_target else "-",
+                    "",
+                )
+            )
+            rows.append(
+                (
+                    "  event writes (POST+PATCH) / distinct events",
+                    f"{writes} / {distinct}",
+                    "<= distinct",
+                    "yes" if writes <= distinct else "NO",
+                    f"{writes / inputs * 1000:.0f} writes per 1,000 inputs",
+                )
+            )
+            rows.append(
+                (
+                    "  all requests (discovery, pod GETs too)",
+                    str(total),
+                    "",
+                    "",
+                    f"{total / inputs * 1000:.0f} per 1,000 inputs",
+                )
+            )
+            rows.append(
+                (
+                    "  stored events / sum of their counts",
+                    f"{stored[0]} / {stored[1]}",
+                    f"{distinct} / {inputs}",
+                    "yes" if stored == (distinct, inputs) else "NO",
+                    summary,
+                )
+            )
 
         wall, writes, total, distinct, summary = bench_record_cli(
-            thread, env, args.record, "rec-cli", ["--qps", "5000", "--burst", "5000"])
-        add(f"CLI --from-file, --qps 5000 --burst 5000, {args.record} inputs", wall, args.record, writes, total,
-            distinct, stored_counts(thread, "rec-cli"), summary.removeprefix("events: "))
+            thread, env, args.record, "rec-cli", ["--qps", "5000", "--burst", "5000"]
+        )
+        add(
+            f"CLI --from-file, --qps 5000 --burst 5000, {args.record} inputs",
+            wall,
+            args.record,
+            writes,
+            total,
+            distinct,
+            stored_counts(thread, "rec-cli"),
+            summary.removeprefix("events: "),
+        )
         wall, writes, total, distinct, summary = bench_record_lib(thread, args.record, "rec-lib")
-        add(f"library in-process, qps -1, {args.record} inputs", wall, args.record, writes, total, distinct,
-            stored_counts(thread, "rec-lib"), summary)
+        add(
+            f"library in-process, qps -1, {args.record} inputs",
+            wall,
+            args.record,
+            writes,
+            total,
+            distinct,
+            stored_counts(thread, "rec-lib"),
+            summary,
+        )
         small = 40
         wall, writes, total, distinct, summary = bench_record_cli(thread, env, small, "rec-default", [])
-        add(f"CLI at the defaults (5 QPS, burst 10), {small} inputs", wall, small, writes, total, distinct,
-            stored_counts(thread, "rec-default"), summary.removeprefix("events: "), rate_target=False)
-        print_table("kpy events record into the emulator (50% of inputs repeat an earlier one)", rows,
-                    header=("measurement", "kpy", "target", "met", "detail"))
+        add(
+            f"CLI at the defaults (5 QPS, burst 10), {small} inputs",
+            wall,
+            small,
+            writes,
+            total,
+            distinct,
+            stored_counts(thread, "rec-default"),
+            summary.removeprefix("events: "),
+            rate_target=False,
+        )
+        print_table(
+            "kpy events record into the emulator (50% of inputs repeat an earlier one)",
+            rows,
+            header=("measurement", "kpy", "target", "met", "detail"),
+        )
 
         # ---- tail
         big, small_n = args.tail, args.tail // 10
@@ -257,18 +343,36 @@ def main() -> None:
                         cpus[tool].append(cpu)
             k, r = (statistics.median(walls[t]) if walls[t] else float("nan") for t in ("kpy", "kubectl"))
             kc, rc = (statistics.median(cpus[t]) if cpus[t] else float("nan") for t in ("kpy", "kubectl"))
-            rows.append((f"tail --no-watch {label}, {big} events: wall", f"{big / k:,.0f} ev/s ({k:.2f} s)",
-                         f"{big / r:,.0f} ev/s ({r:.2f} s)", f"{k / r:.2f}", "<= 1.0"))
-            rows.append(("  client CPU (user+sys, without the server)", f"{big / kc:,.0f} ev/s ({kc:.2f} s)",
-                         f"{big / rc:,.0f} ev/s ({rc:.2f} s)", f"{kc / rc:.2f}", "<= 1.0"))
+            rows.append(
+                (
+                    f"tail --no-watch {label}, {big} events: wall",
+                    f"{big / k:,.0f} ev/s ({k:.2f} s)",
+                    f"{big / r:,.0f} ev/s ({r:.2f} s)",
+                    f"{k / r:.2f}",
+                    "<= 1.0",
+                )
+            )
+            rows.append(
+                (
+                    "  client CPU (user+sys, without the server)",
+                    f"{big / kc:,.0f} ev/s ({kc:.2f} s)",
+                    f"{big / rc:,.0f} ev/s ({rc:.2f} s)",
+                    f"{kc / rc:.2f}",
+                    "<= 1.0",
+                )
+            )
             rss_big = peak_rss_kib(kpy_argv, env=env)
             rss_small = peak_rss_kib([*kpy_argv[:5], "tail-small", *kpy_args], env=env)
             ref_rss = peak_rss_kib(ref_argv, env=env) if ref_argv is not None else 0
-            rows.append((f"  peak RSS {label}: {big} vs {small_n} events",
-                         f"{rss_big / 1024:.0f} vs {rss_small / 1024:.0f} MiB",
-                         f"{ref_rss / 1024:.0f} MiB" if ref_rss else "-",
-                         f"{rss_big / ref_rss:.2f}" if ref_rss else "-",
-                         f"growth x{rss_big / rss_small:.1f} for 10x events (<< 10)"))
+            rows.append(
+                (
+                    f"  peak RSS {label}: {big} vs {small_n} events",
+                    f"{rss_big / 1024:.0f} vs {rss_small / 1024:.0f} MiB",
+                    f"{ref_rss / 1024:.0f} MiB" if ref_rss else "-",
+                    f"{rss_big / ref_rss:.2f}" if ref_rss else "-",
+                    f"growth x{rss_big / rss_small:.1f} for 10x events (<< 10)",
+                )
+            )
         print_table(f"kpy events tail vs kubectl, median of {args.runs} runs (stdout to /dev/null)", rows)
         sys.stdout.flush()
 

@@ -112,21 +112,37 @@ async def serve(workdir: Path, tls: bool = True) -> None:
     from kpy.testing import Emulator
 
     # the pod's server runs in a process of its own, as a pod runs on another machine than the API server
-    pod = subprocess.Popen([sys.executable, __file__, "--pod"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                           text=True)
+    pod = subprocess.Popen(
+        [sys.executable, __file__, "--pod"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     assert pod.stdout is not None and pod.stdin is not None
     bport = int(pod.stdout.readline())
     async with Emulator(tls=tls) as em:
-        await em.create_object({"apiVersion": "v1", "kind": "Pod",
-                                "metadata": {"name": "bench", "namespace": "default"},
-                                "spec": {"containers": [{"name": "c", "image": "x"}]},
-                                "status": {"phase": "Running"}})
+        await em.create_object(
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": "bench", "namespace": "default"},
+                "spec": {"containers": [{"name": "c", "image": "x"}]},
+                "status": {"phase": "Running"},
+            }
+        )
         em.set_port_backend("default", "bench", 80, "127.0.0.1", bport)
         kubeconfig = em.write_kubeconfig(workdir / "kubeconfig", namespace="default")
-        print(json.dumps({"kubeconfig": str(kubeconfig), "url": em.url, "direct": bport,
-                          "server_pids": [os.getpid(), pod.pid],
-                          "ca": em.ca_pem.decode(), "token": em.token,
-                          "kind": "emulator over " + ("HTTPS" if tls else "plain HTTP")}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "kubeconfig": str(kubeconfig),
+                    "url": em.url,
+                    "direct": bport,
+                    "server_pids": [os.getpid(), pod.pid],
+                    "ca": em.ca_pem.decode(),
+                    "token": em.token,
+                    "kind": "emulator over " + ("HTTPS" if tls else "plain HTTP"),
+                }
+            ),
+            flush=True,
+        )
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
     pod.stdin.close()
     pod.wait(30)
@@ -270,8 +286,9 @@ def k8s_main(info: dict[str, Any], args: argparse.Namespace) -> None:
     print(json.dumps(measure(K8s(), args, info["server_pids"])), flush=True)
 
 
-def measure(dialer: Dialer, args: argparse.Namespace, server_pids: list[int],
-            cpu: Any = time.process_time) -> dict[str, Any]:
+def measure(
+    dialer: Dialer, args: argparse.Namespace, server_pids: list[int], cpu: Any = time.process_time
+) -> dict[str, Any]:
     """Throughput, client-side CPU per GiB (``cpu()``: CPU seconds of the tool and the driver so far), the
     server side's CPU per GiB (emulator and pod processes) and set-up latency."""
     out: dict[str, Any] = {}
@@ -283,9 +300,11 @@ def measure(dialer: Dialer, args: argparse.Namespace, server_pids: list[int],
         out[f"1x{args.big_mib} MiB {direction} MiB/s"] = statistics.median(runs)
         out[f"1x{args.big_mib} MiB {direction} client CPU s/GiB"] = (cpu() - before) / gib / args.repeat
         out[f"1x{args.big_mib} MiB {direction} server CPU s/GiB"] = (
-            sum(map(cpu_seconds, server_pids)) - server_before) / gib / args.repeat
-        out[f"{args.conc}x{args.conc_mib} MiB {direction} MiB/s"] = transfer(dialer, direction, args.conc_mib * MiB,
-                                                                             args.conc)
+            (sum(map(cpu_seconds, server_pids)) - server_before) / gib / args.repeat
+        )
+        out[f"{args.conc}x{args.conc_mib} MiB {direction} MiB/s"] = transfer(
+            dialer, direction, args.conc_mib * MiB, args.conc
+        )
     p50, p99 = latency(dialer, args.latency)
     out[f"set-up p50 ms ({args.latency})"] = p50
     out[f"set-up p99 ms ({args.latency})"] = p99
@@ -295,8 +314,9 @@ def measure(dialer: Dialer, args: argparse.Namespace, server_pids: list[int],
 # --- main --------------------------------------------------------------------------------------------------
 
 
-def forwarded(info: dict[str, Any], args: argparse.Namespace, argv: list[str],
-              env: dict[str, str]) -> tuple[dict[str, Any], float]:
+def forwarded(
+    info: dict[str, Any], args: argparse.Namespace, argv: list[str], env: dict[str, str]
+) -> tuple[dict[str, Any], float]:
     """``measure`` through a ``port-forward`` process (kpy or kubectl); its results and peak RSS (MiB)."""
     fwd = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
     assert fwd.stdout is not None
@@ -310,8 +330,9 @@ def forwarded(info: dict[str, Any], args: argparse.Namespace, argv: list[str],
             p50, p99 = latency(Tcp(port), args.latency)
             out = {f"set-up p50 ms ({args.latency})": p50, f"set-up p99 ms ({args.latency})": p99}
         else:
-            out = measure(Tcp(port), args, info["server_pids"],
-                          cpu=lambda: cpu_seconds(fwd.pid) + time.process_time())
+            out = measure(
+                Tcp(port), args, info["server_pids"], cpu=lambda: cpu_seconds(fwd.pid) + time.process_time()
+            )
         rss = peak_rss_mib(fwd.pid)
     finally:
         fwd.terminate()
@@ -338,9 +359,15 @@ def main() -> None:
     parser.add_argument("--conc", type=int, default=32)
     parser.add_argument("--conc-mib", type=int, default=64)
     parser.add_argument("--latency", type=int, default=1000)
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="single-stream transfers per direction (the median is reported; CPU is the mean)")
-    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run in well under a minute")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="single-stream transfers per direction (the median is reported; CPU is the mean)",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="small sizes: a smoke run in well under a minute"
+    )
     parser.add_argument("--plain", action="store_true", help="serve plain HTTP (ws://) instead of HTTPS")
     parser.add_argument("--no-kubectl", action="store_true", help="skip kubectl 1.32 and kpy's v4 (issue 16)")
     parser.add_argument("--serve", metavar="DIR", help=argparse.SUPPRESS)
@@ -363,17 +390,31 @@ def main() -> None:
 
     from _common import print_table
 
-    sizes = ["--big-mib", str(args.big_mib), "--conc", str(args.conc), "--conc-mib", str(args.conc_mib),
-             "--latency", str(args.latency), "--repeat", str(args.repeat)]
+    sizes = [
+        "--big-mib",
+        str(args.big_mib),
+        "--conc",
+        str(args.conc),
+        "--conc-mib",
+        str(args.conc_mib),
+        "--latency",
+        str(args.latency),
+        "--repeat",
+        str(args.repeat),
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         # The API server's TLS picks AES-128-GCM, as Go's crypto/tls server does on CPUs with AES instructions
         # (OpenSSL's own first choice is AES-256-GCM); Python cannot set TLS 1.3 suites on a context, so the
         # server process gets an OpenSSL configuration. Clients keep their defaults.
         openssl_conf = Path(tmp) / "openssl.cnf"
         openssl_conf.write_text(GO_LIKE_TLS13_CONF)
-        server = subprocess.Popen([sys.executable, __file__, "--serve", tmp, *(["--plain"] if args.plain else [])],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                                  env={**os.environ, "OPENSSL_CONF": str(openssl_conf)})
+        server = subprocess.Popen(
+            [sys.executable, __file__, "--serve", tmp, *(["--plain"] if args.plain else [])],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "OPENSSL_CONF": str(openssl_conf)},
+        )
         assert server.stdout is not None and server.stdin is not None
         info = json.loads(server.stdout.readline())
         try:
@@ -394,8 +435,12 @@ def main() -> None:
                 latency_only = argparse.Namespace(**{**vars(args), "latency_only": True})
                 v4, _ = forwarded(info, latency_only, [kpy, *common, "--protocol", "v4"], env)
                 print("kpy v4 done", flush=True)
-            k8s = subprocess.run([sys.executable, __file__, "--k8s", json.dumps(info), *sizes], capture_output=True,
-                                 text=True, check=True)
+            k8s = subprocess.run(
+                [sys.executable, __file__, "--k8s", json.dumps(info), *sizes],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             theirs = json.loads(k8s.stdout.strip().splitlines()[-1])
         finally:
             server.stdin.close()
@@ -407,39 +452,67 @@ def main() -> None:
         ratio_k = value / theirs[key] if theirs[key] else float("nan")
         ratio_d = value / direct[key] if direct[key] else float("nan")
         digits = 2 if "CPU" in key else 1
-        rows.append((key, f"{value:.{digits}f}", f"{theirs[key]:.{digits}f}",
-                     f"{ratio_k:.2f}{' (lower is better)' if lower_is_better else ''}", f"{direct[key]:.{digits}f}",
-                     f"{ratio_d:.2f}"))
-    print_table(f"port-forward through {info['kind']} (same server, same pod), kpy peak RSS {rss:.0f} MiB "
-                "(target < 100)", rows, header=("measurement", "kpy", "kubernetes pkg", "kpy/k8s", "direct",
-                                                "kpy/direct"))
+        rows.append(
+            (
+                key,
+                f"{value:.{digits}f}",
+                f"{theirs[key]:.{digits}f}",
+                f"{ratio_k:.2f}{' (lower is better)' if lower_is_better else ''}",
+                f"{direct[key]:.{digits}f}",
+                f"{ratio_d:.2f}",
+            )
+        )
+    print_table(
+        f"port-forward through {info['kind']} (same server, same pod), kpy peak RSS {rss:.0f} MiB "
+        "(target < 100)",
+        rows,
+        header=("measurement", "kpy", "kubernetes pkg", "kpy/k8s", "direct", "kpy/direct"),
+    )
     checks = []
     for direction, minimum in (("local->pod", 3.0), ("pod->local", 1.3)):
         key = f"1x{args.big_mib} MiB {direction} MiB/s"
         checks.append((f"{direction} kpy/k8s", ours[key] / theirs[key], minimum))
         checks.append((f"{direction} kpy/direct", ours[key] / direct[key], 0.25))
-    verdicts = [f"{name} {value:.2f} (>= {minimum}) {'met' if value >= minimum else 'MISSED'}"
-                for name, value, minimum in checks]
+    verdicts = [
+        f"{name} {value:.2f} (>= {minimum}) {'met' if value >= minimum else 'MISSED'}"
+        for name, value, minimum in checks
+    ]
     verdicts.append(f"kpy peak RSS {rss:.0f} MiB (< 100) {'met' if rss < 100 else 'MISSED'}")
     print("targets (issue 7; throughput of one stream):\n  " + "\n  ".join(verdicts))
     if kubectl is not None and v4 is not None:
         issue16(ours, kubectl, v4, args)
 
 
-def issue16(ours: dict[str, Any], kubectl: dict[str, Any], v4: dict[str, Any], args: argparse.Namespace) -> None:
+def issue16(
+    ours: dict[str, Any], kubectl: dict[str, Any], v4: dict[str, Any], args: argparse.Namespace
+) -> None:
     """kpy (tunnel) against kubectl 1.32 (tunnel) through the same emulator, and set-up against kpy's v4."""
     from _common import print_table
 
     rows = []
     for key, value in ours.items():
         theirs = kubectl[key]
-        rows.append((key, f"{value:.2f}", f"{theirs:.2f}", f"{value / theirs:.2f}" if theirs else "nan",
-                     f"{v4[key]:.2f}" if key in v4 else "", f"{value / v4[key]:.2f}" if key in v4 else ""))
-    print_table("kpy port-forward (tunnel) vs kubectl 1.32 (tunnel), same emulator, same run", rows,
-                header=("measurement", "kpy", "kubectl", "kpy/kubectl", "kpy v4", "kpy/v4"))
+        rows.append(
+            (
+                key,
+                f"{value:.2f}",
+                f"{theirs:.2f}",
+                f"{value / theirs:.2f}" if theirs else "nan",
+                f"{v4[key]:.2f}" if key in v4 else "",
+                f"{value / v4[key]:.2f}" if key in v4 else "",
+            )
+        )
+    print_table(
+        "kpy port-forward (tunnel) vs kubectl 1.32 (tunnel), same emulator, same run",
+        rows,
+        header=("measurement", "kpy", "kubectl", "kpy/kubectl", "kpy v4", "kpy/v4"),
+    )
     checks: list[tuple[str, float, str, float]] = []
     for direction in ("local->pod", "pod->local"):
-        for key in (f"1x{args.big_mib} MiB {direction} MiB/s", f"{args.conc}x{args.conc_mib} MiB {direction} MiB/s"):
+        for key in (
+            f"1x{args.big_mib} MiB {direction} MiB/s",
+            f"{args.conc}x{args.conc_mib} MiB {direction} MiB/s",
+        ):
             checks.append((f"{key} kpy/kubectl", ours[key] / kubectl[key], ">=", 1.0))
         key = f"1x{args.big_mib} MiB {direction} client CPU s/GiB"
         checks.append((f"{key} kpy/kubectl", ours[key] / kubectl[key], "<=", 0.5))
@@ -447,9 +520,11 @@ def issue16(ours: dict[str, Any], kubectl: dict[str, Any], v4: dict[str, Any], a
         key = f"set-up {q} ms ({args.latency})"
         checks.append((f"{key} kpy/kubectl", ours[key] / kubectl[key], "<=", 1.0))
         checks.append((f"{key} kpy/kpy-v4", ours[key] / v4[key], "<=", 0.5))
-    lines = [f"{name} {value:.2f} ({op} {limit}) "
-             f"{'met' if (value >= limit if op == '>=' else value <= limit) else 'MISSED'}"
-             for name, value, op, limit in checks]
+    lines = [
+        f"{name} {value:.2f} ({op} {limit}) "
+        f"{'met' if (value >= limit if op == '>=' else value <= limit) else 'MISSED'}"
+        for name, value, op, limit in checks
+    ]
     print("targets (issue 16):\n  " + "\n  ".join(lines))
 
 

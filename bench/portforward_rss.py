@@ -35,7 +35,9 @@ def main() -> None:
     parser.add_argument("--streams", type=int, default=64)
     parser.add_argument("--mib", type=int, default=16)
     parser.add_argument("--plain", action="store_true", help="serve plain HTTP (ws://) instead of HTTPS")
-    parser.add_argument("--protocol", default="auto", help="kpy port-forward --protocol (auto, tunnel, spdy, v4)")
+    parser.add_argument(
+        "--protocol", default="auto", help="kpy port-forward --protocol (auto, tunnel, spdy, v4)"
+    )
     args = parser.parse_args()
     here = Path(__file__).with_name("portforward.py")
     with tempfile.TemporaryDirectory() as tmp:
@@ -52,8 +54,18 @@ def main() -> None:
         info = json.loads(server.stdout.readline())
         kpy = Path(sys.executable).with_name("kpy")
         fwd = subprocess.Popen(
-            [str(kpy), "port-forward", "pod/bench", ":80", "--address", "127.0.0.1", "-o", "json",
-             "--protocol", args.protocol],
+            [
+                str(kpy),
+                "port-forward",
+                "pod/bench",
+                ":80",
+                "--address",
+                "127.0.0.1",
+                "-o",
+                "json",
+                "--protocol",
+                args.protocol,
+            ],
             stdout=subprocess.PIPE,
             text=True,
             env={**os.environ, "KUBECONFIG": info["kubeconfig"]},

@@ -112,7 +112,10 @@ def test_only_the_named_command_is_built(argv: list[str], module: str | None) ->
     [
         ({"_KPY_COMPLETE": "complete_bash", "COMP_WORDS": "kpy -n web get po", "COMP_CWORD": "4"}, "get"),
         ({"_KPY_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "kpy port-forward "}, "port_forward"),
-        ({"_KPY_COMPLETE": "complete_fish", "_TYPER_COMPLETE_ARGS": "kpy ge"}, None),  # the command's name itself
+        (
+            {"_KPY_COMPLETE": "complete_fish", "_TYPER_COMPLETE_ARGS": "kpy ge"},
+            None,
+        ),  # the command's name itself
         ({"_KPY_COMPLETE": "complete_bash"}, None),  # the line cannot be read: every command
     ],
 )
