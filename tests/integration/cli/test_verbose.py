@@ -11,7 +11,9 @@ from tests.integration.clihelpers import KUBECTL, Api, kpy, kubectl
 
 
 def _body_tail(err: str) -> str:
-    line = next(line for line in err.splitlines() if '"Response Body"' in line)
+    """The logged body of the pod list (not of a discovery request that an expired cache may add before it)."""
+    bodies = [line for line in err.splitlines() if '"Response Body"' in line]
+    line = next((line for line in bodies if "PodList" in line), bodies[0])
     return line[line.index("body=") :]
 
 
