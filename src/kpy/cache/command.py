@@ -200,17 +200,20 @@ async def _run_spawned(
         return RunResult(EXIT_NOT_FOUND, error=f'exec: "{argv[0]}": executable file not found in $PATH')
     label = key if prefix else None
     try:
-        run = _spawn.spawn(
-            path,
-            argv,
-            {**env, **guard.env},
-            (lambda line: out.write(label, line), lambda line: err.write(label, line)),
-        )
+        # in the loop's thread: os.posix_spawn holds the GIL until the child has exec'd, so a worker thread
+        # would only add a hand-over per run
+        started = _spawn.start(path, argv, {**env, **guard.env})
     except OSError as exc:
         _RESOLVED.pop(cache_key, None)
         code = EXIT_NOT_FOUND if isinstance(exc, FileNotFoundError) else EXIT_NOT_EXECUTABLE
         return RunResult(code, error=f'exec: "{argv[0]}": {exc.strerror or exc}')
     _RESOLVED[cache_key] = path
+    pid, in_w, out_r, err_r = started
+    run = _spawn.Run(
+        pid,
+        in_w,
+        [(out_r, lambda line: out.write(label, line)), (err_r, lambda line: err.write(label, line))],
+    )
     pgid = run.pid
     guard.watch(pgid)
     if running is not None:
@@ -218,11 +221,12 @@ async def _run_spawned(
     timed_out = False
     try:
         await run.feed(stdin)
-        try:
-            await asyncio.wait_for(asyncio.shield(run.exited), timeout if timeout > 0 else None)
-        except TimeoutError:
-            timed_out = True
-            await stop_group(pgid, 0)
+        if timeout > 0:
+            try:
+                await asyncio.wait_for(asyncio.shield(run.exited), timeout)
+            except TimeoutError:
+                timed_out = True
+                await stop_group(pgid, 0)
         returncode = await run.exited
         # output of the group's other processes may keep the pipes open: kill what is left of the group
         with contextlib.suppress(ProcessLookupError, PermissionError):

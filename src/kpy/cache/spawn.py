@@ -268,14 +268,9 @@ class Run:
             self._stdin_fd = -1
 
 
-def spawn(
-    path: str,
-    argv: Sequence[str],
-    env: Mapping[str, str],
-    outputs: Sequence[Callable[[bytes], None]],
-) -> Run:
-    """Start ``path`` with ``argv`` as the leader of a new process group; stdin a pipe, stdout/stderr pumped
-    line by line to ``outputs``. Raises OSError as exec would (ENOENT, EACCES, ...)."""
+def start(path: str, argv: Sequence[str], env: Mapping[str, str]) -> tuple[int, int, int, int]:
+    """Start ``path`` with ``argv`` as the leader of a new process group, stdin/stdout/stderr pipes: (pid, stdin
+    write end, stdout read end, stderr read end). Safe in any thread. Raises OSError as exec would."""
     in_r, in_w = os.pipe()
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
@@ -299,4 +294,15 @@ def spawn(
     finally:
         for fd in (in_r, out_w, err_w):
             os.close(fd)
+    return pid, in_w, out_r, err_r
+
+
+def spawn(
+    path: str,
+    argv: Sequence[str],
+    env: Mapping[str, str],
+    outputs: Sequence[Callable[[bytes], None]],
+) -> Run:
+    """``start`` in the event loop's thread, its output pumped line by line to ``outputs`` (stdout, stderr)."""
+    pid, in_w, out_r, err_r = start(path, argv, env)
     return Run(pid, in_w, [(out_r, outputs[0]), (err_r, outputs[1])])
