@@ -8,7 +8,7 @@ the same run:
 * informer store of M pods: peak RSS of a process holding them (kpy.cache.Informer) above its baseline, vs
   the JSON size of the list: target ≤ 2×.
 
-    python bench/on.py [--pods 10000] [--updates-seconds 10] [--store-pods 50000]
+    python bench/on.py [--pods 10000] [--sync-runs 3] [--updates-seconds 10] [--store-pods 50000]
 """
 
 from __future__ import annotations
@@ -78,6 +78,14 @@ def initial_sync(env: dict[str, str], pods: int) -> tuple[float, float]:
     start = time.perf_counter()
     subprocess.run(["xargs", "-P", "8", "-n", "1", "true"], input=b"x\n" * pods, check=True)
     return ours, time.perf_counter() - start
+
+
+def initial_syncs(env: dict[str, str], pods: int, runs: int) -> tuple[float, float, float]:
+    """``runs`` pairs, each kpy then xargs back to back (the load of a shared machine drifts): the pair with
+    the median ratio, and that ratio."""
+    pairs = sorted((initial_sync(env, pods) for _ in range(runs)), key=lambda p: p[0] / p[1])
+    ours, ref = pairs[len(pairs) // 2]
+    return ours, ref, ours / ref
 
 
 def latency(env: dict[str, str], thread: object, seconds: float) -> list[float]:
@@ -180,6 +188,7 @@ def main() -> None:
     parser.add_argument("--pods", type=int, default=10000)
     parser.add_argument("--updates-seconds", type=float, default=10.0)
     parser.add_argument("--store-pods", type=int, default=50000)
+    parser.add_argument("--sync-runs", type=int, default=3, help="kpy/xargs pairs for the initial sync")
     args = parser.parse_args()
     ensure_bytecode()
     import json
@@ -190,13 +199,13 @@ def main() -> None:
     with EmulatorThread(seed=False) as thread:
         env = {**os.environ, "KUBECONFIG": str(thread.kubeconfig_path), "NO_COLOR": "1"}
         seed_pods(thread, args.pods, "sync")
-        ours, ref = initial_sync(env, args.pods)
+        ours, ref, ratio = initial_syncs(env, args.pods, args.sync_runs)
         rows.append(
             (
-                f"initial sync, {args.pods} pods, --workers 8 -- true",
+                f"initial sync, {args.pods} pods, --workers 8 -- true (median of {args.sync_runs})",
                 f"{ours:.2f} s",
                 f"{ref:.2f} s (xargs -P 8 true)",
-                f"{ours / ref:.2f}",
+                f"{ratio:.2f}",
                 "<= 2",
             )
         )

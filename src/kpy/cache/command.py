@@ -1,11 +1,12 @@
 """One run of ``kpy on``'s COMMAND for one key: its own process group, the object on stdin, the ``KPY_*``
 environment, output passed through line by line with a key prefix, a per-run timeout, and stopping.
 
-The child leads a new process group so a timeout or shutdown stops everything it started; on Linux it also
-asks the kernel for SIGKILL when kpy dies, so no run outlives kpy. That request is made by util-linux's
-``setpriv --pdeathsig KILL`` exec'd in front of the command when it is installed (a ~1 ms exec), else by a
-``preexec_fn`` (``kpy.election.process.child_preexec``): a Python ``preexec_fn`` makes every spawn a full
-``fork`` that blocks the event loop until the child has exec'd, ~5x slower per run.
+The child leads a new process group so a timeout or shutdown stops everything it started, and no run may
+outlive kpy. On Linux (pidfd_open, kernel 5.3+) runs start through ``kpy.cache.spawn`` (posix_spawn, a pidfd,
+and one guard process that kills every run's group when kpy dies). Elsewhere asyncio's subprocesses are used,
+and the kernel's PR_SET_PDEATHSIG is asked for (where the OS has it) by util-linux's ``setpriv --pdeathsig
+KILL`` exec'd in front of the command when it is installed, else by a ``preexec_fn``
+(``kpy.election.process.child_preexec``), which makes every spawn a full ``fork``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO, TextIO
 
+from kpy.cache import spawn as _spawn
 from kpy.election.process import child_preexec, exit_code_of, stop_group
 
 #: ``setpriv`` with ``--pdeathsig`` (util-linux 2.33+), found once; None: use the ``preexec_fn``
@@ -106,8 +108,12 @@ async def run_command(
     prefix: bool = True,
     timeout: float = 0.0,
     running: dict[int, str] | None = None,
+    guard: _spawn.RunGuard | None = None,
 ) -> RunResult:
-    """Run ``argv`` once; ``running`` (pgid → key) lists the process groups alive, for shutdown."""
+    """Run ``argv`` once; ``running`` (pgid → key) lists the process groups alive, for shutdown. With a
+    ``guard`` (``kpy.cache.spawn``, where it is available) the fast path starts it."""
+    if guard is not None:
+        return await _run_spawned(argv, env, stdin, key, out, err, prefix, timeout, running, guard)
     wrapper = _pdeathsig_prefix()
     if wrapper is not None:
         import shutil
@@ -165,6 +171,75 @@ async def run_command(
                 os.killpg(pgid, signal.SIGKILL)
             with contextlib.suppress(ProcessLookupError):
                 await asyncio.shield(proc.wait())
+        if running is not None:
+            running.pop(pgid, None)
+    if timed_out:
+        return RunResult(EXIT_TIMEOUT, timed_out=True)
+    return RunResult(exit_code_of(returncode))
+
+
+#: resolved executables by (name, PATH): a PATH lookup is several stat calls per run
+_RESOLVED: dict[tuple[str, str | None], str] = {}
+
+
+async def _run_spawned(
+    argv: Sequence[str],
+    env: Mapping[str, str],
+    stdin: bytes,
+    key: str,
+    out: LineWriter,
+    err: LineWriter,
+    prefix: bool,
+    timeout: float,
+    running: dict[int, str] | None,
+    guard: _spawn.RunGuard,
+) -> RunResult:
+    cache_key = (argv[0], env.get("PATH"))
+    path = _RESOLVED.get(cache_key) or _spawn.resolve(argv[0], env)
+    if path is None:
+        return RunResult(EXIT_NOT_FOUND, error=f'exec: "{argv[0]}": executable file not found in $PATH')
+    label = key if prefix else None
+    try:
+        # in the loop's thread: os.posix_spawn holds the GIL until the child has exec'd, so a worker thread
+        # would only add a hand-over per run
+        started = _spawn.start(path, argv, {**env, **guard.env})
+    except OSError as exc:
+        _RESOLVED.pop(cache_key, None)
+        code = EXIT_NOT_FOUND if isinstance(exc, FileNotFoundError) else EXIT_NOT_EXECUTABLE
+        return RunResult(code, error=f'exec: "{argv[0]}": {exc.strerror or exc}')
+    _RESOLVED[cache_key] = path
+    pid, in_w, out_r, err_r = started
+    run = _spawn.Run(
+        pid,
+        in_w,
+        [(out_r, lambda line: out.write(label, line)), (err_r, lambda line: err.write(label, line))],
+    )
+    pgid = run.pid
+    guard.watch(pgid)
+    if running is not None:
+        running[pgid] = key
+    timed_out = False
+    try:
+        await run.feed(stdin)
+        if timeout > 0:
+            try:
+                await asyncio.wait_for(asyncio.shield(run.exited), timeout)
+            except TimeoutError:
+                timed_out = True
+                await stop_group(pgid, 0)
+        returncode = await run.exited
+        # output of the group's other processes may keep the pipes open: kill what is left of the group
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGKILL)
+        await asyncio.gather(*run.drained)
+    finally:
+        run.close()
+        if not run.exited.done():  # cancelled from outside: never leave the group behind
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pgid, signal.SIGKILL)
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(run.exited)
+        guard.forget(pgid)
         if running is not None:
             running.pop(pgid, None)
     if timed_out:

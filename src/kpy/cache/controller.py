@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
+from kpy.cache import spawn
 from kpy.cache.command import LineWriter, RunResult, run_command
 from kpy.cache.informer import ADDED, DELETED, EVENT_TYPES, MODIFIED, SYNC, InformerEvent
 from kpy.cache.store import StoredObject, split_key
@@ -83,6 +84,9 @@ class CommandController:
         self._pending: dict[str, str] = {}  #: key → event type queued since it last ran
         self._stopping = False
         self._workers: list[asyncio.Task[None]] = []
+        self._guard: spawn.RunGuard | None = None
+        #: ``kpy on --elect``: the elector's stop deadline (RealClock.monotonic), handed to the run guard
+        self.deadline: Callable[[], float | None] | None = None
         self.on_run: Callable[[str, str, RunResult], None] | None = None  #: tests and metrics listen here
         informer.add_handler(self.handle)
 
@@ -142,6 +146,7 @@ class CommandController:
             prefix=self.options.prefix,
             timeout=self.options.timeout,
             running=self.running,
+            guard=self._guard,
         )
         self.stats.runs += 1
         if result.code == 0:
@@ -189,6 +194,9 @@ class CommandController:
     # -- lifecycle ----------------------------------------------------------------------------------
     async def run(self) -> None:
         """Informer, delay loop and workers until ``stop`` (or an informer error, which is raised)."""
+        if self._guard is None and spawn.available():
+            self._guard = spawn.RunGuard()
+            self.renewed()
         delays = asyncio.create_task(self.queue.run())
         self._workers = [asyncio.create_task(self._worker()) for _ in range(max(1, self.options.workers))]
         informer = asyncio.create_task(self.informer.run())
@@ -207,6 +215,17 @@ class CommandController:
                 task.cancel()
             await asyncio.gather(*self._workers, return_exceptions=True)
             await asyncio.gather(delays, return_exceptions=True)
+            if self._guard is not None:
+                self.kill_running()
+                self._guard.close(clean=not self.running)
+                self._guard = None
+
+    def renewed(self) -> None:
+        """The lease was renewed: tell the run guard the new stop deadline (it kills every run after it, even
+        while kpy is frozen)."""
+        deadline = self.deadline() if self.deadline is not None else None
+        if deadline is not None and self._guard is not None:
+            self._guard.hold_until(deadline)
 
     async def stop(self, *, now: bool = False) -> None:
         """No new runs; wait for running ones (``grace_period``, or not at all with ``now``), kill the rest."""

@@ -261,6 +261,7 @@ async def _elected(
     from kpy.election.config import ElectionConfig
     from kpy.election.elector import LeaderElector
     from kpy.election.lock import LeaseLock
+    from kpy.gocompat.clock import RealClock
 
     assert options.elect is not None
     identity = options.identity or f"{socket.gethostname()}_{uuid.uuid4()}"
@@ -269,8 +270,15 @@ async def _elected(
         LeaseLock(client, client.config.namespace, options.elect),
         identity,
         options.election or ElectionConfig(grace_period_ns=0),
-        on_renewed=renewed.set,
     )
+
+    def on_renewed() -> None:
+        renewed.set()
+        controller.renewed()
+
+    elector.on_renewed = on_renewed
+    if isinstance(elector.clock, RealClock):  # the guard reads the real clock
+        controller.deadline = elector.stop_deadline
 
     async def stop_now() -> None:
         await controller.stop(now=True)

@@ -22,6 +22,19 @@ from kpy.workqueue import ItemExponentialFailureRateLimiter
 
 CM = "/api/v1/namespaces/default/configmaps"
 
+
+@pytest.fixture(params=["spawn", "asyncio"], autouse=True)
+def start_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test runs on both ways of starting runs: kpy.cache.spawn (Linux) and asyncio's subprocesses."""
+    from kpy.cache import spawn
+
+    if request.param == "asyncio":
+        monkeypatch.setattr(spawn, "_AVAILABLE", [False])
+    elif not spawn.available():
+        pytest.skip("posix_spawn + pidfd_open are not available here")
+    return str(request.param)
+
+
 # prints what it was given: event, key, retries, and the object's data from stdin
 ECHO = [
     sys.executable,

@@ -18,6 +18,8 @@ from typing import IO, Any
 import pytest
 from tests.integration.clihelpers import KPY, Api, kpy
 
+from kpy.cache import spawn
+
 ECHO = ["sh", "-c", 'echo "$KPY_EVENT $KPY_KEY retries=$KPY_RETRIES"']
 
 
@@ -145,8 +147,18 @@ def test_sigterm_lets_a_running_command_finish_and_a_second_signal_kills(
     assert _gone(child)
 
 
+def _state(pid: int) -> str:
+    """The process state letter once it is settled (R/S on the way to T after a SIGSTOP)."""
+    deadline = time.monotonic() + 30
+    while True:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        if state in "TtZ" or time.monotonic() > deadline:
+            return state
+        time.sleep(0.02)
+
+
 def _gone(pid: int) -> bool:
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
             state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -245,8 +257,8 @@ def test_two_elected_copies_fail_over_when_the_leader_is_killed(
     second.err.has("released lease")
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
-def test_a_running_command_dies_with_a_sigkilled_kpy(
+@pytest.mark.skipif(not spawn.available(), reason="the run guard needs posix_spawn + pidfd_open (Linux 5.3+)")
+def test_a_running_command_and_its_group_die_with_a_sigkilled_kpy(
     sandbox: Any, api: Api, namespace: str, tmp_path: Path
 ) -> None:
     cm(api, namespace, "a", "1")
@@ -259,9 +271,37 @@ def test_a_running_command_dies_with_a_sigkilled_kpy(
         "--",
         "sh",
         "-c",
-        f"echo $$ > {pidfile}; echo started; exec sleep 60",
+        # a grandchild in the run's group too, with its environment cleared
+        f"env -i sleep 60 & echo $$ $! > {pidfile}; echo started; exec sleep 60",
     )
     on.out.has("started")
-    child = int(pidfile.read_text())
+    child, grandchild = (int(pid) for pid in pidfile.read_text().split())
     on.kill()
-    assert _gone(child)
+    assert _gone(child) and _gone(grandchild)
+
+
+@pytest.mark.skipif(not spawn.available(), reason="the run guard needs posix_spawn + pidfd_open (Linux 5.3+)")
+def test_a_frozen_elected_copy_s_runs_are_killed_before_its_lease_runs_out(
+    sandbox: Any, api: Api, namespace: str, tmp_path: Path
+) -> None:
+    """kpy elect's guarantee for ``kpy on --elect``: a copy frozen (SIGSTOP, debugger, swap) while a run goes
+    on loses that run at its stop deadline, before another copy could take the lease; thawed, it exits 1."""
+    cm(api, namespace, "a", "1")
+    pidfile = tmp_path / "pid"
+    timings = ["--lease-duration", "3s", "--renew-deadline", "2s", "--retry-period", "250ms"]
+    on = OnProcess(
+        sandbox.kubeconfig_path,
+        *["configmaps", "-n", namespace, "--elect", "on-frozen", *timings],
+        *["--", "sh", "-c", f"echo $$ > {pidfile}; echo started; exec sleep 60"],
+    )
+    try:
+        on.out.has("started")
+        child = int(pidfile.read_text())
+        os.kill(on.proc.pid, signal.SIGSTOP)
+        assert _state(on.proc.pid) == "T"
+        assert _gone(child), "the run outlived its frozen copy's lease"
+        assert _state(on.proc.pid) == "T"  # kpy was frozen throughout: the guard stopped it
+    finally:
+        os.kill(on.proc.pid, signal.SIGCONT)
+    assert on.proc.wait(30) == 1
+    on.err.has("lost lease")
