@@ -11,6 +11,7 @@ import os
 import selectors
 import shlex
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -97,6 +98,12 @@ def sandbox_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict
         proc.wait(20)
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def test_every_command_has_examples() -> None:
     documented = {path for path, _ in EXAMPLES}
     root = build_app()
@@ -112,6 +119,8 @@ def test_help_example_runs_against_the_sandbox(
     env, workdir = sandbox_env
     argv = shlex.split(example, comments=True)
     argv[0] = KPY
+    # an example's fixed local port (port-forward's 18080) may be taken on a shared machine: use a free one
+    argv = [f"{_free_port()}:{arg.split(':', 1)[1]}" if arg.startswith("18080:") else arg for arg in argv]
     if not _runs_until_interrupted(argv):
         proc = subprocess.run(
             argv, capture_output=True, text=True, env=env, cwd=workdir, timeout=60, check=False
@@ -132,8 +141,13 @@ def test_help_example_runs_against_the_sandbox(
             line = proc2.stdout.readline()
             if not line:
                 break
-    proc2.send_signal(signal.SIGINT)
-    _, err = proc2.communicate(timeout=20)
+    try:
+        proc2.send_signal(signal.SIGINT)
+        _, err = proc2.communicate(timeout=20)
+    finally:
+        if proc2.poll() is None:  # never leave it running when an assertion fails
+            proc2.kill()
+            proc2.communicate()
     assert line, f"{example!r} printed nothing: {err}"
     assert proc2.returncode in (0, 130), f"{example!r} exited {proc2.returncode} on Ctrl-C: {err}"
     assert "Traceback" not in err
