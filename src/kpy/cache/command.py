@@ -113,7 +113,10 @@ async def run_command(
     """Run ``argv`` once; ``running`` (pgid → key) lists the process groups alive, for shutdown. With a
     ``guard`` (``kpy.cache.spawn``, where it is available) the fast path starts it."""
     if guard is not None:
-        return await _run_spawned(argv, env, stdin, key, out, err, prefix, timeout, running, guard)
+        started = _start_spawned(argv, env, guard, out, err, key if prefix else None)
+        if isinstance(started, RunResult):
+            return started
+        return await _finish_spawned(started, stdin, key, timeout, running, guard)
     wrapper = _pdeathsig_prefix()
     if wrapper is not None:
         import shutil
@@ -182,23 +185,19 @@ async def run_command(
 _RESOLVED: dict[tuple[str, str | None], str] = {}
 
 
-async def _run_spawned(
+def _start_spawned(
     argv: Sequence[str],
     env: Mapping[str, str],
-    stdin: bytes,
-    key: str,
+    guard: _spawn.RunGuard,
     out: LineWriter,
     err: LineWriter,
-    prefix: bool,
-    timeout: float,
-    running: dict[int, str] | None,
-    guard: _spawn.RunGuard,
-) -> RunResult:
+    label: str | None,
+) -> _spawn.Run | RunResult:
+    """Start a run through ``kpy.cache.spawn`` (a RunResult: it could not start)."""
     cache_key = (argv[0], env.get("PATH"))
     path = _RESOLVED.get(cache_key) or _spawn.resolve(argv[0], env)
     if path is None:
         return RunResult(EXIT_NOT_FOUND, error=f'exec: "{argv[0]}": executable file not found in $PATH')
-    label = key if prefix else None
     try:
         # in the loop's thread: os.posix_spawn holds the GIL until the child has exec'd, so a worker thread
         # would only add a hand-over per run
@@ -209,13 +208,24 @@ async def _run_spawned(
         return RunResult(code, error=f'exec: "{argv[0]}": {exc.strerror or exc}')
     _RESOLVED[cache_key] = path
     pid, in_w, out_r, err_r = started
-    run = _spawn.Run(
+    guard.watch(pid)
+    return _spawn.Run(
         pid,
         in_w,
         [(out_r, lambda line: out.write(label, line)), (err_r, lambda line: err.write(label, line))],
     )
+
+
+async def _finish_spawned(
+    run: _spawn.Run,
+    stdin: bytes,
+    key: str,
+    timeout: float,
+    running: dict[int, str] | None,
+    guard: _spawn.RunGuard,
+) -> RunResult:
+    """Feed a started run its stdin and wait for it (``timeout``); clean its group up whatever happens."""
     pgid = run.pid
-    guard.watch(pgid)
     if running is not None:
         running[pgid] = key
     timed_out = False
