@@ -250,7 +250,7 @@ class _Getter:
                     exc, info, self.options.selector or "", self.options.field_selector or ""
                 )
                 return [], [error]
-            page: dict[str, Any] = response.json()
+            page: dict[str, Any] = self._table_page(response.body) or response.json()
             if merged is None:
                 merged = page
                 merged["rows"] = list(page.get("rows") or [])
@@ -260,6 +260,16 @@ class _Getter:
             if not token:
                 return [merged], []
             params["continue"] = token
+
+    def _table_page(self, body: bytes) -> dict[str, Any] | None:
+        """A listed Table with its rows' cells only, when nothing printed needs the rows' objects (namespace
+        column, labels, sorting); None: decode it whole."""
+        options = self.options
+        if options.all_namespaces or options.show_labels or options.label_columns or options.sort_by:
+            return None
+        from kpy.printers.table_decode import cells_only
+
+        return cells_only(body)
 
     def table_options(self, info: ResourceInfo | None, show_kind: bool) -> TableOptions:
         with_namespace = self.options.all_namespaces and (info is None or info.namespaced)

@@ -36,6 +36,7 @@ __all__ = [
     "go_type",
     "loads",
     "marshal",
+    "plain_scanner",
     "quote_char",
     "syntax_error",
     "value_error",
@@ -158,7 +159,7 @@ def decode_stream(data: bytes | str, spans: list[str] | None = None, *, exact_in
     return values
 
 
-class _NotPlain(Exception):
+class _NotPlain(ValueError):
     """The fast path met NaN/Infinity or a number beyond float64: decode again the careful way."""
 
 
@@ -174,6 +175,14 @@ def _plain_constant(text: str) -> Any:
 
 
 _PLAIN = json.JSONDecoder(parse_float=_plain_float, parse_constant=_plain_constant)
+
+
+def plain_scanner() -> Callable[[str, int], tuple[Any, int]]:
+    """``loads``' fast decoder for one value inside a text: ``scan(text, index)`` → ``(value, end)``. It raises
+    ``StopIteration`` when no value starts at ``index``, ``ValueError`` (or ``RecursionError``) when the value is
+    not one ``loads`` decodes this way; the caller then decodes the whole text with ``loads``."""
+    scan: Callable[[str, int], tuple[Any, int]] = _PLAIN.scan_once  # type: ignore[attr-defined]
+    return scan
 
 
 def loads(data: bytes | str) -> Any:
