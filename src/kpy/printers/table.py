@@ -42,7 +42,7 @@ def _column(values: list[Any]) -> list[str]:
     """One column's cells as text; columns of only strings (or only integers) without a call per cell."""
     kinds = set(map(type, values))
     if kinds <= {str}:
-        return values  # type: ignore[return-value]
+        return values
     if kinds == {int}:
         return list(map(str, values))
     return [c if type(c) is str else format_cell(c) for c in values]
