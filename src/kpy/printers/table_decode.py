@@ -10,7 +10,7 @@ only be a JSON object whose first key is ``cells`` (inside a string its quotes w
 ``PartialObjectMetadata`` (checked at the start of every object) holds only ``ObjectMeta``, whose schema has no
 key ``cells`` and no list of objects keyed so (the server drops unknown fields and refuses managed fields that
 are not field sets). So the next ``,{"cells":[`` after a row's object starts the next row. Anything else (full
-objects, row conditions, another layout) returns None and the caller decodes the whole answer as before.
+objects, another layout) returns None and the caller decodes the whole answer as before.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from kpy.gocompat import gojson
 _ROWS = ',"rows":['
 _ROW = '{"cells":'
 _NEXT_ROW = ',{"cells":['
+_CONDITIONS = ',"conditions":'
 #: what follows a row's cells when the row carries its metadata (Go writes kind and apiVersion first)
 _OBJECT_PREFIXES = (
     ',"object":{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1","metadata":{',
@@ -58,7 +59,13 @@ def cells_only(body: bytes) -> dict[str, Any] | None:
                 return None
             if not isinstance(cells, list):
                 return None
-            rows.append({"cells": cells})
+            row: dict[str, Any] = {"cells": cells}
+            rows.append(row)
+            if text.startswith(_CONDITIONS, pos):  # a finished pod's Completed condition, say: small, kept
+                try:
+                    row["conditions"], pos = scan(text, pos + len(_CONDITIONS))
+                except (StopIteration, ValueError, RecursionError):
+                    return None
             if text.startswith("}", pos):  # a row without its object
                 pos += 1
             elif text.startswith(_OBJECT_PREFIXES, pos):
