@@ -66,34 +66,63 @@ _epoch = functools.lru_cache(maxsize=8192)(parse_epoch)
 
 
 class EventView:
-    """One event's fields, whichever API wrote it (timestamps are parsed when first asked for)."""
+    """One event's fields, whichever API wrote it (the timestamps as epoch seconds)."""
+
+    __slots__ = (
+        "count",
+        "event_time",
+        "first_timestamp",
+        "involved",
+        "last_timestamp",
+        "message",
+        "name",
+        "namespace",
+        "raw",
+        "reason",
+        "resource_version",
+        "series",
+        "type",
+        "uid",
+    )
 
     def __init__(self, event: Event) -> None:
+        # read once per event of a list, for sorting and for its row: each lookup here counts
         self.raw = event
-        meta = event.get("metadata") or {}
-        self.name = str(meta.get("name", ""))
-        self.namespace = str(meta.get("namespace", ""))
-        self.uid = str(meta.get("uid", "")) or f"{self.namespace}/{self.name}"
+        get = event.get
+        meta = get("metadata") or {}
+        self.name = name = str(meta.get("name", ""))
+        self.namespace = namespace = str(meta.get("namespace", ""))
+        self.uid = str(meta.get("uid", "")) or f"{namespace}/{name}"
         self.resource_version = str(meta.get("resourceVersion", ""))
-        self.type = str(event.get("type") or "")
-        self.reason = str(event.get("reason") or "")
-        self.involved: dict[str, Any] = event.get("involvedObject") or event.get("regarding") or {}
-        self.message = str(event.get("message") or event.get("note") or "")
-        self.count = int(event.get("count") or event.get("deprecatedCount") or 0)
-        self.series: dict[str, Any] | None = event.get("series") or None
+        self.type = str(get("type") or "")
+        self.reason = str(get("reason") or "")
+        self.involved: dict[str, Any] = get("involvedObject") or get("regarding") or {}
+        self.message = str(get("message") or get("note") or "")
+        self.count = int(get("count") or get("deprecatedCount") or 0)
+        self.series: dict[str, Any] | None = get("series") or None
+        when = get("eventTime")
+        self.event_time = _epoch(when) if when else None
+        when = get("firstTimestamp") or get("deprecatedFirstTimestamp")
+        self.first_timestamp = _epoch(when) if when else None
+        when = get("lastTimestamp") or get("deprecatedLastTimestamp")
+        self.last_timestamp = _epoch(when) if when else None
+
+    @property
+    def source(self) -> str:
+        event = self.raw
         source = event.get("source") or event.get("deprecatedSource") or {}
-        self.source = str(
+        return str(
             event.get("reportingComponent")
             or event.get("reportingController")
             or source.get("component")
             or ""
         )
-        self.host = str(source.get("host") or event.get("reportingInstance") or "")
 
-        # plain attributes (functools.cached_property takes a lock per read: a third of a 3,000-event table)
-        self.event_time = _epoch(event.get("eventTime"))
-        self.first_timestamp = _epoch(event.get("firstTimestamp") or event.get("deprecatedFirstTimestamp"))
-        self.last_timestamp = _epoch(event.get("lastTimestamp") or event.get("deprecatedLastTimestamp"))
+    @property
+    def host(self) -> str:
+        event = self.raw
+        source = event.get("source") or event.get("deprecatedSource") or {}
+        return str(source.get("host") or event.get("reportingInstance") or "")
 
     @property
     def series_last(self) -> float | None:
@@ -451,6 +480,7 @@ async def tail_events(
             options.namespace,
             field_selector=",".join(selectors) or None,
             chunk_size=options.chunk_size,
+            lean=options.table,  # the table shows no managed fields
         )
         if not options.table:
             for item in listed.items:

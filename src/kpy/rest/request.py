@@ -70,16 +70,17 @@ class Response:
     body: bytes
     reason: str = ""
 
-    def json(self) -> Any:
+    def json(self, *, lean: bool = False) -> Any:
         """The decoded body; a body that is not JSON raises ``ResponseError`` in Go's words, as kubectl says it
-        (``invalid character '<' looking for beginning of value``)."""
+        (``invalid character '<' looking for beginning of value``). ``lean``: with ``managedFields`` lists
+        empty (``gojson.loads_lean``), for printers that never show them."""
         if not self.body:
             return None
         from kpy.errors import ResponseError
         from kpy.gocompat import gojson
 
         try:
-            return gojson.loads(self.body)
+            return gojson.loads_lean(self.body) if lean else gojson.loads(self.body)
         except gojson.GoJSONError as exc:
             raise ResponseError(str(exc)) from None
 

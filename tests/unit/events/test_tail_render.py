@@ -314,7 +314,9 @@ def test_the_no_watch_list_is_sorted_stably_and_printed_once() -> None:
     events = [core("new", ago=1), *same, core("old", ago=600), core("tie0", ago=60)]
 
     class Client:
-        async def get_json(self, path: str, params: Any = None, timeout: Any = None) -> dict[str, Any]:
+        async def get_json(
+            self, path: str, params: Any = None, timeout: Any = None, *, lean: bool = False
+        ) -> dict[str, Any]:
             return {"kind": "EventList", "apiVersion": "v1", "metadata": {}, "items": events}
 
     out = io.StringIO()
