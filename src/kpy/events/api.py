@@ -11,7 +11,6 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from kpy.errors import Forbidden, NotFound, UsageError
-from kpy.events.recorder import ObjectRef
 from kpy.flowcontrol.sleep import sleep as adaptive_sleep
 from kpy.gocompat.metav1 import format_micro_time, parse_optional_time
 from kpy.rest.discovery_docs import ResourceInfo
@@ -19,6 +18,7 @@ from kpy.rest.discovery_docs import ResourceInfo
 if TYPE_CHECKING:
     import asyncio
 
+    from kpy.events.recorder import ObjectRef
     from kpy.flowcontrol.backoff import Backoff
     from kpy.rest import RestClient
     from kpy.rest.discovery import Discovery
@@ -183,4 +183,6 @@ class ObjectResolver:
             uid = str((obj.get("metadata") or {}).get("uid") or "")
         except (NotFound, Forbidden):
             pass  # an event may be about something that is gone (or that we may not read)
+        from kpy.events.recorder import ObjectRef  # not at import time: ``kpy events tail`` needs none of it
+
         return ObjectRef(kind=info.kind, name=name, namespace=obj_ns, api_version=info.group_version, uid=uid)
