@@ -111,7 +111,7 @@ _HEX = frozenset(b"0123456789abcdefABCDEF")
 
 
 def _quote(text: str, safe: frozenset[int], *, qs: bool, requote: bool) -> str:
-    if all(ord(c) < 128 and ord(c) in safe for c in text):
+    if text.isascii() and safe.issuperset(text.encode()):  # most paths and values (continue tokens too)
         return text
     raw = text.encode("utf-8", "ignore")
     out: list[str] = []
