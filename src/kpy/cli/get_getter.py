@@ -262,14 +262,14 @@ class _Getter:
             params["continue"] = token
 
     def _table_page(self, body: bytes) -> dict[str, Any] | None:
-        """A listed Table with its rows' cells only, when nothing printed needs the rows' objects (namespace
-        column, labels, sorting); None: decode it whole."""
+        """A listed Table with its rows' cells only (and namespaces with ``-A``), when nothing printed needs more
+        of the rows' objects (labels, sorting); None: decode it whole."""
         options = self.options
-        if options.all_namespaces or options.show_labels or options.label_columns or options.sort_by:
+        if options.show_labels or options.label_columns or options.sort_by:
             return None
         from kpy.printers.table_decode import cells_only
 
-        return cells_only(body)
+        return cells_only(body, namespaces=options.all_namespaces)
 
     def table_options(self, info: ResourceInfo | None, show_kind: bool) -> TableOptions:
         with_namespace = self.options.all_namespaces and (info is None or info.namespaced)

@@ -15,6 +15,7 @@ objects, another layout) returns None and the caller decodes the whole answer as
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from kpy.gocompat import gojson
@@ -29,11 +30,34 @@ _OBJECT_PREFIXES = (
     ',"object":{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1beta1","metadata":{',
 )
 _WHITESPACE = " \t\r\n"
+_METADATA = '"metadata":{'
+_NAME = '"name":'
+_GENERATE_NAME = ',"generateName":'
+_NAMESPACE = ',"namespace":'
 
 
-def cells_only(body: bytes) -> dict[str, Any] | None:
+def _namespace(text: str, at: int, scan: Callable[[str, int], tuple[Any, int]]) -> str | None:
+    """The namespace of the metadata whose keys start at ``at``: ``""`` when it has none (cluster-scoped),
+    None when its first keys are not Go's (name, generateName, namespace, ...)."""
+    if not text.startswith(_NAME, at):
+        return None
+    try:
+        _, at = scan(text, at + len(_NAME))
+        if text.startswith(_GENERATE_NAME, at):
+            _, at = scan(text, at + len(_GENERATE_NAME))
+        if not text.startswith(_NAMESPACE, at):
+            return "" if text.startswith((",\"selfLink\":", ',"uid":'), at) else None
+        namespace, _ = scan(text, at + len(_NAMESPACE))
+    except (StopIteration, ValueError, RecursionError):
+        return None
+    return namespace if isinstance(namespace, str) else None
+
+
+def cells_only(body: bytes, *, namespaces: bool = False) -> dict[str, Any] | None:
     """The Table in ``body`` with rows of ``{"cells": [...]}`` only; None when it is not laid out as a Table
-    with metadata-only rows (then decode it whole)."""
+    with metadata-only rows (then decode it whole). ``namespaces``: each row with an object keeps its
+    ``{"metadata": {"namespace": ...}}`` too (the NAMESPACE column of ``-A``), read from the metadata's first
+    keys in Go's order (name, generateName, namespace); any other order declines."""
     text = body.decode("utf-8", "replace")  # as gojson.loads: invalid UTF-8 becomes U+FFFD
     at = text.find(_ROWS)
     if at < 0:
@@ -69,6 +93,11 @@ def cells_only(body: bytes) -> dict[str, Any] | None:
             if text.startswith("}", pos):  # a row without its object
                 pos += 1
             elif text.startswith(_OBJECT_PREFIXES, pos):
+                if namespaces:
+                    namespace = _namespace(text, text.find(_METADATA, pos) + len(_METADATA), scan)
+                    if namespace is None:
+                        return None
+                    row["object"] = {"metadata": {"namespace": namespace}}
                 nxt = text.find(_NEXT_ROW, pos)
                 if nxt < 0:  # the last row: the object, the row and the list close before the Table does
                     close = text.rfind("}}]", pos)

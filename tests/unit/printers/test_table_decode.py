@@ -180,3 +180,45 @@ def test_columns_are_the_cells_per_row_turned_sideways() -> None:
         assert [list(row) for row in zip(*columns, strict=True)] == [
             _row_cells(cells, visible, prefix) for cells in cell_rows
         ]
+
+
+def test_with_namespaces_each_row_keeps_its_namespace_as_loads_reads_it() -> None:
+    rows = [
+        {"cells": ["a", 1, "1s"], "object": meta("a")},
+        {
+            "cells": ["b", 1, "1s"],
+            "object": {**meta("b"), "metadata": {"name": "b", "generateName": "b-", "namespace": "ns-ü"}},
+        },
+        {
+            "cells": ["node", 1, "1s"],
+            "object": {**meta("n"), "metadata": {"name": "n", "uid": "u"}},
+        },  # cluster-scoped
+        {"cells": ["bare", 1, "1s"]},
+    ]
+    body = wire(table(rows))
+    fast = cells_only(body, namespaces=True)
+    assert fast is not None
+    full = gojson.loads(body)
+    ns = [(r.get("object") or {}).get("metadata", {}).get("namespace", "") for r in fast["rows"]]
+    assert ns == [(r.get("object") or {}).get("metadata", {}).get("namespace", "") for r in full["rows"]]
+    assert ns == ["ns", "ns-ü", "", ""]
+    outputs = []
+    for decoded in (fast, full):
+        out = io.StringIO()
+        TablePrinter(out, TableOptions(with_namespace=True)).print_table(decoded)
+        outputs.append(out.getvalue())
+    assert outputs[0] == outputs[1]
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        {"namespace": "ns", "name": "a"},  # not Go's order: declined, never guessed
+        {"name": "a", "resourceVersion": "1", "namespace": "ns"},
+        {"name": "a", "namespace": 5},
+    ],
+)
+def test_namespaces_in_another_layout_are_left_to_loads(metadata: dict[str, Any]) -> None:
+    rows = [{"cells": ["a", 1, "1s"], "object": {**meta("a"), "metadata": metadata}}]
+    assert cells_only(wire(table(rows)), namespaces=True) is None
+    assert cells_only(wire(table(rows))) is not None
