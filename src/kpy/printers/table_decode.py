@@ -21,7 +21,7 @@ from typing import Any
 from kpy.gocompat import gojson
 
 _ROWS = ',"rows":['
-_ROW = '{"cells":'
+_ROW = '{"cells":['
 _NEXT_ROW = ',{"cells":['
 _CONDITIONS = ',"conditions":'
 #: what follows a row's cells when the row carries its metadata (Go writes kind and apiVersion first)
@@ -46,7 +46,7 @@ def _namespace(text: str, at: int, scan: Callable[[str, int], tuple[Any, int]]) 
         if text.startswith(_GENERATE_NAME, at):
             _, at = scan(text, at + len(_GENERATE_NAME))
         if not text.startswith(_NAMESPACE, at):
-            return "" if text.startswith((",\"selfLink\":", ',"uid":'), at) else None
+            return "" if text.startswith((',"selfLink":', ',"uid":'), at) else None
         namespace, _ = scan(text, at + len(_NAMESPACE))
     except (StopIteration, ValueError, RecursionError):
         return None
@@ -70,53 +70,48 @@ def cells_only(body: bytes, *, namespaces: bool = False) -> dict[str, Any] | Non
         return None
     scan = gojson.plain_scanner()
     rows: list[dict[str, Any]] = []
+    append = rows.append
+    find = text.find
+    starts = text.startswith
     pos = at + len(_ROWS)
-    if text.startswith("]", pos):
+    if starts("]", pos):
         end = pos + 1
+    elif not starts(_ROW, pos):
+        return None
     else:
-        while True:
-            if not text.startswith(_ROW, pos):
-                return None
-            try:
-                cells, pos = scan(text, pos + len(_ROW))
-            except (StopIteration, ValueError, RecursionError):
-                return None
-            if not isinstance(cells, list):
-                return None
-            row: dict[str, Any] = {"cells": cells}
-            rows.append(row)
-            if text.startswith(_CONDITIONS, pos):  # a finished pod's Completed condition, say: small, kept
-                try:
+        pos += len(_ROW) - 1  # at the cells' "["
+        try:
+            while True:
+                cells, pos = scan(text, pos)  # a list: it starts with "["
+                row: dict[str, Any] = {"cells": cells}
+                append(row)
+                if starts(_CONDITIONS, pos):  # a finished pod's Completed condition, say: small, kept
                     row["conditions"], pos = scan(text, pos + len(_CONDITIONS))
-                except (StopIteration, ValueError, RecursionError):
-                    return None
-            if text.startswith("}", pos):  # a row without its object
-                pos += 1
-            elif text.startswith(_OBJECT_PREFIXES, pos):
-                if namespaces:
-                    namespace = _namespace(text, text.find(_METADATA, pos) + len(_METADATA), scan)
-                    if namespace is None:
+                if starts(_OBJECT_PREFIXES, pos):
+                    if namespaces:
+                        namespace = _namespace(text, find(_METADATA, pos) + len(_METADATA), scan)
+                        if namespace is None:
+                            return None
+                        row["object"] = {"metadata": {"namespace": namespace}}
+                    nxt = find(_NEXT_ROW, pos)
+                    if nxt < 0:  # the last row: the object, the row and the list close before the Table
+                        close = text.rfind("}}]", pos)
+                        if close < 0:
+                            return None
+                        end = close + 3
+                        break
+                    if text[nxt - 2 : nxt] != "}}":
                         return None
-                    row["object"] = {"metadata": {"namespace": namespace}}
-                nxt = text.find(_NEXT_ROW, pos)
-                if nxt < 0:  # the last row: the object, the row and the list close before the Table does
-                    close = text.rfind("}}]", pos)
-                    if close < 0:
-                        return None
-                    pos = close + 2
-                elif text[nxt - 2 : nxt] != "}}":
-                    return None
+                    pos = nxt + len(_NEXT_ROW) - 1
+                elif starts(_NEXT_ROW, pos + 1) and starts("}", pos):  # a row without its object
+                    pos += len(_NEXT_ROW)
+                elif starts("}]", pos):
+                    end = pos + 2
+                    break
                 else:
-                    pos = nxt
-            else:
-                return None
-            if text.startswith(",", pos):
-                pos += 1
-                continue
-            if not text.startswith("]", pos):
-                return None
-            end = pos + 1
-            break
+                    return None
+        except (StopIteration, ValueError, RecursionError):
+            return None
     if text[end:].strip(_WHITESPACE) != "}":
         return None
     head["rows"] = rows
