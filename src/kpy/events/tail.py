@@ -14,7 +14,7 @@ import functools
 import io
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -212,11 +212,15 @@ class TailOptions:
         return self.output == ""
 
 
-@dataclass
 class EventFilter:
-    types: tuple[str, ...] = ()
-    since: float | None = None
-    now: Callable[[], float] = time.time
+    """kubectl events' ``--types`` and kpy's ``--since``."""
+
+    def __init__(
+        self, types: tuple[str, ...] = (), since: float | None = None, now: Callable[[], float] = time.time
+    ) -> None:
+        self.types = types
+        self.since = since
+        self.now = now
 
     @property
     def active(self) -> bool:
@@ -397,12 +401,12 @@ class EventRenderer:
             self.out.write(line + "\n")
 
 
-@dataclass
 class TailState:
     """What has been printed: the last resourceVersion per event uid (printed once, never again)."""
 
-    printed: dict[str, str] = field(default_factory=dict)
-    duplicates: int = 0
+    def __init__(self) -> None:
+        self.printed: dict[str, str] = {}
+        self.duplicates = 0
 
     @staticmethod
     def _key(event: Event) -> tuple[str, str]:
@@ -455,7 +459,7 @@ async def tail_events(
     """Print the current events (oldest first), then follow until cancelled (unless ``watch`` is off).
 
     Returns how many events were printed."""
-    from kpy.events.api import CORE_EVENTS
+    from kpy.events.resources import CORE_EVENTS
 
     selectors: list[str] = []
     if options.for_object:
