@@ -138,7 +138,10 @@ class _Getter:
     # -- run --------------------------------------------------------------------------------------------
     async def run(self, targets: list[Target]) -> int:
         if self.options.table:
-            await self._print_tables(targets)
+            from kpy.decode import paused_gc
+
+            with paused_gc():  # thousands of rows and cells, no reference cycles: nothing for the GC to find
+                await self._print_tables(targets)
         else:
             await self._print_objects(targets)
         return self.report()

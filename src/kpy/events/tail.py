@@ -476,25 +476,10 @@ async def tail_events(
     accepts = event_filter.accepts
     state = TailState()
     if not options.watch:  # one list, as the reflector's first one (no event loop needed: kpy.rest.blocking)
-        from kpy.rest.listing import list_all
+        from kpy.decode import paused_gc
 
-        listed = await list_all(
-            client,
-            CORE_EVENTS,
-            options.namespace,
-            field_selector=",".join(selectors) or None,
-            chunk_size=options.chunk_size,
-            lean=options.table,  # the table shows no managed fields
-        )
-        if not options.table:
-            for item in listed.items:
-                item.setdefault("apiVersion", CORE_EVENTS.group_version)
-                item.setdefault("kind", CORE_EVENTS.kind)
-        views: Iterable[EventView] = map(EventView, listed.items)
-        if event_filter.active:
-            views = filter(event_filter.accepts_view, views)
-        renderer.print_views([v for v in sort_views(views) if state.first_view(v)])
-        return renderer.printed
+        with paused_gc():  # thousands of events, views and rows, no reference cycles
+            return await _list_once(client, options, selectors, renderer, event_filter, state)
     from kpy.rest.watch import Reflector
 
     reflector = Reflector(
@@ -523,4 +508,35 @@ async def tail_events(
             initial.append(change.object)
         elif state.first_time(change.object):
             renderer.print_event(change.object)
+    return renderer.printed
+
+
+async def _list_once(
+    client: RestClient,
+    options: TailOptions,
+    selectors: list[str],
+    renderer: EventRenderer,
+    event_filter: EventFilter,
+    state: TailState,
+) -> int:
+    """``--no-watch``: one list, printed oldest first."""
+    from kpy.events.resources import CORE_EVENTS
+    from kpy.rest.listing import list_all
+
+    listed = await list_all(
+        client,
+        CORE_EVENTS,
+        options.namespace,
+        field_selector=",".join(selectors) or None,
+        chunk_size=options.chunk_size,
+        lean=options.table,  # the table shows no managed fields
+    )
+    if not options.table:
+        for item in listed.items:
+            item.setdefault("apiVersion", CORE_EVENTS.group_version)
+            item.setdefault("kind", CORE_EVENTS.kind)
+    views: Iterable[EventView] = map(EventView, listed.items)
+    if event_filter.active:
+        views = filter(event_filter.accepts_view, views)
+    renderer.print_views([v for v in sort_views(views) if state.first_view(v)])
     return renderer.printed
