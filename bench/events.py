@@ -1,6 +1,6 @@
 """`kpy events record` throughput and request count, `kpy events tail` speed and memory, against the emulator.
 
-Run: .venv/bin/python bench/events.py [--quick] [--record N] [--tail N] [--runs R]
+Run: .venv/bin/python bench/events.py [--quick] [--record N] [--tail N] [--runs R] [--only-tail]
 
 record — N input events, 50% of them repeats of an earlier one (same object, reason and message), spread over
 N/10 pods (10 inputs per pod, below the spam filter's burst of 25, one reason per distinct event so nothing is
@@ -207,6 +207,7 @@ def main() -> None:
     parser.add_argument("--record", type=int, default=20_000, help="record inputs (half repeats)")
     parser.add_argument("--tail", type=int, default=50_000, help="events in the tail namespace")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--only-tail", action="store_true", help="skip the record part")
     args = parser.parse_args()
     if args.quick:
         args.record, args.tail, args.runs = 2_000, 5_000, 1
@@ -223,100 +224,101 @@ def main() -> None:
             thread.call(em.create_object, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
 
         # ---- record
-        rows: list[tuple[str, str, str, str, str]] = []
+        if not args.only_tail:
+            rows: list[tuple[str, str, str, str, str]] = []
 
-        def add(
-            label: str,
-            wall: float,
-            inputs: int,
-            writes: int,
-            total: int,
-            distinct: int,
-            stored: tuple[int, int],
-            summary: str,
-            *,
-            rate_target: bool = True,
-        ) -> None:
-            rate = inputs / wall
-            rows.append(
-                (
-                    label,
-                    f"{rate:,.0f} ev/s ({wall:.2f} s)",
-                    ">= 2,000 ev/s" if rate_target else "-",
-                    ("yes" if rate >= 2000 else "NO") if rate_target else "-",
-                    "",
+            def add(
+                label: str,
+                wall: float,
+                inputs: int,
+                writes: int,
+                total: int,
+                distinct: int,
+                stored: tuple[int, int],
+                summary: str,
+                *,
+                rate_target: bool = True,
+            ) -> None:
+                rate = inputs / wall
+                rows.append(
+                    (
+                        label,
+                        f"{rate:,.0f} ev/s ({wall:.2f} s)",
+                        ">= 2,000 ev/s" if rate_target else "-",
+                        ("yes" if rate >= 2000 else "NO") if rate_target else "-",
+                        "",
+                    )
                 )
-            )
-            rows.append(
-                (
-                    "  event writes (POST+PATCH) / distinct events",
-                    f"{writes} / {distinct}",
-                    "<= distinct",
-                    "yes" if writes <= distinct else "NO",
-                    f"{writes / inputs * 1000:.0f} writes per 1,000 inputs",
+                rows.append(
+                    (
+                        "  event writes (POST+PATCH) / distinct events",
+                        f"{writes} / {distinct}",
+                        "<= distinct",
+                        "yes" if writes <= distinct else "NO",
+                        f"{writes / inputs * 1000:.0f} writes per 1,000 inputs",
+                    )
                 )
-            )
-            rows.append(
-                (
-                    "  all requests (discovery, pod GETs too)",
-                    str(total),
-                    "",
-                    "",
-                    f"{total / inputs * 1000:.0f} per 1,000 inputs",
+                rows.append(
+                    (
+                        "  all requests (discovery, pod GETs too)",
+                        str(total),
+                        "",
+                        "",
+                        f"{total / inputs * 1000:.0f} per 1,000 inputs",
+                    )
                 )
-            )
-            rows.append(
-                (
-                    "  stored events / sum of their counts",
-                    f"{stored[0]} / {stored[1]}",
-                    f"{distinct} / {inputs}",
-                    "yes" if stored == (distinct, inputs) else "NO",
-                    summary,
+                rows.append(
+                    (
+                        "  stored events / sum of their counts",
+                        f"{stored[0]} / {stored[1]}",
+                        f"{distinct} / {inputs}",
+                        "yes" if stored == (distinct, inputs) else "NO",
+                        summary,
+                    )
                 )
-            )
 
-        wall, writes, total, distinct, summary = bench_record_cli(
-            thread, env, args.record, "rec-cli", ["--qps", "5000", "--burst", "5000"]
-        )
-        add(
-            f"CLI --from-file, --qps 5000 --burst 5000, {args.record} inputs",
-            wall,
-            args.record,
-            writes,
-            total,
-            distinct,
-            stored_counts(thread, "rec-cli"),
-            summary.removeprefix("events: "),
-        )
-        wall, writes, total, distinct, summary = bench_record_lib(thread, args.record, "rec-lib")
-        add(
-            f"library in-process, qps -1, {args.record} inputs",
-            wall,
-            args.record,
-            writes,
-            total,
-            distinct,
-            stored_counts(thread, "rec-lib"),
-            summary,
-        )
-        small = 40
-        wall, writes, total, distinct, summary = bench_record_cli(thread, env, small, "rec-default", [])
-        add(
-            f"CLI at the defaults (5 QPS, burst 10), {small} inputs",
-            wall,
-            small,
-            writes,
-            total,
-            distinct,
-            stored_counts(thread, "rec-default"),
-            summary.removeprefix("events: "),
-            rate_target=False,
-        )
-        print_table(
-            "kpy events record into the emulator (50% of inputs repeat an earlier one)",
-            rows,
-            header=("measurement", "kpy", "target", "met", "detail"),
-        )
+            wall, writes, total, distinct, summary = bench_record_cli(
+                thread, env, args.record, "rec-cli", ["--qps", "5000", "--burst", "5000"]
+            )
+            add(
+                f"CLI --from-file, --qps 5000 --burst 5000, {args.record} inputs",
+                wall,
+                args.record,
+                writes,
+                total,
+                distinct,
+                stored_counts(thread, "rec-cli"),
+                summary.removeprefix("events: "),
+            )
+            wall, writes, total, distinct, summary = bench_record_lib(thread, args.record, "rec-lib")
+            add(
+                f"library in-process, qps -1, {args.record} inputs",
+                wall,
+                args.record,
+                writes,
+                total,
+                distinct,
+                stored_counts(thread, "rec-lib"),
+                summary,
+            )
+            small = 40
+            wall, writes, total, distinct, summary = bench_record_cli(thread, env, small, "rec-default", [])
+            add(
+                f"CLI at the defaults (5 QPS, burst 10), {small} inputs",
+                wall,
+                small,
+                writes,
+                total,
+                distinct,
+                stored_counts(thread, "rec-default"),
+                summary.removeprefix("events: "),
+                rate_target=False,
+            )
+            print_table(
+                "kpy events record into the emulator (50% of inputs repeat an earlier one)",
+                rows,
+                header=("measurement", "kpy", "target", "met", "detail"),
+            )
 
         # ---- tail
         big, small_n = args.tail, args.tail // 10

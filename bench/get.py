@@ -1,6 +1,6 @@
 """`kpy get` against kubectl on one emulator: tables, -o name/json/yaml/custom-columns, realistic objects.
 
-Run: .venv/bin/python bench/get.py [--pods 5000] [--configmaps 2000] [--runs 5]
+Run: .venv/bin/python bench/get.py [--pods 5000] [--configmaps 2000] [--runs 5] [--only table]
 Both tools read the same emulator with the same kubeconfig; runs are interleaved so drift hits both alike. CPU is
 the child's user+system time (what the client spends, steadier than wall time on a shared machine); the
 medians are reported with kpy/kubectl ratios. Targets (issue 15): `get pods` table CPU <= 0.5, `get cm` table
@@ -76,6 +76,9 @@ def main() -> None:
     parser.add_argument("--pods", type=int, default=5000)
     parser.add_argument("--configmaps", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--only", default="", help="run only the cases whose title contains this (e.g. table)"
+    )
     args = parser.parse_args()
     kubectl = kubectl_exe()
     if kubectl is None:
@@ -91,6 +94,7 @@ def main() -> None:
         (f"get pods -o yaml ({args.pods})", ["get", "pods", "-n", "bench", "-o", "yaml"], "<= 0.5"),
         (f"get pods -o custom-columns ({args.pods})", ["get", "pods", "-n", "bench", "-o", CUSTOM], "<= 1.0"),
     ]
+    cases = [case for case in cases if args.only in case[0]]
     with EmulatorThread(seed=True) as thread:
         seed(thread, args.pods, args.configmaps)
         env = {**os.environ, "KUBECONFIG": str(thread.kubeconfig_path)}

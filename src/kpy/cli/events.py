@@ -112,7 +112,12 @@ class TailOptions(ClientOptions):
         from kpy.events.commands import parse_duration, use_color
         from kpy.events.tail import TailOptions as LibTailOptions
         from kpy.events.tail import parse_types
-        from kpy.rest.watchhealth import parse_retry_time
+
+        retry_seconds = None
+        if self.max_retry_time is not None:  # the watch health module: only when the flag is used
+            from kpy.rest.watchhealth import parse_retry_time
+
+            retry_seconds = parse_retry_time(self.max_retry_time)
 
         tail = LibTailOptions(
             for_object=self.for_object,
@@ -126,7 +131,7 @@ class TailOptions(ClientOptions):
             color=use_color(sys.stdout),
             show_managed_fields=self.show_managed_fields,
         )
-        return replace(self, tail=tail, retry_seconds=parse_retry_time(self.max_retry_time))
+        return replace(self, tail=tail, retry_seconds=retry_seconds)
 
     def validate(self) -> None:
         from kpy.errors import UsageError
@@ -141,18 +146,17 @@ class TailOptions(ClientOptions):
         import sys
 
         from kpy.events.tail import tail_events
-        from kpy.rest.watchhealth import report_to
 
         assert self.tail is not None
         tail = replace(self.tail)  # the library fills in the namespace
+        reflector_kwargs: dict[str, Any] = {}
+        if not self.no_watch:  # only a watch reports its health
+            from kpy.rest.watchhealth import report_to
+
+            reflector_kwargs = {"on_health": report_to(sys.stderr), "max_retry_time": self.retry_seconds}
         async with ctx.client(self.flags) as client:
             tail.namespace = None if self.all_namespaces else client.config.namespace
-            printed = await tail_events(
-                client,
-                tail,
-                sys.stdout,
-                reflector_kwargs={"on_health": report_to(sys.stderr), "max_retry_time": self.retry_seconds},
-            )
+            printed = await tail_events(client, tail, sys.stdout, reflector_kwargs=reflector_kwargs)
         if self.no_watch and printed == 0:  # kubectl events says so whatever the output format
             sys.stderr.write(
                 "No events found.\n"

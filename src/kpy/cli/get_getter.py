@@ -138,7 +138,10 @@ class _Getter:
     # -- run --------------------------------------------------------------------------------------------
     async def run(self, targets: list[Target]) -> int:
         if self.options.table:
-            await self._print_tables(targets)
+            from kpy.decode import paused_gc
+
+            with paused_gc():  # thousands of rows and cells, no reference cycles: nothing for the GC to find
+                await self._print_tables(targets)
         else:
             await self._print_objects(targets)
         return self.report()
@@ -250,7 +253,7 @@ class _Getter:
                     exc, info, self.options.selector or "", self.options.field_selector or ""
                 )
                 return [], [error]
-            page: dict[str, Any] = response.json()
+            page: dict[str, Any] = self._table_page(response.body) or response.json()
             if merged is None:
                 merged = page
                 merged["rows"] = list(page.get("rows") or [])
@@ -260,6 +263,16 @@ class _Getter:
             if not token:
                 return [merged], []
             params["continue"] = token
+
+    def _table_page(self, body: bytes) -> dict[str, Any] | None:
+        """A listed Table with its rows' cells only (and namespaces with ``-A``), when nothing printed needs more
+        of the rows' objects (labels, sorting); None: decode it whole."""
+        options = self.options
+        if options.show_labels or options.label_columns or options.sort_by:
+            return None
+        from kpy.printers.table_decode import cells_only
+
+        return cells_only(body, namespaces=options.all_namespaces)
 
     def table_options(self, info: ResourceInfo | None, show_kind: bool) -> TableOptions:
         with_namespace = self.options.all_namespaces and (info is None or info.namespaced)

@@ -11,14 +11,14 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from kpy.errors import Forbidden, NotFound, UsageError
-from kpy.events.recorder import ObjectRef
+from kpy.events.resources import CORE_EVENTS, EVENTS_V1
 from kpy.flowcontrol.sleep import sleep as adaptive_sleep
 from kpy.gocompat.metav1 import format_micro_time, parse_optional_time
-from kpy.rest.discovery_docs import ResourceInfo
 
 if TYPE_CHECKING:
     import asyncio
 
+    from kpy.events.recorder import ObjectRef
     from kpy.flowcontrol.backoff import Backoff
     from kpy.rest import RestClient
     from kpy.rest.discovery import Discovery
@@ -29,10 +29,6 @@ T = TypeVar("T")
 #: attempts per lookup (the first try and the retries), as many as the sink gives a write (client-go: 12)
 LOOKUP_TRIES = 12
 
-CORE_EVENTS = ResourceInfo(group="", version="v1", resource="events", kind="Event", namespaced=True)
-EVENTS_V1 = ResourceInfo(
-    group="events.k8s.io", version="v1", resource="events", kind="Event", namespaced=True
-)
 APIS = ("v1", "events.k8s.io/v1")
 
 
@@ -183,4 +179,6 @@ class ObjectResolver:
             uid = str((obj.get("metadata") or {}).get("uid") or "")
         except (NotFound, Forbidden):
             pass  # an event may be about something that is gone (or that we may not read)
+        from kpy.events.recorder import ObjectRef  # not at import time: ``kpy events tail`` needs none of it
+
         return ObjectRef(kind=info.kind, name=name, namespace=obj_ns, api_version=info.group_version, uid=uid)

@@ -10,10 +10,11 @@ import os
 from typing import TYPE_CHECKING, Any, TextIO
 
 from kpy.errors import UsageError
-from kpy.gocompat.duration import parse_flag_seconds
 
 
 def parse_duration(value: str, flag: str) -> float:
+    from kpy.gocompat.duration import parse_flag_seconds  # only when a duration is given
+
     seconds = parse_flag_seconds(flag, value)
     if seconds < 0:
         raise UsageError(f"{flag} must not be negative")

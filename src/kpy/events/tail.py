@@ -14,7 +14,8 @@ import functools
 import io
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, TextIO
 
 from kpy.errors import UsageError
@@ -65,34 +66,63 @@ _epoch = functools.lru_cache(maxsize=8192)(parse_epoch)
 
 
 class EventView:
-    """One event's fields, whichever API wrote it (timestamps are parsed when first asked for)."""
+    """One event's fields, whichever API wrote it (the timestamps as epoch seconds)."""
+
+    __slots__ = (
+        "count",
+        "event_time",
+        "first_timestamp",
+        "involved",
+        "last_timestamp",
+        "message",
+        "name",
+        "namespace",
+        "raw",
+        "reason",
+        "resource_version",
+        "series",
+        "type",
+        "uid",
+    )
 
     def __init__(self, event: Event) -> None:
+        # read once per event of a list, for sorting and for its row: each lookup here counts
         self.raw = event
-        meta = event.get("metadata") or {}
-        self.name = str(meta.get("name", ""))
-        self.namespace = str(meta.get("namespace", ""))
-        self.uid = str(meta.get("uid", "")) or f"{self.namespace}/{self.name}"
+        get = event.get
+        meta = get("metadata") or {}
+        self.name = name = str(meta.get("name", ""))
+        self.namespace = namespace = str(meta.get("namespace", ""))
+        self.uid = str(meta.get("uid", "")) or f"{namespace}/{name}"
         self.resource_version = str(meta.get("resourceVersion", ""))
-        self.type = str(event.get("type") or "")
-        self.reason = str(event.get("reason") or "")
-        self.involved: dict[str, Any] = event.get("involvedObject") or event.get("regarding") or {}
-        self.message = str(event.get("message") or event.get("note") or "")
-        self.count = int(event.get("count") or event.get("deprecatedCount") or 0)
-        self.series: dict[str, Any] | None = event.get("series") or None
+        self.type = str(get("type") or "")
+        self.reason = str(get("reason") or "")
+        self.involved: dict[str, Any] = get("involvedObject") or get("regarding") or {}
+        self.message = str(get("message") or get("note") or "")
+        self.count = int(get("count") or get("deprecatedCount") or 0)
+        self.series: dict[str, Any] | None = get("series") or None
+        when = get("eventTime")
+        self.event_time = _epoch(when) if when else None
+        when = get("firstTimestamp") or get("deprecatedFirstTimestamp")
+        self.first_timestamp = _epoch(when) if when else None
+        when = get("lastTimestamp") or get("deprecatedLastTimestamp")
+        self.last_timestamp = _epoch(when) if when else None
+
+    @property
+    def source(self) -> str:
+        event = self.raw
         source = event.get("source") or event.get("deprecatedSource") or {}
-        self.source = str(
+        return str(
             event.get("reportingComponent")
             or event.get("reportingController")
             or source.get("component")
             or ""
         )
-        self.host = str(source.get("host") or event.get("reportingInstance") or "")
 
-        # plain attributes (functools.cached_property takes a lock per read: a third of a 3,000-event table)
-        self.event_time = _epoch(event.get("eventTime"))
-        self.first_timestamp = _epoch(event.get("firstTimestamp") or event.get("deprecatedFirstTimestamp"))
-        self.last_timestamp = _epoch(event.get("lastTimestamp") or event.get("deprecatedLastTimestamp"))
+    @property
+    def host(self) -> str:
+        event = self.raw
+        source = event.get("source") or event.get("deprecatedSource") or {}
+        return str(source.get("host") or event.get("reportingInstance") or "")
 
     @property
     def series_last(self) -> float | None:
@@ -101,9 +131,14 @@ class EventView:
     @property
     def sort_time(self) -> float:
         """kubectl events' order: series lastObservedTime, then lastTimestamp, then eventTime."""
-        for candidate in (self.series_last if self.series else None, self.last_timestamp, self.event_time):
-            if candidate is not None:
-                return candidate
+        if self.series:
+            last = self.series_last
+            if last is not None:
+                return last
+        if self.last_timestamp is not None:
+            return self.last_timestamp
+        if self.event_time is not None:
+            return self.event_time
         return 0.0
 
     @property
@@ -128,7 +163,15 @@ def interval(view: EventView, now: float) -> str:
 
 def sort_events(events: Iterable[Event]) -> list[Event]:
     """Oldest first, stable."""
-    return sorted(events, key=lambda e: EventView(e).sort_time)
+    return [view.raw for view in sort_views(map(EventView, events))]
+
+
+def sort_views(views: Iterable[EventView]) -> list[EventView]:
+    """``sort_events`` of events already viewed (each view is made once, for sorting and for printing)."""
+    return sorted(views, key=_SORT_TIME)
+
+
+_SORT_TIME = attrgetter("sort_time")
 
 
 def parse_types(value: str | None) -> tuple[str, ...]:
@@ -169,20 +212,24 @@ class TailOptions:
         return self.output == ""
 
 
-@dataclass
 class EventFilter:
-    types: tuple[str, ...] = ()
-    since: float | None = None
-    now: Callable[[], float] = time.time
+    """kubectl events' ``--types`` and kpy's ``--since``."""
+
+    def __init__(
+        self, types: tuple[str, ...] = (), since: float | None = None, now: Callable[[], float] = time.time
+    ) -> None:
+        self.types = types
+        self.since = since
+        self.now = now
 
     @property
     def active(self) -> bool:
         return bool(self.types) or self.since is not None
 
     def accepts(self, event: Event) -> bool:
-        if not self.active:
-            return True
-        view = EventView(event)
+        return not self.active or self.accepts_view(EventView(event))
+
+    def accepts_view(self, view: EventView) -> bool:
         if self.types and view.type not in self.types:
             return False
         if self.since is not None:
@@ -225,7 +272,7 @@ class EventRenderer:
         """A batch (the initial list): one table; for other formats what kubectl events prints: one EventList
         without --watch (none at all for -o name: kubectl's name printer refuses lists), else each event."""
         if self._printer is None:
-            self._table(events)
+            self._table([EventView(event) for event in events])
             return
         if self.options.watch:
             for event in events:
@@ -259,10 +306,17 @@ class EventRenderer:
         write("    ]\n}\n")
         self.out.flush()
 
+    def print_views(self, views: list[EventView]) -> None:
+        """``print_events`` of events already viewed."""
+        if self._printer is None:
+            self._table(views)
+        else:
+            self.print_events([view.raw for view in views])
+
     def print_event(self, event: Event) -> None:
         """One event as ``kubectl events -w`` prints it (YAML documents separated by ``---``)."""
         if self._printer is None:
-            self._table([event])
+            self._table([EventView(event)])
             return
         from kpy.events.typed import go_struct_json, typed_event
 
@@ -275,24 +329,58 @@ class EventRenderer:
         self.printed += 1
         self.out.flush()
 
-    def _table(self, events: list[Event]) -> None:
-        warn: list[bool] = []
-        if not self.header_done and events:
-            self.writer.add(self.header())
-            warn.append(False)
+    def _table(self, views: list[EventView]) -> None:
+        if not views:
+            return
+        writer = self.writer
+        if not self.header_done:
+            writer.add(self.header())
             self.header_done = True
         now = self.now()
-        for event in events:
-            view = EventView(event)
-            self.writer.add(self._cells(view, now))
-            warn.append(view.type == "Warning")
+        ages: dict[float | None, str] = {}  # events of one list share their timestamps
+
+        def since(ts: float | None) -> str:
+            age = ages.get(ts)
+            if age is None:
+                age = ages[ts] = _since(ts, now)
+            return age
+
+        namespaces = self.options.all_namespaces
+        rows = []
+        for v in views:
+            first = since(v.event_time if v.event_time is not None else v.first_timestamp)
+            if v.series:
+                seen = f"{since(v.series_last)} (x{int(v.series.get('count') or 0)} over {first})"
+            elif v.count > 1:
+                seen = f"{since(v.last_timestamp)} (x{v.count} over {first})"
+            else:
+                seen = first
+            message = v.message.strip()
+            if not message.isprintable():  # line breaks are not printable: most messages have none
+                message = " ".join(message.splitlines())
+            involved = v.involved
+            cells = (
+                seen,
+                v.type,
+                v.reason,
+                f"{involved.get('kind', '')}/{involved.get('name', '')}",
+                message,
+            )
+            rows.append((v.namespace, *cells) if namespaces else cells)
+        writer.add_rows(rows)
+        self.printed += len(views)
+        if not self.options.color:
+            writer.out = self.out
+            writer.flush()
+            self.out.flush()
+            return
         buffer = io.StringIO()
-        self.writer.out = buffer
-        self.writer.flush()
+        writer.out = buffer
+        writer.flush()
         lines = buffer.getvalue().splitlines()
+        warn = [False] * (len(lines) - len(views)) + [v.type == "Warning" for v in views]
         for line, is_warning in zip(lines, warn, strict=False):
             self._write_line(line, is_warning)
-        self.printed += len(events)
         self.out.flush()
 
     def _write_line(self, line: str, warning: bool) -> None:
@@ -313,12 +401,12 @@ class EventRenderer:
             self.out.write(line + "\n")
 
 
-@dataclass
 class TailState:
     """What has been printed: the last resourceVersion per event uid (printed once, never again)."""
 
-    printed: dict[str, str] = field(default_factory=dict)
-    duplicates: int = 0
+    def __init__(self) -> None:
+        self.printed: dict[str, str] = {}
+        self.duplicates = 0
 
     @staticmethod
     def _key(event: Event) -> tuple[str, str]:
@@ -328,6 +416,15 @@ class TailState:
 
     def first_time(self, event: Event) -> bool:
         uid, rv = self._key(event)
+        if rv and self.printed.get(uid) == rv:
+            self.duplicates += 1
+            return False
+        self.printed[uid] = rv
+        return True
+
+    def first_view(self, view: EventView) -> bool:
+        """``first_time`` of an event already viewed."""
+        uid, rv = view.uid, view.resource_version
         if rv and self.printed.get(uid) == rv:
             self.duplicates += 1
             return False
@@ -362,7 +459,7 @@ async def tail_events(
     """Print the current events (oldest first), then follow until cancelled (unless ``watch`` is off).
 
     Returns how many events were printed."""
-    from kpy.events.api import CORE_EVENTS
+    from kpy.events.resources import CORE_EVENTS
 
     selectors: list[str] = []
     if options.for_object:
@@ -375,25 +472,14 @@ async def tail_events(
     if options.reason:
         selectors.append(f"reason={options.reason}")
     renderer = EventRenderer(out, options, now=now)
-    accepts = EventFilter(options.types, options.since, now).accepts
+    event_filter = EventFilter(options.types, options.since, now)
+    accepts = event_filter.accepts
     state = TailState()
     if not options.watch:  # one list, as the reflector's first one (no event loop needed: kpy.rest.blocking)
-        from kpy.rest.listing import list_all
+        from kpy.decode import paused_gc
 
-        listed = await list_all(
-            client,
-            CORE_EVENTS,
-            options.namespace,
-            field_selector=",".join(selectors) or None,
-            chunk_size=options.chunk_size,
-        )
-        for item in listed.items:
-            item.setdefault("apiVersion", CORE_EVENTS.group_version)
-            item.setdefault("kind", CORE_EVENTS.kind)
-        renderer.print_events(
-            [e for e in sort_events([i for i in listed.items if accepts(i)]) if state.first_time(e)]
-        )
-        return renderer.printed
+        with paused_gc():  # thousands of events, views and rows, no reference cycles
+            return await _list_once(client, options, selectors, renderer, event_filter, state)
     from kpy.rest.watch import Reflector
 
     reflector = Reflector(
@@ -422,4 +508,35 @@ async def tail_events(
             initial.append(change.object)
         elif state.first_time(change.object):
             renderer.print_event(change.object)
+    return renderer.printed
+
+
+async def _list_once(
+    client: RestClient,
+    options: TailOptions,
+    selectors: list[str],
+    renderer: EventRenderer,
+    event_filter: EventFilter,
+    state: TailState,
+) -> int:
+    """``--no-watch``: one list, printed oldest first."""
+    from kpy.events.resources import CORE_EVENTS
+    from kpy.rest.listing import list_all
+
+    listed = await list_all(
+        client,
+        CORE_EVENTS,
+        options.namespace,
+        field_selector=",".join(selectors) or None,
+        chunk_size=options.chunk_size,
+        lean=options.table,  # the table shows no managed fields
+    )
+    if not options.table:
+        for item in listed.items:
+            item.setdefault("apiVersion", CORE_EVENTS.group_version)
+            item.setdefault("kind", CORE_EVENTS.kind)
+    views: Iterable[EventView] = map(EventView, listed.items)
+    if event_filter.active:
+        views = filter(event_filter.accepts_view, views)
+    renderer.print_views([v for v in sort_views(views) if state.first_view(v)])
     return renderer.printed

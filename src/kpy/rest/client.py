@@ -109,7 +109,8 @@ class RestClient(Streaming, Upgrading):
             raise not_found from None
 
     async def get_json(
-        self, path: str, params: Params = None, timeout: float | None = None
+        self, path: str, params: Params = None, timeout: float | None = None, *, lean: bool = False
     ) -> dict[str, Any]:
-        decoded = (await self.request("GET", path, params=params, timeout=timeout)).json()
+        """GET a JSON object (``lean``: its ``managedFields`` lists left empty, see ``Response.json``)."""
+        decoded = (await self.request("GET", path, params=params, timeout=timeout)).json(lean=lean)
         return decoded if isinstance(decoded, dict) else {}

@@ -4,7 +4,9 @@ aiohttp, yarl, multidict and asyncio cost ~0.3 s of CPU to import, six times wha
 ``get``. A one-shot request needs none of their concurrency, so ``RestClient`` sends it over this instead: one
 socket (TLS from the same ``SSLContext``), kept alive between the requests of one command, ``Content-Length``,
 chunked and read-to-close bodies, gzip/deflate answers. No proxies (``RestClient`` uses aiohttp when one is
-configured) and no streaming (watches run in an event loop). Parsing is pure (``parse_head``, ``ChunkedDecoder``)
+configured) and no streaming (watches run in an event loop). Like Go's transport it asks for gzip by itself and
+hands back the answer decompressed, without ``Content-Encoding``/``Content-Length``: a 3,000-event list is 2.6 MB
+of JSON and ~170 KB compressed, and reading TLS records costs more CPU than inflating them. Parsing is pure (``parse_head``, ``ChunkedDecoder``)
 so tests feed bytes; ``Connection`` only moves them. Failures are the standard library's exceptions:
 ``ConnectError`` wraps what happened while connecting, ``EOFError`` an answer cut short, ``TimeoutError`` a
 passed deadline, ``BadResponse`` bytes that are not HTTP.
@@ -65,6 +67,11 @@ class Headers(Mapping[str, str]):
         key = name.lower()
         found = [value for item, value in self._items if item.lower() == key]
         return found if found else (default if default is not None else [])
+
+    def without(self, *names: str) -> Headers:
+        """These headers less every value of ``names``."""
+        drop = {name.lower() for name in names}
+        return Headers([(name, value) for name, value in self._items if name.lower() not in drop])
 
     def __repr__(self) -> str:
         return f"Headers({self._items!r})"
@@ -247,10 +254,15 @@ class Connection:
             lines.extend(f"{name}: {value}" for name, value in headers)
             if body is not None or method in ("POST", "PUT", "PATCH"):
                 lines.append(f"Content-Length: {len(body or b'')}")
+            gzip = method != "HEAD" and not any(
+                name.lower() in ("accept-encoding", "range") for name, _ in headers
+            )
+            if gzip:  # Go's transport asks for gzip by itself, and so kubectl gets large lists compressed
+                lines.append("Accept-Encoding: gzip")
             head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
             sock.settimeout(self._timeout())
             sock.sendall(head + body if body else head)
-            status, reason, response_headers, payload, keep = self._read_response(sock, method)
+            status, reason, response_headers, payload, keep = self._read_response(sock, method, gzip)
         except BaseException:
             self.close()
             raise
@@ -258,7 +270,9 @@ class Connection:
             self.close()
         return status, reason, response_headers, payload
 
-    def _read_response(self, sock: socket.socket, method: str) -> tuple[int, str, Headers, bytes, bool]:
+    def _read_response(
+        self, sock: socket.socket, method: str, gzip: bool = False
+    ) -> tuple[int, str, Headers, bytes, bool]:
         while True:
             end = self._read_until(sock, b"\r\n\r\n", MAX_HEAD)
             version, status, reason, headers = parse_head(bytes(self._buffer[:end]))
@@ -300,4 +314,10 @@ class Connection:
             payload = bytes(self._buffer)
             self._buffer.clear()
             keep = False
-        return status, reason, headers, decode_body(payload, headers.get("Content-Encoding", "")), keep
+        encoding = headers.get("Content-Encoding", "")
+        payload = decode_body(payload, encoding)
+        if (
+            gzip and encoding.strip().lower() == "gzip"
+        ):  # as Go's transport: the answer reads as if sent plain
+            headers = headers.without("Content-Encoding", "Content-Length")
+        return status, reason, headers, payload, keep

@@ -47,10 +47,12 @@ async def list_all(
     chunk_size: int = 500,
     timeout: float | None = None,
     transform: Transform | None = None,
+    lean: bool = False,
 ) -> ListResult:
     """Every object of a type (in ``namespace``, or all), fetched in chunks of ``chunk_size`` (0 = one go);
     ``timeout`` bounds each request (default: the client's request timeout). ``transform`` is applied to each
-    item as its page arrives (so a large list's decoded pages need not all be alive at once)."""
+    item as its page arrives (so a large list's decoded pages need not all be alive at once). ``lean`` leaves the
+    items' ``managedFields`` empty (for printers that never show them: decoding them is half the work)."""
     path = info.path(namespace)
     params: dict[str, Any] = selector_params(label_selector, field_selector)
     if chunk_size > 0:
@@ -58,7 +60,7 @@ async def list_all(
     items: list[dict[str, Any]] = []
     while True:
         try:
-            page = await client.get_json(path, params, timeout)
+            page = await client.get_json(path, params, timeout, lean=lean)
         except Gone:
             if "continue" not in params:
                 raise
@@ -67,7 +69,7 @@ async def list_all(
             params.pop("continue")
             params.pop("limit", None)
             items = []
-            page = await client.get_json(path, params, timeout)
+            page = await client.get_json(path, params, timeout, lean=lean)
         page_items = page.pop("items", None) or []
         items.extend(page_items if transform is None else map(transform, page_items))
         del page_items

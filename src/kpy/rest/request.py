@@ -70,16 +70,17 @@ class Response:
     body: bytes
     reason: str = ""
 
-    def json(self) -> Any:
+    def json(self, *, lean: bool = False) -> Any:
         """The decoded body; a body that is not JSON raises ``ResponseError`` in Go's words, as kubectl says it
-        (``invalid character '<' looking for beginning of value``)."""
+        (``invalid character '<' looking for beginning of value``). ``lean``: with ``managedFields`` lists
+        empty (``gojson.loads_lean``), for printers that never show them."""
         if not self.body:
             return None
         from kpy.errors import ResponseError
         from kpy.gocompat import gojson
 
         try:
-            return gojson.loads(self.body)
+            return gojson.loads_lean(self.body) if lean else gojson.loads(self.body)
         except gojson.GoJSONError as exc:
             raise ResponseError(str(exc)) from None
 
@@ -110,7 +111,7 @@ _HEX = frozenset(b"0123456789abcdefABCDEF")
 
 
 def _quote(text: str, safe: frozenset[int], *, qs: bool, requote: bool) -> str:
-    if all(ord(c) < 128 and ord(c) in safe for c in text):
+    if text.isascii() and safe.issuperset(text.encode()):  # most paths and values (continue tokens too)
         return text
     raw = text.encode("utf-8", "ignore")
     out: list[str] = []

@@ -516,3 +516,37 @@ def test_watch_of_one_named_object_shows_only_that_object(seeded: Any, api: Api,
         for p in procs:
             p.terminate()
             p.wait(10)
+
+
+# -- tables read cells only (issue 15): pages, odd names and labels, -A, several types ------------------------
+@pytest.fixture(scope="module")
+def many(seeded: Any, api: Api) -> Any:
+    """Configmaps in two namespaces over several pages, with names, labels and data that test the decoding."""
+    api.call("POST", "/api/v1/namespaces", {"metadata": {"name": "paged"}})
+    for i in range(23):
+        labels = {"app": f"a{i % 3}", "cells": '},{"cells":["x"]}', "k": "ü-名"}
+        body = {
+            "metadata": {"name": f"cm-{i:02d}", "labels": labels, "annotations": {"n": '"rows":[]}'}},
+            "data": {f"k{j}": "v" for j in range(i % 4)},
+        }
+        for ns in ("paged", "other"):
+            code, _ = api.call("POST", f"/api/v1/namespaces/{ns}/configmaps", body)
+            assert code == 201
+    return seeded
+
+
+@needs_kubectl
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["cm", "-n", "paged", "--chunk-size=5"],
+        ["cm", "-A", "--chunk-size=7"],
+        ["cm,pods", "-A", "--chunk-size=4", "-o", "wide"],
+        ["cm,ns", "-A", "--chunk-size=6"],
+        ["cm", "-n", "paged", "--chunk-size=9", "--show-labels"],
+        ["cm", "-n", "paged", "-L", "app,k", "--no-headers"],
+        ["cm", "-n", "paged", "--sort-by=.metadata.name", "--chunk-size=3"],
+    ],
+)
+def test_paged_tables_match_kubectl(many: Any, args: list[str]) -> None:
+    assert_same(many, "get", *args)

@@ -242,3 +242,86 @@ def test_streamed_json_list_is_byte_identical_to_the_whole_list_encoded() -> Non
     out = io.StringIO()
     EventRenderer(out, TailOptions(namespace="default", output="json", watch=False)).print_events(events)
     assert out.getvalue() == go_struct_json(event_list(events)) + "\n"
+
+
+def reference_table(events: list[dict[str, Any]], all_namespaces: bool) -> str:
+    """The events table built the plain way: one EventView per event, ``interval`` per row, one tabwriter row
+    at a time (what the renderer did before it formatted whole columns)."""
+    from kpy.printers.table import TabWriter
+
+    out = io.StringIO()
+    writer = TabWriter(out)
+    writer.add(
+        (["NAMESPACE"] if all_namespaces else []) + ["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]
+    )
+    for event in events:
+        v = EventView(event)
+        cells = [interval(v, NOW), v.type, v.reason, v.object, " ".join(v.message.strip().splitlines())]
+        writer.add(([v.namespace] if all_namespaces else []) + cells)
+    writer.flush()
+    return out.getvalue()
+
+
+def test_table_rows_are_those_of_the_plain_way_for_odd_events() -> None:
+    """Missing fields, both APIs' names, series, repeats, counts as text, line breaks of every kind, unicode,
+    tabs, other namespaces: the column-wise table prints what one row at a time did."""
+    import random
+
+    from kpy.gocompat.metav1 import format_micro_time
+
+    rng = random.Random(3)
+    messages = [
+        "",
+        "  padded  ",
+        "two\nlines",
+        "crlf\r\nend",
+        "sep\u2028x\x85y\x0cz",
+        "tab\tin",
+        "名前 ✓",
+        "a\x00b",
+    ]
+    events: list[dict[str, Any]] = []
+    for i in range(300):
+        e = core(f"e{i}", ago=rng.choice([0, 5, 5, 200, 90000]), count=rng.choice([0, 1, 2, 7]))
+        e["message"] = rng.choice(messages)
+        e["metadata"]["namespace"] = rng.choice(["default", "kube-system", "ns-ü"])
+        roll = rng.random()
+        if roll < 0.15:  # events.k8s.io names, a series
+            for old, new in (("involvedObject", "regarding"), ("message", "note")):
+                e[new] = e.pop(old)
+            e["series"] = {"count": rng.randint(2, 9), "lastObservedTime": format_micro_time(NOW - 3)}
+            e["eventTime"] = format_micro_time(NOW - 700)
+        elif roll < 0.25:  # missing timestamps, type and count
+            for key in ("lastTimestamp", "firstTimestamp", "type", "count"):
+                e.pop(key, None)
+        elif roll < 0.3:
+            e["count"] = "3"
+            e["involvedObject"] = {}
+        events.append(e)
+    for all_namespaces in (False, True):
+        ns = None if all_namespaces else "default"
+        assert render(events, namespace=ns) == reference_table(events, all_namespaces)
+
+
+def test_the_no_watch_list_is_sorted_stably_and_printed_once() -> None:
+    """Ties keep the server's order (kubectl's sort is unstable; kpy's is the list order); one uid and
+    resourceVersion twice is printed once."""
+    import asyncio
+
+    from kpy.events.tail import tail_events
+
+    same = [core(f"tie{i}", ago=60) for i in range(5)]
+    events = [core("new", ago=1), *same, core("old", ago=600), core("tie0", ago=60)]
+
+    class Client:
+        async def get_json(
+            self, path: str, params: Any = None, timeout: Any = None, *, lean: bool = False
+        ) -> dict[str, Any]:
+            return {"kind": "EventList", "apiVersion": "v1", "metadata": {}, "items": events}
+
+    out = io.StringIO()
+    options = TailOptions(namespace="default", watch=False)
+    printed = asyncio.run(tail_events(Client(), options, out, now=lambda: NOW))  # type: ignore[arg-type]
+    assert printed == 7
+    assert [line.split()[0] for line in out.getvalue().splitlines()[1:]] == ["10m", *["60s"] * 5, "1s"]
+    assert out.getvalue() == reference_table([events[6], *same, events[0]], all_namespaces=False)

@@ -193,7 +193,7 @@ def test_the_request_is_written_with_host_headers_and_length(
     conn.request("POST", "/api/v1/pods?dryRun=All", [("Accept", "application/json")], b"{}", 10)
     assert seen[0] == (
         b"POST /api/v1/pods?dryRun=All HTTP/1.1\r\nHost: example:443\r\nAccept: application/json\r\n"
-        b"Content-Length: 2\r\n\r\n{}"
+        b"Content-Length: 2\r\nAccept-Encoding: gzip\r\n\r\n{}"
     )
 
 
@@ -236,3 +236,35 @@ def test_random_query_values_match_yarl() -> None:
         value = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
         pairs = [("k", value)]
         assert url_string("https://h:1", "/api", pairs)[0] == _yarl("https://h:1", "/api", pairs), value
+
+
+def test_gzip_is_asked_for_and_answers_come_back_plain_without_its_headers(
+    peer: Callable[..., tuple[int, list[bytes]]],
+) -> None:
+    """Go's transport asks for gzip by itself and hides that it did; a caller's own Accept-Encoding is left as
+    it is, and so is the answer to it."""
+    body = b'{"kind":"EventList","items":[]}' * 100
+    packed = gzip.compress(body, 1)
+    seen: list[bytes] = []
+
+    def script(conn: socket.socket) -> None:
+        for _ in range(2):
+            seen.append(read_request(conn))
+            conn.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nVary: Accept-Encoding\r\n"
+                b"Content-Length: %d\r\n\r\n%s" % (len(packed), packed)
+            )
+
+    port, _ = peer(script)
+    conn = Connection("127.0.0.1", port, context=None)
+    status, _, headers, payload = conn.request(
+        "GET", "/api/v1/events", [("Accept", "application/json")], None, 10
+    )
+    assert (status, payload) == (200, body)
+    assert list(headers) == ["Vary"]
+    assert b"\r\nAccept-Encoding: gzip\r\n" in seen[0]
+    _, _, headers, payload = conn.request("GET", "/x", [("Accept-Encoding", "gzip")], None, 10)
+    assert payload == body  # decoded all the same, but the caller asked: the headers say what came
+    assert headers["Content-Encoding"] == "gzip"
+    assert seen[1].count(b"Accept-Encoding") == 1
+    conn.close()
