@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 
@@ -13,6 +14,12 @@ def main() -> None:
 
         sys.stdout.write(f"kpy {__version__}\n")
         raise SystemExit(0)
+    if "_KPY_COMPLETE" in os.environ:  # a warm `kpy get pods <TAB>`, from the completion cache
+        from kpy.cli.quick_complete import answer as complete_answer
+
+        code = complete_answer(args)
+        if code is not None:
+            raise SystemExit(code)
     from kpy.cli.fastpath import answer
 
     code = answer(args)
