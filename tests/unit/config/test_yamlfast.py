@@ -225,7 +225,7 @@ def test_the_common_odd_forms_are_read_by_the_fast_reader() -> None:
 def test_mutated_kubeconfigs_are_read_exactly_as_pyyaml_or_left_to_it() -> None:
     """Random edits of the three shapes (characters YAML gives meaning to, inserted, deleted or replaced)."""
     rng = random.Random(15)
-    alphabet = list(" \n-:#'\"{}[],&*!|>?%@`~.0123456789abyesnoYN\t\\") + ["- ", ": ", " #", "  "]
+    alphabet = [*" \n-:#'\"{}[],&*!|>?%@`~.0123456789abyesnoYN\t\\", "- ", ": ", " #", "  "]
     read = 0
     for _ in range(3000):
         text = rng.choice([KUBECTL, KIT, EMULATOR_JSON])
