@@ -19,7 +19,6 @@ every kubeconfig of the client-go differential data and on odd documents.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 #: returned for a text outside the subset (parse it with PyYAML)
@@ -48,14 +47,10 @@ _BOOLS = {
 _NULLS = ("~", "null", "Null", "NULL")
 #: YAML's "simple key" limit (PyYAML and libyaml refuse longer implicit keys)
 _MAX_KEY = 1000
-#: control characters other than newline (tabs and ``\r`` included): PyYAML's business
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
-#: a key line: a plain word, then ``:`` at the end or before a space
-_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_./-]*):(?: +|$)")
-#: a plain scalar that YAML 1.1 reads as a string (whatever follows the first characters)
-_PLAIN_START = re.compile(r"[A-Za-z_/]|~/|\.\.?/|-[A-Za-z-]")
-#: a plain word inside a flow collection
-_FLOW_WORD = re.compile(r"[A-Za-z_/][A-Za-z0-9_./-]*")
+#: what may start a key, a plain scalar or a flow word, and what may follow in a key or a flow word (no regular
+#: expressions: compiling them would cost a one-shot command more than the reading)
+_WORD_FIRST = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+_WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./-")
 
 
 class _Unsupported(Exception):
@@ -64,7 +59,7 @@ class _Unsupported(Exception):
 
 def load(text: str) -> Any:
     """The document in ``text``, or ``UNSUPPORTED``."""
-    if not text.isascii() or _CONTROL.search(text):
+    if not text.isascii() or not text.replace("\n", "").isprintable():  # control characters, tabs, \r
         return UNSUPPORTED
     try:
         stripped = text.lstrip(" \n")
@@ -81,7 +76,8 @@ def _json(text: str) -> Any:
     if "\\" in text:
         raise _Unsupported
     # YAML wants each key and its ``:`` on one line: outside the strings, every ``:`` follows a closing quote
-    if re.search(r'[^"]:', re.sub(r'"[^"\n]*"', '""', text)):
+    outside = text.split('"')[::2]
+    if ":" in outside[0] or any(":" in part[1:] for part in outside[1:]):
         raise _Unsupported
     try:
         doc = json.loads(
@@ -144,13 +140,12 @@ class _Block:
                 break
             if at > indent or content == "-" or content.startswith("- "):
                 raise _Unsupported
-            match = _KEY.match(content)
-            if match is None:
+            found = _key(content)
+            if found is None:
                 raise _Unsupported
-            key = match.group(1)
+            key, rest = found
             if key in out or key in _BOOLS or key in _NULLS or len(key) > _MAX_KEY:
                 raise _Unsupported
-            rest = content[match.end() :]
             self.pos += 1
             if rest and not rest.startswith("#"):
                 out[key] = _scalar(rest)
@@ -173,7 +168,7 @@ class _Block:
                 out.append(self._nested(indent, allow_same_column_sequence=False))
             elif rest.startswith(" ") or rest == "-" or rest.startswith("- "):
                 raise _Unsupported  # an item indented further, or a sequence in a sequence on one line
-            elif _KEY.match(rest):
+            elif _key(rest) is not None:
                 lines[self.pos] = (indent + 2, rest)  # ``- key: value``: a mapping at the key's column
                 out.append(self._mapping(indent + 2))
             else:
@@ -191,6 +186,31 @@ class _Block:
         if at == indent and allow_same_column_sequence and (content == "-" or content.startswith("- ")):
             return self._sequence(indent)
         return None
+
+
+def _key(content: str) -> tuple[str, str] | None:
+    """``(key, rest)`` for a ``key:`` line (a plain word, then ``:`` at the end or before a space), else None."""
+    colon = content.find(":")
+    key, rest = content[:colon], content[colon + 1 :]
+    if colon < 0 or (rest and rest[0] != " ") or not _word(key):
+        return None
+    return key, rest.lstrip(" ")
+
+
+def _word(text: str) -> bool:
+    """A plain word: ``[A-Za-z_][A-Za-z0-9_./-]*``, or starting with ``/``."""
+    return bool(text) and (text[0] in _WORD_FIRST or text[0] == "/") and all(c in _WORD_CHARS for c in text)
+
+
+def _plain_start(value: str) -> bool:
+    """A plain scalar YAML 1.1 reads as a string whatever follows: a letter, ``_``, ``/``, ``~/``, ``./``,
+    ``../``, or ``-`` then a letter or ``-`` (``--flag``; never a number)."""
+    first = value[0]
+    if first in _WORD_FIRST or first == "/":
+        return True
+    if first == "-":
+        return len(value) > 1 and (value[1] in _WORD_FIRST or value[1] == "-") and value[1] != "_"
+    return value.startswith(("~/", "./", "../"))
 
 
 def _scalar(text: str) -> Any:
@@ -223,7 +243,7 @@ def _scalar(text: str) -> Any:
         return _BOOLS[value]
     if value in _NULLS:
         return None
-    if not _PLAIN_START.match(value) or ": " in value or value.endswith(":") or value.startswith("---"):
+    if not _plain_start(value) or ": " in value or value.endswith(":") or value.startswith("---"):
         raise _Unsupported
     return value
 
@@ -251,14 +271,7 @@ def _flow(text: str) -> Any:
     for item in items:
         key, sep, value = item.partition(": ")
         key = key.strip(" ")
-        if (
-            not sep
-            or not _FLOW_WORD.fullmatch(key)
-            or key in _BOOLS
-            or key in _NULLS
-            or key in out
-            or len(key) > _MAX_KEY
-        ):
+        if not sep or not _word(key) or key in _BOOLS or key in _NULLS or key in out or len(key) > _MAX_KEY:
             raise _Unsupported
         out[key] = _flow_word(value.strip(" "))
     return out
@@ -269,6 +282,6 @@ def _flow_word(word: str) -> Any:
         return _BOOLS[word]
     if word in _NULLS:
         return None
-    if not _FLOW_WORD.fullmatch(word) or ":" in word:
+    if not _word(word):
         raise _Unsupported
     return word

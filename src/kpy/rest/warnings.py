@@ -33,6 +33,8 @@ class WarningHeaderError(ValueError):
 
 @dataclass(frozen=True)
 class WarningHeader:
+    """One warning of a ``Warning`` header (a docstring also spares dataclass the signature it would write)."""
+
     code: int
     agent: str
     text: str
