@@ -81,3 +81,16 @@ def test_answers_are_written_as_the_app_writes_them(
     with redirect_stdout(fast):
         fast_code = quick_complete._write(shell, values)
     assert (fast_code, fast.getvalue()) == (app_code, app.getvalue())
+
+
+def test_the_collector_is_back_on_after_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    from kpy.cli import entry
+
+    seen: list[bool] = []
+    monkeypatch.setattr(quick_complete, "answer", lambda args: seen.append(gc.isenabled()))
+    assert gc.isenabled()
+    assert entry._complete([]) is None
+    assert seen == [False]  # off while the fast path runs
+    assert gc.isenabled()
