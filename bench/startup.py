@@ -7,7 +7,10 @@
   and wall (target <= 1.5x CPU); also against the cluster of ``$KUBECONFIG`` when it is set (``--no-user``
   skips it).
 
-Run: .venv/bin/python bench/startup.py [--runs 20]
+Run: .venv/bin/python bench/startup.py [--runs 20] [--kpy PATH]
+
+``kpy`` is the console script of the venv running the bench (an editable install, ``pip install -e .``);
+``--kpy`` measures another one, e.g. of a venv made with a plain ``pip install .``.
 """
 
 from __future__ import annotations
@@ -30,6 +33,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--no-user", action="store_true", help="skip the get against $KUBECONFIG's cluster")
+    parser.add_argument(
+        "--kpy", default=None, help="the kpy console script to measure (default: this venv's)"
+    )
     args = parser.parse_args()
     kubectl = kubectl_exe()
     if kubectl is None:
@@ -38,7 +44,7 @@ def main() -> None:
     user_kubeconfig = None if args.no_user else os.environ.get("KUBECONFIG")
     env = {k: v for k, v in os.environ.items() if not k.endswith("_COMPLETE")}
     env.pop("KUBERNETES_SERVICE_HOST", None)
-    kpy = kpy_exe()
+    kpy = args.kpy or kpy_exe()
     rows: list[Row] = []
     for label, argv, reference in (
         ("kpy version --client", [kpy, "version", "--client"], [kubectl, "version", "--client"]),

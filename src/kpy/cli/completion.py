@@ -93,6 +93,7 @@ __all__ = [
     "complete_users",
     "complete_version_output",
     "flags_from_context",
+    "fresh_object_names",
     "get_args",
     "in_background",
     "kubeconfig_names",
@@ -171,7 +172,7 @@ def object_names(target: Target, type_arg: str) -> list[str]:
     if not type_arg:
         return []
     cache = target.cache
-    canonical = cache.aliases().get(type_arg) or _resolve_locally(target, type_arg) or type_arg
+    canonical = _canonical(target, type_arg)
 
     async def fetch_names(client: RestClient) -> list[str]:
         from kpy.rest.discovery import Discovery
@@ -188,6 +189,23 @@ def object_names(target: Target, type_arg: str) -> list[str]:
         return run_live(target.config, fetch_names, timeout)
 
     return cache.lookup(("names", target.namespace, canonical), fetch)
+
+
+def fresh_object_names(target: Target, type_arg: str) -> list[str] | None:
+    """``object_names`` when the cache answers it without a request (an entry younger than its TTL), else None;
+    reads files only (``kpy.cli.quick_complete`` answers a warm ``<TAB>`` with it, without click)."""
+    type_arg = type_arg.strip().lower()
+    if not type_arg:
+        return None
+    entry = target.cache.read(("names", target.namespace, _canonical(target, type_arg)))
+    if entry is None or entry.age > target.cache.ttl:
+        return None
+    return entry.names
+
+
+def _canonical(target: Target, type_arg: str) -> str:
+    """The cache key of a spelling of a type: its alias, else what the discovery cache resolves it to."""
+    return target.cache.aliases().get(type_arg) or _resolve_locally(target, type_arg) or type_arg
 
 
 def _resolve_locally(target: Target, type_arg: str) -> str | None:

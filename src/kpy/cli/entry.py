@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 
@@ -13,6 +14,10 @@ def main() -> None:
 
         sys.stdout.write(f"kpy {__version__}\n")
         raise SystemExit(0)
+    if "_KPY_COMPLETE" in os.environ:  # a warm `kpy get pods <TAB>`, from the completion cache
+        code = _complete(args)
+        if code is not None:
+            raise SystemExit(code)
     from kpy.cli.fastpath import answer
 
     code = answer(args)
@@ -26,3 +31,19 @@ def main() -> None:
     from kpy.cli.main import main as run_main
 
     run_main()
+
+
+def _complete(args: list[str]) -> int | None:
+    """``kpy.cli.quick_complete`` with the cyclic garbage collector off: it loads modules and reads two small
+    files, nothing a collector pass could free (the passes cost ~3 ms, 5% of the answer)."""
+    import gc
+
+    from kpy.cli.quick_complete import answer
+
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return answer(args)
+    finally:
+        if collecting:
+            gc.enable()

@@ -10,7 +10,6 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from kpy.cli.command import ClientOptions, RunContext, add_group, flag, option
-from kpy.cli.completion import complete_event_object, complete_events_output
 
 if TYPE_CHECKING:
     from kpy.events import record as record_lib
@@ -65,6 +64,19 @@ Examples:
 """
 
 
+# completers load kpy.cli.completion when the shell asks, not when the command runs (kpy.cli.quick)
+def _complete_event_object(ctx: Any, incomplete: str) -> list[str]:
+    from kpy.cli.completion import complete_event_object
+
+    return complete_event_object(ctx, incomplete)
+
+
+def _complete_events_output(ctx: Any, incomplete: str) -> list[str]:
+    from kpy.cli.completion import complete_events_output
+
+    return complete_events_output(ctx, incomplete)
+
+
 @dataclass(frozen=True)
 class TailOptions(ClientOptions):
     """``kpy events tail [flags]``."""
@@ -75,7 +87,7 @@ class TailOptions(ClientOptions):
         default=None,
         metavar="KIND/NAME",
         help="Only events about this object.",
-        complete=complete_event_object,
+        complete=_complete_event_object,
     )
     types: str | None = option("--types", default=None, help="Only these types (Normal,Warning).")
     reason: str | None = option("--reason", default=None, help="Only events with this reason.")
@@ -87,7 +99,7 @@ class TailOptions(ClientOptions):
         "-o",
         "--output",
         default="",
-        complete=complete_events_output,
+        complete=_complete_events_output,
         help="Output format: json|yaml|name|jsonpath=... (default: the events table)",
     )
     no_headers: bool = flag("--no-headers", help="Don't print headers.")

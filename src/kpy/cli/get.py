@@ -11,7 +11,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from kpy.cli.command import ClientOptions, RunContext, add_command, argument, flag, option
-from kpy.cli.completion import complete_get_args, complete_get_output
 
 EXAMPLES = """
 
@@ -35,6 +34,19 @@ Examples:
 """
 
 
+# completers load kpy.cli.completion when the shell asks, not when the command runs (kpy.cli.quick)
+def _complete_get_args(ctx: Any, incomplete: str) -> list[str]:
+    from kpy.cli.completion import complete_get_args
+
+    return complete_get_args(ctx, incomplete)
+
+
+def _complete_get_output(ctx: Any, incomplete: str) -> list[str]:
+    from kpy.cli.completion import complete_get_output
+
+    return complete_get_output(ctx, incomplete)
+
+
 @dataclass(frozen=True)
 class GetOptions(ClientOptions):
     """``kpy get [TYPE[.VERSION][.GROUP] [NAME ...] | TYPE/NAME ...] [flags]``."""
@@ -42,13 +54,13 @@ class GetOptions(ClientOptions):
     args: tuple[str, ...] = argument(
         metavar="[TYPE[.VERSION][.GROUP] [NAME ...] | TYPE[.VERSION][.GROUP]/NAME ...]",
         multiple=True,
-        complete=complete_get_args,
+        complete=_complete_get_args,
     )
     output: str = option(
         "-o",
         "--output",
         default="",
-        complete=complete_get_output,
+        complete=_complete_get_output,
         help="Output format: json|yaml|name|wide|jsonpath=...|"
         "jsonpath-file=...|jsonpath-as-json=...|custom-columns=...|"
         "custom-columns-file=...|go-template=...|go-template-file=...",

@@ -15,12 +15,11 @@ from kpy.cli.get_args import (
     enhance_list_error,
     format_errors,
 )
-from kpy.cli.get_local import _manifest_paths
 from kpy.errors import ApiError, KpyError, NotFound, UsageError
-from kpy.printers.table import TableOptions, TablePrinter
 
 if TYPE_CHECKING:
     from kpy.cli.get import GetOptions
+    from kpy.printers.table import TableOptions, TablePrinter
     from kpy.rest import RestClient
     from kpy.rest.discovery import Discovery, ResourceInfo
 
@@ -113,6 +112,7 @@ class _Getter:
     async def _targets_from_files(self) -> list[Target]:
         """Each object of the files, looked up in its own namespace (the current one when it names none)."""
         from kpy import manifests
+        from kpy.cli.get_local import _manifest_paths
 
         loaded = manifests.load(_manifest_paths(self.options))
         self.single = len(loaded) == 1 and loaded[0].single
@@ -275,6 +275,8 @@ class _Getter:
         return cells_only(body, namespaces=options.all_namespaces)
 
     def table_options(self, info: ResourceInfo | None, show_kind: bool) -> TableOptions:
+        from kpy.printers.table import TableOptions  # not for -o name/json/...: tables load their printer
+
         with_namespace = self.options.all_namespaces and (info is None or info.namespaced)
         return TableOptions(
             wide=self.options.output == "wide",
@@ -296,6 +298,8 @@ class _Getter:
         show_kind = self.options.show_kind or len(kinds) > 1
         if self.options.sort_by and not self._sort_tables(infos):
             return
+        from kpy.printers.table import TablePrinter
+
         printer: TablePrinter | None = None
         last: ResourceInfo | None = None
         written = False

@@ -25,7 +25,6 @@ from kpy.cli.get_args import (
     parse_args,
 )
 from kpy.cli.get_getter import _Getter
-from kpy.cli.get_local import _print_local, _raw, _validate_raw
 from kpy.errors import UsageError
 from kpy.printers import make_printer
 
@@ -58,9 +57,13 @@ async def run_get(
     err = err or sys.stderr
     flags = options.flags
     if options.raw:
+        from kpy.cli.get_local import _raw
+
         return await _raw(options, open_client, out)
     printer = _validate(options, err)
     if options.filename and options.local:
+        from kpy.cli.get_local import _print_local
+
         return _print_local(options, out, printer)
     requests = [] if options.filename else parse_args(options.args, options.prog)
     async with open_client(flags) as client:
@@ -76,12 +79,16 @@ async def run_get(
 def run_get_local(options: GetOptions, out: TextIO | None = None) -> int:
     """``get -f FILE --local`` without an event loop (no asyncio import); same checks and output as ``run_get``."""
     printer = _validate(options, sys.stderr)
+    from kpy.cli.get_local import _print_local
+
     return _print_local(options, out or sys.stdout, printer)
 
 
 def validate(options: GetOptions) -> None:
     """The flag checks every ``get`` starts with (kubectl's Validate), before anything is printed."""
     if options.raw:
+        from kpy.cli.get_local import _validate_raw
+
         _validate_raw(options)
         return
     if options.local and not options.filename:

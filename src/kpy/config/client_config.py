@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kpy.config.credentials import Credentials, NoCredentials
-from kpy.config.exec_plugin import ExecConfig
 from kpy.errors import ConfigError
 
 INSECURE_WITH_CA = "specifying a root certificates file with the insecure flag is not allowed"
 
 if TYPE_CHECKING:  # ssl loads with the first connection, not with the configuration
     import ssl
+
+    from kpy.config.exec_plugin import ExecConfig
 
 
 @dataclass(frozen=True)

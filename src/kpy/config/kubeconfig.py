@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kpy.config.yamlfast import UNSUPPORTED
+from kpy.config.yamlfast import load as yamlfast_load
 from kpy.errors import ConfigError
 
 #: cluster keys holding file paths / base64 data
@@ -68,19 +70,9 @@ class KubeConfig:
     @classmethod
     def from_text(cls, text: bytes | str, path: str) -> KubeConfig:
         """Parse kubeconfig YAML/JSON read from ``path`` (used for error messages and relative paths)."""
-        import yaml
-
-        try:  # libyaml's parser when pyyaml has it: the same documents, ~10x less CPU than the pure-Python one
-            doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        except yaml.MarkedYAMLError as exc:
-            # go-yaml (kubectl) numbers a scanner error's line from 1 and a parser error's from 0
-            scanner = isinstance(exc, yaml.scanner.ScannerError)
-            line = exc.problem_mark.line + scanner if exc.problem_mark is not None else 0
-            problem = exc.problem or exc.context or "invalid YAML"
-            raise ConfigError(f'error loading config file "{path}": yaml: line {line}: {problem}') from None
-        except yaml.YAMLError as exc:
-            first = str(exc).splitlines()[0] if str(exc) else "invalid YAML"
-            raise ConfigError(f'error loading config file "{path}": yaml: {first}') from None
+        doc = _fast_load(text)
+        if doc is UNSUPPORTED:
+            doc = _yaml_load(text, path)
         base = Path(os.path.abspath(os.path.dirname(path) or "."))
         try:
             return _parse(doc, base, Path(os.path.abspath(path)))
@@ -110,6 +102,33 @@ class KubeConfig:
 
 class _ShapeError(Exception):
     """The document parsed but is not a kubeconfig."""
+
+
+def _fast_load(text: bytes | str) -> Any:
+    """The document by ``kpy.config.yamlfast`` (no PyYAML import), or ``UNSUPPORTED``."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("ascii")
+        except UnicodeDecodeError:
+            return UNSUPPORTED
+    return yamlfast_load(text)
+
+
+def _yaml_load(text: bytes | str, path: str) -> Any:
+    """The document by PyYAML, with go-yaml's error messages."""
+    import yaml
+
+    try:  # libyaml's parser when pyyaml has it: the same documents, ~10x less CPU than the pure-Python one
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.MarkedYAMLError as exc:
+        # go-yaml (kubectl) numbers a scanner error's line from 1 and a parser error's from 0
+        scanner = isinstance(exc, yaml.scanner.ScannerError)
+        line = exc.problem_mark.line + scanner if exc.problem_mark is not None else 0
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise ConfigError(f'error loading config file "{path}": yaml: line {line}: {problem}') from None
+    except yaml.YAMLError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else "invalid YAML"
+        raise ConfigError(f'error loading config file "{path}": yaml: {first}') from None
 
 
 def _parse(doc: Any, base: Path, source: Path) -> KubeConfig:

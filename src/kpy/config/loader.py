@@ -20,10 +20,9 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from kpy.config.auth_provider import auth_provider_credentials
 from kpy.config.client_config import INSECURE_WITH_CA, ClientConfig
 from kpy.config.credentials import (
     BasicCredentials,
@@ -32,25 +31,14 @@ from kpy.config.credentials import (
     TokenCredentials,
     TokenFileCredentials,
 )
-from kpy.config.duration import parse_request_timeout
-from kpy.config.exec_plugin import (
-    EXEC_EXTENSION,
-    ExecConfig,
-    ExecCredentials,
-    cluster_info,
-    stdin_is_terminal,
-)
 from kpy.config.flags import ConnectionFlags
-from kpy.config.incluster import (
-    InClusterPaths,
-    in_cluster_ca,
-    in_cluster_namespace,
-    in_cluster_possible,
-    in_cluster_server,
-)
 from kpy.config.kubeconfig import KubeConfig, home_dir, load_kubeconfig, persist_auth_provider
 from kpy.config.resolve import InvalidConfiguration, Resolved, resolve
 from kpy.errors import ConfigError
+
+if TYPE_CHECKING:  # exec plugins, auth providers and in-cluster config load when a kubeconfig uses them
+    from kpy.config.exec_plugin import ExecConfig
+    from kpy.config.incluster import InClusterPaths
 
 __all__ = ["INSECURE_WITH_CA", "InvalidConfiguration", "load_client_config", "normalize_server"]
 
@@ -73,7 +61,11 @@ def load_client_config(
     re-reads and exec credential expiry; ``is_terminal`` tells exec plugins whether stdin is a terminal.
     """
     environ: Mapping[str, str] = os.environ if env is None else env
-    timeout = parse_request_timeout(flags.request_timeout)
+    timeout = None
+    if flags.request_timeout is not None:
+        from kpy.config.duration import parse_request_timeout
+
+        timeout = parse_request_timeout(flags.request_timeout)
     common: dict[str, Any] = {
         "request_timeout": timeout,
         "qps": float(flags.qps) if flags.qps is not None else DEFAULT_QPS,
@@ -81,11 +73,14 @@ def load_client_config(
         "cache_dir": _cache_dir(flags, environ),
     }
     loaded = load_kubeconfig(flags.kubeconfig, environ)
-    paths = in_cluster or InClusterPaths()
     kc = loaded.config
     resolved = resolve(kc, flags, environ)  # kubeconfig problems are errors even in a pod, as in kubectl
-    if resolved.default_server and in_cluster_possible(environ, paths):
-        return _in_cluster(flags, environ, paths, clock, common)
+    if resolved.default_server:
+        from kpy.config.incluster import InClusterPaths, in_cluster_possible
+
+        paths = in_cluster or InClusterPaths()
+        if in_cluster_possible(environ, paths):
+            return _in_cluster(flags, environ, paths, clock, common)
     return _build(resolved, kc, flags, environ, clock, is_terminal, common)
 
 
@@ -194,11 +189,15 @@ def _build(
         raise ConfigError("execProvider and authProvider cannot be used in combination")
     exec_cfg: ExecConfig | None = None
     if isinstance(raw_exec, dict):
+        from kpy.config.exec_plugin import ExecConfig
+
         exec_cfg, exec_errors = ExecConfig.from_kubeconfig(r.user_name, raw_exec)
         if exec_cfg is None:
             raise ConfigError(exec_errors[0])
     provider: Credentials | None = None
     if isinstance(raw_provider, dict):
+        from kpy.config.auth_provider import auth_provider_credentials
+
         auth_provider = str(raw_provider.get("name") or "")
         origin = kc.user_origins.get(r.user_name)
         persist = None
@@ -220,6 +219,8 @@ def _build(
         elif provider is not None:
             credentials = provider
         elif exec_cfg is not None and not cert_data:
+            from kpy.config.exec_plugin import ExecCredentials, cluster_info, stdin_is_terminal
+
             info = cluster_info(
                 server=server,
                 tls_server_name=tls_server_name,
@@ -261,6 +262,8 @@ def _read_file(path: Any) -> bytes | None:
 
 
 def _exec_extension(cluster: Mapping[str, Any]) -> Any:
+    from kpy.config.exec_plugin import EXEC_EXTENSION
+
     for item in cluster.get("extensions") or ():
         if isinstance(item, dict) and item.get("name") == EXEC_EXTENSION:
             return item.get("extension")
@@ -276,6 +279,8 @@ def _in_cluster(
 ) -> ClientConfig:
     """client-go's in-cluster config; only ``-s``, ``--token``, ``--certificate-authority`` (and the TLS
     switches) override it, as in ``inClusterClientConfig``."""
+    from kpy.config.incluster import in_cluster_ca, in_cluster_namespace, in_cluster_server
+
     server = normalize_server(flags.server) if flags.server else in_cluster_server(env)
     credentials: Credentials
     if flags.token:

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from kpy.config.exec_plugin import ExecConfig
 from kpy.config.flags import ConnectionFlags
 from kpy.config.kubeconfig import KubeConfig
 from kpy.errors import ConfigError
@@ -238,6 +237,8 @@ def validate_user(name: str, user: Mapping[str, Any]) -> list[str]:
             _readable(str(key_file), "client-key", name, errors)
     raw_exec = user.get("exec")
     if isinstance(raw_exec, dict):
+        from kpy.config.exec_plugin import ExecConfig
+
         if user.get("auth-provider") is not None:
             errors.append(f"authProvider cannot be provided in combination with an exec plugin for {name}")
         # an unknown apiVersion is the transport's complaint, not validation's

@@ -8,7 +8,6 @@ reconnects): it resets to the initial duration when no backoff was needed for ``
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,7 +17,14 @@ from kpy.flowcontrol.tokenbucket import Now
 Rand = Callable[[], float]
 
 
-def jitter(duration: float, max_factor: float, rand: Rand = random.random) -> float:
+def _random() -> float:
+    """``random.random()``; the module (and its seeding) loads with the first jittered step, not with kpy."""
+    import random
+
+    return random.random()
+
+
+def jitter(duration: float, max_factor: float, rand: Rand = _random) -> float:
     """``duration`` plus a random extra of up to ``max_factor`` × duration (``max_factor <= 0`` means 1.0)."""
     if max_factor <= 0:
         max_factor = 1.0
@@ -34,7 +40,7 @@ class Backoff:
     jitter: float = 0.0
     steps: int = 1
     cap: float = 0.0
-    rand: Rand = field(default=random.random, repr=False, compare=False)
+    rand: Rand = field(default=_random, repr=False, compare=False)
 
     def step(self) -> float:
         """The next sleep; advances the state."""
@@ -65,7 +71,7 @@ class ExponentialBackoffManager:
         jitter: float = 1.0,
         *,
         clock: Now = time.monotonic,
-        rand: Rand = random.random,
+        rand: Rand = _random,
     ) -> None:
         self.initial = initial
         self.maximum = maximum

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import math
 import sys
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -89,6 +88,8 @@ def _with_deep_stack(func: Callable[[], Any]) -> Any:
             result.append(func())
         except BaseException as exc:  # handed back to the caller's thread
             failure.append(exc)
+
+    import threading  # only for documents nested deeper than Python's own parser goes
 
     old_limit = sys.getrecursionlimit()
     old_stack = threading.stack_size()

@@ -15,7 +15,6 @@ import json
 import os
 import time
 from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +36,7 @@ from kpy.rest.logs import log, v
 
 if TYPE_CHECKING:
     import asyncio
+    from datetime import timedelta
 
     from kpy.rest.client import RestClient
 
@@ -47,7 +47,15 @@ AGGREGATED_ACCEPT = (
     "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,"
     "application/json"
 )
-DEFAULT_TTL = timedelta(seconds=DEFAULT_TTL_SECONDS)
+
+
+def __getattr__(name: str) -> Any:
+    """``DEFAULT_TTL`` (a ``timedelta``): datetime loads when it is asked for, not with every ``kpy get``."""
+    if name == "DEFAULT_TTL":
+        from datetime import timedelta
+
+        return timedelta(seconds=DEFAULT_TTL_SECONDS)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Discovery:
@@ -57,12 +65,13 @@ class Discovery:
         self,
         client: RestClient,
         cache_dir: Path | str | None,
-        ttl: timedelta = DEFAULT_TTL,
+        ttl: timedelta | None = None,
         *,
         now: Callable[[], float] = time.time,
     ) -> None:
         self.client = client
-        self.ttl = ttl
+        #: the discovery cache's TTL (``None``: ``DEFAULT_TTL``, 6 hours as kubectl's)
+        self._ttl_seconds = DEFAULT_TTL_SECONDS if ttl is None else ttl.total_seconds()
         self._now = now
         self.cache_file: Path | None = None
         if cache_dir is not None:
@@ -75,6 +84,12 @@ class Discovery:
         # kubectl's discovery client has its own, looser limits (50 QPS, burst 300)
         self._bucket = TokenBucket(50.0, 300)
         self.failed: dict[str, str] = {}  #: group-version -> error, for legacy groups that could not be read
+
+    @property
+    def ttl(self) -> timedelta:
+        from datetime import timedelta
+
+        return timedelta(seconds=self._ttl_seconds)
 
     # -- public ---------------------------------------------------------------------------------------
     async def resolve(self, type_arg: str) -> ResourceInfo:
@@ -128,9 +143,7 @@ class Discovery:
     def _read_cache(self) -> DiscoveryTable | None:
         if self.cache_file is None:
             return None
-        data = read_document(
-            self.cache_file, self.client.config.server, self.ttl.total_seconds(), now=self._now
-        )
+        data = read_document(self.cache_file, self.client.config.server, self._ttl_seconds, now=self._now)
         if data is None:
             return None
         try:

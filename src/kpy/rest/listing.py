@@ -22,6 +22,8 @@ Transform = Callable[[dict[str, Any]], dict[str, Any]]
 
 @dataclass(frozen=True)
 class ListResult:
+    """The items of a (paginated) list, with the list's resourceVersion, kind and apiVersion."""
+
     items: list[dict[str, Any]]
     resource_version: str
     kind: str

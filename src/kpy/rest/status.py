@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from kpy.errors import ApiError, api_error_from_status
-from kpy.gocompat.metav1 import status_body
 
 #: client-go ``maxUnstructuredResponseTextBytes``: non-Status bodies are cut to this before being quoted
 MAX_UNSTRUCTURED_TEXT = 2048
@@ -102,6 +101,8 @@ def generic_status(code: int, method: str, server_message: str) -> dict[str, Any
         message = (
             f"an error on the server ({json.dumps(server_message)}) has prevented the request from succeeding"
         )
+    from kpy.gocompat.metav1 import status_body  # datetime loads with the first error, not with kpy
+
     return status_body(code, reason, message)
 
 

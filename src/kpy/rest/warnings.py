@@ -14,7 +14,6 @@ INFO level (client-go's default ``WarningLogger`` logs them through klog).
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -34,12 +33,16 @@ class WarningHeaderError(ValueError):
 
 @dataclass(frozen=True)
 class WarningHeader:
+    """One warning of a ``Warning`` header (a docstring also spares dataclass the signature it would write)."""
+
     code: int
     agent: str
     text: str
 
 
 def _has_control(text: str) -> bool:
+    import unicodedata
+
     return any(unicodedata.category(ch) == "Cc" for ch in text)
 
 
@@ -163,9 +166,9 @@ class WarningWriter:
         self._deduplicate = deduplicate
         self._color = color
         self._written: set[str] = set()
-        import threading
+        import _thread  # threading's lock, without importing threading for a one-shot command
 
-        self._lock = threading.Lock()
+        self._lock = _thread.allocate_lock()
         self.count = 0
 
     def __call__(self, code: int, agent: str, text: str) -> None:

@@ -123,15 +123,20 @@ def test_a_plain_get_imports_no_click_asyncio_or_aiohttp(sandbox: Any, tmp_path:
         "import sys; from kpy.cli.entry import main\n"
         "try:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('typer', 'click', 'asyncio', 'aiohttp', 'yarl'))\n"
+        # what only some commands, kubeconfigs or answers need loads when they do (see kpy.cli.quick)
+        "lazy = ('yaml', 'random', 'datetime', 'threading', 'subprocess', 'kpy.cli.completion',\n"
+        "        'kpy.config.exec_plugin', 'kpy.config.auth_provider', 'kpy.config.incluster', 'kpy.printers.table')\n"
+        "heavy += sorted(m for m in lazy if m in sys.modules)\n"
         "print(code, heavy, file=sys.stderr)\n"
     )
     env = {"KUBECONFIG": str(sandbox.kubeconfig_path), "KUBECACHEDIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
-    proc = subprocess.run(
-        [sys.executable, "-c", code, "get", "pods", "-o", "name"],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    assert "pod/" in proc.stdout
+    for _ in range(2):  # the second run finds the discovery cache the first one wrote (the usual case)
+        proc = subprocess.run(
+            [sys.executable, "-c", code, "get", "pods", "-o", "name"],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+        assert "pod/" in proc.stdout
     assert proc.stderr.strip().splitlines()[-1] == "0 []"
