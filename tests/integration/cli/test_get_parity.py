@@ -333,7 +333,10 @@ def test_watch_table_from_an_empty_list_matches_kubectl(seeded: Any, api: Api, e
         outputs = [_wait_lines(p, 2) for p in procs]
         api.call("DELETE", f"/api/v1/namespaces/{ns}/pods/a-rather-long-pod-name")
         outputs = [o + _wait_lines(p, 1) for o, p in zip(outputs, procs, strict=True)]
-        assert outputs[0] == outputs[1]
+        # each watch serializes its rows when it sends them: on a busy machine the two tools' AGE cells may be
+        # a second apart (0s / 1s); everything else must be identical
+        masked = [[re.sub(r"\b\ds$", "Ns", line) for line in lines] for lines in outputs]
+        assert masked[0] == masked[1]
         assert outputs[0][0].split()[:2] == (["EVENT", "NAME"] if extra else ["NAME", "READY"])
         mine = [
             r
