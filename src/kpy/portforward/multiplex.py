@@ -32,7 +32,6 @@ from kpy.portforward.stream import (
     CHUNK,
     FIRST_BUFFER,
     LARGE_BUFFERS,
-    RECV_BUFFER,
     SMALL_CHUNK,
     STREAM_DROPPED,
     StreamProblem,
@@ -46,10 +45,7 @@ from kpy.streams.websocket import (
     OP_BINARY,
     OP_CLOSE,
     OP_PONG,
-    Chunk,
     Close,
-    Message,
-    MessageReader,
     Ping,
     ProtocolError,
     apply_mask,
@@ -57,6 +53,14 @@ from kpy.streams.websocket import (
     frame_header,
 )
 from kpy.streams.workers import workers
+from kpy.streams.wsbytes import FRAME_HEADROOM, ByteStreamReader, masked_frame
+
+#: bytes in front of a local connection's data in its buffer: the WebSocket frame header and the SPDY one
+HEADROOM = FRAME_HEADROOM + 8
+#: the shared connection's reads and writes (one connection, so larger than a v4 stream's): a read brings
+#: several DATA frames, a write takes a whole ``CHUNK`` message
+CONNECTION_READ = 256 * 1024
+CONNECTION_WRITE = 512 * 1024
 
 TUNNEL_SUBPROTOCOL = "SPDY/3.1+portforward.k8s.io"
 PORTFORWARD_PROTOCOL = "portforward.k8s.io"
@@ -114,6 +118,8 @@ class SpdyConnection:
         self._send_parts: Callable[[Sequence[bytes | memoryview]], None] = (
             sock.send_parts if isinstance(sock, TLSStream) else functools.partial(_sendall_parts, sock)
         )
+        if isinstance(sock, TLSStream):
+            sock.set_sizes(CONNECTION_READ, CONNECTION_WRITE)
         workers.submit(self._read_loop, "kpy-pf-spdy")
 
     # -- writing ---------------------------------------------------------------------------------------
@@ -135,6 +141,17 @@ class SpdyConnection:
         parts: list[bytes | memoryview] = [head + bytes(data)] if len(data) < 4096 else [head, data]
         with self._lock:
             self._write(parts)
+
+    def send_buffered(self, stream_id: int, buf: bytearray, size: int) -> None:
+        """Send ``buf[HEADROOM:HEADROOM + size]`` as one DATA frame, its headers written into ``buf`` in front
+        of it: one pass over the bytes (the tunnel's masking) and one write, with no copy before either."""
+        start = HEADROOM - 8
+        buf[start:HEADROOM] = spdy.data_header(stream_id, size)
+        end = HEADROOM + size
+        # masked outside the lock: the buffer is this local connection's
+        frame = masked_frame(OP_BINARY, buf, start, end) if self.tunnel else memoryview(buf)[start:end]
+        with self._lock:
+            self._send_parts((frame,))
 
     def _send_control(self, frame: spdy.Frame) -> None:
         with self._lock:
@@ -212,8 +229,8 @@ class SpdyConnection:
     # -- reading ---------------------------------------------------------------------------------------
     def _read_loop(self) -> None:
         decoder = spdy.Decoder()
-        ws = MessageReader(client=True, stream=lambda _op, _first: True) if self.tunnel else None
-        buf = bytearray(RECV_BUFFER)
+        ws = ByteStreamReader(client=True) if self.tunnel else None
+        buf = bytearray(CONNECTION_READ)
         view = memoryview(buf)
         data: bytes | memoryview = self._leftover
         self._leftover = b""
@@ -224,12 +241,15 @@ class SpdyConnection:
                     if ws is None:
                         self._frames(decoder.feed(data))
                     else:
-                        for event in ws.feed(data):
-                            if isinstance(event, Chunk | Message):
-                                if event.opcode != OP_BINARY:
-                                    raise ProtocolError("the tunnel carries binary messages only")
-                                self._frames(decoder.feed(event.data))
-                            elif isinstance(event, Ping):
+                        # every frame of this read, across the tunnel's messages, before the next read: what
+                        # several DATA frames bring for one local connection goes out with one write
+                        payload, events = ws.feed(data)
+                        frames: list[spdy.Frame] = []
+                        for piece in payload:
+                            frames += decoder.feed(piece)
+                        self._frames(frames)
+                        for event in events:
+                            if isinstance(event, Ping):
                                 mask = os.urandom(4)
                                 pong = frame_header(OP_PONG, len(event.payload), masked=True) + mask
                                 with self._lock:
@@ -252,22 +272,12 @@ class SpdyConnection:
         self._end(problem)
 
     def _frames(self, frames: list[spdy.Frame]) -> None:
-        pending: list[tuple[_Forward, memoryview | bytes]] = []
-
-        def flush() -> None:  # consecutive pieces for one local connection go out with one sendmsg
-            start = 0
-            while start < len(pending):
-                forward = pending[start][0]
-                end = start + 1
-                while end < len(pending) and pending[end][0] is forward:
-                    end += 1
-                self._to_local(forward, [chunk for _, chunk in pending[start:end]])
-                start = end
-            pending.clear()
-
+        forwards = self._forwards
+        current: _Forward | None = None  # the local connection the pieces in ``chunks`` are for
+        chunks: list[bytes | memoryview] = []
         for frame in frames:
-            if isinstance(frame, spdy.Data):
-                forward = self._forwards.get(frame.stream_id)
+            if type(frame) is spdy.Data:
+                forward = forwards.get(frame.stream_id)
                 if forward is None:
                     continue
                 if frame.stream_id == forward.error_id:
@@ -275,15 +285,26 @@ class SpdyConnection:
                     if frame.fin:
                         forward.error_done.set()
                     continue
+                if forward is not current:
+                    if chunks:  # consecutive pieces for one local connection go out with one sendmsg
+                        assert current is not None
+                        self._to_local(current, chunks)
+                        chunks = []
+                    current = forward
                 if frame.data:
-                    pending.append((forward, frame.data))
+                    chunks.append(frame.data)
                 if frame.fin:
-                    flush()
+                    if chunks:
+                        self._to_local(forward, chunks)
+                        chunks = []
                     self._remote_fin(forward)
                 continue
-            flush()
+            if chunks:
+                assert current is not None
+                self._to_local(current, chunks)
+                chunks = []
             if isinstance(frame, spdy.RstStream):
-                forward = self._forwards.get(frame.stream_id)
+                forward = forwards.get(frame.stream_id)
                 if forward is not None:
                     forward.reset = True
                     forward.remote_done.set()
@@ -294,7 +315,9 @@ class SpdyConnection:
                     self._send_control(frame)
             elif isinstance(frame, spdy.GoAway):
                 raise _Ended("the server ended the port-forward connection (GOAWAY)")
-        flush()
+        if chunks:
+            assert current is not None
+            self._to_local(current, chunks)
 
     def _to_local(self, forward: _Forward, chunks: list[bytes | memoryview]) -> None:
         if forward.local_failed is not None or forward.local_shut:
@@ -328,8 +351,9 @@ def relay_local(
     """Move the local connection's bytes into the data stream until its EOF (FIN, half-close), then wait for
     the pod's side to finish; returns the problem to report, or None. Blocking; closes the local socket."""
     local = forward.local
-    buf = bytearray(FIRST_BUFFER)
-    view = memoryview(buf)
+    # the data goes after HEADROOM bytes, where the frame headers are written (``send_buffered``)
+    buf = bytearray(HEADROOM + FIRST_BUFFER)
+    view = memoryview(buf)[HEADROOM:]
     large = 0
     problem: StreamProblem | None = None
     try:
@@ -343,19 +367,19 @@ def relay_local(
             if not n:
                 break
             try:
-                conn.send_data(forward.data_id, view[:n])
+                conn.send_buffered(forward.data_id, buf, n)
             except OSError:
                 break
-            if n == len(buf) < CHUNK:
-                size = min(CHUNK, 2 * len(buf))
+            if n == len(view) < CHUNK:
+                size = min(CHUNK, 2 * n)
                 if size > SMALL_CHUNK:
                     if not large and LARGE_BUFFERS.take(CHUNK):
                         large, size = CHUNK, CHUNK
                     else:
                         size = SMALL_CHUNK
-                if size > len(buf):
-                    buf = bytearray(size)
-                    view = memoryview(buf)
+                if size > n:
+                    buf = bytearray(HEADROOM + size)
+                    view = memoryview(buf)[HEADROOM:]
         if forward.local_failed is None:
             forward.local_eof = not forward.remote_done.is_set()
             with contextlib.suppress(OSError):

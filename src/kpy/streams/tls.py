@@ -38,7 +38,15 @@ class TLSStream:
         self._lock = threading.Lock()  # the SSL object and both BIOs
         self._send_lock = threading.Lock()  # encrypt + write, so records leave in the order they were made
         self._buffer = memoryview(bytearray(TLS_READ))
+        self._write_size = TLS_WRITE
         self._eof = False
+
+    def set_sizes(self, read: int, write: int) -> None:
+        """Read up to ``read`` bytes of ciphertext per system call and write up to ``write`` bytes of
+        plaintext per one (fewer, larger system calls for a connection that carries many streams). Call it
+        before the reading thread starts."""
+        self._buffer = memoryview(bytearray(read))
+        self._write_size = write
 
     def handshake(self) -> None:
         """The TLS handshake (blocking; the socket's timeout applies). Raises ``ssl.SSLError`` or ``OSError``."""
@@ -67,18 +75,19 @@ class TLSStream:
     def send_parts(self, parts: Sequence[bytes | bytearray | memoryview]) -> None:
         """Encrypt ``parts`` (in order, as one stream of bytes) and write them: one ``sendall`` per
         ``TLS_WRITE`` bytes, so what the outgoing BIO holds (and keeps allocated) stays bounded."""
+        limit = self._write_size
         with self._send_lock:
             waiting = 0  # plaintext encrypted since the last write
             for part in parts:
                 view = memoryview(part)
                 start = 0
                 while start < len(view):
-                    take = min(len(view) - start, TLS_WRITE - waiting)
+                    take = min(len(view) - start, limit - waiting)
                     with self._lock:
-                        self._tls.write(view[start : start + take])  # a memory BIO takes it all at once
+                        self._tls.write(view[start : start + take] if take < len(view) else view)
                     start += take
                     waiting += take
-                    if waiting == TLS_WRITE:
+                    if waiting == limit:
                         self._write_out()
                         waiting = 0
             if waiting:
@@ -101,17 +110,20 @@ class TLSStream:
         while True:
             got = 0
             with self._lock:
-                try:
-                    while got < size and not self._eof:
-                        n = self._tls.read(size - got, view[got:])
-                        assert isinstance(n, int)  # with a buffer, read() returns a count
-                        if not n:  # close_notify
-                            self._eof = True
-                        got += n
-                except ssl.SSLWantReadError:
-                    pass
-                except (ssl.SSLZeroReturnError, ssl.SSLEOFError):  # ragged EOFs end the stream too
-                    self._eof = True
+                # OpenSSL reads no further ahead than the record it works on: with nothing in the incoming BIO
+                # and no plaintext left, there is nothing to decrypt (asking would only raise)
+                if self._incoming.pending or self._tls.pending() or self._incoming.eof:
+                    try:
+                        while got < size and not self._eof:
+                            n = self._tls.read(size - got, view[got:])
+                            assert isinstance(n, int)  # with a buffer, read() returns a count
+                            if not n:  # close_notify
+                                self._eof = True
+                            got += n
+                    except ssl.SSLWantReadError:
+                        pass
+                    except (ssl.SSLZeroReturnError, ssl.SSLEOFError):  # ragged EOFs end the stream too
+                        self._eof = True
                 answer = self._outgoing.pending > 0  # a post-handshake message wanted an answer
             if answer and self._send_lock.acquire(blocking=False):
                 # nobody is writing: send it now (a writer takes it with its next records otherwise)
