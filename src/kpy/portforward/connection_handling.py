@@ -124,15 +124,23 @@ class ConnectionHandling(ForwarderCore):
     async def _relay_multiplexed(
         self, mux: SpdyConnection, conn: socket.socket, remote: int, peer: str
     ) -> StreamProblem | None:
-        """A stream pair on the shared SPDY connection for this local connection."""
+        """A stream pair on the shared SPDY connection for this local connection: opened right here when
+        that cannot block (no thread between the accept and the first bytes to the pod), else in the thread."""
+        try:
+            opened = mux.open_now(conn, remote, peer)
+        except OSError:
+            conn.close()
+            return StreamProblem("dropped", STREAM_DROPPED)
         conn.setblocking(True)
 
         def run() -> StreamProblem | None:  # in a thread: opening the streams may wait for the connection
-            try:
-                forward = mux.open(conn, remote, peer)
-            except OSError:
-                conn.close()
-                return StreamProblem("dropped", STREAM_DROPPED)
+            forward = opened
+            if forward is None:
+                try:
+                    forward = mux.open(conn, remote, peer)
+                except OSError:
+                    conn.close()
+                    return StreamProblem("dropped", STREAM_DROPPED)
             return relay_local(mux, forward)
 
         done = run_in_thread(run, name="kpy-pf-up")

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import select
 import socket
 import threading
 from collections.abc import Callable, Sequence
@@ -118,6 +119,7 @@ class SpdyConnection:
         self._send_parts: Callable[[Sequence[bytes | memoryview]], None] = (
             sock.send_parts if isinstance(sock, TLSStream) else functools.partial(_sendall_parts, sock)
         )
+        self._raw = sock.raw if isinstance(sock, TLSStream) else sock
         if isinstance(sock, TLSStream):
             sock.set_sizes(CONNECTION_READ, CONNECTION_WRITE)
         workers.submit(self._read_loop, "kpy-pf-spdy")
@@ -161,19 +163,50 @@ class SpdyConnection:
     def open(self, local: socket.socket, port: int, peer: str) -> _Forward:
         """Open the stream pair for one local connection (without waiting for the replies)."""
         with self._lock:
-            if self.closed.is_set():
-                raise OSError(STREAM_DROPPED)
-            error_id, data_id = self._next_id, self._next_id + 2
-            self._next_id += 4
-            request_id = str(self._request_id)
-            self._request_id += 1
-            forward = _Forward(local, peer, data_id, error_id)
-            self._forwards[error_id] = self._forwards[data_id] = forward
-            common = [("port", str(port)), ("requestID", request_id)]
-            error = self._encoder.encode(spdy.SynStream(error_id, [("streamType", "error"), *common]))
-            data = self._encoder.encode(spdy.SynStream(data_id, [("streamType", "data"), *common]))
-            # kubectl closes its side of the error stream as soon as it is open
-            self._write([error + spdy.data_header(error_id, 0, fin=True) + data])
+            return self._open(local, port, peer, b"")
+
+    def open_now(self, local: socket.socket, port: int, peer: str) -> _Forward | None:
+        """``open`` from the event loop, with the local client's first bytes when they are already there (the
+        streams and the data in one write): the connection is served without waiting for a thread. None when
+        that could block (another thread is writing, or the connection's socket buffer is full): the caller
+        opens from a thread then."""
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            if self.closed.is_set() or not _writable(self._raw):
+                return None
+            first, failed = b"", None
+            try:
+                first = local.recv(FIRST_BUFFER, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                pass  # nothing yet: the relay's thread reads it
+            except OSError as exc:  # reported as the relay reports a failed read
+                failed = exc
+            forward = self._open(local, port, peer, first)
+            if failed is not None:
+                forward.local_failed, forward.local_op = failed, "read"
+            return forward
+        finally:
+            self._lock.release()
+
+    def _open(self, local: socket.socket, port: int, peer: str, first: bytes) -> _Forward:
+        """The caller holds the lock."""
+        if self.closed.is_set():
+            raise OSError(STREAM_DROPPED)
+        error_id, data_id = self._next_id, self._next_id + 2
+        self._next_id += 4
+        request_id = str(self._request_id)
+        self._request_id += 1
+        forward = _Forward(local, peer, data_id, error_id)
+        self._forwards[error_id] = self._forwards[data_id] = forward
+        common = [("port", str(port)), ("requestID", request_id)]
+        error = self._encoder.encode(spdy.SynStream(error_id, [("streamType", "error"), *common]))
+        data = self._encoder.encode(spdy.SynStream(data_id, [("streamType", "data"), *common]))
+        # kubectl closes its side of the error stream as soon as it is open
+        frames = error + spdy.data_header(error_id, 0, fin=True) + data
+        if first:
+            frames += spdy.data_header(data_id, len(first)) + first
+        self._write([frames])
         return forward
 
     def _forget(self, forward: _Forward) -> None:
@@ -337,6 +370,13 @@ class SpdyConnection:
             forward.local_shut = True
             with contextlib.suppress(OSError):
                 forward.local.shutdown(socket.SHUT_RDWR)
+
+
+def _writable(sock: socket.socket) -> bool:
+    """Whether a small write to ``sock`` goes through at once (its send buffer has room)."""
+    poller = select.poll()
+    poller.register(sock, select.POLLOUT)
+    return bool(poller.poll(0))
 
 
 class _Ended(Exception):
