@@ -121,7 +121,7 @@ class SpdyConnection:
         )
         self._raw = sock.raw if isinstance(sock, TLSStream) else sock
         if isinstance(sock, TLSStream):
-            sock.set_sizes(CONNECTION_READ, CONNECTION_WRITE)
+            sock.set_write_size(CONNECTION_WRITE)
         workers.submit(self._read_loop, "kpy-pf-spdy")
 
     # -- writing ---------------------------------------------------------------------------------------
