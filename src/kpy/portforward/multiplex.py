@@ -150,9 +150,8 @@ class SpdyConnection:
         start = HEADROOM - 8
         buf[start:HEADROOM] = spdy.data_header(stream_id, size)
         end = HEADROOM + size
-        # masked outside the lock: the buffer is this local connection's
-        frame = masked_frame(OP_BINARY, buf, start, end) if self.tunnel else memoryview(buf)[start:end]
-        with self._lock:
+        with self._lock:  # masked under the lock too: one masked copy at a time, whatever the streams
+            frame = masked_frame(OP_BINARY, buf, start, end) if self.tunnel else memoryview(buf)[start:end]
             self._send_parts((frame,))
 
     def _send_control(self, frame: spdy.Frame) -> None:
