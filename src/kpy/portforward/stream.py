@@ -4,8 +4,9 @@ The I/O layer around ``protocol.ClientChannels``. The upgrade goes through the s
 (``RestClient.dial_websocket``: TLS, proxy, credentials); the bytes are then moved by two threads on blocking
 sockets, because that is where Python port-forwarding spends its CPU (see ``kpy.streams.dial``):
 
-* local -> pod: read the local socket straight into a buffer after the channel byte, mask it (``websockets``'
-  C ``apply_mask``) and send header and payload with one ``sendmsg`` (over TLS: ``TLSStream.send_parts``);
+* local -> pod: read the local socket straight into a buffer after room for the frame header and the channel
+  byte, and mask header and payload with one ``apply_mask`` pass (``kpy.streams.wsbytes.masked_frame``: no copy
+  before masking, no join after it) into the frame that is written;
 * pod -> local: read the WebSocket into a reusable buffer and feed it to the codec
   (``kpy.streams.websocket.MessageReader``), which hands bulk data for the port out as views of that buffer;
   they are written to the local socket without assembling messages. Everything that is not bulk data (the port
@@ -15,10 +16,11 @@ Backpressure is end to end and every buffer is bounded: a thread reads its sourc
 were written to the other side, so a slow pod stops the reads from the local socket and a slow local reader
 stops the reads from the WebSocket (TCP windows then push back on both peers). Buffers are allocated on need:
 each starts at ``FIRST_BUFFER`` and doubles only when a read fills it, so an idle or interactive stream, or the
-quiet direction of a bulk one, holds a few KiB. pod->local reads stop at ``RECV_BUFFER``; local->pod messages
-grow to ``CHUNK`` while the process-wide ``LARGE_BUFFERS`` budget lasts, else stay at ``SMALL_CHUNK``, so memory
-is bounded whatever the number of streams (64 concurrent bulk streams stay under 100 MiB of RSS;
-``bench/portforward_rss.py``).
+quiet direction of a bulk one, holds a few KiB. Past 16 KiB they grow only while the process-wide
+``LARGE_BUFFERS`` budget lasts (pod->local reads to ``RECV_BUFFER``, local->pod messages to ``CHUNK``), else stay
+at 16 KiB (``V4_SMALL_CHUNK``): each v4 stream has its own TLS connection, whose buffers follow the reads and
+messages, so memory is bounded whatever the number of streams (128 concurrent bulk v4 streams stay under 100 MiB
+of RSS; ``bench/portforward_rss.py``).
 
 v4 has no half-close: when the local peer ends its side, the client sends a close frame (the kubelet then
 closes the pod connection), while bytes already on their way from the pod are still delivered until the
@@ -72,8 +74,9 @@ if TYPE_CHECKING:
     from kpy.rest import RestClient
     from kpy.streams.dial import DialedWebSocket
 
-#: most bytes read from the local socket per WebSocket message: ``CHUNK`` when ``LARGE_BUFFERS`` allows, else
-#: ``SMALL_CHUNK`` (a 256 KiB message costs a third less CPU per GiB than 64 KiB ones, measured local->pod)
+#: most bytes read from the local socket per message: ``CHUNK`` when ``LARGE_BUFFERS`` allows, else
+#: ``SMALL_CHUNK`` on the shared SPDY connection (a 256 KiB message costs a third less CPU per GiB than 64 KiB
+#: ones, measured local->pod) and ``V4_SMALL_CHUNK`` on a v4 stream
 CHUNK = 256 * 1024
 SMALL_CHUNK = 64 * 1024
 #: most bytes read from the WebSocket at a time (larger reads gain nothing measurable here), while
