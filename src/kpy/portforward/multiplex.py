@@ -94,6 +94,7 @@ class _Forward:
     local_op: str = "write"
     local_shut: bool = False
     local_eof: bool = False  # the local client ended its side (FIN sent)
+    waiting_first: bool = False  # opened before the local client had sent anything (``send_first``)
 
 
 class SpdyConnection:
@@ -178,17 +179,39 @@ class SpdyConnection:
         try:
             if self.closed.is_set() or not _writable(self._raw):
                 return None
-            first, failed = b"", None
+            first, failed, waiting = b"", None, False
             try:
                 first = local.recv(FIRST_BUFFER, socket.MSG_DONTWAIT)
             except BlockingIOError:
-                pass  # nothing yet: the relay's thread reads it
+                waiting = True  # nothing yet: ``send_first`` or the relay's thread reads it
             except OSError as exc:  # reported as the relay reports a failed read
                 failed = exc
             forward = self._open(local, port, peer, first)
+            forward.waiting_first = waiting
             if failed is not None:
                 forward.local_failed, forward.local_op = failed, "read"
             return forward
+        finally:
+            self._lock.release()
+
+    def send_first(self, forward: _Forward) -> None:
+        """From the event loop, once the local client of a stream opened by ``open_now`` has something to
+        read: send its first bytes when that cannot block (else the relay's thread does)."""
+        if not self._lock.acquire(blocking=False):
+            return
+        try:
+            if self.closed.is_set() or not _writable(self._raw):
+                return
+            try:
+                first = forward.local.recv(FIRST_BUFFER, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                return
+            except OSError as exc:  # reported as the relay reports a failed read
+                forward.local_failed, forward.local_op = exc, "read"
+                return
+            if first:  # (an EOF is read again by the relay's thread)
+                with contextlib.suppress(OSError):  # a broken connection: the relay finds out
+                    self._write([spdy.data_header(forward.data_id, len(first)) + first])
         finally:
             self._lock.release()
 
