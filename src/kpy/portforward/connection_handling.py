@@ -56,7 +56,10 @@ async def _readable(sock: socket.socket, timeout: float) -> None:
             ready.set_result(None)
 
     fd = sock.fileno()
-    loop.add_reader(fd, wake)
+    try:
+        loop.add_reader(fd, wake)
+    except NotImplementedError:  # an event loop without readiness callbacks (Windows' proactor)
+        return
     timer = loop.call_later(timeout, wake)
     try:
         await ready

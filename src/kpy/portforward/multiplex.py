@@ -400,6 +400,8 @@ class SpdyConnection:
 
 def _writable(sock: socket.socket) -> bool:
     """Whether a small write to ``sock`` goes through at once (its send buffer has room)."""
+    if not hasattr(select, "poll"):  # (Windows) no way to tell cheaply: the caller's thread writes
+        return False
     poller = select.poll()
     poller.register(sock, select.POLLOUT)
     return bool(poller.poll(0))
