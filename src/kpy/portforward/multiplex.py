@@ -304,8 +304,12 @@ class SpdyConnection:
                         # several DATA frames bring for one local connection goes out with one write
                         payload, events = ws.feed(data)
                         frames: list[spdy.Frame] = []
-                        for piece in payload:
-                            frames += decoder.feed(piece)
+                        try:
+                            for piece in payload:
+                                frames += decoder.feed(piece)
+                        except spdy.SpdyError:
+                            self._frames(frames)  # what came before the broken frame is delivered
+                            raise
                         self._frames(frames)
                         for event in events:
                             if isinstance(event, Ping):
