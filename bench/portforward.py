@@ -311,6 +311,63 @@ def measure(
     return out
 
 
+def measure_side_by_side(
+    tools: dict[str, tuple[Dialer, Any]], args: argparse.Namespace, server_pids: list[int]
+) -> dict[str, dict[str, Any]]:
+    """``measure`` for several forwarders at once, alternating between them for every transfer and every
+    set-up probe, so that the load of this shared machine drifts over all of them alike (one tool after the
+    other, minutes apart, made the ratios swing by 2x). ``tools``: name -> (dialer, cpu() of the tool and the
+    driver so far)."""
+    out: dict[str, dict[str, Any]] = {name: {} for name in tools}
+    gib = args.big_mib / 1024
+    for direction in ("local->pod", "pod->local"):
+        for dialer, _ in tools.values():
+            transfer(dialer, direction, 64 * MiB, 1)  # warm-up, not measured
+        runs: dict[str, list[float]] = {name: [] for name in tools}
+        cpu_used = dict.fromkeys(tools, 0.0)
+        server_used = dict.fromkeys(tools, 0.0)
+        for _ in range(args.repeat):
+            for name, (dialer, cpu) in tools.items():
+                before, server_before = cpu(), sum(map(cpu_seconds, server_pids))
+                runs[name].append(transfer(dialer, direction, args.big_mib * MiB, 1))
+                cpu_used[name] += cpu() - before
+                server_used[name] += sum(map(cpu_seconds, server_pids)) - server_before
+        for name in tools:
+            out[name][f"1x{args.big_mib} MiB {direction} MiB/s"] = statistics.median(runs[name])
+            out[name][f"1x{args.big_mib} MiB {direction} client CPU s/GiB"] = (
+                cpu_used[name] / gib / args.repeat
+            )
+            out[name][f"1x{args.big_mib} MiB {direction} server CPU s/GiB"] = (
+                server_used[name] / gib / args.repeat
+            )
+        for name, (dialer, _) in tools.items():
+            out[name][f"{args.conc}x{args.conc_mib} MiB {direction} MiB/s"] = transfer(
+                dialer, direction, args.conc_mib * MiB, args.conc
+            )
+    samples: dict[str, list[float]] = {name: [] for name in tools}
+    for _ in range(args.latency):
+        for name, (dialer, _) in tools.items():
+            samples[name].append(latency(dialer, 1)[0])
+    for name, values in samples.items():
+        values.sort()
+        out[name][f"set-up p50 ms ({args.latency})"] = statistics.median(values)
+        out[name][f"set-up p99 ms ({args.latency})"] = values[min(len(values) - 1, int(len(values) * 0.99))]
+    return out
+
+
+def start_forward(argv: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str], int]:
+    """A ``port-forward`` process (kpy or kubectl) and its local port."""
+    fwd = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    assert fwd.stdout is not None
+    line = fwd.stdout.readline()
+    if not line.startswith("Forwarding from 127.0.0.1:"):
+        fwd.kill()
+        raise SystemExit(f"{argv[0]} did not start forwarding: {line!r}")
+    # nobody reads the rest of its output: drain it, so that "Handling connection" lines never fill the pipe
+    threading.Thread(target=fwd.stdout.read, daemon=True).start()
+    return fwd, int(line.split(":")[1].split()[0])
+
+
 # --- main --------------------------------------------------------------------------------------------------
 
 
@@ -318,21 +375,11 @@ def forwarded(
     info: dict[str, Any], args: argparse.Namespace, argv: list[str], env: dict[str, str]
 ) -> tuple[dict[str, Any], float]:
     """``measure`` through a ``port-forward`` process (kpy or kubectl); its results and peak RSS (MiB)."""
-    fwd = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
-    assert fwd.stdout is not None
-    line = fwd.stdout.readline()
-    if not line.startswith("Forwarding from 127.0.0.1:"):
-        fwd.kill()
-        raise SystemExit(f"{argv[0]} did not start forwarding: {line!r}")
-    port = int(line.split(":")[1].split()[0])
+    fwd, port = start_forward(argv, env)
     try:
-        if getattr(args, "latency_only", False):
-            p50, p99 = latency(Tcp(port), args.latency)
-            out = {f"set-up p50 ms ({args.latency})": p50, f"set-up p99 ms ({args.latency})": p99}
-        else:
-            out = measure(
-                Tcp(port), args, info["server_pids"], cpu=lambda: cpu_seconds(fwd.pid) + time.process_time()
-            )
+        out = measure(
+            Tcp(port), args, info["server_pids"], cpu=lambda: cpu_seconds(fwd.pid) + time.process_time()
+        )
         rss = peak_rss_mib(fwd.pid)
     finally:
         fwd.terminate()
@@ -424,17 +471,36 @@ def main() -> None:
             kpy = str(Path(sys.executable).with_name("kpy"))
             env = {**os.environ, "KUBECONFIG": info["kubeconfig"], "HOME": tmp}
             common = ["port-forward", "pod/bench", ":80", "--address", "127.0.0.1"]
-            ours, rss = forwarded(info, args, [kpy, *common], env)
-            print("kpy done", flush=True)
             kubectl_bin = os.environ.get("KUBECTL_PF", "/usr/lib/google-cloud-sdk/bin/kubectl.1.32")
             kubectl: dict[str, Any] | None = None
             v4: dict[str, Any] | None = None
             if Path(kubectl_bin).exists() and not args.no_kubectl:
-                kubectl, _ = forwarded(info, args, [kubectl_bin, *common], env)
-                print("kubectl done", flush=True)
-                latency_only = argparse.Namespace(**{**vars(args), "latency_only": True})
-                v4, _ = forwarded(info, latency_only, [kpy, *common, "--protocol", "v4"], env)
-                print("kpy v4 done", flush=True)
+                # kpy, kubectl and kpy's v4 side by side, taking turns (issue 16's ratios)
+                procs = {
+                    "kpy": start_forward([kpy, *common], env),
+                    "kubectl": start_forward([kubectl_bin, *common], env),
+                    "v4": start_forward([kpy, *common, "--protocol", "v4"], env),
+                }
+                try:
+
+                    def cpu_of(pid: int) -> Any:
+                        return lambda: cpu_seconds(pid) + time.process_time()
+
+                    results = measure_side_by_side(
+                        {name: (Tcp(port), cpu_of(p.pid)) for name, (p, port) in procs.items()},
+                        args,
+                        info["server_pids"],
+                    )
+                    rss = peak_rss_mib(procs["kpy"][0].pid)
+                finally:
+                    for p, _ in procs.values():
+                        p.terminate()
+                        p.wait(30)
+                ours, kubectl, v4 = results["kpy"], results["kubectl"], results["v4"]
+                print("kpy, kubectl and kpy v4 done", flush=True)
+            else:
+                ours, rss = forwarded(info, args, [kpy, *common], env)
+                print("kpy done", flush=True)
             k8s = subprocess.run(
                 [sys.executable, __file__, "--k8s", json.dumps(info), *sizes],
                 capture_output=True,
@@ -486,7 +552,8 @@ def main() -> None:
 def issue16(
     ours: dict[str, Any], kubectl: dict[str, Any], v4: dict[str, Any], args: argparse.Namespace
 ) -> None:
-    """kpy (tunnel) against kubectl 1.32 (tunnel) through the same emulator, and set-up against kpy's v4."""
+    """kpy (tunnel) against kubectl 1.32 (tunnel) through the same emulator, and set-up against kpy's v4 (the
+    three measured side by side, taking turns: ``measure_side_by_side``)."""
     from _common import print_table
 
     rows = []
@@ -503,7 +570,7 @@ def issue16(
             )
         )
     print_table(
-        "kpy port-forward (tunnel) vs kubectl 1.32 (tunnel), same emulator, same run",
+        "kpy port-forward (tunnel) vs kubectl 1.32 (tunnel), same emulator, side by side in one run",
         rows,
         header=("measurement", "kpy", "kubectl", "kpy/kubectl", "kpy v4", "kpy/v4"),
     )

@@ -42,6 +42,32 @@ if TYPE_CHECKING:
     pass
 
 
+#: how long a new connection's first bytes are awaited on the event loop before its thread reads them
+FIRST_WAIT = 0.05
+
+
+async def _readable(sock: socket.socket, timeout: float) -> None:
+    """Until ``sock`` has something to read (data, EOF, an error) or ``timeout`` seconds passed."""
+    loop = asyncio.get_running_loop()
+    ready: asyncio.Future[None] = loop.create_future()
+
+    def wake() -> None:
+        if not ready.done():
+            ready.set_result(None)
+
+    fd = sock.fileno()
+    try:
+        loop.add_reader(fd, wake)
+    except NotImplementedError:  # an event loop without readiness callbacks (Windows' proactor)
+        return
+    timer = loop.call_later(timeout, wake)
+    try:
+        await ready
+    finally:
+        loop.remove_reader(fd)
+        timer.cancel()
+
+
 class ConnectionHandling(ForwarderCore):
     """``_handle`` (one local connection) and what it needs."""
 
@@ -124,19 +150,40 @@ class ConnectionHandling(ForwarderCore):
     async def _relay_multiplexed(
         self, mux: SpdyConnection, conn: socket.socket, remote: int, peer: str
     ) -> StreamProblem | None:
-        """A stream pair on the shared SPDY connection for this local connection."""
+        """A stream pair on the shared SPDY connection for this local connection: opened right here when
+        that cannot block (no thread between the accept and the first bytes to the pod), else in the thread."""
+        # blocking from now on: the reader thread writes the pod's bytes to it as soon as the streams are open
+        # (the reads here do not wait: MSG_DONTWAIT)
         conn.setblocking(True)
+        try:
+            opened = mux.open_now(conn, remote, peer)
+        except OSError:
+            conn.close()
+            return StreamProblem("dropped", STREAM_DROPPED)
+        cancelled = False
+        if opened is not None and opened.waiting_first:
+            # the client's first bytes usually follow its connect at once: send them from here too
+            try:
+                await _readable(conn, FIRST_WAIT)
+            except asyncio.CancelledError:
+                cancelled = True
+            else:
+                mux.send_first(opened)
 
         def run() -> StreamProblem | None:  # in a thread: opening the streams may wait for the connection
-            try:
-                forward = mux.open(conn, remote, peer)
-            except OSError:
-                conn.close()
-                return StreamProblem("dropped", STREAM_DROPPED)
+            forward = opened
+            if forward is None:
+                try:
+                    forward = mux.open(conn, remote, peer)
+                except OSError:
+                    conn.close()
+                    return StreamProblem("dropped", STREAM_DROPPED)
             return relay_local(mux, forward)
 
         done = run_in_thread(run, name="kpy-pf-up")
         try:
+            if cancelled:  # while waiting for the first bytes: end the relay as below
+                raise asyncio.CancelledError
             return await asyncio.shield(done)
         except asyncio.CancelledError:
             with contextlib.suppress(OSError):

@@ -4,8 +4,9 @@ The I/O layer around ``protocol.ClientChannels``. The upgrade goes through the s
 (``RestClient.dial_websocket``: TLS, proxy, credentials); the bytes are then moved by two threads on blocking
 sockets, because that is where Python port-forwarding spends its CPU (see ``kpy.streams.dial``):
 
-* local -> pod: read the local socket straight into a buffer after the channel byte, mask it (``websockets``'
-  C ``apply_mask``) and send header and payload with one ``sendmsg`` (over TLS: ``TLSStream.send_parts``);
+* local -> pod: read the local socket straight into a buffer after room for the frame header and the channel
+  byte, and mask header and payload with one ``apply_mask`` pass (``kpy.streams.wsbytes.masked_frame``: no copy
+  before masking, no join after it) into the frame that is written;
 * pod -> local: read the WebSocket into a reusable buffer and feed it to the codec
   (``kpy.streams.websocket.MessageReader``), which hands bulk data for the port out as views of that buffer;
   they are written to the local socket without assembling messages. Everything that is not bulk data (the port
@@ -15,10 +16,11 @@ Backpressure is end to end and every buffer is bounded: a thread reads its sourc
 were written to the other side, so a slow pod stops the reads from the local socket and a slow local reader
 stops the reads from the WebSocket (TCP windows then push back on both peers). Buffers are allocated on need:
 each starts at ``FIRST_BUFFER`` and doubles only when a read fills it, so an idle or interactive stream, or the
-quiet direction of a bulk one, holds a few KiB. pod->local reads stop at ``RECV_BUFFER``; local->pod messages
-grow to ``CHUNK`` while the process-wide ``LARGE_BUFFERS`` budget lasts, else stay at ``SMALL_CHUNK``, so memory
-is bounded whatever the number of streams (64 concurrent bulk streams stay under 100 MiB of RSS;
-``bench/portforward_rss.py``).
+quiet direction of a bulk one, holds a few KiB. Past 16 KiB they grow only while the process-wide
+``LARGE_BUFFERS`` budget lasts (pod->local reads to ``RECV_BUFFER``, local->pod messages to ``CHUNK``), else stay
+at 16 KiB (``V4_SMALL_CHUNK``): each v4 stream has its own TLS connection, whose buffers follow the reads and
+messages, so memory is bounded whatever the number of streams (128 concurrent bulk v4 streams stay under 100 MiB
+of RSS; ``bench/portforward_rss.py``).
 
 v4 has no half-close: when the local peer ends its side, the client sends a close frame (the kubelet then
 closes the pod connection), while bytes already on their way from the pod are still delivered until the
@@ -66,19 +68,25 @@ from kpy.streams.websocket import (
     frame_header,
 )
 from kpy.streams.workers import run_in_thread, workers
+from kpy.streams.wsbytes import FRAME_HEADROOM, masked_frame
 
 if TYPE_CHECKING:
     from kpy.rest import RestClient
     from kpy.streams.dial import DialedWebSocket
 
-#: most bytes read from the local socket per WebSocket message: ``CHUNK`` when ``LARGE_BUFFERS`` allows, else
-#: ``SMALL_CHUNK`` (a 256 KiB message costs a third less CPU per GiB than 64 KiB ones, measured local->pod)
+#: most bytes read from the local socket per message: ``CHUNK`` when ``LARGE_BUFFERS`` allows, else
+#: ``SMALL_CHUNK`` on the shared SPDY connection (a 256 KiB message costs a third less CPU per GiB than 64 KiB
+#: ones, measured local->pod) and ``V4_SMALL_CHUNK`` on a v4 stream
 CHUNK = 256 * 1024
 SMALL_CHUNK = 64 * 1024
-#: most bytes read from the WebSocket at a time (larger reads gain nothing measurable here)
+#: most bytes read from the WebSocket at a time (larger reads gain nothing measurable here), while
+#: ``LARGE_BUFFERS`` allows; else reads stay at ``FIRST_BUFFER``
 RECV_BUFFER = 64 * 1024
 #: what each direction's buffer starts at (it doubles when a read fills it)
 FIRST_BUFFER = 16 * 1024
+#: most bytes per v4 message once ``LARGE_BUFFERS`` is spent: every v4 stream has its own TLS connection,
+#: whose buffers follow the messages' size (128 concurrent bulk v4 streams stay under 100 MiB of RSS)
+V4_SMALL_CHUNK = 16 * 1024
 
 
 class BufferBudget:
@@ -244,6 +252,7 @@ class Relay:
         self._aborted = False
         self._fatal = False
         self._large = 0  # bytes of LARGE_BUFFERS the local->pod buffer holds
+        self._large_down = 0  # and the pod->local one
         self._down_done = threading.Event()  # the pod -> local side has finished
         #: write several buffers as one: sendmsg on a socket; TLS encrypts them and writes the records together
         self._send_parts: Callable[[Sequence[bytes | memoryview]], None] = (
@@ -306,13 +315,17 @@ class Relay:
         size = len(payload)
         head = frame_header(opcode, size, masked=True)
         body = apply_mask(payload, mask)
+        # a small frame goes out as one piece (one TLS record); a large one without concatenating
+        self._send_masked((head + mask + body,) if size < 4096 else (head + mask, body), opcode)
+
+    def _send_masked(self, parts: Sequence[bytes], opcode: int = OP_BINARY) -> None:
+        """A frame masked already, under the send lock (nothing after our close frame)."""
         with self._send_lock:
             if self._close_sent:
                 return
             if opcode == OP_CLOSE:
                 self._close_sent = True
-            # a small frame goes out as one piece (one TLS record); a large one without concatenating
-            self._send_parts((head + mask + body,) if size < 4096 else (head + mask, body))
+            self._send_parts(parts)
 
     def _local_to_pod(self) -> None:
         try:
@@ -322,24 +335,26 @@ class Relay:
                 LARGE_BUFFERS.give(self._large)
                 self._large = 0
 
-    def _grown(self, current: int) -> bytearray | None:
-        """A bigger local->pod buffer after a read filled ``current`` bytes (None: stay at this size)."""
+    def _grown(self, current: int) -> int:
+        """The local->pod buffer's next size after a read filled ``current`` bytes."""
         size = min(CHUNK, 2 * current)
-        if size > SMALL_CHUNK:
+        if size > V4_SMALL_CHUNK and not self._large:
             if LARGE_BUFFERS.take(CHUNK):
                 self._large, size = CHUNK, CHUNK
             else:
-                size = SMALL_CHUNK  # the budget is spent: other streams hold it
-        return bytearray(1 + size) if size > current else None
+                size = V4_SMALL_CHUNK  # the budget is spent: other streams hold it
+        return max(size, current)
 
     def _relay_up(self) -> None:
         binary = self.channels.framing is Framing.BINARY
-        buf = bytearray(1 + FIRST_BUFFER)
-        view = memoryview(buf)  # buf[0] = 0: the data channel of the one port
+        # [frame header room][channel byte 0: the data channel of the one port][data read from the local socket]
+        start = FRAME_HEADROOM
+        buf = bytearray(start + 1 + FIRST_BUFFER)
+        view = memoryview(buf)[start + 1 :]
         try:
             while True:
                 try:
-                    n = self.local.recv_into(view[1:])
+                    n = self.local.recv_into(view)
                 except OSError as exc:
                     if not (self._close_sent or self._aborted or self._down_done.is_set()):
                         self._local_problem("read", exc)
@@ -347,16 +362,17 @@ class Relay:
                 if not n:
                     break
                 self._awaiting_answer = True
-                if binary:
-                    self._send_frame(OP_BINARY, view[: 1 + n])
+                if binary:  # masked in place: one pass over the data, one buffer for the frame
+                    self._send_masked((masked_frame(OP_BINARY, buf, start, start + 1 + n),))
                 else:
-                    message = self.channels.data_message(0, bytes(view[1 : 1 + n]))
+                    message = self.channels.data_message(0, bytes(view[:n]))
                     assert isinstance(message, str)
                     self._send_frame(OP_TEXT, message.encode("ascii"))
-                if n == len(buf) - 1 < CHUNK:  # a full read: bulk data, read more at a time
-                    bigger = self._grown(n)
-                    if bigger is not None:
-                        buf, view = bigger, memoryview(bigger)
+                if n == len(view) < CHUNK:  # a full read: bulk data, read more at a time
+                    size = self._grown(n)
+                    if size > n:
+                        buf = bytearray(start + 1 + size)
+                        view = memoryview(buf)[start + 1 :]
         except OSError:
             if self._close_sent or self._aborted:
                 return  # the WebSocket ended first (the other thread is finishing)
@@ -388,6 +404,10 @@ class Relay:
         except OSError:
             if not self.closing and not self._aborted and self.problem is None:
                 self.problem = StreamProblem("dropped", STREAM_DROPPED)
+        finally:
+            if self._large_down:
+                LARGE_BUFFERS.give(self._large_down)
+                self._large_down = 0
 
     def _read_frames(self) -> None:
         """Read the WebSocket into a reusable buffer and act on the codec's events; returns or raises
@@ -431,7 +451,9 @@ class Relay:
                     self._awaiting_answer = False
                     _local_write(local, pending)
                     pending.clear()
-            if len(data) == len(buf) < RECV_BUFFER:  # the last read filled the buffer: bulk data, read more
+            # the last read filled the buffer: bulk data, read more at a time (while the budget allows)
+            if len(data) == len(buf) < RECV_BUFFER and (self._large_down or LARGE_BUFFERS.take(RECV_BUFFER)):
+                self._large_down = RECV_BUFFER
                 buf = bytearray(min(RECV_BUFFER, 2 * len(buf)))
                 view = memoryview(buf)
             n = sock.recv_into(view)  # TLSStream: every complete record at once

@@ -248,6 +248,9 @@ def _control(frame_type: int, flags: int, payload: bytes) -> bytes:
     return struct.pack("!HHI", 0x8000 | VERSION, frame_type, (flags << 24) | len(payload)) + payload
 
 
+_HEAD = struct.Struct("!II")
+
+
 def data_header(stream_id: int, size: int, *, fin: bool = False) -> bytes:
     """The 8-byte header of a DATA frame with ``size`` bytes."""
     if size > MAX_LENGTH:
@@ -319,6 +322,15 @@ class Decoder:
                 i += take
                 continue
             buf = self._buf
+            if not buf and end - i >= 8:  # a whole header here: DATA without the copy into ``buf``
+                word0, word1 = _HEAD.unpack_from(view, i)
+                if not word0 & 0x80000000 and word0 and not word1 >> 24 & ~FLAG_FIN:
+                    i += 8
+                    self._data_stream, self._data_left = word0, word1 & 0xFFFFFF
+                    self._data_fin = bool(word1 >> 24)
+                    if not self._data_left:
+                        out.append(Data(word0, b"", self._data_fin))
+                    continue
             if len(buf) < 8:
                 take = min(8 - len(buf), end - i)
                 buf += view[i : i + take]

@@ -12,9 +12,10 @@ import ssl
 import threading
 from collections.abc import Sequence
 
-#: ciphertext read from the socket at a time by ``TLSStream`` (many TLS records per system call); 64 KiB (not
-#: more) keeps 64 concurrent port-forward streams well under 100 MiB of RSS
-TLS_READ = 64 * 1024
+#: ciphertext read from the socket at a time by ``TLSStream`` when the caller's buffer is smaller than
+#: ``MIN_SCRATCH`` (otherwise the caller's buffer takes the ciphertext first: no buffer of its own per stream)
+TLS_READ = 16 * 1024
+MIN_SCRATCH = 4 * 1024
 #: plaintext encrypted and written at a time by ``TLSStream``
 TLS_WRITE = 64 * 1024
 
@@ -23,8 +24,9 @@ class TLSStream:
     """TLS on a blocking socket, with OpenSSL working on memory BIOs: the subset of a socket's methods that a
     stream's two threads use (``sendall``/``send_parts``, ``recv_into``/``recv``, ``shutdown``, ``close``).
 
-    Each ``recv_into`` reads up to ``TLS_READ`` bytes of ciphertext in one system call and returns all the
-    plaintext that is complete; ``send_parts`` encrypts several buffers and writes their records with one
+    Each ``recv_into(view)`` reads up to ``len(view)`` bytes of ciphertext in one system call, into ``view``
+    itself (it is free until the plaintext goes there; bytes past the returned count may change), and returns
+    all the plaintext that is complete; ``send_parts`` encrypts several buffers and writes their records with one
     ``sendall`` per ``TLS_WRITE`` bytes. One lock guards the TLS state (the reading and the writing thread never run OpenSSL on it at
     once; ``ssl.SSLSocket`` has no such lock) and is never held during a system call; a second one keeps the
     writers' records in order on the wire. ``raw`` may itself be TLS (an ``ssl.SSLSocket`` to an HTTPS proxy).
@@ -37,8 +39,14 @@ class TLSStream:
         self._tls = context.wrap_bio(self._incoming, self._outgoing, server_hostname=server_hostname)
         self._lock = threading.Lock()  # the SSL object and both BIOs
         self._send_lock = threading.Lock()  # encrypt + write, so records leave in the order they were made
-        self._buffer = memoryview(bytearray(TLS_READ))
+        self._buffer: memoryview | None = None  # for the handshake and small reads, made on first need
+        self._write_size = TLS_WRITE
         self._eof = False
+
+    def set_write_size(self, size: int) -> None:
+        """Write up to ``size`` bytes of plaintext per system call (fewer, larger system calls for a
+        connection that carries many streams)."""
+        self._write_size = size
 
     def handshake(self) -> None:
         """The TLS handshake (blocking; the socket's timeout applies). Raises ``ssl.SSLError`` or ``OSError``."""
@@ -55,30 +63,36 @@ class TLSStream:
         with self._send_lock:
             self._write_out()
 
-    def _receive(self) -> None:
-        """Read ciphertext from the socket into the incoming BIO (EOF included)."""
-        n = self.raw.recv_into(self._buffer)
+    def _receive(self, scratch: memoryview | None = None) -> None:
+        """Read ciphertext from the socket (into ``scratch`` when it is large enough) and hand it to the
+        incoming BIO (EOF included)."""
+        if scratch is None or len(scratch) < MIN_SCRATCH:
+            if self._buffer is None:
+                self._buffer = memoryview(bytearray(TLS_READ))
+            scratch = self._buffer
+        n = self.raw.recv_into(scratch)
         with self._lock:
             if n:
-                self._incoming.write(self._buffer[:n])
+                self._incoming.write(scratch[:n])
             else:
                 self._incoming.write_eof()
 
     def send_parts(self, parts: Sequence[bytes | bytearray | memoryview]) -> None:
         """Encrypt ``parts`` (in order, as one stream of bytes) and write them: one ``sendall`` per
         ``TLS_WRITE`` bytes, so what the outgoing BIO holds (and keeps allocated) stays bounded."""
+        limit = self._write_size
         with self._send_lock:
             waiting = 0  # plaintext encrypted since the last write
             for part in parts:
                 view = memoryview(part)
                 start = 0
                 while start < len(view):
-                    take = min(len(view) - start, TLS_WRITE - waiting)
+                    take = min(len(view) - start, limit - waiting)
                     with self._lock:
-                        self._tls.write(view[start : start + take])  # a memory BIO takes it all at once
+                        self._tls.write(view[start : start + take] if take < len(view) else view)
                     start += take
                     waiting += take
-                    if waiting == TLS_WRITE:
+                    if waiting == limit:
                         self._write_out()
                         waiting = 0
             if waiting:
@@ -101,17 +115,20 @@ class TLSStream:
         while True:
             got = 0
             with self._lock:
-                try:
-                    while got < size and not self._eof:
-                        n = self._tls.read(size - got, view[got:])
-                        assert isinstance(n, int)  # with a buffer, read() returns a count
-                        if not n:  # close_notify
-                            self._eof = True
-                        got += n
-                except ssl.SSLWantReadError:
-                    pass
-                except (ssl.SSLZeroReturnError, ssl.SSLEOFError):  # ragged EOFs end the stream too
-                    self._eof = True
+                # OpenSSL reads no further ahead than the record it works on: with nothing in the incoming BIO
+                # and no plaintext left, there is nothing to decrypt (asking would only raise)
+                if self._incoming.pending or self._tls.pending() or self._incoming.eof:
+                    try:
+                        while got < size and not self._eof:
+                            n = self._tls.read(size - got, view[got:])
+                            assert isinstance(n, int)  # with a buffer, read() returns a count
+                            if not n:  # close_notify
+                                self._eof = True
+                            got += n
+                    except ssl.SSLWantReadError:
+                        pass
+                    except (ssl.SSLZeroReturnError, ssl.SSLEOFError):  # ragged EOFs end the stream too
+                        self._eof = True
                 answer = self._outgoing.pending > 0  # a post-handshake message wanted an answer
             if answer and self._send_lock.acquire(blocking=False):
                 # nobody is writing: send it now (a writer takes it with its next records otherwise)
@@ -121,7 +138,7 @@ class TLSStream:
                     self._send_lock.release()
             if got or self._eof or not size:
                 return got
-            self._receive()
+            self._receive(view)
 
     def recv(self, size: int) -> bytes:
         buf = bytearray(size)

@@ -105,6 +105,67 @@ async def test_concurrent_connections_are_byte_exact(pods: Pods, client: RestCli
         assert all(results)
 
 
+def _answer(sock: socket.socket) -> bytes:
+    sock.shutdown(socket.SHUT_WR)
+    got = bytearray()
+    while chunk := sock.recv(1 << 16):
+        got += chunk
+    return bytes(got)
+
+
+@pytest.mark.parametrize("protocol", ["tunnel", "spdy"])
+async def test_first_bytes_arrive_whenever_the_client_sends_them(
+    pods: Pods, client: RestClient, protocol: str
+) -> None:
+    """A client's first bytes reach the pod, in order, whether they were there when the connection was accepted,
+    came after its streams were opened, or follow the pod's greeting (kpy sends them from the event loop when
+    it can, else from the connection's thread)."""
+
+    async def greet_then_echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"hello\n")
+        await echo(reader, writer)
+
+    await pods.serve("web", 80, echo)
+    await pods.serve("web", 81, greet_then_echo)
+    async with PortForwarder(
+        client, "pod/web", [":80", ":81"], addresses=["127.0.0.1"], protocol=protocol
+    ) as fw:
+        port, greeting_port = (li.local_port for li in fw.listeners)
+        loop = asyncio.get_running_loop()
+
+        async def until(condition: Any, what: str) -> None:
+            deadline = loop.time() + 10
+            while not condition():
+                assert loop.time() < deadline, what
+                await asyncio.sleep(0.005)
+
+        # before the accept: the event loop runs only once this coroutine awaits
+        early = socket.create_connection(("127.0.0.1", port), timeout=30)
+        early.sendall(b"early" * 1000)
+        assert await asyncio.to_thread(_answer, early) == b"early" * 1000
+        early.close()
+        assert fw._mux is not None
+        mux = fw._mux
+        await until(lambda: not mux._forwards, "the first connection's streams were never closed")
+        # after the streams are open
+        late = socket.create_connection(("127.0.0.1", port), timeout=30)
+        await until(lambda: mux._forwards, "the connection's streams were never opened")
+        late.sendall(b"late")
+        assert await asyncio.to_thread(_answer, late) == b"late"
+        late.close()
+
+        # after the pod's greeting
+        def converse() -> bytes:
+            with socket.create_connection(("127.0.0.1", greeting_port), timeout=30) as sock:
+                got = b""
+                while not got.endswith(b"\n"):
+                    got += sock.recv(64)
+                sock.sendall(b"reply")
+                return got + _answer(sock)
+
+        assert await asyncio.to_thread(converse) == b"hello\nreply"
+
+
 @pytest.mark.parametrize("protocol", ["tunnel", "spdy"])
 async def test_a_broken_connection_is_dialled_again(
     pods: Pods, client: RestClient, emulator: Any, protocol: str
