@@ -41,7 +41,7 @@ HELP = (
 
 @dataclass(frozen=True)
 class CpOptions(ClientOptions):
-    """``kpy cp <file-spec-src> <file-spec-dest> [-c CONTAINER] [--retries N] [--no-verify]``."""
+    """``kpy cp <file-spec-src> <file-spec-dest> [-c CONTAINER] [--retries N] [--no-verify] [--no-preserve]``."""
 
     args: tuple[str, ...] = argument(metavar="<file-spec-src> <file-spec-dest>", multiple=True)
     container: str = option(
@@ -59,6 +59,10 @@ class CpOptions(ClientOptions):
     )
     verify: bool = flag(
         "--verify/--no-verify", default=True, help="Compare size and sha256 of every file on both ends."
+    )
+    no_preserve: bool = flag(
+        "--no-preserve",
+        help="The copied file/directory's ownership and permissions will not be preserved in the container",
     )
 
     def validate(self) -> None:
@@ -122,6 +126,7 @@ async def run_cp(options: CpOptions, ctx: RunContext) -> int:
                         Path(src.path),
                         dest.path,
                         verify=options.verify,
+                        preserve=not options.no_preserve,
                         warn=warn,
                         progress=progress.add,
                     ),

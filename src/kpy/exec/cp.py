@@ -378,10 +378,14 @@ def copy_to_pod(
     dest: str,
     *,
     verify: bool = True,
+    preserve: bool = True,
     tools: set[str] | None = None,
     warn: Warn = lambda _m: None,
     progress: Progress = lambda _n: None,
 ) -> CopyReport:
+    """Copy ``src`` to ``dest`` in the pod (into it when it is a directory there). ``preserve=False`` is
+    kubectl's ``--no-preserve``: the pod's tar extracts with ``--no-same-permissions --no-same-owner`` (modes
+    under the container's umask, files owned by the user tar runs as). The ``cat`` fallback never preserves."""
     if not src.exists() and not src.is_symlink():
         raise CopyError(f"{src} doesn't exist in local filesystem")
     tools = runner.tools() if tools is None else tools
@@ -390,7 +394,7 @@ def copy_to_pod(
     target = posixpath.join(dest, src.name) if result.code == 0 else dest
     sent: dict[str, tuple[int, str]] = {}
     if report.method == "tar":
-        _tar_to_pod(runner, src, target, progress, sent)
+        _tar_to_pod(runner, src, target, progress, sent, preserve)
     else:
         _cat_to_pod(runner, src, target, progress, sent)
     report.files, report.bytes = len(sent), sum(size for size, _ in sent.values())
@@ -402,7 +406,12 @@ def copy_to_pod(
 
 
 def _tar_to_pod(
-    runner: RemoteRunner, src: Path, target: str, progress: Progress, sent: dict[str, tuple[int, str]]
+    runner: RemoteRunner,
+    src: Path,
+    target: str,
+    progress: Progress,
+    sent: dict[str, tuple[int, str]],
+    preserve: bool = True,
 ) -> None:
     read_fd, write_fd = os.pipe()
     failure: list[BaseException] = []
@@ -431,7 +440,8 @@ def _tar_to_pod(
     producer = threading.Thread(target=produce, name="kpy-cp-tar", daemon=True)
     producer.start()
     parent = posixpath.dirname(target.rstrip("/"))
-    command = ["tar", "-xmf", "-"] + (["-C", parent] if parent else [])
+    command = ["tar"] + ([] if preserve else ["--no-same-permissions", "--no-same-owner"])
+    command += ["-xmf", "-"] + (["-C", parent] if parent else [])
     err = bytearray()
     try:
         result = runner.run(
