@@ -26,7 +26,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any, cast
 
-from kpy.exec import protocol as p
 from kpy.exec.cpspec import tar_prefix
 from kpy.exec.remote import (
     CopyError,
@@ -39,6 +38,7 @@ from kpy.exec.remote import (
     remote_sums,
 )
 from kpy.exec.session import StreamLost
+from kpy.exec.untar import PART_SUFFIX, Untar, inside
 
 __all__ = [
     "CopyError",
@@ -52,9 +52,6 @@ __all__ = [
 ]
 
 CHUNK = 256 * 1024
-#: chunks of pod output waiting for the unpacker (bounds memory: 64 x 256 KiB at most)
-QUEUE_DEPTH = 64
-PART_SUFFIX = ".kpy-part"
 
 _LIST = (
     'find "$1" -exec sh -c \'for f do if [ -L "$f" ]; then t=l; elif [ -d "$f" ]; then t=d; else t=f; fi; '
@@ -67,73 +64,6 @@ _LIST = (
 
 Warn = Callable[[str], None]
 Progress = Callable[[int], None]
-
-
-class _ResumingStream:
-    """The stdout of ``tar cf - PATH`` as a readable stream, resumed with a fresh exec when it breaks."""
-
-    def __init__(self, runner: RemoteRunner, path: str, retries: int, warn: Warn, progress: Progress) -> None:
-        self.runner, self.path, self.retries = runner, path, retries
-        self.warn, self.progress = warn, progress
-        self.offset = 0
-        self.resumed = 0
-        self._queue: queue.Queue[object] = queue.Queue(QUEUE_DEPTH)
-        self._buffer = memoryview(b"")
-        self._stderr = bytearray()
-        self._start()
-
-    def _start(self) -> None:
-        path = self.path.replace("'", "'\\''")
-        command = (
-            ["tar", "cf", "-", self.path]
-            if self.offset == 0
-            else ["sh", "-c", f"tar cf - '{path}' | tail -c+{self.offset + 1}"]
-        )
-
-        def work() -> None:
-            try:
-                outcome: object = self.runner.run(
-                    command, stdout=lambda data: self._queue.put(bytes(data)), stderr=self._stderr.extend
-                )
-            except (StreamLost, OSError) as exc:
-                outcome = exc
-            except BaseException as exc:  # handed to the reading thread
-                outcome = exc
-            self._queue.put(outcome)
-
-        threading.Thread(target=work, name="kpy-cp-from-pod", daemon=True).start()
-
-    def read(self, size: int = -1) -> bytes:
-        while not self._buffer:
-            item = self._queue.get()
-            if isinstance(item, bytes):
-                self._buffer = memoryview(item)
-            elif isinstance(item, p.ExitResult):
-                if item.code != 0:
-                    raise failed(item, bytes(self._stderr))
-                self._queue.put(item)  # EOF for every later read too
-                return b""
-            elif isinstance(item, StreamLost | OSError):
-                if self.resumed >= self.retries:
-                    raise CopyError(f"the stream from the pod broke after {self.offset} bytes: {item}")
-                self.resumed += 1
-                self.warn(f"resuming copy at {self.offset} bytes, retry {self.resumed}/{self.retries}")
-                self._start()
-            else:
-                assert isinstance(item, BaseException)
-                raise item
-        n = len(self._buffer) if size < 0 else min(size, len(self._buffer))
-        chunk = bytes(self._buffer[:n])
-        self._buffer = self._buffer[n:]
-        self.offset += n
-        self.progress(n)
-        return chunk
-
-
-def _inside(dest: Path, target: Path) -> bool:
-    base = os.path.abspath(dest)
-    full = os.path.abspath(target)
-    return full == base or full.startswith(base.rstrip(os.sep) + os.sep)
 
 
 def _write_file(target: Path, chunks: Iterator[bytes]) -> tuple[int, str]:
@@ -278,34 +208,47 @@ def _untar(
     report: CopyReport,
     written: dict[str, tuple[int, str]],
 ) -> None:
-    prefix = tar_prefix(src)
-    stream = _ResumingStream(runner, src, retries if "tail" in tools else 0, warn, progress)
+    """``tar cf - SRC`` unpacked as it arrives, in the session's reading thread (``kpy.exec.untar``); a broken
+    stream resumes with ``tar cf - SRC | tail -c+N`` (tar's output is the same for unchanged files)."""
+    untar = Untar(dest, tar_prefix(src), warn)
+    retries = retries if "tail" in tools else 0
+    quoted = src.replace("'", "'\\''")
+    stderr = bytearray()
+
+    def out(data: bytes | memoryview) -> None:
+        try:
+            untar.feed(data)
+        except OSError as exc:  # a local write: not a broken stream, nothing to resume
+            raise CopyError(f"writing the copy failed: {exc}") from exc
+        progress(len(data))
+
     try:
-        with tarfile.open(fileobj=cast(IO[bytes], stream), mode="r|", bufsize=CHUNK) as archive:
-            for member in archive:
-                if not member.name.startswith(prefix):
-                    raise CopyError("tar contents corrupted")
-                rel = member.name[len(prefix) :].lstrip("/")
-                target = dest / rel if rel else dest
-                if not _inside(dest, target):
-                    warn(f'file "{target}" is outside target destination, skipping')
-                    continue
-                target.parent.mkdir(parents=True, exist_ok=True)
-                if member.isdir():
-                    target.mkdir(parents=True, exist_ok=True)
-                elif member.issym() or member.islnk():
-                    report.skipped_symlinks.append(rel)
-                    warn(f'skipping symlink: "{target}" -> "{member.linkname}"')
-                elif member.isfile():
-                    source = archive.extractfile(member)
-                    assert source is not None
-                    written[rel] = _write_file(target, _chunks(source))
-        while stream.read(CHUNK):  # tar's padding, then its exit status (an error after an empty archive)
-            pass
-    except tarfile.TarError as exc:
-        raise CopyError(f"the tar stream from the pod is not valid: {exc}") from None
+        while True:
+            command = (
+                ["tar", "cf", "-", src]
+                if untar.offset == 0
+                else ["sh", "-c", f"tar cf - '{quoted}' | tail -c+{untar.offset + 1}"]
+            )
+            try:
+                result = runner.run(command, stdout=out, stderr=stderr.extend)
+            except (StreamLost, OSError) as exc:
+                if report.resumed >= retries:
+                    raise CopyError(
+                        f"the stream from the pod broke after {untar.offset} bytes: {exc}"
+                    ) from None
+                report.resumed += 1
+                warn(f"resuming copy at {untar.offset} bytes, retry {report.resumed}/{retries}")
+                continue
+            if result.code != 0:
+                raise failed(result, bytes(stderr))
+            untar.finish()
+            return
+    except BaseException:
+        untar.abort()
+        raise
     finally:
-        report.resumed = stream.resumed
+        written.update(untar.written)
+        report.skipped_symlinks.extend(untar.skipped_symlinks)
 
 
 def _cat_from_pod(
@@ -326,7 +269,7 @@ def _cat_from_pod(
         kind, name = record[:1].decode(), os.fsdecode(record[2:])
         rel = relative(src, name)
         target = dest / rel if rel else dest
-        if not _inside(dest, target):
+        if not inside(dest, target):
             continue
         if kind == "d":
             target.mkdir(parents=True, exist_ok=True)
