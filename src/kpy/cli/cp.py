@@ -10,8 +10,9 @@ skipped with kubectl's warning. A progress bar goes to stderr when it is a termi
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from kpy.cli.command import ClientOptions, RunContext, add_command, argument, flag, option
 
@@ -32,6 +33,8 @@ Examples:
   kpy cp . web:examples
   kpy cp web:examples examples-copy
 """
+
+T = TypeVar("T")
 
 HELP = (
     "Copy files and directories to and from containers, then check that both ends have the same bytes "
@@ -71,18 +74,20 @@ class CpOptions(ClientOptions):
         if len(self.args) != 2:
             raise UsageError("source and destination are required")
 
+    def one_shot(self) -> bool:
+        """No event loop (``kpy.rest.blocking``): the execs are dialled and run by the copy's threads."""
+        return True
+
     async def run(self, ctx: RunContext) -> int:
         return await run_cp(self, ctx)
 
 
 async def run_cp(options: CpOptions, ctx: RunContext) -> int:
-    import asyncio
     from pathlib import Path
 
     from kpy.exec.cp import CopyError, RemoteRunner, copy_from_pod, copy_to_pod
     from kpy.exec.cpspec import check_specs, parse_file_spec
     from kpy.exec.target import default_container
-    from kpy.streams.workers import run_in_thread
 
     src, dest = parse_file_spec(options.args[0]), parse_file_spec(options.args[1])
     check_specs(src, dest)
@@ -103,11 +108,14 @@ async def run_cp(options: CpOptions, ctx: RunContext) -> int:
             container, notice = default_container(pod)
             if notice:
                 print(notice, file=err)
-        runner = RemoteRunner(client, asyncio.get_running_loop(), namespace, remote.pod, container)
+        blocking = client.blocking()  # then the copy runs in this thread, and the execs dial from it
+        loop = None if blocking else _running_loop()
+        runner = RemoteRunner(client, loop, namespace, remote.pod, container)
         retries = options.retries if options.retries >= 0 else 1 << 30
         try:
             if src.remote:
-                report = await run_in_thread(
+                report = await _call(
+                    blocking,
                     lambda: copy_from_pod(
                         runner,
                         src.path,
@@ -117,10 +125,10 @@ async def run_cp(options: CpOptions, ctx: RunContext) -> int:
                         warn=warn,
                         progress=progress.add,
                     ),
-                    name="kpy-cp",
                 )
             else:
-                report = await run_in_thread(
+                report = await _call(
+                    blocking,
                     lambda: copy_to_pod(
                         runner,
                         Path(src.path),
@@ -130,7 +138,6 @@ async def run_cp(options: CpOptions, ctx: RunContext) -> int:
                         warn=warn,
                         progress=progress.add,
                     ),
-                    name="kpy-cp",
                 )
         except CopyError as exc:
             progress.clear()
@@ -150,6 +157,21 @@ async def run_cp(options: CpOptions, ctx: RunContext) -> int:
     elif verbose:
         print(f"verified: size and sha256 of {report.files} files match", file=err)
     return 0
+
+
+def _running_loop() -> Any:
+    import asyncio
+
+    return asyncio.get_running_loop()
+
+
+async def _call(blocking: bool, fn: Callable[[], T]) -> T:
+    """``fn()`` here without an event loop, else in a worker thread (the loop dials the execs)."""
+    if blocking:
+        return fn()
+    from kpy.streams.workers import run_in_thread
+
+    return await run_in_thread(fn, name="kpy-cp")
 
 
 class _Progress:

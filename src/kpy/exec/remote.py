@@ -4,7 +4,6 @@ worker thread), the tool probe, the size + sha256 listing that verification comp
 
 from __future__ import annotations
 
-import asyncio
 import os
 import threading
 from collections.abc import Callable
@@ -16,6 +15,8 @@ from kpy.exec import protocol as p
 from kpy.exec.session import ExecRequest
 
 if TYPE_CHECKING:
+    import asyncio
+
     from kpy.rest import RestClient
 
 #: per batch of files (find's ``{} +``): their sha256 lines, a marker, then their sizes in the same order. The
@@ -57,10 +58,16 @@ class CopyReport:
 
 
 class RemoteRunner:
-    """Runs commands in one container from a worker thread (each exec dialled on ``loop``)."""
+    """Runs commands in one container from a worker thread (each exec dialled on ``loop``; with ``loop`` None,
+    a client driven without an event loop, in the calling thread: ``kpy.rest.blocking``)."""
 
     def __init__(
-        self, client: RestClient, loop: asyncio.AbstractEventLoop, namespace: str, pod: str, container: str
+        self,
+        client: RestClient,
+        loop: asyncio.AbstractEventLoop | None,
+        namespace: str,
+        pod: str,
+        container: str,
     ) -> None:
         self.client, self.loop = client, loop
         self.namespace, self.pod, self.container = namespace, pod, container
@@ -79,7 +86,16 @@ class RemoteRunner:
         from kpy.exec.spdy import open_exec_any, session_for
 
         try:
-            dialed = asyncio.run_coroutine_threadsafe(open_exec_any(self.client, request), self.loop).result()
+            if self.loop is None:
+                from kpy.rest.blocking import drive
+
+                dialed = drive(open_exec_any(self.client, request))
+            else:
+                import asyncio
+
+                dialed = asyncio.run_coroutine_threadsafe(
+                    open_exec_any(self.client, request), self.loop
+                ).result()
         finally:
             if upgraded is not None:
                 upgraded.set()

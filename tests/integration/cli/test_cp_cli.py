@@ -123,3 +123,29 @@ def test_no_preserve_like_kubectl(sandbox: Any, tmp_path: Path) -> None:
         seen[name] = (st.st_mode & 0o7777, st.st_uid, st.st_gid)
     assert seen["kpy-kept"] == seen["kubectl-kept"] == (0o777, 4242, 4243)
     assert seen["kpy-dropped"] == seen["kubectl-dropped"] == (0o777 & ~umask, os.geteuid(), os.getegid())
+
+
+def test_cp_imports_no_asyncio_or_aiohttp(sandbox: Any, tmp_path: Path) -> None:
+    """The copy and its verification run without an event loop (kpy.rest.blocking): less start-up."""
+    import sys
+
+    root = sandbox.emulator.exec.root("default", "web", "web")
+    (root / "noloop.txt").write_bytes(b"no loop\n")
+    code = (
+        "import sys; from kpy.cli.entry import main\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('asyncio', 'aiohttp', 'yarl'))\n"
+        "print(code, heavy, file=sys.stderr)\n"
+    )
+    env = {"KUBECONFIG": str(sandbox.kubeconfig_path), "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    proc = subprocess.run(
+        [sys.executable, "-c", code, "cp", "web:noloop.txt", "back.txt", "-v", "1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert (tmp_path / "back.txt").read_bytes() == b"no loop\n"
+    assert proc.stderr.splitlines()[-2:] == ["verified: size and sha256 of 1 files match", "0 []"]
