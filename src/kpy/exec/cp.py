@@ -1,16 +1,17 @@
 """``kpy cp``: tar over exec like kubectl, plus verification, resume, and a path for images without tar.
 
-Pod → local runs ``tar cf - PATH`` and unpacks the stream as it arrives (kubectl's rules: member names must
-start with the source's prefix, nothing is written outside the destination, symlinks are skipped with a
-warning). Every file is written under a temporary name and renamed once complete, so a failed copy never
+Pod → local runs ``tar cf - PATH`` and unpacks the stream as it arrives, in the session's reading thread
+(``kpy.exec.untar``; kubectl's rules: member names must start with the source's prefix, nothing is written
+outside the destination, symlinks are skipped with a warning). Every file is written under a temporary name and renamed once complete, so a failed copy never
 leaves a truncated file under the real name. When the stream breaks, a fresh exec resumes it at the last byte
 received (``tar cf - PATH | tail -c+N``; tar's output is the same for unchanged files) up to ``retries``
 times. Local → pod writes a tar (Python's ``tarfile``) into the stdin of ``tar -xmf - -C DIR``.
 
-Verification: afterwards, the size and sha256 of every regular file are read in the pod (``sha256sum`` and
-``stat``, one exec: ``kpy.exec.remote``) and compared with what was written or read locally; any difference is an error.
-Without ``tar`` in the image, files are copied one exec at a time with ``cat`` (``method`` says which).
-Blocking code: it runs in a worker thread, and dials each exec through the event loop (``RemoteRunner``).
+Verification: the size and sha256 of every regular file are read in the pod (``openssl`` or ``sha256sum``, and
+``stat``, one exec: ``kpy.exec.remote``; during a copy from the pod, after one to the pod) and compared with what
+was written or read locally; any difference is an error. Without ``tar`` in the image, files are copied one
+exec at a time with ``cat`` (``method`` says which). Blocking code: it runs in a thread of its own, and dials
+each exec through the event loop or, without one, in the thread that runs it (``RemoteRunner``).
 """
 
 from __future__ import annotations
@@ -51,7 +52,6 @@ __all__ = [
     "remote_sums",
 ]
 
-CHUNK = 256 * 1024
 
 _LIST = (
     'find "$1" -exec sh -c \'for f do if [ -L "$f" ]; then t=l; elif [ -d "$f" ]; then t=d; else t=f; fi; '
@@ -121,11 +121,6 @@ class _Hasher:
             self._thread.join()
             self._queue = self._thread = None
         return self.digest.hexdigest()
-
-
-def _chunks(stream: Any) -> Iterator[bytes]:
-    while chunk := stream.read(CHUNK):
-        yield chunk
 
 
 def copy_from_pod(
