@@ -10,8 +10,9 @@ skipped with kubectl's warning. A progress bar goes to stderr when it is a termi
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from kpy.cli.command import ClientOptions, RunContext, add_command, argument, flag, option
 
@@ -33,6 +34,8 @@ Examples:
   kpy cp web:examples examples-copy
 """
 
+T = TypeVar("T")
+
 HELP = (
     "Copy files and directories to and from containers, then check that both ends have the same bytes "
     "(size and sha256 of every file)." + EXAMPLES
@@ -41,7 +44,7 @@ HELP = (
 
 @dataclass(frozen=True)
 class CpOptions(ClientOptions):
-    """``kpy cp <file-spec-src> <file-spec-dest> [-c CONTAINER] [--retries N] [--no-verify]``."""
+    """``kpy cp <file-spec-src> <file-spec-dest> [-c CONTAINER] [--retries N] [--no-verify] [--no-preserve]``."""
 
     args: tuple[str, ...] = argument(metavar="<file-spec-src> <file-spec-dest>", multiple=True)
     container: str = option(
@@ -60,6 +63,10 @@ class CpOptions(ClientOptions):
     verify: bool = flag(
         "--verify/--no-verify", default=True, help="Compare size and sha256 of every file on both ends."
     )
+    no_preserve: bool = flag(
+        "--no-preserve",
+        help="The copied file/directory's ownership and permissions will not be preserved in the container",
+    )
 
     def validate(self) -> None:
         from kpy.errors import UsageError
@@ -67,18 +74,20 @@ class CpOptions(ClientOptions):
         if len(self.args) != 2:
             raise UsageError("source and destination are required")
 
+    def one_shot(self) -> bool:
+        """No event loop (``kpy.rest.blocking``): the execs are dialled and run by the copy's threads."""
+        return True
+
     async def run(self, ctx: RunContext) -> int:
         return await run_cp(self, ctx)
 
 
 async def run_cp(options: CpOptions, ctx: RunContext) -> int:
-    import asyncio
     from pathlib import Path
 
     from kpy.exec.cp import CopyError, RemoteRunner, copy_from_pod, copy_to_pod
     from kpy.exec.cpspec import check_specs, parse_file_spec
     from kpy.exec.target import default_container
-    from kpy.streams.workers import run_in_thread
 
     src, dest = parse_file_spec(options.args[0]), parse_file_spec(options.args[1])
     check_specs(src, dest)
@@ -99,11 +108,14 @@ async def run_cp(options: CpOptions, ctx: RunContext) -> int:
             container, notice = default_container(pod)
             if notice:
                 print(notice, file=err)
-        runner = RemoteRunner(client, asyncio.get_running_loop(), namespace, remote.pod, container)
+        blocking = client.blocking()  # then the copy runs in this thread, and the execs dial from it
+        loop = None if blocking else _running_loop()
+        runner = RemoteRunner(client, loop, namespace, remote.pod, container)
         retries = options.retries if options.retries >= 0 else 1 << 30
         try:
             if src.remote:
-                report = await run_in_thread(
+                report = await _call(
+                    blocking,
                     lambda: copy_from_pod(
                         runner,
                         src.path,
@@ -113,19 +125,19 @@ async def run_cp(options: CpOptions, ctx: RunContext) -> int:
                         warn=warn,
                         progress=progress.add,
                     ),
-                    name="kpy-cp",
                 )
             else:
-                report = await run_in_thread(
+                report = await _call(
+                    blocking,
                     lambda: copy_to_pod(
                         runner,
                         Path(src.path),
                         dest.path,
                         verify=options.verify,
+                        preserve=not options.no_preserve,
                         warn=warn,
                         progress=progress.add,
                     ),
-                    name="kpy-cp",
                 )
         except CopyError as exc:
             progress.clear()
@@ -145,6 +157,21 @@ async def run_cp(options: CpOptions, ctx: RunContext) -> int:
     elif verbose:
         print(f"verified: size and sha256 of {report.files} files match", file=err)
     return 0
+
+
+def _running_loop() -> Any:
+    import asyncio
+
+    return asyncio.get_running_loop()
+
+
+async def _call(blocking: bool, fn: Callable[[], T]) -> T:
+    """``fn()`` here without an event loop, else in a worker thread (the loop dials the execs)."""
+    if blocking:
+        return fn()
+    from kpy.streams.workers import run_in_thread
+
+    return await run_in_thread(fn, name="kpy-cp")
 
 
 class _Progress:

@@ -10,8 +10,10 @@ fallback kubectl has for servers without WebSocket exec is not implemented.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -94,14 +96,17 @@ class ExecOptions(ClientOptions):
         if not self.command:
             raise UsageError("you must specify at least one command for the container")
 
+    def one_shot(self) -> bool:
+        """A pod's name needs no event loop (``kpy.rest.blocking``: no asyncio or aiohttp to import, ~0.2 s
+        of start-up); a workload (``deploy/web``) waits for a running pod with a watch, on the event loop."""
+        return True
+
     async def run(self, ctx: RunContext) -> int:
         return await run_exec(self, ctx)
 
 
 async def run_exec(options: ExecOptions, ctx: RunContext) -> int:
     """Resolve the pod, run the command, return its exit status (kubectl's messages on stderr)."""
-    import asyncio
-    import contextlib
     import signal
 
     from kpy.exec.session import ExecRequest
@@ -109,7 +114,6 @@ async def run_exec(options: ExecOptions, ctx: RunContext) -> int:
     from kpy.exec.target import default_container, resolve_pod
     from kpy.exec.tty import RawTerminal, terminal_size
     from kpy.rest.logs import log, v
-    from kpy.streams.workers import run_in_thread
 
     assert options.command is not None
     err = sys.stderr
@@ -138,6 +142,8 @@ async def run_exec(options: ExecOptions, ctx: RunContext) -> int:
             tty=tty,
         )
         dialed = await open_exec_any(client, request, lambda message: log.log(v(1), message))
+        # without an event loop (a pod named directly) the session runs in this thread
+        blocking = client.blocking()
     sys.stdout.flush()
     session = session_for(
         dialed,
@@ -147,7 +153,6 @@ async def run_exec(options: ExecOptions, ctx: RunContext) -> int:
         stderr=lambda data: _write_all(2, data),
         warn=lambda message: print(f"Warning: {message}", file=err),
     )
-    loop = asyncio.get_running_loop()
     with contextlib.ExitStack() as stack:
         if tty:
             stack.enter_context(RawTerminal(stdin_fd))
@@ -159,11 +164,14 @@ async def run_exec(options: ExecOptions, ctx: RunContext) -> int:
                 if (now := terminal_size(stdout_fd) or terminal_size(stdin_fd)) is not None:
                     session.resize(*now)
 
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.add_signal_handler(signal.SIGWINCH, on_winch)
-                stack.callback(loop.remove_signal_handler, signal.SIGWINCH)
+            _on_sigwinch(on_winch, blocking, stack)
         try:
-            result = await run_in_thread(session.run, name="kpy-exec")
+            if blocking:
+                result = session.run()
+            else:
+                from kpy.streams.workers import run_in_thread
+
+                result = await run_in_thread(session.run, name="kpy-exec")
         except BrokenPipeError:  # stdout closed (`| head`): end like kubectl, killed by SIGPIPE
             with contextlib.suppress(OSError):
                 os.dup2(os.open(os.devnull, os.O_WRONLY), stdout_fd)
@@ -174,6 +182,24 @@ async def run_exec(options: ExecOptions, ctx: RunContext) -> int:
     if result.code != 0:
         err.write(f"command terminated with exit code {result.code}\n")
     return result.code
+
+
+def _on_sigwinch(handler: Callable[[], None], blocking: bool, stack: contextlib.ExitStack) -> None:
+    """Call ``handler`` on every SIGWINCH until ``stack`` closes (the event loop's handler, or the process's
+    when there is no loop: the session then runs in the main thread, where Python runs signal handlers)."""
+    import signal
+
+    if blocking:
+        with contextlib.suppress(ValueError):  # not the main thread: no resizes
+            previous = signal.signal(signal.SIGWINCH, lambda _sig, _frame: handler())
+            stack.callback(signal.signal, signal.SIGWINCH, previous)
+        return
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        loop.add_signal_handler(signal.SIGWINCH, handler)
+        stack.callback(loop.remove_signal_handler, signal.SIGWINCH)
 
 
 def _write_all(fd: int, data: bytes | memoryview) -> None:

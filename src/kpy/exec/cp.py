@@ -1,16 +1,17 @@
 """``kpy cp``: tar over exec like kubectl, plus verification, resume, and a path for images without tar.
 
-Pod → local runs ``tar cf - PATH`` and unpacks the stream as it arrives (kubectl's rules: member names must
-start with the source's prefix, nothing is written outside the destination, symlinks are skipped with a
-warning). Every file is written under a temporary name and renamed once complete, so a failed copy never
+Pod → local runs ``tar cf - PATH`` and unpacks the stream as it arrives, in the session's reading thread
+(``kpy.exec.untar``; kubectl's rules: member names must start with the source's prefix, nothing is written
+outside the destination, symlinks are skipped with a warning). Every file is written under a temporary name and renamed once complete, so a failed copy never
 leaves a truncated file under the real name. When the stream breaks, a fresh exec resumes it at the last byte
 received (``tar cf - PATH | tail -c+N``; tar's output is the same for unchanged files) up to ``retries``
 times. Local → pod writes a tar (Python's ``tarfile``) into the stdin of ``tar -xmf - -C DIR``.
 
-Verification: afterwards, the size and sha256 of every regular file are read in the pod (``sha256sum`` and
-``stat``, one exec: ``kpy.exec.remote``) and compared with what was written or read locally; any difference is an error.
-Without ``tar`` in the image, files are copied one exec at a time with ``cat`` (``method`` says which).
-Blocking code: it runs in a worker thread, and dials each exec through the event loop (``RemoteRunner``).
+Verification: the size and sha256 of every regular file are read in the pod (``openssl`` or ``sha256sum``, and
+``stat``, one exec: ``kpy.exec.remote``; during a copy from the pod, after one to the pod) and compared with what
+was written or read locally; any difference is an error. Without ``tar`` in the image, files are copied one
+exec at a time with ``cat`` (``method`` says which). Blocking code: it runs in a thread of its own, and dials
+each exec through the event loop or, without one, in the thread that runs it (``RemoteRunner``).
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any, cast
 
-from kpy.exec import protocol as p
 from kpy.exec.cpspec import tar_prefix
 from kpy.exec.remote import (
     CopyError,
@@ -39,6 +39,7 @@ from kpy.exec.remote import (
     remote_sums,
 )
 from kpy.exec.session import StreamLost
+from kpy.exec.untar import PART_SUFFIX, Untar, inside
 
 __all__ = [
     "CopyError",
@@ -51,10 +52,6 @@ __all__ = [
     "remote_sums",
 ]
 
-CHUNK = 256 * 1024
-#: chunks of pod output waiting for the unpacker (bounds memory: 64 x 256 KiB at most)
-QUEUE_DEPTH = 64
-PART_SUFFIX = ".kpy-part"
 
 _LIST = (
     'find "$1" -exec sh -c \'for f do if [ -L "$f" ]; then t=l; elif [ -d "$f" ]; then t=d; else t=f; fi; '
@@ -67,73 +64,6 @@ _LIST = (
 
 Warn = Callable[[str], None]
 Progress = Callable[[int], None]
-
-
-class _ResumingStream:
-    """The stdout of ``tar cf - PATH`` as a readable stream, resumed with a fresh exec when it breaks."""
-
-    def __init__(self, runner: RemoteRunner, path: str, retries: int, warn: Warn, progress: Progress) -> None:
-        self.runner, self.path, self.retries = runner, path, retries
-        self.warn, self.progress = warn, progress
-        self.offset = 0
-        self.resumed = 0
-        self._queue: queue.Queue[object] = queue.Queue(QUEUE_DEPTH)
-        self._buffer = memoryview(b"")
-        self._stderr = bytearray()
-        self._start()
-
-    def _start(self) -> None:
-        path = self.path.replace("'", "'\\''")
-        command = (
-            ["tar", "cf", "-", self.path]
-            if self.offset == 0
-            else ["sh", "-c", f"tar cf - '{path}' | tail -c+{self.offset + 1}"]
-        )
-
-        def work() -> None:
-            try:
-                outcome: object = self.runner.run(
-                    command, stdout=lambda data: self._queue.put(bytes(data)), stderr=self._stderr.extend
-                )
-            except (StreamLost, OSError) as exc:
-                outcome = exc
-            except BaseException as exc:  # handed to the reading thread
-                outcome = exc
-            self._queue.put(outcome)
-
-        threading.Thread(target=work, name="kpy-cp-from-pod", daemon=True).start()
-
-    def read(self, size: int = -1) -> bytes:
-        while not self._buffer:
-            item = self._queue.get()
-            if isinstance(item, bytes):
-                self._buffer = memoryview(item)
-            elif isinstance(item, p.ExitResult):
-                if item.code != 0:
-                    raise failed(item, bytes(self._stderr))
-                self._queue.put(item)  # EOF for every later read too
-                return b""
-            elif isinstance(item, StreamLost | OSError):
-                if self.resumed >= self.retries:
-                    raise CopyError(f"the stream from the pod broke after {self.offset} bytes: {item}")
-                self.resumed += 1
-                self.warn(f"resuming copy at {self.offset} bytes, retry {self.resumed}/{self.retries}")
-                self._start()
-            else:
-                assert isinstance(item, BaseException)
-                raise item
-        n = len(self._buffer) if size < 0 else min(size, len(self._buffer))
-        chunk = bytes(self._buffer[:n])
-        self._buffer = self._buffer[n:]
-        self.offset += n
-        self.progress(n)
-        return chunk
-
-
-def _inside(dest: Path, target: Path) -> bool:
-    base = os.path.abspath(dest)
-    full = os.path.abspath(target)
-    return full == base or full.startswith(base.rstrip(os.sep) + os.sep)
 
 
 def _write_file(target: Path, chunks: Iterator[bytes]) -> tuple[int, str]:
@@ -191,11 +121,6 @@ class _Hasher:
             self._thread.join()
             self._queue = self._thread = None
         return self.digest.hexdigest()
-
-
-def _chunks(stream: Any) -> Iterator[bytes]:
-    while chunk := stream.read(CHUNK):
-        yield chunk
 
 
 def copy_from_pod(
@@ -278,34 +203,47 @@ def _untar(
     report: CopyReport,
     written: dict[str, tuple[int, str]],
 ) -> None:
-    prefix = tar_prefix(src)
-    stream = _ResumingStream(runner, src, retries if "tail" in tools else 0, warn, progress)
+    """``tar cf - SRC`` unpacked as it arrives, in the session's reading thread (``kpy.exec.untar``); a broken
+    stream resumes with ``tar cf - SRC | tail -c+N`` (tar's output is the same for unchanged files)."""
+    untar = Untar(dest, tar_prefix(src), warn)
+    retries = retries if "tail" in tools else 0
+    quoted = src.replace("'", "'\\''")
+    stderr = bytearray()
+
+    def out(data: bytes | memoryview) -> None:
+        try:
+            untar.feed(data)
+        except OSError as exc:  # a local write: not a broken stream, nothing to resume
+            raise CopyError(f"writing the copy failed: {exc}") from exc
+        progress(len(data))
+
     try:
-        with tarfile.open(fileobj=cast(IO[bytes], stream), mode="r|", bufsize=CHUNK) as archive:
-            for member in archive:
-                if not member.name.startswith(prefix):
-                    raise CopyError("tar contents corrupted")
-                rel = member.name[len(prefix) :].lstrip("/")
-                target = dest / rel if rel else dest
-                if not _inside(dest, target):
-                    warn(f'file "{target}" is outside target destination, skipping')
-                    continue
-                target.parent.mkdir(parents=True, exist_ok=True)
-                if member.isdir():
-                    target.mkdir(parents=True, exist_ok=True)
-                elif member.issym() or member.islnk():
-                    report.skipped_symlinks.append(rel)
-                    warn(f'skipping symlink: "{target}" -> "{member.linkname}"')
-                elif member.isfile():
-                    source = archive.extractfile(member)
-                    assert source is not None
-                    written[rel] = _write_file(target, _chunks(source))
-        while stream.read(CHUNK):  # tar's padding, then its exit status (an error after an empty archive)
-            pass
-    except tarfile.TarError as exc:
-        raise CopyError(f"the tar stream from the pod is not valid: {exc}") from None
+        while True:
+            command = (
+                ["tar", "cf", "-", src]
+                if untar.offset == 0
+                else ["sh", "-c", f"tar cf - '{quoted}' | tail -c+{untar.offset + 1}"]
+            )
+            try:
+                result = runner.run(command, stdout=out, stderr=stderr.extend)
+            except (StreamLost, OSError) as exc:
+                if report.resumed >= retries:
+                    raise CopyError(
+                        f"the stream from the pod broke after {untar.offset} bytes: {exc}"
+                    ) from None
+                report.resumed += 1
+                warn(f"resuming copy at {untar.offset} bytes, retry {report.resumed}/{retries}")
+                continue
+            if result.code != 0:
+                raise failed(result, bytes(stderr))
+            untar.finish()
+            return
+    except BaseException:
+        untar.abort()
+        raise
     finally:
-        report.resumed = stream.resumed
+        written.update(untar.written)
+        report.skipped_symlinks.extend(untar.skipped_symlinks)
 
 
 def _cat_from_pod(
@@ -326,7 +264,7 @@ def _cat_from_pod(
         kind, name = record[:1].decode(), os.fsdecode(record[2:])
         rel = relative(src, name)
         target = dest / rel if rel else dest
-        if not _inside(dest, target):
+        if not inside(dest, target):
             continue
         if kind == "d":
             target.mkdir(parents=True, exist_ok=True)
@@ -378,10 +316,14 @@ def copy_to_pod(
     dest: str,
     *,
     verify: bool = True,
+    preserve: bool = True,
     tools: set[str] | None = None,
     warn: Warn = lambda _m: None,
     progress: Progress = lambda _n: None,
 ) -> CopyReport:
+    """Copy ``src`` to ``dest`` in the pod (into it when it is a directory there). ``preserve=False`` is
+    kubectl's ``--no-preserve``: the pod's tar extracts with ``--no-same-permissions --no-same-owner`` (modes
+    under the container's umask, files owned by the user tar runs as). The ``cat`` fallback never preserves."""
     if not src.exists() and not src.is_symlink():
         raise CopyError(f"{src} doesn't exist in local filesystem")
     tools = runner.tools() if tools is None else tools
@@ -390,7 +332,7 @@ def copy_to_pod(
     target = posixpath.join(dest, src.name) if result.code == 0 else dest
     sent: dict[str, tuple[int, str]] = {}
     if report.method == "tar":
-        _tar_to_pod(runner, src, target, progress, sent)
+        _tar_to_pod(runner, src, target, progress, sent, preserve)
     else:
         _cat_to_pod(runner, src, target, progress, sent)
     report.files, report.bytes = len(sent), sum(size for size, _ in sent.values())
@@ -402,7 +344,12 @@ def copy_to_pod(
 
 
 def _tar_to_pod(
-    runner: RemoteRunner, src: Path, target: str, progress: Progress, sent: dict[str, tuple[int, str]]
+    runner: RemoteRunner,
+    src: Path,
+    target: str,
+    progress: Progress,
+    sent: dict[str, tuple[int, str]],
+    preserve: bool = True,
 ) -> None:
     read_fd, write_fd = os.pipe()
     failure: list[BaseException] = []
@@ -431,7 +378,8 @@ def _tar_to_pod(
     producer = threading.Thread(target=produce, name="kpy-cp-tar", daemon=True)
     producer.start()
     parent = posixpath.dirname(target.rstrip("/"))
-    command = ["tar", "-xmf", "-"] + (["-C", parent] if parent else [])
+    command = ["tar"] + ([] if preserve else ["--no-same-permissions", "--no-same-owner"])
+    command += ["-xmf", "-"] + (["-C", parent] if parent else [])
     err = bytearray()
     try:
         result = runner.run(

@@ -4,7 +4,6 @@ worker thread), the tool probe, the size + sha256 listing that verification comp
 
 from __future__ import annotations
 
-import asyncio
 import os
 import threading
 from collections.abc import Callable
@@ -16,13 +15,21 @@ from kpy.exec import protocol as p
 from kpy.exec.session import ExecRequest
 
 if TYPE_CHECKING:
+    import asyncio
+
     from kpy.rest import RestClient
 
-#: per batch of files (find's ``{} +``): their sha256sum lines, a marker, then their sizes in the same order
+#: per batch of files (find's ``{} +``): their sha256 lines, a marker, then their sizes in the same order. The
+#: hashes come from ``openssl dgst -sha256 -r`` when the image has a working openssl (it uses the CPU's SHA
+#: instructions: ~4x coreutils' sha256sum here, and the pod hashes while the copy runs), else from sha256sum;
+#: a batch with a name that has a backslash or a newline always goes to sha256sum (openssl does not escape
+#: backslashes, so such names would be ambiguous in its output)
 _SUMS = (
-    'find "$1" -type f -exec sh -c \'sha256sum -- "$@" && echo "'
-    + "{marker}"
-    + '" && stat -c %s -- "$@"\' sh {} +'
+    "fast=; printf '' | openssl dgst -sha256 -r >/dev/null 2>&1 && fast=1; export fast; "
+    'find "$1" -type f -exec sh -c \''
+    'case "$*" in *\\\\*|*"\n"*) odd=1;; *) odd=;; esac; '
+    'if [ -n "$fast" ] && [ -z "$odd" ]; then openssl dgst -sha256 -r -- "$@"; else sha256sum -- "$@"; fi '
+    '&& echo "{marker}" && stat -c %s -- "$@"\' sh {} +'
 )
 _MARKER = "--kpy-sizes-follow--"
 _TOOLS = "for t in tar sha256sum stat tail; do command -v $t >/dev/null 2>&1 && echo $t; done"
@@ -51,10 +58,16 @@ class CopyReport:
 
 
 class RemoteRunner:
-    """Runs commands in one container from a worker thread (each exec dialled on ``loop``)."""
+    """Runs commands in one container from a worker thread (each exec dialled on ``loop``; with ``loop`` None,
+    a client driven without an event loop, in the calling thread: ``kpy.rest.blocking``)."""
 
     def __init__(
-        self, client: RestClient, loop: asyncio.AbstractEventLoop, namespace: str, pod: str, container: str
+        self,
+        client: RestClient,
+        loop: asyncio.AbstractEventLoop | None,
+        namespace: str,
+        pod: str,
+        container: str,
     ) -> None:
         self.client, self.loop = client, loop
         self.namespace, self.pod, self.container = namespace, pod, container
@@ -73,7 +86,16 @@ class RemoteRunner:
         from kpy.exec.spdy import open_exec_any, session_for
 
         try:
-            dialed = asyncio.run_coroutine_threadsafe(open_exec_any(self.client, request), self.loop).result()
+            if self.loop is None:
+                from kpy.rest.blocking import drive
+
+                dialed = drive(open_exec_any(self.client, request))
+            else:
+                import asyncio
+
+                dialed = asyncio.run_coroutine_threadsafe(
+                    open_exec_any(self.client, request), self.loop
+                ).result()
         finally:
             if upgraded is not None:
                 upgraded.set()
@@ -127,7 +149,8 @@ def _unescape(name: str) -> str:
 
 
 def parse_sums(out: bytes) -> dict[str, tuple[int, str]]:
-    """The output of ``_SUMS``: batches of ``HASH  NAME`` lines, the marker, then as many sizes."""
+    """The output of ``_SUMS``: batches of ``HASH  NAME`` (sha256sum) or ``HASH *NAME`` (openssl) lines, the
+    marker, then as many sizes."""
     sums: dict[str, tuple[int, str]] = {}
     lines = os.fsdecode(out).split("\n")
     hashes: list[tuple[str, str]] = []
@@ -136,9 +159,11 @@ def parse_sums(out: bytes) -> dict[str, tuple[int, str]]:
         if line == _MARKER:
             sizes = []
         elif sizes is None:
-            if line:
-                escaped = line.startswith("\\")
-                digest, _, name = line.lstrip("\\").partition("  ")
+            escaped = line.startswith("\\")
+            body = line[1:] if escaped else line
+            digest, _, rest = body.partition(" ")  # "HASH  NAME" (sha256sum), "HASH *NAME" (openssl -r)
+            if rest[:1] in (" ", "*"):
+                name = rest[1:]
                 hashes.append((digest, _unescape(name) if escaped else name))
         elif line.isdigit():
             sizes.append(line)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from kpy.errors import KpyError
-from kpy.portforward.resolve import PODS, parse_target, selector_for, wait_for_running_pod
 
 if TYPE_CHECKING:
     from kpy.rest import RestClient
@@ -27,12 +26,25 @@ async def resolve_pod(
     client: RestClient, namespace: str, target: str, pod_running_timeout: float
 ) -> dict[str, Any]:
     """The pod object for ``target`` (``NAME``, ``pod/NAME``, ``deploy/NAME``, ``svc/NAME`` ...)."""
+    if target and "/" not in target:  # a pod's name: no need to load the resolver (and asyncio with it)
+        pod = await client.get_json(f"/api/v1/namespaces/{namespace}/pods/{target}")
+        return _check_phase(pod)
+    from kpy.portforward.resolve import PODS, parse_target, selector_for, wait_for_running_pod
+
     parsed = parse_target(target)
+    if parsed.kind is not PODS and client.blocking():
+        from kpy.rest.blocking import NeedsEventLoop
+
+        raise NeedsEventLoop("waiting for a running pod needs the event loop")  # before any request
     obj = await client.get_json(parsed.path(namespace))
     if parsed.kind is PODS:
         pod = obj
     else:
         pod = await wait_for_running_pod(client, namespace, selector_for(obj), pod_running_timeout)
+    return _check_phase(pod)
+
+
+def _check_phase(pod: dict[str, Any]) -> dict[str, Any]:
     phase = str((pod.get("status") or {}).get("phase", ""))
     if phase in ("Succeeded", "Failed"):
         raise ExecTargetError(f"cannot exec into a container in a completed pod; current phase is {phase}")

@@ -8,9 +8,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from kpy.rest.request import (
-    Params,
-)
+from kpy.rest.request import Params, query_pairs, url_string
 from kpy.rest.status import error_from_response
 from kpy.rest.warnings import handle_warnings
 
@@ -24,6 +22,12 @@ from kpy.rest.sending import Sender
 class Upgrading(Sender):
     """``dial_websocket``, ``dial_upgrade`` and ``copy_body`` of ``RestClient``."""
 
+    def _upgrade_url(self, path: str, params: Params) -> str:
+        """The full URL, quoted as yarl quotes it (without loading yarl when there is no event loop)."""
+        if self.blocking():
+            return url_string(self.config.server, path, query_pairs(params))[0]
+        return str(self.url(path, params))
+
     async def dial_websocket(
         self,
         path: str,
@@ -34,22 +38,16 @@ class Upgrading(Sender):
     ) -> DialedWebSocket:
         """Upgrade ``path`` to a WebSocket with the same TLS, proxy, credentials, impersonation and User-Agent.
 
-        The upgrade runs in a thread of its own (``kpy.streams.dial``) and the result is a *blocking* socket
+        The upgrade runs in a thread of its own (``kpy.streams.dial``; in the calling thread when the client is
+        driven without an event loop) and the result is a *blocking* socket
         for the caller's threads to read and write (close it). Handshake rejections raise the typed API error
         from the answer's Status body (one re-authentication after a 401, as for requests); transport
         failures raise ``ConnectionFailed``. ``throttle=False`` skips the client-side rate limiter (for
         streams that are not API requests of their own, like one port-forward connection).
         """
-        if self.blocking():
-            from kpy.rest.blocking import NeedsEventLoop
-
-            raise NeedsEventLoop("a WebSocket needs the event loop")
-
         from kpy.streams.dial import DialedWebSocket, UpgradeRefused, dial
-        from kpy.streams.workers import run_in_thread
 
-        url = self.url(path, params)
-        ws_url = url.with_scheme("wss" if url.scheme == "https" else "ws")
+        url = self._upgrade_url(path, params)
         if throttle:
             await self.throttle("GET", url)
         proxy = self.proxy()
@@ -65,7 +63,7 @@ class Upgrading(Sender):
                 ctx: ssl.SSLContext | None = ctx, headers: CIMultiDict[str] = headers
             ) -> DialedWebSocket:
                 return dial(
-                    str(ws_url),
+                    url,  # https:// (dial speaks wss:// to it)
                     list(headers.items()),
                     offered,
                     ssl_context=ctx,
@@ -76,7 +74,15 @@ class Upgrading(Sender):
                 )
 
             try:
-                connection = await run_in_thread(upgrade, name="kpy-ws-dial", discard=DialedWebSocket.close)
+                # without an event loop (a one-shot command: ``kpy exec``) the dial blocks the calling thread
+                if self.blocking():
+                    connection = upgrade()
+                else:
+                    from kpy.streams.workers import run_in_thread  # (asyncio)
+
+                    connection = await run_in_thread(
+                        upgrade, name="kpy-ws-dial", discard=DialedWebSocket.close
+                    )
             except UpgradeRefused as exc:
                 self._log_response("GET", url, exc.status, exc.reason, started, headers, exc.headers)
                 handle_warnings([v for k, v in exc.headers.items() if k == "warning"], self.warning_handler)
@@ -104,15 +110,9 @@ class Upgrading(Sender):
         SPDY/3.1``...) with the client's TLS, proxy and credentials, like ``dial_websocket``: a blocking socket
         for threads; a refusal raises the typed API error from its Status, a transport failure
         ``ConnectionFailed``."""
-        if self.blocking():
-            from kpy.rest.blocking import NeedsEventLoop
-
-            raise NeedsEventLoop("an upgraded connection needs the event loop")
-
         from kpy.streams.dial import DialedUpgrade, UpgradeRefused, dial_upgrade
-        from kpy.streams.workers import run_in_thread
 
-        url = self.url(path, params)
+        url = self._upgrade_url(path, params)
         if throttle:
             await self.throttle(method, url)
         proxy = self.proxy()
@@ -129,7 +129,7 @@ class Upgrading(Sender):
                 ctx: ssl.SSLContext | None = ctx, headers: CIMultiDict[str] = headers
             ) -> DialedUpgrade:
                 return dial_upgrade(
-                    str(url),
+                    url,
                     list(headers.items()),
                     method=method,
                     ssl_context=ctx,
@@ -141,7 +141,12 @@ class Upgrading(Sender):
                 )
 
             try:
-                connection = await run_in_thread(upgrade, name="kpy-upgrade", discard=DialedUpgrade.close)
+                if self.blocking():
+                    connection = upgrade()
+                else:
+                    from kpy.streams.workers import run_in_thread
+
+                    connection = await run_in_thread(upgrade, name="kpy-upgrade", discard=DialedUpgrade.close)
             except UpgradeRefused as exc:
                 self._log_response(method, url, exc.status, exc.reason, started, headers, exc.headers)
                 warnings = [v for k, v in exc.headers.items() if k == "warning"]
@@ -166,6 +171,10 @@ class Upgrading(Sender):
         logs POD``): no asyncio stream reader in between. Errors as ``stream_bytes``: the typed API error from
         a refusal's Status, ``ConnectionFailed`` for a dropped connection; what ``write`` raises (a closed
         stdout) comes through as it is."""
+        if self.blocking():
+            from kpy.rest.blocking import NeedsEventLoop
+
+            raise NeedsEventLoop("copying a body needs the event loop")
         from kpy.streams.httpbody import ReadFailed, copy_body
         from kpy.streams.workers import run_in_thread
 

@@ -98,3 +98,54 @@ def test_broken_stream_resumes(sandbox: Any, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "warning: resuming copy at" in result.stderr
     assert (tmp_path / "out.bin").read_bytes() == data
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="tar keeps modes and owners by default only when run as root")
+def test_no_preserve_like_kubectl(sandbox: Any, tmp_path: Path) -> None:
+    """``--no-preserve``: the pod's tar drops the archive's modes and owners (kubectl's flag, same result)."""
+    assert KUBECTL is not None
+    (tmp_path / "shared.sh").write_text("echo hi\n")
+    os.chmod(tmp_path / "shared.sh", 0o777)
+    os.chown(tmp_path / "shared.sh", 4242, 4243)
+    root = sandbox.emulator.exec.root("default", "web", "web")
+    umask = os.umask(0)
+    os.umask(umask)  # the emulator's commands run with this process's umask
+    seen = {}
+    for name, argv in (
+        ("kpy-kept", [KPY, "cp", "shared.sh", "web:kpy-kept.sh"]),
+        ("kpy-dropped", [KPY, "cp", "shared.sh", "web:kpy-dropped.sh", "--no-preserve"]),
+        ("kubectl-kept", [KUBECTL, "cp", "shared.sh", "web:kubectl-kept.sh"]),
+        ("kubectl-dropped", [KUBECTL, "cp", "shared.sh", "web:kubectl-dropped.sh", "--no-preserve"]),
+    ):
+        result = tool(argv, sandbox, tmp_path)
+        assert result.returncode == 0, result.stderr
+        st = (root / f"{name}.sh").stat()
+        seen[name] = (st.st_mode & 0o7777, st.st_uid, st.st_gid)
+    assert seen["kpy-kept"] == seen["kubectl-kept"] == (0o777, 4242, 4243)
+    assert seen["kpy-dropped"] == seen["kubectl-dropped"] == (0o777 & ~umask, os.geteuid(), os.getegid())
+
+
+def test_cp_imports_no_asyncio_or_aiohttp(sandbox: Any, tmp_path: Path) -> None:
+    """The copy and its verification run without an event loop (kpy.rest.blocking): less start-up."""
+    import sys
+
+    root = sandbox.emulator.exec.root("default", "web", "web")
+    (root / "noloop.txt").write_bytes(b"no loop\n")
+    code = (
+        "import sys; from kpy.cli.entry import main\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('asyncio', 'aiohttp', 'yarl'))\n"
+        "print(code, heavy, file=sys.stderr)\n"
+    )
+    env = {"KUBECONFIG": str(sandbox.kubeconfig_path), "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    proc = subprocess.run(
+        [sys.executable, "-c", code, "cp", "web:noloop.txt", "back.txt", "-v", "1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert (tmp_path / "back.txt").read_bytes() == b"no loop\n"
+    assert proc.stderr.splitlines()[-2:] == ["verified: size and sha256 of 1 files match", "0 []"]

@@ -168,6 +168,33 @@ def test_tty_size_and_raw_mode_restored(sandbox: Any) -> None:
         os.close(slave)
 
 
+def test_window_change_reaches_the_command(sandbox: Any) -> None:
+    """SIGWINCH sends the terminal's new size (kpy runs a pod named directly without an event loop: the
+    session is in the main thread, where the signal handler runs)."""
+    import fcntl
+    import struct
+
+    script = "read x; stty size; read y; stty size; echo done"
+    master, slave, proc, before = _pty_exec(sandbox, ["sh", "-c", script])
+    try:
+        _wait_raw(slave, before)
+        os.write(master, b"a\r")
+        assert b"33 111" in _read_until(master, b"33 111", time.monotonic() + 30)
+        record = next(r for r in reversed(sandbox.emulator.exec.sessions) if r.command[-1] == script)
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 44, 122, 0, 0))
+        proc.send_signal(signal.SIGWINCH)
+        deadline = time.monotonic() + 30
+        while (122, 44) not in record.resizes and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert record.resizes == [(111, 33), (122, 44)]
+        os.write(master, b"b\r")
+        assert b"44 122" in _read_until(master, b"done", time.monotonic() + 30)
+        assert proc.wait(30) == 0
+    finally:
+        os.close(master)
+        os.close(slave)
+
+
 def test_sigterm_restores_the_terminal(sandbox: Any) -> None:
     master, slave, proc, before = _pty_exec(sandbox, ["sleep", "30"])
     try:
@@ -206,3 +233,26 @@ def test_dropped_stream_is_an_error(sandbox: Any) -> None:
     result = tool([KPY, "exec", "web", "--", "head", "-c", "1000000", "/dev/zero"], sandbox)
     assert result.returncode == 1
     assert result.stderr == b"error: the connection to the server was lost before the command ended\n"
+
+
+def test_exec_in_a_named_pod_imports_no_asyncio_or_aiohttp(sandbox: Any) -> None:
+    """A pod named directly runs without an event loop (start-up is part of every exec's time)."""
+    import sys
+
+    code = (
+        "import sys; from kpy.cli.entry import main\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('asyncio', 'aiohttp', 'yarl'))\n"
+        "print(code, heavy, file=sys.stderr)\n"
+    )
+    env = {"KUBECONFIG": str(sandbox.kubeconfig_path), "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    proc = subprocess.run(
+        [sys.executable, "-c", code, "exec", "-i", "web", "--", "sh", "-c", "cat; echo err >&2; exit 3"],
+        input=b"in\n",
+        capture_output=True,
+        env=env,
+        check=False,
+        timeout=60,
+    )
+    assert proc.stdout == b"in\n"
+    assert proc.stderr.decode().splitlines() == ["err", "command terminated with exit code 3", "3 []"]

@@ -194,3 +194,31 @@ async def test_random_drops_end_identical_or_failed_never_short(
             outcomes.add("identical")
         seeded.exec.drops = []
     assert outcomes == {"failed", "identical"}
+
+
+@pytest.mark.parametrize("openssl", [True, False])
+async def test_verification_with_and_without_openssl_in_the_image(
+    sclient: RestClient, seeded: Any, tmp_path: Path, openssl: bool
+) -> None:
+    """The pod hashes with openssl when it has one, else sha256sum; names openssl would print ambiguously
+    (a backslash) are hashed by sha256sum either way; both ways end verified."""
+    src = tmp_path / "src"
+    (src / "sub").mkdir(parents=True)
+    (src / "plain.bin").write_bytes(os.urandom(300_000))
+    (src / "sub" / "back\\slash *star").write_bytes(b"odd\n")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("sh", "find", "tar", "sha256sum", "stat", "tail", "cat", "test", "mkdir", "printf"):
+        if (found := shutil.which(tool)) is not None:
+            (bin_dir / tool).symlink_to(found)
+    if openssl and (found := shutil.which("openssl")) is not None:
+        (bin_dir / "openssl").symlink_to(found)
+    seeded.exec.env = {"PATH": str(bin_dir)}
+    try:
+        r = runner(sclient)
+        up = await asyncio.to_thread(copy_to_pod, r, src, "hashed")
+        assert up.verified is True and up.files == 2
+        back = await asyncio.to_thread(copy_from_pod, r, "hashed", tmp_path / "back")
+        assert back.verified is True and tree(tmp_path / "back") == tree(src)
+    finally:
+        seeded.exec.env = {}

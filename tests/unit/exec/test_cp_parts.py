@@ -73,6 +73,12 @@ def test_parse_sums_batches_and_escapes() -> None:
     assert parse_sums(out) == {"one": (1, "aa"), "new\nline\\x": (2, "bb"), "sp ace ü": (30, "cc")}
 
 
+def test_parse_sums_reads_openssls_lines_too() -> None:
+    """``openssl dgst -sha256 -r`` (the pod's hasher when it has one) marks names with ``*``."""
+    out = b"aa *one\ndd *two  spaces\n--kpy-sizes-follow--\n1\n22\nbb  x\n--kpy-sizes-follow--\n3\n"
+    assert parse_sums(out) == {"one": (1, "aa"), "two  spaces": (22, "dd"), "x": (3, "bb")}
+
+
 def test_compare_names_every_difference() -> None:
     local = {"a": (1, "x"), "b": (2, "y"), "c": (3, "z"), "": (0, "e")}
     remote = {"a": (1, "x"), "b": (3, "y"), "c": (3, "q"), "d": (4, "w"), "": (0, "e")}
