@@ -84,3 +84,28 @@ def pod(
         "spec": {"containers": [{"name": "c", "image": "busybox"}]},
         "status": {"phase": phase},
     }
+
+
+#: runs kpy's entry point in this interpreter, then prints its exit code and the heavy modules it imported
+_LISTING_MODULES = (
+    "import sys; from kpy.cli.entry import main\n"
+    "try:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
+    "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('asyncio', 'aiohttp', 'yarl'))\n"
+    "print(code, heavy, file=sys.stderr)\n"
+)
+
+
+def kpy_listing_heavy_modules(
+    *args: str, kubeconfig: Path | str, stdin: bytes | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """Run ``kpy ARGS``; its stderr ends with a line ``CODE [HEAVY MODULES]`` (asyncio, aiohttp, yarl)."""
+    env = {"KUBECONFIG": str(kubeconfig), "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    return subprocess.run(
+        [sys.executable, "-c", _LISTING_MODULES, *args],
+        input=stdin,
+        capture_output=True,
+        env=env,
+        check=False,
+        timeout=60,
+        cwd=cwd,
+    )

@@ -331,6 +331,18 @@ class Close:
 
 
 Event = Message | Chunk | Ping | Pong | Close
+ControlEvent = Ping | Pong | Close
+
+
+def control_event(op: int, payload: bytes) -> ControlEvent:
+    """The event of a complete control frame (``op`` ping, pong or close); a bad close raises ProtocolError."""
+    if op == OP_PING:
+        return Ping(payload)
+    if op == OP_PONG:
+        return Pong(payload)
+    code, reason = parse_close(payload)
+    return Close(code, reason)
+
 
 #: decides, from a message's opcode and its first payload bytes, whether to stream it as ``Chunk`` events
 StreamChooser = Callable[[int, "bytes | memoryview"], bool]
@@ -374,15 +386,10 @@ class MessageReader:
             if op >= 8:
                 self._control += piece.data
                 if piece.last:
-                    payload = bytes(self._control)
+                    event = control_event(op, bytes(self._control))
                     self._control.clear()
-                    if op == OP_PING:
-                        out.append(Ping(payload))
-                    elif op == OP_PONG:
-                        out.append(Pong(payload))
-                    else:
-                        code, reason = parse_close(payload)
-                        out.append(Close(code, reason))
+                    out.append(event)
+                    if isinstance(event, Close):
                         self.closed = True
                         return out
                 continue

@@ -25,18 +25,15 @@ from kpy.streams.websocket import (
     OP_PONG,
     OP_TEXT,
     Close,
-    Ping,
-    Pong,
+    ControlEvent,
     ProtocolError,
     apply_mask,
+    control_event,
     frame_header,
-    parse_close,
 )
 
 #: the most bytes a client frame's header and masking key take (2 + 8-byte length + 4)
 FRAME_HEADROOM = 14
-
-ControlEvent = Ping | Pong | Close
 
 
 class ByteStreamReader:
@@ -163,16 +160,11 @@ class ByteStreamReader:
 
     def _end_control(self, events: list[ControlEvent]) -> bool:
         """The control frame is complete: its event; True for a close (nothing more is read)."""
-        payload = bytes(self._control_data)
+        event = control_event(self._control, bytes(self._control_data))
         self._control_data.clear()
-        op, self._control = self._control, 0
-        if op == OP_PING:
-            events.append(Ping(payload))
-        elif op == OP_PONG:
-            events.append(Pong(payload))
-        else:
-            code, reason = parse_close(payload)
-            events.append(Close(code, reason))
+        self._control = 0
+        events.append(event)
+        if isinstance(event, Close):
             self.closed = True
             return True
         return False

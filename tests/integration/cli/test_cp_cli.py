@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.integration.clihelpers import KPY, KUBECTL
+from tests.integration.clihelpers import KPY, KUBECTL, kpy_listing_heavy_modules
 
 pytestmark = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed")
 
@@ -127,25 +127,10 @@ def test_no_preserve_like_kubectl(sandbox: Any, tmp_path: Path) -> None:
 
 def test_cp_imports_no_asyncio_or_aiohttp(sandbox: Any, tmp_path: Path) -> None:
     """The copy and its verification run without an event loop (kpy.rest.blocking): less start-up."""
-    import sys
-
     root = sandbox.emulator.exec.root("default", "web", "web")
     (root / "noloop.txt").write_bytes(b"no loop\n")
-    code = (
-        "import sys; from kpy.cli.entry import main\n"
-        "try:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
-        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('asyncio', 'aiohttp', 'yarl'))\n"
-        "print(code, heavy, file=sys.stderr)\n"
-    )
-    env = {"KUBECONFIG": str(sandbox.kubeconfig_path), "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-    proc = subprocess.run(
-        [sys.executable, "-c", code, "cp", "web:noloop.txt", "back.txt", "-v", "1"],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        timeout=60,
-        cwd=tmp_path,
+    proc = kpy_listing_heavy_modules(
+        "cp", "web:noloop.txt", "back.txt", "-v", "1", kubeconfig=sandbox.kubeconfig_path, cwd=tmp_path
     )
     assert (tmp_path / "back.txt").read_bytes() == b"no loop\n"
-    assert proc.stderr.splitlines()[-2:] == ["verified: size and sha256 of 1 files match", "0 []"]
+    assert proc.stderr.decode().splitlines()[-2:] == ["verified: size and sha256 of 1 files match", "0 []"]

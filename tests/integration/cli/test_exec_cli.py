@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 import pytest
-from tests.integration.clihelpers import KPY, KUBECTL, Api
+from tests.integration.clihelpers import KPY, KUBECTL, Api, kpy_listing_heavy_modules
 
 pytestmark = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed")
 
@@ -237,22 +237,10 @@ def test_dropped_stream_is_an_error(sandbox: Any) -> None:
 
 def test_exec_in_a_named_pod_imports_no_asyncio_or_aiohttp(sandbox: Any) -> None:
     """A pod named directly runs without an event loop (start-up is part of every exec's time)."""
-    import sys
-
-    code = (
-        "import sys; from kpy.cli.entry import main\n"
-        "try:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
-        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('asyncio', 'aiohttp', 'yarl'))\n"
-        "print(code, heavy, file=sys.stderr)\n"
-    )
-    env = {"KUBECONFIG": str(sandbox.kubeconfig_path), "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-    proc = subprocess.run(
-        [sys.executable, "-c", code, "exec", "-i", "web", "--", "sh", "-c", "cat; echo err >&2; exit 3"],
-        input=b"in\n",
-        capture_output=True,
-        env=env,
-        check=False,
-        timeout=60,
+    proc = kpy_listing_heavy_modules(
+        *["exec", "-i", "web", "--", "sh", "-c", "cat; echo err >&2; exit 3"],
+        kubeconfig=sandbox.kubeconfig_path,
+        stdin=b"in\n",
     )
     assert proc.stdout == b"in\n"
     assert proc.stderr.decode().splitlines() == ["err", "command terminated with exit code 3", "3 []"]
