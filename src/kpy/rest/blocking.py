@@ -89,13 +89,15 @@ def failure(exc: BaseException, host_port: str, host: str) -> ConnectionFailed:
 
         if isinstance(os_error, socket.gaierror):
             return connerrors.unable(f"dial tcp: lookup {host}: no such host", host_port)
-        return connerrors.unable(f"dial tcp {host_port}: {os_error.strerror or os_error}", host_port)
+        return connerrors.unable(f"dial tcp {host_port}: {connerrors.os_reason(os_error)}", host_port)
     if isinstance(exc, BadResponse):
         return connerrors.unable(f"net/http: HTTP/1.x transport connection broken: {exc}", host_port)
     if isinstance(exc, EOFError):
         return connerrors.unable("EOF", host_port)
     if isinstance(exc, OSError) and connerrors.is_retryable_os_error(exc):
         return connerrors.unable("connection reset by peer", host_port)
+    if isinstance(exc, OSError):  # ssl.SSLError included: never OpenSSL's own words
+        return connerrors.unable(connerrors.os_reason(exc), host_port)
     return connerrors.unable(str(exc) or type(exc).__name__, host_port)
 
 

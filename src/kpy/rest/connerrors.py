@@ -73,3 +73,26 @@ def is_refused(exc: BaseException) -> bool:
     if isinstance(exc, ConnectionRefusedError):
         return True
     return isinstance(exc, OSError) and exc.errno == errno.ECONNREFUSED
+
+
+def os_reason(exc: BaseException) -> str:
+    """Go's words for a socket or TLS failure: ``EOF`` when the peer closed the connection (also during the TLS
+    handshake, where OpenSSL says "UNEXPECTED_EOF_WHILE_READING"), else the errno text in lower case as Go
+    spells it (``connection reset by peer``); never a Python or OpenSSL message."""
+    import ssl
+
+    if isinstance(exc, ssl.SSLEOFError | ssl.SSLZeroReturnError | EOFError):
+        return "EOF"
+    if isinstance(exc, ssl.SSLError):
+        if "EOF" in str(exc).upper():
+            return "EOF"
+        reason = getattr(exc, "reason", None)
+        return (
+            f"remote error: tls: {str(reason).lower().replace('_', ' ')}"
+            if reason
+            else "tls: handshake failure"
+        )
+    text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    if not text:
+        return "EOF"
+    return text[0].lower() + text[1:]

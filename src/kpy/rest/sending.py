@@ -88,7 +88,7 @@ class Sender(ClientBase):
             if connerrors.is_refused(exc.os_error):
                 return connerrors.refused(self.host_port)
             return connerrors.unable(
-                f"dial tcp {self.host_port}: {exc.os_error.strerror or exc.os_error}", self.host_port
+                f"dial tcp {self.host_port}: {connerrors.os_reason(exc.os_error)}", self.host_port
             )
         if connerrors.is_refused(exc):
             return connerrors.refused(self.host_port)
@@ -96,6 +96,8 @@ class Sender(ClientBase):
             return connerrors.unable("EOF", self.host_port)
         if isinstance(exc, OSError) and connerrors.is_retryable_os_error(exc):
             return connerrors.unable("connection reset by peer", self.host_port)
+        if isinstance(exc, OSError):  # ssl.SSLError included: never OpenSSL's own words
+            return connerrors.unable(connerrors.os_reason(exc), self.host_port)
         return connerrors.unable(str(exc) or type(exc).__name__, self.host_port)
 
     async def _transport_failure(self, exc: BaseException) -> ConnectionFailed:

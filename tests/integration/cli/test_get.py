@@ -140,6 +140,46 @@ def test_unreachable_server_is_one_line(sandbox: Any) -> None:
     )
 
 
+@pytest.mark.parametrize("watch", [[], ["-w", "--max-retry-time", "1s"]])
+def test_a_server_that_closes_every_connection_is_one_line_in_gos_words(
+    sandbox: Any, watch: list[str]
+) -> None:
+    """Accepted, then closed during the TLS handshake: Go says EOF, never OpenSSL's or Python's words (the
+    one-shot transport and the aiohttp path of a watch)."""
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def close_all() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            conn.close()
+
+    thread = threading.Thread(target=close_all, daemon=True)
+    thread.start()
+    try:
+        port = listener.getsockname()[1]
+        res = kpy(
+            *["get", "pods", "-s", f"https://127.0.0.1:{port}", "--insecure-skip-tls-verify", *watch],
+            kubeconfig=sandbox.kubeconfig_path,
+            timeout=60,
+        )
+    finally:
+        stop.set()
+        thread.join(10)
+        listener.close()
+    assert res.code == 1
+    last = res.err.strip().splitlines()[-1]
+    assert last.startswith("Unable to connect to the server: ") and last.endswith("EOF"), res.err
+    assert "SSL" not in res.err and "_ssl" not in res.err and "Traceback" not in res.err
+
+
 def test_untrusted_certificate_fails_closed(sandbox: Any, tmp_path: Any) -> None:
     # Same server, but no CA: TLS verification is on by default, so this must fail.
     res = kpy(
