@@ -14,6 +14,7 @@ Only ``<`` is ever applied to keys, in the same places and the same direction as
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import pairwise
 from typing import Any, Protocol, TypeVar
 
 __all__ = ["sort_by_key_like_go", "sort_like_go"]
@@ -73,7 +74,7 @@ class _ByLess:
 
 
 def _non_decreasing(keys: list[Any]) -> bool:
-    return not any(b < a for a, b in zip(keys, keys[1:], strict=False))
+    return not any(b < a for a, b in pairwise(keys))
 
 
 class _Sorter:
