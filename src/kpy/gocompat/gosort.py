@@ -5,6 +5,10 @@ deterministic (its pattern breaking draws from an xorshift generator seeded with
 compare equal therefore end up in an order no stable sort reproduces; this module replays the algorithm step
 by step so that kpy prints ties exactly where kubectl does.
 
+The generator's shifts changed in Go 1.24 (13/17/5 before, 13/7/17 since), so ties that reach the pattern
+breaking land differently in kubectl 1.32 (built with Go 1.23) and 1.33 (Go 1.24). ``go="1.23"`` (the default:
+kubectl 1.32, the kubectl kpy follows) is every Go from 1.19 to 1.23, ``go="1.24"`` every later one.
+
 - :func:`sort_by_key_like_go`: ``less(a, b) = key(a) < key(b)``, the keys computed once (the fast form).
 - :func:`sort_like_go`: any ``less`` function, as a Go ``sort.Interface`` would have it.
 
@@ -15,9 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from itertools import pairwise
-from typing import Any, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
-__all__ = ["sort_by_key_like_go", "sort_like_go"]
+__all__ = ["GoRelease", "sort_by_key_like_go", "sort_like_go"]
+
+GoRelease = Literal["1.23", "1.24"]
+"""Which ``sort.Sort``: Go 1.19-1.23 (kubectl up to 1.32) or Go 1.24 and later (kubectl 1.33 on)."""
 
 T = TypeVar("T")
 
@@ -29,6 +36,7 @@ _ALL_SWAPS = 12  # a pivot choice that swapped every time saw a descending range
 
 _INCREASING, _DECREASING, _UNKNOWN = 0, 1, 2
 _U64 = (1 << 64) - 1
+_XORSHIFTS: dict[str, tuple[int, int, int]] = {"1.23": (13, 17, 5), "1.24": (13, 7, 17)}
 
 
 class _Ordered(Protocol):
@@ -38,7 +46,7 @@ class _Ordered(Protocol):
 K = TypeVar("K", bound=_Ordered)
 
 
-def sort_by_key_like_go(items: list[T], key: Callable[[T], K]) -> None:
+def sort_by_key_like_go(items: list[T], key: Callable[[T], K], *, go: GoRelease = "1.23") -> None:
     """Sort ``items`` in place exactly as Go's ``sort.Sort`` would with ``Less = key(a) < key(b)``."""
     n = len(items)
     if n <= 1:
@@ -49,15 +57,15 @@ def sort_by_key_like_go(items: list[T], key: Callable[[T], K]) -> None:
     if len(set(keys)) == n:
         items.sort(key=key)  # no ties: every correct sort agrees
         return
-    _Sorter(keys, items).run()
+    _Sorter(keys, items, go).run()
 
 
-def sort_like_go(items: list[T], less: Callable[[T, T], bool]) -> None:
+def sort_like_go(items: list[T], less: Callable[[T, T], bool], *, go: GoRelease = "1.23") -> None:
     """Sort ``items`` in place exactly as Go's ``sort.Sort`` would with this ``Less``."""
     if len(items) <= 1:
         return
     wrapped = [_ByLess(item, less) for item in items]
-    _Sorter(wrapped, items).run()
+    _Sorter(wrapped, items, go).run()
 
 
 class _ByLess:
@@ -80,11 +88,12 @@ def _non_decreasing(keys: list[Any]) -> bool:
 class _Sorter:
     """pdqsort over two parallel lists: ``keys`` (compared) and ``values`` (moved along)."""
 
-    __slots__ = ("keys", "values")
+    __slots__ = ("keys", "shifts", "values")
 
-    def __init__(self, keys: list[Any], values: list[Any]) -> None:
+    def __init__(self, keys: list[Any], values: list[Any], go: GoRelease) -> None:
         self.keys = keys
         self.values = values
+        self.shifts = _XORSHIFTS[go]
 
     def run(self) -> None:
         n = len(self.keys)
@@ -243,10 +252,11 @@ class _Sorter:
         state = length
         mask = (1 << length.bit_length()) - 1
         middle = a + (length // 4) * 2
+        left, right, last = self.shifts
         for idx in range(middle - 1, middle + 2):
-            state ^= (state << 13) & _U64
-            state ^= state >> 7
-            state ^= (state << 17) & _U64
+            state ^= (state << left) & _U64
+            state ^= state >> right
+            state ^= (state << last) & _U64
             other = state & mask
             if other >= length:
                 other -= length
