@@ -175,20 +175,11 @@ class _Sorter:
 
     def _partition(self, a: int, b: int, pivot: int) -> tuple[int, bool]:
         """Smaller elements left of the pivot, the rest right; also whether nothing had to move."""
-        k = self.keys
+        k, v = self.keys, self.values
         self._swap(a, pivot)
         p = k[a]
         lo, hi = a + 1, b - 1
-        while lo <= hi and k[lo] < p:
-            lo += 1
-        while lo <= hi and not k[hi] < p:
-            hi -= 1
-        if lo > hi:
-            self._swap(hi, a)
-            return hi, True
-        self._swap(lo, hi)
-        lo += 1
-        hi -= 1
+        moved = False
         while True:
             while lo <= hi and k[lo] < p:
                 lo += 1
@@ -196,15 +187,17 @@ class _Sorter:
                 hi -= 1
             if lo > hi:
                 break
-            self._swap(lo, hi)
+            k[lo], k[hi] = k[hi], k[lo]  # the hot loop: swaps inlined
+            v[lo], v[hi] = v[hi], v[lo]
             lo += 1
             hi -= 1
+            moved = True
         self._swap(hi, a)
-        return hi, False
+        return hi, not moved
 
     def _partition_equal(self, a: int, b: int, pivot: int) -> int:
         """Elements equal to the pivot first, then the greater ones; returns where the greater ones start."""
-        k = self.keys
+        k, v = self.keys, self.values
         self._swap(a, pivot)
         p = k[a]
         lo, hi = a + 1, b - 1
@@ -215,7 +208,8 @@ class _Sorter:
                 hi -= 1
             if lo > hi:
                 return lo
-            self._swap(lo, hi)
+            k[lo], k[hi] = k[hi], k[lo]
+            v[lo], v[hi] = v[hi], v[lo]
             lo += 1
             hi -= 1
 
