@@ -19,6 +19,7 @@ from operator import attrgetter
 from typing import TYPE_CHECKING, Any, TextIO
 
 from kpy.errors import UsageError
+from kpy.gocompat.gosort import sort_by_key_like_go
 from kpy.gocompat.metav1 import parse_epoch
 from kpy.printers.duration import human_duration
 from kpy.printers.table import TabWriter
@@ -162,13 +163,15 @@ def interval(view: EventView, now: float) -> str:
 
 
 def sort_events(events: Iterable[Event]) -> list[Event]:
-    """Oldest first, stable."""
+    """Oldest first; equal times in the order kubectl's ``sort.Sort`` leaves them (not stable)."""
     return [view.raw for view in sort_views(map(EventView, events))]
 
 
 def sort_views(views: Iterable[EventView]) -> list[EventView]:
     """``sort_events`` of events already viewed (each view is made once, for sorting and for printing)."""
-    return sorted(views, key=_SORT_TIME)
+    out = list(views)
+    sort_by_key_like_go(out, _SORT_TIME)
+    return out
 
 
 _SORT_TIME = attrgetter("sort_time")

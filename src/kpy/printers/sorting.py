@@ -3,17 +3,18 @@
 The field is a relaxed JSONPath (``.metadata.name`` or ``{.metadata.name}``) evaluated with missing keys allowed;
 the first value of each object is the sort key. An object without the field sorts first; numbers compare as
 numbers, strings as strings unless both parse as resource quantities (``100m`` < ``1``, ``1Gi`` < ``2G``); other
-values (booleans, maps) cannot be sorted, as in kubectl. The sort is stable.
+values (booleans, maps) cannot be sorted, as in kubectl. Like kubectl's ``sort.Sort`` the sort is not stable:
+ties (and objects without the field) end where Go's pdqsort leaves them (:mod:`kpy.gocompat.gosort`).
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from kpy.errors import KpyError, TemplateError
+from kpy.gocompat.gosort import sort_like_go
 from kpy.jsonpath import INVALID, Template, parse
 
 _SUFFIXES = {
@@ -106,17 +107,19 @@ class Sorter:
         if objects and not any(has for has, _ in keys):
             raise SortError(f'couldn\'t find any field with path "{self.field}" in the list of objects')
 
-        def compare(i: int, j: int) -> int:
+        def less(i: int, j: int) -> bool:
+            # kubectl's Less, to the letter: an object without the field is "less" than anything, even another
+            # object without it
             (hi, vi), (hj, vj) = keys[i], keys[j]
             if not hi:
-                return 0 if not hj else -1
+                return True
             if not hj:
-                return 1
-            if _less(vi, vj, self.field):
-                return -1
-            return 1 if _less(vj, vi, self.field) else 0
+                return False
+            return _less(vi, vj, self.field)
 
-        return sorted(range(len(objects)), key=functools.cmp_to_key(compare))
+        order = list(range(len(objects)))
+        sort_like_go(order, less)
+        return order
 
     def sort_objects(self, objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not objects:

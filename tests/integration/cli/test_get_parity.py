@@ -549,6 +549,16 @@ def many(seeded: Any, api: Api) -> Any:
         ["cm", "-n", "paged", "--chunk-size=9", "--show-labels"],
         ["cm", "-n", "paged", "-L", "app,k", "--no-headers"],
         ["cm", "-n", "paged", "--sort-by=.metadata.name", "--chunk-size=3"],
+        # ties (and objects without the field) land where kubectl's sort.Sort puts them, not in list order
+        ["cm", "-n", "paged", "--sort-by=.metadata.labels.app"],
+        ["cm", "-A", "--sort-by=.data.k0", "-o", "name"],
+        [
+            "cm",
+            "-A",
+            "--sort-by={.metadata.labels.app}",
+            "-o",
+            "custom-columns=NS:.metadata.namespace,N:.metadata.name",
+        ],
     ],
 )
 def test_paged_tables_match_kubectl(many: Any, args: list[str]) -> None:
