@@ -199,21 +199,19 @@ def _start_spawned(
     if path is None:
         return RunResult(EXIT_NOT_FOUND, error=f'exec: "{argv[0]}": executable file not found in $PATH')
     try:
-        # in the loop's thread: os.posix_spawn holds the GIL until the child has exec'd, so a worker thread
-        # would only add a hand-over per run
-        started = _spawn.start(path, argv, {**env, **guard.env})
+        run = _spawn.spawn(
+            path,
+            argv,
+            {**env, **guard.env},
+            (lambda line: out.write(label, line), lambda line: err.write(label, line)),
+        )
     except OSError as exc:
         _RESOLVED.pop(cache_key, None)
         code = EXIT_NOT_FOUND if isinstance(exc, FileNotFoundError) else EXIT_NOT_EXECUTABLE
         return RunResult(code, error=f'exec: "{argv[0]}": {exc.strerror or exc}')
     _RESOLVED[cache_key] = path
-    pid, in_w, out_r, err_r = started
-    guard.watch(pid)
-    return _spawn.Run(
-        pid,
-        in_w,
-        [(out_r, lambda line: out.write(label, line)), (err_r, lambda line: err.write(label, line))],
-    )
+    guard.watch(run.pid)
+    return run
 
 
 async def _finish_spawned(

@@ -268,9 +268,10 @@ class Run:
             self._stdin_fd = -1
 
 
-def start(path: str, argv: Sequence[str], env: Mapping[str, str]) -> tuple[int, int, int, int]:
+def _start(path: str, argv: Sequence[str], env: Mapping[str, str]) -> tuple[int, int, int, int]:
     """Start ``path`` with ``argv`` as the leader of a new process group, stdin/stdout/stderr pipes: (pid, stdin
-    write end, stdout read end, stderr read end). Safe in any thread. Raises OSError as exec would."""
+    write end, stdout read end, stderr read end). Raises OSError as exec would. os.posix_spawn holds the GIL
+    until the child has exec'd, so this runs in the loop's thread: a worker thread would only add a hand-over."""
     in_r, in_w = os.pipe()
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
@@ -303,6 +304,6 @@ def spawn(
     env: Mapping[str, str],
     outputs: Sequence[Callable[[bytes], None]],
 ) -> Run:
-    """``start`` in the event loop's thread, its output pumped line by line to ``outputs`` (stdout, stderr)."""
-    pid, in_w, out_r, err_r = start(path, argv, env)
+    """``_start`` it, its output pumped line by line to ``outputs`` (stdout, stderr) by the running loop."""
+    pid, in_w, out_r, err_r = _start(path, argv, env)
     return Run(pid, in_w, [(out_r, outputs[0]), (err_r, outputs[1])])
