@@ -8,7 +8,8 @@ priority. Each run is ``python -m pytest -q -p no:cacheprovider`` from the repos
 after its one-time setup), with the pytest arguments given after ``--`` appended (``-n 2`` with pytest-xdist,
 for instance). After each run the script lists and ends any kpy process the run left behind (a leak worth a
 bug report). It prints one line per run (exit code, wall time, pytest's summary) and a verdict, also written to
-``--out`` when given. Expect ~3x the idle wall time per run on a 2-core machine. Exit status 0 only if every run
+``--out`` when given. A failed run's whole pytest output (assertions, captured logs) is kept in
+``--log-dir`` (default: a new directory under /tmp), and the path is printed. Expect ~3x the idle wall time per run on a 2-core machine. Exit status 0 only if every run
 passed.
 """
 
@@ -19,6 +20,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -52,6 +54,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--burners", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--log-dir", type=Path, default=None, help="where failed runs' output is kept")
     parser.add_argument("pytest_args", nargs="*", help="after --: extra pytest arguments")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a SIGTERM still ends the burners (finally)
@@ -83,6 +86,13 @@ def main() -> int:
                 "(no summary)",
             )
             failures = [line for line in proc.stdout.splitlines() if line.startswith(("FAILED", "ERROR"))]
+            if proc.returncode != 0:
+                if args.log_dir is None:
+                    args.log_dir = Path(tempfile.mkdtemp(prefix="kpy-suite-under-load-"))
+                args.log_dir.mkdir(parents=True, exist_ok=True)
+                log = args.log_dir / f"run{i}.log"
+                log.write_text(proc.stdout + "\n--- stderr ---\n" + proc.stderr)
+                failures.append(f"(whole output: {log})")
             leaked = leftovers(marker)
             for pid, _ in leaked:
                 os.kill(pid, signal.SIGKILL)
