@@ -14,10 +14,10 @@ import functools
 import io
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, TextIO
 
+from kpy.dataclasslite import dataclass
 from kpy.errors import UsageError
 from kpy.gocompat.gosort import sort_by_key_like_go
 from kpy.gocompat.metav1 import parse_epoch
@@ -194,6 +194,8 @@ def parse_types(value: str | None) -> tuple[str, ...]:
 
 @dataclass
 class TailOptions:
+    """What ``tail`` lists and watches, and how it prints it."""
+
     namespace: str | None = None  #: None = all namespaces
     for_object: str | None = None  #: KIND/NAME
     types: tuple[str, ...] = ()
