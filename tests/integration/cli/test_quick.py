@@ -121,7 +121,7 @@ def test_the_connection_flags_are_the_apps() -> None:
 @pytest.mark.parametrize(
     ("argv", "printed", "lazy_here"),
     [
-        (["get", "pods", "-o", "name"], "pod/", ("kpy.printers.table", "datetime")),
+        (["get", "pods", "-o", "name"], "pod/", ("kpy.printers.table",)),
         (["events", "tail", "--no-watch"], "", ()),
     ],
     ids=["get", "events-tail"],
@@ -135,7 +135,7 @@ def test_a_plain_get_imports_no_click_asyncio_or_aiohttp(
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('typer', 'click', 'asyncio', 'aiohttp', 'yarl'))\n"
         # what only some commands, kubeconfigs or answers need loads when they do (see kpy.cli.quick); the
         # classes of the path are built by kpy.dataclasslite, without dataclasses and the inspect it imports
-        "lazy = ('yaml', 'random', 'threading', 'subprocess', 'kpy.cli.completion',\n"
+        "lazy = ('yaml', 'random', 'datetime', 'threading', 'subprocess', 'kpy.cli.completion',\n"
         "        'kpy.config.exec_plugin', 'kpy.config.auth_provider', 'kpy.config.incluster',\n"
         f"        'dataclasses', 'inspect', 'ast', *{lazy_here!r})\n"
         "heavy += sorted(m for m in lazy if m in sys.modules)\n"
