@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from kpy.cli.command import ClientOptions, Options, RunContext, add_group, argument, flag, option
+from kpy.dataclasslite import dataclass, replace
 from kpy.errors import KpyError, UsageError
 
 KEY_TYPES = ("ecdsa-p256", "rsa-2048", "ed25519")

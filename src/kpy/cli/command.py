@@ -1,6 +1,7 @@
 """The one way to write a kpy command: kubectl's Options → Complete → Validate → Run.
 
-A command module under ``kpy/cli/`` holds one frozen dataclass, a subclass of ``Options`` (or of
+A command module under ``kpy/cli/`` holds one frozen dataclass (made with ``kpy.dataclasslite.dataclass``,
+which ``option()`` and the others need), a subclass of ``Options`` (or of
 ``ClientOptions`` when it talks to a server). Its fields ARE the command line: each field is declared with
 ``option()``, ``flag()`` or ``argument()`` and becomes one flag or argument, in field order. Then:
 
@@ -18,14 +19,16 @@ A command module under ``kpy/cli/`` holds one frozen dataclass, a subclass of ``
 
 from __future__ import annotations
 
-import dataclasses
-import inspect
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, TypeVar
+from types import CoroutineType
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 from kpy.cli.context import RunContext as RunContext  # the per-run state every command's methods take
 from kpy.config.flags import ConnectionFlags
+from kpy.dataclasslite import dataclass, field, fields
+
+if TYPE_CHECKING:
+    from dataclasses import Field
 
 OptionsT = TypeVar("OptionsT", bound="Options")
 T = TypeVar("T")
@@ -101,9 +104,15 @@ def argument(
     return field(default=default, metadata={_PARAM: param})
 
 
-def params(options: type[Options]) -> list[tuple[dataclasses.Field[Any], Param]]:
+def params(options: type[Options]) -> list[tuple[Field[Any], Param]]:
     """The command-line fields of an Options class, in declaration order."""
-    return [(f, f.metadata[_PARAM]) for f in dataclasses.fields(options) if _PARAM in f.metadata]
+    from kpy._dataclasslite import Field as LiteField
+
+    found = fields(options)
+    for f in found:
+        if isinstance(f.default, LiteField):
+            raise TypeError(f"{options.__qualname__}: declare it with kpy.dataclasslite.dataclass")
+    return [(f, f.metadata[_PARAM]) for f in found if _PARAM in f.metadata]
 
 
 @dataclass(frozen=True)
@@ -146,7 +155,7 @@ def execute(options: Options, ctx: RunContext) -> int:
     completed = options.complete(ctx)
     completed.validate()
     result = completed.run(ctx)
-    if inspect.iscoroutine(result):
+    if isinstance(result, CoroutineType):
         if completed.one_shot():
             from kpy.rest.blocking import run
 
@@ -156,7 +165,7 @@ def execute(options: Options, ctx: RunContext) -> int:
                 if pending:
                     return pending.pop()
                 again = completed.run(ctx)  # the first one needed the event loop after all
-                assert inspect.iscoroutine(again)
+                assert isinstance(again, CoroutineType)
                 return again
 
             result = run(coroutine)
@@ -257,7 +266,7 @@ def _annotation(options: type[Options], name: str) -> Any:
     import sys
 
     for cls in options.__mro__:
-        annotation = inspect.get_annotations(cls).get(name)
+        annotation = cls.__dict__.get("__annotations__", {}).get(name)  # noqa: RUF063 (inspect: start-up)
         if annotation is not None:
             if isinstance(annotation, str):
                 return eval(annotation, vars(sys.modules[cls.__module__]))
@@ -283,7 +292,7 @@ def _value_type(annotation: Any) -> Any:
     return {int: framework.INT, float: framework.FLOAT}.get(annotation, click.STRING)
 
 
-def _click_param(annotation: Any, f: dataclasses.Field[Any], p: Param) -> Any:
+def _click_param(annotation: Any, f: Field[Any], p: Param) -> Any:
     from kpy.cli import common, framework
 
     complete = common.completer(p.complete)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kpy.config.flags import ConnectionFlags
+from kpy.dataclasslite import dataclass, field
 
 if TYPE_CHECKING:
     from kpy.cli.command import Options

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from kpy.cli.command import ClientOptions, RunContext, add_command, argument, flag, option
+from kpy.dataclasslite import dataclass
 
 EXAMPLES = """
 

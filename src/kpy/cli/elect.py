@@ -9,7 +9,6 @@ flags given before it (``kpy elect --lease x -n ns status``) apply to it, throug
 from __future__ import annotations
 
 from collections.abc import Coroutine
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -17,6 +16,7 @@ import click
 from kpy.cli import framework
 from kpy.cli.command import ClientOptions, RunContext, add_command, flag, make_callback, option
 from kpy.cli.completion import complete_json_output, complete_leases
+from kpy.dataclasslite import dataclass, replace
 
 if TYPE_CHECKING:
     from kpy.election.config import ElectionConfig

@@ -6,10 +6,10 @@ The command lines are ``TailOptions``/``RecordOptions`` here; the engines are th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from kpy.cli.command import ClientOptions, RunContext, add_group, flag, option
+from kpy.dataclasslite import dataclass, replace
 
 if TYPE_CHECKING:
     from kpy.events import record as record_lib

@@ -14,11 +14,11 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kpy.cli.command import ClientOptions, RunContext, add_command, argument, flag, option
 from kpy.cli.completion import complete_port_forward_args
+from kpy.dataclasslite import dataclass, field, replace
 
 EXAMPLES = """
 

@@ -7,10 +7,10 @@ objects, ``-f``, ``--raw``), and ``--watch`` is ``get_watch``.
 from __future__ import annotations
 
 from collections.abc import Coroutine
-from dataclasses import dataclass, replace
 from typing import Any
 
 from kpy.cli.command import ClientOptions, RunContext, add_command, argument, flag, option
+from kpy.dataclasslite import dataclass, replace
 
 EXAMPLES = """
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kpy.config.flags import ConnectionFlags
+from kpy.dataclasslite import dataclass
 from kpy.errors import ApiError, KpyError, UsageError
 
 if TYPE_CHECKING:

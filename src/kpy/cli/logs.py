@@ -8,12 +8,11 @@ list+watch, resumed streams, gap notices).
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
 from typing import Any
 
 from kpy.cli.command import ClientOptions, RunContext, add_command, argument, flag, option
 from kpy.cli.completion import complete_port_forward_args
+from kpy.dataclasslite import dataclass, field, replace
 from kpy.errors import UsageError
 
 HELP = """Print the logs of containers: one pod like kubectl logs, or many pods interleaved.
@@ -175,7 +174,7 @@ class LogsOptions(ClientOptions):
         if self.since_time and (error := since_time_error(self.since_time)) is not None:
             raise UsageError(error)
         tail = self.tail if self.tail is not None else (10 if self.selector else -1)
-        return dataclasses.replace(
+        return replace(
             self,
             container=container,
             resource=self.args[0] if self.args else "",

@@ -7,11 +7,11 @@ options and runs informer, queue, workers, lease and metrics), imported when the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kpy.cli.command import ClientOptions, RunContext, add_command, argument, flag, option
 from kpy.cli.completion import complete_get_args, complete_leases
+from kpy.dataclasslite import dataclass
 from kpy.errors import UsageError
 
 if TYPE_CHECKING:

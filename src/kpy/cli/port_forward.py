@@ -12,12 +12,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TextIO
 
 from kpy.cli.command import ClientOptions, RunContext, add_command, argument, flag, option
 from kpy.cli.completion import complete_json_output, complete_port_forward_args
 from kpy.config.flags import ConnectionFlags
+from kpy.dataclasslite import dataclass, replace
 
 if TYPE_CHECKING:
     from kpy.rest import RestClient

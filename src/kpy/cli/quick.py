@@ -188,6 +188,10 @@ def _run(parsed: tuple[Options, bool], command: str) -> int:
     from kpy.errors import KpyError, UsageError
 
     options, debug = parsed
+    if not options.one_shot():  # a watch runs on: with the cyclic collector (kpy.cli.entry pauses it)
+        import gc
+
+        gc.enable()
     prog = _prog_name()
     ctx = RunContext(prog=prog, debug=debug)
     flags = getattr(options, "flags", None)

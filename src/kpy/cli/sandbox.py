@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from kpy.cli.command import Options, RunContext, add_command, argument, flag
+from kpy.dataclasslite import dataclass
 
 EXAMPLES = """
 

@@ -16,11 +16,11 @@ as ``GET /version`` answered. Where kpy differs, on purpose:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from kpy.cli.command import ClientOptions, RunContext, add_command, flag, option
 from kpy.cli.completion import complete_version_output
+from kpy.dataclasslite import dataclass
 
 #: The Kubernetes release kpy mirrors (kubectl/client-go 1.32): the "client" side of the skew warning.
 KUBERNETES_VERSION = (1, 32)

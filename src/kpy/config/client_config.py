@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kpy.config.credentials import Credentials, NoCredentials
+from kpy.dataclasslite import dataclass, field
 from kpy.errors import ConfigError
 
 INSECURE_WITH_CA = "specifying a root certificates file with the insecure flag is not allowed"

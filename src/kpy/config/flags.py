@@ -6,8 +6,9 @@ the loader can tell an explicit flag from a default and only override what the u
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
 from typing import Any
+
+from kpy.dataclasslite import dataclass, fields, replace
 
 
 @dataclass(frozen=True)

@@ -21,12 +21,12 @@ import base64
 import binascii
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kpy.config.yamlfast import UNSUPPORTED
 from kpy.config.yamlfast import load as yamlfast_load
+from kpy.dataclasslite import dataclass, field
 from kpy.errors import ConfigError
 
 #: cluster keys holding file paths / base64 data

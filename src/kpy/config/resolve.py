@@ -23,12 +23,12 @@ test_clientgo_differential.py.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from kpy.config.flags import ConnectionFlags
 from kpy.config.kubeconfig import KubeConfig
+from kpy.dataclasslite import dataclass
 from kpy.errors import ConfigError
 
 DEFAULT_SERVER = "http://localhost:8080"

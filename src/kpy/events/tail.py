@@ -14,10 +14,10 @@ import functools
 import io
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
+from kpy.dataclasslite import dataclass
 from kpy.errors import UsageError
 from kpy.gocompat.gosort import sort_by_key_like_go
 from kpy.gocompat.metav1 import parse_epoch
@@ -194,6 +194,8 @@ def parse_types(value: str | None) -> tuple[str, ...]:
 
 @dataclass
 class TailOptions:
+    """What ``tail`` lists and watches, and how it prints it."""
+
     namespace: str | None = None  #: None = all namespaces
     for_object: str | None = None  #: KIND/NAME
     types: tuple[str, ...] = ()
@@ -533,13 +535,29 @@ async def _list_once(
         field_selector=",".join(selectors) or None,
         chunk_size=options.chunk_size,
         lean=options.table,  # the table shows no managed fields
+        # the table needs only the views: each page's events are viewed as it arrives and the rest of them
+        # freed, so the next page reuses their memory (~2,500 fewer page faults for 3,000 events)
+        transform=_table_view if options.table else None,
     )
-    if not options.table:
+    views: Iterable[EventView]
+    if options.table:
+        views = cast("list[EventView]", listed.items)  # made by _table_view
+    else:
         for item in listed.items:
             item.setdefault("apiVersion", CORE_EVENTS.group_version)
             item.setdefault("kind", CORE_EVENTS.kind)
-    views: Iterable[EventView] = map(EventView, listed.items)
+        views = map(EventView, listed.items)
     if event_filter.active:
         views = filter(event_filter.accepts_view, views)
     renderer.print_views([v for v in sort_views(views) if state.first_view(v)])
     return renderer.printed
+
+
+def _table_view(event: Event) -> Any:
+    """The ``EventView`` of a listed event for the table, which reads nothing else from the event."""
+    view = EventView(event)
+    view.raw = _NO_EVENT
+    return view
+
+
+_NO_EVENT: Event = {}

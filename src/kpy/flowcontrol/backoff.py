@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
+from kpy.dataclasslite import dataclass, field
 from kpy.flowcontrol.tokenbucket import Now
 
 Rand = Callable[[], float]

@@ -9,8 +9,10 @@ a naive datetime is taken as UTC. ``format_*`` also take epoch seconds (a float)
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 #: how Go prints the zero ``time.Time`` (an unset metav1.Time in a table cell)
 ZERO_TIME = "0001-01-01T00:00:00Z"
@@ -21,6 +23,8 @@ _TIME = re.compile(
 
 
 def _utc(when: datetime | float) -> datetime:
+    from datetime import UTC, datetime
+
     if isinstance(when, datetime):
         return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
     return datetime.fromtimestamp(when, UTC)
@@ -28,6 +32,8 @@ def _utc(when: datetime | float) -> datetime:
 
 def format_time(when: datetime | float) -> str:
     """metav1.Time's JSON form: UTC, whole seconds (truncated), ``2006-01-02T15:04:05Z``."""
+    from datetime import datetime
+
     if not isinstance(when, datetime):
         when = int(when // 1)
     return _utc(when).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -35,6 +41,8 @@ def format_time(when: datetime | float) -> str:
 
 def format_micro_time(when: datetime | float) -> str:
     """metav1.MicroTime's JSON form: UTC, ``2006-01-02T15:04:05.000000Z``."""
+    from datetime import UTC, datetime
+
     if isinstance(when, datetime):
         return _utc(when).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     micros = round(when * 1e6)
@@ -47,6 +55,8 @@ def format_micro_time(when: datetime | float) -> str:
 def parse_time(text: str) -> datetime:
     """An RFC 3339 time (any number of fractional digits, kept to the microsecond) as an aware UTC datetime.
     Raises ``ValueError``."""
+    from datetime import UTC, datetime, timedelta
+
     m = _TIME.match(text.strip())
     if m is None:
         raise ValueError(f"invalid time {text!r}")
@@ -70,9 +80,38 @@ def parse_optional_time(value: object) -> datetime | None:
 
 
 def parse_epoch(value: object) -> float | None:
-    """:func:`parse_optional_time` as epoch seconds."""
-    parsed = parse_optional_time(value)
-    return None if parsed is None else parsed.timestamp()
+    """:func:`parse_optional_time` as epoch seconds: the same float as its ``timestamp()``, computed without
+    ``datetime`` (``kpy events tail`` reads thousands of times and need not import it)."""
+    if not isinstance(value, str) or not value:
+        return None
+    m = _TIME.match(value.strip())
+    if m is None:
+        return None
+    year, month, day, hour, minute, second = (int(m.group(i)) for i in range(1, 7))
+    if not (year >= 1 and 1 <= month <= 12 and hour < 24 and minute < 60 and second < 60):
+        return None
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    if not 1 <= day <= (29 if leap and month == 2 else _MONTH_DAYS[month]):
+        return None
+    seconds = _days_since_epoch(year, month, day) * 86400 + hour * 3600 + minute * 60 + second
+    if m.group(9):
+        offset = int(m.group(10)) * 3600 + int(m.group(11)) * 60
+        seconds = seconds - offset if m.group(9) == "+" else seconds + offset
+    micros = int((m.group(7) or "").ljust(6, "0")[:6])
+    return (seconds * 10**6 + micros) / 10**6  # timedelta.total_seconds()'s own arithmetic
+
+
+_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _days_since_epoch(year: int, month: int, day: int) -> int:
+    """Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's ``days_from_civil``)."""
+    year -= month <= 2
+    era = year // 400
+    year_of_era = year - era * 400
+    day_of_year = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    return era * 146097 + day_of_era - 719468
 
 
 def status_body(

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from itertools import chain
 from operator import itemgetter
 from typing import Any, TextIO
+
+from kpy.dataclasslite import dataclass, field
 
 MIN_WIDTH = 6
 PADDING = 3
@@ -130,6 +131,9 @@ class TabWriter:
 
 @dataclass
 class TableOptions:
+    """How a table is printed: kubectl's ``-o wide``, ``--no-headers``, ``-A``, ``--show-kind``, ``--show-labels``,
+    ``-L``."""
+
     wide: bool = False
     no_headers: bool = False
     with_namespace: bool = False

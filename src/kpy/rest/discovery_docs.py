@@ -10,8 +10,9 @@ within a group its preferred version.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
+
+from kpy.dataclasslite import dataclass, field
 
 
 @dataclass(frozen=True)

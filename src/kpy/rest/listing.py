@@ -5,9 +5,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from kpy.dataclasslite import dataclass
 from kpy.errors import Gone
 from kpy.rest.logs import log, v
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from kpy import __version__
+from kpy.dataclasslite import dataclass
 from kpy.flowcontrol import Backoff
 from kpy.rest.logs import enabled, log, v
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 import ssl
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kpy.config.redact import redact_headers
+from kpy.dataclasslite import dataclass
 from kpy.errors import ConnectionFailed
 from kpy.flowcontrol import Backoff
 from kpy.rest import connerrors

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
+from kpy.dataclasslite import dataclass
 from kpy.rest.logs import log
 
 WarningHandler = Callable[[int, str, str], None]

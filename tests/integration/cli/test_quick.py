@@ -118,25 +118,37 @@ def test_the_connection_flags_are_the_apps() -> None:
     assert switches == quick.CONNECTION_SWITCHES
 
 
-def test_a_plain_get_imports_no_click_asyncio_or_aiohttp(sandbox: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("argv", "printed", "lazy_here"),
+    [
+        (["get", "pods", "-o", "name"], "pod/", ("kpy.printers.table",)),
+        (["events", "tail", "--no-watch"], "", ()),
+    ],
+    ids=["get", "events-tail"],
+)
+def test_a_plain_get_imports_no_click_asyncio_or_aiohttp(
+    sandbox: Any, tmp_path: Path, argv: list[str], printed: str, lazy_here: tuple[str, ...]
+) -> None:
     code = (
         "import sys; from kpy.cli.entry import main\n"
         "try:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('typer', 'click', 'asyncio', 'aiohttp', 'yarl'))\n"
-        # what only some commands, kubeconfigs or answers need loads when they do (see kpy.cli.quick)
+        # what only some commands, kubeconfigs or answers need loads when they do (see kpy.cli.quick); the
+        # classes of the path are built by kpy.dataclasslite, without dataclasses and the inspect it imports
         "lazy = ('yaml', 'random', 'datetime', 'threading', 'subprocess', 'kpy.cli.completion',\n"
-        "        'kpy.config.exec_plugin', 'kpy.config.auth_provider', 'kpy.config.incluster', 'kpy.printers.table')\n"
+        "        'kpy.config.exec_plugin', 'kpy.config.auth_provider', 'kpy.config.incluster',\n"
+        f"        'dataclasses', 'inspect', 'ast', *{lazy_here!r})\n"
         "heavy += sorted(m for m in lazy if m in sys.modules)\n"
         "print(code, heavy, file=sys.stderr)\n"
     )
     env = {"KUBECONFIG": str(sandbox.kubeconfig_path), "KUBECACHEDIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
     for _ in range(2):  # the second run finds the discovery cache the first one wrote (the usual case)
         proc = subprocess.run(
-            [sys.executable, "-c", code, "get", "pods", "-o", "name"],
+            [sys.executable, "-c", code, *argv],
             capture_output=True,
             text=True,
             env=env,
             check=False,
         )
-        assert "pod/" in proc.stdout
+        assert printed in proc.stdout
     assert proc.stderr.strip().splitlines()[-1] == "0 []"

@@ -14,6 +14,7 @@ from kpy.cli.command import RunContext
 from kpy.cli.main import run
 from kpy.cli.version import VersionOptions
 from kpy.config.flags import ConnectionFlags
+from kpy.dataclasslite import dataclass
 from kpy.errors import UsageError
 
 
@@ -73,8 +74,6 @@ def test_a_usage_hint_names_the_command_path() -> None:
 
 
 def test_the_words_after_dash_are_the_commands_not_kpys(capsys: pytest.CaptureFixture[str]) -> None:
-    from dataclasses import dataclass
-
     from kpy.cli import framework
     from kpy.cli.command import Options, add_command, argument, flag
 
@@ -82,6 +81,8 @@ def test_the_words_after_dash_are_the_commands_not_kpys(capsys: pytest.CaptureFi
 
     @dataclass(frozen=True)
     class ProbeOptions(Options):
+        """Probe."""
+
         args: tuple[str, ...] = argument(metavar="NAME", multiple=True)
         quiet: bool = flag("-q", help="Quiet.")
         command: tuple[str, ...] | None = None
@@ -96,3 +97,16 @@ def test_the_words_after_dash_are_the_commands_not_kpys(capsys: pytest.CaptureFi
     assert group.main(["probe", "a", "-q", "--", "ls", "-q", "--x"], standalone_mode=False, obj=run_ctx) == 3
     assert group.main(["probe", "b"], standalone_mode=False, obj=run_ctx) == 3
     assert seen == [(("a",), True, ("ls", "-q", "--x")), (("b",), False, None)]
+
+
+def test_options_declared_with_dataclasses_itself_are_refused_not_silently_flagless() -> None:
+    import dataclasses
+
+    from kpy.cli.command import Options, flag, params
+
+    @dataclasses.dataclass(frozen=True)
+    class Wrong(Options):
+        quiet: bool = flag("-q", help="Quiet.")
+
+    with pytest.raises(TypeError, match=r"declare it with kpy\.dataclasslite\.dataclass"):
+        params(Wrong)

@@ -69,3 +69,39 @@ def test_status_body_has_the_apiservers_keys_in_order() -> None:
         "reason",
         "code",
     ]
+
+
+def test_parse_epoch_is_the_datetime_timestamp_without_datetime() -> None:
+    """``parse_epoch`` computes the seconds itself; they are ``parse_time(...).timestamp()`` to the bit, and
+    None wherever ``parse_time`` refuses the text (dates that do not exist, hour 24, second 60 ...)."""
+    import random
+
+    from kpy.gocompat.metav1 import parse_epoch, parse_time
+
+    rnd = random.Random(15)
+    texts = [
+        "2024-02-29T00:00:00Z",
+        "2023-02-29T00:00:00Z",
+        "1900-02-29T00:00:00Z",
+        "2000-02-29T12:00:00+05:30",
+        "0000-01-01T00:00:00Z",
+        "9999-12-31T23:59:59.999999999Z",
+        " 2026-01-01t10:00:00.5z ",
+        "1969-12-31T23:59:59.1-01:00",
+        "2026-01-01T24:00:00Z",
+        "2026-01-01T23:59:60Z",
+    ]
+    for _ in range(3000):
+        texts.append(
+            f"{rnd.randint(1, 9998):04d}-{rnd.randint(0, 13):02d}-{rnd.randint(0, 32):02d}"
+            f"T{rnd.randint(0, 24):02d}:{rnd.randint(0, 60):02d}:{rnd.randint(0, 60):02d}"
+            + rnd.choice(["", f".{rnd.randint(0, 999999999):09d}"[: rnd.randint(2, 10)]])
+            + rnd.choice(["Z", f"+{rnd.randint(0, 23):02d}:{rnd.randint(0, 59):02d}", "-02:30"])
+        )
+    for text in texts:
+        try:
+            expected: float | None = parse_time(text).timestamp()
+        except ValueError:
+            expected = None
+        assert parse_epoch(text) == expected, text
+    assert parse_epoch("") is None and parse_epoch(None) is None and parse_epoch(5) is None
