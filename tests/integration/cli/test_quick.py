@@ -152,3 +152,30 @@ def test_a_plain_get_imports_no_click_asyncio_or_aiohttp(
         )
         assert printed in proc.stdout
     assert proc.stderr.strip().splitlines()[-1] == "0 []"
+
+
+@pytest.mark.parametrize(
+    ("argv", "collecting"),
+    [(["get", "pods"], False), (["get", "pods", "-w"], True), (["events", "tail"], True)],
+    ids=["one-shot", "get-watch", "events-follow"],
+)
+def test_the_cyclic_collector_is_paused_for_one_shot_runs_only(argv: list[str], collecting: bool) -> None:
+    # a watch runs for hours and creates cycles (asyncio, the reflector): it must run with the collector on
+    code = (
+        "import gc, sys\n"
+        "from kpy.cli import quick\n"
+        "def execute(options, ctx):\n"
+        "    print('collecting', gc.isenabled())\n"
+        "    return 0\n"
+        "quick.execute = execute\n"
+        "from kpy.cli.entry import main\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    print('exit', e.code)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *argv],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert proc.stdout.split() == ["collecting", str(collecting), "exit", "0"], proc.stderr
