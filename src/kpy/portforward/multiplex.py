@@ -9,7 +9,7 @@ in one write (one round trip less per connection).
 
 Threads, like the v4 relay: one reader per connection (``SpdyConnection``) parses frames (``kpy.streams.spdy``,
 inside the tunnel's binary messages: ``kpy.streams.wsbytes.ByteStreamReader``) and writes each stream's data to
-its local socket, everything one 256 KiB read brought for a stream with one ``sendmsg``; one thread per local
+its local socket, everything one 1 MiB read brought for a stream with one ``sendmsg``; one thread per local
 connection reads the local socket into DATA frames, after room for the frame headers, so that one masking pass
 makes the whole frame (``send_buffered``). A new local connection's streams, with its first bytes when they are
 there, are opened from the event loop that accepted it when that cannot block (``open_now``), else from its
@@ -34,7 +34,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from kpy.portforward.stream import (
-    CHUNK,
     FIRST_BUFFER,
     LARGE_BUFFERS,
     SMALL_CHUNK,
@@ -62,10 +61,15 @@ from kpy.streams.wsbytes import FRAME_HEADROOM, ByteStreamReader, masked_frame
 
 #: bytes in front of a local connection's data in its buffer: the WebSocket frame header and the SPDY one
 HEADROOM = FRAME_HEADROOM + 8
+#: most bytes read from a local connection at a time, and so the most in one DATA frame, while
+#: ``LARGE_BUFFERS`` allows (else ``SMALL_CHUNK``): 1 MiB reads cost ~15% less CPU per GiB than 256 KiB ones
+#: (a bulk local->pod stream: Python's work and the system calls per read, on both ends of the local socket)
+MUX_CHUNK = 1 << 20
 #: the shared connection's reads and writes (one connection, so larger than a v4 stream's): a read brings
-#: several DATA frames, a write takes a whole ``CHUNK`` message
-CONNECTION_READ = 256 * 1024
-CONNECTION_WRITE = 512 * 1024
+#: many DATA frames, whose pieces for one local connection leave with one ``sendmsg`` (1 MiB instead of 256 KiB:
+#: ~20% less CPU per GiB pod->local, kpy's and the local reader's), a write takes a whole ``MUX_CHUNK`` frame
+CONNECTION_READ = 1 << 20
+CONNECTION_WRITE = MUX_CHUNK + 64 * 1024
 
 TUNNEL_SUBPROTOCOL = "SPDY/3.1+portforward.k8s.io"
 PORTFORWARD_PROTOCOL = "portforward.k8s.io"
@@ -442,11 +446,11 @@ def relay_local(
                 conn.send_buffered(forward.data_id, buf, n)
             except OSError:
                 break
-            if n == len(view) < CHUNK:
-                size = min(CHUNK, 2 * n)
+            if n == len(view) < MUX_CHUNK:
+                size = min(MUX_CHUNK, 2 * n)
                 if size > SMALL_CHUNK:
-                    if not large and LARGE_BUFFERS.take(CHUNK):
-                        large, size = CHUNK, CHUNK
+                    if not large and LARGE_BUFFERS.take(MUX_CHUNK):
+                        large, size = MUX_CHUNK, MUX_CHUNK
                     else:
                         size = SMALL_CHUNK
                 if size > n:
