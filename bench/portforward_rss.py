@@ -52,7 +52,7 @@ def main() -> None:
         )
         assert server.stdout is not None and server.stdin is not None
         info = json.loads(server.stdout.readline())
-        kpy = Path(sys.executable).with_name("kpy")
+        kpy = Path(os.environ.get("KPY_BIN") or Path(sys.executable).with_name("kpy"))
         fwd = subprocess.Popen(
             [
                 str(kpy),

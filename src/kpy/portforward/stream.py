@@ -37,7 +37,7 @@ import functools
 import os
 import socket
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -484,7 +484,7 @@ class Relay:
 IOV_MAX = 1024
 
 
-def _sendall_parts(sock: socket.socket, parts: Sequence[bytes | memoryview]) -> None:
+def _sendall_parts(sock: socket.socket, parts: Iterable[bytes | memoryview]) -> None:
     """``sendall`` of several buffers with one ``sendmsg`` per ``IOV_MAX`` of them (scatter/gather: the payload
     is not copied). One read of the shared SPDY connection may bring thousands of small DATA frames for one
     local connection."""
