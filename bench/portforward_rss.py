@@ -5,6 +5,7 @@ Run: .venv/bin/python bench/portforward_rss.py [--streams 64] [--mib 16] [--plai
 Uses ``bench/portforward.py``'s server (the emulator and a pod process). Each of ``--streams`` concurrent
 connections downloads then uploads ``--mib`` MiB through one ``kpy port-forward``; the row is the forwarder's
 peak RSS (VmHWM) after all of them, and its RSS when they are done. Not a test: a measurement to rerun.
+``KPY_BIN`` names another ``kpy`` to measure (an older build, to compare).
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def main() -> None:
         )
         assert server.stdout is not None and server.stdin is not None
         info = json.loads(server.stdout.readline())
-        kpy = Path(sys.executable).with_name("kpy")
+        kpy = Path(os.environ.get("KPY_BIN") or Path(sys.executable).with_name("kpy"))
         fwd = subprocess.Popen(
             [
                 str(kpy),

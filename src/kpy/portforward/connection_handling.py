@@ -46,8 +46,9 @@ if TYPE_CHECKING:
 FIRST_WAIT = 0.05
 
 
-async def _readable(sock: socket.socket, timeout: float) -> None:
-    """Until ``sock`` has something to read (data, EOF, an error) or ``timeout`` seconds passed."""
+async def _readable(sock: socket.socket, timeout: float | None) -> None:
+    """Until ``sock`` has something to read (data, EOF, an error) or ``timeout`` seconds passed (None: no
+    limit). Returns at once on an event loop without readiness callbacks."""
     loop = asyncio.get_running_loop()
     ready: asyncio.Future[None] = loop.create_future()
 
@@ -60,12 +61,13 @@ async def _readable(sock: socket.socket, timeout: float) -> None:
         loop.add_reader(fd, wake)
     except NotImplementedError:  # an event loop without readiness callbacks (Windows' proactor)
         return
-    timer = loop.call_later(timeout, wake)
+    timer = loop.call_later(timeout, wake) if timeout is not None else None
     try:
         await ready
     finally:
         loop.remove_reader(fd)
-        timer.cancel()
+        if timer is not None:
+            timer.cancel()
 
 
 class ConnectionHandling(ForwarderCore):
@@ -161,14 +163,20 @@ class ConnectionHandling(ForwarderCore):
             conn.close()
             return StreamProblem("dropped", STREAM_DROPPED)
         cancelled = False
-        if opened is not None and opened.waiting_first:
-            # the client's first bytes usually follow its connect at once: send them from here too
+        if opened is not None:
             try:
-                await _readable(conn, FIRST_WAIT)
+                if opened.waiting_first:
+                    # the client's first bytes usually follow its connect at once: send them from here too
+                    await _readable(conn, FIRST_WAIT)
+                    mux.send_first(opened)
+                # The thread that reads the local client starts once it has more to read (data, its EOF, or
+                # the socket shut down because the pod's side ended or the connection broke): waking a
+                # thread costs the event loop ~0.1-0.3 ms while the new stream's answer is on its way, and an
+                # idle connection holds no thread meanwhile. Nothing waits on it: the pod's bytes reach the
+                # local client from the connection's reader thread.
+                await _readable(conn, None)
             except asyncio.CancelledError:
                 cancelled = True
-            else:
-                mux.send_first(opened)
 
         def run() -> StreamProblem | None:  # in a thread: opening the streams may wait for the connection
             forward = opened

@@ -37,7 +37,7 @@ import functools
 import os
 import socket
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -480,16 +480,23 @@ class Relay:
         raise _Closed(f"the port-forward stream was closed by the server (code {close.code}{detail})")
 
 
-def _sendall_parts(sock: socket.socket, parts: Sequence[bytes | memoryview]) -> None:
-    """``sendall`` of several buffers with one ``sendmsg`` (scatter/gather: the payload is not copied)."""
+#: most buffers one ``sendmsg`` takes (Linux refuses more with EMSGSIZE: "Message too long")
+IOV_MAX = 1024
+
+
+def _sendall_parts(sock: socket.socket, parts: Iterable[bytes | memoryview]) -> None:
+    """``sendall`` of several buffers with one ``sendmsg`` per ``IOV_MAX`` of them (scatter/gather: the payload
+    is not copied). One read of the shared SPDY connection may bring thousands of small DATA frames for one
+    local connection."""
     views = [memoryview(p) for p in parts]
-    while views:
-        sent = sock.sendmsg(views)
-        while views and sent >= len(views[0]):
-            sent -= len(views[0])
-            views.pop(0)
-        if views and sent:
-            views[0] = views[0][sent:]
+    i, count = 0, len(views)
+    while i < count:
+        sent = sock.sendmsg(views[i : i + IOV_MAX] if count - i > IOV_MAX else views[i:] if i else views)
+        while i < count and sent >= len(views[i]):
+            sent -= len(views[i])
+            i += 1
+        if sent:
+            views[i] = views[i][sent:]
 
 
 async def relay(

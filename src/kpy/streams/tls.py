@@ -10,7 +10,7 @@ from __future__ import annotations
 import socket
 import ssl
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable
 
 #: ciphertext read from the socket at a time by ``TLSStream`` when the caller's buffer is smaller than
 #: ``MIN_SCRATCH`` (otherwise the caller's buffer takes the ciphertext first: no buffer of its own per stream)
@@ -77,9 +77,10 @@ class TLSStream:
             else:
                 self._incoming.write_eof()
 
-    def send_parts(self, parts: Sequence[bytes | bytearray | memoryview]) -> None:
-        """Encrypt ``parts`` (in order, as one stream of bytes) and write them: one ``sendall`` per
-        ``TLS_WRITE`` bytes, so what the outgoing BIO holds (and keeps allocated) stays bounded."""
+    def send_parts(self, parts: Iterable[bytes | bytearray | memoryview]) -> None:
+        """Encrypt ``parts`` (in order, as one stream of bytes; each is taken once, so an iterator may make
+        them as they are needed) and write them: one ``sendall`` per ``TLS_WRITE`` bytes (``set_write_size``),
+        so what the outgoing BIO holds (and keeps allocated) stays bounded."""
         limit = self._write_size
         with self._send_lock:
             waiting = 0  # plaintext encrypted since the last write

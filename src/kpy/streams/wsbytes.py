@@ -16,6 +16,7 @@ frame (the header bytes are stored pre-masked, so masking restores them).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 from kpy.streams.websocket import (
     OP_BINARY,
@@ -34,6 +35,8 @@ from kpy.streams.websocket import (
 
 #: the most bytes a client frame's header and masking key take (2 + 8-byte length + 4)
 FRAME_HEADROOM = 14
+#: bytes masked at a time by ``masked_frame_parts`` (a multiple of 4)
+MASK_PIECE = 256 * 1024
 
 
 class ByteStreamReader:
@@ -190,3 +193,25 @@ def masked_frame(opcode: int, buf: bytearray, start: int, end: int) -> bytes:
     rotated = key[rot:] + key[:rot]
     buf[first:start] = apply_mask(head, rotated)
     return apply_mask(memoryview(buf)[first:end], rotated)
+
+
+def masked_frame_parts(
+    opcode: int, buf: bytearray, start: int, end: int, *, piece: int = MASK_PIECE
+) -> Iterator[bytes]:
+    """``masked_frame``'s bytes in masked pieces of at most ``piece`` bytes, each made only when the one
+    before has been taken: a large frame (1 MiB) is masked and encrypted without a masked copy of it all at
+    once (large short-lived copies made by many threads are what the allocator keeps)."""
+    key = os.urandom(4)
+    head = frame_header(opcode, end - start, masked=True) + key
+    first = start - len(head)
+    if first < 0:
+        raise ValueError("not enough room for the frame header")
+    if piece <= 0 or piece % 4:
+        raise ValueError("the piece size must be a positive multiple of 4")
+    # the byte at ``start + j`` is masked with key[j % 4]; every piece starts a multiple of 4 after ``first``
+    rot = (first - start) % 4
+    rotated = key[rot:] + key[:rot]
+    buf[first:start] = apply_mask(head, rotated)
+    view = memoryview(buf)
+    for at in range(first, end, piece):
+        yield apply_mask(view[at : min(at + piece, end)], rotated)

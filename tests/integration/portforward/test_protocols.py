@@ -167,6 +167,44 @@ async def test_first_bytes_arrive_whenever_the_client_sends_them(
 
 
 @pytest.mark.parametrize("protocol", ["tunnel", "spdy"])
+async def test_idle_connections_hold_no_thread_and_still_carry_what_follows(
+    pods: Pods, client: RestClient, protocol: str
+) -> None:
+    """A connection that said something, got its answer and went quiet (keep-alive) holds no thread of kpy's;
+    what its client sends later, and its half-close, still reach the pod and the answers come back."""
+    import threading
+
+    await pods.serve("web", 80, echo)
+    async with PortForwarder(client, "pod/web", [":80"], addresses=["127.0.0.1"], protocol=protocol) as fw:
+        port = fw.listeners[0].local_port
+
+        def converse(sock: socket.socket, message: bytes) -> bytes:
+            sock.sendall(message)
+            got = b""
+            while len(got) < len(message):
+                chunk = sock.recv(1 << 16)
+                assert chunk, "the connection ended before the echo"
+                got += chunk
+            return got
+
+        first = socket.create_connection(("127.0.0.1", port), timeout=30)
+        assert await asyncio.to_thread(converse, first, b"warm") == b"warm"  # the shared connection is up
+        before = threading.active_count()
+        idle = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(20)]
+        try:
+            for i, sock in enumerate(idle):
+                assert await asyncio.to_thread(converse, sock, b"hello %d" % i) == b"hello %d" % i
+            assert threading.active_count() - before < 5  # not one thread per idle connection
+            for i, sock in enumerate(idle):
+                assert await asyncio.to_thread(converse, sock, b"later %d" % i) == b"later %d" % i
+                sock.sendall(b"last")
+                assert await asyncio.to_thread(_answer, sock) == b"last"
+        finally:
+            for sock in [first, *idle]:
+                sock.close()
+
+
+@pytest.mark.parametrize("protocol", ["tunnel", "spdy"])
 async def test_a_broken_connection_is_dialled_again(
     pods: Pods, client: RestClient, emulator: Any, protocol: str
 ) -> None:

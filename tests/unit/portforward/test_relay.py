@@ -253,3 +253,32 @@ def test_abort_ends_both_threads_without_reporting_a_problem(harness: Harness) -
     open_ports(harness)
     harness.relay.abort()
     assert harness.finish() is None
+
+
+@pytest.mark.parametrize("pieces", [1, 1023, 1024, 1025, 5000])
+def test_many_pieces_for_one_local_connection_arrive_whole_and_in_order(pieces: int) -> None:
+    """One read of the shared SPDY connection can bring thousands of small DATA frames for one local connection
+    (more than one ``sendmsg`` takes); all of them arrive, in order, also when the socket takes them partly."""
+    from kpy.portforward.stream import _sendall_parts
+
+    parts: list[bytes | memoryview] = [b"%d," % i for i in range(pieces)]
+    parts.insert(pieces // 2, memoryview(os.urandom(1 << 20)))  # fills the socket buffer: partial sends
+    parts.append(b"")
+    expected = b"".join(parts)
+    local, far = socket.socketpair()
+    got = bytearray()
+
+    def read() -> None:
+        while chunk := far.recv(1 << 16):
+            got.extend(chunk)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        _sendall_parts(local, parts)
+    finally:
+        local.shutdown(socket.SHUT_WR)
+        reader.join(30)
+        local.close()
+        far.close()
+    assert bytes(got) == expected

@@ -25,7 +25,13 @@ from kpy.streams.websocket import (
     encode_frame,
     encode_message,
 )
-from kpy.streams.wsbytes import FRAME_HEADROOM, ByteStreamReader, ControlEvent, masked_frame
+from kpy.streams.wsbytes import (
+    FRAME_HEADROOM,
+    ByteStreamReader,
+    ControlEvent,
+    masked_frame,
+    masked_frame_parts,
+)
 
 RFC_MASK = bytes.fromhex("37fa213d")
 
@@ -163,3 +169,24 @@ def test_masked_frame_uses_a_fresh_key_per_frame() -> None:
 def test_masked_frame_needs_room_for_the_header() -> None:
     with pytest.raises(ValueError, match="room"):
         masked_frame(OP_BINARY, bytearray(200), 4, 200)
+
+
+@pytest.mark.parametrize("size", [0, 1, 125, 65536, 262143, 262144, 262145, 1 << 20])
+@pytest.mark.parametrize("spare", [0, 3])
+def test_masked_frame_parts_join_to_the_frame_encode_frame_would_send(size: int, spare: int) -> None:
+    payload = os.urandom(size)
+    start = FRAME_HEADROOM + spare
+    buf = bytearray(os.urandom(start)) + payload + os.urandom(7)
+    parts = list(masked_frame_parts(OP_BINARY, buf, start, start + size, piece=65536))
+    assert all(len(p) <= 65536 for p in parts)
+    frame = b"".join(parts)
+    head = 2 + (2 if 126 <= size < 65536 else 8 if size >= 65536 else 0)
+    key = frame[head : head + 4]
+    assert frame == encode_frame(OP_BINARY, payload, mask=key)
+    assert MessageReader(client=False).feed(frame)[0].data == payload  # type: ignore[union-attr]
+
+
+def test_masked_frame_parts_refuse_a_piece_size_that_breaks_the_key() -> None:
+    buf = bytearray(FRAME_HEADROOM + 16)
+    with pytest.raises(ValueError, match="multiple of 4"):
+        list(masked_frame_parts(OP_BINARY, buf, FRAME_HEADROOM, FRAME_HEADROOM + 16, piece=6))
