@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from kpy.errors import Forbidden, KpyError
 from kpy.exec import protocol as p
 from kpy.streams import websocket as ws
+from kpy.streams.writebehind import WriteBehind
 
 if TYPE_CHECKING:
     from kpy.rest import RestClient
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
 STDIN_CHUNK = 256 * 1024
 #: bytes read from the socket at a time
 RECV_CHUNK = 256 * 1024
+#: receive buffers in flight between the receiving and the writing thread (memory: RECV_CHUNK each)
+RECV_BUFFERS = 4
 #: the largest message accepted from the server (its messages are at most a read buffer of output)
 MAX_MESSAGE = 32 << 20
 #: client-go's ping period on exec WebSockets
@@ -236,20 +239,24 @@ class ExecSession:
         for thread in threads:
             thread.start()
         pending: bytes = self.dialed.leftover
-        buf = bytearray(RECV_CHUNK)
-        view = memoryview(buf)
+        # receiving (this thread) and writing the output (the write-behind's) overlap; bounded buffers
+        behind = WriteBehind(RECV_CHUNK, RECV_BUFFERS, name="kpy-exec-output")
+        put = behind.put
         close_reply: bytes | None = None
         try:
             while close_reply is None:
+                view: memoryview | None = None
                 if pending:
                     data: bytes | memoryview = pending
                     pending = b""
                 else:
+                    view = behind.take()
                     try:
                         n = self.sock.recv_into(view)
                     except OSError:
                         n = 0
                     if not n:
+                        behind.release(view)
                         break
                     data = view[:n]
                 self._last_received = time.monotonic()
@@ -264,11 +271,11 @@ class ExecSession:
                             self._chunk_channel = data[0]
                             data = data[1:]
                         if len(data):
-                            (self.stdout if self._chunk_channel == p.STDOUT else self.stderr)(data)
+                            put(self.stdout if self._chunk_channel == p.STDOUT else self.stderr, data)
                     elif isinstance(event, ws.Message):
                         out = self.channels.receive(event.data)
                         if isinstance(out, p.Output):
-                            (self.stdout if out.channel == p.STDOUT else self.stderr)(out.data)
+                            put(self.stdout if out.channel == p.STDOUT else self.stderr, out.data)
                         elif isinstance(out, p.ProtocolViolation):
                             raise StreamLost(f"exec stream protocol error: {out.message}")
                     elif isinstance(event, ws.Ping):
@@ -281,6 +288,12 @@ class ExecSession:
                         self.closed_cleanly = True
                         payload = ws.close_payload(event.code) if event.code != ws.CLOSE_NO_STATUS else b""
                         close_reply = ws.encode_frame(ws.OP_CLOSE, payload, mask=os.urandom(4))
+                del events, data
+                behind.release(view)
+        except BaseException as exc:
+            if not isinstance(exc, Exception):  # Ctrl-C: no waiting for a stuck output to take the rest
+                behind.abandon()
+            raise
         finally:
             self._done.set()
             self._wake.set()
@@ -288,6 +301,7 @@ class ExecSession:
                 with contextlib.suppress(OSError):
                     self._send_raw([close_reply])
             self.dialed.close()
+            behind.close()  # everything received is written (or the writer's error is raised)
         if self.stdin_error is not None:
             raise StdinFailed(f"reading the local input failed: {self.stdin_error}") from self.stdin_error
         if not self.channels.status_received:
