@@ -131,6 +131,8 @@ class ExecSession:
     ) -> None:
         self.dialed = dialed
         self.sock: socket.socket | TLSStream = dialed.sock
+        if not isinstance(self.sock, socket.socket):
+            self.sock.set_write_size(STDIN_CHUNK + 16)  # one system call per stdin message
         # stdout/stderr messages are handed out as they arrive (no assembling); Status and the rest whole
         self.reader = ws.MessageReader(
             client=True, max_message=MAX_MESSAGE, stream=lambda _op, first: first[0] in (p.STDOUT, p.STDERR)
@@ -161,6 +163,13 @@ class ExecSession:
         key = os.urandom(4)
         header = ws.frame_header(ws.OP_BINARY, len(message), masked=True) + key
         self._send_raw([header, ws.apply_mask(message, key)])
+
+    def _send_stdin(self, chunk: bytes) -> None:
+        """One stdin message without joining the channel byte and the data first: the channel byte goes
+        masked at the end of the header, the data masked with the key rotated past it (one pass over it)."""
+        key = os.urandom(4)
+        head = ws.frame_header(ws.OP_BINARY, len(chunk) + 1, masked=True) + key + bytes((p.STDIN ^ key[0],))
+        self._send_raw([head, ws.apply_mask(chunk, key[1:] + key[:1])])
 
     def _send_raw(self, parts: list[bytes]) -> None:
         if not parts:
@@ -216,7 +225,7 @@ class ExecSession:
                         self.stdin_closed = True
                     return
                 self.stdin_bytes += len(chunk)
-                self._send_message(b"\x00" + chunk)
+                self._send_stdin(chunk)
             except OSError:
                 return  # the connection is gone: the reader reports it
 
