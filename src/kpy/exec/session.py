@@ -2,10 +2,12 @@
 
 ``open_exec`` upgrades ``pods/NAME/exec`` with the REST client's TLS, credentials and proxy (offering v5 then
 v4); ``ExecSession.run`` then moves bytes on the blocking socket (``kpy.streams``): the calling thread
-reads the server's frames and writes stdout/stderr (so a slow local reader slows the server down), one thread
-copies stdin to channel 0 and sends the close signal at EOF, and one control thread sends pings every
-``ping_interval`` (client-go: 5 s, so that idle proxies keep the connection), pongs and resizes. Frames are
-``kpy.streams.websocket``'s (binary messages only); the channel protocol is ``kpy.exec.protocol``.
+receives and decrypts the server's frames while a write-behind thread (``kpy.streams.writebehind``, 4 receive
+buffers of 256 KiB) writes stdout/stderr in order, so that the two use two cores and a slow local reader still
+slows the server down; one thread copies stdin to channel 0 and sends the close signal at EOF, and one control
+thread sends pings every ``ping_interval`` (client-go: 5 s, so that idle proxies keep the connection), pongs
+and resizes. Frames are ``kpy.streams.websocket``'s (binary messages only); the channel protocol is
+``kpy.exec.protocol``.
 
 Nothing is decoded: bytes go from the server to the local streams as they arrived. A connection that ends
 without the server's Status and close frame is an error (``StreamLost``), never a silent success.
@@ -111,7 +113,8 @@ async def open_exec(
 
 
 Reader = Callable[[int], bytes]
-#: receives output as it arrives: a view that is valid only during the call (copy it to keep it)
+#: receives output as it arrives, in order, in the session's write-behind thread: a view that is valid only
+#: during the call (copy it to keep it); what it raises ends the session and ``run`` raises it
 Writer = Callable[[bytes | memoryview], None]
 
 
