@@ -98,8 +98,16 @@ class WriteBehind:
             batch, buf = job
             if self.error is None:
                 try:
-                    for sink, data in batch:
-                        sink(data)
+                    i, n = 0, len(batch)
+                    while (
+                        i < n
+                    ):  # consecutive writes to one sink: one call (fewer system calls, GIL hand-offs)
+                        sink, data = batch[i]
+                        j = i + 1
+                        while j < n and batch[j][0] == sink:
+                            j += 1
+                        sink(data if j == i + 1 else b"".join([d for _, d in batch[i:j]]))
+                        i = j
                 except BaseException as exc:  # handed to the receiving thread
                     self.error = exc
                     free.put(None)  # a receiver blocked in take() wakes up and raises

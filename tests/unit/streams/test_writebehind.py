@@ -27,6 +27,22 @@ def test_everything_is_written_in_order_across_sinks_and_buffers() -> None:
     assert out == want
 
 
+def test_consecutive_writes_to_one_sink_are_one_call_in_order() -> None:
+    out: list[bytes] = []
+    err: list[bytes] = []
+    behind = WriteBehind(16, count=2)
+    buf = behind.take()
+    buf[:6] = b"abcdef"
+    behind.put(out.append, buf[0:2])
+    behind.put(out.append, buf[2:4])
+    behind.put(err.append, buf[4:5])
+    behind.put(out.append, buf[5:6])
+    behind.release(buf)
+    behind.close()
+    assert [bytes(x) for x in out] == [b"abcd", b"f"]
+    assert [bytes(x) for x in err] == [b"e"]
+
+
 def test_memory_is_bounded_by_the_buffers_it_was_given() -> None:
     """However much goes through, only ``count`` buffers of ``size`` bytes ever exist (reused)."""
     behind = WriteBehind(1024, count=3)
