@@ -20,6 +20,7 @@ import contextlib
 import hashlib
 import os
 import posixpath
+import queue
 import tarfile
 import threading
 from collections.abc import Callable, Iterator
@@ -38,7 +39,7 @@ from kpy.exec.remote import (
     remote_sums,
 )
 from kpy.exec.session import StreamLost
-from kpy.exec.untar import PART_SUFFIX, Hasher, Untar, inside
+from kpy.exec.untar import PART_SUFFIX, Untar, inside
 
 __all__ = [
     "CopyError",
@@ -68,7 +69,7 @@ Progress = Callable[[int], None]
 def _write_file(target: Path, chunks: Iterator[bytes]) -> tuple[int, str]:
     """Write ``chunks`` to ``target`` through a temporary name; (size, sha256). Nothing at ``target`` on failure."""
     part = target.with_name(target.name + PART_SUFFIX)
-    hasher = Hasher()
+    hasher = _Hasher()
     try:
         try:
             with open(part, "wb") as out:
@@ -83,6 +84,43 @@ def _write_file(target: Path, chunks: Iterator[bytes]) -> tuple[int, str]:
             part.unlink()
         raise
     return hasher.size, digest
+
+
+class _Hasher:
+    """sha256 of what is written, computed beside the writing: past ``THREADED_AFTER`` bytes in a thread of its
+    own (hashlib releases the GIL, so hashing a chunk overlaps with writing the next one)."""
+
+    THREADED_AFTER = 1 << 20
+
+    def __init__(self) -> None:
+        self.digest = hashlib.sha256()
+        self.size = 0
+        self._queue: queue.Queue[bytes | None] | None = None
+        self._thread: threading.Thread | None = None
+
+    def update(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self._queue is not None:
+            self._queue.put(chunk)
+            return
+        self.digest.update(chunk)
+        if self.size >= self.THREADED_AFTER:
+            self._queue = queue.Queue(8)
+            self._thread = threading.Thread(target=self._work, name="kpy-cp-hash", daemon=True)
+            self._thread.start()
+
+    def _work(self) -> None:
+        assert self._queue is not None
+        while (chunk := self._queue.get()) is not None:
+            self.digest.update(chunk)
+
+    def hexdigest(self) -> str:
+        """The digest of everything given so far (ends the thread)."""
+        if self._queue is not None and self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._queue = self._thread = None
+        return self.digest.hexdigest()
 
 
 def copy_from_pod(

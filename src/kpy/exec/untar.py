@@ -15,10 +15,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import queue
 import sys
 import tarfile
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -62,7 +60,7 @@ class Untar:
         self._part: Path | None = None
         self._target: Path | None = None
         self._rel = ""
-        self._digest: Hasher | None = None
+        self._digest: hashlib._Hash | None = None
 
     # -- bytes in ---------------------------------------------------------------------------------------
     def feed(self, data: bytes | memoryview) -> None:
@@ -101,8 +99,6 @@ class Untar:
 
     def abort(self) -> None:
         """Remove a file being written (the copy failed)."""
-        if self._digest is not None:
-            self._digest.hexdigest()  # its thread ends
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
@@ -185,7 +181,7 @@ class Untar:
         part = target.with_name(target.name + PART_SUFFIX)
         self._fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
         self._part, self._target, self._rel, self._size = part, target, rel, size
-        self._digest = Hasher()  # hashes in a thread of its own past 1 MiB: beside the file writes
+        self._digest = hashlib.sha256()
         self._left = size
         if not size:
             self._close_file()
@@ -198,44 +194,6 @@ class Untar:
         self._part = None
         self.written[self._rel] = (self._size, self._digest.hexdigest())
         self._skip = _padded(self._size) - self._size
-
-
-class Hasher:
-    """sha256 of what is written, computed beside the writing: past ``THREADED_AFTER`` bytes in a thread of its
-    own (hashlib releases the GIL, so hashing a chunk overlaps with writing the next one). A view given to
-    ``update`` is copied when it is hashed in the thread (the caller may reuse its buffer right after)."""
-
-    THREADED_AFTER = 1 << 20
-
-    def __init__(self) -> None:
-        self.digest = hashlib.sha256()
-        self.size = 0
-        self._queue: queue.Queue[bytes | None] | None = None  # at most 8 chunks waiting: bounded memory
-        self._thread: threading.Thread | None = None
-
-    def update(self, chunk: bytes | memoryview) -> None:
-        self.size += len(chunk)
-        if self._queue is not None:
-            self._queue.put(chunk if isinstance(chunk, bytes) else bytes(chunk))
-            return
-        self.digest.update(chunk)
-        if self.size >= self.THREADED_AFTER:
-            self._queue = queue.Queue(8)
-            self._thread = threading.Thread(target=self._work, name="kpy-cp-hash", daemon=True)
-            self._thread.start()
-
-    def _work(self) -> None:
-        assert self._queue is not None
-        while (chunk := self._queue.get()) is not None:
-            self.digest.update(chunk)
-
-    def hexdigest(self) -> str:
-        """The digest of everything given so far (ends the thread)."""
-        if self._queue is not None and self._thread is not None:
-            self._queue.put(None)
-            self._thread.join()
-            self._queue = self._thread = None
-        return self.digest.hexdigest()
 
 
 def _padded(size: int) -> int:

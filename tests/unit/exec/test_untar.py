@@ -92,30 +92,3 @@ def test_names_outside_the_prefix_or_destination(tmp_path: Path) -> None:
     untar.finish()
     assert not (tmp_path / "escape").exists() and (tmp_path / "out" / "ok").read_bytes() == b"ok"
     assert warnings and "is outside target destination, skipping" in warnings[0]
-
-
-def test_a_large_file_fed_from_one_reused_buffer_hashes_and_writes_right(tmp_path: Path) -> None:
-    """Past 1 MiB a file is hashed in a thread of its own beside the writes: the views fed are reused by the
-    caller right after ``feed`` (as the session's receive buffers are), and the digest is still the file's."""
-    data = random.Random(7).randbytes(5 * 1024 * 1024 + 123)
-    stream = archive(tarfile.GNU_FORMAT, [("src/big.bin", data, None)])
-    untar = Untar(tmp_path, "src", lambda _m: None)
-    buf = bytearray(64 * 1024)
-    for start in range(0, len(stream), len(buf)):
-        piece = stream[start : start + len(buf)]
-        buf[: len(piece)] = piece
-        untar.feed(memoryview(buf)[: len(piece)])
-        buf[:] = bytes(len(buf))  # the buffer is reused for the next receive
-    untar.finish()
-    assert (tmp_path / "big.bin").read_bytes() == data
-    assert untar.written["big.bin"] == (len(data), hashlib.sha256(data).hexdigest())
-
-
-def test_an_aborted_large_file_leaves_nothing(tmp_path: Path) -> None:
-    data = random.Random(8).randbytes(3 * 1024 * 1024)
-    stream = archive(tarfile.GNU_FORMAT, [("src/big.bin", data, None)])
-    untar = Untar(tmp_path, "src", lambda _m: None)
-    untar.feed(stream[: 2 * 1024 * 1024])  # the hashing thread is running
-    with pytest.raises(CopyError):
-        untar.finish()
-    assert list(tmp_path.iterdir()) == []
