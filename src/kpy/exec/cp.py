@@ -203,8 +203,8 @@ def _untar(
     report: CopyReport,
     written: dict[str, tuple[int, str]],
 ) -> None:
-    """``tar cf - SRC`` unpacked as it arrives, in the session's write-behind thread (``kpy.exec.untar``); a
-    broken stream resumes with ``tar cf - SRC | tail -c+N`` (tar's output is the same for unchanged files)."""
+    """``tar cf - SRC`` unpacked as it arrives, in the session's reading thread (``kpy.exec.untar``); a broken
+    stream resumes with ``tar cf - SRC | tail -c+N`` (tar's output is the same for unchanged files)."""
     untar = Untar(dest, tar_prefix(src), warn)
     retries = retries if "tail" in tools else 0
     quoted = src.replace("'", "'\\''")

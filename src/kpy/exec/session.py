@@ -4,10 +4,10 @@
 v4); ``ExecSession.run`` then moves bytes on the blocking socket (``kpy.streams``): the calling thread
 receives and decrypts the server's frames while a write-behind thread (``kpy.streams.writebehind``, 4 receive
 buffers of 256 KiB) writes stdout/stderr in order, so that the two use two cores and a slow local reader still
-slows the server down; one thread copies stdin to channel 0 and sends the close signal at EOF, and one control
-thread sends pings every ``ping_interval`` (client-go: 5 s, so that idle proxies keep the connection), pongs
-and resizes. Frames are ``kpy.streams.websocket``'s (binary messages only); the channel protocol is
-``kpy.exec.protocol``.
+slows the server down (``write_behind=False``: the calling thread writes too, as ``kpy cp`` does); one thread
+copies stdin to channel 0 and sends the close signal at EOF, and one control thread sends pings every
+``ping_interval`` (client-go: 5 s, so that idle proxies keep the connection), pongs and resizes. Frames are
+``kpy.streams.websocket``'s (binary messages only); the channel protocol is ``kpy.exec.protocol``.
 
 Nothing is decoded: bytes go from the server to the local streams as they arrived. A connection that ends
 without the server's Status and close frame is an error (``StreamLost``), never a silent success.
@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from kpy.errors import Forbidden, KpyError
 from kpy.exec import protocol as p
 from kpy.streams import websocket as ws
-from kpy.streams.writebehind import WriteBehind
+from kpy.streams.writebehind import Inline, WriteBehind
 
 if TYPE_CHECKING:
     from kpy.rest import RestClient
@@ -131,8 +131,11 @@ class ExecSession:
         warn: Callable[[str], None] = lambda _msg: None,
         ping_interval: float = PING_INTERVAL,
         idle_timeout: float = IDLE_TIMEOUT,
+        write_behind: bool = True,
     ) -> None:
         self.dialed = dialed
+        #: write the output in a thread of its own (False: in the receiving thread, one buffer)
+        self.write_behind = write_behind
         self.sock: socket.socket | TLSStream = dialed.sock
         if not isinstance(self.sock, socket.socket):
             self.sock.set_write_size(STDIN_CHUNK + 16)  # one system call per stdin message
@@ -252,7 +255,11 @@ class ExecSession:
             thread.start()
         pending: bytes = self.dialed.leftover
         # receiving (this thread) and writing the output (the write-behind's) overlap; bounded buffers
-        behind = WriteBehind(RECV_CHUNK, RECV_BUFFERS, name="kpy-exec-output")
+        behind: WriteBehind | Inline = (
+            WriteBehind(RECV_CHUNK, RECV_BUFFERS, name="kpy-exec-output")
+            if self.write_behind
+            else Inline(RECV_CHUNK)
+        )
         put = behind.put
         close_reply: bytes | None = None
         try:

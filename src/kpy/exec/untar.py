@@ -1,8 +1,8 @@
 """``Untar``: a tar stream unpacked as its bytes arrive (pushed), for ``kpy cp`` from a pod.
 
 Why not ``tarfile``: it pulls, so the exec's output had to cross a thread and a queue (one copy) and then
-``tarfile``'s stream buffer (two more) before the file write; here the session's write-behind thread hands
-each received view to ``feed``, which writes a member's bytes to its file and hashes them from that same view.
+``tarfile``'s stream buffer (two more) before the file write; here the session's reading thread hands each
+received view to ``feed``, which writes a member's bytes to its file and hashes them from that same view.
 Headers are parsed by ``tarfile.TarInfo.frombuf`` (ustar, GNU numbers); GNU long names/links (``L``/``K``)
 and pax records (``x``/``g``: ``path``, ``linkpath``, ``size``) are applied to the member that follows, as
 ``tarfile`` does. Nothing is written outside ``dest``; every file is written under a temporary name and

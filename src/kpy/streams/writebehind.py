@@ -114,3 +114,26 @@ class WriteBehind:
             if buf is not None:
                 free.put(buf)
             del job, batch, buf
+
+
+class Inline:
+    """``WriteBehind``'s interface with the writes done at once in the calling thread, from one buffer."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._buf = memoryview(bytearray(size))
+
+    def take(self) -> memoryview:
+        return self._buf
+
+    def put(self, sink: Sink, data: bytes | memoryview) -> None:
+        sink(data)
+
+    def release(self, buf: memoryview | None) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def abandon(self) -> None:
+        pass

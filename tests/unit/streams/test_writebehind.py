@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from kpy.streams.writebehind import WriteBehind
+from kpy.streams.writebehind import Inline, WriteBehind
 
 
 def test_everything_is_written_in_order_across_sinks_and_buffers() -> None:
@@ -137,3 +137,15 @@ def test_abandon_does_not_wait_for_a_stuck_writer() -> None:
 def test_it_needs_two_buffers() -> None:
     with pytest.raises(ValueError):
         WriteBehind(4, count=1)
+
+
+def test_inline_writes_at_once_in_the_calling_thread_from_one_buffer() -> None:
+    out: list[tuple[bytes, str]] = []
+    inline = Inline(8)
+    first = inline.take()
+    first[:3] = b"abc"
+    inline.put(lambda d: out.append((bytes(d), threading.current_thread().name)), first[:3])
+    assert out == [(b"abc", threading.current_thread().name)]  # before release: nothing is deferred
+    inline.release(first)
+    assert inline.take().obj is first.obj
+    inline.close()
