@@ -2,7 +2,9 @@
 
 ``open_exec`` upgrades ``pods/NAME/exec`` with the REST client's TLS, credentials and proxy (offering v5 then
 v4); ``ExecSession.run`` then moves bytes on the blocking socket (``kpy.streams``): the calling thread
-reads the server's frames and writes stdout/stderr (so a slow local reader slows the server down), one thread
+receives and decrypts the server's frames while a write-behind thread (``kpy.streams.writebehind``, 4 receive
+buffers of 256 KiB) writes stdout/stderr in order, so that the two use two cores and a slow local reader still
+slows the server down (``write_behind=False``: the calling thread writes too, as ``kpy cp`` does); one thread
 copies stdin to channel 0 and sends the close signal at EOF, and one control thread sends pings every
 ``ping_interval`` (client-go: 5 s, so that idle proxies keep the connection), pongs and resizes. Frames are
 ``kpy.streams.websocket``'s (binary messages only); the channel protocol is ``kpy.exec.protocol``.
@@ -25,6 +27,7 @@ from typing import TYPE_CHECKING
 from kpy.errors import Forbidden, KpyError
 from kpy.exec import protocol as p
 from kpy.streams import websocket as ws
+from kpy.streams.writebehind import Inline, WriteBehind
 
 if TYPE_CHECKING:
     from kpy.rest import RestClient
@@ -35,6 +38,8 @@ if TYPE_CHECKING:
 STDIN_CHUNK = 256 * 1024
 #: bytes read from the socket at a time
 RECV_CHUNK = 256 * 1024
+#: receive buffers in flight between the receiving and the writing thread (memory: RECV_CHUNK each)
+RECV_BUFFERS = 4
 #: the largest message accepted from the server (its messages are at most a read buffer of output)
 MAX_MESSAGE = 32 << 20
 #: client-go's ping period on exec WebSockets
@@ -108,7 +113,8 @@ async def open_exec(
 
 
 Reader = Callable[[int], bytes]
-#: receives output as it arrives: a view that is valid only during the call (copy it to keep it)
+#: receives output as it arrives, in order, in the session's write-behind thread: a view that is valid only
+#: during the call (copy it to keep it); what it raises ends the session and ``run`` raises it
 Writer = Callable[[bytes | memoryview], None]
 
 
@@ -125,9 +131,14 @@ class ExecSession:
         warn: Callable[[str], None] = lambda _msg: None,
         ping_interval: float = PING_INTERVAL,
         idle_timeout: float = IDLE_TIMEOUT,
+        write_behind: bool = True,
     ) -> None:
         self.dialed = dialed
+        #: write the output in a thread of its own (False: in the receiving thread, one buffer)
+        self.write_behind = write_behind
         self.sock: socket.socket | TLSStream = dialed.sock
+        if not isinstance(self.sock, socket.socket):
+            self.sock.set_write_size(STDIN_CHUNK + 16)  # one system call per stdin message
         # stdout/stderr messages are handed out as they arrive (no assembling); Status and the rest whole
         self.reader = ws.MessageReader(
             client=True, max_message=MAX_MESSAGE, stream=lambda _op, first: first[0] in (p.STDOUT, p.STDERR)
@@ -158,6 +169,13 @@ class ExecSession:
         key = os.urandom(4)
         header = ws.frame_header(ws.OP_BINARY, len(message), masked=True) + key
         self._send_raw([header, ws.apply_mask(message, key)])
+
+    def _send_stdin(self, chunk: bytes) -> None:
+        """One stdin message without joining the channel byte and the data first: the channel byte goes
+        masked at the end of the header, the data masked with the key rotated past it (one pass over it)."""
+        key = os.urandom(4)
+        head = ws.frame_header(ws.OP_BINARY, len(chunk) + 1, masked=True) + key + bytes((p.STDIN ^ key[0],))
+        self._send_raw([head, ws.apply_mask(chunk, key[1:] + key[:1])])
 
     def _send_raw(self, parts: list[bytes]) -> None:
         if not parts:
@@ -213,7 +231,7 @@ class ExecSession:
                         self.stdin_closed = True
                     return
                 self.stdin_bytes += len(chunk)
-                self._send_message(b"\x00" + chunk)
+                self._send_stdin(chunk)
             except OSError:
                 return  # the connection is gone: the reader reports it
 
@@ -236,20 +254,28 @@ class ExecSession:
         for thread in threads:
             thread.start()
         pending: bytes = self.dialed.leftover
-        buf = bytearray(RECV_CHUNK)
-        view = memoryview(buf)
+        # receiving (this thread) and writing the output (the write-behind's) overlap; bounded buffers
+        behind: WriteBehind | Inline = (
+            WriteBehind(RECV_CHUNK, RECV_BUFFERS, name="kpy-exec-output")
+            if self.write_behind
+            else Inline(RECV_CHUNK)
+        )
+        put = behind.put
         close_reply: bytes | None = None
         try:
             while close_reply is None:
+                view: memoryview | None = None
                 if pending:
                     data: bytes | memoryview = pending
                     pending = b""
                 else:
+                    view = behind.take()
                     try:
                         n = self.sock.recv_into(view)
                     except OSError:
                         n = 0
                     if not n:
+                        behind.release(view)
                         break
                     data = view[:n]
                 self._last_received = time.monotonic()
@@ -264,11 +290,11 @@ class ExecSession:
                             self._chunk_channel = data[0]
                             data = data[1:]
                         if len(data):
-                            (self.stdout if self._chunk_channel == p.STDOUT else self.stderr)(data)
+                            put(self.stdout if self._chunk_channel == p.STDOUT else self.stderr, data)
                     elif isinstance(event, ws.Message):
                         out = self.channels.receive(event.data)
                         if isinstance(out, p.Output):
-                            (self.stdout if out.channel == p.STDOUT else self.stderr)(out.data)
+                            put(self.stdout if out.channel == p.STDOUT else self.stderr, out.data)
                         elif isinstance(out, p.ProtocolViolation):
                             raise StreamLost(f"exec stream protocol error: {out.message}")
                     elif isinstance(event, ws.Ping):
@@ -281,6 +307,12 @@ class ExecSession:
                         self.closed_cleanly = True
                         payload = ws.close_payload(event.code) if event.code != ws.CLOSE_NO_STATUS else b""
                         close_reply = ws.encode_frame(ws.OP_CLOSE, payload, mask=os.urandom(4))
+                del events, data
+                behind.release(view)
+        except BaseException as exc:
+            if not isinstance(exc, Exception):  # Ctrl-C: no waiting for a stuck output to take the rest
+                behind.abandon()
+            raise
         finally:
             self._done.set()
             self._wake.set()
@@ -288,6 +320,7 @@ class ExecSession:
                 with contextlib.suppress(OSError):
                     self._send_raw([close_reply])
             self.dialed.close()
+            behind.close()  # everything received is written (or the writer's error is raised)
         if self.stdin_error is not None:
             raise StdinFailed(f"reading the local input failed: {self.stdin_error}") from self.stdin_error
         if not self.channels.status_received:

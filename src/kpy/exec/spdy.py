@@ -259,9 +259,12 @@ def session_for(
     stdout: Writer,
     stderr: Writer,
     warn: Callable[[str], None] = lambda _msg: None,
+    write_behind: bool = True,
 ) -> Runner:
     """The session for what ``open_exec_any`` dialled: ``ExecSession`` for a WebSocket, ``SpdyExecSession``
-    for SPDY."""
+    for SPDY. ``write_behind``: see ``ExecSession``."""
     if isinstance(dialed, DialedUpgrade):
         return SpdyExecSession(dialed, request, stdin=stdin, stdout=stdout, stderr=stderr, warn=warn)
-    return ExecSession(dialed, stdin=stdin, stdout=stdout, stderr=stderr, warn=warn)
+    return ExecSession(
+        dialed, stdin=stdin, stdout=stdout, stderr=stderr, warn=warn, write_behind=write_behind
+    )

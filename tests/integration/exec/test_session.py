@@ -107,6 +107,46 @@ async def test_dropped_stream_is_an_error_not_a_short_success(sclient: RestClien
         await run(sclient, ["head", "-c", "1000000", "/dev/zero"])
 
 
+async def test_output_received_before_a_drop_is_written_then_the_drop_is_an_error(
+    sclient: RestClient, seeded: Any
+) -> None:
+    """The output is written by a thread of its own: what arrived before the connection broke is all
+    written (a prefix of the real output), and the session still ends with the error."""
+    seeded.exec.drops = [3_000_000]
+    cap = Capture()
+    dialed = await open_exec(
+        sclient, ExecRequest("default", "web", "", ["head", "-c", "8000000", "/dev/zero"])
+    )
+    session = ExecSession(dialed, stdin=None, stdout=cap.out.extend, stderr=cap.err.extend)
+    with pytest.raises(StreamLost):
+        await asyncio.to_thread(session.run)
+    assert len(cap.out) <= 3_000_000
+    assert cap.out.count(0) == len(cap.out)
+
+
+async def test_a_failing_local_output_ends_the_session_with_its_error(sclient: RestClient) -> None:
+    """A local write that fails (stdout closed, disk full) ends the session with that error: no hang, and
+    nothing written after it."""
+    got = bytearray()
+    calls_after_failure = 0
+
+    def out(data: bytes | memoryview) -> None:
+        nonlocal calls_after_failure
+        if len(got) >= 1_000_000:
+            calls_after_failure += 1
+            raise BrokenPipeError("the reader went away")
+        got.extend(data)
+
+    dialed = await open_exec(
+        sclient, ExecRequest("default", "web", "", ["head", "-c", "50000000", "/dev/zero"])
+    )
+    session = ExecSession(dialed, stdin=None, stdout=out, stderr=lambda _d: None)
+    with pytest.raises(BrokenPipeError):
+        await asyncio.to_thread(session.run)
+    assert 1_000_000 <= len(got) < 50_000_000
+    assert calls_after_failure == 1
+
+
 async def test_stalled_server_ends_the_session(sclient: RestClient, seeded: Any) -> None:
     seeded.exec.stall_after = 0
     cap = Capture()
