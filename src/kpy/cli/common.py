@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from kpy.cli import completion, framework
+from kpy.cli import framework
 from kpy.cli.context import RunContext
 from kpy.config.flags import ConnectionFlags, flags_from_values, merge_flags
 
@@ -33,6 +33,20 @@ def completer(fn: Completer | None) -> Callable[[click.Context, click.Parameter,
     return shell_complete
 
 
+def lazy_completer(name: str) -> Callable[..., list[str]]:
+    """``kpy.cli.completion.<name>``, imported when the shell asks for completions (importing it costs ~11 ms
+    of every command's start-up)."""
+
+    def complete(*args: Any, **kwargs: Any) -> list[str]:
+        from kpy.cli import completion
+
+        result: list[str] = getattr(completion, name)(*args, **kwargs)
+        return result
+
+    complete.__name__ = complete.__qualname__ = name
+    return complete
+
+
 # field name -> (flags, help, metavar, kind, completer); the order is the order shown in --help.
 _CONNECTION_FLAGS: dict[str, tuple[tuple[str, ...], str, str | None, str, Completer | None]] = {
     "kubeconfig": (
@@ -47,22 +61,28 @@ _CONNECTION_FLAGS: dict[str, tuple[tuple[str, ...], str, str | None, str, Comple
         "The name of the kubeconfig context to use.",
         None,
         "str",
-        completion.complete_contexts,
+        lazy_completer("complete_contexts"),
     ),
     "cluster": (
         ("--cluster",),
         "The name of the kubeconfig cluster to use.",
         None,
         "str",
-        completion.complete_clusters,
+        lazy_completer("complete_clusters"),
     ),
-    "user": (("--user",), "The name of the kubeconfig user to use.", None, "str", completion.complete_users),
+    "user": (
+        ("--user",),
+        "The name of the kubeconfig user to use.",
+        None,
+        "str",
+        lazy_completer("complete_users"),
+    ),
     "namespace": (
         ("-n", "--namespace"),
         "If present, the namespace scope for this CLI request.",
         None,
         "str",
-        completion.complete_namespaces,
+        lazy_completer("complete_namespaces"),
     ),
     "server": (("-s", "--server"), "The address and port of the Kubernetes API server.", None, "str", None),
     "token": (("--token",), "Bearer token for authentication to the API server.", None, "str", None),

@@ -15,8 +15,11 @@ import click
 
 from kpy.cli import framework
 from kpy.cli.command import ClientOptions, RunContext, add_command, flag, make_callback, option
-from kpy.cli.completion import complete_json_output, complete_leases
+from kpy.cli.common import lazy_completer
 from kpy.dataclasslite import dataclass, replace
+
+complete_json_output = lazy_completer("complete_json_output")
+complete_leases = lazy_completer("complete_leases")
 
 if TYPE_CHECKING:
     from kpy.election.config import ElectionConfig

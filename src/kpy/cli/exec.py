@@ -17,8 +17,10 @@ from collections.abc import Callable
 from typing import Any
 
 from kpy.cli.command import ClientOptions, RunContext, add_command, argument, flag, option
-from kpy.cli.completion import complete_port_forward_args
+from kpy.cli.common import lazy_completer
 from kpy.dataclasslite import dataclass, field, replace
+
+complete_port_forward_args = lazy_completer("complete_port_forward_args")
 
 EXAMPLES = """
 

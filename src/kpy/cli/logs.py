@@ -11,9 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from kpy.cli.command import ClientOptions, RunContext, add_command, argument, flag, option
-from kpy.cli.completion import complete_port_forward_args
+from kpy.cli.common import lazy_completer
 from kpy.dataclasslite import dataclass, field, replace
 from kpy.errors import UsageError
+
+complete_port_forward_args = lazy_completer("complete_port_forward_args")
 
 HELP = """Print the logs of containers: one pod like kubectl logs, or many pods interleaved.
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from kpy.cli.command import ClientOptions, RunContext, add_command, argument, flag, option
-from kpy.cli.completion import complete_get_args, complete_leases
+from kpy.cli.common import lazy_completer
 from kpy.dataclasslite import dataclass
 from kpy.errors import UsageError
+
+complete_get_args = lazy_completer("complete_get_args")
+complete_leases = lazy_completer("complete_leases")
 
 if TYPE_CHECKING:
     from kpy.cache import run as engine

@@ -15,9 +15,12 @@ from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, TextIO
 
 from kpy.cli.command import ClientOptions, RunContext, add_command, argument, flag, option
-from kpy.cli.completion import complete_json_output, complete_port_forward_args
+from kpy.cli.common import lazy_completer
 from kpy.config.flags import ConnectionFlags
 from kpy.dataclasslite import dataclass, replace
+
+complete_json_output = lazy_completer("complete_json_output")
+complete_port_forward_args = lazy_completer("complete_port_forward_args")
 
 if TYPE_CHECKING:
     from kpy.rest import RestClient

@@ -15,8 +15,9 @@ kubelet ``cri-streaming/remotecommand``.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
+
+from kpy.dataclasslite import dataclass
 
 STDIN, STDOUT, STDERR, ERROR, RESIZE = 0, 1, 2, 3, 4
 #: the v5 close signal's channel byte: ``[CLOSE, channel]`` half-closes ``channel``
@@ -175,16 +176,20 @@ def decode_status(raw: bytes) -> ExitResult:
 
 @dataclass(frozen=True)
 class Stdin:
+    """Bytes for the command's stdin (channel 0)."""
+
     data: bytes
 
 
 @dataclass(frozen=True)
 class StdinClosed:
-    pass
+    """The client closed stdin (v5's close signal for channel 0)."""
 
 
 @dataclass(frozen=True)
 class Resize:
+    """A terminal size (channel 4)."""
+
     width: int
     height: int
 

@@ -21,9 +21,9 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from kpy.dataclasslite import dataclass
 from kpy.errors import Forbidden, KpyError
 from kpy.exec import protocol as p
 from kpy.streams import websocket as ws

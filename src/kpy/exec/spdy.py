@@ -34,11 +34,11 @@ from kpy.exec.session import (
     Writer,
     open_exec,
 )
-from kpy.streams import spdy
 from kpy.streams.dial import DialedUpgrade
 
 if TYPE_CHECKING:
     from kpy.rest import RestClient
+    from kpy.streams import spdy
     from kpy.streams.dial import DialedWebSocket
     from kpy.streams.tls import TLSStream
 
@@ -100,6 +100,8 @@ class SpdyExecSession:
         stderr: Writer,
         warn: Callable[[str], None] = lambda _msg: None,
     ) -> None:
+        from kpy.streams import spdy
+
         self.dialed = dialed
         self.sock: socket.socket | TLSStream = dialed.sock
         self.request = request
@@ -125,6 +127,8 @@ class SpdyExecSession:
             self.sock.sendall(data)
 
     def _open_streams(self) -> None:
+        from kpy.streams import spdy
+
         kinds = ["error"]
         if self.stdin is not None:
             kinds.append("stdin")
@@ -144,6 +148,8 @@ class SpdyExecSession:
 
     def resize(self, width: int, height: int) -> None:
         """Send a terminal size (one JSON line on the resize stream); kept for later before the streams open."""
+        from kpy.streams import spdy
+
         stream_id = self._streams.get("resize")
         if stream_id is None:
             self._pending_resize = (width, height)
@@ -153,6 +159,8 @@ class SpdyExecSession:
             self._send(spdy.data_header(stream_id, len(body)) + body)
 
     def _pump_stdin(self) -> None:
+        from kpy.streams import spdy
+
         assert self.stdin is not None
         stream_id = self._streams["stdin"]
         while not self._done.is_set():
@@ -176,6 +184,8 @@ class SpdyExecSession:
     def run(self) -> p.ExitResult:
         """Relay until the server ends the session; the command's outcome (``StreamLost`` when it ends
         without reporting one)."""
+        from kpy.streams import spdy
+
         try:
             self._open_streams()
         except OSError as exc:

@@ -17,9 +17,12 @@ from __future__ import annotations
 import contextlib
 import socket
 import ssl
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
+from urllib.parse import urlsplit
 
+from kpy.dataclasslite import dataclass
 from kpy.streams.tls import TLSStream
 
 #: an upgrade response head larger than this is not an API server's
@@ -116,6 +119,40 @@ class DialedUpgrade:
         self.sock.close()
 
 
+class _Target(NamedTuple):
+    """Where a ``ws://``/``wss://`` URL points (what ``websockets.uri.parse_uri`` gives, for the direct path)."""
+
+    secure: bool
+    host: str
+    port: int
+    resource_name: str
+
+    @classmethod
+    def parse(cls, url: str) -> _Target:
+        parts = urlsplit(url)
+        secure = parts.scheme == "wss"
+        if parts.scheme not in ("ws", "wss") or not parts.hostname:
+            raise ValueError(f"{url} isn't a valid URI")
+        port = parts.port or (443 if secure else 80)
+        resource = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        return cls(secure, parts.hostname, port, resource)
+
+
+class _Deadline:
+    """The time left of ``timeout`` (None: no limit), counted from now."""
+
+    def __init__(self, timeout: float | None) -> None:
+        self.end = None if timeout is None else time.monotonic() + timeout
+
+    def timeout(self) -> float | None:
+        if self.end is None:
+            return None
+        left = self.end - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("timed out")
+        return left
+
+
 class UpgradeRefused(Exception):
     """The server answered the upgrade with something other than 101: its status, headers and body."""
 
@@ -155,25 +192,36 @@ def dial_upgrade(
     ``proxy``, TLS for ``https``/``wss``. Raises ``UpgradeRefused`` for a non-101 answer (with its body),
     ``OSError``/``ssl.SSLError``/``TimeoutError``/``EOFError`` for the transport. ``expect=200`` makes it a
     plain request whose body the caller reads from the socket (``kpy.streams.httpbody``)."""
-    from websockets.sync.client import ClientConnection, connect
-    from websockets.sync.utils import Deadline
-
     ws_url = url.replace("https://", "wss://", 1).replace("http://", "ws://", 1)
-    https_proxy = proxy is not None and proxy.lower().startswith("https://")
-    connector = connect(  # only for its proxy tunnel and socket (open_socket); no WebSocket here
-        ws_url,
-        legacy=False,
-        ssl=ssl_context,
-        server_hostname=server_hostname,
-        proxy=proxy,
-        proxy_ssl=ssl_context if https_proxy else None,
-        open_timeout=timeout,
-    )
-    assert not isinstance(connector, ClientConnection)
-    deadline = Deadline(timeout)
-    raw = connector.open_socket(deadline)
+    if proxy is None:  # a plain connection: no need for websockets (importing it costs ~40 ms of start-up)
+        uri = _Target.parse(ws_url)
+        deadline = _Deadline(timeout)
+        raw = socket.create_connection((uri.host, uri.port), timeout=deadline.timeout())
+    else:
+        from websockets.sync.client import ClientConnection, connect
+        from websockets.sync.utils import Deadline
+
+        https_proxy = proxy.lower().startswith("https://")
+        connector = connect(  # only for its proxy tunnel and socket (open_socket); no WebSocket here
+            ws_url,
+            legacy=False,
+            ssl=ssl_context,
+            server_hostname=server_hostname,
+            proxy=proxy,
+            proxy_ssl=ssl_context if https_proxy else None,
+            open_timeout=timeout,
+        )
+        assert not isinstance(connector, ClientConnection)
+        opening = Deadline(timeout)
+        raw = connector.open_socket(opening)
+        deadline = _Deadline(opening.timeout())
+        uri = _Target(
+            connector.ws_uri.secure,
+            connector.ws_uri.host,
+            connector.ws_uri.port,
+            connector.ws_uri.resource_name,
+        )
     sock: socket.socket | TLSStream = raw
-    uri = connector.ws_uri
     try:
         if raw.family in (socket.AF_INET, socket.AF_INET6):
             raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

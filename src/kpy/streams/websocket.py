@@ -26,19 +26,37 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
+_MaskFn = Callable[[bytes | bytearray | memoryview, bytes], bytes]
+_fast_mask: _MaskFn | None = None
+#: payloads shorter than this (close frames, pings, resize messages) are masked without ``websockets``
+_SMALL = 1024
 
-def _load_apply_mask() -> Callable[[bytes | bytearray | memoryview, bytes], bytes]:
+
+def _load_apply_mask() -> _MaskFn:
+    global _fast_mask
     try:
         from websockets.speedups import apply_mask as fast
     except ImportError:  # pragma: no cover - websockets without its C extension
         from websockets.utils import apply_mask as portable
 
+        _fast_mask = portable
         return portable
+    _fast_mask = fast
     return fast
 
 
-#: XOR ``data`` with a 4-byte masking key (``websockets``' C extension when it is built); returns new bytes
-apply_mask = _load_apply_mask()
+def apply_mask(data: bytes | bytearray | memoryview, mask: bytes) -> bytes:
+    """XOR ``data`` with a 4-byte masking key; returns new bytes. Bulk data goes through ``websockets``' C
+    extension, imported on first use: importing ``websockets`` costs ~17 ms of start-up (it loads
+    ``importlib.metadata``), more than a command that sends only a close frame should pay."""
+    size = len(data)
+    if size < _SMALL:
+        if not size:
+            return b""
+        key = int.from_bytes((mask * (size // 4 + 1))[:size], "little")
+        return (int.from_bytes(data, "little") ^ key).to_bytes(size, "little")
+    return (_fast_mask or _load_apply_mask())(data, mask)
+
 
 #: RFC 6455 opcodes
 OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0, 1, 2, 8, 9, 10

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from kpy.streams import websocket as ws
 from kpy.streams.websocket import (
     OP_BINARY,
     OP_CLOSE,
@@ -387,3 +388,13 @@ def test_streamed_messages_are_not_bounded_by_max_message() -> None:
     data = b"\x82\x7e\x01\x00\x00" + bytes(255)
     got = merge_chunks(MessageReader(client=True, max_message=10, stream=bulk).feed(data))
     assert got == [Chunk(OP_BINARY, b"\x00" + bytes(255), True, True)]
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 3, 4, 5, 125, 126, 1023, 1024, 1025, 70_000])
+def test_masking_matches_rfc6455_for_small_and_bulk_payloads(size: int) -> None:
+    # small payloads are masked without websockets' C extension, bulk ones with it: both must be RFC 6455's XOR
+    data = os.urandom(size)
+    key = b"\x01\x80\xfe\x37"
+    expected = bytes(b ^ key[i % 4] for i, b in enumerate(data))
+    for form in (data, bytearray(data), memoryview(data)):
+        assert ws.apply_mask(form, key) == expected
