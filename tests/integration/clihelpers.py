@@ -90,18 +90,23 @@ def pod(
 _LISTING_MODULES = (
     "import sys; from kpy.cli.entry import main\n"
     "try:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
-    "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('asyncio', 'aiohttp', 'yarl'))\n"
+    "heavy = sorted(m for m in sys.modules if m.split('.')[0] in HEAVY or m in HEAVY)\n"
     "print(code, heavy, file=sys.stderr)\n"
 )
 
 
 def kpy_listing_heavy_modules(
-    *args: str, kubeconfig: Path | str, stdin: bytes | None = None, cwd: Path | None = None
+    *args: str,
+    kubeconfig: Path | str,
+    stdin: bytes | None = None,
+    cwd: Path | None = None,
+    heavy: tuple[str, ...] = ("asyncio", "aiohttp", "yarl"),
 ) -> subprocess.CompletedProcess[bytes]:
-    """Run ``kpy ARGS``; its stderr ends with a line ``CODE [HEAVY MODULES]`` (asyncio, aiohttp, yarl)."""
+    """Run ``kpy ARGS``; its stderr ends with a line ``CODE [HEAVY MODULES]``: the modules imported of ``heavy``
+    (top-level packages or whole module names)."""
     env = {"KUBECONFIG": str(kubeconfig), "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
     return subprocess.run(
-        [sys.executable, "-c", _LISTING_MODULES, *args],
+        [sys.executable, "-c", _LISTING_MODULES.replace("HEAVY", repr(heavy)), *args],
         input=stdin,
         capture_output=True,
         env=env,

@@ -228,6 +228,21 @@ def test_closed_stdout_ends_like_kubectl(sandbox: Any) -> None:
     assert results[1][0] == 141
 
 
+@pytest.mark.parametrize("stdin", [None, b"in\n"], ids=["no-stdin", "small-stdin"])
+def test_exec_imports_neither_websockets_nor_spdy_nor_completion(sandbox: Any, stdin: bytes | None) -> None:
+    """Start-up: websockets (~17 ms: it loads importlib.metadata) only for a proxy or bulk stdin, the SPDY codec
+    only on fallback, the completers only when the shell asks."""
+    argv = ["exec", *(["-i"] if stdin else []), "web", "--", "sh", "-c", "cat 2>/dev/null; echo out"]
+    proc = kpy_listing_heavy_modules(
+        *argv,
+        kubeconfig=sandbox.kubeconfig_path,
+        stdin=stdin,
+        heavy=("websockets", "kpy.streams.spdy", "kpy.cli.completion", "asyncio"),
+    )
+    assert proc.stdout == (stdin or b"") + b"out\n"
+    assert proc.stderr.decode().splitlines()[-1] == "0 []"
+
+
 def test_dropped_stream_is_an_error(sandbox: Any) -> None:
     sandbox.emulator.exec.drops = [100_000]
     result = tool([KPY, "exec", "web", "--", "head", "-c", "1000000", "/dev/zero"], sandbox)
