@@ -56,9 +56,11 @@ def exec_upgrade_headers() -> list[tuple[str, str]]:
 
 
 def websocket_refused(exc: Exception) -> bool:
-    """Whether a failed WebSocket exec upgrade means "not over WebSocket here" (then SPDY is tried): the
-    server or a proxy in front of it answered 400 (no upgrade) or 405, not something about the pod or user."""
-    return isinstance(exc, ApiError) and exc.code in (400, 405)
+    """Whether a failed WebSocket exec upgrade is one kubectl retries over SPDY: any answer but 101 (client-go's
+    WebSocket round tripper makes every bad handshake an UpgradeFailureError, and kubectl's FallbackExecutor
+    falls back on those). An error that is about the pod or the user (404, 403) comes back from SPDY too, and
+    that answer is the one reported, as kubectl does."""
+    return isinstance(exc, ApiError)
 
 
 async def open_exec_spdy(client: RestClient, request: ExecRequest) -> DialedUpgrade:
@@ -76,7 +78,14 @@ async def open_exec_any(
         if not websocket_refused(exc):
             raise
         log(f"exec: the server refused WebSocket exec ({exc.format()}); using SPDY/3.1")
-        return await open_exec_spdy(client, request)
+        try:
+            return await open_exec_spdy(client, request)
+        except ApiError as again:
+            if (
+                again.code == exc.code
+            ):  # the same refusal: the WebSocket's answer carries kpy's explanation (403)
+                raise exc from None
+            raise
 
 
 class Runner(Protocol):

@@ -92,13 +92,26 @@ async def test_refused_websocket_exec_falls_back_to_spdy(sclient: RestClient, se
     ]
 
 
-async def test_other_refusals_do_not_fall_back(sclient: RestClient, seeded: Any) -> None:
-    with pytest.raises(NotFound):
-        await open_exec_any(sclient, ExecRequest("default", "nope", "", ["true"]))
-    seeded.exec.refuse = REFUSED  # refused whatever the transport: SPDY's own answer is the error
+async def test_every_refusal_is_tried_over_spdy_and_a_repeated_one_is_reported(
+    sclient: RestClient, seeded: Any
+) -> None:
+    # kubectl's FallbackExecutor retries over SPDY after any bad WebSocket handshake (client-go makes each one an
+    # UpgradeFailureError), not only after 400/405: a pod that is missing is missing over SPDY too
+    said: list[str] = []
+    with pytest.raises(NotFound, match='pods "nope" not found'):
+        await open_exec_any(sclient, ExecRequest("default", "nope", "", ["true"]), said.append)
+    assert len(said) == 1 and said[0].endswith("using SPDY/3.1"), said
+    seeded.exec.refuse = REFUSED  # refused whatever the transport
     with pytest.raises(BadRequest, match="websocket exec is turned off"):
-        await open_exec_any(sclient, ExecRequest("default", "web", "", ["true"]))
+        await open_exec_any(sclient, ExecRequest("default", "web", "", ["true"]), said.append)
+    assert len(said) == 2
     assert not seeded.exec.sessions
+    seeded.exec.refuse = None
+    seeded.exec.websocket_refusal = (500, "InternalError", "a proxy in front of the server cannot upgrade")
+    dialed = await open_exec_any(sclient, ExecRequest("default", "web", "", ["true"]), said.append)
+    assert isinstance(dialed, DialedUpgrade)  # a 500 on the WebSocket upgrade falls back too
+    dialed.sock.close()
+    assert [s.transport for s in seeded.exec.sessions] == ["spdy"]
 
 
 def test_kpy_exec_falls_back_to_spdy_and_says_so_with_v() -> None:
