@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -147,13 +147,28 @@ def test_server_reader_refuses_unmasked_frames() -> None:
     assert info.value.code == 1002
 
 
-@pytest.mark.parametrize("size", [0, 1, 3, 125, 126, 127, 65535, 65536, 70001])
+def _whole(buf: bytearray, start: int, end: int) -> bytes:
+    return masked_frame(OP_BINARY, buf, start, end)
+
+
+def _joined_parts(buf: bytearray, start: int, end: int) -> bytes:
+    parts = list(masked_frame_parts(OP_BINARY, buf, start, end, piece=65536))
+    assert all(len(p) <= 65536 for p in parts)
+    return b"".join(parts)
+
+
+@pytest.mark.parametrize(
+    "size", [0, 1, 3, 125, 126, 127, 65535, 65536, 70001, 262143, 262144, 262145, 1 << 20]
+)
 @pytest.mark.parametrize("spare", [0, 1, 2, 3, 5])
-def test_masked_frame_is_the_frame_encode_frame_would_send(size: int, spare: int) -> None:
+@pytest.mark.parametrize("build", [_whole, _joined_parts], ids=["masked_frame", "masked_frame_parts"])
+def test_masked_frames_are_the_frame_encode_frame_would_send(
+    size: int, spare: int, build: Callable[[bytearray, int, int], bytes]
+) -> None:
     payload = os.urandom(size)
     start = FRAME_HEADROOM + spare
     buf = bytearray(os.urandom(start)) + payload + os.urandom(7)
-    frame = masked_frame(OP_BINARY, buf, start, start + size)
+    frame = build(buf, start, start + size)
     head = 2 + (2 if 126 <= size < 65536 else 8 if size >= 65536 else 0)
     key = frame[head : head + 4]
     assert frame == encode_frame(OP_BINARY, payload, mask=key)
@@ -169,21 +184,6 @@ def test_masked_frame_uses_a_fresh_key_per_frame() -> None:
 def test_masked_frame_needs_room_for_the_header() -> None:
     with pytest.raises(ValueError, match="room"):
         masked_frame(OP_BINARY, bytearray(200), 4, 200)
-
-
-@pytest.mark.parametrize("size", [0, 1, 125, 65536, 262143, 262144, 262145, 1 << 20])
-@pytest.mark.parametrize("spare", [0, 3])
-def test_masked_frame_parts_join_to_the_frame_encode_frame_would_send(size: int, spare: int) -> None:
-    payload = os.urandom(size)
-    start = FRAME_HEADROOM + spare
-    buf = bytearray(os.urandom(start)) + payload + os.urandom(7)
-    parts = list(masked_frame_parts(OP_BINARY, buf, start, start + size, piece=65536))
-    assert all(len(p) <= 65536 for p in parts)
-    frame = b"".join(parts)
-    head = 2 + (2 if 126 <= size < 65536 else 8 if size >= 65536 else 0)
-    key = frame[head : head + 4]
-    assert frame == encode_frame(OP_BINARY, payload, mask=key)
-    assert MessageReader(client=False).feed(frame)[0].data == payload  # type: ignore[union-attr]
 
 
 def test_masked_frame_parts_refuse_a_piece_size_that_breaks_the_key() -> None:
