@@ -275,9 +275,11 @@ class PodLogs:
             log.streams.add(reader)
         try:
             await self._read(response, log, file, previous, follow, since, tail, limit, stamps, reader)
+            await response.write_eof()
+        except ConnectionResetError:  # the client went away (kubectl logs -f ended): nothing left to tell it
+            pass
         finally:
             log.streams.discard(reader)
-        await response.write_eof()
         return response
 
     async def _read(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import itertools
 import random
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -327,3 +328,37 @@ async def test_refused_since_time_reads_from_the_start(emulator: Any, client: Re
         await wait_for(lambda: len(run.lines) == 3, "three lines")
         assert [line.split()[-1] for line in run.lines] == ["one", "two", "three"]
         assert run.gaps == []
+
+
+async def test_a_follower_that_goes_away_leaves_no_error_in_the_servers_log(
+    emulator: Any, caplog: Any
+) -> None:
+    # `kubectl logs -f` ended with Ctrl-C: the next line written to it found the connection closed, and the
+    # emulator (kpy sandbox) printed aiohttp's "Error handling request" traceback
+    import logging
+    import ssl
+    from urllib.parse import urlsplit
+
+    em = emulator
+    start_pod(em, "web")
+    em.logs.append(NS, "web", "c", "before")
+    url = urlsplit(em.url)
+    context = ssl.create_default_context(cadata=em.ca_pem.decode())
+    caplog.set_level(logging.ERROR)
+    reader, writer = await asyncio.open_connection(url.hostname, url.port, ssl=context)
+    writer.write(
+        f"GET /api/v1/namespaces/{NS}/pods/web/log?follow=true HTTP/1.1\r\nHost: {url.netloc}\r\n"
+        f"Authorization: Bearer {em.token}\r\n\r\n".encode()
+    )
+    async with asyncio.timeout(15):
+        while b"before" not in await reader.read(65536):
+            pass
+    writer.transport.abort()
+    streams = em.logs.containers[(NS, "web", "c")].streams
+    async with asyncio.timeout(15):  # the server notices the closed connection when it writes the next line
+        for i in itertools.count():
+            if not streams:
+                break
+            em.logs.append(NS, "web", "c", f"after {i}")
+            await asyncio.sleep(0.01)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
