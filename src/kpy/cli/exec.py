@@ -112,7 +112,7 @@ async def run_exec(options: ExecOptions, ctx: RunContext) -> int:
     import signal
 
     from kpy.exec.session import ExecRequest
-    from kpy.exec.spdy import open_exec_any, session_for
+    from kpy.exec.fallback import open_exec_any, session_for
     from kpy.exec.target import default_container, resolve_pod
     from kpy.exec.tty import RawTerminal, terminal_size
     from kpy.rest.logs import log, v

@@ -83,7 +83,7 @@ class RemoteRunner:
     ) -> p.ExitResult:
         """Run ``command``; ``upgraded`` is set once its exec is dialled (or failed to be)."""
         request = ExecRequest(self.namespace, self.pod, self.container, command, stdin=stdin is not None)
-        from kpy.exec.spdy import open_exec_any, session_for
+        from kpy.exec.fallback import open_exec_any, session_for
 
         try:
             if self.loop is None:

@@ -1,7 +1,8 @@
 """exec over SPDY/3.1 (``v4.channel.k8s.io`` after an HTTP upgrade), for servers that refuse WebSocket exec.
 
 client-go's ``tools/remotecommand`` falls back to this when the WebSocket upgrade fails (OpenShift can turn
-WebSocket exec off; API servers before 1.30 do not translate it). The request is the WebSocket one's (same
+WebSocket exec off; API servers before 1.30 do not translate it); ``kpy.exec.fallback`` decides when and
+imports this module only then. The request is the WebSocket one's (same
 query), upgraded with ``Upgrade: SPDY/3.1`` and ``X-Stream-Protocol-Version: v4.channel.k8s.io``. The client
 then opens one stream per channel, each named by its ``streamType`` header, in client-go's order: ``error``,
 ``stdin`` (with stdin), ``stdout``, ``stderr`` (not with a terminal: the pty merges it), ``resize`` (with a
@@ -20,26 +21,15 @@ import json
 import socket
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
-from kpy.errors import ApiError
 from kpy.exec import protocol as p
-from kpy.exec.session import (
-    STDIN_CHUNK,
-    ExecRequest,
-    ExecSession,
-    Reader,
-    StdinFailed,
-    StreamLost,
-    Writer,
-    open_exec,
-)
-from kpy.streams.dial import DialedUpgrade
+from kpy.exec.session import STDIN_CHUNK, ExecRequest, Reader, StdinFailed, StreamLost, Writer
+from kpy.streams import spdy
 
 if TYPE_CHECKING:
     from kpy.rest import RestClient
-    from kpy.streams import spdy
-    from kpy.streams.dial import DialedWebSocket
+    from kpy.streams.dial import DialedUpgrade
     from kpy.streams.tls import TLSStream
 
 #: the one exec protocol kpy asks for over SPDY (every kubelet since 1.4 speaks it)
@@ -55,45 +45,9 @@ def exec_upgrade_headers() -> list[tuple[str, str]]:
     ]
 
 
-def websocket_refused(exc: Exception) -> bool:
-    """Whether a failed WebSocket exec upgrade is one kubectl retries over SPDY: any answer but 101 (client-go's
-    WebSocket round tripper makes every bad handshake an UpgradeFailureError, and kubectl's FallbackExecutor
-    falls back on those). An error that is about the pod or the user (404, 403) comes back from SPDY too, and
-    that answer is the one reported, as kubectl does."""
-    return isinstance(exc, ApiError)
-
-
 async def open_exec_spdy(client: RestClient, request: ExecRequest) -> DialedUpgrade:
     """Upgrade ``pods/NAME/exec`` to SPDY/3.1 (``POST``, as kubectl does)."""
     return await client.dial_upgrade(request.path(), request.params(), exec_upgrade_headers(), throttle=False)
-
-
-async def open_exec_any(
-    client: RestClient, request: ExecRequest, log: Callable[[str], None] = lambda _msg: None
-) -> DialedWebSocket | DialedUpgrade:
-    """The exec WebSocket (``open_exec``); when the server refuses WebSocket exec, SPDY (``log`` says so)."""
-    try:
-        return await open_exec(client, request)
-    except ApiError as exc:
-        if not websocket_refused(exc):
-            raise
-        log(f"exec: the server refused WebSocket exec ({exc.format()}); using SPDY/3.1")
-        try:
-            return await open_exec_spdy(client, request)
-        except ApiError as again:
-            if (
-                again.code == exc.code
-            ):  # the same refusal: the WebSocket's answer carries kpy's explanation (403)
-                raise exc from None
-            raise
-
-
-class Runner(Protocol):
-    """What ``session_for`` returns: ``ExecSession`` or ``SpdyExecSession``."""
-
-    def run(self) -> p.ExitResult: ...
-
-    def resize(self, width: int, height: int) -> None: ...
 
 
 class SpdyExecSession:
@@ -109,8 +63,6 @@ class SpdyExecSession:
         stderr: Writer,
         warn: Callable[[str], None] = lambda _msg: None,
     ) -> None:
-        from kpy.streams import spdy
-
         self.dialed = dialed
         self.sock: socket.socket | TLSStream = dialed.sock
         self.request = request
@@ -136,8 +88,6 @@ class SpdyExecSession:
             self.sock.sendall(data)
 
     def _open_streams(self) -> None:
-        from kpy.streams import spdy
-
         kinds = ["error"]
         if self.stdin is not None:
             kinds.append("stdin")
@@ -157,8 +107,6 @@ class SpdyExecSession:
 
     def resize(self, width: int, height: int) -> None:
         """Send a terminal size (one JSON line on the resize stream); kept for later before the streams open."""
-        from kpy.streams import spdy
-
         stream_id = self._streams.get("resize")
         if stream_id is None:
             self._pending_resize = (width, height)
@@ -168,8 +116,6 @@ class SpdyExecSession:
             self._send(spdy.data_header(stream_id, len(body)) + body)
 
     def _pump_stdin(self) -> None:
-        from kpy.streams import spdy
-
         assert self.stdin is not None
         stream_id = self._streams["stdin"]
         while not self._done.is_set():
@@ -193,8 +139,6 @@ class SpdyExecSession:
     def run(self) -> p.ExitResult:
         """Relay until the server ends the session; the command's outcome (``StreamLost`` when it ends
         without reporting one)."""
-        from kpy.streams import spdy
-
         try:
             self._open_streams()
         except OSError as exc:
@@ -268,22 +212,3 @@ class SpdyExecSession:
     def _encode(self, frame: spdy.Frame) -> bytes:
         with self._lock:
             return self._encoder.encode(frame)
-
-
-def session_for(
-    dialed: DialedWebSocket | DialedUpgrade,
-    request: ExecRequest,
-    *,
-    stdin: Reader | None,
-    stdout: Writer,
-    stderr: Writer,
-    warn: Callable[[str], None] = lambda _msg: None,
-    write_behind: bool = True,
-) -> Runner:
-    """The session for what ``open_exec_any`` dialled: ``ExecSession`` for a WebSocket, ``SpdyExecSession``
-    for SPDY. ``write_behind``: see ``ExecSession``."""
-    if isinstance(dialed, DialedUpgrade):
-        return SpdyExecSession(dialed, request, stdin=stdin, stdout=stdout, stderr=stderr, warn=warn)
-    return ExecSession(
-        dialed, stdin=stdin, stdout=stdout, stderr=stderr, warn=warn, write_behind=write_behind
-    )

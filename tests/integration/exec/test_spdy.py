@@ -15,8 +15,9 @@ from tests.integration.clihelpers import KPY
 
 from kpy.errors import BadRequest, NotFound
 from kpy.exec import protocol as p
+from kpy.exec.fallback import open_exec_any, session_for
 from kpy.exec.session import ExecRequest
-from kpy.exec.spdy import SpdyExecSession, open_exec_any, open_exec_spdy, session_for
+from kpy.exec.spdy import SpdyExecSession, open_exec_spdy
 from kpy.rest import RestClient
 from kpy.streams.dial import DialedUpgrade
 
