@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from kpy.cli import framework
+from kpy.cli.command import lazy_completer
 from kpy.cli.context import RunContext
 from kpy.config.flags import ConnectionFlags, flags_from_values, merge_flags
 
@@ -31,20 +32,6 @@ def completer(fn: Completer | None) -> Callable[[click.Context, click.Parameter,
         return [value for value in fn(ctx, incomplete) if value.startswith(incomplete)]
 
     return shell_complete
-
-
-def lazy_completer(name: str) -> Callable[..., list[str]]:
-    """``kpy.cli.completion.<name>``, imported when the shell asks for completions (importing it costs ~11 ms
-    of every command's start-up)."""
-
-    def complete(*args: Any, **kwargs: Any) -> list[str]:
-        from kpy.cli import completion
-
-        result: list[str] = getattr(completion, name)(*args, **kwargs)
-        return result
-
-    complete.__name__ = complete.__qualname__ = name
-    return complete
 
 
 # field name -> (flags, help, metavar, kind, completer); the order is the order shown in --help.

@@ -14,8 +14,15 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from kpy.cli import framework
-from kpy.cli.command import ClientOptions, RunContext, add_command, flag, make_callback, option
-from kpy.cli.common import lazy_completer
+from kpy.cli.command import (
+    ClientOptions,
+    RunContext,
+    add_command,
+    flag,
+    lazy_completer,
+    make_callback,
+    option,
+)
 from kpy.dataclasslite import dataclass, replace
 
 complete_json_output = lazy_completer("complete_json_output")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from kpy.cli.command import ClientOptions, RunContext, add_group, flag, option
+from kpy.cli.command import ClientOptions, RunContext, add_group, flag, lazy_completer, option
 from kpy.dataclasslite import dataclass, replace
 
 if TYPE_CHECKING:
@@ -64,17 +64,8 @@ Examples:
 """
 
 
-# completers load kpy.cli.completion when the shell asks, not when the command runs (kpy.cli.quick)
-def _complete_event_object(ctx: Any, incomplete: str) -> list[str]:
-    from kpy.cli.completion import complete_event_object
-
-    return complete_event_object(ctx, incomplete)
-
-
-def _complete_events_output(ctx: Any, incomplete: str) -> list[str]:
-    from kpy.cli.completion import complete_events_output
-
-    return complete_events_output(ctx, incomplete)
+_complete_event_object = lazy_completer("complete_event_object")
+_complete_events_output = lazy_completer("complete_events_output")
 
 
 @dataclass(frozen=True)

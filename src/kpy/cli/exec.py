@@ -16,8 +16,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from kpy.cli.command import ClientOptions, RunContext, add_command, argument, flag, option
-from kpy.cli.common import lazy_completer
+from kpy.cli.command import ClientOptions, RunContext, add_command, argument, flag, lazy_completer, option
 from kpy.dataclasslite import dataclass, field, replace
 
 complete_port_forward_args = lazy_completer("complete_port_forward_args")
@@ -111,8 +110,8 @@ async def run_exec(options: ExecOptions, ctx: RunContext) -> int:
     """Resolve the pod, run the command, return its exit status (kubectl's messages on stderr)."""
     import signal
 
-    from kpy.exec.session import ExecRequest
     from kpy.exec.fallback import open_exec_any, session_for
+    from kpy.exec.session import ExecRequest
     from kpy.exec.target import default_container, resolve_pod
     from kpy.exec.tty import RawTerminal, terminal_size
     from kpy.rest.logs import log, v

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Coroutine
 from typing import Any
 
-from kpy.cli.command import ClientOptions, RunContext, add_command, argument, flag, option
+from kpy.cli.command import ClientOptions, RunContext, add_command, argument, flag, lazy_completer, option
 from kpy.dataclasslite import dataclass, replace
 
 EXAMPLES = """
@@ -34,17 +34,8 @@ Examples:
 """
 
 
-# completers load kpy.cli.completion when the shell asks, not when the command runs (kpy.cli.quick)
-def _complete_get_args(ctx: Any, incomplete: str) -> list[str]:
-    from kpy.cli.completion import complete_get_args
-
-    return complete_get_args(ctx, incomplete)
-
-
-def _complete_get_output(ctx: Any, incomplete: str) -> list[str]:
-    from kpy.cli.completion import complete_get_output
-
-    return complete_get_output(ctx, incomplete)
+_complete_get_args = lazy_completer("complete_get_args")
+_complete_get_output = lazy_completer("complete_get_output")
 
 
 @dataclass(frozen=True)

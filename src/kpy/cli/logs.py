@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kpy.cli.command import ClientOptions, RunContext, add_command, argument, flag, option
-from kpy.cli.common import lazy_completer
+from kpy.cli.command import ClientOptions, RunContext, add_command, argument, flag, lazy_completer, option
 from kpy.dataclasslite import dataclass, field, replace
 from kpy.errors import UsageError
 

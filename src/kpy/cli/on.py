@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from kpy.cli.command import ClientOptions, RunContext, add_command, argument, flag, option
-from kpy.cli.common import lazy_completer
+from kpy.cli.command import ClientOptions, RunContext, add_command, argument, flag, lazy_completer, option
 from kpy.dataclasslite import dataclass
 from kpy.errors import UsageError
 

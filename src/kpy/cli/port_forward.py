@@ -14,8 +14,7 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, TextIO
 
-from kpy.cli.command import ClientOptions, RunContext, add_command, argument, flag, option
-from kpy.cli.common import lazy_completer
+from kpy.cli.command import ClientOptions, RunContext, add_command, argument, flag, lazy_completer, option
 from kpy.config.flags import ConnectionFlags
 from kpy.dataclasslite import dataclass, replace
 
