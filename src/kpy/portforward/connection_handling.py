@@ -24,7 +24,13 @@ from kpy.portforward.forwarder_core import (
     DIAGNOSE_TIMEOUT,
     ForwarderCore,
 )
-from kpy.portforward.multiplex import SPDY_UPGRADE_HEADERS, TUNNEL_SUBPROTOCOL, SpdyConnection, relay_local
+from kpy.portforward.multiplex import (
+    SPDY_UPGRADE_HEADERS,
+    TUNNEL_SUBPROTOCOL,
+    Quiet,
+    SpdyConnection,
+    relay_local,
+)
 from kpy.portforward.resolve import (
     Resolved,
 )
@@ -44,6 +50,9 @@ if TYPE_CHECKING:
 
 #: how long a new connection's first bytes are awaited on the event loop before its thread reads them
 FIRST_WAIT = 0.05
+#: how long a connection's client may send nothing before its thread goes back to the pool (the event loop
+#: waits for its next bytes): a quiet keep-alive connection holds no thread
+QUIET_AFTER = 1.0
 
 
 async def _readable(sock: socket.socket, timeout: float | None) -> None:
@@ -172,33 +181,48 @@ class ConnectionHandling(ForwarderCore):
                 # The thread that reads the local client starts once it has more to read (data, its EOF, or
                 # the socket shut down because the pod's side ended or the connection broke): waking a
                 # thread costs the event loop ~0.1-0.3 ms while the new stream's answer is on its way, and an
-                # idle connection holds no thread meanwhile. Nothing waits on it: the pod's bytes reach the
+                # idle connection holds no thread meanwhile (nor later: the thread comes back here once the
+                # client has been quiet for QUIET_AFTER). Nothing waits on it: the pod's bytes reach the
                 # local client from the connection's reader thread.
                 await _readable(conn, None)
             except asyncio.CancelledError:
                 cancelled = True
 
-        def run() -> StreamProblem | None:  # in a thread: opening the streams may wait for the connection
-            forward = opened
+        forward = opened
+
+        def run() -> (
+            StreamProblem | Quiet | None
+        ):  # in a thread: opening the streams may wait for the connection
+            nonlocal forward
             if forward is None:
                 try:
                     forward = mux.open(conn, remote, peer)
                 except OSError:
                     conn.close()
                     return StreamProblem("dropped", STREAM_DROPPED)
-            return relay_local(mux, forward)
+            # once the client has gone quiet, its thread goes back to the pool (unless this is the end)
+            return relay_local(mux, forward, quiet=None if cancelled else QUIET_AFTER)
 
-        done = run_in_thread(run, name="kpy-pf-up")
-        try:
-            if cancelled:  # while waiting for the first bytes: end the relay as below
-                raise asyncio.CancelledError
-            return await asyncio.shield(done)
-        except asyncio.CancelledError:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(done, 10.0)
-            raise
+        while True:
+            done = run_in_thread(run, name="kpy-pf-up")
+            try:
+                if cancelled:  # while waiting for the client's bytes: end the relay as below
+                    raise asyncio.CancelledError
+                problem = await asyncio.shield(done)
+            except asyncio.CancelledError:
+                with contextlib.suppress(OSError):
+                    conn.shutdown(socket.SHUT_RDWR)
+                with contextlib.suppress(Exception):
+                    if isinstance(await asyncio.wait_for(done, 10.0), Quiet):  # just before: end it now
+                        cancelled = True
+                        await asyncio.wait_for(run_in_thread(run, name="kpy-pf-up"), 10.0)
+                raise
+            if not isinstance(problem, Quiet):
+                return problem
+            try:
+                await _readable(conn, None)
+            except asyncio.CancelledError:
+                cancelled = True
 
     async def _multiplexed(self, resolved: Resolved) -> SpdyConnection | None:
         """The SPDY connection every local connection shares (dialled on first need, and again after it

@@ -436,21 +436,45 @@ def _large_buffer() -> bytearray:
         return bytearray(HEADROOM + MUX_CHUNK)
 
 
+class Quiet:
+    """``relay_local``'s answer when its local client went quiet: nothing was lost, the caller waits on the
+    event loop for the client's next bytes and calls it again."""
+
+
+#: the local client sent nothing for ``relay_local``'s ``quiet`` seconds
+WENT_QUIET = Quiet()
+
+
 def relay_local(
-    conn: SpdyConnection, forward: _Forward, *, close_timeout: float = 10.0
-) -> StreamProblem | None:
+    conn: SpdyConnection, forward: _Forward, *, close_timeout: float = 10.0, quiet: float | None = None
+) -> StreamProblem | Quiet | None:
     """Move the local connection's bytes into the data stream until its EOF (FIN, half-close), then wait for
-    the pod's side to finish; returns the problem to report, or None. Blocking; closes the local socket."""
+    the pod's side to finish; returns the problem to report, or None. Blocking; closes the local socket.
+
+    With ``quiet``, returns ``WENT_QUIET`` (and closes nothing) once the local client has sent nothing for
+    that many seconds, so that a quiet keep-alive connection holds no thread."""
     local = forward.local
     # the data goes after HEADROOM bytes, where the frame headers are written (``send_buffered``)
     buf = bytearray(HEADROOM + FIRST_BUFFER)
     view = memoryview(buf)[HEADROOM:]
     large = 0
     problem: StreamProblem | None = None
+    flags = 0 if quiet is None else socket.MSG_DONTWAIT
+    poller: select.poll | None = None
+    went_quiet = False
     try:
         while True:
             try:
-                n = local.recv_into(view)
+                n = local.recv_into(view, 0, flags)
+            except BlockingIOError:  # only with ``quiet``: wait for more, up to that long
+                if poller is None:
+                    poller = select.poll()
+                    poller.register(local, select.POLLIN)
+                assert quiet is not None
+                if not poller.poll(quiet * 1000):
+                    went_quiet = True
+                    return WENT_QUIET
+                continue
             except OSError as exc:
                 if forward.local_failed is None and not forward.remote_done.is_set():
                     forward.local_failed, forward.local_op = exc, "read"
@@ -482,10 +506,11 @@ def relay_local(
             if len(buf) == HEADROOM + MUX_CHUNK:
                 _LARGE_FREE.append(buf)
             LARGE_BUFFERS.give(large)
-        conn.reset(forward)
-        with contextlib.suppress(OSError):
-            local.shutdown(socket.SHUT_RDWR)
-        local.close()
+        if not went_quiet:
+            conn.reset(forward)
+            with contextlib.suppress(OSError):
+                local.shutdown(socket.SHUT_RDWR)
+            local.close()
     text = forward.error_text.decode("utf-8", "replace")
     if text:
         problem = StreamProblem("pod", text)

@@ -20,6 +20,7 @@ class Workers:
         self.idle_timeout = idle_timeout
         self._lock = threading.Lock()
         self._idle = 0  # workers waiting for a task that no submit has claimed yet
+        self._busy = 0  # workers running a task
         self._tasks: queue.SimpleQueue[Callable[[], object]] = queue.SimpleQueue()
 
     def submit(self, fn: Callable[[], object], name: str = "kpy-worker") -> None:
@@ -31,11 +32,19 @@ class Workers:
                 return
         threading.Thread(target=self._work, args=(fn,), name=name, daemon=True).start()
 
+    @property
+    def busy(self) -> int:
+        """How many workers are running a task now (idle ones waiting for the next are not counted)."""
+        return self._busy
+
     def _work(self, fn: Callable[[], object]) -> None:
         while True:
+            with self._lock:
+                self._busy += 1
             fn()
             del fn
             with self._lock:
+                self._busy -= 1
                 self._idle += 1
             try:
                 fn = self._tasks.get(timeout=self.idle_timeout)
