@@ -30,7 +30,10 @@ from kpy.dataclasslite import dataclass, field, fields
 if TYPE_CHECKING:
     from dataclasses import Field
 
-OptionsT = TypeVar("OptionsT", bound="Options")
+if TYPE_CHECKING:
+    OptionsT = TypeVar("OptionsT", bound="Options")
+else:  # a bound given as a string is compiled at import (the first compile() sets up the ast types: ~2 ms)
+    OptionsT = TypeVar("OptionsT")
 T = TypeVar("T")
 
 #: where a field's command-line declaration is kept in ``dataclasses.field(metadata=...)``

@@ -14,7 +14,7 @@ import functools
 import io
 import time
 from collections.abc import Callable, Iterable
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from kpy.dataclasslite import dataclass
@@ -147,6 +147,61 @@ class EventView:
         return f"{self.involved.get('kind', '')}/{self.involved.get('name', '')}"
 
 
+#: What the events table needs of one event, in one tuple (a list holds thousands: no object of kpy's per
+#: event, and the sort key computed once): see ``table_entry``.
+TableEntry = tuple[Any, ...]
+_SORT, _TYPE, _NAMESPACE, _REASON, _OBJECT, _MESSAGE, _FIRST, _REPEAT_LAST, _REPEAT_COUNT, _KEY = range(10)
+
+
+def table_entry(event: Event) -> TableEntry:
+    """``(sort time, type, namespace, reason, object, message, first seen, repeat's last seen, repeat count,
+    (uid, resourceVersion))`` of an event: what ``EventView`` gives the table, read in one pass. The message
+    is the cell (trimmed, its lines joined); the repeat count is None when the event is no repeat."""
+    get = event.get
+    meta = get("metadata") or {}
+    mget = meta.get
+    name = str(mget("name", ""))
+    namespace = str(mget("namespace", ""))
+    key = (str(mget("uid", "")) or f"{namespace}/{name}", str(mget("resourceVersion", "")))
+    involved = get("involvedObject") or get("regarding") or {}
+    message = str(get("message") or get("note") or "").strip()
+    if not message.isprintable():  # line breaks are not printable: most messages have none
+        message = " ".join(message.splitlines())
+    when = get("eventTime")
+    event_time = _epoch(when) if when else None
+    when = get("lastTimestamp") or get("deprecatedLastTimestamp")
+    last = _epoch(when) if when else None
+    if event_time is None:
+        when = get("firstTimestamp") or get("deprecatedFirstTimestamp")
+        first = _epoch(when) if when else None
+    else:
+        first = event_time
+    series = get("series") or None
+    count = int(get("count") or get("deprecatedCount") or 0)
+    if series:
+        repeat_last = parse_epoch(series.get("lastObservedTime"))
+        repeat_count: int | None = int(series.get("count") or 0)
+        sort = repeat_last
+    elif count > 1:
+        repeat_last, repeat_count, sort = last, count, None
+    else:
+        repeat_last, repeat_count, sort = None, None, None
+    if sort is None:  # kubectl events' order: series lastObservedTime, then lastTimestamp, then eventTime
+        sort = last if last is not None else event_time if event_time is not None else 0.0
+    return (
+        sort,
+        str(get("type") or ""),
+        namespace,
+        str(get("reason") or ""),
+        f"{involved.get('kind', '')}/{involved.get('name', '')}",
+        message,
+        first,
+        repeat_last,
+        repeat_count,
+        key,
+    )
+
+
 def _since(ts: float | None, now: float) -> str:
     return "<unknown>" if ts is None else human_duration(now - ts)
 
@@ -234,6 +289,16 @@ class EventFilter:
     def accepts(self, event: Event) -> bool:
         return not self.active or self.accepts_view(EventView(event))
 
+    def accepts_entry(self, entry: TableEntry) -> bool:
+        """``accepts_view`` of a ``table_entry``."""
+        if self.types and entry[_TYPE] not in self.types:
+            return False
+        if self.since is not None:
+            t = entry[_SORT]
+            if t and t < self.now() - self.since:
+                return False
+        return True
+
     def accepts_view(self, view: EventView) -> bool:
         if self.types and view.type not in self.types:
             return False
@@ -277,7 +342,7 @@ class EventRenderer:
         """A batch (the initial list): one table; for other formats what kubectl events prints: one EventList
         without --watch (none at all for -o name: kubectl's name printer refuses lists), else each event."""
         if self._printer is None:
-            self._table([EventView(event) for event in events])
+            self._table([table_entry(event) for event in events])
             return
         if self.options.watch:
             for event in events:
@@ -313,15 +378,16 @@ class EventRenderer:
 
     def print_views(self, views: list[EventView]) -> None:
         """``print_events`` of events already viewed."""
-        if self._printer is None:
-            self._table(views)
-        else:
-            self.print_events([view.raw for view in views])
+        self.print_events([view.raw for view in views])
+
+    def print_entries(self, entries: list[TableEntry]) -> None:
+        """The table of events already read by ``table_entry``."""
+        self._table(entries)
 
     def print_event(self, event: Event) -> None:
         """One event as ``kubectl events -w`` prints it (YAML documents separated by ``---``)."""
         if self._printer is None:
-            self._table([EventView(event)])
+            self._table([table_entry(event)])
             return
         from kpy.events.typed import go_struct_json, typed_event
 
@@ -334,8 +400,8 @@ class EventRenderer:
         self.printed += 1
         self.out.flush()
 
-    def _table(self, views: list[EventView]) -> None:
-        if not views:
+    def _table(self, entries: list[TableEntry]) -> None:
+        if not entries:
             return
         writer = self.writer
         if not self.header_done:
@@ -352,28 +418,17 @@ class EventRenderer:
 
         namespaces = self.options.all_namespaces
         rows = []
-        for v in views:
-            first = since(v.event_time if v.event_time is not None else v.first_timestamp)
-            if v.series:
-                seen = f"{since(v.series_last)} (x{int(v.series.get('count') or 0)} over {first})"
-            elif v.count > 1:
-                seen = f"{since(v.last_timestamp)} (x{v.count} over {first})"
-            else:
-                seen = first
-            message = v.message.strip()
-            if not message.isprintable():  # line breaks are not printable: most messages have none
-                message = " ".join(message.splitlines())
-            involved = v.involved
-            cells = (
-                seen,
-                v.type,
-                v.reason,
-                f"{involved.get('kind', '')}/{involved.get('name', '')}",
-                message,
+        for _, type_, namespace, reason, obj, message, first, repeat_last, repeat_count, _ in entries:
+            seen = since(first)
+            if repeat_count is not None:
+                seen = f"{since(repeat_last)} (x{repeat_count} over {seen})"
+            rows.append(
+                (namespace, seen, type_, reason, obj, message)
+                if namespaces
+                else (seen, type_, reason, obj, message)
             )
-            rows.append((v.namespace, *cells) if namespaces else cells)
         writer.add_rows(rows)
-        self.printed += len(views)
+        self.printed += len(entries)
         if not self.options.color:
             writer.out = self.out
             writer.flush()
@@ -383,7 +438,7 @@ class EventRenderer:
         writer.out = buffer
         writer.flush()
         lines = buffer.getvalue().splitlines()
-        warn = [False] * (len(lines) - len(views)) + [v.type == "Warning" for v in views]
+        warn = [False] * (len(lines) - len(entries)) + [e[_TYPE] == "Warning" for e in entries]
         for line, is_warning in zip(lines, warn, strict=False):
             self._write_line(line, is_warning)
         self.out.flush()
@@ -435,6 +490,19 @@ class TailState:
             return False
         self.printed[uid] = rv
         return True
+
+    def first_entries(self, entries: list[TableEntry]) -> list[TableEntry]:
+        """The entries whose event (uid and resourceVersion) was not printed before, in their order."""
+        printed = self.printed
+        out = []
+        for entry in entries:
+            uid, rv = entry[_KEY]
+            if rv and printed.get(uid) == rv:
+                self.duplicates += 1
+                continue
+            printed[uid] = rv
+            out.append(entry)
+        return out
 
     def forget(self, event: Event) -> None:
         self.printed.pop(self._key(event)[0], None)
@@ -535,29 +603,25 @@ async def _list_once(
         field_selector=",".join(selectors) or None,
         chunk_size=options.chunk_size,
         lean=options.table,  # the table shows no managed fields
-        # the table needs only the views: each page's events are viewed as it arrives and the rest of them
+        # the table needs only its entries: each page's events are read as it arrives and the rest of them
         # freed, so the next page reuses their memory (~2,500 fewer page faults for 3,000 events)
-        transform=_table_view if options.table else None,
+        transform=table_entry if options.table else None,
     )
-    views: Iterable[EventView]
     if options.table:
-        views = cast("list[EventView]", listed.items)  # made by _table_view
-    else:
-        for item in listed.items:
-            item.setdefault("apiVersion", CORE_EVENTS.group_version)
-            item.setdefault("kind", CORE_EVENTS.kind)
-        views = map(EventView, listed.items)
+        entries = cast("list[TableEntry]", listed.items)  # made by table_entry
+        if event_filter.active:
+            entries = [e for e in entries if event_filter.accepts_entry(e)]
+        sort_by_key_like_go(entries, _ENTRY_SORT)
+        renderer.print_entries(state.first_entries(entries))
+        return renderer.printed
+    for item in listed.items:
+        item.setdefault("apiVersion", CORE_EVENTS.group_version)
+        item.setdefault("kind", CORE_EVENTS.kind)
+    views: Iterable[EventView] = map(EventView, listed.items)
     if event_filter.active:
         views = filter(event_filter.accepts_view, views)
     renderer.print_views([v for v in sort_views(views) if state.first_view(v)])
     return renderer.printed
 
 
-def _table_view(event: Event) -> Any:
-    """The ``EventView`` of a listed event for the table, which reads nothing else from the event."""
-    view = EventView(event)
-    view.raw = _NO_EVENT
-    return view
-
-
-_NO_EVENT: Event = {}
+_ENTRY_SORT = itemgetter(_SORT)

@@ -48,7 +48,7 @@ async def list_all(
     field_selector: str | None = None,
     chunk_size: int = 500,
     timeout: float | None = None,
-    transform: Transform | None = None,
+    transform: Callable[[dict[str, Any]], Any] | None = None,
     lean: bool = False,
 ) -> ListResult:
     """Every object of a type (in ``namespace``, or all), fetched in chunks of ``chunk_size`` (0 = one go);

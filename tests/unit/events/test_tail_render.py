@@ -132,6 +132,51 @@ def test_filter_by_type_and_since() -> None:
     assert not f.accepts(core("c", type_="Warning", ago=61))
 
 
+def test_filter_by_type_and_since_reads_table_entries_as_events() -> None:
+    """The --no-watch table filters the entries it reads each event into: the same answers as for events,
+    series and repeats included (their sort time is what --since compares)."""
+    from kpy.events.tail import table_entry
+    from kpy.gocompat.metav1 import format_micro_time
+
+    f = EventFilter(("Warning",), 60, lambda: NOW)
+    series = core("s", type_="Warning", ago=600)
+    series["series"] = {"count": 3, "lastObservedTime": format_micro_time(NOW - 5)}
+    events = [
+        core("a", type_="Warning", ago=10),
+        core("b", type_="Normal", ago=10),
+        core("c", type_="Warning", ago=61),
+        core("d", type_="Warning", ago=10, first_ago=600, count=4),
+        series,
+        {"metadata": {"name": "bare"}, "type": "Warning"},  # no time at all: kept, as kubectl's --since would
+    ]
+    assert [f.accepts_entry(table_entry(e)) for e in events] == [f.accepts(e) for e in events]
+    assert [f.accepts(e) for e in events] == [True, False, False, True, True, True]
+
+
+def test_the_no_watch_table_applies_types_and_since() -> None:
+    import asyncio
+
+    from kpy.events.tail import tail_events
+
+    events = [
+        core("old", ago=600, type_="Warning"),
+        core("normal", ago=5),
+        core("new", ago=5, type_="Warning"),
+    ]
+
+    class Client:
+        async def get_json(
+            self, path: str, params: Any = None, timeout: Any = None, *, lean: bool = False
+        ) -> dict[str, Any]:
+            return {"kind": "EventList", "apiVersion": "v1", "metadata": {}, "items": events}
+
+    out = io.StringIO()
+    options = TailOptions(namespace="default", watch=False, types=("Warning",), since=60)
+    printed = asyncio.run(tail_events(Client(), options, out, now=lambda: NOW))  # type: ignore[arg-type]
+    assert printed == 1
+    assert out.getvalue() == reference_table([events[2]], all_namespaces=False)
+
+
 def render(events: list[dict[str, Any]], **kw: Any) -> str:
     out = io.StringIO()
     r = EventRenderer(out, TailOptions(**kw), now=lambda: NOW)
