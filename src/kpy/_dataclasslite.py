@@ -5,7 +5,10 @@ from __future__ import annotations
 import types
 from _thread import get_ident
 from collections.abc import Callable
-from typing import Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class _Missing:

@@ -21,20 +21,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from types import CoroutineType
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 from kpy.cli.context import RunContext as RunContext  # the per-run state every command's methods take
 from kpy.config.flags import ConnectionFlags
 from kpy.dataclasslite import dataclass, field, fields
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
 if TYPE_CHECKING:
     from dataclasses import Field
+    from typing import Any, ClassVar, Literal, TypeVar
 
-if TYPE_CHECKING:
     OptionsT = TypeVar("OptionsT", bound="Options")
-else:  # a bound given as a string is compiled at import (the first compile() sets up the ast types: ~2 ms)
-    OptionsT = TypeVar("OptionsT")
-T = TypeVar("T")
+    T = TypeVar("T")
+else:
+    Any = object  # the run-time value of the aliases below (mypy reads typing's)
 
 #: where a field's command-line declaration is kept in ``dataclasses.field(metadata=...)``
 _PARAM = "kpy.cli.param"

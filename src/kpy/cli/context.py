@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
-from typing import TYPE_CHECKING, Any
 
 from kpy.config.flags import ConnectionFlags
 from kpy.dataclasslite import dataclass, field
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
 if TYPE_CHECKING:
+    from typing import Any
+
     from kpy.cli.command import Options
     from kpy.rest import RestClient
 

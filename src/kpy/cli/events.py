@@ -6,12 +6,13 @@ The command lines are ``TailOptions``/``RecordOptions`` here; the engines are th
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from kpy.cli.command import ClientOptions, RunContext, add_group, flag, lazy_completer, option
 from kpy.dataclasslite import dataclass, replace
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
 if TYPE_CHECKING:
+    from typing import Any
+
     from kpy.events import record as record_lib
     from kpy.events import tail as tail_lib
 

@@ -7,10 +7,13 @@ objects, ``-f``, ``--raw``), and ``--watch`` is ``get_watch``.
 from __future__ import annotations
 
 from collections.abc import Coroutine
-from typing import Any
 
 from kpy.cli.command import ClientOptions, RunContext, add_command, argument, flag, lazy_completer, option
 from kpy.dataclasslite import dataclass, replace
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
+if TYPE_CHECKING:
+    from typing import Any
 
 EXAMPLES = """
 

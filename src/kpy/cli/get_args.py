@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import TYPE_CHECKING, Any
 
 from kpy.config.flags import ConnectionFlags
 from kpy.dataclasslite import dataclass
 from kpy.errors import ApiError, KpyError, UsageError
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
 if TYPE_CHECKING:
+    from typing import Any
+
     from kpy.rest import RestClient
     from kpy.rest.discovery import ResourceInfo
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from kpy.cli.get_args import (
     TABLE_ACCEPT,
@@ -17,13 +16,16 @@ from kpy.cli.get_args import (
 )
 from kpy.errors import ApiError, KpyError, NotFound, UsageError
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
 if TYPE_CHECKING:
+    from typing import Any, TextIO, TypeVar
+
     from kpy.cli.get import GetOptions
     from kpy.printers.table import TableOptions, TablePrinter
     from kpy.rest import RestClient
     from kpy.rest.discovery import Discovery, ResourceInfo
 
-T = TypeVar("T")
+    T = TypeVar("T")
 
 
 class _Getter:

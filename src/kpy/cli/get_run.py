@@ -10,7 +10,6 @@ object itself when one named object was asked for, otherwise a ``List`` (empty w
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any, TextIO
 
 from kpy.cli.get_args import (
     TABLE_ACCEPT,
@@ -28,7 +27,10 @@ from kpy.cli.get_getter import _Getter
 from kpy.errors import UsageError
 from kpy.printers import make_printer
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
 if TYPE_CHECKING:
+    from typing import Any, TextIO
+
     from kpy.cli.get import GetOptions
 
 __all__ = [

@@ -18,9 +18,12 @@ import os
 import re
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 from kpy.cli.command import ClientOptions, Options, RunContext, execute, params
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
+if TYPE_CHECKING:
+    from typing import Any
 
 #: the commands (with their group word, if any) answered here: module and Options class
 COMMANDS: dict[tuple[str, ...], tuple[str, str]] = {

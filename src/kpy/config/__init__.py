@@ -7,11 +7,12 @@ Cheap to import (the CLI imports it at start-up): only ``ConnectionFlags`` is lo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from kpy.config.flags import ConnectionFlags
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
 if TYPE_CHECKING:
+    from typing import Any
+
     from kpy.config.client_config import ClientConfig
     from kpy.config.credentials import Credentials
     from kpy.config.incluster import InClusterPaths

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from kpy.config.credentials import Credentials, NoCredentials
 from kpy.dataclasslite import dataclass, field
 from kpy.errors import ConfigError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
 
 INSECURE_WITH_CA = "specifying a root certificates file with the insecure flag is not allowed"
 

@@ -8,9 +8,27 @@ from __future__ import annotations
 import base64
 import time
 from collections.abc import Callable
-from typing import Protocol, runtime_checkable
 
 from kpy.errors import ConfigError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
+if TYPE_CHECKING:
+    from typing import Protocol, runtime_checkable
+else:  # at run time a class whose isinstance() is runtime_checkable's: the methods are there
+
+    class _Structural(type):
+        def __instancecheck__(cls, obj: object) -> bool:
+            return all(callable(getattr(obj, name, None)) for name in cls.__protocol_attrs__)
+
+    class Protocol(metaclass=_Structural):
+        __protocol_attrs__: tuple[str, ...] = ()
+
+        def __init_subclass__(cls) -> None:
+            cls.__protocol_attrs__ = tuple(n for n in vars(cls) if not n.startswith("_"))
+
+    def runtime_checkable(cls: type) -> type:
+        return cls
+
 
 #: client-go re-reads token files at most this often (``transport.NewCachedFileTokenSource``)
 TOKEN_FILE_PERIOD = 60.0

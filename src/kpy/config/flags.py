@@ -6,9 +6,11 @@ the loader can tell an explicit flag from a default and only override what the u
 
 from __future__ import annotations
 
-from typing import Any
-
 from kpy.dataclasslite import dataclass, fields, replace
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @dataclass(frozen=True)

@@ -22,12 +22,15 @@ import binascii
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
 
 from kpy.config.yamlfast import UNSUPPORTED
 from kpy.config.yamlfast import load as yamlfast_load
 from kpy.dataclasslite import dataclass, field
 from kpy.errors import ConfigError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
+if TYPE_CHECKING:
+    from typing import Any
 
 #: cluster keys holding file paths / base64 data
 _CLUSTER_PATHS = ("certificate-authority",)

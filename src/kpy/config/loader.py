@@ -20,7 +20,6 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from kpy.config.client_config import INSECURE_WITH_CA, ClientConfig
@@ -36,7 +35,10 @@ from kpy.config.kubeconfig import KubeConfig, home_dir, load_kubeconfig, persist
 from kpy.config.resolve import InvalidConfiguration, Resolved, resolve
 from kpy.errors import ConfigError
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
 if TYPE_CHECKING:  # exec plugins, auth providers and in-cluster config load when a kubeconfig uses them
+    from typing import Any
+
     from kpy.config.exec_plugin import ExecConfig
     from kpy.config.incluster import InClusterPaths
 

@@ -23,13 +23,18 @@ test_clientgo_differential.py.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 from urllib.parse import urlsplit
 
 from kpy.config.flags import ConnectionFlags
 from kpy.config.kubeconfig import KubeConfig
 from kpy.dataclasslite import dataclass
 from kpy.errors import ConfigError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
+if TYPE_CHECKING:
+    from typing import Any
+else:
+    Any = object  # the run-time value of the aliases below (mypy reads typing's)
 
 DEFAULT_SERVER = "http://localhost:8080"
 _CONTEXT_NOT_FOUND = "context was not found for specified context"

@@ -19,7 +19,9 @@ every kubeconfig of the client-go differential data and on odd documents.
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
+if TYPE_CHECKING:
+    from typing import Any
 
 #: returned for a text outside the subset (parse it with PyYAML)
 UNSUPPORTED: Any = object()

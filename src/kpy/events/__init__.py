@@ -5,10 +5,14 @@ block delivery), ``sink`` (audit-style batching with throttle and retries, over 
 ``tail``'s rendering. I/O: ``api`` (writer and ``KIND/NAME`` resolution over ``kpy.rest``), ``tail_events``.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from __future__ import annotations
 
+import importlib
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
 if TYPE_CHECKING:
+    from typing import Any
+
     from kpy.events.broadcaster import Broadcaster, DeliveryMode, Watcher
     from kpy.events.correlator import CorrelateResult, Correlator, CorrelatorOptions
     from kpy.events.pipeline import RecordPipeline, RecordStats

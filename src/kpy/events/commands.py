@@ -7,9 +7,12 @@ Library errors are raised as ``kpy.errors`` types for the CLI root to report.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, TextIO
 
 from kpy.errors import UsageError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
+if TYPE_CHECKING:
+    from typing import Any, TextIO
 
 
 def parse_duration(value: str, flag: str) -> float:

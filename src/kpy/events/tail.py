@@ -15,7 +15,6 @@ import io
 import time
 from collections.abc import Callable, Iterable
 from operator import attrgetter, itemgetter
-from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from kpy.dataclasslite import dataclass
 from kpy.errors import UsageError
@@ -24,9 +23,14 @@ from kpy.gocompat.metav1 import parse_epoch
 from kpy.printers.duration import human_duration
 from kpy.printers.table import TabWriter
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
 if TYPE_CHECKING:
+    from typing import Any, TextIO
+
     from kpy.rest import RestClient
     from kpy.rest.discovery import Discovery
+else:
+    Any = object  # the run-time value of the aliases below (mypy reads typing's)
 
 Event = dict[str, Any]
 
@@ -608,7 +612,7 @@ async def _list_once(
         transform=table_entry if options.table else None,
     )
     if options.table:
-        entries = cast("list[TableEntry]", listed.items)  # made by table_entry
+        entries: list[TableEntry] = listed.items  # type: ignore[assignment]  # made by table_entry
         if event_filter.active:
             entries = [e for e in entries if event_filter.accepts_entry(e)]
         sort_by_key_like_go(entries, _ENTRY_SORT)

@@ -13,7 +13,6 @@ import json
 import math
 import sys
 from collections.abc import Callable
-from typing import Any
 
 from kpy.decode import paused_gc
 from kpy.gocompat.jsonscan import (
@@ -25,6 +24,10 @@ from kpy.gocompat.jsonscan import (
     syntax_error,
     value_error,
 )
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "MAX_DEPTH",

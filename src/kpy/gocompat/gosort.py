@@ -19,14 +19,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from itertools import pairwise
-from typing import Any, Literal, Protocol, TypeVar
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
+if TYPE_CHECKING:
+    from typing import Any, Literal, Protocol, TypeVar
+
+    #: which ``sort.Sort``: Go 1.19-1.23 (kubectl up to 1.32) or Go 1.24 and later (kubectl 1.33 on)
+    GoRelease = Literal["1.23", "1.24"]
+    T = TypeVar("T")
+
+    class _Ordered(Protocol):
+        def __lt__(self, other: Any, /) -> bool: ...
+
+    K = TypeVar("K", bound=_Ordered)
+else:
+    GoRelease = str  # its run-time value
 
 __all__ = ["GoRelease", "sort_by_key_like_go", "sort_like_go"]
-
-GoRelease = Literal["1.23", "1.24"]
-"""Which ``sort.Sort``: Go 1.19-1.23 (kubectl up to 1.32) or Go 1.24 and later (kubectl 1.33 on)."""
-
-T = TypeVar("T")
 
 _INSERTION_MAX = 12  # ranges this short are insertion-sorted
 _NINTHER_MIN = 50  # from this length the pivot is a median of three medians
@@ -37,13 +46,6 @@ _ALL_SWAPS = 12  # a pivot choice that swapped every time saw a descending range
 _INCREASING, _DECREASING, _UNKNOWN = 0, 1, 2
 _U64 = (1 << 64) - 1
 _XORSHIFTS: dict[str, tuple[int, int, int]] = {"1.23": (13, 17, 5), "1.24": (13, 7, 17)}
-
-
-class _Ordered(Protocol):
-    def __lt__(self, other: Any, /) -> bool: ...
-
-
-K = TypeVar("K", bound=_Ordered)
 
 
 def sort_by_key_like_go(items: list[T], key: Callable[[T], K], *, go: GoRelease = "1.23") -> None:

@@ -9,10 +9,11 @@ a naive datetime is taken as UTC. ``format_*`` also take epoch seconds (a float)
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
 if TYPE_CHECKING:
     from datetime import datetime
+    from typing import Any
 
 #: how Go prints the zero ``time.Time`` (an unset metav1.Time in a table cell)
 ZERO_TIME = "0001-01-01T00:00:00Z"

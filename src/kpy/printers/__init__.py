@@ -8,13 +8,14 @@ items carry ``apiVersion`` and ``kind``. Table output is different (server-side 
 
 from __future__ import annotations
 
-from typing import Any, Protocol, TextIO
-
 from kpy.errors import UsageError
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
+if TYPE_CHECKING:
+    from typing import Any, Protocol, TextIO
 
-class Printer(Protocol):
-    def print_obj(self, obj: dict[str, Any], out: TextIO) -> None: ...
+    class Printer(Protocol):
+        def print_obj(self, obj: dict[str, Any], out: TextIO) -> None: ...
 
 
 def make_printer(

@@ -7,9 +7,11 @@ sorted, ``<``/``>``/``&`` and U+2028/U+2029 escaped as ``\\u003c`` etc.), YAML v
 
 from __future__ import annotations
 
-from typing import Any, TextIO
-
 from kpy.gocompat.jsonindent import write_go_json
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
+if TYPE_CHECKING:
+    from typing import Any, TextIO
 
 
 class JSONPrinter:

@@ -11,9 +11,12 @@ import json
 from collections.abc import Iterable, Sequence
 from itertools import chain
 from operator import itemgetter
-from typing import Any, TextIO
 
 from kpy.dataclasslite import dataclass, field
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
+if TYPE_CHECKING:
+    from typing import Any, TextIO
 
 MIN_WIDTH = 6
 PADDING = 3

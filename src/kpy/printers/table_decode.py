@@ -16,9 +16,12 @@ objects, another layout) returns None and the caller decodes the whole answer as
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from kpy.gocompat import gojson
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
+if TYPE_CHECKING:
+    from typing import Any
 
 _ROWS = ',"rows":['
 _ROW = '{"cells":['

@@ -5,9 +5,12 @@ such as ``kpy.rest.discovery_cache`` serve shell completion without the network 
 aiohttp only when it is used in an event loop (one-shot commands send over ``kpy.rest.http1``).
 """
 
-from typing import TYPE_CHECKING, Any
+from __future__ import annotations
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
 if TYPE_CHECKING:
+    from typing import Any
+
     from kpy.rest.client import RestClient
     from kpy.rest.request import Response, default_user_agent
 

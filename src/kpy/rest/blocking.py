@@ -15,16 +15,18 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any, TypeVar
 
 from kpy.errors import ConnectionFailed
 from kpy.rest import connerrors
 from kpy.rest.http1 import BadResponse, ConnectError
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
 if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
     from kpy.config.client_config import ClientConfig
 
-T = TypeVar("T")
+    T = TypeVar("T")
 
 
 class NeedsEventLoop(Exception):

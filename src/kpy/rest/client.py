@@ -11,7 +11,6 @@ The server's ``Warning`` headers of every answer go to a handler (``kpy.rest.war
 from __future__ import annotations
 
 import json as jsonlib
-from typing import Any
 
 from kpy.rest.request import (
     MAX_RETRIES,
@@ -24,6 +23,10 @@ from kpy.rest.request import (
 from kpy.rest.sending import EXTRA_LONG_THROTTLE, LONG_THROTTLE
 from kpy.rest.streaming import Streaming
 from kpy.rest.upgrading import Upgrading
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "EXTRA_LONG_THROTTLE",

@@ -6,7 +6,6 @@ from __future__ import annotations
 import ssl
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from kpy.flowcontrol import Backoff, TokenBucket
@@ -23,6 +22,7 @@ from kpy.rest.request import (
 )
 from kpy.rest.warnings import WarningHandler
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
 if TYPE_CHECKING:
     import aiohttp
     from multidict import CIMultiDict

@@ -16,7 +16,6 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from kpy.errors import ApiError, ConnectionFailed, UsageError
 from kpy.flowcontrol import TokenBucket
@@ -34,9 +33,11 @@ from kpy.rest.discovery_docs import (
 from kpy.rest.gather import gather
 from kpy.rest.logs import log, v
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
 if TYPE_CHECKING:
     import asyncio
     from datetime import timedelta
+    from typing import Any
 
     from kpy.rest.client import RestClient
 

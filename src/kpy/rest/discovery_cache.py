@@ -12,7 +12,10 @@ import re
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
+if TYPE_CHECKING:
+    from typing import Any
 
 CACHE_FILE = "kpy-discovery.json"
 DEFAULT_TTL_SECONDS = 6 * 3600.0  # kubectl's discovery cache TTL

@@ -10,9 +10,11 @@ within a group its preferred version.
 
 from __future__ import annotations
 
-from typing import Any
-
 from kpy.dataclasslite import dataclass, field
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @dataclass(frozen=True)

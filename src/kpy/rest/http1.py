@@ -18,8 +18,8 @@ import contextlib
 import socket
 import time
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
 if TYPE_CHECKING:
     import ssl
 

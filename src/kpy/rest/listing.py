@@ -5,15 +5,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 from kpy.dataclasslite import dataclass
 from kpy.errors import Gone
 from kpy.rest.logs import log, v
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
 if TYPE_CHECKING:
+    from typing import Any
+
     from kpy.rest.client import RestClient
     from kpy.rest.discovery_docs import ResourceInfo
+else:
+    Any = object  # the run-time value of the aliases below (mypy reads typing's)
 
 #: client-go's ``TransformFunc``: what the reflector keeps and delivers instead of each object (it must keep
 #: ``metadata``'s name, namespace, uid and resourceVersion)

@@ -12,7 +12,10 @@ without it, and ``log`` is a stand-in that loads the real logger on its first us
 from __future__ import annotations
 
 import sys
-from typing import Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
+if TYPE_CHECKING:
+    from typing import Any
 
 _INFO = 20  # logging.INFO
 

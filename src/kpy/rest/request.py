@@ -11,12 +11,17 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from kpy import __version__
 from kpy.dataclasslite import dataclass
 from kpy.flowcontrol import Backoff
 from kpy.rest.logs import enabled, log, v
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
+if TYPE_CHECKING:
+    from typing import Any
+else:
+    Any = object  # the run-time value of the aliases below (mypy reads typing's)
 
 Params = Mapping[str, Any] | Iterable[tuple[str, Any]] | None
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 import ssl
 import time
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
 
 from kpy.config.redact import redact_headers
 from kpy.dataclasslite import dataclass
 from kpy.errors import ConnectionFailed
 from kpy.flowcontrol import Backoff
 from kpy.rest import connerrors
+from kpy.rest.clientbase import ClientBase
 from kpy.rest.logs import enabled, log, v
 from kpy.rest.request import (
     Params,
@@ -24,11 +24,11 @@ from kpy.rest.request import (
 from kpy.rest.status import check_wait, error_from_response
 from kpy.rest.warnings import handle_warnings
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
 if TYPE_CHECKING:
     import aiohttp
     from yarl import URL
 
-from kpy.rest.clientbase import ClientBase
 
 LONG_THROTTLE = 0.05  # client-go longThrottleLatency (logged at V(3))
 EXTRA_LONG_THROTTLE = 1.0  # client-go extraLongThrottleLatency (logged at V(1))

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
 
 from kpy.errors import ApiError, api_error_from_status
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
+if TYPE_CHECKING:
+    from typing import Any
 
 #: client-go ``maxUnstructuredResponseTextBytes``: non-Status bodies are cut to this before being quoted
 MAX_UNSTRUCTURED_TEXT = 2048

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable
-from typing import TYPE_CHECKING
 
 from kpy.rest.request import (
     Params,
 )
-
-if TYPE_CHECKING:
-    pass
 from kpy.rest.sending import Sender
 
 

@@ -6,17 +6,17 @@ from __future__ import annotations
 import ssl
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING
 
 from kpy.rest.request import Params, query_pairs, url_string
+from kpy.rest.sending import Sender
 from kpy.rest.status import error_from_response
 from kpy.rest.warnings import handle_warnings
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up (mypy reads it as True)
 if TYPE_CHECKING:
     from multidict import CIMultiDict
 
     from kpy.streams.dial import DialedUpgrade, DialedWebSocket
-from kpy.rest.sending import Sender
 
 
 class Upgrading(Sender):
