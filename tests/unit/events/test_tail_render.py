@@ -132,6 +132,18 @@ def test_filter_by_type_and_since() -> None:
     assert not f.accepts(core("c", type_="Warning", ago=61))
 
 
+class _ListingClient:
+    """A client whose every list answers ``events`` in one page."""
+
+    def __init__(self, events: list[dict[str, Any]]) -> None:
+        self.events = events
+
+    async def get_json(
+        self, path: str, params: Any = None, timeout: Any = None, *, lean: bool = False
+    ) -> dict[str, Any]:
+        return {"kind": "EventList", "apiVersion": "v1", "metadata": {}, "items": self.events}
+
+
 def test_filter_by_type_and_since_reads_table_entries_as_events() -> None:
     """The --no-watch table filters the entries it reads each event into: the same answers as for events,
     series and repeats included (their sort time is what --since compares)."""
@@ -164,15 +176,9 @@ def test_the_no_watch_table_applies_types_and_since() -> None:
         core("new", ago=5, type_="Warning"),
     ]
 
-    class Client:
-        async def get_json(
-            self, path: str, params: Any = None, timeout: Any = None, *, lean: bool = False
-        ) -> dict[str, Any]:
-            return {"kind": "EventList", "apiVersion": "v1", "metadata": {}, "items": events}
-
     out = io.StringIO()
     options = TailOptions(namespace="default", watch=False, types=("Warning",), since=60)
-    printed = asyncio.run(tail_events(Client(), options, out, now=lambda: NOW))  # type: ignore[arg-type]
+    printed = asyncio.run(tail_events(_ListingClient(events), options, out, now=lambda: NOW))  # type: ignore[arg-type]
     assert printed == 1
     assert out.getvalue() == reference_table([events[2]], all_namespaces=False)
 
@@ -358,15 +364,9 @@ def test_the_no_watch_list_is_sorted_stably_and_printed_once() -> None:
     same = [core(f"tie{i}", ago=60) for i in range(5)]
     events = [core("new", ago=1), *same, core("old", ago=600), core("tie0", ago=60)]
 
-    class Client:
-        async def get_json(
-            self, path: str, params: Any = None, timeout: Any = None, *, lean: bool = False
-        ) -> dict[str, Any]:
-            return {"kind": "EventList", "apiVersion": "v1", "metadata": {}, "items": events}
-
     out = io.StringIO()
     options = TailOptions(namespace="default", watch=False)
-    printed = asyncio.run(tail_events(Client(), options, out, now=lambda: NOW))  # type: ignore[arg-type]
+    printed = asyncio.run(tail_events(_ListingClient(events), options, out, now=lambda: NOW))  # type: ignore[arg-type]
     assert printed == 7
     assert [line.split()[0] for line in out.getvalue().splitlines()[1:]] == ["10m", *["60s"] * 5, "1s"]
     assert out.getvalue() == reference_table([events[6], *same, events[0]], all_namespaces=False)
