@@ -81,6 +81,7 @@ class SpdyExecSession:
         self.stdin_closed = False
         self.stdin_error: BaseException | None = None
         self.closed_cleanly = False
+        self.goaway = ""  # the status text of an error GOAWAY from the server
 
     # -- sending --------------------------------------------------------------------------------------
     def _send(self, data: bytes) -> None:
@@ -193,11 +194,13 @@ class SpdyExecSession:
                         with contextlib.suppress(OSError):
                             self._send(self._encode(frame))
                     elif isinstance(frame, spdy.GoAway):
-                        self.closed_cleanly = True
+                        # OK: the kubelet's normal end (spdystream's Close); an error status means the
+                        # command's outcome may never come: not a success unless the Status already arrived
+                        self.goaway = spdy.goaway_text(frame.status)
                         open_outputs.clear()
                         self._error_done = True
             else:
-                self.closed_cleanly = True
+                self.closed_cleanly = not self.goaway
         finally:
             self._done.set()
             self.dialed.close()
@@ -206,6 +209,10 @@ class SpdyExecSession:
         if not self._error:
             if self.closed_cleanly and self._error_done:
                 return p.ExitResult(0)  # an empty error stream is success (errorDecoderV4)
+            if self.goaway:
+                raise StreamLost(
+                    f"the server ended the connection (GOAWAY: {self.goaway}) before the command ended"
+                )
             raise StreamLost("the connection to the server was lost before the command ended")
         return p.decode_status(bytes(self._error))
 

@@ -117,7 +117,7 @@ class ConnectionHandling(ForwarderCore):
             if problem is None:
                 return
             message = problem.message
-            if problem.side == "dropped":
+            if problem.side == "dropped" and message == STREAM_DROPPED:  # nothing said why: ask
                 message = await self._diagnose_drop(resolved)
             self._emit(ConnectionFailed(local, remote, message))
             if problem.side != "local" and not self.reconnect:

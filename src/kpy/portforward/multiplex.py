@@ -383,7 +383,10 @@ class SpdyConnection:
                 if not frame.id & 1:  # the server's: echo it
                     self._send_control(frame)
             elif isinstance(frame, spdy.GoAway):
-                raise _Ended("the server ended the port-forward connection (GOAWAY)")
+                reason = spdy.goaway_text(frame.status)
+                raise _Ended(
+                    f"the server ended the port-forward connection (GOAWAY{': ' + reason if reason else ''})"
+                )
         if chunks:
             assert current is not None
             self._to_local(current, chunks)

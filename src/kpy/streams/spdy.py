@@ -37,6 +37,13 @@ PROTOCOL_ERROR, INVALID_STREAM, REFUSED_STREAM, UNSUPPORTED_VERSION, CANCEL = 1,
 INTERNAL_ERROR, FLOW_CONTROL_ERROR, STREAM_IN_USE, STREAM_ALREADY_CLOSED = 6, 7, 8, 9
 #: GOAWAY status codes
 GOAWAY_OK, GOAWAY_PROTOCOL_ERROR, GOAWAY_INTERNAL_ERROR = 0, 1, 2
+_GOAWAY_TEXT = {GOAWAY_PROTOCOL_ERROR: "protocol error", GOAWAY_INTERNAL_ERROR: "internal error"}
+
+
+def goaway_text(status: int) -> str:
+    """What a GOAWAY's status says, for a message: "" for OK (the peer just ends the connection)."""
+    return "" if status == GOAWAY_OK else _GOAWAY_TEXT.get(status, f"status {status}")
+
 
 #: largest payload of a frame (24-bit length)
 MAX_LENGTH = (1 << 24) - 1

@@ -9,6 +9,8 @@ in :data:`kpy.testing.userinfo.CURRENT_INFO`.
 from __future__ import annotations
 
 import contextvars
+import ssl
+from typing import Any
 
 from aiohttp import web
 
@@ -75,10 +77,23 @@ def _user_info(ctx: ServerContext, request: web.Request) -> userinfo.UserInfo | 
     if transport is not None:
         cert = transport.get_extra_info("peercert")
         if cert:  # CN = user, O = groups; verified against the emulator's CA by the TLS layer
+            if not valid_at(cert, ctx.store.now().timestamp()):
+                raise status.unauthorized()  # the x509 authenticator: "certificate has expired ..."
             ssl_object = transport.get_extra_info("ssl_object")
             der = ssl_object.getpeercert(True) if ssl_object is not None else None
             return userinfo.certificate_user(cert, der)
     return None
+
+
+def valid_at(peercert: dict[str, Any], now: float) -> bool:
+    """Whether a client certificate (``getpeercert()``) is within its validity times at ``now`` (Go's x509:
+    not before NotBefore, not after NotAfter). The TLS layer leaves this to the authenticator, as Go's does."""
+    try:
+        start = ssl.cert_time_to_seconds(peercert["notBefore"])
+        end = ssl.cert_time_to_seconds(peercert["notAfter"])
+    except (KeyError, ValueError):
+        return False
+    return start <= now <= end
 
 
 def is_resource_path(path: str) -> bool:

@@ -33,6 +33,9 @@ from kpy.testing.spdyexec import serve_spdy_exec
 from kpy.testing.store import Obj, Store
 from kpy.testing.tokens import IssuedToken
 
+#: OpenSSL's flag to skip certificate validity times (see ``Emulator._ssl_context``)
+X509_V_FLAG_NO_CHECK_TIME = 0x200000
+
 
 class Emulator:
     """An emulated Kubernetes API server. See the package docstring for what it serves."""
@@ -163,6 +166,12 @@ class Emulator:
         ctx.load_cert_chain(cert, key)
         ctx.load_verify_locations(cadata=pki.ca.cert_pem.decode())
         ctx.verify_mode = ssl.CERT_OPTIONAL  # client certificates authenticate when presented
+        # Go's server takes any certificate (RequestClientCert) and its x509 authenticator checks validity
+        # times afterwards: an expired one gets 401, not a refused handshake. OpenSSL's check of the times is
+        # off here (X509_V_FLAG_NO_CHECK_TIME, not in ssl.VerifyFlags); kpy.testing.authn does it, by the
+        # emulator's clock. The CA's signature is still checked by TLS (Python cannot take unverified
+        # client certificates), so a certificate of another CA is refused at the handshake, unlike Go.
+        ctx.verify_flags |= X509_V_FLAG_NO_CHECK_TIME
         ctx.set_alpn_protocols(["http/1.1"])
         return ctx
 

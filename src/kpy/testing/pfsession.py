@@ -29,6 +29,7 @@ class PortForwardSession:
         self._done = asyncio.Event()
         self._stop: Callable[[], None] | None = None
         self._error_writer: Callable[[str], Any] | None = None
+        self._go_away: Callable[[int], None] | None = None
 
     def __repr__(self) -> str:
         return f"PortForwardSession({self.namespace}/{self.pod} ports={self.ports})"
@@ -49,6 +50,16 @@ class PortForwardSession:
             self._transport.abort()
         if self._stop is not None:
             self._stop()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._done.wait(), 5.0)
+
+    async def go_away(self, status: int) -> None:
+        """End a SPDY session (tunnel or upgrade) the way spdystream does: GOAWAY with ``status`` (an
+        ``kpy.streams.spdy.GOAWAY_*`` code), then close. Returns once the session has cleaned up."""
+        if self._go_away is None:
+            raise RuntimeError(f"a {self.protocol} session has no GOAWAY")
+        if not self._done.is_set():
+            self._go_away(status)
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._done.wait(), 5.0)
 

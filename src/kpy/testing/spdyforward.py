@@ -352,9 +352,14 @@ class SpdySession(asyncio.BufferedProtocol):
             if pair.error:
                 self.send_data(pair.error, memoryview(text.encode()))
 
+    def go_away(self, status: int) -> None:
+        self._send(self.encoder.encode(spdy.GoAway(0, status)))
+        self.finish()
+
     async def run(self) -> None:
         self.session._error_writer = self.write_errors
         self.session._stop = self.finish
+        self.session._go_away = self.go_away
         try:
             await self.done
         finally:

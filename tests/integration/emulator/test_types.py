@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import ssl
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
 
-from tests.integration.clihelpers import Api
+import pytest
+from tests.integration.clihelpers import KUBECTL, Api, kpy, kubectl
 from tests.integration.emulator.rawhttp import raw
 
 CORE_EVENTS = "/api/v1/namespaces/default/events"
@@ -170,6 +172,69 @@ def test_client_certificate_authenticates(emu: Any, tmp_path: Path) -> None:
     )
     assert "client-certificate-data" in config["users"][0]["user"]
     assert config["contexts"][0]["context"]["namespace"] == "kube-system"
+
+
+def _expired_client_cert(em: Any, tmp_path: Path) -> tuple[Path, Path]:
+    """A client certificate of the emulator's CA for CN=late, valid from 3 hours ago until 1 hour ago."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    ca = x509.load_pem_x509_certificate(em.ca_pem)
+    ca_key: Any = serialization.load_pem_private_key(em.ca_key_pem, None)
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "late")]))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=3))
+        .not_valid_after(now - dt.timedelta(hours=1))
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "late.pem", tmp_path / "late.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    key_path.chmod(0o600)
+    return cert_path, key_path
+
+
+def test_an_expired_client_certificate_is_unauthorized_not_a_refused_handshake(
+    emu: Any, tmp_path: Path
+) -> None:
+    """Upstream (checked against kube-apiserver 1.36): the TLS handshake takes the certificate and the x509
+    authenticator rejects it, so kubectl says "You must be logged in" rather than a TLS error."""
+    em = emu.emulator
+    cert_path, key_path = _expired_client_cert(em, tmp_path)
+    ctx = ssl.create_default_context(cadata=em.ca_pem.decode())
+    ctx.load_cert_chain(cert_path, key_path)
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(urllib.request.Request(em.url + "/api/v1/namespaces"), context=ctx, timeout=10)
+    assert caught.value.code == 401
+    assert json.loads(caught.value.read())["reason"] == "Unauthorized"
+    config = json.loads(em.write_kubeconfig(tmp_path / "kc", auth="cert").read_text())
+    user = config["users"][0]["user"]
+    user.pop("client-certificate-data"), user.pop("client-key-data")
+    user.update({"client-certificate": str(cert_path), "client-key": str(key_path)})
+    (tmp_path / "kc").write_text(json.dumps(config))
+    ours = kpy("get", "pods", kubeconfig=tmp_path / "kc")
+    assert (ours.code, ours.err) == (1, "error: You must be logged in to the server (Unauthorized)\n")
+    if KUBECTL:
+        theirs = kubectl("get", "pods", kubeconfig=tmp_path / "kc")
+        # kubectl's first request is discovery, whose 401 it words generically ("the server has asked for
+        # the client to provide credentials"); a TLS refusal would be "Unable to connect to the server"
+        assert theirs.code == 1
+        assert theirs.err.splitlines()[-1].startswith("error: You must be logged in to the server (")
 
 
 def test_request_log_redacts_authorization(api: Api, emu: Any) -> None:

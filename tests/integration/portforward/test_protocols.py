@@ -20,6 +20,7 @@ from kpy.portforward import PortForwarder
 from kpy.portforward import events as ev
 from kpy.portforward.connection_handling import FIRST_WAIT
 from kpy.rest import RestClient
+from kpy.streams import spdy
 
 PAYLOAD = hashlib.sha256(b"half").digest() * 3125  # 100,000 bytes
 
@@ -234,6 +235,33 @@ async def test_a_broken_connection_is_dialled_again(
                 await asyncio.sleep(0.01)
                 failed = [e for e in rec if isinstance(e, ev.ConnectionFailed)]
         assert "the port-forward stream ended without a close frame" in failed[0].message
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"two")
+        assert await asyncio.wait_for(reader.readexactly(3), 10) == b"two"
+        writer.close()
+
+
+@pytest.mark.parametrize("protocol", ["tunnel", "spdy"])
+async def test_a_goaway_says_its_status_and_the_next_connection_dials_again(
+    pods: Pods, client: RestClient, emulator: Any, protocol: str
+) -> None:
+    await pods.serve("web", 80, echo)
+    rec: list[ev.ForwardEvent] = []
+    async with PortForwarder(
+        client, "pod/web", [":80"], protocol=protocol, reconnect=True, on_event=rec.append
+    ) as fw:
+        port = fw.listeners[0].local_port
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"one")
+        assert await asyncio.wait_for(reader.readexactly(3), 10) == b"one"
+        [session] = emulator.portforward_sessions
+        await session.go_away(spdy.GOAWAY_INTERNAL_ERROR)
+        assert await asyncio.wait_for(reader.read(), 10) == b""
+        writer.close()
+        async with asyncio.timeout(10):
+            while not (failed := [e for e in rec if isinstance(e, ev.ConnectionFailed)]):
+                await asyncio.sleep(0.01)
+        assert "the server ended the port-forward connection (GOAWAY: internal error)" in failed[0].message
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.write(b"two")
         assert await asyncio.wait_for(reader.readexactly(3), 10) == b"two"
