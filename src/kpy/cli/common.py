@@ -118,6 +118,7 @@ _CONNECTION_FLAGS: dict[str, tuple[tuple[str, ...], str, str | None, str, Comple
         "list",
         None,
     ),
+    "as_uid": (("--as-uid",), "UID to impersonate for the operation.", None, "str", None),
     "qps": (("--qps",), "Client-side rate limit: queries per second (default 5).", None, "float", None),
     "burst": (("--burst",), "Client-side rate limit: burst (default 10).", None, "int", None),
     "cache_dir": (("--cache-dir",), "Default cache directory (default ~/.kube/cache).", None, "str", None),

@@ -48,6 +48,7 @@ CONNECTION_FLAGS: dict[str, tuple[str, type]] = {
     "--client-key": ("client_key", str),
     "--request-timeout": ("request_timeout", str),
     "--as": ("as_user", str),
+    "--as-uid": ("as_uid", str),
     "--cache-dir": ("cache_dir", str),
     "-v": ("verbosity", int),
     "--v": ("verbosity", int),

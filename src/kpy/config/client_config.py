@@ -19,6 +19,21 @@ if TYPE_CHECKING:  # ssl loads with the first connection, not with the configura
     from kpy.config.exec_plugin import ExecConfig
 
 
+#: the bytes a header name may hold unescaped (RFC 7230 token characters)
+_TOKEN = frozenset(b"!#$&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+def header_key_escape(key: str) -> str:
+    """An ``as-user-extra`` key as client-go puts it in a header name: every byte that is not a token character,
+    and ``%``, as ``%XX`` (the API server path-unescapes it)."""
+    return "".join(chr(b) if b in _TOKEN else f"%{b:02X}" for b in key.encode())
+
+
+def _canonical(name: str) -> str:
+    """A header name as Go's ``http.Header`` writes it (CanonicalMIMEHeaderKey: ``Impersonate-Extra-Scopes``)."""
+    return "-".join(part[:1].upper() + part[1:].lower() for part in name.split("-"))
+
+
 @dataclass(frozen=True)
 class ClientConfig:
     """A resolved connection: server, namespace, TLS material, credentials and client-side limits.
@@ -39,6 +54,9 @@ class ClientConfig:
     proxy_url: str | None = None
     impersonate_user: str | None = None
     impersonate_groups: tuple[str, ...] = ()
+    impersonate_uid: str | None = None
+    #: the kubeconfig user's ``as-user-extra``: (key, values) pairs
+    impersonate_extra: tuple[tuple[str, tuple[str, ...]], ...] = ()
     #: the kubeconfig user's ``auth-provider`` name (its credentials are ``credentials``), if any
     auth_provider: str | None = None
     #: the kubeconfig user's exec plugin, if any (``credentials`` runs it unless something else authenticates)
@@ -61,12 +79,18 @@ class ClientConfig:
 
     @property
     def impersonation_headers(self) -> dict[str, str | list[str]]:
-        """``Impersonate-User`` / ``Impersonate-Group`` (repeated: one header per group)."""
+        """``Impersonate-User``, ``Impersonate-Uid``, ``Impersonate-Group`` (repeated: one header per group) and
+        ``Impersonate-Extra-KEY`` (one per value), as client-go's impersonating round tripper sends them."""
         headers: dict[str, str | list[str]] = {}
         if self.impersonate_user:
             headers["Impersonate-User"] = self.impersonate_user
+        if self.impersonate_uid:
+            headers["Impersonate-Uid"] = self.impersonate_uid
         if self.impersonate_groups:
             headers["Impersonate-Group"] = list(self.impersonate_groups)
+        for key, values in self.impersonate_extra:
+            if values:
+                headers[_canonical("Impersonate-Extra-" + header_key_escape(key))] = list(values)
         return headers
 
     def ssl_context(self, client_cert: tuple[bytes, bytes] | None = None) -> ssl.SSLContext | None:

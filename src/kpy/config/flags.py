@@ -32,6 +32,7 @@ class ConnectionFlags:
     request_timeout: str | None = None  # kubectl form: "0", "30", "5s", "1m"
     as_user: str | None = None
     as_groups: tuple[str, ...] = ()
+    as_uid: str | None = None
     qps: float | None = None  # default 5
     burst: int | None = None  # default 10
     cache_dir: str | None = None  # default ~/.kube/cache

@@ -137,9 +137,10 @@ def kubernetes_api_client(
     flags: ConnectionFlags | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Any:
-    """A ``kubernetes.client.ApiClient`` on :func:`kubernetes_configuration`, with the ``Impersonate-User`` /
-    ``Impersonate-Group`` headers of ``--as`` / ``--as-group``. The client sends each default header once, so
-    more than one impersonated group is refused (``ValueError``) rather than sent wrong."""
+    """A ``kubernetes.client.ApiClient`` on :func:`kubernetes_configuration`, with the ``Impersonate-*`` headers
+    (``--as``, ``--as-uid``, ``--as-group``, the kubeconfig's ``as-user-extra``). The client sends each default
+    header once, so more than one impersonated group, or extra value per key, is refused (``ValueError``)
+    rather than sent wrong."""
     from kubernetes import client
 
     if config is None:
@@ -149,6 +150,10 @@ def kubernetes_api_client(
         config = load_client_config(flags or ConnectionFlags(), env)
     if len(config.impersonate_groups) > 1:
         raise ValueError("the kubernetes client sends one Impersonate-Group header: impersonate one group")
+    if any(len(values) > 1 for _, values in config.impersonate_extra):
+        raise ValueError(
+            "the kubernetes client sends one header per name: impersonate one value per extra key"
+        )
     api: Any = client.ApiClient(kubernetes_configuration(config))
     for key, value in config.impersonation_headers.items():
         api.set_default_header(key, value if isinstance(value, str) else value[0])

@@ -144,6 +144,12 @@ def _build(
     server = normalize_server(str(cluster.get("server")))
     as_user: str | None = user.get("as") or None
     as_groups = tuple(str(g) for g in user.get("as-groups") or ()) if as_user else ()
+    as_uid = str(user.get("as-uid") or "") if as_user else ""
+    extra = user.get("as-user-extra") if as_user else None
+    as_extra = tuple(
+        (str(key), tuple(str(v) for v in values or ()))
+        for key, values in (extra.items() if isinstance(extra, dict) else ())
+    )
     base: dict[str, Any] = {
         "server": server,
         "namespace": r.namespace,
@@ -152,6 +158,8 @@ def _build(
         "proxy_url": cluster.get("proxy-url") or None,
         "impersonate_user": as_user,
         "impersonate_groups": as_groups,
+        "impersonate_uid": as_uid or None,
+        "impersonate_extra": as_extra,
         **common,
     }
     if not _https(server):
@@ -315,5 +323,6 @@ def _in_cluster(
         credentials=credentials,
         impersonate_user=flags.as_user or None,
         impersonate_groups=tuple(flags.as_groups),
+        impersonate_uid=flags.as_uid or None,
         **common,
     )

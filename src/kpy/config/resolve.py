@@ -126,7 +126,7 @@ class _Merger:
         f = self.flags
         merged = _overlay(
             dict(found or {}),
-            {"token": f.token, "as": f.as_user, "as-groups": list(f.as_groups)},
+            {"token": f.token, "as": f.as_user, "as-groups": list(f.as_groups), "as-uid": f.as_uid},
         )
         if f.client_key:  # a flag replaces the file's key entirely (file and data)
             merged["client-key"] = f.client_key
@@ -254,7 +254,7 @@ def validate_user(name: str, user: Mapping[str, Any]) -> list[str]:
         errors.append(
             f"more than one authentication method found for {name}; found [{' '.join(methods)}], only one is allowed"
         )
-    if user.get("as-groups") and not user.get("as"):
+    if (user.get("as-uid") or user.get("as-groups") or user.get("as-user-extra")) and not user.get("as"):
         errors.append(f"requesting uid, groups or user-extra for {name} without impersonating a user")
     return errors
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextvars
 import ssl
+import urllib.parse
 from typing import Any
 
 from aiohttp import web
@@ -30,6 +31,8 @@ ANONYMOUS = "system:anonymous"
 CURRENT_USER: contextvars.ContextVar[str | None] = contextvars.ContextVar("kpy_emulator_user", default=None)
 
 _VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch"}
+_EXTRA_PREFIX = "impersonate-extra-"
+_AUTHN_GROUP = "authentication.k8s.io"
 
 
 def authenticate(ctx: ServerContext, request: web.Request) -> str | None:
@@ -47,18 +50,29 @@ def authenticate(ctx: ServerContext, request: web.Request) -> str | None:
 
 
 def _impersonated(ctx: ServerContext, request: web.Request, info: userinfo.UserInfo) -> userinfo.UserInfo:
-    """``kubectl --as=USER [--as-group=G]``: the request is USER's once the caller may ``impersonate`` users
-    (and groups); the impersonated user is in ``system:authenticated`` as the apiserver's filter adds it."""
+    """``kubectl --as=USER [--as-group=G] [--as-uid=U]`` (and a kubeconfig's ``as-user-extra``): the request is
+    USER's once the caller may ``impersonate`` each of them (users and groups in the core group; uids and
+    ``userextras/KEY`` in authentication.k8s.io); the impersonated user is in ``system:authenticated`` as the
+    apiserver's filter adds it."""
     name = request.headers["Impersonate-User"]
     groups = tuple(request.headers.getall("Impersonate-Group", ()))
-    wanted = [("users", name)] + [("groups", g) for g in groups]
+    uid = request.headers.get("Impersonate-Uid", "")
+    extra: dict[str, list[str]] = {}
+    for header, value in request.headers.items():
+        if header.lower().startswith(_EXTRA_PREFIX):
+            extra.setdefault(urllib.parse.unquote(header[len(_EXTRA_PREFIX) :].lower()), []).append(value)
+    wanted = [("", "users", "", name)] + [("", "groups", "", g) for g in groups]
+    if uid:
+        wanted.append((_AUTHN_GROUP, "uids", "", uid))
+    wanted += [(_AUTHN_GROUP, "userextras", key, v) for key, values in extra.items() for v in values]
     if not (info.is_admin or info.name.startswith("system:serviceaccount:")):
-        for resource, value in wanted:
-            if not rbac.allows(ctx.store, info, "impersonate", "", resource, "", value):
-                raise status.forbidden(info.name, "impersonate", resource, "", name=value)
+        for group, resource, sub, value in wanted:
+            full = f"{resource}/{sub}" if sub else resource
+            if not rbac.allows(ctx.store, info, "impersonate", group, full, "", value):
+                raise status.forbidden(info.name, "impersonate", resource, group, name=value, subresource=sub)
     if name != ANONYMOUS and userinfo.AUTHENTICATED not in groups:
         groups = (*groups, userinfo.AUTHENTICATED)
-    return userinfo.UserInfo(name, groups, uid=request.headers.get("Impersonate-Uid", ""))
+    return userinfo.UserInfo(name, groups, uid=uid, extra=extra)
 
 
 def _user_info(ctx: ServerContext, request: web.Request) -> userinfo.UserInfo | None:

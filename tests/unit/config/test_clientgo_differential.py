@@ -63,6 +63,7 @@ def flags_of(raw: dict[str, Any]) -> ConnectionFlags:
         client_key=raw.get("client-key"),
         as_user=raw.get("as"),
         as_groups=tuple(raw.get("as-group") or ()),
+        as_uid=raw.get("as-uid"),
     )
 
 
@@ -189,6 +190,8 @@ def test_the_data_covers_what_the_issue_lists() -> None:
         "authProvider cannot be provided in combination with an exec plugin",
     ):
         assert any(needle in t for t in texts), needle
+    sent = {h for w in wants for h in w.get("headers", {})}
+    assert {"Impersonate-Uid", "Impersonate-Extra-Scopes", "Impersonate-Extra-Team%2fx%20y%25"} <= sent
 
 
 @pytest.mark.parametrize("index", [0, 1, 2])

@@ -61,6 +61,12 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
         "error: requesting uid, groups or user-extra for u without impersonating a user",
     ),
     (
+        "uid without user",
+        _doc(),
+        {"as_uid": "u-1"},
+        "error: requesting uid, groups or user-extra for u without impersonating a user",
+    ),
+    (
         "ca file and data",
         _doc(cluster={"certificate-authority": "/x/ca", "certificate-authority-data": _b64(b"x")}),
         {},

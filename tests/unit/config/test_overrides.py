@@ -110,6 +110,10 @@ async def test_token_credentials_send_a_bearer_header(load: Any) -> None:
             {"as_user": "alice", "as_groups": ("x",)},
             {"impersonate_user": "alice", "impersonate_groups": ("x",)},
         ),
+        (
+            {"as_user": "alice", "as_uid": "u-1"},
+            {"impersonate_user": "alice", "impersonate_uid": "u-1", "impersonate_groups": ("g1", "g2")},
+        ),
         ({"qps": 50.0, "burst": 100}, {"qps": 50.0, "burst": 100}),
         ({"request_timeout": "0"}, {"request_timeout": None}),
         ({"request_timeout": "30"}, {"request_timeout": 30.0}),
@@ -285,3 +289,36 @@ def test_server_flag_works_without_any_kubeconfig(env: dict[str, str]) -> None:
 def test_repr_never_shows_secrets(load: Any) -> None:
     text = repr(load()) + repr(load(context="other")) + repr(load(user="certs"))
     assert "secret-token" not in text and "pw" not in text and "KEY" not in text
+
+
+def test_kubeconfig_uid_and_extra_become_impersonation_headers(
+    write_config: WriteConfig, env: dict[str, str]
+) -> None:
+    """client-go's impersonating round tripper: one Impersonate-Extra-KEY header per value, the key escaped
+    (non-token bytes and % as %XX) and the name canonical as Go's http.Header writes it."""
+    doc = kubeconfig_doc(
+        current="c",
+        clusters={"k": {"server": "https://k.example:6443"}},
+        contexts={"c": {"cluster": "k", "user": "imp"}},
+        users={
+            "imp": {
+                "token": "t",
+                "as": "alice",
+                "as-uid": "uid-7",
+                "as-groups": ["dev"],
+                "as-user-extra": {"scopes": ["read", "write"], "team/x y%": ["t"]},
+            }
+        },
+    )
+    cfg = load_client_config(ConnectionFlags(kubeconfig=str(write_config("config", doc))), env)
+    assert cfg.impersonation_headers == {
+        "Impersonate-User": "alice",
+        "Impersonate-Uid": "uid-7",
+        "Impersonate-Group": ["dev"],
+        "Impersonate-Extra-Scopes": ["read", "write"],
+        "Impersonate-Extra-Team%2fx%20y%25": ["t"],
+    }
+    flagged = load_client_config(
+        ConnectionFlags(kubeconfig=str(write_config("config", doc)), as_uid="from-flag"), env
+    )
+    assert flagged.impersonation_headers["Impersonate-Uid"] == "from-flag"

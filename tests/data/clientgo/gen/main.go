@@ -203,6 +203,14 @@ func genUser(r *rand.Rand, i int) map[string]any {
 	if chance(r, 0.06) {
 		u["as-groups"] = []string{"ga", "gb"}
 	}
+	_, as := u["as"]
+	if chance(r, 0.06) || (as && chance(r, 0.4)) {
+		u["as-uid"] = "imp-uid"
+	}
+	if chance(r, 0.06) || (as && chance(r, 0.4)) {
+		// a key with characters that must be escaped in a header name
+		u["as-user-extra"] = map[string][]string{"scopes": {"s1", "s2"}, "team/x y%": {"t"}}
+	}
 	return u
 }
 
@@ -329,6 +337,9 @@ func genKubeconfig(r *rand.Rand) []kcase {
 		if chance(r, 0.05) {
 			c.Flags["as-group"] = []string{"fg1", "fg2"}
 		}
+		if chance(r, 0.05) {
+			c.Flags["as-uid"] = "flag-uid"
+		}
 		dir := filepath.Join(root, fmt.Sprintf("case%04d", i))
 		c.Want = runCase(dir, c)
 		cases = append(cases, c)
@@ -386,6 +397,7 @@ func runCase(dir string, c kcase) map[string]any {
 	str("client-certificate", &f.CertFile)
 	str("client-key", &f.KeyFile)
 	str("as", &f.Impersonate)
+	str("as-uid", &f.ImpersonateUID)
 	if v, ok := c.Flags["insecure-skip-tls-verify"]; ok {
 		b := v.(bool)
 		f.Insecure = &b
