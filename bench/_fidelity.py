@@ -14,7 +14,7 @@ apply (client-side, --server-side, the client-side → server-side migration, fi
 --force-conflicts, pruning), patch (strategic, merge, json, a json patch that does not apply), replace,
 label/annotate (with and without --overwrite), scale (with --current-replicas), rollout history/status,
 --dry-run=server, delete (-l, --all, --wait, --ignore-not-found), wait (--for=condition, --for=delete,
---for=jsonpath), auth can-i (--list too)/whoami (with --as), api-resources/api-versions, explain, pod validation errors, and
+--for=jsonpath), auth can-i (--list too)/whoami (with --as, --as-uid), api-resources/api-versions, explain, pod validation errors, and
 undecodable request bodies (create --raw).
 """
 
@@ -146,6 +146,7 @@ def commands(namespace: str = NAMESPACE) -> Iterator[tuple[str, list[str]]]:
     yield "auth can-i --as", ["auth", "can-i", "get", "pods", *n, "--as=nobody"]
     yield "auth can-i nonresource --as", ["auth", "can-i", "get", "/api", "--as=nobody"]
     yield "auth whoami --as", ["auth", "whoami", "--as=bob", "--as-group=g1"]
+    yield "auth whoami --as-uid", ["auth", "whoami", "--as=bob", "--as-uid=u-7", "-o", "json"]
     yield "auth can-i --list", ["auth", "can-i", "--list", *n]
     yield "auth can-i --list --as", ["auth", "can-i", "--list", *n, "--as=nobody"]
     yield "ssar empty spec", ["create", "--raw", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", "-f", str(d / "ssar-empty.json")]  # fmt: skip

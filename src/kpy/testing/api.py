@@ -16,7 +16,7 @@ from typing import Any
 
 from kpy.testing import applyprune, eventsconv, lastapplied, managedfields, podspec, status
 from kpy.testing.conversion import body_without, from_api, is_events_v1, storage_gr, to_api, tracks_generation
-from kpy.testing.defaults import prepare_create
+from kpy.testing.defaults import job_prepare_for_create, prepare_create
 from kpy.testing.listing import list_objects
 from kpy.testing.patch import PatchError, json_patch, merge_patch, strategic_merge_patch
 from kpy.testing.resources import ResourceRegistry, ResourceType
@@ -110,6 +110,11 @@ class Api:
             if not (keep_identity and key in ("uid", "creationTimestamp")):
                 meta.pop(key, None)
         obj["apiVersion"], obj["kind"] = rt.api_version, rt.kind
+        given_uid = keep_identity and bool(meta.get("uid"))
+        had_labels = bool(meta.get("labels"))
+        if (rt.group, rt.resource) == ("batch", "jobs") and not given_uid:
+            meta["uid"] = str(uuid.uuid4())  # a Job's generated selector names its uid: known before storage
+            given_uid = True
         prepare_create(rt, obj, self.store.now())
         if tracks_generation(rt):
             meta["generation"] = 1
@@ -124,6 +129,8 @@ class Api:
             has_status="status" in rt.subresources,
             now=status_time(self.store),
         )
+        if (rt.group, rt.resource) == ("batch", "jobs"):
+            job_prepare_for_create(obj, had_labels)
         if not rt.crd_name and (causes := podspec.object_errors(rt.group, rt.resource, obj)):
             raise status.invalid(rt.resource, rt.group, rt.kind, name, causes)
         stored = from_api(rt, obj)
@@ -134,7 +141,7 @@ class Api:
             dry_meta.setdefault("uid", str(uuid.uuid4()))
             dry_meta.setdefault("creationTimestamp", status_time(self.store))
             return to_api(rt, stored)
-        result = self.store.create(gr, stored, keep_identity=keep_identity)
+        result = self.store.create(gr, stored, keep_identity=keep_identity or given_uid)
         if (rt.group, rt.resource) == ("apiextensions.k8s.io", "customresourcedefinitions"):
             self.registry.add_crd(result)
         return to_api(rt, result)

@@ -12,7 +12,10 @@ from kpy.testing.store import GroupResource, Obj
 
 
 def tracks_generation(rt: ResourceType) -> bool:
-    """Types whose metadata.generation counts spec changes (apps, batch, CRDs and custom resources)."""
+    """Types whose metadata.generation counts spec changes (apps but ControllerRevision, batch, CRDs and custom
+    resources)."""
+    if (rt.group, rt.resource) == ("apps", "controllerrevisions"):
+        return False
     return rt.group in ("apps", "batch", "apiextensions.k8s.io", "networking.k8s.io") or bool(rt.crd_name)
 
 

@@ -164,7 +164,7 @@ def _pod_template_defaults(spec: dict[str, Any]) -> None:
         tspec = template.setdefault("spec", {})
         if isinstance(tspec, dict):
             default_pod_spec(tspec)
-        template.setdefault("metadata", {}).setdefault("creationTimestamp", None)
+        template.setdefault("metadata", {})  # 1.34+: no "creationTimestamp: null" (metav1.Time is omitzero)
 
 
 def _replicaset_defaults(obj: dict[str, Any]) -> None:
@@ -188,6 +188,122 @@ def _statefulset_defaults(obj: dict[str, Any]) -> None:
             spec, "persistentVolumeClaimRetentionPolicy", {"whenDeleted": "Retain", "whenScaled": "Retain"}
         )
         _pod_template_defaults(spec)
+
+
+def _daemonset_defaults(obj: dict[str, Any]) -> None:
+    """SetDefaults_DaemonSet and the create strategy: RollingUpdate (1 unavailable, no surge), 10 revisions, the
+    template generation annotation, and the status counters that are never omitted (non-pointer int32s)."""
+    spec = obj.setdefault("spec", {})
+    if isinstance(spec, dict):
+        strategy = _setdefault(spec, "updateStrategy", {})
+        if isinstance(strategy, dict) and _setdefault(strategy, "type", "RollingUpdate") == "RollingUpdate":
+            ru = _setdefault(strategy, "rollingUpdate", {})
+            if isinstance(ru, dict):
+                _setdefault(ru, "maxUnavailable", 1)
+                _setdefault(ru, "maxSurge", 0)
+        _setdefault(spec, "revisionHistoryLimit", 10)
+        _pod_template_defaults(spec)
+    annotations = obj.setdefault("metadata", {}).setdefault("annotations", {})
+    if isinstance(annotations, dict):
+        annotations["deprecated.daemonset.template.generation"] = "1"
+    obj["status"] = dict.fromkeys(DAEMONSET_STATUS_COUNTERS, 0)
+
+
+#: DaemonSetStatus fields without omitempty: every DaemonSet carries them
+DAEMONSET_STATUS_COUNTERS = (
+    "currentNumberScheduled",
+    "desiredNumberScheduled",
+    "numberMisscheduled",
+    "numberReady",
+)
+#: the labels a Job's generated selector puts on its pod template (legacy names first, as kube-apiserver does)
+JOB_NAME_LABELS = ("job-name", "batch.kubernetes.io/job-name")
+JOB_UID_LABELS = ("controller-uid", "batch.kubernetes.io/controller-uid")
+
+
+def _job_spec_defaults(spec: dict[str, Any]) -> None:
+    """SetDefaults_Job on a JobSpec (feature gates as 1.36 has them on). A null field is no field, as Go decodes it."""
+    for key in [k for k, v in spec.items() if v is None]:
+        del spec[key]
+    if spec.get("completions") is None and spec.get("parallelism") is None:
+        spec["completions"] = 1
+    _setdefault(spec, "parallelism", 1)
+    _setdefault(spec, "backoffLimit", 2147483647 if spec.get("backoffLimitPerIndex") is not None else 6)
+    _setdefault(spec, "completionMode", "NonIndexed")
+    _setdefault(spec, "suspend", False)
+    _setdefault(
+        spec,
+        "podReplacementPolicy",
+        "Failed" if spec.get("podFailurePolicy") is not None else "TerminatingOrFailed",
+    )
+    _setdefault(spec, "manualSelector", False)
+    _pod_template_defaults(spec)
+
+
+def _job_defaults(obj: dict[str, Any]) -> None:
+    """SetDefaults_Job (a Job without labels takes its template's: the same map in Go, see
+    ``job_prepare_for_create``)."""
+    meta = obj.setdefault("metadata", {})
+    spec = obj.setdefault("spec", {})
+    if not isinstance(spec, dict) or not isinstance(meta, dict):
+        return
+    _job_spec_defaults(spec)
+    labels = dig_labels(spec.get("template"))
+    if labels and not meta.get("labels"):
+        meta["labels"] = dict(labels)
+    obj["status"] = {}
+
+
+def dig_labels(template: Any) -> dict[str, Any] | None:
+    labels = (template.get("metadata") or {}).get("labels") if isinstance(template, dict) else None
+    return labels if isinstance(labels, dict) else None
+
+
+def job_prepare_for_create(obj: dict[str, Any], had_labels: bool) -> None:
+    """The create strategy, after the managed fields were recorded (so the fields it sets belong to nobody, as
+    on kube-apiserver): unless ``manualSelector``, the pod template gets the job-name and controller-uid labels
+    and the selector matches the uid. A Job that came without labels ends up with its template's final labels
+    (in Go the defaulted Job shares its template's label map, or defaulting copies it again when the stored
+    object is read)."""
+    meta = obj.get("metadata")
+    spec = obj.get("spec")
+    template = spec.get("template") if isinstance(spec, dict) else None
+    if not isinstance(meta, dict) or not isinstance(spec, dict) or not isinstance(template, dict):
+        return
+    if spec.get("manualSelector") is not True:
+        labels = template.setdefault("metadata", {}).setdefault("labels", {})
+        if isinstance(labels, dict):
+            for key in JOB_NAME_LABELS:
+                labels.setdefault(key, str(meta.get("name") or ""))
+            for key in JOB_UID_LABELS:
+                labels.setdefault(key, str(meta.get("uid") or ""))
+        selector = _setdefault(spec, "selector", {})
+        if isinstance(selector, dict):
+            match = _setdefault(selector, "matchLabels", {})
+            if isinstance(match, dict):
+                match.setdefault(JOB_UID_LABELS[1], str(meta.get("uid") or ""))
+    labels = dig_labels(template)
+    if labels and not had_labels:
+        meta["labels"] = dict(labels)
+
+
+def _cronjob_defaults(obj: dict[str, Any]) -> None:
+    """SetDefaults_CronJob; the job template gets the pod template's defaults only (SetDefaults_Job is for Jobs:
+    a Job made from the template is defaulted then)."""
+    spec = obj.setdefault("spec", {})
+    if not isinstance(spec, dict):
+        return
+    _setdefault(spec, "concurrencyPolicy", "Allow")
+    _setdefault(spec, "suspend", False)
+    _setdefault(spec, "successfulJobsHistoryLimit", 3)
+    _setdefault(spec, "failedJobsHistoryLimit", 1)
+    job_template = _setdefault(spec, "jobTemplate", {})
+    if isinstance(job_template, dict):
+        job_template.setdefault("metadata", {})
+        job_spec = job_template.setdefault("spec", {})
+        if isinstance(job_spec, dict):
+            _pod_template_defaults(job_spec)
+    obj["status"] = {}
 
 
 def _namespace_defaults(obj: dict[str, Any]) -> None:
@@ -227,6 +343,12 @@ def prepare_create(rt: ResourceType, obj: dict[str, Any], now: datetime) -> dict
         _replicaset_defaults(obj)
     elif key == ("apps", "statefulsets"):
         _statefulset_defaults(obj)
+    elif key == ("apps", "daemonsets"):
+        _daemonset_defaults(obj)
+    elif key == ("batch", "jobs"):
+        _job_defaults(obj)
+    elif key == ("batch", "cronjobs"):
+        _cronjob_defaults(obj)
     elif key == ("", "namespaces"):
         _namespace_defaults(obj)
     elif key == ("", "secrets"):

@@ -189,9 +189,7 @@ def _aggregated_resource(rt: ResourceType) -> dict[str, Any]:
 
 
 def _aggregated_group(reg: ResourceRegistry, group: str) -> dict[str, Any]:
-    metadata: dict[str, Any] = {"creationTimestamp": None}
-    if group:
-        metadata = {"name": group, "creationTimestamp": None}
+    metadata: dict[str, Any] = {"name": group} if group else {}  # no "creationTimestamp: null" since 1.34
     versions = reg.versions(group) if group else ["v1"]
     return {
         "metadata": metadata,

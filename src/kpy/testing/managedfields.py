@@ -83,7 +83,9 @@ _LIST_KEYS: dict[str, tuple[str, ...]] = {
     "readinessGates": ("conditionType",),
     "topologySpreadConstraints": ("topologyKey", "whenUnsatisfiable"),
 }
-_ATOMIC_FIELDS = {"selector"}  # LabelSelector / Service selector: structType/mapType atomic
+_ATOMIC_FIELDS = {"selector", "nodeSelector"}  # LabelSelector, Service selector, PodSpec.nodeSelector: atomic
+#: lists whose items are atomic structs: an item is owned by its key alone (OwnerReference: structType=atomic)
+_ATOMIC_ITEMS = {"ownerReferences"}
 
 
 def manager_from(field_manager: str, user_agent: str) -> str:
@@ -93,11 +95,14 @@ def manager_from(field_manager: str, user_agent: str) -> str:
 
 def _zero_object(kind: str) -> Obj:
     """The parts a Go zero value of the kind has (non-pointer structs), against which a create is compared."""
-    template = {"metadata": {"creationTimestamp": None}, "spec": {"containers": None}}
+    template = {"metadata": {}, "spec": {"containers": None}}
     specs: dict[str, Obj] = {
         "Deployment": {"selector": None, "template": template, "strategy": {}},
         "ReplicaSet": {"selector": None, "template": template},
         "StatefulSet": {"selector": None, "template": template, "updateStrategy": {}},
+        "DaemonSet": {"selector": None, "template": template, "updateStrategy": {}},
+        "Job": {"template": template},
+        "CronJob": {"jobTemplate": {"metadata": {}, "spec": {"template": template}}},
         "Pod": {"containers": None},
     }
     obj: Obj = {"metadata": {}}
@@ -116,6 +121,9 @@ def _zero_object(kind: str) -> Obj:
         "Deployment",
         "ReplicaSet",
         "StatefulSet",
+        "DaemonSet",
+        "Job",
+        "CronJob",
         "Pod",
         "Service",
         "Namespace",
@@ -167,7 +175,7 @@ def _walk(
             previous = base_items.get(element, _MISSING)
             if previous is _MISSING or apply:
                 out.add((*path, element))  # a list item is always a member of its own
-            if keys != ("",):
+            if keys != ("",) and field not in _ATOMIC_ITEMS:
                 _walk(previous, item, (*path, element), "", out, removed, apply)
         removed.update((*path, e) for e in base_items.keys() - set(elements))
         return

@@ -96,6 +96,7 @@ _SPEC_AT = {
     ("apps", "statefulsets"): ("spec", "template", "spec"),
     ("apps", "daemonsets"): ("spec", "template", "spec"),
     ("batch", "jobs"): ("spec", "template", "spec"),
+    ("batch", "cronjobs"): ("spec", "jobTemplate", "spec", "template", "spec"),
 }
 
 

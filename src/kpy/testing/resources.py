@@ -137,6 +137,8 @@ def builtin_types() -> list[ResourceType]:
         _rt("", "v1", "serviceaccounts", "ServiceAccount", True, ("sa",), sub=("token",)),
         _rt("", "v1", "services", "Service", True, ("svc",), categories=("all",), sub=("proxy", "status")),
         # apps/v1
+        _rt("apps", "v1", "controllerrevisions", "ControllerRevision", True),
+        _rt("apps", "v1", "daemonsets", "DaemonSet", True, ("ds",), categories=("all",), sub=("status",)),
         _rt(
             "apps",
             "v1",
@@ -167,6 +169,9 @@ def builtin_types() -> list[ResourceType]:
             categories=("all",),
             sub=("scale", "status"),
         ),
+        # batch/v1 (no controllers: Jobs and CronJobs are stored and printed, never run)
+        _rt("batch", "v1", "cronjobs", "CronJob", True, ("cj",), categories=("all",), sub=("status",)),
+        _rt("batch", "v1", "jobs", "Job", True, categories=("all",), sub=("status",)),
         # others
         _rt("coordination.k8s.io", "v1", "leases", "Lease", True),
         _rt("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", True),

@@ -132,7 +132,10 @@ def test_exec_plugin_token_reaches_the_official_client(emu: EmulatorThread, tmp_
 def test_impersonation_goes_into_the_api_clients_headers(emu: EmulatorThread, tmp_path: Path) -> None:
     flags = ConnectionFlags(kubeconfig=str(emu.kubeconfig_path), as_user="jane", as_uid="j-1")
     api = kubernetes_api_client(flags=flags, env={"HOME": str(tmp_path)})
-    assert (api.default_headers["Impersonate-User"], api.default_headers["Impersonate-Uid"]) == ("jane", "j-1")
+    assert (api.default_headers["Impersonate-User"], api.default_headers["Impersonate-Uid"]) == (
+        "jane",
+        "j-1",
+    )
     with pytest.raises(ValueError, match="one Impersonate-Group"):
         kubernetes_api_client(
             flags=ConnectionFlags(kubeconfig=str(emu.kubeconfig_path), as_user="jane", as_groups=("a", "b")),

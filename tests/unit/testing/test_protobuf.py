@@ -70,7 +70,11 @@ def test_secret_bytes_become_base64_and_times_rfc3339() -> None:
             _envelope("v1", "ConfigMap", _field(1, _field(99, b"x"))),
             "field 99 of ObjectMeta is not supported",
         ),
-        (_envelope("batch/v1", "Job", b""), "no protobuf support for Job in batch/v1"),
+        (
+            _envelope("policy/v1", "PodDisruptionBudget", b""),
+            "no protobuf support for PodDisruptionBudget in policy/v1",
+        ),
+        (_envelope("batch/v1", "Job", _field(2, _field(11, b"x"))), "field 11 of JobSpec is not supported"),
     ],
 )
 def test_what_the_table_lacks_is_refused_not_dropped(body: bytes, message: str) -> None:

@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from kpy.testing.resources import ResourceType
-from kpy.testing.tables import apps, certificates, coordination, core, discovery, events, rbac
+from kpy.testing.tables import apps, batch, certificates, coordination, core, discovery, events, rbac
 from kpy.testing.tables.common import (
     Column,
     Obj,
@@ -65,6 +65,7 @@ __all__ = [
 PRINTERS: dict[tuple[str, str], Printer] = {
     **core.PRINTERS,
     **apps.PRINTERS,
+    **batch.PRINTERS,
     **discovery.PRINTERS,
     **coordination.PRINTERS,
     **events.PRINTERS,
