@@ -16,7 +16,7 @@ from typing import Any
 
 from kpy.testing import applyprune, eventsconv, lastapplied, managedfields, podspec, status
 from kpy.testing.conversion import body_without, from_api, is_events_v1, storage_gr, to_api, tracks_generation
-from kpy.testing.defaults import job_prepare_for_create, prepare_create
+from kpy.testing.defaults import prepare_after_fields, prepare_create
 from kpy.testing.listing import list_objects
 from kpy.testing.patch import PatchError, json_patch, merge_patch, strategic_merge_patch
 from kpy.testing.resources import ResourceRegistry, ResourceType
@@ -36,6 +36,10 @@ CREATE_ON_UPDATE = {
 #: types whose registry answers DELETE with the object (graceful/finalizer deletion) instead of a Status
 RETURNS_DELETED = {("", "pods"), ("", "namespaces")}
 _GENERATE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+
+
+#: metadata only a delete sets; writes keep the stored values
+_SET_BY_DELETE = ("deletionTimestamp", "deletionGracePeriodSeconds")
 
 
 class Api:
@@ -129,8 +133,7 @@ class Api:
             has_status="status" in rt.subresources,
             now=status_time(self.store),
         )
-        if (rt.group, rt.resource) == ("batch", "jobs"):
-            job_prepare_for_create(obj, had_labels)
+        prepare_after_fields(rt, obj, had_labels)
         if not rt.crd_name and (causes := podspec.object_errors(rt.group, rt.resource, obj)):
             raise status.invalid(rt.resource, rt.group, rt.kind, name, causes)
         stored = from_api(rt, obj)
@@ -208,7 +211,7 @@ class Api:
                     new["status"] = copy.deepcopy(current["status"])
                 else:
                     new.pop("status", None)
-            for key in ("uid", "creationTimestamp", "namespace", "generation"):
+            for key in ("uid", "creationTimestamp", "namespace", "generation", *_SET_BY_DELETE):
                 if key in cur_meta:
                     meta[key] = cur_meta[key]
                 else:
@@ -244,6 +247,10 @@ class Api:
             raise status.invalid(rt.resource, rt.group, rt.kind, name, causes)
         if new == current or dry_run:
             return new if dry_run else current  # nothing changed: no write, same resourceVersion
+        if cur_meta.get("deletionTimestamp") and not new["metadata"].get("finalizers"):
+            # the last finalizer is gone: the write deletes the object (one DELETED event, as the real store)
+            ns = str(cur_meta.get("namespace") or "") if rt.namespaced else ""
+            return to_api(rt, self._delete_stored(rt, storage_gr(rt), ns, name))
         stored = self.store.update(storage_gr(rt), from_api(rt, new))
         if (rt.group, rt.resource) == ("apiextensions.k8s.io", "customresourcedefinitions"):
             self.registry.add_crd(stored)
@@ -365,6 +372,12 @@ class Api:
             )
         if dry_run:
             return self._delete_response(rt, to_api(rt, stored))
+        if meta.get("finalizers"):  # it stays, Terminating, until a write removes its last finalizer
+            if not meta.get("deletionTimestamp"):
+                meta["deletionTimestamp"] = status_time(self.store)
+                meta["deletionGracePeriodSeconds"] = 0
+                stored = self.store.update(gr, stored)
+            return to_api(rt, stored)
         deleted = self._delete_stored(rt, gr, ns, name)
         return self._delete_response(rt, deleted)
 

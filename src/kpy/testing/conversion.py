@@ -16,7 +16,9 @@ def tracks_generation(rt: ResourceType) -> bool:
     resources)."""
     if (rt.group, rt.resource) == ("apps", "controllerrevisions"):
         return False
-    return rt.group in ("apps", "batch", "apiextensions.k8s.io", "networking.k8s.io") or bool(rt.crd_name)
+    return rt.group in ("apps", "batch", "apiextensions.k8s.io", "networking.k8s.io", "policy") or bool(
+        rt.crd_name
+    )
 
 
 def storage_gr(rt: ResourceType) -> GroupResource:

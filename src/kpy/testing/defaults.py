@@ -10,6 +10,8 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
+from kpy.gocompat.metav1 import format_time
+from kpy.testing.quantity import canonical_map
 from kpy.testing.resources import ResourceType
 
 
@@ -42,7 +44,10 @@ def _default_container(c: dict[str, Any]) -> None:
     _setdefault(c, "terminationMessagePolicy", "File")
     image = str(c.get("image") or "")
     _setdefault(c, "imagePullPolicy", "Always" if _image_tag_is_latest(image) else "IfNotPresent")
-    _setdefault(c, "resources", {})
+    resources = _setdefault(c, "resources", {})
+    if isinstance(resources, dict):
+        canonical_map(resources.get("requests"))
+        canonical_map(resources.get("limits"))
     for port in c.get("ports") or ():
         if isinstance(port, dict):
             _setdefault(port, "protocol", "TCP")
@@ -306,6 +311,106 @@ def _cronjob_defaults(obj: dict[str, Any]) -> None:
     obj["status"] = {}
 
 
+def _ingress_defaults(obj: dict[str, Any]) -> None:
+    obj["status"] = {"loadBalancer": {}}  # IngressStatus.loadBalancer is a struct: never omitted
+
+
+def _ingressclass_defaults(obj: dict[str, Any]) -> None:
+    parameters = _get(obj, "spec", "parameters")
+    if isinstance(parameters, dict):
+        _setdefault(parameters, "scope", "Cluster")
+
+
+def _networkpolicy_defaults(obj: dict[str, Any]) -> None:
+    """SetDefaults_NetworkPolicy: TCP ports, and policyTypes Ingress (plus Egress with egress rules)."""
+    spec = obj.setdefault("spec", {})
+    if not isinstance(spec, dict):
+        return
+    for direction in ("ingress", "egress"):
+        for rule in spec.get(direction) or ():
+            for port in (rule.get("ports") or ()) if isinstance(rule, dict) else ():
+                if isinstance(port, dict):
+                    _setdefault(port, "protocol", "TCP")
+    if not spec.get("policyTypes"):
+        spec["policyTypes"] = ["Ingress", "Egress"] if spec.get("egress") else ["Ingress"]
+
+
+#: PodDisruptionBudgetStatus fields without omitempty
+PDB_STATUS_COUNTERS = ("currentHealthy", "desiredHealthy", "disruptionsAllowed", "expectedPods")
+
+
+def _pdb_defaults(obj: dict[str, Any]) -> None:
+    obj["status"] = dict.fromkeys(PDB_STATUS_COUNTERS, 0)
+
+
+def _pvc_defaults(obj: dict[str, Any]) -> None:
+    """SetDefaults_PersistentVolumeClaim, the StorageObjectInUseProtection admission plugin's finalizer, the
+    status the create strategy starts with (Pending), canonical quantities."""
+    spec = obj.setdefault("spec", {})
+    if isinstance(spec, dict):
+        _setdefault(spec, "volumeMode", "Filesystem")
+        resources = spec.get("resources")
+        if isinstance(resources, dict):
+            canonical_map(resources.get("requests"))
+            canonical_map(resources.get("limits"))
+    obj["status"] = {"phase": "Pending"}
+
+
+def _pv_defaults(obj: dict[str, Any], now: datetime) -> None:
+    """SetDefaults_PersistentVolume (Retain, Filesystem, a hostPath's type ""), the pv-protection finalizer,
+    Pending since now, canonical quantities."""
+    spec = obj.setdefault("spec", {})
+    if isinstance(spec, dict):
+        _setdefault(spec, "persistentVolumeReclaimPolicy", "Retain")
+        _setdefault(spec, "volumeMode", "Filesystem")
+        canonical_map(spec.get("capacity"))
+        host_path = spec.get("hostPath")
+        if isinstance(host_path, dict):
+            _setdefault(host_path, "type", "")
+    obj["status"] = {"phase": "Pending", "lastPhaseTransitionTime": format_time(now)}
+
+
+#: the finalizers admission (StorageObjectInUseProtection) puts on new claims and volumes
+_PROTECTION = {
+    ("", "persistentvolumeclaims"): "kubernetes.io/pvc-protection",
+    ("", "persistentvolumes"): "kubernetes.io/pv-protection",
+}
+
+
+def prepare_after_fields(rt: ResourceType, obj: dict[str, Any], had_labels: bool) -> None:
+    """What a create changes after the managed fields were recorded (create strategies, admission), so that
+    those fields belong to no manager, as on kube-apiserver: a Job's generated selector, protection
+    finalizers."""
+    key = (rt.group, rt.resource)
+    if key == ("batch", "jobs"):
+        job_prepare_for_create(obj, had_labels)
+    elif key in _PROTECTION:
+        _add_finalizer(obj, _PROTECTION[key])
+
+
+def _add_finalizer(obj: dict[str, Any], name: str) -> None:
+    finalizers = obj.setdefault("metadata", {}).setdefault("finalizers", [])
+    if isinstance(finalizers, list) and name not in finalizers:
+        finalizers.append(name)
+
+
+#: a deprecated annotation kube-apiserver warns about when a claim or volume is created with it
+STORAGE_CLASS_ANNOTATION = "volume.beta.kubernetes.io/storage-class"
+
+
+def create_warnings(rt: ResourceType, obj: Any) -> list[str]:
+    """The warnings kube-apiserver sends with a create of ``obj`` (WarningsOnCreate), beyond field validation."""
+    if (rt.group, rt.resource) not in (("", "persistentvolumes"), ("", "persistentvolumeclaims")):
+        return []
+    annotations = _get(obj, "metadata", "annotations")
+    if isinstance(annotations, dict) and STORAGE_CLASS_ANNOTATION in annotations:
+        return [
+            f"metadata.annotations[{STORAGE_CLASS_ANNOTATION}]: deprecated since v1.8; "
+            'use "storageClassName" attribute instead'
+        ]
+    return []
+
+
 def _namespace_defaults(obj: dict[str, Any]) -> None:
     name = str(_get(obj, "metadata", "name") or "")
     labels = obj.setdefault("metadata", {}).setdefault("labels", {})
@@ -345,6 +450,18 @@ def prepare_create(rt: ResourceType, obj: dict[str, Any], now: datetime) -> dict
         _statefulset_defaults(obj)
     elif key == ("apps", "daemonsets"):
         _daemonset_defaults(obj)
+    elif key == ("networking.k8s.io", "ingresses"):
+        _ingress_defaults(obj)
+    elif key == ("networking.k8s.io", "ingressclasses"):
+        _ingressclass_defaults(obj)
+    elif key == ("networking.k8s.io", "networkpolicies"):
+        _networkpolicy_defaults(obj)
+    elif key == ("policy", "poddisruptionbudgets"):
+        _pdb_defaults(obj)
+    elif key == ("", "persistentvolumeclaims"):
+        _pvc_defaults(obj)
+    elif key == ("", "persistentvolumes"):
+        _pv_defaults(obj, now)
     elif key == ("batch", "jobs"):
         _job_defaults(obj)
     elif key == ("batch", "cronjobs"):

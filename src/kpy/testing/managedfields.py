@@ -83,7 +83,8 @@ _LIST_KEYS: dict[str, tuple[str, ...]] = {
     "readinessGates": ("conditionType",),
     "topologySpreadConstraints": ("topologyKey", "whenUnsatisfiable"),
 }
-_ATOMIC_FIELDS = {"selector", "nodeSelector"}  # LabelSelector, Service selector, PodSpec.nodeSelector: atomic
+#: LabelSelectors (selector, podSelector), Service selector, PodSpec.nodeSelector: atomic in the schema
+_ATOMIC_FIELDS = {"selector", "podSelector", "nodeSelector"}
 #: lists whose items are atomic structs: an item is owned by its key alone (OwnerReference: structType=atomic)
 _ATOMIC_ITEMS = {"ownerReferences"}
 
@@ -103,6 +104,8 @@ def _zero_object(kind: str) -> Obj:
         "DaemonSet": {"selector": None, "template": template, "updateStrategy": {}},
         "Job": {"template": template},
         "CronJob": {"jobTemplate": {"metadata": {}, "spec": {"template": template}}},
+        "NetworkPolicy": {"podSelector": {}},
+        "PersistentVolumeClaim": {"resources": {}},
         "Pod": {"containers": None},
     }
     obj: Obj = {"metadata": {}}
@@ -115,6 +118,10 @@ def _zero_object(kind: str) -> Obj:
         "Lease",
         "CustomResourceDefinition",
         "SelfSubjectAccessReview",
+        "Ingress",
+        "IngressClass",
+        "PodDisruptionBudget",
+        "PersistentVolume",
     ):
         obj["spec"] = {}
     if kind in (
@@ -124,6 +131,10 @@ def _zero_object(kind: str) -> Obj:
         "DaemonSet",
         "Job",
         "CronJob",
+        "Ingress",
+        "PodDisruptionBudget",
+        "PersistentVolumeClaim",
+        "PersistentVolume",
         "Pod",
         "Service",
         "Namespace",

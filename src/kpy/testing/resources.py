@@ -112,6 +112,8 @@ def builtin_types() -> list[ResourceType]:
             sub=("finalize", "status"),
         ),
         _rt("", "v1", "nodes", "Node", False, ("no",), sub=("proxy", "status")),
+        _rt("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", True, ("pvc",), sub=("status",)),
+        _rt("", "v1", "persistentvolumes", "PersistentVolume", False, ("pv",), sub=("status",)),
         _rt(
             "",
             "v1",
@@ -172,6 +174,12 @@ def builtin_types() -> list[ResourceType]:
         # batch/v1 (no controllers: Jobs and CronJobs are stored and printed, never run)
         _rt("batch", "v1", "cronjobs", "CronJob", True, ("cj",), categories=("all",), sub=("status",)),
         _rt("batch", "v1", "jobs", "Job", True, categories=("all",), sub=("status",)),
+        # networking.k8s.io/v1 (not ipaddresses and servicecidrs: the real server makes objects of those itself)
+        _rt("networking.k8s.io", "v1", "ingressclasses", "IngressClass", False),
+        _rt("networking.k8s.io", "v1", "ingresses", "Ingress", True, ("ing",), sub=("status",)),
+        _rt("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", True, ("netpol",)),
+        # policy/v1
+        _rt("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", True, ("pdb",), sub=("status",)),
         # others
         _rt("coordination.k8s.io", "v1", "leases", "Lease", True),
         _rt("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", True),

@@ -22,6 +22,7 @@ from kpy.rest.warnings import format_warning_header
 from kpy.testing import discovery, fieldcheck, status
 from kpy.testing.authn import ANONYMOUS, CURRENT_USER, PUBLIC_PATHS, authenticate, authorize, is_resource_path
 from kpy.testing.context import ServerContext
+from kpy.testing.defaults import create_warnings
 from kpy.testing.httpio import (
     TRUE,
     WARNINGS_KEY,
@@ -283,7 +284,9 @@ async def _resource_request(
         fieldcheck.check_mode(q.get("fieldValidation", ""), "CreateOptions")
         body, _ = await read_body(request, kind=rt.kind)
         body = fieldcheck.screen(rt, body, q.get("fieldValidation", ""), _warnings(request))
-        return json_response(ctx.api.create(rt, ns, body, dry_run=dry_run), 201)
+        result = ctx.api.create(rt, ns, body, dry_run=dry_run)
+        _warnings(request).extend(create_warnings(rt, body))
+        return json_response(result, 201)
     if method == "PUT" and name:
         fieldcheck.check_mode(q.get("fieldValidation", ""), "UpdateOptions")
         body, _ = await read_body(request, kind=rt.kind)

@@ -170,7 +170,7 @@ def test_resource_types_from_discovery(shell: Shell) -> None:
     assert not [v for v in first.values if "/" in v]  # no subresources
     assert quiet(shell.zsh("kpy get de")).values == ["deployments", "deploy"]
     again = quiet(shell.fish("kpy get po"))
-    assert again.values == ["pods", "po"]
+    assert again.values == ["pods", "poddisruptionbudgets", "po"]
     assert again.requests == []
 
 

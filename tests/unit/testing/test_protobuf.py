@@ -71,8 +71,8 @@ def test_secret_bytes_become_base64_and_times_rfc3339() -> None:
             "field 99 of ObjectMeta is not supported",
         ),
         (
-            _envelope("policy/v1", "PodDisruptionBudget", b""),
-            "no protobuf support for PodDisruptionBudget in policy/v1",
+            _envelope("storage.k8s.io/v1", "StorageClass", b""),
+            "no protobuf support for StorageClass in storage.k8s.io/v1",
         ),
         (_envelope("batch/v1", "Job", _field(2, _field(11, b"x"))), "field 11 of JobSpec is not supported"),
     ],

@@ -23,7 +23,18 @@ from datetime import datetime
 from typing import Any
 
 from kpy.testing.resources import ResourceType
-from kpy.testing.tables import apps, batch, certificates, coordination, core, discovery, events, rbac
+from kpy.testing.tables import (
+    apps,
+    batch,
+    certificates,
+    coordination,
+    core,
+    discovery,
+    events,
+    networking,
+    rbac,
+    storage,
+)
 from kpy.testing.tables.common import (
     Column,
     Obj,
@@ -66,6 +77,8 @@ PRINTERS: dict[tuple[str, str], Printer] = {
     **core.PRINTERS,
     **apps.PRINTERS,
     **batch.PRINTERS,
+    **networking.PRINTERS,
+    **storage.PRINTERS,
     **discovery.PRINTERS,
     **coordination.PRINTERS,
     **events.PRINTERS,

@@ -1,0 +1,129 @@
+"""Tables of the core group's storage types: persistentvolumeclaims and persistentvolumes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from kpy.testing.quantity import canonical_quantity
+from kpy.testing.tables.common import (
+    AGE,
+    NAME,
+    Column,
+    Obj,
+    Printer,
+    as_dict,
+    as_list,
+    dig,
+    translate_timestamp_since,
+)
+
+#: GetAccessModesAsString's order and abbreviations
+_MODES = (
+    ("ReadWriteOnce", "RWO"),
+    ("ReadOnlyMany", "ROX"),
+    ("ReadWriteMany", "RWX"),
+    ("ReadWriteOncePod", "RWOP"),
+)
+_CLASS_ANNOTATION = "volume.beta.kubernetes.io/storage-class"
+
+
+def access_modes(modes: Any) -> str:
+    present = set(as_list(modes))
+    return ",".join(short for mode, short in _MODES if mode in present)
+
+
+def storage_class(obj: Obj) -> str:
+    """GetPersistentVolume(Claim)Class: the beta annotation first, then spec.storageClassName."""
+    annotation = dig(obj, "metadata", "annotations", _CLASS_ANNOTATION)
+    if annotation is not None:
+        return str(annotation)
+    return str(dig(obj, "spec", "storageClassName") or "")
+
+
+def _phase(obj: Obj) -> str:
+    return (
+        "Terminating" if dig(obj, "metadata", "deletionTimestamp") else str(dig(obj, "status", "phase") or "")
+    )
+
+
+def _unset(value: Any) -> str:
+    return "<unset>" if value is None else str(value)
+
+
+def _quantity(value: Any) -> str:
+    return str(canonical_quantity(value)) if value not in (None, "") else "0"
+
+
+def pvc_row(pvc: Obj, now: datetime) -> tuple[list[Any], None]:
+    spec = as_dict(pvc.get("spec"))
+    volume = str(spec.get("volumeName") or "")
+    capacity = modes = ""
+    if volume:  # bound (or binding): what the volume gave
+        capacity = _quantity(dig(pvc, "status", "capacity", "storage"))
+        modes = access_modes(dig(pvc, "status", "accessModes"))
+    return [
+        dig(pvc, "metadata", "name") or "",
+        _phase(pvc),
+        volume,
+        capacity,
+        modes,
+        storage_class(pvc),
+        _unset(spec.get("volumeAttributesClassName")),
+        translate_timestamp_since(dig(pvc, "metadata", "creationTimestamp"), now),
+        _unset(spec.get("volumeMode")),
+    ], None
+
+
+PVC_COLUMNS = [
+    NAME,
+    Column("Status", description="The claim's phase (status.phase)."),
+    Column("Volume", description="The volume bound to the claim (spec.volumeName)."),
+    Column("Capacity", description="The storage the bound volume provides (status.capacity)."),
+    Column("Access Modes", description="The access modes the bound volume provides (status.accessModes)."),
+    Column("StorageClass", description="StorageClass of the pvc"),
+    Column("VolumeAttributesClass", description="VolumeAttributesClass of the pvc"),
+    AGE,
+    Column("VolumeMode", priority=1, description="Filesystem or Block (spec.volumeMode)."),
+]
+
+
+def pv_row(pv: Obj, now: datetime) -> tuple[list[Any], None]:
+    spec = as_dict(pv.get("spec"))
+    claim = as_dict(spec.get("claimRef"))
+    return [
+        dig(pv, "metadata", "name") or "",
+        _quantity(dig(spec, "capacity", "storage")),
+        access_modes(spec.get("accessModes")),
+        str(spec.get("persistentVolumeReclaimPolicy") or ""),
+        _phase(pv),
+        f"{claim.get('namespace') or ''}/{claim.get('name') or ''}"
+        if spec.get("claimRef") is not None
+        else "",
+        storage_class(pv),
+        _unset(spec.get("volumeAttributesClassName")),
+        str(dig(pv, "status", "reason") or ""),
+        translate_timestamp_since(dig(pv, "metadata", "creationTimestamp"), now),
+        _unset(spec.get("volumeMode")),
+    ], None
+
+
+PV_COLUMNS = [
+    NAME,
+    Column("Capacity", description="The volume's capacity (spec.capacity)."),
+    Column("Access Modes", description="How the volume can be mounted (spec.accessModes)."),
+    Column("Reclaim Policy", description="What happens to the volume when its claim goes (Retain, Delete)."),
+    Column("Status", description="The volume's phase (status.phase)."),
+    Column("Claim", description="The claim bound to the volume (spec.claimRef)."),
+    Column("StorageClass", description="StorageClass of the pv"),
+    Column("VolumeAttributesClass", description="VolumeAttributesClass of the pv"),
+    Column("Reason", description="Why the volume is in its phase (status.reason)."),
+    AGE,
+    Column("VolumeMode", priority=1, description="Filesystem or Block (spec.volumeMode)."),
+]
+
+
+PRINTERS: dict[tuple[str, str], Printer] = {
+    ("", "persistentvolumeclaims"): (PVC_COLUMNS, pvc_row),
+    ("", "persistentvolumes"): (PV_COLUMNS, pv_row),
+}
