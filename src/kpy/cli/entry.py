@@ -21,6 +21,7 @@ def run() -> None:
 
 
 def main() -> None:
+    _take_sigint()
     args = sys.argv[1:]
     if args == ["--version"]:
         from kpy import __version__
@@ -53,6 +54,17 @@ def main() -> None:
     from kpy.cli.main import main as run_main
 
     run_main()
+
+
+def _take_sigint() -> None:
+    """Ctrl-C (SIGINT) interrupts kpy even when it was started ignoring it, as a background job of a script
+    is (``kpy get pods -w &``, then ``kill -INT``): Python leaves an inherited SIG_IGN alone, but kubectl (Go's
+    signal.Notify) takes the signal back, and a watch that cannot be interrupted is only stopped by SIGKILL.
+    ``_signal`` (built in) rather than ``signal``, which would import enum at start-up."""
+    import _signal
+
+    if _signal.getsignal(_signal.SIGINT) is _signal.SIG_IGN:
+        _signal.signal(_signal.SIGINT, _signal.default_int_handler)
 
 
 def _complete(args: list[str]) -> int | None:
