@@ -61,7 +61,7 @@ def _take_sigint() -> None:
     is (``kpy get pods -w &``, then ``kill -INT``): Python leaves an inherited SIG_IGN alone, but kubectl (Go's
     signal.Notify) takes the signal back, and a watch that cannot be interrupted is only stopped by SIGKILL.
     ``_signal`` (built in) rather than ``signal``, which would import enum at start-up."""
-    import _signal
+    import _signal  # type: ignore[import-not-found]  # (no stub: the C module behind signal)
 
     if _signal.getsignal(_signal.SIGINT) is _signal.SIG_IGN:
         _signal.signal(_signal.SIGINT, _signal.default_int_handler)

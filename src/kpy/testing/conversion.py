@@ -16,9 +16,8 @@ def tracks_generation(rt: ResourceType) -> bool:
     resources)."""
     if (rt.group, rt.resource) == ("apps", "controllerrevisions"):
         return False
-    return rt.group in ("apps", "batch", "apiextensions.k8s.io", "networking.k8s.io", "policy") or bool(
-        rt.crd_name
-    )
+    tracked = ("apps", "batch", "apiextensions.k8s.io", "networking.k8s.io", "policy", "scheduling.k8s.io")
+    return rt.group in tracked or bool(rt.crd_name)
 
 
 def storage_gr(rt: ResourceType) -> GroupResource:

@@ -462,6 +462,11 @@ def prepare_create(rt: ResourceType, obj: dict[str, Any], now: datetime) -> dict
         _pvc_defaults(obj)
     elif key == ("", "persistentvolumes"):
         _pv_defaults(obj, now)
+    elif key == ("storage.k8s.io", "storageclasses"):
+        _setdefault(obj, "reclaimPolicy", "Delete")
+        _setdefault(obj, "volumeBindingMode", "Immediate")
+    elif key == ("scheduling.k8s.io", "priorityclasses"):
+        _setdefault(obj, "preemptionPolicy", "PreemptLowerPriority")
     elif key == ("batch", "jobs"):
         _job_defaults(obj)
     elif key == ("batch", "cronjobs"):

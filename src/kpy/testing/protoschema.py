@@ -378,6 +378,14 @@ MESSAGES: dict[str, Schema] = {
         5: ("desiredHealthy", "int"),
         6: ("expectedPods", "int"),
     },
+    # scheduling.k8s.io/v1 (kubectl create priorityclass)
+    "PriorityClass": {
+        1: ("metadata", _META),
+        2: ("value", "int"),
+        3: ("globalDefault", "bool"),
+        4: ("description", "string"),
+        5: ("preemptionPolicy", "?string"),
+    },
     "ReplicaSet": {1: ("metadata", _META), 2: ("spec", "ReplicaSetSpec"), 3: ("status", "ReplicaSetStatus")},
     "ReplicaSetSpec": {
         1: ("replicas", "?int"),
@@ -562,6 +570,7 @@ KINDS: dict[tuple[str, str], str] = {
     ("batch/v1", "Job"): "Job",
     ("networking.k8s.io/v1", "Ingress"): "Ingress",
     ("policy/v1", "PodDisruptionBudget"): "PodDisruptionBudget",
+    ("scheduling.k8s.io/v1", "PriorityClass"): "PriorityClass",
     ("batch/v1", "CronJob"): "CronJob",
     ("authentication.k8s.io/v1", "TokenRequest"): "TokenRequest",
     ("authentication.k8s.io/v1", "SelfSubjectReview"): "SelfSubjectReview",

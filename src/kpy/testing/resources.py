@@ -180,6 +180,9 @@ def builtin_types() -> list[ResourceType]:
         _rt("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", True, ("netpol",)),
         # policy/v1
         _rt("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", True, ("pdb",), sub=("status",)),
+        # scheduling.k8s.io/v1, storage.k8s.io/v1 (storage classes only)
+        _rt("scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", False, ("pc",)),
+        _rt("storage.k8s.io", "v1", "storageclasses", "StorageClass", False, ("sc",)),
         # others
         _rt("coordination.k8s.io", "v1", "leases", "Lease", True),
         _rt("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", True),

@@ -11,6 +11,8 @@ compares every line: creates from files and with ``kubectl create ...`` (protobu
 * ``network_storage_types``: Ingresses, IngressClasses, NetworkPolicies, PodDisruptionBudgets,
   PersistentVolumeClaims, PersistentVolumes (not IPAddresses and ServiceCIDRs, which the real server makes
   objects of itself: the emulator leaves networking.k8s.io's list shorter).
+* ``cluster_types``: StorageClasses (not the other storage.k8s.io types), PriorityClasses (with the two the
+  server creates at start).
 
 To record a scenario again (KUBECONFIG pointing at the real server, a namespace that does not exist yet):
     python tests/integration/emulator/test_api_types.py --record SCENARIO NAMESPACE
@@ -272,16 +274,63 @@ def network_commands(ns: str, files: Path) -> list[list[str]]:
     ]
 
 
+CLUSTER_FILES = {
+    "sc.yaml": """apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: NS-fast
+  annotations: {storageclass.kubernetes.io/is-default-class: "true"}
+provisioner: example.com/fast
+parameters: {type: ssd}
+""",
+    "sc2.yaml": """apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: NS-slow
+provisioner: example.com/slow
+reclaimPolicy: Retain
+volumeBindingMode: WaitForFirstConsumer
+allowVolumeExpansion: true
+mountOptions: [ro]
+""",
+}
+
+
+def cluster_commands(ns: str, files: Path) -> list[list[str]]:
+    """Cluster-scoped types, named after the namespace (runs on one server do not collide)."""
+    return [
+        *(["create", "--validate=false", "-f", str(files / f)] for f in CLUSTER_FILES),
+        ["create", "priorityclass", f"{ns}-high", "--value=1000", "--description=high"],
+        ["create", "priorityclass", f"{ns}-never", "--value=10", "--preemption-policy=Never"],
+        ["get", "storageclass", f"{ns}-fast", f"{ns}-slow"],
+        ["get", "storageclass", f"{ns}-fast", f"{ns}-slow", "-o", "yaml", "--show-managed-fields"],
+        [
+            "get",
+            "priorityclass",
+            f"{ns}-high",
+            f"{ns}-never",
+            "system-node-critical",
+            "system-cluster-critical",
+        ],
+        ["get", "pc", f"{ns}-high", f"{ns}-never", "-o", "yaml", "--show-managed-fields"],
+        ["get", "pc", "system-node-critical", "system-cluster-critical", "-o", "yaml"],
+        ["api-resources", "--api-group=scheduling.k8s.io"],
+        ["delete", "sc", f"{ns}-fast", f"{ns}-slow"],
+        ["delete", "pc", f"{ns}-high", f"{ns}-never"],
+    ]
+
+
 SCENARIOS = {
     "workload_types": (WORKLOAD_FILES, workload_commands),
     "network_storage_types": (NETWORK_FILES, network_commands),
+    "cluster_types": (CLUSTER_FILES, cluster_commands),
 }
 
 
 def run_all(kubectl: str, kubeconfig: str, scenario: str, ns: str, files: Path) -> str:
     written, commands = SCENARIOS[scenario]
     for name, text in written.items():
-        (files / name).write_text(text)
+        (files / name).write_text(text.replace("NS", ns))
     (files / "pv.yaml").write_text(PV_YAML.replace("NS", ns))
     base = [kubectl, "--kubeconfig", kubeconfig]
     subprocess.run([*base, "create", "ns", ns], capture_output=True, check=False, timeout=60)

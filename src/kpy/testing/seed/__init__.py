@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from kpy.testing.seed.cluster import configmap_object, namespace_object, node_object
+from kpy.testing.seed.cluster import configmap_object, namespace_object, node_object, priority_class_objects
 from kpy.testing.seed.common import (
     NAMESPACES,
     WEB_POD_IP,
@@ -47,6 +47,7 @@ def seed_objects(now: datetime) -> list[Obj]:
     container_path = "spec.containers{web}"
     objects: list[Obj] = [namespace_object(ns, cluster_born) for ns in NAMESPACES]
     objects.append(node_object(cluster_born, now - timedelta(seconds=20)))
+    objects.extend(priority_class_objects(cluster_born))
     objects.append(configmap_object(cluster_born + timedelta(seconds=15)))
     objects.append(deployment_object(app_born))
     objects.append(replicaset_object(app_born))

@@ -26,6 +26,35 @@ def namespace_object(name: str, created: datetime) -> Obj:
     }
 
 
+#: the PriorityClasses kube-apiserver creates at start (its scheduling bootstrap), with their descriptions
+SYSTEM_PRIORITY_CLASSES = (
+    (
+        "system-node-critical",
+        2000001000,
+        "Used for system critical pods that must not be moved from their current node.",
+    ),
+    (
+        "system-cluster-critical",
+        2000000000,
+        "Used for system critical pods that must run in the cluster, but can be moved to another node if "
+        "necessary.",
+    ),
+)
+
+
+def priority_class_objects(created: datetime) -> list[Obj]:
+    return [
+        {
+            "apiVersion": "scheduling.k8s.io/v1",
+            "kind": "PriorityClass",
+            "metadata": object_meta("PriorityClass", name, None, created),
+            "value": value,
+            "description": description,
+        }
+        for name, value, description in SYSTEM_PRIORITY_CLASSES
+    ]
+
+
 def node_object(created: datetime, heartbeat: datetime) -> Obj:
     def cond(ctype: str, status: str, reason: str, message: str) -> Obj:
         return {

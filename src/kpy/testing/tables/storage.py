@@ -1,4 +1,5 @@
-"""Tables of the core group's storage types: persistentvolumeclaims and persistentvolumes."""
+"""Tables of the storage types: persistentvolumeclaims and persistentvolumes (core), storageclasses; and
+priorityclasses (scheduling.k8s.io)."""
 
 from __future__ import annotations
 
@@ -123,7 +124,60 @@ PV_COLUMNS = [
 ]
 
 
+#: the annotations that make a StorageClass the default (IsDefaultAnnotation: GA, then beta)
+_DEFAULT_CLASS = (
+    "storageclass.kubernetes.io/is-default-class",
+    "storageclass.beta.kubernetes.io/is-default-class",
+)
+
+
+def storageclass_row(sc: Obj, now: datetime) -> tuple[list[Any], None]:
+    name = str(dig(sc, "metadata", "name") or "")
+    annotations = as_dict(dig(sc, "metadata", "annotations"))
+    if any(annotations.get(key) == "true" for key in _DEFAULT_CLASS):
+        name += " (default)"
+    return [
+        name,
+        str(sc.get("provisioner") or ""),
+        str(sc.get("reclaimPolicy") or "Delete"),
+        str(sc.get("volumeBindingMode") or "Immediate"),
+        sc.get("allowVolumeExpansion") is True,
+        translate_timestamp_since(dig(sc, "metadata", "creationTimestamp"), now),
+    ], None
+
+
+STORAGECLASS_COLUMNS = [
+    NAME,
+    Column("Provisioner", description="The volume plugin that provisions volumes of this class."),
+    Column("ReclaimPolicy", description="What happens to a provisioned volume when its claim goes."),
+    Column("VolumeBindingMode", description="When claims are provisioned and bound (Immediate by default)."),
+    Column("AllowVolumeExpansion", description="Whether claims of this class can grow."),
+    AGE,
+]
+
+
+def priorityclass_row(pc: Obj, now: datetime) -> tuple[list[Any], None]:
+    return [
+        dig(pc, "metadata", "name") or "",
+        int(pc.get("value") or 0),
+        pc.get("globalDefault") is True,
+        translate_timestamp_since(dig(pc, "metadata", "creationTimestamp"), now),
+        str(pc.get("preemptionPolicy") or ""),
+    ], None
+
+
+PRIORITYCLASS_COLUMNS = [
+    NAME,
+    Column("Value", type="integer", description="The priority pods of this class get."),
+    Column("Global-Default", type="boolean", description="Whether pods without a class get this one."),
+    AGE,
+    Column("PreemptionPolicy", description="Whether pods of this class preempt lower-priority pods."),
+]
+
+
 PRINTERS: dict[tuple[str, str], Printer] = {
+    ("scheduling.k8s.io", "priorityclasses"): (PRIORITYCLASS_COLUMNS, priorityclass_row),
+    ("storage.k8s.io", "storageclasses"): (STORAGECLASS_COLUMNS, storageclass_row),
     ("", "persistentvolumeclaims"): (PVC_COLUMNS, pvc_row),
     ("", "persistentvolumes"): (PV_COLUMNS, pv_row),
 }
