@@ -10,6 +10,7 @@ import asyncio
 import hashlib
 import os
 import socket
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -212,10 +213,11 @@ async def test_idle_connections_hold_no_thread_and_still_carry_what_follows(
                 sock.close()
 
 
-@pytest.mark.parametrize("protocol", ["tunnel", "spdy"])
-async def test_a_broken_connection_is_dialled_again(
-    pods: Pods, client: RestClient, emulator: Any, protocol: str
-) -> None:
+async def _break_then_dial_again(
+    pods: Pods, client: RestClient, emulator: Any, protocol: str, breaker: Callable[[Any], Awaitable[None]]
+) -> str:
+    """Echo once, let ``breaker`` end the shared connection mid-stream, check that the local client sees the end
+    and that the next local connection works over a new one; the message reported for the broken one."""
     await pods.serve("web", 80, echo)
     rec: list[ev.ForwardEvent] = []
     async with PortForwarder(
@@ -226,46 +228,39 @@ async def test_a_broken_connection_is_dialled_again(
         writer.write(b"one")
         assert await asyncio.wait_for(reader.readexactly(3), 10) == b"one"
         [session] = emulator.portforward_sessions
-        await session.abort()  # the connection drops mid-stream
+        await breaker(session)
         assert await asyncio.wait_for(reader.read(), 10) == b""
         writer.close()
-        failed = [e for e in rec if isinstance(e, ev.ConnectionFailed)]
         async with asyncio.timeout(10):
-            while not failed:
+            while not (failed := [e for e in rec if isinstance(e, ev.ConnectionFailed)]):
                 await asyncio.sleep(0.01)
-                failed = [e for e in rec if isinstance(e, ev.ConnectionFailed)]
-        assert "the port-forward stream ended without a close frame" in failed[0].message
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.write(b"two")
         assert await asyncio.wait_for(reader.readexactly(3), 10) == b"two"
         writer.close()
+    return failed[0].message
+
+
+@pytest.mark.parametrize("protocol", ["tunnel", "spdy"])
+async def test_a_broken_connection_is_dialled_again(
+    pods: Pods, client: RestClient, emulator: Any, protocol: str
+) -> None:
+    async def drop(session: Any) -> None:
+        await session.abort()  # the connection drops mid-stream
+
+    message = await _break_then_dial_again(pods, client, emulator, protocol, drop)
+    assert "the port-forward stream ended without a close frame" in message
 
 
 @pytest.mark.parametrize("protocol", ["tunnel", "spdy"])
 async def test_a_goaway_says_its_status_and_the_next_connection_dials_again(
     pods: Pods, client: RestClient, emulator: Any, protocol: str
 ) -> None:
-    await pods.serve("web", 80, echo)
-    rec: list[ev.ForwardEvent] = []
-    async with PortForwarder(
-        client, "pod/web", [":80"], protocol=protocol, reconnect=True, on_event=rec.append
-    ) as fw:
-        port = fw.listeners[0].local_port
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(b"one")
-        assert await asyncio.wait_for(reader.readexactly(3), 10) == b"one"
-        [session] = emulator.portforward_sessions
+    async def go_away(session: Any) -> None:
         await session.go_away(spdy.GOAWAY_INTERNAL_ERROR)
-        assert await asyncio.wait_for(reader.read(), 10) == b""
-        writer.close()
-        async with asyncio.timeout(10):
-            while not (failed := [e for e in rec if isinstance(e, ev.ConnectionFailed)]):
-                await asyncio.sleep(0.01)
-        assert "the server ended the port-forward connection (GOAWAY: internal error)" in failed[0].message
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(b"two")
-        assert await asyncio.wait_for(reader.readexactly(3), 10) == b"two"
-        writer.close()
+
+    message = await _break_then_dial_again(pods, client, emulator, protocol, go_away)
+    assert "the server ended the port-forward connection (GOAWAY: internal error)" in message
 
 
 async def test_a_refused_port_reports_the_kubelets_error(pods: Pods, client: RestClient) -> None:
