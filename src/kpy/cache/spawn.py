@@ -71,6 +71,9 @@ def _prepare_fds() -> None:
                     os.set_inheritable(fd, False)
 
 
+#: how long ``RunGuard.close`` waits for the guard to exit
+GUARD_EXIT = 5.0
+
 class RunGuard:
     """kpy's end of the guard process: ``watch``/``forget`` process groups, ``close`` at a clean stop."""
 
@@ -144,7 +147,9 @@ class RunGuard:
         self._flush()  # at once: this may be the last thing kpy does before it freezes
 
     def close(self, clean: bool = True) -> None:
-        """``clean``: no run is left, the guard exits quietly; else it kills what it knows now."""
+        """``clean``: no run is left, the guard exits quietly; else it kills what it knows now. Either way it
+        is given ``GUARD_EXIT`` seconds to exit; a guard still killing runs is never killed itself (on a
+        stalled machine that would leave the runs behind): it is left to finish on its own."""
         if self._closed:
             return
         if clean:
@@ -153,10 +158,11 @@ class RunGuard:
         self._closed = True
         os.close(self._fd)
         try:
-            self.proc.wait(5)
+            self.proc.wait(GUARD_EXIT)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+            if clean:
+                self.proc.kill()
+                self.proc.wait()
 
 
 def _set_once(future: asyncio.Future[None]) -> None:

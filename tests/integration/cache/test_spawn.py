@@ -173,3 +173,25 @@ def test_the_guard_kills_every_run_when_the_stop_deadline_passes_without_a_newer
     finally:
         run.kill()
         guard.close()
+
+
+def test_a_stalled_guard_is_not_killed_before_it_kills_the_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """kpy stops with runs left while the machine stalls its guard: kpy gives up waiting for the guard but does
+    not kill it (that would leave the runs behind); the guard, once it runs again, kills them."""
+    monkeypatch.setattr(spawn, "GUARD_EXIT", 0.2)
+    guard = spawn.RunGuard()
+    run = subprocess.Popen(["sleep", "60"], env={**os.environ, **guard.env}, start_new_session=True)
+    try:
+        guard.watch(run.pid)
+        os.kill(guard.proc.pid, signal.SIGSTOP)
+        try:
+            guard.close(clean=False)
+            assert guard.proc.poll() is None, "the guard was killed before it could stop the runs"
+        finally:
+            os.kill(guard.proc.pid, signal.SIGCONT)
+        assert run.wait(30) == -signal.SIGKILL
+        guard.proc.wait(30)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
