@@ -74,6 +74,7 @@ def _prepare_fds() -> None:
 #: how long ``RunGuard.close`` waits for the guard to exit
 GUARD_EXIT = 5.0
 
+
 class RunGuard:
     """kpy's end of the guard process: ``watch``/``forget`` process groups, ``close`` at a clean stop."""
 
