@@ -253,13 +253,13 @@ def _job_defaults(obj: dict[str, Any]) -> None:
     if not isinstance(spec, dict) or not isinstance(meta, dict):
         return
     _job_spec_defaults(spec)
-    labels = dig_labels(spec.get("template"))
+    labels = _template_labels(spec.get("template"))
     if labels and not meta.get("labels"):
         meta["labels"] = dict(labels)
     obj["status"] = {}
 
 
-def dig_labels(template: Any) -> dict[str, Any] | None:
+def _template_labels(template: Any) -> dict[str, Any] | None:
     labels = (template.get("metadata") or {}).get("labels") if isinstance(template, dict) else None
     return labels if isinstance(labels, dict) else None
 
@@ -287,7 +287,7 @@ def job_prepare_for_create(obj: dict[str, Any], had_labels: bool) -> None:
             match = _setdefault(selector, "matchLabels", {})
             if isinstance(match, dict):
                 match.setdefault(JOB_UID_LABELS[1], str(meta.get("uid") or ""))
-    labels = dig_labels(template)
+    labels = _template_labels(template)
     if labels and not had_labels:
         meta["labels"] = dict(labels)
 
@@ -344,8 +344,8 @@ def _pdb_defaults(obj: dict[str, Any]) -> None:
 
 
 def _pvc_defaults(obj: dict[str, Any]) -> None:
-    """SetDefaults_PersistentVolumeClaim, the StorageObjectInUseProtection admission plugin's finalizer, the
-    status the create strategy starts with (Pending), canonical quantities."""
+    """SetDefaults_PersistentVolumeClaim, the status the create strategy starts with (Pending), canonical
+    quantities (the protection finalizer: ``prepare_after_fields``)."""
     spec = obj.setdefault("spec", {})
     if isinstance(spec, dict):
         _setdefault(spec, "volumeMode", "Filesystem")
@@ -357,8 +357,8 @@ def _pvc_defaults(obj: dict[str, Any]) -> None:
 
 
 def _pv_defaults(obj: dict[str, Any], now: datetime) -> None:
-    """SetDefaults_PersistentVolume (Retain, Filesystem, a hostPath's type ""), the pv-protection finalizer,
-    Pending since now, canonical quantities."""
+    """SetDefaults_PersistentVolume (Retain, Filesystem, a hostPath's type ""), Pending since now, canonical
+    quantities (the protection finalizer: ``prepare_after_fields``)."""
     spec = obj.setdefault("spec", {})
     if isinstance(spec, dict):
         _setdefault(spec, "persistentVolumeReclaimPolicy", "Retain")

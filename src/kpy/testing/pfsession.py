@@ -50,8 +50,7 @@ class PortForwardSession:
             self._transport.abort()
         if self._stop is not None:
             self._stop()
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self._done.wait(), 5.0)
+        await self._cleaned_up()
 
     async def go_away(self, status: int) -> None:
         """End a SPDY session (tunnel or upgrade) the way spdystream does: GOAWAY with ``status`` (an
@@ -60,6 +59,9 @@ class PortForwardSession:
             raise RuntimeError(f"a {self.protocol} session has no GOAWAY")
         if not self._done.is_set():
             self._go_away(status)
+        await self._cleaned_up()
+
+    async def _cleaned_up(self) -> None:
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._done.wait(), 5.0)
 

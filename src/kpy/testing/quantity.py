@@ -12,7 +12,7 @@ real server mostly keeps it (its parser caches a string it finds canonical) but 
 from __future__ import annotations
 
 import re
-from decimal import ROUND_CEILING, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 _BINARY = {"Ki": 1, "Mi": 2, "Gi": 3, "Ti": 4, "Pi": 5, "Ei": 6}
@@ -26,23 +26,15 @@ _NANO = Decimal("1e-9")
 
 
 def canonical_quantity(text: Any) -> Any:
-    """The canonical form of a quantity string (other values unchanged)."""
-    if not isinstance(text, str):
-        return (
-            text
-            if not isinstance(text, int | float) or isinstance(text, bool)
-            else canonical_quantity(str(text))
-        )
-    match = _QUANTITY.fullmatch(text)
-    if match is None:
+    """The canonical form of a quantity (a string, or a JSON number: it comes back a string); other values
+    unchanged."""
+    if isinstance(text, int | float) and not isinstance(text, bool):
+        text = str(text)
+    match = _QUANTITY.fullmatch(text) if isinstance(text, str) else None
+    if match is None or match[3] is not None:  # not a quantity, or exponent notation (kept as written)
         return text
-    number, suffix, exponent = match.groups()
-    try:
-        value = Decimal(number)
-    except InvalidOperation:
-        return text
-    if exponent is not None:
-        return text
+    number, suffix = match[1], match[2]
+    value = Decimal(number)  # the pattern admits only what Decimal reads
     if suffix in _BINARY:
         value *= Decimal(1024) ** _BINARY[suffix]
     else:

@@ -322,7 +322,7 @@ def cluster_commands(ns: str, files: Path) -> list[list[str]]:
 
 SCENARIOS = {
     "workload_types": (WORKLOAD_FILES, workload_commands),
-    "network_storage_types": (NETWORK_FILES, network_commands),
+    "network_storage_types": ({**NETWORK_FILES, "pv.yaml": PV_YAML}, network_commands),
     "cluster_types": (CLUSTER_FILES, cluster_commands),
 }
 
@@ -331,7 +331,6 @@ def run_all(kubectl: str, kubeconfig: str, scenario: str, ns: str, files: Path) 
     written, commands = SCENARIOS[scenario]
     for name, text in written.items():
         (files / name).write_text(text.replace("NS", ns))
-    (files / "pv.yaml").write_text(PV_YAML.replace("NS", ns))
     base = [kubectl, "--kubeconfig", kubeconfig]
     subprocess.run([*base, "create", "ns", ns], capture_output=True, check=False, timeout=60)
     out = []
@@ -342,7 +341,9 @@ def run_all(kubectl: str, kubeconfig: str, scenario: str, ns: str, files: Path) 
     return normalise("".join(out))
 
 
-@pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed")
+@pytest.mark.skipif(
+    KUBECTL is None, reason="needs kubectl on PATH (the oracle; installed on every machine here and in CI)"
+)
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
 def test_types_answer_as_kube_apiserver(emu: object, tmp_path: Path, scenario: str) -> None:
     assert KUBECTL is not None
