@@ -42,7 +42,7 @@ from kpy.portforward.stream import (
     _sendall_parts,
     local_problem_text,
 )
-from kpy.streams import spdy
+from kpy.streams import spdy, tunneldata
 from kpy.streams.tls import TLSStream
 from kpy.streams.websocket import (
     CLOSE_NORMAL,
@@ -50,6 +50,7 @@ from kpy.streams.websocket import (
     OP_CLOSE,
     OP_PONG,
     Close,
+    ControlEvent,
     Ping,
     ProtocolError,
     apply_mask,
@@ -306,9 +307,18 @@ class SpdyConnection:
                     if ws is None:
                         self._frames(decoder.feed(data))
                     else:
+                        pings: list[ControlEvent] = []
+                        if tunneldata.ready(
+                            ws, decoder
+                        ):  # bulk data first, without a Python object per frame
+                            taken, groups, pings = tunneldata.take_data(ws, decoder, memoryview(data))
+                            self._data(groups)
+                            data = data[taken:]
                         # every frame of this read, across the tunnel's messages, before the next read: what
                         # several DATA frames bring for one local connection goes out with one write
                         payload, events = ws.feed(data)
+                        if pings:
+                            events = pings + events
                         frames: list[spdy.Frame] = []
                         try:
                             for piece in payload:
@@ -339,6 +349,19 @@ class SpdyConnection:
         if self.closed.is_set():
             problem = None
         self._end(problem)
+
+    def _data(self, groups: tunneldata.Groups) -> None:
+        """Bulk data (``tunneldata.take_data``): each run of pieces for one stream with one write."""
+        forwards = self._forwards
+        for stream_id, pieces in groups:
+            forward = forwards.get(stream_id)
+            if forward is None:
+                continue
+            if stream_id == forward.error_id:
+                for piece in pieces:
+                    forward.error_text += piece
+            else:
+                self._to_local(forward, pieces)
 
     def _frames(self, frames: list[spdy.Frame]) -> None:
         forwards = self._forwards

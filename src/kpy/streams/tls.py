@@ -120,9 +120,9 @@ class TLSStream:
                 # and no plaintext left, there is nothing to decrypt (asking would only raise)
                 if self._incoming.pending or self._tls.pending() or self._incoming.eof:
                     try:
+                        read = self._tls.read  # (a record, at most 16 KiB, a call: 65,536 calls per GiB)
                         while got < size and not self._eof:
-                            n = self._tls.read(size - got, view[got:])
-                            assert isinstance(n, int)  # with a buffer, read() returns a count
+                            n: int = read(size - got, view[got:])  # type: ignore[assignment]  # (a count)
                             if not n:  # close_notify
                                 self._eof = True
                             got += n
