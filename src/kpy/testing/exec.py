@@ -40,6 +40,12 @@ from kpy.testing import status
 
 #: bytes read from the command's stdout/stderr at a time (one WebSocket message each at most)
 READ_CHUNK = 256 * 1024
+#: the command's stdin pipe (Linux's default is 64 KiB): a client's stdin message is written to it whole, so
+#: that relaying a large message (kpy sends 256 KiB) does not stall on a full pipe with the rest buffered while
+#: no more is read from the client. On a real node the kubelet's copy to the container's stdin runs apart from
+#: the WebSocket's reader, and the message size makes no difference there (kube-apiserver v1.36 with the
+#: realk8s kit: the same time for 64 KiB and 256 KiB messages).
+STDIN_PIPE = 1 << 20
 _TRUE = ("1", "true", "True")
 
 
@@ -301,6 +307,11 @@ class _Session:
             start_new_session=True,
         )
         self.stdin = proc.stdin
+        if proc.stdin is not None:
+            with contextlib.suppress(OSError):  # (above /proc/sys/fs/pipe-max-size: the default stays)
+                fcntl.fcntl(
+                    proc.stdin.transport.get_extra_info("pipe").fileno(), fcntl.F_SETPIPE_SZ, STDIN_PIPE
+                )
         outputs = []
         if proc.stdout is not None:
             outputs.append((proc.stdout, p.STDOUT))

@@ -212,3 +212,24 @@ async def test_failing_local_input_ends_the_session_with_its_reason(sclient: Res
     session = ExecSession(dialed, stdin=broken, stdout=bytearray().extend, stderr=bytearray().extend)
     with pytest.raises(StdinFailed, match="reading the local input failed: disk on fire"):
         await asyncio.to_thread(session.run)
+
+
+async def test_a_large_stdin_message_goes_into_the_commands_stdin_whole(sclient: RestClient) -> None:
+    """kpy sends stdin in 256 KiB messages; the emulator's pipe to the command takes one whole before the
+    command reads anything (Linux's default pipe holds 64 KiB: the relay stalled on it, with the rest of the
+    message buffered and the client no longer read). The command waits until its stdin holds a whole message
+    (FIONREAD, with a deadline), then reads it all."""
+    script = (
+        "import fcntl, sys, termios, time, struct\n"
+        "deadline = time.monotonic() + 20\n"
+        "n = 0\n"
+        "while time.monotonic() < deadline:\n"
+        "    n = struct.unpack('i', fcntl.ioctl(0, termios.FIONREAD, b'0000'))[0]\n"
+        "    if n >= 256 * 1024: break\n"
+        "    time.sleep(0.01)\n"
+        "data = sys.stdin.buffer.read()\n"
+        "print(n >= 256 * 1024, len(data))\n"
+    )
+    payload = os.urandom(300 * 1024)
+    result, cap, _ = await run(sclient, ["python3", "-c", script], stdin=payload)
+    assert (result, bytes(cap.out)) == (p.ExitResult(0), f"True {len(payload)}\n".encode())
