@@ -16,7 +16,12 @@ from typing import Any
 
 from kpy.testing import applyprune, eventsconv, lastapplied, managedfields, podspec, status
 from kpy.testing.conversion import body_without, from_api, is_events_v1, storage_gr, to_api, tracks_generation
-from kpy.testing.defaults import prepare_after_fields, prepare_create
+from kpy.testing.defaults import (
+    prepare_after_fields,
+    prepare_create,
+    prepare_update_after_fields,
+    prepare_update_for_fields,
+)
 from kpy.testing.listing import list_objects
 from kpy.testing.patch import PatchError, json_patch, merge_patch, strategic_merge_patch
 from kpy.testing.resources import ResourceRegistry, ResourceType
@@ -233,6 +238,8 @@ class Api:
         for key in ("labels", "annotations"):  # Go's omitempty: an emptied map is no longer there
             if new["metadata"].get(key) == {} and not rt.crd_name:
                 del new["metadata"][key]
+        if not subresource:
+            prepare_update_for_fields(rt, new)
         managedfields.record(
             rt.kind,
             rt.api_version,
@@ -242,6 +249,8 @@ class Api:
             has_status="status" in rt.subresources,
             now=status_time(self.store),
         )
+        if not subresource:
+            prepare_update_after_fields(rt, current, new)
         changed = subresource == "" and not rt.crd_name and new != current
         if changed and (causes := podspec.object_errors(rt.group, rt.resource, new)):
             raise status.invalid(rt.resource, rt.group, rt.kind, name, causes)

@@ -210,9 +210,14 @@ def _daemonset_defaults(obj: dict[str, Any]) -> None:
         _pod_template_defaults(spec)
     annotations = obj.setdefault("metadata", {}).setdefault("annotations", {})
     if isinstance(annotations, dict):
-        annotations["deprecated.daemonset.template.generation"] = "1"
+        annotations[DAEMONSET_TEMPLATE_GENERATION] = "1"
     obj["status"] = dict.fromkeys(DAEMONSET_STATUS_COUNTERS, 0)
 
+
+#: where apps/v1 keeps a DaemonSet's internal ``spec.templateGeneration``: 1 at create, one more at every update
+#: that changes ``spec.template``; what a client writes there is not taken (the update strategy keeps the stored
+#: value, and the conversion writes it back)
+DAEMONSET_TEMPLATE_GENERATION = "deprecated.daemonset.template.generation"
 
 #: DaemonSetStatus fields without omitempty: every DaemonSet carries them
 DAEMONSET_STATUS_COUNTERS = (
@@ -386,6 +391,32 @@ def prepare_after_fields(rt: ResourceType, obj: dict[str, Any], had_labels: bool
         job_prepare_for_create(obj, had_labels)
     elif key in _PROTECTION:
         _add_finalizer(obj, _PROTECTION[key])
+
+
+def prepare_update_for_fields(rt: ResourceType, new: dict[str, Any]) -> None:
+    """What the field manager sees of an update of the object itself: kube-apiserver decodes it to the
+    internal type and back, where a DaemonSet's template generation is a field: an annotation the client
+    removed reads as "0" (a change the writer then owns, not a removal)."""
+    if (rt.group, rt.resource) == ("apps", "daemonsets"):
+        annotations = new.setdefault("metadata", {}).setdefault("annotations", {})
+        if isinstance(annotations, dict):
+            annotations.setdefault(DAEMONSET_TEMPLATE_GENERATION, "0")
+
+
+def prepare_update_after_fields(rt: ResourceType, current: dict[str, Any], new: dict[str, Any]) -> None:
+    """What an update of the object itself (not its status) changes after the managed fields were recorded
+    (update strategies), so that the managers keep what they wrote: a DaemonSet's template generation."""
+    if (rt.group, rt.resource) != ("apps", "daemonsets"):
+        return
+    try:
+        generation = int(_get(current, "metadata", "annotations", DAEMONSET_TEMPLATE_GENERATION) or 1)
+    except ValueError:
+        generation = 1
+    if _get(current, "spec", "template") != _get(new, "spec", "template"):
+        generation += 1
+    annotations = new.setdefault("metadata", {}).setdefault("annotations", {})
+    if isinstance(annotations, dict):
+        annotations[DAEMONSET_TEMPLATE_GENERATION] = str(generation)
 
 
 def _add_finalizer(obj: dict[str, Any], name: str) -> None:

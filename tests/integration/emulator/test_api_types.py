@@ -6,6 +6,8 @@ committed in tests/data/realk8s/SCENARIO.txt; the test runs the same commands ag
 compares every line: creates from files and with ``kubectl create ...`` (protobuf bodies), tables (and
 ``-o wide``), the stored objects with their defaults and managed fields, ``api-resources`` and deletes.
 
+* ``daemonset_updates``: a DaemonSet's template generation across patches, annotations, ``set image`` and
+  ``rollout restart``.
 * ``workload_types``: DaemonSets, ControllerRevisions, Jobs (generated selectors and labels, ``create job
   --from=cronjob``), CronJobs, ``get all``.
 * ``network_storage_types``: Ingresses, IngressClasses, NetworkPolicies, PodDisruptionBudgets,
@@ -320,7 +322,57 @@ def cluster_commands(ns: str, files: Path) -> list[list[str]]:
     ]
 
 
+DAEMONSET_FILES = {"ds.yaml": WORKLOAD_FILES["ds.yaml"].replace("ds1", "ds2")}
+
+
+def daemonset_commands(ns: str, files: Path) -> list[list[str]]:
+    """A DaemonSet's template generation (the ``deprecated.daemonset.template.generation`` annotation): one
+    more at each update that changes the template, and not the client's to set or remove; but the field
+    manager sees what the client wrote (a removal as "0": the internal type keeps it in a field), so the
+    writer owns it."""
+    n = ["-n", ns]
+    gen = ["get", "ds", "ds2", "-o", "jsonpath={.metadata.generation} {.metadata.annotations}", *n]
+    return [
+        ["create", "--validate=false", "-f", str(files / "ds.yaml"), *n],
+        gen,
+        [
+            "patch",
+            "ds",
+            "ds2",
+            "--type=merge",
+            "-p",
+            '{"spec":{"template":{"metadata":{"labels":{"v":"2"}}}}}',
+            *n,
+        ],
+        gen,
+        ["patch", "ds", "ds2", "--type=merge", "-p", '{"spec":{"minReadySeconds":5}}', *n],
+        gen,
+        ["annotate", "ds", "ds2", "deprecated.daemonset.template.generation=7", "--overwrite", *n],
+        gen,
+        ["set", "image", "ds/ds2", "c=busybox:2", *n],
+        gen,
+        ["annotate", "ds", "ds2", "deprecated.daemonset.template.generation-", *n],
+        gen,
+        ["rollout", "restart", "ds/ds2", *n],
+        gen,
+        ["get", "ds", "ds2", "-o", "yaml", *n],
+        # each manager's fields (their order in the list depends on which second each write fell in)
+        *(
+            [
+                "get",
+                "ds",
+                "ds2",
+                "-o",
+                f"jsonpath={{.metadata.managedFields[?(@.manager=='{m}')].fieldsV1}}",
+                *n,
+            ]
+            for m in ("kubectl-create", "kubectl-patch", "kubectl-annotate", "kubectl-set", "kubectl-rollout")
+        ),
+    ]
+
+
 SCENARIOS = {
+    "daemonset_updates": (DAEMONSET_FILES, daemonset_commands),
     "workload_types": (WORKLOAD_FILES, workload_commands),
     "network_storage_types": ({**NETWORK_FILES, "pv.yaml": PV_YAML}, network_commands),
     "cluster_types": (CLUSTER_FILES, cluster_commands),
