@@ -231,6 +231,8 @@ class Api:
             new["status"]["conditions"] = (current.get("status") or {}).get(
                 "conditions", new["status"]["conditions"]
             )
+        if not subresource:
+            prepare_update_for_fields(rt, new)
         if tracks_generation(rt) and subresource != "status":
             skip = ("metadata", "status", "apiVersion", "kind")
             if body_without(new, *skip) != body_without(current, *skip):
@@ -238,8 +240,6 @@ class Api:
         for key in ("labels", "annotations"):  # Go's omitempty: an emptied map is no longer there
             if new["metadata"].get(key) == {} and not rt.crd_name:
                 del new["metadata"][key]
-        if not subresource:
-            prepare_update_for_fields(rt, new)
         managedfields.record(
             rt.kind,
             rt.api_version,

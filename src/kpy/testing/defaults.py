@@ -7,6 +7,7 @@ Pure code: no I/O. Metadata (uid, resourceVersion, creationTimestamp, generation
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -200,18 +201,22 @@ def _daemonset_defaults(obj: dict[str, Any]) -> None:
     template generation annotation, and the status counters that are never omitted (non-pointer int32s)."""
     spec = obj.setdefault("spec", {})
     if isinstance(spec, dict):
-        strategy = _setdefault(spec, "updateStrategy", {})
-        if isinstance(strategy, dict) and _setdefault(strategy, "type", "RollingUpdate") == "RollingUpdate":
-            ru = _setdefault(strategy, "rollingUpdate", {})
-            if isinstance(ru, dict):
-                _setdefault(ru, "maxUnavailable", 1)
-                _setdefault(ru, "maxSurge", 0)
-        _setdefault(spec, "revisionHistoryLimit", 10)
-        _pod_template_defaults(spec)
+        _daemonset_spec_defaults(spec)
     annotations = obj.setdefault("metadata", {}).setdefault("annotations", {})
     if isinstance(annotations, dict):
         annotations[DAEMONSET_TEMPLATE_GENERATION] = "1"
     obj["status"] = dict.fromkeys(DAEMONSET_STATUS_COUNTERS, 0)
+
+
+def _daemonset_spec_defaults(spec: dict[str, Any]) -> None:
+    strategy = _setdefault(spec, "updateStrategy", {})
+    if isinstance(strategy, dict) and _setdefault(strategy, "type", "RollingUpdate") == "RollingUpdate":
+        ru = _setdefault(strategy, "rollingUpdate", {})
+        if isinstance(ru, dict):
+            _setdefault(ru, "maxUnavailable", 1)
+            _setdefault(ru, "maxSurge", 0)
+    _setdefault(spec, "revisionHistoryLimit", 10)
+    _pod_template_defaults(spec)
 
 
 #: where apps/v1 keeps a DaemonSet's internal ``spec.templateGeneration``: 1 at create, one more at every update
@@ -393,11 +398,48 @@ def prepare_after_fields(rt: ResourceType, obj: dict[str, Any], had_labels: bool
         _add_finalizer(obj, _PROTECTION[key])
 
 
+def _deployment_spec_defaults(spec: dict[str, Any]) -> None:
+    _deployment_defaults({"spec": spec})
+
+
+def _replicaset_spec_defaults(spec: dict[str, Any]) -> None:
+    _replicaset_defaults({"spec": spec})
+
+
+def _statefulset_spec_defaults(spec: dict[str, Any]) -> None:
+    _statefulset_defaults({"spec": spec})
+
+
+#: the spec defaults an update of these types gets again (SetDefaults_* on the decoded object)
+_UPDATE_DEFAULTS: dict[tuple[str, str], Callable[[dict[str, Any]], None]] = {
+    ("apps", "deployments"): _deployment_spec_defaults,
+    ("apps", "replicasets"): _replicaset_spec_defaults,
+    ("apps", "statefulsets"): _statefulset_spec_defaults,
+    ("apps", "daemonsets"): _daemonset_spec_defaults,
+    ("batch", "jobs"): _job_spec_defaults,
+}
+
+
 def prepare_update_for_fields(rt: ResourceType, new: dict[str, Any]) -> None:
-    """What the field manager sees of an update of the object itself: kube-apiserver decodes it to the
-    internal type and back, where a DaemonSet's template generation is a field: an annotation the client
-    removed reads as "0" (a change the writer then owns, not a removal)."""
-    if (rt.group, rt.resource) == ("apps", "daemonsets"):
+    """What the field manager sees of an update of the object itself: kube-apiserver decodes it with the
+    defaults (SetDefaults_*, not the create strategies or admission: a container added to a template gets its
+    defaults and canonical quantities, and the writer owns them) to the internal type and back, where a
+    DaemonSet's template generation is a field: an annotation the client removed reads as "0" (a change the
+    writer then owns, not a removal)."""
+    if rt.crd_name:
+        return
+    key = (rt.group, rt.resource)
+    spec = new.get("spec")
+    if isinstance(spec, dict):
+        if key == ("", "pods"):
+            default_pod_spec(spec)
+        elif key in _UPDATE_DEFAULTS:
+            _UPDATE_DEFAULTS[key](spec)
+        elif key == ("batch", "cronjobs"):
+            job_spec = _get(spec, "jobTemplate", "spec")
+            if isinstance(job_spec, dict):
+                _pod_template_defaults(job_spec)
+    if key == ("apps", "daemonsets"):
         annotations = new.setdefault("metadata", {}).setdefault("annotations", {})
         if isinstance(annotations, dict):
             annotations.setdefault(DAEMONSET_TEMPLATE_GENERATION, "0")

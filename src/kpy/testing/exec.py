@@ -308,7 +308,8 @@ class _Session:
         )
         self.stdin = proc.stdin
         if proc.stdin is not None:
-            with contextlib.suppress(OSError):  # (above /proc/sys/fs/pipe-max-size: the default stays)
+            # (above /proc/sys/fs/pipe-max-size the default stays; a command that is already gone closed it)
+            with contextlib.suppress(OSError, ValueError):
                 fcntl.fcntl(
                     proc.stdin.transport.get_extra_info("pipe").fileno(), fcntl.F_SETPIPE_SZ, STDIN_PIPE
                 )

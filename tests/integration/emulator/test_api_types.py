@@ -8,6 +8,8 @@ compares every line: creates from files and with ``kubectl create ...`` (protobu
 
 * ``daemonset_updates``: a DaemonSet's template generation across patches, annotations, ``set image`` and
   ``rollout restart``.
+* ``template_updates``: updates get the defaults a create gets (a container added to a template, a field set
+  to null), with canonical quantities.
 * ``workload_types``: DaemonSets, ControllerRevisions, Jobs (generated selectors and labels, ``create job
   --from=cronjob``), CronJobs, ``get all``.
 * ``network_storage_types``: Ingresses, IngressClasses, NetworkPolicies, PodDisruptionBudgets,
@@ -371,8 +373,61 @@ def daemonset_commands(ns: str, files: Path) -> list[list[str]]:
     ]
 
 
+def template_commands(ns: str, files: Path) -> list[list[str]]:
+    """An update is defaulted as a create is (not its create strategy): a container added to a template gets
+    its defaults and canonical quantities, owned by the writer; a field set to null gets its default back."""
+    n = ["-n", ns]
+    c2 = '{"name":"c2","image":"busybox","resources":{"limits":{"memory":"1024Mi","ephemeral-storage":"2048Ki"}}}'
+    fields = "jsonpath={.metadata.managedFields[?(@.manager=='MANAGER')].fieldsV1}"
+    return [
+        ["create", "deployment", "web", "--image=busybox", *n],
+        [
+            "patch",
+            "deploy",
+            "web",
+            "--type=json",
+            "-p",
+            f'[{{"op":"add","path":"/spec/template/spec/containers/-","value":{c2}}}]',
+            *n,
+        ],
+        ["get", "deploy", "web", "-o", "yaml", *n],
+        ["get", "deploy", "web", "-o", fields.replace("MANAGER", "kubectl-patch"), *n],
+        ["set", "resources", "deploy", "web", "-c", "c2", "--requests=memory=0.5Gi", *n],
+        ["get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[1].resources}", *n],
+        [
+            "patch",
+            "deploy",
+            "web",
+            "--type=merge",
+            "-p",
+            '{"spec":{"replicas":null,"revisionHistoryLimit":null}}',
+            *n,
+        ],
+        [
+            "get",
+            "deploy",
+            "web",
+            "-o",
+            "jsonpath={.spec.replicas} {.spec.revisionHistoryLimit} {.metadata.generation}",
+            *n,
+        ],
+        ["create", "cronjob", "cj", "--image=busybox", "--schedule=0 * * * *", *n],
+        [
+            "patch",
+            "cronjob",
+            "cj",
+            "--type=json",
+            "-p",
+            '[{"op":"add","path":"/spec/jobTemplate/spec/template/spec/containers/-","value":{"name":"c2","image":"busybox:1"}}]',
+            *n,
+        ],
+        ["get", "cronjob", "cj", "-o", "jsonpath={.spec.jobTemplate.spec.template.spec.containers}", *n],
+    ]
+
+
 SCENARIOS = {
     "daemonset_updates": (DAEMONSET_FILES, daemonset_commands),
+    "template_updates": ({}, template_commands),
     "workload_types": (WORKLOAD_FILES, workload_commands),
     "network_storage_types": ({**NETWORK_FILES, "pv.yaml": PV_YAML}, network_commands),
     "cluster_types": (CLUSTER_FILES, cluster_commands),
