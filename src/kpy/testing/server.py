@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -101,7 +102,7 @@ def build_app(ctx: ServerContext) -> web.Application:
                 )
             )
         record.status = resp.status
-        return resp
+        return compress(request, resp)
 
     app = web.Application(middlewares=[middleware], client_max_size=64 << 20)
 
@@ -389,4 +390,26 @@ async def _watch(
         return resp
     with contextlib.suppress(ConnectionResetError):
         await resp.write_eof()
+    return resp
+
+
+#: kube-apiserver gzips a response larger than this (its first write, in practice the whole body) when the
+#: client asks for gzip (responsewriters: defaultGzipThresholdBytes), at level 1
+GZIP_THRESHOLD = 128 * 1024
+
+
+def compress(request: web.Request, resp: web.StreamResponse) -> web.StreamResponse:
+    """A whole response body over ``GZIP_THRESHOLD`` bytes gzipped, with ``Vary: Accept-Encoding``, when the
+    request's Accept-Encoding lists the token ``gzip`` as such (APIResponseCompression, on by default; a
+    ``gzip;q=0.5`` is not that token, and watches, logs and upgrades are streams: never compressed)."""
+    if not isinstance(resp, web.Response) or type(resp) is not web.Response:
+        return resp
+    body = resp.body
+    if not isinstance(body, bytes) or len(body) <= GZIP_THRESHOLD:
+        return resp
+    if not any(token.strip() == "gzip" for token in request.headers.get("Accept-Encoding", "").split(",")):
+        return resp
+    resp.body = gzip.compress(body, compresslevel=1, mtime=0)
+    resp.headers["Content-Encoding"] = "gzip"
+    resp.headers.add("Vary", "Accept-Encoding")
     return resp
