@@ -84,3 +84,24 @@ def print_table(title: str, rows: Sequence[Sequence[object]], header: Sequence[s
     print(f"\n{title}")
     for row in [header, *rows]:
         print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def run_measured(
+    argv: list[str], env: dict[str, str], stdin_path: Path | None, stdout_path: Path | None
+) -> tuple[float, float, int, int]:
+    """(wall s, CPU s, peak RSS KiB, exit code) of one process, its stdin and stdout files (or nothing); a
+    failure ends the bench with its stderr."""
+    stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL  # noqa: SIM115
+    stdout = open(stdout_path, "wb") if stdout_path else subprocess.DEVNULL  # noqa: SIM115
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read() if proc.stderr else b""
+    for f in (stdin, stdout):
+        if not isinstance(f, int):
+            f.close()
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}): {err.decode(errors='replace')}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, proc.returncode

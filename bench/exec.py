@@ -30,31 +30,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import ensure_bytecode, kpy_exe, kubectl_exe, print_table
-
-
-def run(
-    argv: list[str], env: dict[str, str], stdin_path: Path | None, stdout_path: Path | None
-) -> tuple[float, float, int, int]:
-    """(wall s, CPU s, peak RSS KiB, exit code) of one process."""
-    stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL  # noqa: SIM115
-    stdout = open(stdout_path, "wb") if stdout_path else subprocess.DEVNULL  # noqa: SIM115
-    start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read() if proc.stderr else b""
-    for f in (stdin, stdout):
-        if not isinstance(f, int):
-            f.close()
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}): {err.decode(errors='replace')}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, proc.returncode
+from _common import ensure_bytecode, kpy_exe, kubectl_exe, print_table, run_measured
 
 
 def sha(path: Path) -> str:
@@ -133,7 +112,7 @@ def main() -> None:
         tools = {"kpy": [kpy_exe()], "kubectl": [kubectl]}
         k8s = [sys.executable, __file__, "--k8s"]
         # the pod's copy (the sandbox's container directory is the exec working directory)
-        run([kpy_exe(), "cp", str(data), "web:big.bin", "--no-verify"], env, None, None)
+        run_measured([kpy_exe(), "cp", str(data), "web:big.bin", "--no-verify"], env, None, None)
         results: dict[tuple[str, str], tuple[float, float, int]] = {}
         spread: dict[str, list[float]] = {}
         for what in ("up", "down", "cp"):
@@ -148,15 +127,17 @@ def main() -> None:
                     os.sync()
                     if what == "up":
                         argv = [*base, "exec", "-i", "web", "--", "sha256sum"]
-                        wall, cpu, rss, _ = run(argv, env, data, out)
+                        wall, cpu, rss, _ = run_measured(argv, env, data, out)
                         assert out.read_text().split()[0] == want, f"{name} up: sha256 differs"
                     elif what == "down":
-                        wall, cpu, rss, _ = run(
+                        wall, cpu, rss, _ = run_measured(
                             [*base, "exec", "web", "--", "cat", "big.bin"], env, None, out
                         )
                         assert sha(out) == want, f"{name} down: sha256 differs"
                     else:
-                        wall, cpu, rss, _ = run([*base, "cp", "web:big.bin", str(out)], env, None, None)
+                        wall, cpu, rss, _ = run_measured(
+                            [*base, "cp", "web:big.bin", str(out)], env, None, None
+                        )
                         assert sha(out) == want, f"{name} cp: sha256 differs"
                     out.unlink(missing_ok=True)
                     runs[name].append((wall, cpu, rss))
@@ -171,7 +152,7 @@ def main() -> None:
             if what in ("up", "down"):
                 out = work / "out-k8s.bin"
                 size = min(args.mib, K8S_MIB) << 20
-                wall, cpu, rss, _ = run([*k8s, what, str(data), str(size)], env, None, out)
+                wall, cpu, rss, _ = run_measured([*k8s, what, str(data), str(size)], env, None, out)
                 with open(data, "rb") as f:
                     head = hashlib.sha256(f.read(size)).hexdigest()
                 got = out.read_text().split()[0] if what == "up" else sha(out)

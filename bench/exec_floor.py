@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import kpy_exe, kubectl_exe, print_table
+from _common import kpy_exe, kubectl_exe, print_table, run_measured
 
 CHUNK = 256 * 1024
 
@@ -85,22 +85,6 @@ def floor(mode: str, work: Path, port: int, path: Path) -> None:
                     view = view[os.write(fd, view) :]
         finally:
             os.close(fd)
-    print(tls._tls.cipher()[0], file=sys.stderr)
-
-
-def cpu_of(argv: list[str], env: dict[str, str], stdin: Path | None, stdout: Path | None) -> float:
-    """User + system CPU seconds of one process."""
-    fin = open(stdin, "rb") if stdin else subprocess.DEVNULL  # noqa: SIM115
-    fout = open(stdout, "wb") if stdout else subprocess.DEVNULL  # noqa: SIM115
-    proc = subprocess.Popen(argv, stdin=fin, stdout=fout, stderr=subprocess.PIPE, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
-    for f in (fin, fout):
-        if not isinstance(f, int):
-            f.close()
-    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(argv)} failed: {err}")
-    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -152,7 +136,7 @@ def main() -> None:
                 port = srv.stdout.readline().strip()
                 path = data if mode == "up" else out
                 argv = [sys.executable, __file__, "--floor", mode, str(work), port, str(path)]
-                cpu.setdefault((mode, "floor"), []).append(cpu_of(argv, env, None, None))
+                cpu.setdefault((mode, "floor"), []).append(run_measured(argv, env, None, None)[1])
                 srv.wait(60)
                 if mode == "down" and out.stat().st_size != size:
                     raise SystemExit("floor down: short file")
@@ -161,10 +145,10 @@ def main() -> None:
                     os.sync()
                     if mode == "up":
                         argv = [exe, "exec", "-i", "web", "--", "sha256sum"]
-                        cpu.setdefault((mode, name), []).append(cpu_of(argv, env, data, None))
+                        cpu.setdefault((mode, name), []).append(run_measured(argv, env, data, None)[1])
                     else:
                         argv = [exe, "exec", "web", "--", "cat", "big.bin"]
-                        cpu.setdefault((mode, name), []).append(cpu_of(argv, env, None, out))
+                        cpu.setdefault((mode, name), []).append(run_measured(argv, env, None, out)[1])
                 time.sleep(0.1)
         gib = args.mib / 1024
         rows = []

@@ -146,10 +146,7 @@ def _service_defaults(obj: dict[str, Any]) -> None:
         _setdefault(status, "loadBalancer", {})
 
 
-def _deployment_defaults(obj: dict[str, Any]) -> None:
-    spec = obj.setdefault("spec", {})
-    if not isinstance(spec, dict):
-        return
+def _deployment_spec_defaults(spec: dict[str, Any]) -> None:
     _setdefault(spec, "replicas", 1)
     strategy = _setdefault(spec, "strategy", {})
     if isinstance(strategy, dict):
@@ -173,27 +170,23 @@ def _pod_template_defaults(spec: dict[str, Any]) -> None:
         template.setdefault("metadata", {})  # 1.34+: no "creationTimestamp: null" (metav1.Time is omitzero)
 
 
-def _replicaset_defaults(obj: dict[str, Any]) -> None:
-    spec = obj.setdefault("spec", {})
-    if isinstance(spec, dict):
-        _setdefault(spec, "replicas", 1)
-        _pod_template_defaults(spec)
+def _replicaset_spec_defaults(spec: dict[str, Any]) -> None:
+    _setdefault(spec, "replicas", 1)
+    _pod_template_defaults(spec)
 
 
-def _statefulset_defaults(obj: dict[str, Any]) -> None:
-    spec = obj.setdefault("spec", {})
-    if isinstance(spec, dict):
-        _setdefault(spec, "replicas", 1)
-        _setdefault(spec, "podManagementPolicy", "OrderedReady")
-        _setdefault(spec, "revisionHistoryLimit", 10)
-        strategy = _setdefault(spec, "updateStrategy", {"type": "RollingUpdate"})
-        if isinstance(strategy, dict) and strategy.get("type", "RollingUpdate") == "RollingUpdate":
-            _setdefault(strategy, "type", "RollingUpdate")
-            _setdefault(strategy, "rollingUpdate", {"partition": 0})
-        _setdefault(
-            spec, "persistentVolumeClaimRetentionPolicy", {"whenDeleted": "Retain", "whenScaled": "Retain"}
-        )
-        _pod_template_defaults(spec)
+def _statefulset_spec_defaults(spec: dict[str, Any]) -> None:
+    _setdefault(spec, "replicas", 1)
+    _setdefault(spec, "podManagementPolicy", "OrderedReady")
+    _setdefault(spec, "revisionHistoryLimit", 10)
+    strategy = _setdefault(spec, "updateStrategy", {"type": "RollingUpdate"})
+    if isinstance(strategy, dict) and strategy.get("type", "RollingUpdate") == "RollingUpdate":
+        _setdefault(strategy, "type", "RollingUpdate")
+        _setdefault(strategy, "rollingUpdate", {"partition": 0})
+    _setdefault(
+        spec, "persistentVolumeClaimRetentionPolicy", {"whenDeleted": "Retain", "whenScaled": "Retain"}
+    )
+    _pod_template_defaults(spec)
 
 
 def _daemonset_defaults(obj: dict[str, Any]) -> None:
@@ -398,20 +391,9 @@ def prepare_after_fields(rt: ResourceType, obj: dict[str, Any], had_labels: bool
         _add_finalizer(obj, _PROTECTION[key])
 
 
-def _deployment_spec_defaults(spec: dict[str, Any]) -> None:
-    _deployment_defaults({"spec": spec})
-
-
-def _replicaset_spec_defaults(spec: dict[str, Any]) -> None:
-    _replicaset_defaults({"spec": spec})
-
-
-def _statefulset_spec_defaults(spec: dict[str, Any]) -> None:
-    _statefulset_defaults({"spec": spec})
-
-
-#: the spec defaults an update of these types gets again (SetDefaults_* on the decoded object)
-_UPDATE_DEFAULTS: dict[tuple[str, str], Callable[[dict[str, Any]], None]] = {
+#: the spec defaults an update of these types gets again (SetDefaults_* on the decoded object); the first
+#: three are all that a create of theirs gets too
+_SPEC_DEFAULTS: dict[tuple[str, str], Callable[[dict[str, Any]], None]] = {
     ("apps", "deployments"): _deployment_spec_defaults,
     ("apps", "replicasets"): _replicaset_spec_defaults,
     ("apps", "statefulsets"): _statefulset_spec_defaults,
@@ -433,8 +415,8 @@ def prepare_update_for_fields(rt: ResourceType, new: dict[str, Any]) -> None:
     if isinstance(spec, dict):
         if key == ("", "pods"):
             default_pod_spec(spec)
-        elif key in _UPDATE_DEFAULTS:
-            _UPDATE_DEFAULTS[key](spec)
+        elif key in _SPEC_DEFAULTS:
+            _SPEC_DEFAULTS[key](spec)
         elif key == ("batch", "cronjobs"):
             job_spec = _get(spec, "jobTemplate", "spec")
             if isinstance(job_spec, dict):
@@ -515,12 +497,10 @@ def prepare_create(rt: ResourceType, obj: dict[str, Any], now: datetime) -> dict
         _pod_defaults(obj, now)
     elif key == ("", "services"):
         _service_defaults(obj)
-    elif key == ("apps", "deployments"):
-        _deployment_defaults(obj)
-    elif key == ("apps", "replicasets"):
-        _replicaset_defaults(obj)
-    elif key == ("apps", "statefulsets"):
-        _statefulset_defaults(obj)
+    elif key in (("apps", "deployments"), ("apps", "replicasets"), ("apps", "statefulsets")):
+        spec = obj.setdefault("spec", {})
+        if isinstance(spec, dict):
+            _SPEC_DEFAULTS[key](spec)
     elif key == ("apps", "daemonsets"):
         _daemonset_defaults(obj)
     elif key == ("networking.k8s.io", "ingresses"):

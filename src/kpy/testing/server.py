@@ -402,7 +402,7 @@ def compress(request: web.Request, resp: web.StreamResponse) -> web.StreamRespon
     """A whole response body over ``GZIP_THRESHOLD`` bytes gzipped, with ``Vary: Accept-Encoding``, when the
     request's Accept-Encoding lists the token ``gzip`` as such (APIResponseCompression, on by default; a
     ``gzip;q=0.5`` is not that token, and watches, logs and upgrades are streams: never compressed)."""
-    if not isinstance(resp, web.Response) or type(resp) is not web.Response:
+    if not isinstance(resp, web.Response):  # a stream
         return resp
     body = resp.body
     if not isinstance(body, bytes) or len(body) <= GZIP_THRESHOLD:
